@@ -1,0 +1,20 @@
+"""Celery application. The database is the source of truth; tasks are thin wrappers around services."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic_billing.settings")
+
+app = Celery("clinic_billing")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "verify-ledger-nightly": {
+        "task": "invoices.tasks.ledger_verify_all",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}

@@ -1,0 +1,32 @@
+"""The application's error family. Services raise these; views and the API turn them into messages."""
+
+
+class ApplicationError(Exception):
+    """A request the domain refuses. `field` names the input at fault, when there is one."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+
+
+class PermissionDenied(ApplicationError):
+    status_code = 403
+
+
+class InvalidTransition(ApplicationError):
+    """A state change the state table does not allow (issuing twice, paying a draft, …)."""
+
+    status_code = 409
+
+
+class Conflict(ApplicationError):
+    """The request contradicts one already recorded (an idempotency key reused with another body)."""
+
+    status_code = 409

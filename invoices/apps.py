@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvoicesConfig(AppConfig):
+    name = "invoices"
+    verbose_name = _("Invoices")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Invoice)
+        auditlog.register(models.InvoiceLine)
+        auditlog.register(models.LedgerEntry)

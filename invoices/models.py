@@ -1,0 +1,300 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ImmutableRecordError(Exception):
+    """Raised when code tries to change a record that the books require to stay as written."""
+
+
+class Coverage(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    INSURER = "insurer", _("Insurer")
+    EXEMPTION_CARD = "exemption_card", _("Exemption card")
+
+
+class InsuranceStatus(models.TextChoices):
+    NONE = "none", _("No insurance claim")
+    PENDING = "pending", _("Waiting for insurer")
+    SETTLED = "settled", _("Insurer settled")
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def with_patient_due(self) -> "InvoiceQuerySet":
+        """Annotate `patient_due_amount`: the balance less the third party's part still expected."""
+        outstanding_third_party = Case(
+            When(
+                ~Q(insurance_status=InsuranceStatus.SETTLED) & Q(third_party_share__gt=F("insurer_paid")),
+                then=F("third_party_share") - F("insurer_paid"),
+            ),
+            default=Value(Decimal("0.00")),
+            output_field=models.DecimalField(**MONEY),
+        )
+        return self.annotate(patient_due_amount=F("balance") - outstanding_third_party)
+
+    def issued(self) -> "InvoiceQuerySet":
+        return self.filter(status__in=Invoice.BOOKED_STATUSES)
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+        CREDITED = "credited", _("Credited")
+        VOID = "void", _("Cancelled draft")
+
+    BOOKED_STATUSES = (Status.ISSUED, Status.CREDITED)
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invoices")
+    service_date = models.DateField(_("service date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=30, unique=True, null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    insurance_status = models.CharField(
+        _("insurance status"), max_length=10, choices=InsuranceStatus.choices, default=InsuranceStatus.NONE
+    )
+    insurance_settled_at = models.DateTimeField(null=True, blank=True)
+    # Frozen at issue from the lines.
+    total = models.DecimalField(_("total"), default=Decimal("0.00"), **MONEY)
+    third_party_share = models.DecimalField(_("insurer's expected share"), default=Decimal("0.00"), **MONEY)
+    # Cached sums of the ledger, kept by invoices.services in the transaction that posts each entry;
+    # `manage.py verify_ledger` recomputes them from the entries.
+    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
+    insurer_paid = models.DecimalField(_("insurer paid"), default=Decimal("0.00"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-service_date", "-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        permissions = [
+            ("issue_invoice", "Can issue invoices"),
+            ("record_payment", "Can record payments"),
+            ("credit_invoice", "Can credit invoices and reverse entries"),
+            ("settle_insurance", "Can mark insurance settled"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_year_sequence_unique"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="void") | (Q(number__isnull=False) & Q(due_date__isnull=False)),
+                name="invoice_issued_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "status"], name="invoice_patient_status_idx"),
+            models.Index(fields=["status", "due_date"], name="invoice_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("Draft %(id)s") % {"id": self.pk}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def patient_share(self) -> Decimal:
+        return self.total - self.third_party_share
+
+    @property
+    def third_party_outstanding(self) -> Decimal:
+        if self.insurance_status == InsuranceStatus.SETTLED:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.third_party_share - self.insurer_paid)
+
+    @property
+    def patient_due(self) -> Decimal:
+        """What the patient owes now; negative means a credit in the patient's favour."""
+        return self.balance - self.third_party_outstanding
+
+
+class InvoiceLineQuerySet(models.QuerySet["InvoiceLine"]):
+    def _refuse_if_frozen(self) -> None:
+        if self.exclude(invoice__status=Invoice.Status.DRAFT).exists():
+            raise ImmutableRecordError("Lines of an issued invoice cannot be changed; issue a credit note.")
+
+    def update(self, **kwargs: object) -> int:
+        self._refuse_if_frozen()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._refuse_if_frozen()
+        return super().delete()
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=1)
+    code = models.CharField(_("service code"), max_length=20)
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=9, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    coverage = models.CharField(_("paid by"), max_length=20, choices=Coverage.choices, default=Coverage.PATIENT)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    objects = InvoiceLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _refuse_if_frozen(self) -> None:
+        if self.invoice_id and Invoice.objects.filter(pk=self.invoice_id).exclude(status=Invoice.Status.DRAFT).exists():
+            raise ImmutableRecordError("Lines of an issued invoice cannot be changed; issue a credit note.")
+
+
+class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
+    def update(self, **kwargs: object) -> int:
+        raise ImmutableRecordError("Ledger entries are never edited; post a reversing entry.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("Ledger entries are never deleted; post a reversing entry.")
+
+
+class LedgerEntry(models.Model):
+    """One immutable movement of money on an invoice. Positive amounts raise what is owed."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("Charge")
+        INSURANCE_PAYMENT = "insurance_payment", _("Insurance payment")
+        PATIENT_PAYMENT = "patient_payment", _("Patient payment")
+        REDUCTION = "reduction", _("Reduction")
+        WRITE_OFF = "write_off", _("Write-off")
+        SMALL_CLAIM_CREDIT = "small_claim_credit", _("Small-claim credit")
+        REMINDER_FEE = "reminder_fee", _("Reminder fee")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+        REFUND = "refund", _("Refund")
+        REVERSAL = "reversal", _("Reversal")
+
+    # Kinds whose amount must be positive (raise the balance) or negative (lower it).
+    DEBIT_KINDS = (Kind.CHARGE, Kind.REMINDER_FEE, Kind.REFUND)
+    CREDIT_KINDS = (
+        Kind.INSURANCE_PAYMENT,
+        Kind.PATIENT_PAYMENT,
+        Kind.REDUCTION,
+        Kind.WRITE_OFF,
+        Kind.SMALL_CLAIM_CREDIT,
+        Kind.CREDIT_NOTE,
+    )
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    posted_at = models.DateTimeField(_("posted at"))
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=30, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["posted_at", "id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["charge", "reminder_fee", "refund"]) | Q(amount__gt=0),
+                name="entry_debit_kinds_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    kind__in=[
+                        "insurance_payment",
+                        "patient_payment",
+                        "reduction",
+                        "write_off",
+                        "small_claim_credit",
+                        "credit_note",
+                    ]
+                )
+                | Q(amount__lt=0),
+                name="entry_credit_kinds_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False) | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="entry_reversal_names_original",
+            ),
+        ]
+        indexes = [models.Index(fields=["invoice", "posted_at"], name="entry_invoice_posted_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("Ledger entries are never edited; post a reversing entry.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("Ledger entries are never deleted; post a reversing entry.")
+
+
+class InvoiceNumberCounter(models.Model):
+    """The last number used per series and year: locked with SELECT … FOR UPDATE, so numbers are gapless."""
+
+    series = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="counter_series_year_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last_value}"
+
+
+class InvoiceStatusChange(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=10)
+    to_status = models.CharField(max_length=10)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.from_status} → {self.to_status}"

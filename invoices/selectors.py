@@ -1,0 +1,76 @@
+"""Reads used by views, the API and tasks. Each returns a fixed number of queries, whatever the data size."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+
+from .models import Invoice, InvoiceLine, LedgerEntry
+from .money import CENT
+
+Kind = LedgerEntry.Kind
+INSURER_ENTRIES = Q(kind=Kind.INSURANCE_PAYMENT) | Q(kind=Kind.REVERSAL, reverses__kind=Kind.INSURANCE_PAYMENT)
+
+
+def ledger_sums_by_invoice(
+    *, invoice_ids: Sequence[int] | None = None
+) -> dict[int, tuple[Decimal, Decimal, Decimal | None]]:
+    """Per invoice: sum of entries, net insurer payments, and the running balance of the latest entry."""
+    entries = LedgerEntry.objects.all()
+    if invoice_ids is not None:
+        entries = entries.filter(invoice_id__in=invoice_ids)
+    latest = LedgerEntry.objects.filter(invoice_id=OuterRef("invoice_id")).order_by("-posted_at", "-id")
+    rows = (
+        entries.values("invoice_id")
+        .annotate(
+            balance=Sum("amount"),
+            insurer=Sum("amount", filter=INSURER_ENTRIES),
+            last_balance_after=Subquery(latest.values("balance_after")[:1]),
+        )
+        .order_by()
+    )
+    return {
+        row["invoice_id"]: (row["balance"], -(row["insurer"] or Decimal("0.00")), row["last_balance_after"])
+        for row in rows
+    }
+
+
+def invoice_detail(*, invoice_id: int) -> Invoice | None:
+    """An invoice with patient, lines and ledger entries: 3 queries."""
+    return (
+        Invoice.objects.select_related("patient")
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
+            Prefetch("entries", queryset=LedgerEntry.objects.select_related("posted_by").order_by("posted_at", "id")),
+        )
+        .filter(pk=invoice_id)
+        .first()
+    )
+
+
+def invoices_for_patient(*, patient_id: int) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(patient_id=patient_id)
+        .exclude(status=Invoice.Status.VOID)
+        .with_patient_due()
+        .order_by("-service_date", "-id")
+    )
+
+
+def patient_balance(*, patient_id: int) -> Decimal:
+    """What the patient owes now over all issued invoices (negative: a credit in their favour)."""
+    total = (
+        Invoice.objects.issued()
+        .filter(patient_id=patient_id)
+        .with_patient_due()
+        .aggregate(s=Sum("patient_due_amount"))["s"]
+    )
+    return Decimal(total if total is not None else 0).quantize(CENT)
+
+
+def ledger_for_patient(*, patient_id: int, limit: int = 50) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(invoice__patient_id=patient_id)
+        .select_related("invoice", "posted_by")
+        .order_by("-posted_at", "-id")[:limit]
+    )

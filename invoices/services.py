@@ -1,0 +1,512 @@
+"""Every write that touches an invoice or money. One function per use case, each transactional.
+
+Rows are locked in a stable order (counter, then invoice) with SELECT … FOR UPDATE, so concurrent
+requests serialise on the invoice they change.
+"""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
+from patients.models import Patient
+
+from .jurisdiction import current_profile
+from .models import (
+    Coverage,
+    InsuranceStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    InvoiceStatusChange,
+    LedgerEntry,
+)
+from .money import MoneyError, round_money, to_money
+from .payment_reference import account_reference, kid_for_invoice
+
+Status = Invoice.Status
+Kind = LedgerEntry.Kind
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.ISSUED, Status.VOID},
+    Status.ISSUED: {Status.CREDITED},
+    Status.CREDITED: set(),
+    Status.VOID: set(),
+}
+
+
+@dataclass(frozen=True)
+class LineInput:
+    code: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    coverage: str = Coverage.PATIENT
+
+
+def _money(value: Decimal | str | int, field: str) -> Decimal:
+    try:
+        return to_money(value)
+    except MoneyError as exc:
+        raise ApplicationError(str(exc), field=field) from exc
+
+
+def _positive_money(value: Decimal | str | int, field: str) -> Decimal:
+    amount = _money(value, field)
+    if amount <= 0:
+        raise ApplicationError(_("The amount must be greater than zero."), field=field)
+    return amount
+
+
+def _lock_invoice(invoice_id: int) -> Invoice:
+    try:
+        return Invoice.objects.select_for_update().get(pk=invoice_id)
+    except Invoice.DoesNotExist as exc:
+        raise NotFound(_("No such invoice."), field="invoice") from exc
+
+
+def invoice_transition(
+    *, invoice: Invoice, to_status: str, by: AbstractBaseUser | None, reason: str = "", extra_fields: Sequence[str] = ()
+) -> Invoice:
+    """Move a locked invoice to `to_status` if the state table allows it, recording who, when and why."""
+    if to_status not in ALLOWED_TRANSITIONS[invoice.status]:
+        raise InvalidTransition(
+            _("A %(from)s invoice cannot become %(to)s.")
+            % {"from": Status(invoice.status).label.lower(), "to": Status(to_status).label.lower()}
+        )
+    from_status = invoice.status
+    invoice.status = to_status
+    invoice.save(update_fields=["status", *extra_fields])
+    InvoiceStatusChange.objects.create(
+        invoice=invoice,
+        from_status=from_status,
+        to_status=to_status,
+        changed_at=timezone.now(),
+        changed_by=by,
+        reason=reason,
+    )
+    return invoice
+
+
+def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
+    if not lines:
+        raise ApplicationError(_("An invoice needs at least one line."), field="lines")
+    result = []
+    for position, line in enumerate(lines, start=1):
+        field = f"lines[{position - 1}]"
+        if not line.code.strip() or not line.description.strip():
+            raise ApplicationError(_("Each line needs a service code and a description."), field=field)
+        if line.coverage not in Coverage.values:
+            raise ApplicationError(_("Coverage must be patient, insurer or exemption_card."), field=field)
+        try:
+            quantity = Decimal(line.quantity)
+        except ArithmeticError as exc:
+            raise ApplicationError(_("Enter a quantity such as 1."), field=field) from exc
+        if quantity <= 0 or quantity != quantity.quantize(Decimal("0.01")):
+            raise ApplicationError(_("The quantity must be positive, with at most two decimals."), field=field)
+        unit_price = _money(line.unit_price, field)
+        if unit_price < 0:
+            raise ApplicationError(_("A unit price cannot be negative; issue a credit note instead."), field=field)
+        result.append(
+            InvoiceLine(
+                position=position,
+                code=line.code.strip(),
+                description=line.description.strip(),
+                quantity=quantity,
+                unit_price=unit_price,
+                coverage=line.coverage,
+                amount=_money(round_money(quantity * unit_price), field),
+            )
+        )
+    return result
+
+
+@transaction.atomic
+def invoice_create_draft(
+    *,
+    patient_id: int,
+    service_date: date,
+    lines: Sequence[LineInput],
+    insurance_status: str | None = None,
+    by: AbstractBaseUser | None,
+) -> Invoice:
+    """Create a draft invoice with its lines. Lines can change until the invoice is issued."""
+    if not Patient.objects.filter(pk=patient_id).exists():
+        raise NotFound(_("No such patient."), field="patient")
+    built = _validated_lines(lines)
+    has_third_party = any(line.coverage != Coverage.PATIENT for line in built)
+    if insurance_status is None:
+        insurance_status = InsuranceStatus.PENDING if has_third_party else InsuranceStatus.NONE
+    if insurance_status not in InsuranceStatus.values:
+        raise ApplicationError(_("Insurance status must be none, pending or settled."), field="insurance_status")
+    if has_third_party and insurance_status == InsuranceStatus.NONE:
+        raise ApplicationError(
+            _("Lines covered by an insurer or an exemption card need insurance status pending or settled."),
+            field="insurance_status",
+        )
+    invoice = Invoice.objects.create(
+        patient_id=patient_id,
+        service_date=service_date,
+        insurance_status=insurance_status,
+        insurance_settled_at=timezone.now() if insurance_status == InsuranceStatus.SETTLED else None,
+        created_by=by,
+    )
+    for line in built:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(built)
+    return invoice
+
+
+@transaction.atomic
+def invoice_replace_lines(*, invoice_id: int, lines: Sequence[LineInput]) -> Invoice:
+    """Replace all lines of a draft."""
+    invoice = _lock_invoice(invoice_id)
+    if not invoice.is_draft:
+        raise InvalidTransition(_("This invoice is issued: its lines are frozen. Issue a credit note instead."))
+    built = _validated_lines(lines)
+    invoice.lines.all().delete()
+    for line in built:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(built)
+    return invoice
+
+
+def _next_number(*, series: str, year: int) -> int:
+    counter, _created = InvoiceNumberCounter.objects.get_or_create(series=series, year=year)
+    counter = InvoiceNumberCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return counter.last_value
+
+
+def _payment_reference(invoice: Invoice, year: int, sequence: int, number: str) -> str:
+    scheme = current_profile().payment_reference_scheme
+    if scheme == "KID":
+        return kid_for_invoice(
+            year=year,
+            sequence=sequence,
+            length=settings.PAYMENT_REFERENCE_LENGTH,
+            scheme=settings.PAYMENT_REFERENCE_SCHEME,
+        )
+    if scheme == "ACCOUNT":
+        return account_reference(patient_id=invoice.patient_id, year=year, sequence=sequence)
+    return number
+
+
+@transaction.atomic
+def invoice_issue(*, invoice_id: int, by: AbstractBaseUser | None, today: date | None = None) -> Invoice:
+    """Freeze the lines, take the next gapless number of the year, set reference and due date, post the charge.
+
+    The number counter is locked inside this transaction: a rolled-back issue consumes no number.
+    """
+    today = today or timezone.localdate()
+    # Lock order: counter (inside _next_number) after the invoice would invite deadlocks with other
+    # issuers, so take the invoice first and the counter last, always.
+    invoice = _lock_invoice(invoice_id)
+    if not invoice.is_draft:
+        raise InvalidTransition(_("This invoice is already issued."))
+    lines = list(invoice.lines.all())
+    if not lines:
+        raise ApplicationError(_("An invoice needs at least one line."), field="lines")
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    if total <= 0:
+        raise ApplicationError(_("An invoice total must be greater than zero."), field="lines")
+    third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
+    year = today.year
+    sequence = _next_number(series="invoice", year=year)
+    invoice.year = year
+    invoice.sequence = sequence
+    invoice.number = f"{year}-{sequence:06d}"
+    invoice.payment_reference = _payment_reference(invoice, year, sequence, invoice.number)
+    invoice.issued_at = timezone.now()
+    invoice.due_date = today + timedelta(days=current_profile().payment_terms_days)
+    invoice.total = total
+    invoice.third_party_share = third_party
+    invoice_transition(
+        invoice=invoice,
+        to_status=Status.ISSUED,
+        by=by,
+        extra_fields=[
+            "year",
+            "sequence",
+            "number",
+            "payment_reference",
+            "issued_at",
+            "due_date",
+            "total",
+            "third_party_share",
+        ],
+    )
+    _post(invoice=invoice, kind=Kind.CHARGE, amount=total, by=by, reference=invoice.number)
+    return invoice
+
+
+@transaction.atomic
+def invoice_void_draft(*, invoice_id: int, by: AbstractBaseUser | None, reason: str) -> Invoice:
+    """Cancel a draft that will never be issued (it has no number, so no gap appears)."""
+    invoice = _lock_invoice(invoice_id)
+    return invoice_transition(invoice=invoice, to_status=Status.VOID, by=by, reason=reason)
+
+
+def _post(
+    *,
+    invoice: Invoice,
+    kind: str,
+    amount: Decimal,
+    by: AbstractBaseUser | None,
+    method: str = "",
+    reference: str = "",
+    note: str = "",
+    idempotency_key: str | None = None,
+    request_fingerprint: str = "",
+    reverses: LedgerEntry | None = None,
+) -> LedgerEntry:
+    """Post one entry on a locked invoice and keep its cached sums in the same transaction."""
+    new_balance = invoice.balance + amount
+    entry = LedgerEntry.objects.create(
+        invoice=invoice,
+        kind=kind,
+        amount=amount,
+        balance_after=new_balance,
+        posted_at=timezone.now(),
+        posted_by=by,
+        method=method,
+        reference=reference,
+        note=note,
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
+        reverses=reverses,
+    )
+    invoice.balance = new_balance
+    fields = ["balance"]
+    if kind == Kind.INSURANCE_PAYMENT or (reverses is not None and reverses.kind == Kind.INSURANCE_PAYMENT):
+        invoice.insurer_paid -= amount
+        fields.append("insurer_paid")
+    invoice.save(update_fields=fields)
+    return entry
+
+
+def _require_booked(invoice: Invoice, action: str) -> None:
+    if invoice.status not in Invoice.BOOKED_STATUSES:
+        raise InvalidTransition(
+            _("%(action)s is only possible on an issued invoice; this one is %(status)s.")
+            % {"action": action, "status": Status(invoice.status).label.lower()}
+        )
+
+
+def request_fingerprint(payload: dict[str, object]) -> str:
+    """A stable hash of a request body, to tell a replay from a reuse of the same idempotency key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    entry: LedgerEntry
+    created: bool
+
+
+def payment_record(
+    *,
+    invoice_id: int,
+    amount: Decimal | str,
+    payer: str,
+    method: str,
+    by: AbstractBaseUser | None,
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> PaymentResult:
+    """Record a payment from the patient or the insurer.
+
+    With an idempotency key, a replay returns the first entry and a reuse with another body is refused.
+    An overpayment is kept: the invoice balance goes below zero and shows as a credit for the patient.
+    """
+    amount = _positive_money(amount, "amount")
+    if payer not in ("patient", "insurer"):
+        raise ApplicationError(_("The payer must be patient or insurer."), field="payer")
+    method = (method or "").strip()
+    if not method:
+        raise ApplicationError(_("Say how it was paid (bank transfer, card, cash, …)."), field="method")
+    fingerprint = request_fingerprint(
+        {"invoice": invoice_id, "amount": str(amount), "payer": payer, "method": method, "reference": reference}
+    )
+    try:
+        with transaction.atomic():
+            invoice = _lock_invoice(invoice_id)
+            if idempotency_key:
+                existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return _replayed(existing, fingerprint)
+            _require_booked(invoice, _("A payment"))
+            entry = _post(
+                invoice=invoice,
+                kind=Kind.INSURANCE_PAYMENT if payer == "insurer" else Kind.PATIENT_PAYMENT,
+                amount=-amount,
+                by=by,
+                method=method,
+                reference=reference,
+                idempotency_key=idempotency_key or None,
+                request_fingerprint=fingerprint,
+            )
+            return PaymentResult(entry=entry, created=True)
+    except IntegrityError:
+        # The same key committed by another invoice's transaction in the meantime.
+        existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _replayed(existing, fingerprint)
+
+
+def _replayed(existing: LedgerEntry, fingerprint: str) -> PaymentResult:
+    if existing.request_fingerprint != fingerprint:
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different payment. Use a new key."),
+            field="idempotency_key",
+        )
+    return PaymentResult(entry=existing, created=False)
+
+
+@transaction.atomic
+def invoice_mark_insurance_settled(*, invoice_id: int, by: AbstractBaseUser | None) -> Invoice:
+    """The insurer's part is final: what it paid stands and the rest of the balance is the patient's."""
+    invoice = _lock_invoice(invoice_id)
+    if invoice.status == Status.VOID:
+        raise InvalidTransition(_("A cancelled draft has no insurance to settle."))
+    if invoice.insurance_status == InsuranceStatus.SETTLED:
+        raise InvalidTransition(_("Insurance is already settled on this invoice."))
+    invoice.insurance_status = InsuranceStatus.SETTLED
+    invoice.insurance_settled_at = timezone.now()
+    invoice.save(update_fields=["insurance_status", "insurance_settled_at"])
+    InvoiceStatusChange.objects.create(
+        invoice=invoice,
+        from_status=invoice.status,
+        to_status=invoice.status,
+        changed_at=invoice.insurance_settled_at,
+        changed_by=by,
+        reason="insurance settled",
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_credit(
+    *, invoice_id: int, amount: Decimal | str | None, reason: str, by: AbstractBaseUser | None
+) -> LedgerEntry:
+    """Issue a credit note for part or all of an issued invoice (never by editing its lines).
+
+    Credit notes take the next number of their own gapless series. Crediting the whole remaining
+    charge marks the invoice credited.
+    """
+    if not reason.strip():
+        raise ApplicationError(_("Say why the invoice is credited."), field="reason")
+    invoice = _lock_invoice(invoice_id)
+    _require_booked(invoice, _("A credit note"))
+    credited = -(invoice.entries.filter(kind=Kind.CREDIT_NOTE).aggregate(s=Sum("amount"))["s"] or Decimal("0"))
+    creditable = invoice.total - credited
+    value = creditable if amount is None else _positive_money(amount, "amount")
+    if value <= 0 or value > creditable:
+        raise ApplicationError(
+            _("A credit note can be at most %(max)s, what is left of the invoice total.") % {"max": creditable},
+            field="amount",
+        )
+    today = timezone.localdate()
+    sequence = _next_number(series="credit_note", year=today.year)
+    entry = _post(
+        invoice=invoice,
+        kind=Kind.CREDIT_NOTE,
+        amount=-value,
+        by=by,
+        reference=f"CN-{today.year}-{sequence:06d}",
+        note=reason.strip()[:300],
+    )
+    if value == creditable and invoice.status == Status.ISSUED:
+        invoice_transition(invoice=invoice, to_status=Status.CREDITED, by=by, reason=reason.strip()[:300])
+    return entry
+
+
+@transaction.atomic
+def entry_reverse(*, entry_id: int, reason: str, by: AbstractBaseUser | None) -> LedgerEntry:
+    """Correct a mistaken entry by posting its exact opposite. The original stays as it was."""
+    if not reason.strip():
+        raise ApplicationError(_("Say why the entry is reversed."), field="reason")
+    invoice_id = LedgerEntry.objects.filter(pk=entry_id).values_list("invoice_id", flat=True).first()
+    if invoice_id is None:
+        raise NotFound(_("No such ledger entry."), field="entry")
+    invoice = _lock_invoice(invoice_id)
+    original = LedgerEntry.objects.get(pk=entry_id)
+    if original.kind in (Kind.REVERSAL, Kind.CHARGE):
+        raise InvalidTransition(
+            _("A reversal cannot itself be reversed, and a charge is corrected with a credit note.")
+        )
+    if LedgerEntry.objects.filter(reverses=original).exists():
+        raise InvalidTransition(_("This entry is already reversed."))
+    return _post(
+        invoice=invoice,
+        kind=Kind.REVERSAL,
+        amount=-original.amount,
+        by=by,
+        reference=original.reference,
+        note=reason.strip()[:300],
+        reverses=original,
+    )
+
+
+@transaction.atomic
+def credit_refund(*, invoice_id: int, amount: Decimal | str, method: str, by: AbstractBaseUser | None) -> LedgerEntry:
+    """Pay back a patient's credit (an overpayment) on an invoice; never more than the credit."""
+    value = _positive_money(amount, "amount")
+    invoice = _lock_invoice(invoice_id)
+    _require_booked(invoice, _("A refund"))
+    credit = -invoice.patient_due
+    if value > credit:
+        raise ApplicationError(
+            _("Only a credit can be refunded; the credit on this invoice is %(credit)s.")
+            % {"credit": max(credit, Decimal("0.00"))},
+            field="amount",
+        )
+    if not method.strip():
+        raise ApplicationError(_("Say how the refund is paid."), field="method")
+    return _post(invoice=invoice, kind=Kind.REFUND, amount=value, by=by, method=method.strip())
+
+
+@dataclass(frozen=True)
+class LedgerProblem:
+    invoice_id: int
+    message: str
+
+
+def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerProblem]:
+    """Recompute every cached sum from the entries and report each disagreement (reads only)."""
+    from .selectors import ledger_sums_by_invoice
+
+    problems: list[LedgerProblem] = []
+    invoices = Invoice.objects.issued() if invoice_ids is None else Invoice.objects.filter(pk__in=invoice_ids)
+    sums = ledger_sums_by_invoice(invoice_ids=invoice_ids)
+    line_totals = dict(
+        InvoiceLine.objects.filter(invoice__in=invoices)
+        .values_list("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "total")
+    )
+    for invoice in invoices.only("id", "status", "total", "balance", "insurer_paid").iterator(chunk_size=2000):
+        balance, insurer_paid, last_balance_after = sums.get(invoice.pk, (Decimal("0"), Decimal("0"), None))
+        if invoice.status in Invoice.BOOKED_STATUSES and line_totals.get(invoice.pk, Decimal("0")) != invoice.total:
+            problems.append(LedgerProblem(invoice.pk, "total differs from the sum of its lines"))
+        if balance != invoice.balance:
+            problems.append(LedgerProblem(invoice.pk, f"balance {invoice.balance} but entries sum to {balance}"))
+        if insurer_paid != invoice.insurer_paid:
+            problems.append(
+                LedgerProblem(invoice.pk, f"insurer paid {invoice.insurer_paid} but entries give {insurer_paid}")
+            )
+        if last_balance_after is not None and last_balance_after != balance:
+            problems.append(LedgerProblem(invoice.pk, "running balance of the last entry differs from the sum"))
+    return problems

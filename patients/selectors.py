@@ -1,0 +1,35 @@
+"""Reads of patients: search and the account page."""
+
+from datetime import date, datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from invoices.models import Invoice
+
+from .models import Patient
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def patient_search(*, query: str, limit: int = 25) -> QuerySet[Patient]:
+    """Patients matching a name, a date of birth, an invoice number or a payment reference."""
+    text = query.strip()
+    if not text:
+        return Patient.objects.none()
+    condition = Q(name__icontains=text)
+    day = _parse_date(text)
+    if day is not None:
+        condition |= Q(date_of_birth=day)
+    compact = text.replace(" ", "")
+    if any(ch.isdigit() for ch in compact):
+        condition |= Exists(
+            Invoice.objects.filter(patient_id=OuterRef("pk")).filter(Q(number=compact) | Q(payment_reference=compact))
+        )
+    return Patient.objects.filter(condition).order_by("name", "id")[:limit]
