@@ -1,0 +1,115 @@
+"""The invoice as a PDF, in the patient's language.
+
+WeasyPrint fetches every URL a document names (images, stylesheets, fonts). An invoice carries text typed
+by staff and by integrations, so the stylesheet is inlined into the HTML and the fetcher refuses every URL:
+nothing named in user-provided text can make the renderer read a file or call a server.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from invoices.jurisdiction import current_profile
+from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
+from patients.models import Coverage as PatientCoverage
+
+ZERO = Decimal("0.00")
+
+
+class RefusingURLFetcher(URLFetcher):
+    """A WeasyPrint fetcher that fetches nothing: file://, http(s)://, data: and every other scheme."""
+
+    def fetch(self, url: str, headers: object = None) -> None:
+        raise ValueError("The invoice PDF fetches no external resources.")
+
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    total: Decimal
+    third_party_share: Decimal
+    insurer_paid: Decimal
+    patient_share: Decimal
+    paid_by_patient: Decimal
+    patient_due: Decimal
+
+
+def _paid_by_patient(invoice: Invoice) -> Decimal:
+    """Patient payments net of their reversals (payments are stored negative, their reversals positive)."""
+    paid = LedgerEntry.objects.filter(
+        Q(kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.PATIENT_PAYMENT),
+        invoice=invoice,
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(paid or ZERO)
+
+
+def _figures(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceFigures:
+    if invoice.is_draft or invoice.status == Invoice.Status.VOID:
+        # A draft's totals are frozen only at issue; until then they follow the lines.
+        total = sum((line.amount for line in lines), ZERO)
+        third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), ZERO)
+        return InvoiceFigures(total, third_party, ZERO, total - third_party, ZERO, ZERO)
+    return InvoiceFigures(
+        total=invoice.total,
+        third_party_share=invoice.third_party_share,
+        insurer_paid=invoice.insurer_paid,
+        patient_share=invoice.patient_share,
+        paid_by_patient=_paid_by_patient(invoice),
+        patient_due=invoice.patient_due,
+    )
+
+
+def _has_exemption_card(invoice: Invoice, lines: list[InvoiceLine]) -> bool:
+    if any(line.coverage == Coverage.EXEMPTION_CARD for line in lines):
+        return True
+    return (
+        PatientCoverage.objects.filter(
+            patient_id=invoice.patient_id,
+            kind=PatientCoverage.Kind.EXEMPTION_CARD,
+            valid_from__lte=invoice.service_date,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=invoice.service_date))
+        .exists()
+    )
+
+
+def invoice_html(invoice: Invoice) -> str:
+    """The invoice document as HTML, in the active language."""
+    lines = list(invoice.lines.all())
+    figures = _figures(invoice, lines)
+    covered_kinds = {line.coverage for line in lines if line.coverage != Coverage.PATIENT}
+    has_patient_lines = any(line.coverage == Coverage.PATIENT for line in lines)
+    context = {
+        "invoice": invoice,
+        "issue_date": timezone.localdate(invoice.issued_at) if invoice.issued_at else None,
+        "patient": invoice.patient,
+        "lines": lines,
+        "figures": figures,
+        "clinic": settings.CLINIC,
+        "reference_is_kid": current_profile().payment_reference_scheme == "KID",
+        "covered_by_insurer": Coverage.INSURER in covered_kinds,
+        "covered_by_exemption_card": Coverage.EXEMPTION_CARD in covered_kinds,
+        "is_bill": invoice.status == Invoice.Status.ISSUED,
+        "credit": -figures.patient_due if figures.patient_due < 0 else None,
+        "explain_exemption_card": has_patient_lines and _has_exemption_card(invoice, lines),
+        "insurance_pending": invoice.insurance_status == InsuranceStatus.PENDING and figures.third_party_share > 0,
+    }
+    return render_to_string("pdf/invoice.html", context)
+
+
+def invoice_pdf_bytes(invoice: Invoice) -> bytes:
+    """Render the invoice as a PDF in the patient's language.
+
+    Queries: the patient (unless already loaded), the lines (unless prefetched), the patient's payments,
+    and whether the patient holds an exemption card — a fixed handful whatever the number of lines.
+    """
+    with translation.override(invoice.patient.language):
+        html = invoice_html(invoice)
+    pdf = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).write_pdf()
+    return bytes(pdf)
