@@ -3,11 +3,20 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinic_billing.exceptions import ApplicationError
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """The body of every refusal; a refusal caused by one input also carries `<field>: [message]`."""
+
+    class Meta:
+        ref_name = "Error"
+
+    detail = serializers.CharField()
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -1,1 +1,324 @@
-urlpatterns: list = []
+"""REST API for invoices and payments (v1). Views parse, call a service or selector, and serialise."""
+
+from typing import Any
+
+from django.http import Http404
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clinic_billing.api_errors import ErrorOutputSerializer
+from clinic_billing.exceptions import ApplicationError
+from patients.api import StaffApi, log_read
+from patients.models import Patient
+
+from . import services
+from .models import Coverage, InsuranceStatus, Invoice, LedgerEntry
+from .pdf import invoice_pdf_bytes
+from .selectors import invoice_detail
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+IDEMPOTENCY_KEY_MAX_LENGTH = 100  # LedgerEntry.idempotency_key
+PAYERS = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEntry.Kind.INSURANCE_PAYMENT: "insurer"}
+
+REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
+
+
+def _get_invoice(invoice_id: int) -> Invoice:
+    invoice = invoice_detail(invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+class InvoiceDetailApi(StaffApi):
+    """The invoice with its lines, shares and what the patient owes now."""
+
+    required_permission = "invoices.view_invoice"
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Invoice"
+
+        class LineSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "InvoiceLine"
+
+            id = serializers.IntegerField()
+            code = serializers.CharField()
+            description = serializers.CharField()
+            quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
+            unit_price = serializers.DecimalField(**MONEY)
+            coverage = serializers.ChoiceField(choices=Coverage.choices)
+            amount = serializers.DecimalField(**MONEY, help_text="quantity × unit_price, rounded to cents.")
+
+        id = serializers.IntegerField()
+        patient = serializers.IntegerField(source="patient_id")
+        service_date = serializers.DateField()
+        number = serializers.CharField(allow_null=True, help_text="Gapless per year; null while a draft.")
+        status = serializers.ChoiceField(choices=Invoice.Status.choices)
+        total = serializers.DecimalField(**MONEY, help_text="Sum of the lines, frozen at issue; 0.00 on a draft.")
+        insurer_share = serializers.DecimalField(
+            **MONEY,
+            source="third_party_share",
+            help_text="What the insurer or exemption card is expected to pay (frozen at issue).",
+        )
+        insurer_paid = serializers.DecimalField(**MONEY, help_text="What the insurer has paid so far.")
+        patient_share = serializers.DecimalField(**MONEY, help_text="total − insurer_share.")
+        balance = serializers.DecimalField(
+            **MONEY,
+            source="patient_due",
+            help_text=(
+                "What the patient owes now: the ledger balance less the insurer's part still expected "
+                "(none once insurance is settled). Negative is a credit in the patient's favour."
+            ),
+        )
+        ledger_balance = serializers.DecimalField(
+            **MONEY, source="balance", help_text="The raw sum of the invoice's ledger entries."
+        )
+        due_date = serializers.DateField(allow_null=True)
+        payment_reference = serializers.CharField(
+            allow_null=True, help_text="KID or other check-digit reference to quote when paying; null on a draft."
+        )
+        insurance_status = serializers.ChoiceField(choices=InsuranceStatus.choices)
+        lines = LineSerializer(many=True)
+        open_complaint = serializers.SerializerMethodField()
+
+        @extend_schema_field(
+            {
+                "type": "object",
+                "nullable": True,
+                "description": (
+                    "The complaint open on this invoice, or null when there is none. Always null until "
+                    "complaints are recorded through the disputes API."
+                ),
+            }
+        )
+        def get_open_complaint(self, invoice: Invoice) -> None:
+            return None
+
+    @extend_schema(operation_id="invoice_retrieve", responses={200: OutputSerializer, **REFUSED})
+    def get(self, request: Request, invoice_id: int) -> Response:
+        invoice = _get_invoice(invoice_id)
+        log_read(invoice)
+        return Response(self.OutputSerializer(invoice).data)
+
+
+def invoice_response(invoice_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(InvoiceDetailApi.OutputSerializer(_get_invoice(invoice_id)).data, status=status_code)
+
+
+class InvoiceCreateApi(StaffApi):
+    """Create a draft invoice; its lines can change (outside this API) until it is issued."""
+
+    required_permission = "invoices.add_invoice"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "InvoiceCreate"
+
+        class LineSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "InvoiceLineCreate"
+
+            code = serializers.CharField(max_length=20)
+            description = serializers.CharField(max_length=300)
+            quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
+            unit_price = serializers.DecimalField(**MONEY)
+            coverage = serializers.ChoiceField(choices=Coverage.choices)
+
+        patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+        service_date = serializers.DateField()
+        lines = LineSerializer(many=True, allow_empty=False)
+        insurance_status = serializers.ChoiceField(
+            choices=InsuranceStatus.choices,
+            required=False,
+            help_text="Defaults to pending when a line is covered by an insurer or exemption card, else none.",
+        )
+
+    @extend_schema(
+        operation_id="invoice_create",
+        request=InputSerializer,
+        responses={201: InvoiceDetailApi.OutputSerializer, **REFUSED},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        invoice = services.invoice_create_draft(
+            patient_id=data["patient"].pk,
+            service_date=data["service_date"],
+            lines=[services.LineInput(**line) for line in data["lines"]],
+            insurance_status=data.get("insurance_status"),
+            by=request.user,
+        )
+        return invoice_response(invoice.pk, status_code=status.HTTP_201_CREATED)
+
+
+class InvoiceIssueApi(StaffApi):
+    """Freeze the lines, take the next number of the year, set payment reference and due date, post the charge.
+
+    Issuing an invoice that is not a draft is refused with 409.
+    """
+
+    required_permission = "invoices.issue_invoice"
+
+    @extend_schema(
+        operation_id="invoice_issue",
+        request=None,
+        responses={200: InvoiceDetailApi.OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        services.invoice_issue(invoice_id=invoice_id, by=request.user)
+        return invoice_response(invoice_id)
+
+
+class InvoiceInsuranceSettledApi(StaffApi):
+    """Mark the insurer's part final: what it paid stands and the rest of the balance is the patient's."""
+
+    required_permission = "invoices.settle_insurance"
+
+    @extend_schema(
+        operation_id="invoice_insurance_settled",
+        request=None,
+        responses={200: InvoiceDetailApi.OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=request.user)
+        return invoice_response(invoice_id)
+
+
+class PDFRenderer(BaseRenderer):
+    """Passes the bytes of a PDF through; lets clients send `Accept: application/pdf`."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data
+
+
+class InvoicePdfApi(StaffApi):
+    """The invoice as a PDF in the patient's language."""
+
+    required_permission = "invoices.view_invoice"
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(
+        operation_id="invoice_pdf",
+        parameters=[OpenApiParameter("format", exclude=True)],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): serializer for code, serializer in REFUSED.items()},
+        },
+    )
+    def get(self, request: Request, invoice_id: int) -> Response:
+        invoice = _get_invoice(invoice_id)
+        log_read(invoice)
+        filename = f"invoice-{invoice.number or f'draft-{invoice.pk}'}.pdf"
+        return Response(
+            invoice_pdf_bytes(invoice),
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        # The document is a PDF whatever the client accepts; a refusal is JSON even when it asked for a PDF.
+        renderer = PDFRenderer() if response.status_code < 400 else JSONRenderer()
+        request.accepted_renderer = renderer
+        request.accepted_media_type = renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class PaymentCreateApi(StaffApi):
+    """Record a payment from the patient or the insurer.
+
+    Refused with 409 on a draft. An overpayment is kept as a credit (a negative balance).
+    """
+
+    required_permission = "invoices.record_payment"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PaymentCreate"
+
+        amount = serializers.DecimalField(**MONEY, help_text="Greater than zero, at most two decimals.")
+        payer = serializers.ChoiceField(choices=[("patient", "Patient"), ("insurer", "Insurer")])
+        method = serializers.CharField(max_length=30, help_text="bank transfer, card, cash, …")
+        reference = serializers.CharField(max_length=100, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Payment"
+
+        id = serializers.IntegerField(help_text="The ledger entry.")
+        invoice = serializers.IntegerField()
+        amount = serializers.DecimalField(**MONEY, help_text="The amount paid, positive.")
+        payer = serializers.ChoiceField(choices=[("patient", "Patient"), ("insurer", "Insurer")])
+        method = serializers.CharField()
+        reference = serializers.CharField()
+        posted_at = serializers.DateTimeField()
+        balance_after = serializers.DecimalField(**MONEY, help_text="The invoice's ledger balance after this entry.")
+
+    @extend_schema(
+        operation_id="invoice_payment_create",
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                name="Idempotency-Key",
+                type=str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "Recommended: a unique key per payment (at most 100 characters). Sending the same key and "
+                    "body again returns the first response without posting twice; the same key with another "
+                    "body is refused with 409."
+                ),
+            )
+        ],
+        responses={201: OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise ApplicationError("The Idempotency-Key can be at most 100 characters.", field="idempotency_key")
+        result = services.payment_record(
+            invoice_id=invoice_id, by=request.user, idempotency_key=key, **serializer.validated_data
+        )
+        return Response(self.OutputSerializer(payment_body(result.entry)).data, status=status.HTTP_201_CREATED)
+
+
+def payment_body(entry: LedgerEntry) -> dict[str, Any]:
+    """The payment as the API shows it, from the immutable entry alone (so a replay gets the same body)."""
+    return {
+        "id": entry.pk,
+        "invoice": entry.invoice_id,
+        "amount": -entry.amount,
+        "payer": PAYERS[entry.kind],
+        "method": entry.method,
+        "reference": entry.reference,
+        "posted_at": entry.posted_at,
+        "balance_after": entry.balance_after,
+    }
+
+
+urlpatterns = [
+    path("invoices/", InvoiceCreateApi.as_view(), name="api-invoice-create"),
+    path("invoices/<int:invoice_id>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
+    path("invoices/<int:invoice_id>/issue/", InvoiceIssueApi.as_view(), name="api-invoice-issue"),
+    path("invoices/<int:invoice_id>/pdf/", InvoicePdfApi.as_view(), name="api-invoice-pdf"),
+    path("invoices/<int:invoice_id>/payments/", PaymentCreateApi.as_view(), name="api-invoice-payment-create"),
+    path(
+        "invoices/<int:invoice_id>/insurance-settled/",
+        InvoiceInsuranceSettledApi.as_view(),
+        name="api-invoice-insurance-settled",
+    ),
+]
