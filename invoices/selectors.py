@@ -29,8 +29,13 @@ def ledger_sums_by_invoice(
         )
         .order_by()
     )
+    # SQLite sums decimals as floats; quantising to cents restores the exact value (PostgreSQL is exact).
     return {
-        row["invoice_id"]: (row["balance"], -(row["insurer"] or Decimal("0.00")), row["last_balance_after"])
+        row["invoice_id"]: (
+            Decimal(row["balance"]).quantize(CENT),
+            -Decimal(row["insurer"] or 0).quantize(CENT),
+            row["last_balance_after"],
+        )
         for row in rows
     }
 

@@ -1,0 +1,98 @@
+"""Concurrency on PostgreSQL: row locks keep numbers gapless and idempotency keys single-use."""
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from invoices import services
+from invoices.models import Invoice, LedgerEntry
+from tests.factories import draft_invoice, issued_invoice
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking (SELECT … FOR UPDATE) is only meaningful on PostgreSQL")
+
+
+def run_together(calls: list[Callable[[], object]]) -> list[object]:
+    """Start every call at the same moment, each in its own thread and database connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def worker(i: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_it_records_one_entry_for_concurrent_payments_with_one_key(patient):
+    invoice = issued_invoice(patient)
+
+    def pay():
+        return services.payment_record(
+            invoice_id=invoice.pk, amount="50.00", payer="patient", method="card", by=None, idempotency_key="same"
+        )
+
+    results = run_together([pay] * 6)
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert sum(1 for r in results if r.created) == 1
+    assert LedgerEntry.objects.filter(kind="patient_payment").count() == 1
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("421.00")
+
+
+def test_it_issues_concurrently_with_gapless_unique_numbers(patient):
+    drafts = [draft_invoice(patient) for _ in range(8)]
+    results = run_together([lambda d=d: services.invoice_issue(invoice_id=d.pk, by=None) for d in drafts])
+    assert not [r for r in results if isinstance(r, Exception)]
+    sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, 9))
+
+
+def test_it_posts_concurrent_payments_without_losing_any(patient):
+    invoice = issued_invoice(patient)
+
+    def pay():
+        return services.payment_record(invoice_id=invoice.pk, amount="10.00", payer="patient", method="cash", by=None)
+
+    run_together([pay] * 8)
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("391.00")
+    assert services.ledger_verify(invoice_ids=[invoice.pk]) == []
+
+
+def test_it_consumes_no_number_when_an_issue_rolls_back(patient):
+    from django.db import transaction
+
+    first = draft_invoice(patient)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.invoice_issue(invoice_id=first.pk, by=None)
+        raise RuntimeError("rolled back")
+    assert issued_invoice(patient).sequence == 1
+
+
+def test_the_database_refuses_to_edit_a_ledger_entry(patient):
+    from django.db import DatabaseError, transaction
+
+    issued_invoice(patient)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE invoices_ledgerentry SET amount = 1")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM invoices_ledgerentry")
