@@ -1,0 +1,62 @@
+"""Staff forms for invoices. Forms parse input; invoices.services decides what is allowed."""
+
+import uuid
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinic_billing.exceptions import ApplicationError
+from patients.forms import StaffForm
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    MOBILE = "mobile", _("Mobile payment")
+    CHEQUE = "cheque", _("Cheque")
+    INSURER_REMITTANCE = "insurer_remittance", _("Insurer remittance")
+
+
+def payment_method_label(code: str) -> str:
+    """The label of a stored method code; entries posted by integrations may carry free text."""
+    return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
+
+
+class PaymentForm(StaffForm):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, localize=True)
+    payer = forms.ChoiceField(
+        label=_("Paid by"), choices=[("patient", _("Patient")), ("insurer", _("Insurer"))], initial="patient"
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER)
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=100,
+        required=False,
+        help_text=_("Bank transaction id, card receipt number or remittance advice number."),
+    )
+    # Generated when the form is rendered and posted back unchanged: a second submission of the same
+    # form (double click, browser retry, back and resubmit) replays the first payment instead of posting again.
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+        self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        # The key is hidden: its problems are shown above the form, where the user can read them.
+        if error.field == "idempotency_key":
+            self.add_error(None, error.message)
+        else:
+            super().add_application_error(error)
+
+    def with_new_key(self) -> "PaymentForm":
+        """The same input under a fresh key, for a deliberate new payment after a refused reuse."""
+        data = self.data.copy()
+        data["idempotency_key"] = str(uuid.uuid4())
+        form = PaymentForm(data)
+        form.is_valid()
+        return form

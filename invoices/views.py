@@ -1,0 +1,156 @@
+"""Staff screens for invoices: the overdue worklist, an invoice, its PDF, payments, issuing, insurance."""
+
+from collections.abc import Callable
+from datetime import date
+
+from auditlog.signals import accessed
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
+from invoices.pdf import invoice_pdf_bytes
+from patients.views import account_summary, require_perm, staff_only
+
+from . import selectors, services
+from .forms import PaymentForm, payment_method_label
+from .models import Invoice
+from .templatetags.money import local_date, money
+
+WORKLIST_PAGE_SIZE = 25
+
+
+def _get_invoice_for_user(request: HttpRequest, invoice_id: int) -> Invoice:
+    require_perm(request, "invoices.view_invoice")
+    invoice = selectors.invoice_detail(invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def _overdue_invoices(today: date) -> QuerySet[Invoice]:
+    """Issued invoices past their due date on which the patient still owes money, oldest due first."""
+    return (
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
+        .with_patient_due()
+        .filter(patient_due_amount__gt=0)
+        .select_related("patient")
+        .order_by("due_date", "id")
+    )
+
+
+@staff_only
+@require_GET
+def worklist(request: HttpRequest) -> HttpResponse:
+    require_perm(request, "invoices.view_invoice")
+    today = timezone.localdate()
+    page = Paginator(_overdue_invoices(today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(invoice, (today - invoice.due_date).days) for invoice in page]
+    return render(request, "staff/invoices/worklist.html", {"page": page, "rows": rows})
+
+
+@staff_only
+@require_GET
+def detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = _get_invoice_for_user(request, invoice_id)
+    accessed.send(sender=Invoice, instance=invoice)
+    patient_due = invoice.patient_due
+    context = {
+        **account_summary(invoice.patient),
+        "invoice": invoice,
+        "patient_due": patient_due,
+        "invoice_credit": -patient_due if patient_due < 0 else None,
+        "entries": [(entry, payment_method_label(entry.method)) for entry in invoice.entries.all()],
+    }
+    return render(request, "staff/invoices/detail.html", context)
+
+
+@staff_only
+@require_GET
+def pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = _get_invoice_for_user(request, invoice_id)
+    accessed.send(sender=Invoice, instance=invoice)
+    filename = f"invoice-{invoice.number or f'draft-{invoice.pk}'}.pdf"
+    response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    return response
+
+
+@staff_only
+def payment(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    require_perm(request, "invoices.record_payment")
+    require_perm(request, "invoices.view_invoice")
+    invoice = get_object_or_404(Invoice.objects.select_related("patient"), pk=invoice_id)
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.payment_record(
+                    invoice_id=invoice.pk,
+                    amount=data["amount"],
+                    payer=data["payer"],
+                    method=data["method"],
+                    reference=data["reference"].strip(),
+                    idempotency_key=str(data["idempotency_key"]),
+                    by=request.user,
+                )
+            except Conflict as exc:
+                form = form.with_new_key()
+                form.add_application_error(exc)
+            except ApplicationError as exc:
+                form.add_application_error(exc)
+            else:
+                if result.created:
+                    messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": money(data["amount"])})
+                else:
+                    messages.info(request, _("This payment was already recorded; it was not posted again."))
+                return redirect("invoice-detail", invoice_id=invoice.pk)
+    else:
+        form = PaymentForm()
+    accessed.send(sender=Invoice, instance=invoice)
+    context = {**account_summary(invoice.patient), "invoice": invoice, "form": form}
+    return render(request, "staff/invoices/payment.html", context)
+
+
+def _invoice_action(request: HttpRequest, invoice_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
+    """Run one POST-only state change and report its outcome as a message on the invoice page."""
+    require_perm(request, perm)
+    try:
+        message = action()
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("invoice-detail", invoice_id=invoice_id)
+
+
+@staff_only
+@require_POST
+def issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    def run() -> str:
+        invoice = services.invoice_issue(invoice_id=invoice_id, by=request.user)
+        return _("Invoice %(number)s issued, due %(due_date)s.") % {
+            "number": invoice.number,
+            "due_date": local_date(invoice.due_date),
+        }
+
+    return _invoice_action(request, invoice_id, "invoices.issue_invoice", run)
+
+
+@staff_only
+@require_POST
+def insurance_settled(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    def run() -> str:
+        services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=request.user)
+        return _("Insurance marked as settled: what the insurer paid stands, the rest is the patient's.")
+
+    return _invoice_action(request, invoice_id, "invoices.settle_insurance", run)

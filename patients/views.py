@@ -1,0 +1,104 @@
+"""Staff screens for patients: search, the patient's account and their contact details."""
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+
+from auditlog.signals import accessed
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from clinic_billing.exceptions import ApplicationError
+from invoices import selectors as invoice_selectors
+
+from . import selectors, services
+from .forms import ContactForm
+from .models import Patient
+from .roles import is_staff_member
+
+View = Callable[..., HttpResponse]
+
+
+def staff_only(view: View) -> View:
+    """Anonymous users go to the login page; a signed-in user who holds no staff role gets 403."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(guarded)
+
+
+def require_perm(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _get_patient_for_user(request: HttpRequest, patient_id: int) -> Patient:
+    require_perm(request, "patients.view_patient")
+    return get_object_or_404(Patient.objects.prefetch_related("coverages", "proxies"), pk=patient_id)
+
+
+def account_summary(patient: Patient) -> dict[str, object]:
+    """What every page of an account shows in its header: the patient and their balance or credit."""
+    balance = invoice_selectors.patient_balance(patient_id=patient.pk)
+    credit: Decimal | None = -balance if balance < 0 else None
+    return {"patient": patient, "balance": balance, "credit": credit}
+
+
+@staff_only
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    patients = list(selectors.patient_search(query=query))
+    if len(patients) == 1 and not request.htmx:  # type: ignore[attr-defined]
+        return redirect("patient-detail", patient_id=patients[0].pk)
+    template = "staff/patients/_search_results.html" if request.htmx else "staff/patients/search.html"  # type: ignore[attr-defined]
+    response = render(request, template, {"query": query, "patients": patients})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@staff_only
+@require_GET
+def account(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = _get_patient_for_user(request, patient_id)
+    accessed.send(sender=Patient, instance=patient)
+    today = timezone.localdate()
+    context = {
+        **account_summary(patient),
+        "invoices": invoice_selectors.invoices_for_patient(patient_id=patient.pk),
+        "ledger": invoice_selectors.ledger_for_patient(patient_id=patient.pk),
+        "coverages": [(coverage, coverage.is_valid_on(today)) for coverage in patient.coverages.all()],
+        "proxies": [(proxy, proxy.is_active_on(today)) for proxy in patient.proxies.all()],
+    }
+    return render(request, "staff/patients/account.html", context)
+
+
+@staff_only
+def contact_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    require_perm(request, "patients.change_patient")
+    patient = _get_patient_for_user(request, patient_id)
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            try:
+                services.patient_update_contact(patient_id=patient.pk, contact=form.contact_details(), by=request.user)
+            except ApplicationError as exc:
+                form.add_application_error(exc)
+            else:
+                messages.success(request, _("Contact details saved."))
+                return redirect("patient-detail", patient_id=patient.pk)
+    else:
+        form = ContactForm(initial=ContactForm.initial_for(patient))
+    accessed.send(sender=Patient, instance=patient)
+    return render(request, "staff/patients/contact_edit.html", {**account_summary(patient), "form": form})

@@ -1,0 +1,43 @@
+// Staff screens: keyboard shortcut "/" for search, focus on the error summary, one submission per form.
+// No inline scripts anywhere: the Content-Security-Policy will forbid them.
+(function () {
+  "use strict";
+
+  function isTyping(element) {
+    return element.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].indexOf(element.tagName) !== -1;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) {
+      return;
+    }
+    var box = document.getElementById("main-search") || document.getElementById("nav-search");
+    if (box) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    if (form.hasAttribute("data-submit-once")) {
+      // The server refuses a second posting anyway (idempotency key); this spares the user the wait.
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        window.setTimeout(function () { button.disabled = true; }, 0);
+      });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    }
+  });
+})();
