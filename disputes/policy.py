@@ -1,0 +1,258 @@
+"""The refusal-to-pay policy engine. Pure: plain frozen dataclasses in, a Decision out; no database.
+
+`decide(facts, policy)` picks the first rule (by position) whose conditions all match the facts and
+turns its proposal into an amount. Invariants, property-tested in tests/disputes/test_policy_engine.py:
+exactly one route; a proposal is never negative and never exceeds the disputed patient balance;
+clinical complaints always reach a provider or the office manager; every decision names its rule and
+the policy version.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+ROLES = ("front_desk", "billing", "office_manager", "provider")
+CATEGORIES = (
+    "care_quality",
+    "service_incident",
+    "billing_error",
+    "insurance",
+    "coverage_misunderstanding",
+    "partial_payment",
+    "invoice_question",
+    "cannot_pay",
+)
+PROPOSAL_KINDS = (
+    "reduction",
+    "write_off",
+    "small_claim_credit",
+    "payment_plan",
+    "deferral",
+    "explanation",
+    "hold_for_insurance",
+)
+# Proposals that move money and so need an approved adjustment request.
+MONEY_KINDS = ("reduction", "write_off", "small_claim_credit")
+# Proposals that wait for the insurer: the balance left after insurance is not known before that.
+AFTER_INSURANCE_KINDS = ("reduction", "write_off")
+CLINICAL_CATEGORIES = ("care_quality",)
+CLINICAL_ROUTES = ("provider", "office_manager")
+INSURANCE_STATUSES = ("none", "pending", "settled")
+
+
+class PolicyError(ValueError):
+    """The policy cannot decide these facts, or a rule set is not a valid policy."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    category: str
+    disputed_amount: Decimal  # the patient's balance on the disputed lines (or the whole bill)
+    insurance_status: str
+    invoice_age_days: int
+    earlier_complaints: int  # by the same patient, in the last 12 months
+    channel: str = "desk"
+
+
+@dataclass(frozen=True)
+class Rule:
+    position: int
+    name: str
+    route_to: str
+    meeting_within_hours: int
+    proposal_kind: str
+    categories: frozenset[str] = frozenset()  # empty: any category
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    insurance_statuses: frozenset[str] = frozenset()  # empty: any status
+    min_invoice_age_days: int | None = None
+    max_invoice_age_days: int | None = None
+    min_earlier_complaints: int | None = None
+    proposal_percent: Decimal | None = None  # reduction by percent of the disputed amount
+    proposal_amount: Decimal | None = None  # reduction by a fixed amount
+    approval_role: str | None = None
+    script: str = ""
+
+    def matches(self, facts: Facts) -> bool:
+        return (
+            (not self.categories or facts.category in self.categories)
+            and (self.min_amount is None or facts.disputed_amount >= self.min_amount)
+            and (self.max_amount is None or facts.disputed_amount <= self.max_amount)
+            and (not self.insurance_statuses or facts.insurance_status in self.insurance_statuses)
+            and (self.min_invoice_age_days is None or facts.invoice_age_days >= self.min_invoice_age_days)
+            and (self.max_invoice_age_days is None or facts.invoice_age_days <= self.max_invoice_age_days)
+            and (self.min_earlier_complaints is None or facts.earlier_complaints >= self.min_earlier_complaints)
+        )
+
+    def covers(self, other: "Rule") -> bool:
+        """True when this rule matches every fact `other` matches (so `other`, placed after it, never fires)."""
+
+        def set_covers(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+            return not mine or (bool(theirs) and theirs <= mine)
+
+        def low_covers(mine: Decimal | int | None, theirs: Decimal | int | None) -> bool:
+            return mine is None or (theirs is not None and theirs >= mine)
+
+        def high_covers(mine: Decimal | int | None, theirs: Decimal | int | None) -> bool:
+            return mine is None or (theirs is not None and theirs <= mine)
+
+        return (
+            set_covers(self.categories, other.categories)
+            and set_covers(self.insurance_statuses, other.insurance_statuses)
+            and low_covers(self.min_amount, other.min_amount)
+            and high_covers(self.max_amount, other.max_amount)
+            and low_covers(self.min_invoice_age_days, other.min_invoice_age_days)
+            and high_covers(self.max_invoice_age_days, other.max_invoice_age_days)
+            and low_covers(self.min_earlier_complaints, other.min_earlier_complaints)
+        )
+
+    @property
+    def is_unconditional_for_its_categories(self) -> bool:
+        return (
+            self.min_amount is None
+            and self.max_amount is None
+            and not self.insurance_statuses
+            and self.min_invoice_age_days is None
+            and self.max_invoice_age_days is None
+            and self.min_earlier_complaints is None
+        )
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    version: int
+    rules: tuple[Rule, ...]
+    approval_threshold: Decimal  # above it only the office manager may approve
+    small_claim_threshold: Decimal
+    follow_up_days: int = 3
+
+
+@dataclass(frozen=True)
+class Proposal:
+    kind: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Decision:
+    route_to: str
+    meeting_within_hours: int
+    proposal: Proposal
+    approval_role: str | None
+    rule_position: int
+    rule_name: str
+    policy_version: int
+    script: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def _proposal_amount(rule: Rule, facts: Facts) -> Decimal:
+    disputed = max(facts.disputed_amount, ZERO)
+    if rule.proposal_kind == "reduction":
+        if rule.proposal_percent is not None:
+            raw = (disputed * rule.proposal_percent / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+        elif rule.proposal_amount is not None:
+            raw = rule.proposal_amount
+        else:
+            raw = disputed
+    elif rule.proposal_kind in ("write_off", "small_claim_credit", "payment_plan", "deferral"):
+        raw = disputed
+    else:
+        raw = ZERO
+    return min(max(raw, ZERO), disputed)
+
+
+def decide(facts: Facts, policy: PolicySnapshot) -> Decision:
+    """Route a complaint, set the meeting deadline and propose what may be offered, by the first matching rule."""
+    rule = next((r for r in sorted(policy.rules, key=lambda r: r.position) if r.matches(facts)), None)
+    if rule is None:
+        raise PolicyError(f"Policy version {policy.version} has no rule for category {facts.category!r}.")
+    notes: list[str] = []
+    route_to = rule.route_to
+    if facts.category in CLINICAL_CATEGORIES and route_to not in CLINICAL_ROUTES:
+        route_to = "office_manager"
+        notes.append("clinical complaint routed to the office manager")
+    kind = rule.proposal_kind
+    amount = _proposal_amount(rule, facts)
+    if kind in AFTER_INSURANCE_KINDS and facts.insurance_status == "pending":
+        notes.append(f"{kind} waits until the insurer has settled")
+        kind, amount = "hold_for_insurance", ZERO
+    if kind == "small_claim_credit" and facts.disputed_amount > policy.small_claim_threshold:
+        notes.append("above the small-claim threshold: explain instead of crediting")
+        kind, amount = "explanation", ZERO
+    if kind in MONEY_KINDS and amount == ZERO:
+        kind = "explanation"
+    approval_role: str | None = None
+    if kind in MONEY_KINDS:
+        approval_role = rule.approval_role or "office_manager"
+        if amount > policy.approval_threshold:
+            approval_role = "office_manager"
+    return Decision(
+        route_to=route_to,
+        meeting_within_hours=rule.meeting_within_hours,
+        proposal=Proposal(kind=kind, amount=amount),
+        approval_role=approval_role,
+        rule_position=rule.position,
+        rule_name=rule.name,
+        policy_version=policy.version,
+        script=rule.script,
+        notes=tuple(notes),
+    )
+
+
+def validate_policy(rules: tuple[Rule, ...], *, small_claim_threshold: Decimal) -> list[str]:
+    """Every problem that would make a policy unsafe to use; an empty list means it is valid."""
+    problems: list[str] = []
+    ordered = sorted(rules, key=lambda r: r.position)
+    positions = [r.position for r in ordered]
+    if len(set(positions)) != len(positions):
+        problems.append("Two rules share a position; each rule needs its own place in the order.")
+    for rule in ordered:
+        label = f"Rule {rule.position} ({rule.name})"
+        if rule.route_to not in ROLES:
+            problems.append(f"{label}: route to one of {', '.join(ROLES)}.")
+        if rule.proposal_kind not in PROPOSAL_KINDS:
+            problems.append(f"{label}: unknown proposal kind {rule.proposal_kind!r}.")
+        if unknown := set(rule.categories) - set(CATEGORIES):
+            problems.append(f"{label}: unknown categories {', '.join(sorted(unknown))}.")
+        if unknown := set(rule.insurance_statuses) - set(INSURANCE_STATUSES):
+            problems.append(f"{label}: unknown insurance statuses {', '.join(sorted(unknown))}.")
+        if rule.meeting_within_hours <= 0:
+            problems.append(f"{label}: the meeting deadline must be at least one hour.")
+        if rule.approval_role is not None and rule.approval_role not in ROLES:
+            problems.append(f"{label}: the approver must be one of {', '.join(ROLES)}.")
+        if rule.proposal_percent is not None and not ZERO < rule.proposal_percent <= Decimal(100):
+            problems.append(f"{label}: a reduction percent must be above 0 and at most 100.")
+        if rule.proposal_amount is not None and rule.proposal_amount <= ZERO:
+            problems.append(f"{label}: a fixed reduction must be above zero.")
+        if rule.min_amount is not None and rule.max_amount is not None and rule.min_amount > rule.max_amount:
+            problems.append(f"{label}: the lowest amount is above the highest.")
+        if rule.proposal_kind == "small_claim_credit" and (
+            rule.max_amount is None or rule.max_amount > small_claim_threshold
+        ):
+            problems.append(
+                f"{label}: a small-claim credit needs a highest amount at or below the threshold "
+                f"({small_claim_threshold})."
+            )
+        clinical = not rule.categories or set(rule.categories) & set(CLINICAL_CATEGORIES)
+        if clinical and rule.route_to not in CLINICAL_ROUTES:
+            problems.append(f"{label}: clinical complaints must go to a provider or the office manager.")
+    for later_index, later in enumerate(ordered):
+        for earlier in ordered[:later_index]:
+            if earlier.covers(later):
+                problems.append(
+                    f"Rule {later.position} ({later.name}) can never apply: rule {earlier.position} "
+                    f"({earlier.name}) above it matches every case it matches. Reorder or narrow them."
+                )
+                break
+    for category in CATEGORIES:
+        if not any(
+            (not r.categories or category in r.categories) and r.is_unconditional_for_its_categories for r in ordered
+        ):
+            problems.append(
+                f"No rule catches every {category.replace('_', ' ')} complaint: add a last rule for it "
+                "without amount, insurance, age or repeat conditions."
+            )
+    return problems
