@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "auditlog",
     "patients",
     "invoices",
+    "disputes",
+    "patient_collections",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,253 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models import MONEY, Invoice, InvoiceLine, LedgerEntry
+from patients.models import AuthorisedProxy, Patient
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", _("Front desk")
+    BILLING = "billing", _("Billing")
+    OFFICE_MANAGER = "office_manager", _("Office manager")
+    PROVIDER = "provider", _("Provider")
+
+
+class Category(models.TextChoices):
+    CARE_QUALITY = "care_quality", _("Quality of care or clinical error")
+    SERVICE_INCIDENT = "service_incident", _("Customer-service incident")
+    BILLING_ERROR = "billing_error", _("Billing error")
+    INSURANCE = "insurance", _("Insurance not billed or billed wrongly")
+    COVERAGE_MISUNDERSTANDING = "coverage_misunderstanding", _("Thought it was covered (exemption card, insurance)")
+    PARTIAL_PAYMENT = "partial_payment", _("Paid part already (e.g. lab charge came separately)")
+    INVOICE_QUESTION = "invoice_question", _("Question about what the invoice is for")
+    CANNOT_PAY = "cannot_pay", _("Cannot pay now")
+
+
+class ProposalKind(models.TextChoices):
+    REDUCTION = "reduction", _("Reduction")
+    WRITE_OFF = "write_off", _("Write-off of the balance after insurance")
+    SMALL_CLAIM_CREDIT = "small_claim_credit", _("Credit a small claim")
+    PAYMENT_PLAN = "payment_plan", _("Payment plan")
+    DEFERRAL = "deferral", _("Deferral")
+    EXPLANATION = "explanation", _("Explanation, no adjustment")
+    HOLD_FOR_INSURANCE = "hold_for_insurance", _("Hold until insurance settles")
+
+
+class ComplaintChannel(models.TextChoices):
+    DESK = "desk", _("At the desk")
+    PHONE = "phone", _("Phone")
+    PORTAL = "portal", _("Patient portal")
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter")
+
+
+class Policy(models.Model):
+    """One version of the refusal-to-pay policy. A change makes a new version; old decisions keep theirs."""
+
+    version = models.PositiveIntegerField(unique=True)
+    is_active = models.BooleanField(default=False)
+    approval_threshold = models.DecimalField(
+        _("approval threshold"), help_text=_("Above this only the office manager may approve."), **MONEY
+    )
+    small_claim_threshold = models.DecimalField(_("small-claim threshold"), **MONEY)
+    follow_up_days = models.PositiveSmallIntegerField(_("follow-up call after (days)"), default=3)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_policy")
+        ]
+        permissions = [("edit_policy", "Can edit the refusal-to-pay policy")]
+
+    def __str__(self) -> str:
+        return f"Policy v{self.version}"
+
+
+class PolicyRule(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("name"), max_length=200)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    min_amount = models.DecimalField(_("from amount"), null=True, blank=True, **MONEY)
+    max_amount = models.DecimalField(_("up to amount"), null=True, blank=True, **MONEY)
+    insurance_statuses = models.JSONField(_("insurance statuses"), default=list, blank=True)
+    min_invoice_age_days = models.PositiveIntegerField(_("invoice at least (days old)"), null=True, blank=True)
+    max_invoice_age_days = models.PositiveIntegerField(_("invoice at most (days old)"), null=True, blank=True)
+    min_earlier_complaints = models.PositiveSmallIntegerField(_("earlier complaints at least"), null=True, blank=True)
+    route_to = models.CharField(_("route to"), max_length=20, choices=Role.choices)
+    meeting_within_hours = models.PositiveSmallIntegerField(_("meet within (hours)"))
+    proposal_kind = models.CharField(_("proposal"), max_length=20, choices=ProposalKind.choices)
+    proposal_percent = models.DecimalField(_("reduction %"), max_digits=5, decimal_places=2, null=True, blank=True)
+    proposal_amount = models.DecimalField(_("reduction amount"), null=True, blank=True, **MONEY)
+    approval_role = models.CharField(_("approved by"), max_length=20, choices=Role.choices, blank=True)
+    script = models.TextField(_("what to say"), blank=True)
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [models.UniqueConstraint(fields=["policy", "position"], name="rule_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class Complaint(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MET = "met", _("Met with the patient")
+        ESCALATED = "escalated", _("Escalated to the office manager")
+        CLOSED = "closed", _("Closed")
+
+    OPEN_STATUSES = (Status.OPEN, Status.MET, Status.ESCALATED)
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", _("Resolved with the patient")
+        ADJUSTED = "adjusted", _("Resolved with an adjustment")
+        EXPLAINED = "explained", _("Explained, no adjustment")
+        PLAN_AGREED = "plan_agreed", _("Payment plan or deferral agreed")
+        STILL_DISAGREES = "still_disagrees", _("Patient still disagrees")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="complaints")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="complaints")
+    lines = models.ManyToManyField(InvoiceLine, blank=True, related_name="complaints")
+    proxy = models.ForeignKey(AuthorisedProxy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=ComplaintChannel.choices)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    description = models.TextField(_("the patient's own words"))
+    disputed_amount = models.DecimalField(_("disputed amount"), **MONEY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    route_to = models.CharField(_("directed to"), max_length=20, choices=Role.choices)
+    meeting_due_at = models.DateTimeField(_("meet by"))
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    prevention_note = models.TextField(_("what will prevent a repeat"), blank=True)
+    resolution_note = models.TextField(_("steps taken and result"), blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["invoice", "status"], name="complaint_invoice_status_idx"),
+            models.Index(fields=["status", "meeting_due_at"], name="complaint_status_due_idx"),
+        ]
+        permissions = [
+            ("close_complaint", "Can close complaints"),
+            ("escalate_complaint", "Can decide escalations"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Complaint {self.pk} on {self.invoice}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class ComplaintStatusChange(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10)
+    to_status = models.CharField(max_length=10)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.from_status} → {self.to_status}"
+
+
+class Decision(models.Model):
+    """What the policy decided, with the facts it saw and its version, so it can be explained later."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="decision")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
+    policy_version = models.PositiveIntegerField()
+    facts = models.JSONField()
+    rule_position = models.PositiveSmallIntegerField()
+    rule_name = models.CharField(max_length=200)
+    route_to = models.CharField(max_length=20, choices=Role.choices)
+    meeting_within_hours = models.PositiveSmallIntegerField()
+    proposal_kind = models.CharField(max_length=20, choices=ProposalKind.choices)
+    proposal_amount = models.DecimalField(**MONEY)
+    approval_role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    script = models.TextField(blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_proposal_kind_display()} by rule {self.rule_position} (v{self.policy_version})"
+
+
+class AdjustmentRequest(models.Model):
+    """A proposed reduction, write-off or small-claim credit. Money moves only when it is approved."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    KIND_TO_ENTRY = {
+        ProposalKind.REDUCTION: LedgerEntry.Kind.REDUCTION,
+        ProposalKind.WRITE_OFF: LedgerEntry.Kind.WRITE_OFF,
+        ProposalKind.SMALL_CLAIM_CREDIT: LedgerEntry.Kind.SMALL_CLAIM_CREDIT,
+    }
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="adjustments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=300)
+    required_role = models.CharField(_("must be approved by"), max_length=20, choices=Role.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="adjustment"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("adjustment request")
+        verbose_name_plural = _("adjustment requests")
+        indexes = [models.Index(fields=["status", "requested_at"], name="adjustment_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="adjustment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["reduction", "write_off", "small_claim_credit"]), name="adjustment_money_kind"
+            ),
+        ]
+        permissions = [("approve_adjustment", "Can approve or reject adjustment requests")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.get_status_display()})"

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PatientCollectionsConfig(AppConfig):
+    name = "patient_collections"
+    label = "patient_collections"
+    verbose_name = _("Collections")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.FollowUpCall)
