@@ -1,0 +1,81 @@
+# Clinic Billing — `make run` to try it, `make test` to check it. `make help` lists every target.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_FOR_VENV ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed-from-pyproject
+RUN_ADDRESS ?= 127.0.0.1:8000
+# Two workers fit the two cores this project is built on; `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+LANGUAGES := en fr pt nb ru
+
+.PHONY: help install run test lint migrations-check messages compilemessages
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(PY):
+	@test -n "$(PYTHON_FOR_VENV)" || { echo "Python 3.11 or newer is needed (python3.11 or python3 on PATH)." >&2; exit 1; }
+	$(PYTHON_FOR_VENV) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version)'
+	$(PYTHON_FOR_VENV) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml is newer than the last install.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the project with its dev tools (only when pyproject.toml changed)
+
+# Django's compilemessages needs gettext's msgfmt; without it, Babel (already a dependency) compiles the
+# catalogues. Babel skips a catalogue whose header is still marked fuzzy, so that is checked afterwards.
+compilemessages: $(STAMP) ## Compile locale/*/LC_MESSAGES/*.po into .mo files
+	@shopt -s nullglob; catalogues=(locale/*/LC_MESSAGES/*.po); \
+	if [ $${#catalogues[@]} -eq 0 ]; then echo "No translation catalogues under locale/ yet."; exit 0; fi; \
+	if command -v msgfmt >/dev/null; then \
+		$(MANAGE) compilemessages --ignore=.venv --ignore=var --verbosity 0; \
+	else \
+		echo "msgfmt not found (apt-get install gettext); compiling with Babel instead."; \
+		for po in "$${catalogues[@]}"; do $(VENV)/bin/pybabel compile --statistics -i "$$po" -o "$${po%.po}.mo" || exit 1; done; \
+	fi; \
+	for po in "$${catalogues[@]}"; do \
+		[ -f "$${po%.po}.mo" ] || { echo "$$po was not compiled (is its header still marked fuzzy?)" >&2; exit 1; }; \
+	done
+
+run: $(STAMP) compilemessages ## Migrate, seed demo data, start a Celery worker with beat and the web server
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@mkdir -p var/celery-broker/out var/celery-broker/processed var/log
+	@echo
+	@echo "  Clinic Billing: http://$(RUN_ADDRESS)/   (API docs: http://$(RUN_ADDRESS)/api/docs/)"
+	@echo "  Staff logins:   frontdesk, billing, manager, provider    Patient portal login: patient"
+	@echo "  Password:       demo (for every demo user)"
+	@echo "  Celery worker + beat log: var/log/celery.log"
+	@echo
+	@export CELERY_BROKER_URL=filesystem://; \
+	$(VENV)/bin/celery -A clinic_billing worker -B --pool=solo --loglevel=INFO >>var/log/celery.log 2>&1 & \
+	worker=$$!; \
+	trap 'echo "Stopping the Celery worker."; kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(MANAGE) runserver $(RUN_ADDRESS)
+
+# pytest exits 5 when it collects nothing; like any other non-zero exit, that fails the target.
+test: $(STAMP) compilemessages ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL is set)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check, ruff format --check and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+migrations-check: $(STAMP) ## Fail when a model change has no migration
+	$(MANAGE) makemigrations --check --dry-run
+
+messages: $(STAMP) ## Extract translatable strings into locale/<language>/LC_MESSAGES/django.po
+	@mkdir -p locale
+	$(MANAGE) makemessages $(addprefix -l ,$(LANGUAGES)) --ignore=.venv --ignore=var --ignore=tests --no-obsolete
