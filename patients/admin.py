@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from .models import AuthorisedProxy, Coverage, Patient
+
+
+class CoverageInline(admin.TabularInline):
+    model = Coverage
+    extra = 0
+
+
+class AuthorisedProxyInline(admin.TabularInline):
+    model = AuthorisedProxy
+    extra = 0
+    fields = ["name", "relationship", "scope", "valid_from", "valid_to", "document_reference", "revoked_at"]
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["name", "date_of_birth", "language", "preferred_channel", "city", "created_at"]
+    list_filter = ["language", "preferred_channel", "opt_out_email", "opt_out_sms", "opt_out_phone"]
+    search_fields = ["name", "email", "phone", "city"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]
+    inlines = [CoverageInline, AuthorisedProxyInline]
+
+
+@admin.register(Coverage)
+class CoverageAdmin(admin.ModelAdmin):
+    list_display = ["patient", "kind", "payer_name", "member_number", "valid_from", "valid_to"]
+    list_filter = ["kind"]
+    search_fields = ["patient__name", "payer_name", "member_number"]
+    list_select_related = ["patient"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(AuthorisedProxy)
+class AuthorisedProxyAdmin(admin.ModelAdmin):
+    list_display = ["name", "patient", "relationship", "scope", "valid_from", "valid_to", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "patient__name", "document_reference"]
+    list_select_related = ["patient"]
+    raw_id_fields = ["patient", "user"]
