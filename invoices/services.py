@@ -510,3 +510,32 @@ def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerPro
         if last_balance_after is not None and last_balance_after != balance:
             problems.append(LedgerProblem(invoice.pk, "running balance of the last entry differs from the sum"))
     return problems
+
+
+ADJUSTMENT_KINDS = (Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT)
+
+
+def invoice_adjust(
+    *, invoice: Invoice, kind: str, amount: Decimal, reference: str, note: str, by: AbstractBaseUser | None
+) -> LedgerEntry:
+    """Post an approved reduction, write-off or small-claim credit on a locked invoice.
+
+    Called by disputes.services.adjustment_approve inside its transaction, after the four-eyes checks;
+    never more than the patient owes now.
+    """
+    if kind not in ADJUSTMENT_KINDS:
+        raise ApplicationError(_("Only reductions, write-offs and small-claim credits adjust a bill."), field="kind")
+    value = _positive_money(amount, "amount")
+    _require_booked(invoice, _("An adjustment"))
+    if value > invoice.patient_due:
+        raise ApplicationError(
+            _("The adjustment (%(amount)s) is more than the patient owes now (%(due)s).")
+            % {"amount": value, "due": max(invoice.patient_due, Decimal("0.00"))},
+            field="amount",
+        )
+    return _post(invoice=invoice, kind=kind, amount=-value, by=by, reference=reference, note=note[:300])
+
+
+def invoice_lock(*, invoice_id: int) -> Invoice:
+    """Lock an invoice row for a service of another app that changes money on it."""
+    return _lock_invoice(invoice_id)

@@ -1,0 +1,403 @@
+"""Complaints, decisions, approvals and closing. Money moves only through an approved AdjustmentRequest."""
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from invoices import services as invoice_services
+from invoices.models import Invoice
+from patient_collections.models import FollowUpCall
+from patients.models import AuthorisedProxy
+from patients.roles import OFFICE_MANAGER, user_roles
+
+from . import policy as engine
+from .models import (
+    AdjustmentRequest,
+    Category,
+    Complaint,
+    ComplaintChannel,
+    ComplaintStatusChange,
+    Decision,
+    Policy,
+    ProposalKind,
+)
+
+Status = Complaint.Status
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Status.OPEN: {Status.MET, Status.ESCALATED, Status.CLOSED},
+    Status.MET: {Status.ESCALATED, Status.CLOSED},
+    Status.ESCALATED: {Status.MET, Status.CLOSED},
+    # A patient not satisfied at the follow-up call goes back to the office manager.
+    Status.CLOSED: {Status.ESCALATED},
+}
+
+
+def complaint_transition(
+    *, complaint: Complaint, to_status: str, by: AbstractBaseUser | None, reason: str = "", extra_fields: tuple = ()
+) -> Complaint:
+    """Move a locked complaint along the state table, recording who, when and why."""
+    if to_status not in ALLOWED_TRANSITIONS[complaint.status]:
+        raise InvalidTransition(
+            _("A complaint that is %(from)s cannot become %(to)s.")
+            % {"from": Status(complaint.status).label.lower(), "to": Status(to_status).label.lower()}
+        )
+    from_status = complaint.status
+    complaint.status = to_status
+    complaint.save(update_fields=["status", *extra_fields])
+    ComplaintStatusChange.objects.create(
+        complaint=complaint,
+        from_status=from_status,
+        to_status=to_status,
+        changed_at=timezone.now(),
+        changed_by=by,
+        reason=reason[:300],
+    )
+    return complaint
+
+
+def policy_snapshot(policy: Policy) -> engine.PolicySnapshot:
+    """The pure engine's view of a stored policy version."""
+    rules = tuple(
+        engine.Rule(
+            position=r.position,
+            name=r.name,
+            route_to=r.route_to,
+            meeting_within_hours=r.meeting_within_hours,
+            proposal_kind=r.proposal_kind,
+            categories=frozenset(r.categories),
+            min_amount=r.min_amount,
+            max_amount=r.max_amount,
+            insurance_statuses=frozenset(r.insurance_statuses),
+            min_invoice_age_days=r.min_invoice_age_days,
+            max_invoice_age_days=r.max_invoice_age_days,
+            min_earlier_complaints=r.min_earlier_complaints,
+            proposal_percent=r.proposal_percent,
+            proposal_amount=r.proposal_amount,
+            approval_role=r.approval_role or None,
+            script=r.script,
+        )
+        for r in policy.rules.all()
+    )
+    return engine.PolicySnapshot(
+        version=policy.version,
+        rules=rules,
+        approval_threshold=policy.approval_threshold,
+        small_claim_threshold=policy.small_claim_threshold,
+        follow_up_days=policy.follow_up_days,
+    )
+
+
+def policy_active() -> Policy:
+    policy = Policy.objects.filter(is_active=True).prefetch_related("rules").first()
+    if policy is None:
+        raise ApplicationError(_("No active policy: the office manager must activate one."))
+    return policy
+
+
+def proxy_check(*, patient_id: int, proxy_id: int, on: datetime | None = None) -> AuthorisedProxy:
+    """The proxy if they may speak for the patient today; otherwise a refusal that tells them how to get it."""
+    day = timezone.localdate(on) if on else timezone.localdate()
+    proxy = AuthorisedProxy.objects.filter(pk=proxy_id, patient_id=patient_id).first()
+    if proxy is None or not proxy.is_active_on(day):
+        raise PermissionDenied(
+            _(
+                "This person is not authorised to speak for the patient. Nothing can be shared until the "
+                "patient gives written authorisation (a signed power of attorney) at the desk or in the portal."
+            ),
+            field="proxy",
+        )
+    return proxy
+
+
+def _disputed_amount(invoice: Invoice, line_ids: list[int]) -> Decimal:
+    owed = max(invoice.patient_due, Decimal("0.00"))
+    if not line_ids:
+        return owed
+    lines_total = invoice.lines.filter(pk__in=line_ids).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return min(Decimal(lines_total).quantize(Decimal("0.01")), owed)
+
+
+@transaction.atomic
+def complaint_file(
+    *,
+    patient_id: int,
+    invoice_id: int,
+    line_ids: list[int],
+    channel: str,
+    category: str,
+    description: str,
+    proxy_id: int | None = None,
+    by: AbstractBaseUser | None,
+) -> Complaint:
+    """Log a complaint or refusal to pay and let the active policy decide route, deadline and proposal."""
+    if channel not in ComplaintChannel.values:
+        raise ApplicationError(_("Choose how the complaint came in."), field="channel")
+    if category not in Category.values:
+        raise ApplicationError(_("Choose what the complaint is about."), field="category")
+    if not description.strip():
+        raise ApplicationError(_("Write down what the patient said, in their own words."), field="description")
+    invoice = invoice_services.invoice_lock(invoice_id=invoice_id)
+    if invoice.patient_id != patient_id:
+        raise NotFound(_("This invoice does not belong to this patient."), field="invoice")
+    if invoice.status not in Invoice.BOOKED_STATUSES:
+        raise InvalidTransition(_("Only an issued invoice can be disputed."), field="invoice")
+    proxy = proxy_check(patient_id=patient_id, proxy_id=proxy_id) if proxy_id else None
+    line_ids = sorted(set(line_ids))
+    if line_ids and invoice.lines.filter(pk__in=line_ids).count() != len(line_ids):
+        raise ApplicationError(_("Some of the chosen lines are not on this invoice."), field="lines")
+    now = timezone.now()
+    policy = policy_active()
+    facts = engine.Facts(
+        category=category,
+        disputed_amount=_disputed_amount(invoice, line_ids),
+        insurance_status=invoice.insurance_status,
+        invoice_age_days=max(0, (timezone.localdate() - (invoice.issued_at or now).date()).days),
+        earlier_complaints=Complaint.objects.filter(
+            patient_id=patient_id, received_at__gte=now - timedelta(days=365)
+        ).count(),
+        channel=channel,
+    )
+    try:
+        decision = engine.decide(facts, policy_snapshot(policy))
+    except engine.PolicyError as exc:
+        raise ApplicationError(str(exc), field="category") from exc
+    complaint = Complaint.objects.create(
+        patient_id=patient_id,
+        invoice=invoice,
+        proxy=proxy,
+        channel=channel,
+        category=category,
+        description=description.strip(),
+        disputed_amount=facts.disputed_amount,
+        route_to=decision.route_to,
+        meeting_due_at=now + timedelta(hours=decision.meeting_within_hours),
+        received_by=by,
+    )
+    if line_ids:
+        complaint.lines.set(line_ids)
+    Decision.objects.create(
+        complaint=complaint,
+        policy=policy,
+        policy_version=decision.policy_version,
+        facts={key: str(value) for key, value in asdict(facts).items()},
+        rule_position=decision.rule_position,
+        rule_name=decision.rule_name,
+        route_to=decision.route_to,
+        meeting_within_hours=decision.meeting_within_hours,
+        proposal_kind=decision.proposal.kind,
+        proposal_amount=decision.proposal.amount,
+        approval_role=decision.approval_role or "",
+        script=decision.script,
+        notes=list(decision.notes),
+    )
+    return complaint
+
+
+def _lock_complaint(complaint_id: int) -> Complaint:
+    try:
+        return Complaint.objects.select_for_update().get(pk=complaint_id)
+    except Complaint.DoesNotExist as exc:
+        raise NotFound(_("No such complaint."), field="complaint") from exc
+
+
+@transaction.atomic
+def complaint_mark_met(*, complaint_id: int, by: AbstractBaseUser | None) -> Complaint:
+    """Record that staff met (or called) the patient: the clock of the meeting deadline stops."""
+    complaint = _lock_complaint(complaint_id)
+    complaint.met_at = timezone.now()
+    return complaint_transition(complaint=complaint, to_status=Status.MET, by=by, extra_fields=("met_at",))
+
+
+@transaction.atomic
+def complaint_accept_proposal(*, complaint_id: int, by: AbstractBaseUser | None) -> AdjustmentRequest:
+    """The patient accepted what was offered: create the adjustment request the decision proposed."""
+    complaint = _lock_complaint(complaint_id)
+    if not complaint.is_open:
+        raise InvalidTransition(_("This complaint is closed."))
+    decision = complaint.decision
+    if decision.proposal_kind not in AdjustmentRequest.KIND_TO_ENTRY:
+        if decision.proposal_kind in (ProposalKind.PAYMENT_PLAN, ProposalKind.DEFERRAL):
+            raise InvalidTransition(
+                _("A payment plan or deferral is set up by billing on the invoice; there is nothing to approve.")
+            )
+        raise InvalidTransition(_("This proposal moves no money, so there is nothing to approve."))
+    if complaint.adjustments.exclude(status=AdjustmentRequest.Status.REJECTED).exists():
+        raise InvalidTransition(_("An adjustment for this complaint is already requested."))
+    return AdjustmentRequest.objects.create(
+        complaint=complaint,
+        invoice_id=complaint.invoice_id,
+        kind=decision.proposal_kind,
+        amount=decision.proposal_amount,
+        reason=f"{Category(complaint.category).label}: {decision.rule_name}"[:300],
+        required_role=decision.approval_role or OFFICE_MANAGER,
+        requested_by=by,
+    )
+
+
+def _lock_adjustment(adjustment_id: int) -> AdjustmentRequest:
+    try:
+        return AdjustmentRequest.objects.select_for_update().get(pk=adjustment_id)
+    except AdjustmentRequest.DoesNotExist as exc:
+        raise NotFound(_("No such adjustment request."), field="adjustment") from exc
+
+
+def _check_approver(adjustment: AdjustmentRequest, by: AbstractBaseUser) -> None:
+    if adjustment.status != AdjustmentRequest.Status.PENDING:
+        raise InvalidTransition(_("This request was already decided."))
+    if adjustment.requested_by_id is not None and adjustment.requested_by_id == by.pk:
+        raise PermissionDenied(_("Nobody approves their own request: another colleague must decide it."))
+    roles = user_roles(by)
+    if OFFICE_MANAGER not in roles and adjustment.required_role not in roles:
+        raise PermissionDenied(_("Only the office manager may decide this request."))
+    threshold = policy_active().approval_threshold
+    if adjustment.amount > threshold and OFFICE_MANAGER not in roles:
+        raise PermissionDenied(_("Above %(threshold)s only the office manager may approve.") % {"threshold": threshold})
+
+
+@transaction.atomic
+def adjustment_approve(*, adjustment_id: int, by: AbstractBaseUser, note: str = "") -> AdjustmentRequest:
+    """Four-eyes approval: posts the reduction, write-off or credit to the ledger in the same transaction."""
+    adjustment = _lock_adjustment(adjustment_id)
+    _check_approver(adjustment, by)
+    invoice = invoice_services.invoice_lock(invoice_id=adjustment.invoice_id)
+    if adjustment.kind in (ProposalKind.REDUCTION, ProposalKind.WRITE_OFF) and invoice.insurance_status == "pending":
+        raise InvalidTransition(_("Reductions and write-offs wait until the insurer has settled this invoice."))
+    entry = invoice_services.invoice_adjust(
+        invoice=invoice,
+        kind=AdjustmentRequest.KIND_TO_ENTRY[adjustment.kind],
+        amount=adjustment.amount,
+        reference=f"complaint-{adjustment.complaint_id}",
+        note=adjustment.reason,
+        by=by,
+    )
+    adjustment.status = AdjustmentRequest.Status.APPROVED
+    adjustment.decided_at = timezone.now()
+    adjustment.decided_by = by
+    adjustment.decision_note = note.strip()[:300]
+    adjustment.ledger_entry = entry
+    adjustment.save(update_fields=["status", "decided_at", "decided_by", "decision_note", "ledger_entry"])
+    return adjustment
+
+
+@transaction.atomic
+def adjustment_reject(*, adjustment_id: int, by: AbstractBaseUser, note: str) -> AdjustmentRequest:
+    """Refuse a proposed adjustment, saying why; nothing is posted."""
+    if not note.strip():
+        raise ApplicationError(_("Say why the request is rejected."), field="note")
+    adjustment = _lock_adjustment(adjustment_id)
+    _check_approver(adjustment, by)
+    adjustment.status = AdjustmentRequest.Status.REJECTED
+    adjustment.decided_at = timezone.now()
+    adjustment.decided_by = by
+    adjustment.decision_note = note.strip()[:300]
+    adjustment.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    return adjustment
+
+
+@transaction.atomic
+def complaint_close(
+    *, complaint_id: int, outcome: str, prevention_note: str, resolution_note: str = "", by: AbstractBaseUser | None
+) -> Complaint:
+    """Close with the outcome and what will prevent a repeat; schedule the follow-up call a few days later."""
+    if outcome not in Complaint.Outcome.values:
+        raise ApplicationError(_("Choose the outcome."), field="outcome")
+    if not prevention_note.strip():
+        raise ApplicationError(_("Say what will be done so it does not happen again."), field="prevention_note")
+    complaint = _lock_complaint(complaint_id)
+    if complaint.adjustments.filter(status=AdjustmentRequest.Status.PENDING).exists():
+        raise InvalidTransition(_("An adjustment is still waiting for approval: decide it before closing."))
+    now = timezone.now()
+    complaint.outcome = outcome
+    complaint.prevention_note = prevention_note.strip()
+    complaint.resolution_note = resolution_note.strip()
+    complaint.closed_at = now
+    complaint.closed_by = by
+    complaint_transition(
+        complaint=complaint,
+        to_status=Status.CLOSED,
+        by=by,
+        extra_fields=("outcome", "prevention_note", "resolution_note", "closed_at", "closed_by"),
+    )
+    follow_up_days = complaint.decision.policy.follow_up_days
+    FollowUpCall.objects.get_or_create(
+        idempotency_key=f"complaint-{complaint.pk}-follow-up",
+        defaults={
+            "patient_id": complaint.patient_id,
+            "invoice_id": complaint.invoice_id,
+            "complaint": complaint,
+            "reason": FollowUpCall.Reason.COMPLAINT_FOLLOW_UP,
+            "role": complaint.route_to,
+            "due_at": now + timedelta(days=follow_up_days),
+        },
+    )
+    return complaint
+
+
+def complaints_escalate_overdue(*, now: datetime | None = None) -> int:
+    """Sweep: complaints not met by their deadline go to the office manager. Idempotent; returns how many."""
+    now = now or timezone.now()
+    escalated = 0
+    with transaction.atomic():
+        due = list(
+            Complaint.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.OPEN, met_at__isnull=True, meeting_due_at__lt=now)
+            .order_by("id")[:500]
+        )
+        for complaint in due:
+            complaint.escalated_at = now
+            complaint.route_to = OFFICE_MANAGER
+            complaint_transition(
+                complaint=complaint,
+                to_status=Status.ESCALATED,
+                by=None,
+                reason="meeting deadline passed",
+                extra_fields=("escalated_at", "route_to"),
+            )
+            escalated += 1
+    return escalated
+
+
+@transaction.atomic
+def follow_up_call_record_outcome(
+    *, call_id: int, outcome: str, note: str = "", by: AbstractBaseUser | None
+) -> FollowUpCall:
+    """Record a call. "No answer" tries again the next day; "not satisfied" goes back to the office manager."""
+    if outcome not in FollowUpCall.Outcome.values:
+        raise ApplicationError(_("Choose the outcome of the call."), field="outcome")
+    try:
+        call = FollowUpCall.objects.select_for_update().get(pk=call_id)
+    except FollowUpCall.DoesNotExist as exc:
+        raise NotFound(_("No such call."), field="call") from exc
+    if call.completed_at is not None:
+        raise InvalidTransition(_("This call is already recorded."))
+    now = timezone.now()
+    call.attempts += 1
+    call.outcome_note = note.strip()[:500]
+    if outcome == FollowUpCall.Outcome.NO_ANSWER:
+        call.outcome = outcome
+        call.due_at = now + timedelta(days=1)
+        call.save(update_fields=["attempts", "outcome", "outcome_note", "due_at"])
+        return call
+    call.outcome = outcome
+    call.completed_at = now
+    call.completed_by = by
+    call.save(update_fields=["attempts", "outcome", "outcome_note", "completed_at", "completed_by"])
+    if outcome == FollowUpCall.Outcome.NOT_SATISFIED and call.complaint_id:
+        complaint = _lock_complaint(call.complaint_id)
+        complaint.route_to = OFFICE_MANAGER
+        complaint.escalated_at = now
+        complaint_transition(
+            complaint=complaint,
+            to_status=Status.ESCALATED,
+            by=by,
+            reason="not satisfied at the follow-up call",
+            extra_fields=("route_to", "escalated_at"),
+        )
+    return call
