@@ -3,7 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from disputes.api import urlpatterns as dispute_api
 from invoices.api import urlpatterns as invoice_api
+from patient_collections.api import urlpatterns as collections_api
 from patients.api import urlpatterns as patient_api
 
 urlpatterns = [
@@ -13,7 +15,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include(patient_api + invoice_api)),
+    path("api/v1/", include(patient_api + invoice_api + dispute_api + collections_api)),
     path("invoices/", include("invoices.urls")),
+    path("disputes/", include("disputes.urls")),
+    path("collections/", include("patient_collections.urls")),
     path("", include("patients.urls")),
 ]
