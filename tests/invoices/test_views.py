@@ -1,0 +1,315 @@
+"""Staff screens for invoices: the worklist, the invoice page, its PDF, payments, issuing and admin."""
+
+import re
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from invoices import services
+from invoices.models import Invoice, LedgerEntry
+from invoices.templatetags.money import money
+from patients.models import Patient
+from tests.factories import PatientFactory, UserFactory, draft_invoice, issued_invoice
+
+
+@pytest.fixture
+def staff_client(billing, client_for) -> Client:
+    return client_for(billing)
+
+
+@pytest.fixture
+def invoice(patient) -> Invoice:
+    return issued_invoice(patient)
+
+
+def overdue_invoice(patient: Patient, days: int = 10) -> Invoice:
+    """An invoice issued long enough ago that its due date passed `days` days ago."""
+    draft = draft_invoice(patient)
+    terms = services.current_profile().payment_terms_days
+    return services.invoice_issue(invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(terms + days))
+
+
+def payment_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "amount": "71.00",
+        "payer": "patient",
+        "method": "bank_transfer",
+        "reference": "Bank 42",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    form.update(overrides)
+    return form
+
+
+def payments(invoice: Invoice) -> int:
+    return LedgerEntry.objects.filter(invoice=invoice).exclude(kind=LedgerEntry.Kind.CHARGE).count()
+
+
+def warm_content_types() -> None:
+    """The audit log looks the content type up once per process; keep that out of the query counts."""
+    ContentType.objects.get_for_models(Patient, Invoice)
+
+
+# --- Worklist ---------------------------------------------------------------------------------------
+
+
+def test_it_lists_overdue_accounts_with_days_overdue(staff_client, patient):
+    invoice = overdue_invoice(patient, days=10)
+    response = staff_client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["rows"] == [(invoice, 10)]
+
+
+def test_it_leaves_paid_and_not_yet_due_invoices_off_the_worklist(staff_client, patient, billing):
+    paid = overdue_invoice(patient)
+    services.payment_record(invoice_id=paid.pk, amount="71.00", payer="patient", method="cash", by=billing)
+    draft = draft_invoice(patient)
+    services.invoice_issue(invoice_id=draft.pk, by=None, today=timezone.localdate())
+    response = staff_client.get(reverse("home"))
+    assert response.context["rows"] == []
+
+
+def test_it_orders_the_worklist_oldest_due_first(staff_client, patient, other_patient):
+    recent = overdue_invoice(patient, days=3)
+    oldest = overdue_invoice(other_patient, days=30)
+    response = staff_client.get(reverse("home"))
+    assert [invoice for invoice, _days in response.context["rows"]] == [oldest, recent]
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, django_assert_num_queries, rows):
+    for _ in range(rows):
+        overdue_invoice(PatientFactory())
+    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+    # 6 count of overdue invoices (paginator), 7 the page of invoices with their patients
+    with django_assert_num_queries(7):
+        response = staff_client.get(reverse("home"))
+    assert len(response.context["rows"]) == rows
+
+
+# --- Invoice page -----------------------------------------------------------------------------------
+
+
+def test_it_shows_lines_totals_and_reference(staff_client, invoice):
+    page = staff_client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert "Consultation with a general practitioner" in page
+    assert invoice.payment_reference in page
+    assert money(Decimal("471.00")) in page  # total
+    assert money(Decimal("400.00")) in page  # insurer's expected share
+    assert "Waiting for insurer" in page
+
+
+def test_it_shows_who_posted_each_entry_with_the_running_balance(staff_client, invoice, billing):
+    services.payment_record(invoice_id=invoice.pk, amount="21.00", payer="patient", method="card", by=billing)
+    page = staff_client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert "bjorn_billing" in page
+    assert money(Decimal("450.00")) in page
+    assert "Card" in page
+
+
+def test_it_answers_404_for_an_unknown_invoice(staff_client, db):
+    assert staff_client.get(reverse("invoice-detail", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["invoice-detail", "invoice-pdf", "invoice-payment"])
+def test_it_refuses_a_patient_user(client_for, patient, invoice, name):
+    response = client_for(patient.user).get(reverse(name, args=[invoice.pk]))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", ["invoice-detail", "invoice-pdf", "invoice-payment"])
+def test_it_sends_anonymous_users_to_login(client, invoice, name):
+    response = client.get(reverse(name, args=[invoice.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_logs_a_read_of_the_invoice(staff_client, invoice, billing):
+    staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(invoice.pk))
+    assert entry.content_type.model_class() is Invoice
+    assert entry.actor == billing
+
+
+@pytest.mark.parametrize("entries", [1, 20])
+def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
+    staff_client, patient, billing, django_assert_num_queries, entries
+):
+    for _ in range(entries):
+        issued_invoice(patient)
+    invoice = issued_invoice(patient)
+    for _ in range(entries):
+        services.payment_record(invoice_id=invoice.pk, amount="1.00", payer="patient", method="card", by=billing)
+    warm_content_types()
+    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+    # 6 invoice with patient, 7 lines, 8 ledger entries with poster, 9 insert the audit ACCESS entry,
+    # 10 the patient's balance for the account header
+    with django_assert_num_queries(10):
+        response = staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
+    assert len(response.context["entries"]) == entries + 1
+
+
+# --- PDF --------------------------------------------------------------------------------------------
+
+
+def test_it_returns_the_pdf_inline(staff_client, invoice):
+    response = staff_client.get(reverse("invoice-pdf", args=[invoice.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="invoice-{invoice.number}.pdf"'
+    assert response.content.startswith(b"%PDF")
+
+
+def test_it_logs_a_read_of_the_pdf(staff_client, invoice):
+    staff_client.get(reverse("invoice-pdf", args=[invoice.pk]))
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(invoice.pk)).count() == 1
+
+
+# --- Payments ---------------------------------------------------------------------------------------
+
+
+def test_it_renders_the_payment_form_with_a_fresh_idempotency_key(staff_client, invoice):
+    page = staff_client.get(reverse("invoice-payment", args=[invoice.pk])).content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', page)
+    assert key is not None
+
+
+def test_it_records_a_payment(staff_client, invoice, billing):
+    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), payment_form(amount="50.00"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("invoice-detail", args=[invoice.pk])
+    entry = LedgerEntry.objects.get(invoice=invoice, kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+    assert (entry.amount, entry.method, entry.reference, entry.posted_by) == (
+        Decimal("-50.00"),
+        "bank_transfer",
+        "Bank 42",
+        billing,
+    )
+
+
+def test_it_records_an_insurer_payment(staff_client, invoice):
+    form = payment_form(amount="400.00", payer="insurer", method="insurer_remittance")
+    staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form)
+    invoice.refresh_from_db()
+    assert invoice.insurer_paid == Decimal("400.00")
+
+
+def test_it_refuses_payments_to_a_provider(client_for, provider, invoice):
+    response = client_for(provider).post(reverse("invoice-payment", args=[invoice.pk]), payment_form())
+    assert response.status_code == 403
+    assert payments(invoice) == 0
+
+
+@pytest.mark.parametrize("amount", ["-10.00", "10.005", "ten", "0"])
+def test_it_shows_a_form_error_for_a_bad_amount(staff_client, invoice, amount):
+    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), payment_form(amount=amount))
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"]
+    assert payments(invoice) == 0
+
+
+def test_it_keeps_the_users_input_after_an_error(staff_client, invoice):
+    form = payment_form(amount="10.005", reference="Receipt 777")
+    page = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form).content.decode()
+    assert 'value="Receipt 777"' in page
+    assert f'value="{form["idempotency_key"]}"' in page
+
+
+def test_it_posts_a_replayed_form_once(staff_client, invoice):
+    form = payment_form()
+    staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form)
+    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form, follow=True)
+    assert payments(invoice) == 1
+    assert "already recorded" in response.content.decode()
+
+
+def test_it_refuses_a_key_reused_for_another_amount_and_offers_a_new_one(staff_client, invoice):
+    form = payment_form()
+    staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form)
+    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), {**form, "amount": "5.00"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert response.context["form"].data["idempotency_key"] != form["idempotency_key"]
+    assert payments(invoice) == 1
+
+
+def test_it_shows_a_refusal_to_pay_a_draft_as_a_message(staff_client, patient):
+    draft = draft_invoice(patient)
+    response = staff_client.post(reverse("invoice-payment", args=[draft.pk]), payment_form())
+    assert response.status_code == 200
+    assert "only possible on an issued invoice" in response.content.decode()
+    assert payments(draft) == 0
+
+
+# --- Issue and insurance ----------------------------------------------------------------------------
+
+
+def test_it_issues_a_draft(staff_client, patient):
+    draft = draft_invoice(patient)
+    response = staff_client.post(reverse("invoice-issue", args=[draft.pk]), follow=True)
+    draft.refresh_from_db()
+    assert draft.status == Invoice.Status.ISSUED
+    assert f"Invoice {draft.number} issued" in response.content.decode()
+
+
+def test_it_shows_issuing_twice_as_a_message(staff_client, invoice):
+    response = staff_client.post(reverse("invoice-issue", args=[invoice.pk]), follow=True)
+    assert response.status_code == 200
+    assert "already issued" in response.content.decode()
+
+
+def test_it_refuses_to_issue_without_permission(client_for, front_desk, patient):
+    draft = draft_invoice(patient)
+    response = client_for(front_desk).post(reverse("invoice-issue", args=[draft.pk]))
+    assert response.status_code == 403
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_it_issues_only_on_post(staff_client, patient):
+    draft = draft_invoice(patient)
+    assert staff_client.get(reverse("invoice-issue", args=[draft.pk])).status_code == 405
+
+
+def test_it_answers_404_when_issuing_an_unknown_invoice(staff_client, db):
+    assert staff_client.post(reverse("invoice-issue", args=[999999])).status_code == 404
+
+
+def test_it_marks_insurance_settled(staff_client, invoice):
+    staff_client.post(reverse("invoice-insurance-settled", args=[invoice.pk]))
+    invoice.refresh_from_db()
+    assert invoice.insurance_status == "settled"
+
+
+def test_it_refuses_to_settle_insurance_without_permission(client_for, front_desk, invoice):
+    response = client_for(front_desk).post(reverse("invoice-insurance-settled", args=[invoice.pk]))
+    assert response.status_code == 403
+
+
+# --- Admin ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client_for_superuser(db, client_for) -> Client:
+    return client_for(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+
+def test_it_shows_an_issued_invoice_read_only_in_admin(admin_client_for_superuser, invoice):
+    response = admin_client_for_superuser.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+
+
+def test_it_offers_no_way_to_add_or_delete_ledger_entries_in_admin(admin_client_for_superuser, invoice):
+    entry = invoice.entries.get()
+    assert admin_client_for_superuser.get(reverse("admin:invoices_ledgerentry_add")).status_code == 403
+    delete_url = reverse("admin:invoices_ledgerentry_delete", args=[entry.pk])
+    assert admin_client_for_superuser.post(delete_url, {"post": "yes"}).status_code == 403
+    assert LedgerEntry.objects.filter(pk=entry.pk).exists()
