@@ -1,6 +1,6 @@
 """Complaints, decisions, approvals and closing. Money moves only through an approved AdjustmentRequest."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from .models import (
     ComplaintStatusChange,
     Decision,
     Policy,
+    PolicyRule,
     ProposalKind,
 )
 
@@ -401,3 +402,132 @@ def follow_up_call_record_outcome(
             extra_fields=("route_to", "escalated_at"),
         )
     return call
+
+
+@dataclass(frozen=True)
+class PolicyDraft:
+    """A proposed policy version as the office manager edits it: settings plus ordered rules."""
+
+    approval_threshold: Decimal
+    small_claim_threshold: Decimal
+    follow_up_days: int
+    rules: tuple[engine.Rule, ...]
+    note: str = ""
+
+
+def policy_draft_from(policy: Policy) -> PolicyDraft:
+    snapshot = policy_snapshot(policy)
+    return PolicyDraft(
+        approval_threshold=snapshot.approval_threshold,
+        small_claim_threshold=snapshot.small_claim_threshold,
+        follow_up_days=snapshot.follow_up_days,
+        rules=snapshot.rules,
+    )
+
+
+def policy_validate(draft: PolicyDraft) -> list[str]:
+    """Every reason the draft cannot become the policy; empty when it can."""
+    problems = engine.validate_policy(draft.rules, small_claim_threshold=draft.small_claim_threshold)
+    if draft.approval_threshold <= 0:
+        problems.insert(0, "The approval threshold must be above zero.")
+    if draft.small_claim_threshold < 0:
+        problems.insert(0, "The small-claim threshold cannot be negative.")
+    if not 1 <= draft.follow_up_days <= 60:
+        problems.insert(0, "The follow-up call must come 1 to 60 days after closing.")
+    return problems
+
+
+@dataclass(frozen=True)
+class SimulatedChange:
+    complaint_id: int
+    category: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Simulation:
+    compared: int
+    changes: tuple[SimulatedChange, ...]
+
+
+def _describe(kind: str, amount: Decimal, route_to: str) -> str:
+    return f"{route_to}: {kind} {amount}"
+
+
+def policy_simulate(*, draft: PolicyDraft, last: int = 200) -> Simulation:
+    """Re-decide the last N complaints with the facts they were decided on; list the decisions that change."""
+    snapshot = engine.PolicySnapshot(
+        version=0,
+        rules=draft.rules,
+        approval_threshold=draft.approval_threshold,
+        small_claim_threshold=draft.small_claim_threshold,
+        follow_up_days=draft.follow_up_days,
+    )
+    decisions = list(
+        Decision.objects.select_related("complaint").order_by("-decided_at", "-id")[: max(1, min(last, 5000))]
+    )
+    changes = []
+    for stored in decisions:
+        facts = engine.Facts(
+            category=stored.facts["category"],
+            disputed_amount=Decimal(stored.facts["disputed_amount"]),
+            insurance_status=stored.facts["insurance_status"],
+            invoice_age_days=int(stored.facts["invoice_age_days"]),
+            earlier_complaints=int(stored.facts["earlier_complaints"]),
+            channel=stored.facts.get("channel", "desk"),
+        )
+        before = _describe(stored.proposal_kind, stored.proposal_amount, stored.route_to)
+        try:
+            new = engine.decide(facts, snapshot)
+            after = _describe(new.proposal.kind, new.proposal.amount, new.route_to)
+        except engine.PolicyError:
+            after = "no rule matches"
+        if before != after:
+            changes.append(SimulatedChange(stored.complaint_id, stored.complaint.category, before, after))
+    return Simulation(compared=len(decisions), changes=tuple(changes))
+
+
+@transaction.atomic
+def policy_publish(*, draft: PolicyDraft, by: AbstractBaseUser | None) -> Policy:
+    """Validate the draft and make it the active policy as the next version; earlier versions stay for history."""
+    problems = policy_validate(draft)
+    if problems:
+        raise ApplicationError(" ".join(problems), field="rules")
+    current = Policy.objects.select_for_update().filter(is_active=True).first()
+    latest_version = Policy.objects.order_by("-version").values_list("version", flat=True).first() or 0
+    if current is not None:
+        current.is_active = False
+        current.save(update_fields=["is_active"])
+    policy = Policy.objects.create(
+        version=latest_version + 1,
+        is_active=True,
+        approval_threshold=draft.approval_threshold,
+        small_claim_threshold=draft.small_claim_threshold,
+        follow_up_days=draft.follow_up_days,
+        note=draft.note.strip()[:300],
+        created_by=by,
+    )
+    PolicyRule.objects.bulk_create(
+        PolicyRule(
+            policy=policy,
+            position=rule.position,
+            name=rule.name,
+            categories=sorted(rule.categories),
+            min_amount=rule.min_amount,
+            max_amount=rule.max_amount,
+            insurance_statuses=sorted(rule.insurance_statuses),
+            min_invoice_age_days=rule.min_invoice_age_days,
+            max_invoice_age_days=rule.max_invoice_age_days,
+            min_earlier_complaints=rule.min_earlier_complaints,
+            route_to=rule.route_to,
+            meeting_within_hours=rule.meeting_within_hours,
+            proposal_kind=rule.proposal_kind,
+            proposal_percent=rule.proposal_percent,
+            proposal_amount=rule.proposal_amount,
+            approval_role=rule.approval_role or "",
+            script=rule.script,
+        )
+        for rule in sorted(draft.rules, key=lambda r: r.position)
+    )
+    return policy
