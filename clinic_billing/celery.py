@@ -13,6 +13,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "escalate-overdue-complaints": {
+        "task": "disputes.tasks.escalate_overdue_complaints",
+        "schedule": 300.0,
+    },
     "verify-ledger-nightly": {
         "task": "invoices.tasks.ledger_verify_all",
         "schedule": crontab(hour=2, minute=15),
