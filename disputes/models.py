@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import MONEY, Invoice, InvoiceLine, LedgerEntry
+from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from patients.models import AuthorisedProxy, Patient
 
 
@@ -51,9 +51,12 @@ class Policy(models.Model):
     version = models.PositiveIntegerField(unique=True)
     is_active = models.BooleanField(default=False)
     approval_threshold = models.DecimalField(
-        _("approval threshold"), help_text=_("Above this only the office manager may approve."), **MONEY
+        _("approval threshold"),
+        help_text=_("Above this only the office manager may approve."),
+        max_digits=12,
+        decimal_places=2,
     )
-    small_claim_threshold = models.DecimalField(_("small-claim threshold"), **MONEY)
+    small_claim_threshold = models.DecimalField(_("small-claim threshold"), max_digits=12, decimal_places=2)
     follow_up_days = models.PositiveSmallIntegerField(_("follow-up call after (days)"), default=3)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -79,8 +82,8 @@ class PolicyRule(models.Model):
     position = models.PositiveSmallIntegerField()
     name = models.CharField(_("name"), max_length=200)
     categories = models.JSONField(_("categories"), default=list, blank=True)
-    min_amount = models.DecimalField(_("from amount"), null=True, blank=True, **MONEY)
-    max_amount = models.DecimalField(_("up to amount"), null=True, blank=True, **MONEY)
+    min_amount = models.DecimalField(_("from amount"), null=True, blank=True, max_digits=12, decimal_places=2)
+    max_amount = models.DecimalField(_("up to amount"), null=True, blank=True, max_digits=12, decimal_places=2)
     insurance_statuses = models.JSONField(_("insurance statuses"), default=list, blank=True)
     min_invoice_age_days = models.PositiveIntegerField(_("invoice at least (days old)"), null=True, blank=True)
     max_invoice_age_days = models.PositiveIntegerField(_("invoice at most (days old)"), null=True, blank=True)
@@ -89,7 +92,7 @@ class PolicyRule(models.Model):
     meeting_within_hours = models.PositiveSmallIntegerField(_("meet within (hours)"))
     proposal_kind = models.CharField(_("proposal"), max_length=20, choices=ProposalKind.choices)
     proposal_percent = models.DecimalField(_("reduction %"), max_digits=5, decimal_places=2, null=True, blank=True)
-    proposal_amount = models.DecimalField(_("reduction amount"), null=True, blank=True, **MONEY)
+    proposal_amount = models.DecimalField(_("reduction amount"), null=True, blank=True, max_digits=12, decimal_places=2)
     approval_role = models.CharField(_("approved by"), max_length=20, choices=Role.choices, blank=True)
     script = models.TextField(_("what to say"), blank=True)
 
@@ -124,7 +127,7 @@ class Complaint(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=ComplaintChannel.choices)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     description = models.TextField(_("the patient's own words"))
-    disputed_amount = models.DecimalField(_("disputed amount"), **MONEY)
+    disputed_amount = models.DecimalField(_("disputed amount"), max_digits=12, decimal_places=2)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     route_to = models.CharField(_("directed to"), max_length=20, choices=Role.choices)
     meeting_due_at = models.DateTimeField(_("meet by"))
@@ -192,7 +195,7 @@ class Decision(models.Model):
     route_to = models.CharField(max_length=20, choices=Role.choices)
     meeting_within_hours = models.PositiveSmallIntegerField()
     proposal_kind = models.CharField(max_length=20, choices=ProposalKind.choices)
-    proposal_amount = models.DecimalField(**MONEY)
+    proposal_amount = models.DecimalField(max_digits=12, decimal_places=2)
     approval_role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     script = models.TextField(blank=True)
     notes = models.JSONField(default=list, blank=True)
@@ -219,7 +222,7 @@ class AdjustmentRequest(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="adjustments")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
     kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=300)
     required_role = models.CharField(_("must be approved by"), max_length=20, choices=Role.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

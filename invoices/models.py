@@ -7,8 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class ImmutableRecordError(Exception):
     """Raised when code tries to change a record that the books require to stay as written."""
@@ -35,7 +33,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
                 then=F("third_party_share") - F("insurer_paid"),
             ),
             default=Value(Decimal("0.00")),
-            output_field=models.DecimalField(**MONEY),
+            output_field=models.DecimalField(max_digits=12, decimal_places=2),
         )
         return self.annotate(patient_due_amount=F("balance") - outstanding_third_party)
 
@@ -66,12 +64,14 @@ class Invoice(models.Model):
     )
     insurance_settled_at = models.DateTimeField(null=True, blank=True)
     # Frozen at issue from the lines.
-    total = models.DecimalField(_("total"), default=Decimal("0.00"), **MONEY)
-    third_party_share = models.DecimalField(_("insurer's expected share"), default=Decimal("0.00"), **MONEY)
+    total = models.DecimalField(_("total"), default=Decimal("0.00"), max_digits=12, decimal_places=2)
+    third_party_share = models.DecimalField(
+        _("insurer's expected share"), default=Decimal("0.00"), max_digits=12, decimal_places=2
+    )
     # Cached sums of the ledger, kept by invoices.services in the transaction that posts each entry;
     # `manage.py verify_ledger` recomputes them from the entries.
-    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
-    insurer_paid = models.DecimalField(_("insurer paid"), default=Decimal("0.00"), **MONEY)
+    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), max_digits=12, decimal_places=2)
+    insurer_paid = models.DecimalField(_("insurer paid"), default=Decimal("0.00"), max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -144,9 +144,9 @@ class InvoiceLine(models.Model):
     code = models.CharField(_("service code"), max_length=20)
     description = models.CharField(_("description"), max_length=300)
     quantity = models.DecimalField(_("quantity"), max_digits=9, decimal_places=2, default=Decimal("1"))
-    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     coverage = models.CharField(_("paid by"), max_length=20, choices=Coverage.choices, default=Coverage.PATIENT)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
 
     objects = InvoiceLineQuerySet.as_manager()
 
@@ -211,8 +211,8 @@ class LedgerEntry(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(_("balance after"), max_digits=12, decimal_places=2)
     posted_at = models.DateTimeField(_("posted at"))
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
