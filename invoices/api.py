@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.exceptions import ApplicationError
-from patients.api import StaffApi, log_read
+from patients.api import StaffApi, log_read, staff_member
 from patients.models import Patient
 
 from . import services
@@ -21,11 +21,15 @@ from .models import Coverage, InsuranceStatus, Invoice, LedgerEntry
 from .pdf import invoice_pdf_bytes
 from .selectors import invoice_detail
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 IDEMPOTENCY_KEY_MAX_LENGTH = 100  # LedgerEntry.idempotency_key
-PAYERS = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEntry.Kind.INSURANCE_PAYMENT: "insurer"}
+PAYERS: dict[str, str] = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEntry.Kind.INSURANCE_PAYMENT: "insurer"}
 
 REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
+
+
+def money_field(**kwargs: Any) -> serializers.DecimalField:
+    """Money as a decimal string with two decimals; an input with more decimals is a field error."""
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
 
 
 def _get_invoice(invoice_id: int) -> Invoice:
@@ -52,34 +56,30 @@ class InvoiceDetailApi(StaffApi):
             code = serializers.CharField()
             description = serializers.CharField()
             quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
-            unit_price = serializers.DecimalField(**MONEY)
+            unit_price = money_field()
             coverage = serializers.ChoiceField(choices=Coverage.choices)
-            amount = serializers.DecimalField(**MONEY, help_text="quantity × unit_price, rounded to cents.")
+            amount = money_field(help_text="quantity × unit_price, rounded to cents.")
 
         id = serializers.IntegerField()
         patient = serializers.IntegerField(source="patient_id")
         service_date = serializers.DateField()
         number = serializers.CharField(allow_null=True, help_text="Gapless per year; null while a draft.")
         status = serializers.ChoiceField(choices=Invoice.Status.choices)
-        total = serializers.DecimalField(**MONEY, help_text="Sum of the lines, frozen at issue; 0.00 on a draft.")
-        insurer_share = serializers.DecimalField(
-            **MONEY,
+        total = money_field(help_text="Sum of the lines, frozen at issue; 0.00 on a draft.")
+        insurer_share = money_field(
             source="third_party_share",
             help_text="What the insurer or exemption card is expected to pay (frozen at issue).",
         )
-        insurer_paid = serializers.DecimalField(**MONEY, help_text="What the insurer has paid so far.")
-        patient_share = serializers.DecimalField(**MONEY, help_text="total − insurer_share.")
-        balance = serializers.DecimalField(
-            **MONEY,
+        insurer_paid = money_field(help_text="What the insurer has paid so far.")
+        patient_share = money_field(help_text="total − insurer_share.")
+        balance = money_field(
             source="patient_due",
             help_text=(
                 "What the patient owes now: the ledger balance less the insurer's part still expected "
                 "(none once insurance is settled). Negative is a credit in the patient's favour."
             ),
         )
-        ledger_balance = serializers.DecimalField(
-            **MONEY, source="balance", help_text="The raw sum of the invoice's ledger entries."
-        )
+        ledger_balance = money_field(source="balance", help_text="The raw sum of the invoice's ledger entries.")
         due_date = serializers.DateField(allow_null=True)
         payment_reference = serializers.CharField(
             allow_null=True, help_text="KID or other check-digit reference to quote when paying; null on a draft."
@@ -128,7 +128,7 @@ class InvoiceCreateApi(StaffApi):
             code = serializers.CharField(max_length=20)
             description = serializers.CharField(max_length=300)
             quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
-            unit_price = serializers.DecimalField(**MONEY)
+            unit_price = money_field()
             coverage = serializers.ChoiceField(choices=Coverage.choices)
 
         patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
@@ -154,7 +154,7 @@ class InvoiceCreateApi(StaffApi):
             service_date=data["service_date"],
             lines=[services.LineInput(**line) for line in data["lines"]],
             insurance_status=data.get("insurance_status"),
-            by=request.user,
+            by=staff_member(request),
         )
         return invoice_response(invoice.pk, status_code=status.HTTP_201_CREATED)
 
@@ -173,7 +173,7 @@ class InvoiceIssueApi(StaffApi):
         responses={200: InvoiceDetailApi.OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
     )
     def post(self, request: Request, invoice_id: int) -> Response:
-        services.invoice_issue(invoice_id=invoice_id, by=request.user)
+        services.invoice_issue(invoice_id=invoice_id, by=staff_member(request))
         return invoice_response(invoice_id)
 
 
@@ -188,7 +188,7 @@ class InvoiceInsuranceSettledApi(StaffApi):
         responses={200: InvoiceDetailApi.OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
     )
     def post(self, request: Request, invoice_id: int) -> Response:
-        services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=request.user)
+        services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=staff_member(request))
         return invoice_response(invoice_id)
 
 
@@ -248,7 +248,7 @@ class PaymentCreateApi(StaffApi):
         class Meta:
             ref_name = "PaymentCreate"
 
-        amount = serializers.DecimalField(**MONEY, help_text="Greater than zero, at most two decimals.")
+        amount = money_field(help_text="Greater than zero, at most two decimals.")
         payer = serializers.ChoiceField(choices=[("patient", "Patient"), ("insurer", "Insurer")])
         method = serializers.CharField(max_length=30, help_text="bank transfer, card, cash, …")
         reference = serializers.CharField(max_length=100, allow_blank=True, default="")
@@ -259,12 +259,12 @@ class PaymentCreateApi(StaffApi):
 
         id = serializers.IntegerField(help_text="The ledger entry.")
         invoice = serializers.IntegerField()
-        amount = serializers.DecimalField(**MONEY, help_text="The amount paid, positive.")
+        amount = money_field(help_text="The amount paid, positive.")
         payer = serializers.ChoiceField(choices=[("patient", "Patient"), ("insurer", "Insurer")])
         method = serializers.CharField()
         reference = serializers.CharField()
         posted_at = serializers.DateTimeField()
-        balance_after = serializers.DecimalField(**MONEY, help_text="The invoice's ledger balance after this entry.")
+        balance_after = money_field(help_text="The invoice's ledger balance after this entry.")
 
     @extend_schema(
         operation_id="invoice_payment_create",
@@ -291,7 +291,7 @@ class PaymentCreateApi(StaffApi):
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
             raise ApplicationError("The Idempotency-Key can be at most 100 characters.", field="idempotency_key")
         result = services.payment_record(
-            invoice_id=invoice_id, by=request.user, idempotency_key=key, **serializer.validated_data
+            invoice_id=invoice_id, by=staff_member(request), idempotency_key=key, **serializer.validated_data
         )
         return Response(self.OutputSerializer(payment_body(result.entry)).data, status=status.HTTP_201_CREATED)
 
