@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -289,7 +290,7 @@ class PaymentCreateApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise ApplicationError("The Idempotency-Key can be at most 100 characters.", field="idempotency_key")
+            raise ApplicationError(_("The Idempotency-Key can be at most 100 characters."), field="idempotency_key")
         result = services.payment_record(
             invoice_id=invoice_id, by=staff_member(request), idempotency_key=key, **serializer.validated_data
         )

@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from auditlog.context import auditlog_value
 from auditlog.signals import accessed
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -59,9 +59,9 @@ class StaffApi(APIView):
         _attribute_audit_to(request.user)
 
 
-def staff_member(request: Request) -> AbstractBaseUser:
+def staff_member(request: Request) -> User:
     """The user behind a request that passed `StaffPermission` (so never anonymous)."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(User, request.user)
 
 
 def log_read(instance: Any) -> None:

@@ -385,7 +385,7 @@ def test_it_reads_an_invoice_in_a_fixed_number_of_queries(patient, billing, clie
         assert response.status_code == 200
 
 
-def test_it_dates_the_issue_today(patient, billing, client_for):
+def test_it_gives_an_issued_invoice_a_due_date_after_today(patient, billing, client_for):
     invoice = draft_invoice(patient, service_date=date(2026, 1, 5))
 
     response = post(client_for(billing), f"/api/v1/invoices/{invoice.pk}/issue/")
