@@ -213,7 +213,7 @@ class AdjustmentRequest(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    KIND_TO_ENTRY = {
+    KIND_TO_ENTRY: dict[str, str] = {
         ProposalKind.REDUCTION: LedgerEntry.Kind.REDUCTION,
         ProposalKind.WRITE_OFF: LedgerEntry.Kind.WRITE_OFF,
         ProposalKind.SMALL_CLAIM_CREDIT: LedgerEntry.Kind.SMALL_CLAIM_CREDIT,

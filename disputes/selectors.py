@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
@@ -10,7 +11,7 @@ from patient_collections.models import FollowUpCall
 from .models import AdjustmentRequest, Complaint
 
 
-def invoice_ids_with_open_complaint() -> QuerySet[Complaint]:
+def invoice_ids_with_open_complaint() -> QuerySet[Complaint, Any]:
     """Invoice ids that collections must pause while a complaint is open (use as a subquery)."""
     return Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES).values("invoice_id")
 
@@ -52,11 +53,11 @@ def follow_up_calls_due(*, patient_id: int | None = None) -> QuerySet[FollowUpCa
 class ComplaintReport:
     start: date
     end: date
-    by_category_and_outcome: list[dict[str, object]]
+    by_category_and_outcome: list[Any]
     meetings: dict[str, int]
-    adjustments: list[dict[str, object]]
-    follow_up_outcomes: list[dict[str, object]]
-    prevention_actions: list[dict[str, object]]
+    adjustments: list[Any]
+    follow_up_outcomes: list[Any]
+    prevention_actions: list[Any]
 
 
 def complaint_report(*, start: date, end: date) -> ComplaintReport:

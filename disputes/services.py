@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -41,7 +41,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 
 def complaint_transition(
-    *, complaint: Complaint, to_status: str, by: AbstractBaseUser | None, reason: str = "", extra_fields: tuple = ()
+    *, complaint: Complaint, to_status: str, by: User | None, reason: str = "", extra_fields: tuple = ()
 ) -> Complaint:
     """Move a locked complaint along the state table, recording who, when and why."""
     if to_status not in ALLOWED_TRANSITIONS[complaint.status]:
@@ -135,7 +135,7 @@ def complaint_file(
     category: str,
     description: str,
     proxy_id: int | None = None,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> Complaint:
     """Log a complaint or refusal to pay and let the active policy decide route, deadline and proposal."""
     if channel not in ComplaintChannel.values:
@@ -209,7 +209,7 @@ def _lock_complaint(complaint_id: int) -> Complaint:
 
 
 @transaction.atomic
-def complaint_mark_met(*, complaint_id: int, by: AbstractBaseUser | None) -> Complaint:
+def complaint_mark_met(*, complaint_id: int, by: User | None) -> Complaint:
     """Record that staff met (or called) the patient: the clock of the meeting deadline stops."""
     complaint = _lock_complaint(complaint_id)
     complaint.met_at = timezone.now()
@@ -217,7 +217,7 @@ def complaint_mark_met(*, complaint_id: int, by: AbstractBaseUser | None) -> Com
 
 
 @transaction.atomic
-def complaint_accept_proposal(*, complaint_id: int, by: AbstractBaseUser | None) -> AdjustmentRequest:
+def complaint_accept_proposal(*, complaint_id: int, by: User | None) -> AdjustmentRequest:
     """The patient accepted what was offered: create the adjustment request the decision proposed."""
     complaint = _lock_complaint(complaint_id)
     if not complaint.is_open:
@@ -249,7 +249,7 @@ def _lock_adjustment(adjustment_id: int) -> AdjustmentRequest:
         raise NotFound(_("No such adjustment request."), field="adjustment") from exc
 
 
-def _check_approver(adjustment: AdjustmentRequest, by: AbstractBaseUser) -> None:
+def _check_approver(adjustment: AdjustmentRequest, by: User) -> None:
     if adjustment.status != AdjustmentRequest.Status.PENDING:
         raise InvalidTransition(_("This request was already decided."))
     if adjustment.requested_by_id is not None and adjustment.requested_by_id == by.pk:
@@ -263,7 +263,7 @@ def _check_approver(adjustment: AdjustmentRequest, by: AbstractBaseUser) -> None
 
 
 @transaction.atomic
-def adjustment_approve(*, adjustment_id: int, by: AbstractBaseUser, note: str = "") -> AdjustmentRequest:
+def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> AdjustmentRequest:
     """Four-eyes approval: posts the reduction, write-off or credit to the ledger in the same transaction."""
     adjustment = _lock_adjustment(adjustment_id)
     _check_approver(adjustment, by)
@@ -288,7 +288,7 @@ def adjustment_approve(*, adjustment_id: int, by: AbstractBaseUser, note: str = 
 
 
 @transaction.atomic
-def adjustment_reject(*, adjustment_id: int, by: AbstractBaseUser, note: str) -> AdjustmentRequest:
+def adjustment_reject(*, adjustment_id: int, by: User, note: str) -> AdjustmentRequest:
     """Refuse a proposed adjustment, saying why; nothing is posted."""
     if not note.strip():
         raise ApplicationError(_("Say why the request is rejected."), field="note")
@@ -304,7 +304,7 @@ def adjustment_reject(*, adjustment_id: int, by: AbstractBaseUser, note: str) ->
 
 @transaction.atomic
 def complaint_close(
-    *, complaint_id: int, outcome: str, prevention_note: str, resolution_note: str = "", by: AbstractBaseUser | None
+    *, complaint_id: int, outcome: str, prevention_note: str, resolution_note: str = "", by: User | None
 ) -> Complaint:
     """Close with the outcome and what will prevent a repeat; schedule the follow-up call a few days later."""
     if outcome not in Complaint.Outcome.values:
@@ -366,9 +366,7 @@ def complaints_escalate_overdue(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def follow_up_call_record_outcome(
-    *, call_id: int, outcome: str, note: str = "", by: AbstractBaseUser | None
-) -> FollowUpCall:
+def follow_up_call_record_outcome(*, call_id: int, outcome: str, note: str = "", by: User | None) -> FollowUpCall:
     """Record a call. "No answer" tries again the next day; "not satisfied" goes back to the office manager."""
     if outcome not in FollowUpCall.Outcome.values:
         raise ApplicationError(_("Choose the outcome of the call."), field="outcome")
@@ -489,7 +487,7 @@ def policy_simulate(*, draft: PolicyDraft, last: int = 200) -> Simulation:
 
 
 @transaction.atomic
-def policy_publish(*, draft: PolicyDraft, by: AbstractBaseUser | None) -> Policy:
+def policy_publish(*, draft: PolicyDraft, by: User | None) -> Policy:
     """Validate the draft and make it the active policy as the next version; earlier versions stay for history."""
     problems = policy_validate(draft)
     if problems:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -76,7 +76,7 @@ def _lock_invoice(invoice_id: int) -> Invoice:
 
 
 def invoice_transition(
-    *, invoice: Invoice, to_status: str, by: AbstractBaseUser | None, reason: str = "", extra_fields: Sequence[str] = ()
+    *, invoice: Invoice, to_status: str, by: User | None, reason: str = "", extra_fields: Sequence[str] = ()
 ) -> Invoice:
     """Move a locked invoice to `to_status` if the state table allows it, recording who, when and why."""
     if to_status not in ALLOWED_TRANSITIONS[invoice.status]:
@@ -138,7 +138,7 @@ def invoice_create_draft(
     service_date: date,
     lines: Sequence[LineInput],
     insurance_status: str | None = None,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> Invoice:
     """Create a draft invoice with its lines. Lines can change until the invoice is issued."""
     if not Patient.objects.filter(pk=patient_id).exists():
@@ -204,7 +204,7 @@ def _payment_reference(invoice: Invoice, year: int, sequence: int, number: str) 
 
 
 @transaction.atomic
-def invoice_issue(*, invoice_id: int, by: AbstractBaseUser | None, today: date | None = None) -> Invoice:
+def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None) -> Invoice:
     """Freeze the lines, take the next gapless number of the year, set reference and due date, post the charge.
 
     The number counter is locked inside this transaction: a rolled-back issue consumes no number.
@@ -252,7 +252,7 @@ def invoice_issue(*, invoice_id: int, by: AbstractBaseUser | None, today: date |
 
 
 @transaction.atomic
-def invoice_void_draft(*, invoice_id: int, by: AbstractBaseUser | None, reason: str) -> Invoice:
+def invoice_void_draft(*, invoice_id: int, by: User | None, reason: str) -> Invoice:
     """Cancel a draft that will never be issued (it has no number, so no gap appears)."""
     invoice = _lock_invoice(invoice_id)
     return invoice_transition(invoice=invoice, to_status=Status.VOID, by=by, reason=reason)
@@ -263,7 +263,7 @@ def _post(
     invoice: Invoice,
     kind: str,
     amount: Decimal,
-    by: AbstractBaseUser | None,
+    by: User | None,
     method: str = "",
     reference: str = "",
     note: str = "",
@@ -321,7 +321,7 @@ def payment_record(
     amount: Decimal | str,
     payer: str,
     method: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     reference: str = "",
     idempotency_key: str | None = None,
 ) -> PaymentResult:
@@ -376,7 +376,7 @@ def _replayed(existing: LedgerEntry, fingerprint: str) -> PaymentResult:
 
 
 @transaction.atomic
-def invoice_mark_insurance_settled(*, invoice_id: int, by: AbstractBaseUser | None) -> Invoice:
+def invoice_mark_insurance_settled(*, invoice_id: int, by: User | None) -> Invoice:
     """The insurer's part is final: what it paid stands and the rest of the balance is the patient's."""
     invoice = _lock_invoice(invoice_id)
     if invoice.status == Status.VOID:
@@ -398,9 +398,7 @@ def invoice_mark_insurance_settled(*, invoice_id: int, by: AbstractBaseUser | No
 
 
 @transaction.atomic
-def invoice_credit(
-    *, invoice_id: int, amount: Decimal | str | None, reason: str, by: AbstractBaseUser | None
-) -> LedgerEntry:
+def invoice_credit(*, invoice_id: int, amount: Decimal | str | None, reason: str, by: User | None) -> LedgerEntry:
     """Issue a credit note for part or all of an issued invoice (never by editing its lines).
 
     Credit notes take the next number of their own gapless series. Crediting the whole remaining
@@ -434,7 +432,7 @@ def invoice_credit(
 
 
 @transaction.atomic
-def entry_reverse(*, entry_id: int, reason: str, by: AbstractBaseUser | None) -> LedgerEntry:
+def entry_reverse(*, entry_id: int, reason: str, by: User | None) -> LedgerEntry:
     """Correct a mistaken entry by posting its exact opposite. The original stays as it was."""
     if not reason.strip():
         raise ApplicationError(_("Say why the entry is reversed."), field="reason")
@@ -461,7 +459,7 @@ def entry_reverse(*, entry_id: int, reason: str, by: AbstractBaseUser | None) ->
 
 
 @transaction.atomic
-def credit_refund(*, invoice_id: int, amount: Decimal | str, method: str, by: AbstractBaseUser | None) -> LedgerEntry:
+def credit_refund(*, invoice_id: int, amount: Decimal | str, method: str, by: User | None) -> LedgerEntry:
     """Pay back a patient's credit (an overpayment) on an invoice; never more than the credit."""
     value = _positive_money(amount, "amount")
     invoice = _lock_invoice(invoice_id)
@@ -516,7 +514,7 @@ ADJUSTMENT_KINDS = (Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT)
 
 
 def invoice_adjust(
-    *, invoice: Invoice, kind: str, amount: Decimal, reference: str, note: str, by: AbstractBaseUser | None
+    *, invoice: Invoice, kind: str, amount: Decimal, reference: str, note: str, by: User | None
 ) -> LedgerEntry:
     """Post an approved reduction, write-off or small-claim credit on a locked invoice.
 

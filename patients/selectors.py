@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from invoices.models import Invoice
 
@@ -29,7 +29,6 @@ def patient_search(*, query: str, limit: int = 25) -> QuerySet[Patient]:
         condition |= Q(date_of_birth=day)
     compact = text.replace(" ", "")
     if any(ch.isdigit() for ch in compact):
-        condition |= Exists(
-            Invoice.objects.filter(patient_id=OuterRef("pk")).filter(Q(number=compact) | Q(payment_reference=compact))
-        )
+        matching_invoices = Invoice.objects.filter(Q(number=compact) | Q(payment_reference=compact))
+        condition |= Q(pk__in=matching_invoices.values("patient_id"))
     return Patient.objects.filter(condition).order_by("name", "id")[:limit]

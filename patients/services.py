@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -50,9 +50,7 @@ def _validate_contact(details: ContactDetails) -> None:
 
 
 @transaction.atomic
-def patient_create(
-    *, name: str, date_of_birth: date, contact: ContactDetails, by: AbstractBaseUser | None = None
-) -> Patient:
+def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, by: User | None = None) -> Patient:
     """Register a patient with their contact preferences."""
     if not name.strip():
         raise ApplicationError(_("Enter the patient's name."), field="name")
@@ -64,7 +62,7 @@ def patient_create(
 
 
 @transaction.atomic
-def patient_update_contact(*, patient_id: int, contact: ContactDetails, by: AbstractBaseUser | None = None) -> Patient:
+def patient_update_contact(*, patient_id: int, contact: ContactDetails, by: User | None = None) -> Patient:
     """Change how the patient is reached: address, language, preferred channel and opt-outs."""
     try:
         patient = Patient.objects.select_for_update().get(pk=patient_id)
