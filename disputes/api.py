@@ -1,1 +1,408 @@
-urlpatterns: list = []
+"""REST API for complaints and adjustment approvals (v1). Views parse, call a service or selector, and serialise."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from clinic_billing.api_errors import ErrorOutputSerializer
+from clinic_billing.exceptions import NotFound
+from patients.api import StaffApi, log_read
+from patients.models import Patient
+
+from . import services
+from .models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
+from .selectors import adjustments_pending, complaint_detail
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+# Ids are 64-bit (BigAutoField); a larger number in a list lookup would overflow the database driver.
+MAX_ID = 2**63 - 1
+
+REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
+CONFLICT = {409: ErrorOutputSerializer}
+# drf-spectacular names an enum after its field and warns when one choice set has several names or one
+# name several choice sets; so each choice set is an enum under one field name only (route_to for the
+# roles, the queue's status for adjustments) and the other fields list their values in the description.
+ROLES = ", ".join(Role.values)
+ADJUSTMENT_STATUSES = ", ".join(AdjustmentRequest.Status.values)
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class ComplaintOutputSerializer(serializers.Serializer):
+    """A complaint with the policy's decision, its adjustment requests and its follow-up calls."""
+
+    class Meta:
+        ref_name = "Complaint"
+
+    class DecisionSerializer(serializers.Serializer):
+        """Built from the complaint (`source="*"`) so the meeting deadline needs no extra lookup."""
+
+        class Meta:
+            ref_name = "ComplaintDecision"
+
+        class ProposalSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "ComplaintProposal"
+
+            kind = serializers.ChoiceField(choices=ProposalKind.choices, source="decision.proposal_kind")
+            amount = serializers.DecimalField(
+                **MONEY,
+                source="decision.proposal_amount",
+                help_text="Never negative and never above the disputed amount; 0.00 when no money moves.",
+            )
+
+        route_to = serializers.ChoiceField(
+            choices=Role.choices,
+            source="decision.route_to",
+            help_text="The role the policy sent the complaint to (the complaint's route_to changes on escalation).",
+        )
+        meeting_due_at = serializers.DateTimeField(help_text="Meet (or call) the patient by then.")
+        meeting_within_hours = serializers.IntegerField(source="decision.meeting_within_hours")
+        proposal = ProposalSerializer(source="*")
+        approval_role = serializers.SerializerMethodField()
+        rule = serializers.CharField(source="decision.rule_name", help_text="The name of the rule that decided.")
+        rule_position = serializers.IntegerField(source="decision.rule_position")
+        policy_version = serializers.IntegerField(source="decision.policy_version")
+        script = serializers.CharField(source="decision.script", help_text="What to say to the patient.")
+        notes = serializers.ListField(
+            child=serializers.CharField(),
+            source="decision.notes",
+            help_text="Where the engine departed from the rule (clinical routing, waiting for the insurer, …).",
+        )
+        decided_at = serializers.DateTimeField(source="decision.decided_at")
+
+        @extend_schema_field(
+            serializers.CharField(
+                allow_null=True, help_text=f"Who must approve the adjustment ({ROLES}); null if none."
+            )
+        )
+        def get_approval_role(self, complaint: Complaint) -> str | None:
+            return complaint.decision.approval_role or None
+
+    class AdjustmentSummarySerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ComplaintAdjustment"
+
+        id = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=ProposalKind.choices)
+        amount = serializers.DecimalField(**MONEY)
+        required_role = serializers.CharField(help_text=ROLES)
+        status = serializers.CharField(help_text=ADJUSTMENT_STATUSES)
+        requested_at = serializers.DateTimeField()
+        decided_at = serializers.DateTimeField(allow_null=True)
+        ledger_entry = serializers.IntegerField(source="ledger_entry_id", allow_null=True)
+
+    class FollowUpCallSummarySerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ComplaintFollowUpCall"
+
+        id = serializers.IntegerField()
+        due_at = serializers.DateTimeField()
+        outcome = serializers.CharField(help_text="Empty until the call is recorded.")
+        completed_at = serializers.DateTimeField(allow_null=True)
+
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField(source="patient_id")
+    invoice = serializers.IntegerField(source="invoice_id")
+    invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
+    lines = serializers.SerializerMethodField()
+    proxy = serializers.IntegerField(source="proxy_id", allow_null=True)
+    channel = serializers.ChoiceField(choices=ComplaintChannel.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    description = serializers.CharField(help_text="The patient's own words.")
+    status = serializers.ChoiceField(choices=Complaint.Status.choices)
+    disputed_amount = serializers.DecimalField(**MONEY)
+    route_to = serializers.ChoiceField(choices=Role.choices, help_text="Who handles the complaint now.")
+    meeting_due_at = serializers.DateTimeField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField()
+    received_by = serializers.CharField(source="received_by.username", allow_null=True)
+    outcome = serializers.CharField(help_text="Empty until the complaint is closed.")
+    prevention_note = serializers.CharField()
+    resolution_note = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    closed_by = serializers.CharField(source="closed_by.username", allow_null=True)
+    decision = DecisionSerializer(source="*")
+    adjustments = AdjustmentSummarySerializer(many=True)
+    follow_up_calls = FollowUpCallSummarySerializer(many=True, help_text="Scheduled when the complaint is closed.")
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="Ids of the disputed invoice lines; empty when the whole bill is disputed.",
+        )
+    )
+    def get_lines(self, complaint: Complaint) -> list[int]:
+        return [line.pk for line in complaint.lines.all()]
+
+
+class AdjustmentOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "Adjustment"
+
+    id = serializers.IntegerField()
+    complaint = serializers.IntegerField(source="complaint_id")
+    invoice = serializers.IntegerField(source="invoice_id")
+    invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
+    patient = serializers.IntegerField(source="invoice.patient_id")
+    kind = serializers.ChoiceField(choices=ProposalKind.choices)
+    amount = serializers.DecimalField(**MONEY, help_text="Positive; posted as a negative ledger entry on approval.")
+    reason = serializers.CharField()
+    required_role = serializers.CharField(help_text=ROLES)
+    status = serializers.ChoiceField(choices=AdjustmentRequest.Status.choices)
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True)
+    requested_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+    ledger_entry = serializers.IntegerField(
+        source="ledger_entry_id", allow_null=True, help_text="The ledger entry posted on approval."
+    )
+
+
+def complaint_response(complaint_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+    complaint = _get_complaint(complaint_id)
+    return Response(ComplaintOutputSerializer(complaint).data, status=status_code)
+
+
+def _get_complaint(complaint_id: int) -> Complaint:
+    complaint = complaint_detail(complaint_id=complaint_id)
+    if complaint is None:
+        raise NotFound(_("No such complaint."))
+    return complaint
+
+
+class ComplaintCreateApi(StaffApi):
+    """Log a complaint or refusal to pay; the active policy decides route, meeting deadline and proposal.
+
+    A proxy who is not authorised to speak for the patient is refused with 403, and nothing is recorded.
+    """
+
+    required_permission = "disputes.add_complaint"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ComplaintCreate"
+
+        patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+        invoice = id_field(help_text="An issued invoice of this patient.")
+        lines = serializers.ListField(
+            child=id_field(),
+            default=list,
+            help_text="Ids of the disputed lines of the invoice; empty (or left out) for the whole bill.",
+        )
+        channel = serializers.ChoiceField(choices=ComplaintChannel.choices)
+        category = serializers.ChoiceField(choices=Category.choices)
+        description = serializers.CharField(help_text="What the patient said, in their own words.")
+        proxy = id_field(
+            required=False, allow_null=True, help_text="The authorised proxy speaking for the patient, if any."
+        )
+
+    @extend_schema(
+        operation_id="complaint_create",
+        request=InputSerializer,
+        responses={201: ComplaintOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        complaint = services.complaint_file(
+            patient_id=data["patient"].pk,
+            invoice_id=data["invoice"],
+            line_ids=data["lines"],
+            channel=data["channel"],
+            category=data["category"],
+            description=data["description"],
+            proxy_id=data.get("proxy"),
+            by=request.user,
+        )
+        return complaint_response(complaint.pk, status_code=status.HTTP_201_CREATED)
+
+
+class ComplaintDetailApi(StaffApi):
+    """The complaint with its decision, adjustment requests and follow-up calls. Each read is audited."""
+
+    required_permission = "disputes.view_complaint"
+
+    @extend_schema(operation_id="complaint_retrieve", responses={200: ComplaintOutputSerializer, **REFUSED})
+    def get(self, request: Request, complaint_id: int) -> Response:
+        complaint = _get_complaint(complaint_id)
+        log_read(complaint)
+        return Response(ComplaintOutputSerializer(complaint).data)
+
+
+class ComplaintMetApi(StaffApi):
+    """Record that staff met (or called) the patient: the meeting deadline no longer escalates."""
+
+    required_permission = "disputes.add_complaint"
+
+    @extend_schema(
+        operation_id="complaint_mark_met",
+        request=None,
+        responses={200: ComplaintOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, complaint_id: int) -> Response:
+        services.complaint_mark_met(complaint_id=complaint_id, by=request.user)
+        return complaint_response(complaint_id)
+
+
+class ComplaintAcceptProposalApi(StaffApi):
+    """The patient accepted the proposal: request the adjustment it proposed, to be approved by a colleague.
+
+    A proposal that moves no money (explanation, plan, deferral, hold) is refused with 409.
+    """
+
+    required_permission = "disputes.close_complaint"
+
+    @extend_schema(
+        operation_id="complaint_accept_proposal",
+        request=None,
+        responses={201: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, complaint_id: int) -> Response:
+        adjustment = services.complaint_accept_proposal(complaint_id=complaint_id, by=request.user)
+        return Response(AdjustmentOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class ComplaintCloseApi(StaffApi):
+    """Close with the outcome and what will prevent a repeat; the follow-up call is scheduled a few days later.
+
+    Refused with 409 while an adjustment request is still waiting for approval.
+    """
+
+    required_permission = "disputes.close_complaint"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ComplaintClose"
+
+        outcome = serializers.ChoiceField(choices=Complaint.Outcome.choices)
+        prevention_note = serializers.CharField(
+            allow_blank=True, help_text="What will be done so it does not happen again (required, not blank)."
+        )
+        resolution_note = serializers.CharField(
+            allow_blank=True, default="", help_text="Steps taken and result (the resolution letter)."
+        )
+
+    @extend_schema(
+        operation_id="complaint_close",
+        request=InputSerializer,
+        responses={200: ComplaintOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, complaint_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.complaint_close(complaint_id=complaint_id, by=request.user, **serializer.validated_data)
+        return complaint_response(complaint_id)
+
+
+def _adjustment_queue(status: str | None) -> QuerySet[AdjustmentRequest]:
+    if status == AdjustmentRequest.Status.PENDING:
+        return adjustments_pending()
+    adjustments = AdjustmentRequest.objects.select_related("invoice", "requested_by", "decided_by")
+    if status:
+        adjustments = adjustments.filter(status=status)
+    return adjustments.order_by("requested_at", "id")
+
+
+class AdjustmentListApi(StaffApi):
+    """The approval queue: adjustment requests, oldest first, paginated (`?page=`)."""
+
+    required_permission = "disputes.view_adjustmentrequest"
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=AdjustmentRequest.Status.choices, required=False, help_text="Leave out for every request."
+        )
+
+    @extend_schema(
+        operation_id="adjustment_list",
+        parameters=[FilterSerializer],
+        responses={200: AdjustmentOutputSerializer(many=True), **REFUSED},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(_adjustment_queue(filters.validated_data.get("status")), request, view=self)
+        return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True).data)
+
+
+class AdjustmentApproveApi(StaffApi):
+    """Approve and post the ledger entry. Nobody approves their own request; above the policy's threshold
+    only the office manager may (403). A request already decided is refused with 409.
+    """
+
+    required_permission = "disputes.approve_adjustment"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AdjustmentApprove"
+
+        note = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="adjustment_approve",
+        request=InputSerializer,
+        responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, adjustment_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.adjustment_approve(
+            adjustment_id=adjustment_id, by=request.user, **serializer.validated_data
+        )
+        return Response(AdjustmentOutputSerializer(adjustment).data)
+
+
+class AdjustmentRejectApi(StaffApi):
+    """Reject, saying why; nothing is posted. The same four-eyes and role rules as approval apply."""
+
+    required_permission = "disputes.approve_adjustment"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AdjustmentReject"
+
+        note = serializers.CharField(max_length=300, allow_blank=True, help_text="Why (required, not blank).")
+
+    @extend_schema(
+        operation_id="adjustment_reject",
+        request=InputSerializer,
+        responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, adjustment_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.adjustment_reject(
+            adjustment_id=adjustment_id, by=request.user, **serializer.validated_data
+        )
+        return Response(AdjustmentOutputSerializer(adjustment).data)
+
+
+urlpatterns = [
+    path("complaints/", ComplaintCreateApi.as_view(), name="api-complaint-create"),
+    path("complaints/<int:complaint_id>/", ComplaintDetailApi.as_view(), name="api-complaint-detail"),
+    path("complaints/<int:complaint_id>/met/", ComplaintMetApi.as_view(), name="api-complaint-met"),
+    path(
+        "complaints/<int:complaint_id>/accept-proposal/",
+        ComplaintAcceptProposalApi.as_view(),
+        name="api-complaint-accept-proposal",
+    ),
+    path("complaints/<int:complaint_id>/close/", ComplaintCloseApi.as_view(), name="api-complaint-close"),
+    path("adjustments/", AdjustmentListApi.as_view(), name="api-adjustment-list"),
+    path("adjustments/<int:adjustment_id>/approve/", AdjustmentApproveApi.as_view(), name="api-adjustment-approve"),
+    path("adjustments/<int:adjustment_id>/reject/", AdjustmentRejectApi.as_view(), name="api-adjustment-reject"),
+]
