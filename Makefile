@@ -66,6 +66,7 @@ run: $(STAMP) compilemessages ## Migrate, seed demo data, start a Celery worker 
 
 # pytest exits 5 when it collects nothing; like any other non-zero exit, that fails the target.
 test: $(STAMP) compilemessages ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL is set)
+	@mkdir -p var/staticfiles
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check and mypy
