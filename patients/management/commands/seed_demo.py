@@ -343,7 +343,15 @@ class Command(BaseCommand):
         patient = Patient.objects.filter(name=spec.name, date_of_birth=spec.date_of_birth).first()
         created = patient is None
         if patient is None:
-            contact = ContactDetails(language=spec.language, preferred_channel=spec.preferred_channel, **spec.contact)
+            contact = ContactDetails(
+                email=spec.contact.get("email", ""),
+                phone=spec.contact.get("phone", ""),
+                address_line=spec.contact.get("address_line", ""),
+                postal_code=spec.contact.get("postal_code", ""),
+                city=spec.contact.get("city", ""),
+                language=spec.language,
+                preferred_channel=spec.preferred_channel,
+            )
             patient = patient_create(name=spec.name, date_of_birth=spec.date_of_birth, contact=contact)
         if spec.portal_user and patient.user_id is None:
             first, _space, last = spec.name.partition(" ")
