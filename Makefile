@@ -48,9 +48,9 @@ compilemessages: $(STAMP) ## Compile locale/*/LC_MESSAGES/*.po into .mo files
 	done
 
 run: $(STAMP) compilemessages ## Migrate, seed demo data, start a Celery worker with beat and the web server
+	@mkdir -p var/celery-broker/out var/celery-broker/processed var/log
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	@mkdir -p var/celery-broker/out var/celery-broker/processed var/log
 	@echo
 	@echo "  Clinic Billing: http://$(RUN_ADDRESS)/   (API docs: http://$(RUN_ADDRESS)/api/docs/)"
 	@echo "  Staff logins:   frontdesk, billing, manager, provider    Patient portal login: patient"
