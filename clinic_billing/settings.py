@@ -194,6 +194,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; name each enum after its model so the schema has no clashes.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "invoices.models.Invoice.Status",
+        "ComplaintStatusEnum": "disputes.models.Complaint.Status",
+        "AdjustmentStatusEnum": "disputes.models.AdjustmentRequest.Status",
+        "ComplaintChannelEnum": "disputes.models.ComplaintChannel",
+        "PatientChannelEnum": "patients.models.Channel",
+    },
 }
 
 # --- Audit -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.exceptions import ApplicationError
+from disputes.selectors import open_complaint_for_invoice
 from patients.api import StaffApi, log_read, staff_member
 from patients.models import Patient
 
@@ -33,10 +34,23 @@ def money_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
 
 
+class OpenComplaintSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "OpenComplaint"
+
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    status = serializers.CharField()
+    route_to = serializers.CharField()
+    meeting_due_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+
+
 def _get_invoice(invoice_id: int) -> Invoice:
     invoice = invoice_detail(invoice_id=invoice_id)
     if invoice is None:
         raise Http404
+    invoice.open_complaint = open_complaint_for_invoice(invoice_id=invoice.pk)  # type: ignore[attr-defined]
     return invoice
 
 
@@ -87,20 +101,10 @@ class InvoiceDetailApi(StaffApi):
         )
         insurance_status = serializers.ChoiceField(choices=InsuranceStatus.choices)
         lines = LineSerializer(many=True)
-        open_complaint = serializers.SerializerMethodField()
-
-        @extend_schema_field(
-            {
-                "type": "object",
-                "nullable": True,
-                "description": (
-                    "The complaint open on this invoice, or null when there is none. Always null until "
-                    "complaints are recorded through the disputes API."
-                ),
-            }
+        open_complaint = OpenComplaintSerializer(
+            allow_null=True,
+            help_text="The complaint open on this invoice (collections pause while it is open), or null.",
         )
-        def get_open_complaint(self, invoice: Invoice) -> None:
-            return None
 
     @extend_schema(operation_id="invoice_retrieve", responses={200: OutputSerializer, **REFUSED})
     def get(self, request: Request, invoice_id: int) -> Response:

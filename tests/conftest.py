@@ -7,6 +7,12 @@ from patients.models import Patient
 from tests.factories import PatientFactory, ProxyFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def front_desk(db):
     return UserFactory(username="frida_frontdesk", roles=["front_desk"])

@@ -6,6 +6,7 @@ from auditlog.models import LogEntry
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from disputes.services import complaint_file
 from invoices import services
 from invoices.models import Invoice, InvoiceNumberCounter, LedgerEntry
 from tests.factories import draft_invoice, issued_invoice
@@ -379,8 +380,9 @@ def test_it_reads_an_invoice_in_a_fixed_number_of_queries(patient, billing, clie
 
     for invoice in (small, large):
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. invoice with patient  7. its lines  8. its ledger entries  9. the audit log entry
-        with django_assert_num_queries(9):
+        # permissions  6. invoice with patient  7. its lines  8. its ledger entries  9. its open complaint
+        # 10. the audit log entry
+        with django_assert_num_queries(10):
             response = client.get(f"/api/v1/invoices/{invoice.pk}/")
         assert response.status_code == 200
 
@@ -392,3 +394,22 @@ def test_it_gives_an_issued_invoice_a_due_date_after_today(patient, billing, cli
 
     assert response.json()["service_date"] == "2026-01-05"
     assert response.json()["due_date"] > date.today().isoformat()
+
+
+def test_it_shows_the_open_complaint_of_an_invoice(patient, billing, front_desk, client_for):
+    invoice = issued_invoice(patient)
+    assert client_for(billing).get(f"/api/v1/invoices/{invoice.pk}/").json()["open_complaint"] is None
+    complaint = complaint_file(
+        patient_id=patient.pk,
+        invoice_id=invoice.pk,
+        line_ids=[],
+        channel="phone",
+        category="invoice_question",
+        description="What is this bill for?",
+        by=front_desk,
+    )
+
+    body = client_for(billing).get(f"/api/v1/invoices/{invoice.pk}/").json()
+
+    assert body["open_complaint"]["id"] == complaint.pk
+    assert body["open_complaint"]["route_to"] == "provider"
