@@ -1,0 +1,111 @@
+"""The written resolution letter of a closed complaint, as a PDF in the patient's language.
+
+Modelled on the US hospital grievance practice (CMS 42 CFR 482.13): the letter names the contact person,
+the steps taken, the result and the completion date. It quotes the patient's own words, so it is rendered
+like the invoice: autoescaped HTML, the stylesheet inlined, and a fetcher that refuses every URL.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+
+from clinic_billing.exceptions import InvalidTransition
+from invoices.jurisdiction import current_profile
+from invoices.models import InvoiceLine
+from invoices.pdf import RefusingURLFetcher
+
+from .models import AdjustmentRequest, Complaint
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What the complaint changed on the invoice and what the patient owes now."""
+
+    adjustments: list[AdjustmentRequest]
+    patient_due: Decimal
+
+    @property
+    def owes(self) -> bool:
+        return self.patient_due > ZERO
+
+    @property
+    def credit(self) -> Decimal | None:
+        return -self.patient_due if self.patient_due < ZERO else None
+
+
+def _closed_complaint(complaint_id: int) -> Complaint:
+    """The complaint with everything the letter shows (only its approved adjustments): three queries."""
+    complaint = (
+        Complaint.objects.select_related("patient", "invoice", "closed_by", "decision__policy")
+        .prefetch_related(
+            Prefetch(
+                "adjustments",
+                queryset=AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.APPROVED).order_by("id"),
+            ),
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
+        )
+        .get(pk=complaint_id)
+    )
+    if complaint.status != Complaint.Status.CLOSED:
+        raise InvalidTransition(
+            _("The resolution letter is written when the complaint is closed; this complaint is still %(status)s.")
+            % {"status": Complaint.Status(complaint.status).label.lower()}
+        )
+    return complaint
+
+
+def _contact_name(complaint: Complaint) -> str:
+    closer = complaint.closed_by
+    if closer is None:
+        return ""
+    return closer.get_full_name() or closer.get_username()
+
+
+def _letter_html(complaint: Complaint) -> str:
+    invoice = complaint.invoice
+    settlement = Settlement(adjustments=list(complaint.adjustments.all()), patient_due=invoice.patient_due)
+    context = {
+        "clinic": settings.CLINIC,
+        "letter_date": timezone.localdate(),
+        "patient": complaint.patient,
+        "invoice": invoice,
+        "invoice_date": timezone.localdate(invoice.issued_at) if invoice.issued_at else invoice.service_date,
+        "complaint": complaint,
+        "received_on": timezone.localdate(complaint.received_at),
+        "disputed_lines": list(complaint.lines.all()),
+        "contact_name": _contact_name(complaint),
+        "met_on": timezone.localdate(complaint.met_at) if complaint.met_at else None,
+        "completed_on": timezone.localdate(complaint.closed_at),
+        "settlement": settlement,
+        "reference_is_kid": current_profile().payment_reference_scheme == "KID",
+        "follow_up_days": complaint.decision.policy.follow_up_days,
+        "mention_conciliation_board": current_profile().code == "NO",
+    }
+    return render_to_string("pdf/resolution_letter.html", context)
+
+
+def resolution_letter_html(complaint: Complaint) -> str:
+    """The letter as HTML, in the active language. Refuses a complaint that is not closed."""
+    return _letter_html(_closed_complaint(complaint.pk))
+
+
+def resolution_letter_pdf(complaint: Complaint) -> bytes:
+    """Render the resolution letter of a closed complaint as a PDF in the patient's language.
+
+    Queries: the complaint with its patient, invoice, closer and policy; its approved adjustments; the
+    invoice lines it is about — three, whatever the number of lines. Raises InvalidTransition while the
+    complaint is not closed.
+    """
+    loaded = _closed_complaint(complaint.pk)
+    with translation.override(loaded.patient.language):
+        html = _letter_html(loaded)
+    pdf = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).write_pdf()
+    return bytes(pdf)
