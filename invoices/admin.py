@@ -11,7 +11,8 @@ from clinic_billing.exceptions import ApplicationError
 from . import services
 from .models import Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatusChange, LedgerEntry
 
-LINE_FIELDS = ["position", "code", "description", "quantity", "unit_price", "coverage", "amount"]
+LINE_FIELDS = ("position", "code", "description", "quantity", "unit_price", "coverage", "amount")
+ENTRY_FIELDS = ("posted_at", "kind", "amount", "balance_after", "method", "reference", "posted_by", "note")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,9 +35,9 @@ class InvoiceLineInline(admin.TabularInline):
     extra = 0
     fields = LINE_FIELDS
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> tuple[str, ...]:  # type: ignore[override]
         if obj is None or obj.is_draft:
-            return ["position", "amount"]
+            return ("position", "amount")
         return LINE_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:  # type: ignore[override]
@@ -53,8 +54,8 @@ class LedgerEntryInline(admin.TabularInline):
     model = LedgerEntry
     fk_name = "invoice"
     extra = 0
-    fields = ["posted_at", "kind", "amount", "balance_after", "method", "reference", "posted_by", "note"]
-    readonly_fields = fields
+    fields = ENTRY_FIELDS
+    readonly_fields = ENTRY_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:  # type: ignore[override]
@@ -117,6 +118,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         obj.save(update_fields=["patient", "service_date"])
 
     def save_formset(self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool) -> None:
+        # commit=False writes nothing; it records what changed, which the admin's change message reads.
+        formset.save(commit=False)
         if formset.model is not InvoiceLine:
             return
         invoice: Invoice = form.instance

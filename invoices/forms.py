@@ -55,7 +55,7 @@ class PaymentForm(StaffForm):
 
     def with_new_key(self) -> "PaymentForm":
         """The same input under a fresh key, for a deliberate new payment after a refused reuse."""
-        data = self.data.copy()
+        data = {name: self.data.get(name) for name in self.data}
         data["idempotency_key"] = str(uuid.uuid4())
         form = PaymentForm(data)
         form.is_valid()

@@ -7,7 +7,7 @@ from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
 from invoices.pdf import invoice_pdf_bytes
-from patients.views import account_summary, require_perm, staff_only
+from patients.views import StaffRequest, account_summary, require_perm, staff_only
 
 from . import selectors, services
 from .forms import PaymentForm, payment_method_label
@@ -26,7 +26,7 @@ from .templatetags.money import local_date, money
 WORKLIST_PAGE_SIZE = 25
 
 
-def _get_invoice_for_user(request: HttpRequest, invoice_id: int) -> Invoice:
+def _get_invoice_for_user(request: StaffRequest, invoice_id: int) -> Invoice:
     require_perm(request, "invoices.view_invoice")
     invoice = selectors.invoice_detail(invoice_id=invoice_id)
     if invoice is None:
@@ -39,25 +39,30 @@ def _overdue_invoices(today: date) -> QuerySet[Invoice]:
     return (
         Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
         .with_patient_due()
-        .filter(patient_due_amount__gt=0)
+        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
         .select_related("patient")
         .order_by("due_date", "id")
     )
 
 
+def _days_overdue(invoice: Invoice, today: date) -> int:
+    assert invoice.due_date is not None  # every issued invoice has one (invoice_issued_has_number)
+    return (today - invoice.due_date).days
+
+
 @staff_only
 @require_GET
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: StaffRequest) -> HttpResponse:
     require_perm(request, "invoices.view_invoice")
     today = timezone.localdate()
     page = Paginator(_overdue_invoices(today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(invoice, (today - invoice.due_date).days) for invoice in page]
+    rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
     return render(request, "staff/invoices/worklist.html", {"page": page, "rows": rows})
 
 
 @staff_only
 @require_GET
-def detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
     invoice = _get_invoice_for_user(request, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
     patient_due = invoice.patient_due
@@ -73,17 +78,17 @@ def detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 @staff_only
 @require_GET
-def pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def pdf(request: StaffRequest, invoice_id: int) -> HttpResponse:
     invoice = _get_invoice_for_user(request, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
     filename = f"invoice-{invoice.number or f'draft-{invoice.pk}'}.pdf"
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
     return response
 
 
 @staff_only
-def payment(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def payment(request: StaffRequest, invoice_id: int) -> HttpResponse:
     require_perm(request, "invoices.record_payment")
     require_perm(request, "invoices.view_invoice")
     invoice = get_object_or_404(Invoice.objects.select_related("patient"), pk=invoice_id)
@@ -119,7 +124,7 @@ def payment(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return render(request, "staff/invoices/payment.html", context)
 
 
-def _invoice_action(request: HttpRequest, invoice_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
+def _invoice_action(request: StaffRequest, invoice_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
     """Run one POST-only state change and report its outcome as a message on the invoice page."""
     require_perm(request, perm)
     try:
@@ -135,7 +140,7 @@ def _invoice_action(request: HttpRequest, invoice_id: int, perm: str, action: Ca
 
 @staff_only
 @require_POST
-def issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def issue(request: StaffRequest, invoice_id: int) -> HttpResponse:
     def run() -> str:
         invoice = services.invoice_issue(invoice_id=invoice_id, by=request.user)
         return _("Invoice %(number)s issued, due %(due_date)s.") % {
@@ -148,7 +153,7 @@ def issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def insurance_settled(request: HttpRequest, invoice_id: int) -> HttpResponse:
+def insurance_settled(request: StaffRequest, invoice_id: int) -> HttpResponse:
     def run() -> str:
         services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=request.user)
         return _("Insurance marked as settled: what the insurer paid stands, the rest is the patient's.")

@@ -1,5 +1,7 @@
 """Staff forms for patients. Forms parse input; the services decide what is allowed."""
 
+from typing import Any
+
 from django import forms
 
 from clinic_billing.exceptions import ApplicationError
@@ -22,8 +24,8 @@ class StaffForm(forms.Form):
         for bound in self:
             bound.field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(bound.widget_type, "form-control"))
 
-    def add_error(self, field: str | None, error: object) -> None:
-        super().add_error(field, error)  # type: ignore[arg-type]
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget

@@ -7,6 +7,7 @@ from functools import wraps
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,12 @@ from .roles import is_staff_member
 View = Callable[..., HttpResponse]
 
 
+class StaffRequest(HttpRequest):
+    """The request a staff view receives: `staff_only` has already turned anonymous users away."""
+
+    user: User
+
+
 def staff_only(view: View) -> View:
     """Anonymous users go to the login page; a signed-in user who holds no staff role gets 403."""
 
@@ -43,7 +50,7 @@ def require_perm(request: HttpRequest, perm: str) -> None:
         raise PermissionDenied
 
 
-def _get_patient_for_user(request: HttpRequest, patient_id: int) -> Patient:
+def _get_patient_for_user(request: StaffRequest, patient_id: int) -> Patient:
     require_perm(request, "patients.view_patient")
     return get_object_or_404(Patient.objects.prefetch_related("coverages", "proxies"), pk=patient_id)
 
@@ -57,7 +64,7 @@ def account_summary(patient: Patient) -> dict[str, object]:
 
 @staff_only
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     patients = list(selectors.patient_search(query=query))
     if len(patients) == 1 and not request.htmx:  # type: ignore[attr-defined]
@@ -70,7 +77,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 @require_GET
-def account(request: HttpRequest, patient_id: int) -> HttpResponse:
+def account(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = _get_patient_for_user(request, patient_id)
     accessed.send(sender=Patient, instance=patient)
     today = timezone.localdate()
@@ -85,7 +92,7 @@ def account(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @staff_only
-def contact_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+def contact_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
     require_perm(request, "patients.change_patient")
     patient = _get_patient_for_user(request, patient_id)
     if request.method == "POST":

@@ -313,3 +313,27 @@ def test_it_offers_no_way_to_add_or_delete_ledger_entries_in_admin(admin_client_
     delete_url = reverse("admin:invoices_ledgerentry_delete", args=[entry.pk])
     assert admin_client_for_superuser.post(delete_url, {"post": "yes"}).status_code == 403
     assert LedgerEntry.objects.filter(pk=entry.pk).exists()
+
+
+def admin_change_form(response, **changes: str) -> dict[str, object]:
+    """The POST data of an admin change page as rendered, with `changes` applied to the first line."""
+    data: dict[str, object] = {"patient": response.context["original"].patient_id, "service_date": "2026-11-03"}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update({f"{formset.prefix}-{key}": value for key, value in formset.management_form.initial.items()})
+        for index, form in enumerate(formset.forms):
+            for name in form.fields:
+                data[f"{formset.prefix}-{index}-{name}"] = getattr(form.instance, name, "") if name != "DELETE" else ""
+            data[f"{formset.prefix}-{index}-id"] = form.instance.pk
+            data[f"{formset.prefix}-{index}-invoice"] = form.instance.invoice_id
+    data.update({f"lines-0-{name}": value for name, value in changes.items()})
+    return data
+
+
+def test_it_prices_draft_lines_changed_in_admin_through_the_service(admin_client_for_superuser, patient):
+    draft = draft_invoice(patient)
+    url = reverse("admin:invoices_invoice_change", args=[draft.pk])
+    form = admin_change_form(admin_client_for_superuser.get(url), quantity="2", unit_price="450.00")
+    response = admin_client_for_superuser.post(url, form)
+    assert response.status_code == 302
+    assert draft.lines.get(code="GP1").amount == Decimal("900.00")
