@@ -1,31 +1,33 @@
 """REST API for complaints and adjustment approvals (v1). Views parse, call a service or selector, and serialise."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.exceptions import NotFound
-from patients.api import StaffApi, log_read
+from patients.api import StaffApi, log_read, staff_member
 from patients.models import Patient
 
 from . import services
 from .models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
 from .selectors import adjustments_pending, complaint_detail
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 # Ids are 64-bit (BigAutoField); a larger number in a list lookup would overflow the database driver.
 MAX_ID = 2**63 - 1
 
 REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
 CONFLICT = {409: ErrorOutputSerializer}
+PAGINATION_CLASS = cast(type[BasePagination], api_settings.DEFAULT_PAGINATION_CLASS)
 # drf-spectacular names an enum after its field and warns when one choice set has several names or one
 # name several choice sets; so each choice set is an enum under one field name only (route_to for the
 # roles, the queue's status for adjustments) and the other fields list their values in the description.
@@ -225,7 +227,7 @@ class ComplaintCreateApi(StaffApi):
             category=data["category"],
             description=data["description"],
             proxy_id=data.get("proxy"),
-            by=request.user,
+            by=staff_member(request),
         )
         return complaint_response(complaint.pk, status_code=status.HTTP_201_CREATED)
 
@@ -253,7 +255,7 @@ class ComplaintMetApi(StaffApi):
         responses={200: ComplaintOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, complaint_id: int) -> Response:
-        services.complaint_mark_met(complaint_id=complaint_id, by=request.user)
+        services.complaint_mark_met(complaint_id=complaint_id, by=staff_member(request))
         return complaint_response(complaint_id)
 
 
@@ -271,7 +273,7 @@ class ComplaintAcceptProposalApi(StaffApi):
         responses={201: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, complaint_id: int) -> Response:
-        adjustment = services.complaint_accept_proposal(complaint_id=complaint_id, by=request.user)
+        adjustment = services.complaint_accept_proposal(complaint_id=complaint_id, by=staff_member(request))
         return Response(AdjustmentOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
 
 
@@ -303,7 +305,7 @@ class ComplaintCloseApi(StaffApi):
     def post(self, request: Request, complaint_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.complaint_close(complaint_id=complaint_id, by=request.user, **serializer.validated_data)
+        services.complaint_close(complaint_id=complaint_id, by=staff_member(request), **serializer.validated_data)
         return complaint_response(complaint_id)
 
 
@@ -320,7 +322,7 @@ class AdjustmentListApi(StaffApi):
     """The approval queue: adjustment requests, oldest first, paginated (`?page=`)."""
 
     required_permission = "disputes.view_adjustmentrequest"
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class = PAGINATION_CLASS
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(
@@ -362,7 +364,7 @@ class AdjustmentApproveApi(StaffApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_approve(
-            adjustment_id=adjustment_id, by=request.user, **serializer.validated_data
+            adjustment_id=adjustment_id, by=staff_member(request), **serializer.validated_data
         )
         return Response(AdjustmentOutputSerializer(adjustment).data)
 
@@ -387,7 +389,7 @@ class AdjustmentRejectApi(StaffApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_reject(
-            adjustment_id=adjustment_id, by=request.user, **serializer.validated_data
+            adjustment_id=adjustment_id, by=staff_member(request), **serializer.validated_data
         )
         return Response(AdjustmentOutputSerializer(adjustment).data)
 

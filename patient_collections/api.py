@@ -6,12 +6,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from disputes import services
-from disputes.api import CONFLICT, REFUSED, id_field
+from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
 from disputes.selectors import follow_up_calls_due
-from patients.api import StaffApi
+from patients.api import StaffApi, staff_member
 
 from .models import FollowUpCall
 
@@ -48,7 +47,7 @@ class FollowUpCallListApi(StaffApi):
     """The call worklist, earliest due first, paginated (`?page=`): open calls unless include_completed."""
 
     required_permission = "patient_collections.view_followupcall"
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class = PAGINATION_CLASS
 
     class FilterSerializer(serializers.Serializer):
         patient = id_field(required=False, help_text="Only this patient's calls.")
@@ -95,7 +94,9 @@ class FollowUpCallOutcomeApi(StaffApi):
     def post(self, request: Request, call_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call = services.follow_up_call_record_outcome(call_id=call_id, by=request.user, **serializer.validated_data)
+        call = services.follow_up_call_record_outcome(
+            call_id=call_id, by=staff_member(request), **serializer.validated_data
+        )
         return Response(FollowUpCallOutputSerializer(call).data)
 
 
