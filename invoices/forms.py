@@ -3,25 +3,12 @@
 import uuid
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.exceptions import ApplicationError
 from patients.forms import StaffForm
 
-
-class PaymentMethod(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
-    CARD = "card", _("Card")
-    CASH = "cash", _("Cash")
-    MOBILE = "mobile", _("Mobile payment")
-    CHEQUE = "cheque", _("Cheque")
-    INSURER_REMITTANCE = "insurer_remittance", _("Insurer remittance")
-
-
-def payment_method_label(code: str) -> str:
-    """The label of a stored method code; entries posted by integrations may carry free text."""
-    return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
+from .models import PaymentMethod
 
 
 class PaymentForm(StaffForm):

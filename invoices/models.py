@@ -18,6 +18,20 @@ class Coverage(models.TextChoices):
     EXEMPTION_CARD = "exemption_card", _("Exemption card")
 
 
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    MOBILE = "mobile", _("Mobile payment")
+    CHEQUE = "cheque", _("Cheque")
+    INSURER_REMITTANCE = "insurer_remittance", _("Insurer remittance")
+
+
+def payment_method_label(code: str) -> str:
+    """The label of a stored method code; entries posted by integrations may carry free text."""
+    return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
+
+
 class InsuranceStatus(models.TextChoices):
     NONE = "none", _("No insurance claim")
     PENDING = "pending", _("Waiting for insurer")

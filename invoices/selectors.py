@@ -1,6 +1,7 @@
 """Reads used by views, the API and tasks. Each returns a fixed number of queries, whatever the data size."""
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -78,4 +79,15 @@ def ledger_for_patient(*, patient_id: int, limit: int = 50) -> QuerySet[LedgerEn
         LedgerEntry.objects.filter(invoice__patient_id=patient_id)
         .select_related("invoice", "posted_by")
         .order_by("-posted_at", "-id")[:limit]
+    )
+
+
+def invoices_overdue(*, today: date) -> QuerySet[Invoice]:
+    """Issued invoices past their due date on which the patient still owes money, oldest due first."""
+    return (
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
+        .with_patient_due()
+        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
+        .select_related("patient")
+        .order_by("due_date", "id")
     )

@@ -6,7 +6,6 @@ from datetime import date
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,11 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
 from invoices.pdf import invoice_pdf_bytes
-from patients.views import StaffRequest, account_summary, require_perm, staff_only
+from patients.roles import StaffRequest, require_perm, staff_only
+from patients.views import account_summary
 
 from . import selectors, services
-from .forms import PaymentForm, payment_method_label
-from .models import Invoice
+from .forms import PaymentForm
+from .models import Invoice, payment_method_label
 from .templatetags.money import local_date, money
 
 WORKLIST_PAGE_SIZE = 25
@@ -34,17 +34,6 @@ def _get_invoice_for_user(request: StaffRequest, invoice_id: int) -> Invoice:
     return invoice
 
 
-def _overdue_invoices(today: date) -> QuerySet[Invoice]:
-    """Issued invoices past their due date on which the patient still owes money, oldest due first."""
-    return (
-        Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
-        .with_patient_due()
-        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
-        .select_related("patient")
-        .order_by("due_date", "id")
-    )
-
-
 def _days_overdue(invoice: Invoice, today: date) -> int:
     assert invoice.due_date is not None  # every issued invoice has one (invoice_issued_has_number)
     return (today - invoice.due_date).days
@@ -55,7 +44,7 @@ def _days_overdue(invoice: Invoice, today: date) -> int:
 def worklist(request: StaffRequest) -> HttpResponse:
     require_perm(request, "invoices.view_invoice")
     today = timezone.localdate()
-    page = Paginator(_overdue_invoices(today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.invoices_overdue(today=today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
     return render(request, "staff/invoices/worklist.html", {"page": page, "rows": rows})
 

@@ -1,15 +1,10 @@
 """Staff screens for patients: search, the patient's account and their contact details."""
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 
 from auditlog.signals import accessed
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -22,32 +17,7 @@ from invoices import selectors as invoice_selectors
 from . import selectors, services
 from .forms import ContactForm
 from .models import Patient
-from .roles import is_staff_member
-
-View = Callable[..., HttpResponse]
-
-
-class StaffRequest(HttpRequest):
-    """The request a staff view receives: `staff_only` has already turned anonymous users away."""
-
-    user: User
-
-
-def staff_only(view: View) -> View:
-    """Anonymous users go to the login page; a signed-in user who holds no staff role gets 403."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(guarded)
-
-
-def require_perm(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
+from .roles import StaffRequest, require_perm, staff_only
 
 
 def _get_patient_for_user(request: StaffRequest, patient_id: int) -> Patient:
