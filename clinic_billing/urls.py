@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(patient_api + invoice_api + dispute_api + collections_api)),
     path("invoices/", include("invoices.urls")),
+    path("disputes/manage/", include("disputes.manager_urls")),
     path("disputes/", include("disputes.urls")),
     path("collections/", include("patient_collections.urls")),
     path("", include("patients.urls")),
