@@ -1,62 +1,33 @@
 """Concurrency on PostgreSQL: an adjustment request is decided once, and posts one ledger entry, however many
 colleagues press the button at the same moment."""
 
-import importlib
+import os
 import threading
 from collections.abc import Callable
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from clinic_billing.exceptions import InvalidTransition
 from disputes import services
-from disputes.default_policy import DEFAULT_SETTINGS, default_rules
-from disputes.models import AdjustmentRequest, Policy, PolicyRule
-from invoices.jurisdiction import PROFILES
+from disputes.models import AdjustmentRequest
 from invoices.models import LedgerEntry
 from tests.factories import UserFactory, issued_invoice
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
-SEED = importlib.import_module("disputes.migrations.0002_default_policy_and_roles")
+# Decided before the database is set up, so a skipped run on SQLite flushes nothing; serialized rollback
+# restores the roles and the default policy that the data migrations seeded once a transactional test has
+# flushed them (the same convention as tests/invoices/test_concurrency.py, so their flushes agree).
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="row locking (SELECT … FOR UPDATE) is only meaningful on PostgreSQL",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locking (SELECT … FOR UPDATE) is only meaningful on PostgreSQL")
-
-
-@pytest.fixture(autouse=True)
-def _roles_and_policy(_postgresql_only, transactional_db):
-    """Seed again what the data migration seeds: the flush after each transactional test removes it.
-
-    (serialized_rollback would restore it, but its flush skips post_migrate, which leaves the next
-    transactional test without content types.)
-    """
-    for role, codes in SEED.ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for code in codes:
-            app_label, codename = code.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    if Policy.objects.filter(is_active=True).exists():
-        return
-    threshold = PROFILES[settings.BILLING_JURISDICTION].small_claim_threshold
-    policy = Policy.objects.create(
-        version=1,
-        is_active=True,
-        approval_threshold=DEFAULT_SETTINGS["approval_threshold"],
-        small_claim_threshold=threshold,
-        follow_up_days=DEFAULT_SETTINGS["follow_up_days"],
-    )
-    PolicyRule.objects.bulk_create(
-        PolicyRule(policy=policy, position=position, **rule)
-        for position, rule in enumerate(default_rules(threshold), start=1)
-    )
 
 
 def run_together(calls: list[Callable[[], object]]) -> list[object]:
