@@ -8,14 +8,18 @@ the command exit non-zero after every job has run.
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from disputes.services import complaints_escalate_overdue
 from invoices.models import Invoice
 from invoices.services import ledger_verify
+
+# Sweeps that take their batch size from the service stop when a batch comes back short.
+ESCALATION_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,28 @@ def _verify_ledger(as_of: date) -> JobOutcome:
     )
 
 
+def _moment(as_of: date) -> datetime:
+    """Now when as_of is today; otherwise the end of that day in the clinic's time zone."""
+    if as_of == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
+
+
+def _escalate_overdue_complaints(as_of: date) -> JobOutcome:
+    now = _moment(as_of)
+    escalated = batch = complaints_escalate_overdue(now=now)
+    while batch == ESCALATION_BATCH:
+        batch = complaints_escalate_overdue(now=now)
+        escalated += batch
+    return JobOutcome(summary=f"{escalated} complaint(s) past their meeting deadline sent to the office manager")
+
+
 JOBS: list[BillingJob] = [
+    BillingJob(
+        name="escalate-overdue-complaints",
+        task="disputes.tasks.escalate_overdue_complaints",
+        run=_escalate_overdue_complaints,
+    ),
     BillingJob(name="verify-ledger", task="invoices.tasks.ledger_verify_all", run=_verify_ledger),
 ]
 
