@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "AdjustmentStatusEnum": "disputes.models.AdjustmentRequest.Status",
         "ComplaintChannelEnum": "disputes.models.ComplaintChannel",
         "PatientChannelEnum": "patients.models.Channel",
+        "RoleEnum": "disputes.models.Role",
     },
 }
 

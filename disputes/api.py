@@ -2,7 +2,6 @@
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -19,7 +18,7 @@ from patients.models import Patient
 
 from . import services
 from .models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
-from .selectors import adjustments_pending, complaint_detail
+from .selectors import adjustments_by_status, complaint_detail
 
 MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 # Ids are 64-bit (BigAutoField); a larger number in a list lookup would overflow the database driver.
@@ -309,15 +308,6 @@ class ComplaintCloseApi(StaffApi):
         return complaint_response(complaint_id)
 
 
-def _adjustment_queue(status: str | None) -> QuerySet[AdjustmentRequest]:
-    if status == AdjustmentRequest.Status.PENDING:
-        return adjustments_pending()
-    adjustments = AdjustmentRequest.objects.select_related("invoice", "requested_by", "decided_by")
-    if status:
-        adjustments = adjustments.filter(status=status)
-    return adjustments.order_by("requested_at", "id")
-
-
 class AdjustmentListApi(StaffApi):
     """The approval queue: adjustment requests, oldest first, paginated (`?page=`)."""
 
@@ -338,7 +328,9 @@ class AdjustmentListApi(StaffApi):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(_adjustment_queue(filters.validated_data.get("status")), request, view=self)
+        page = paginator.paginate_queryset(
+            adjustments_by_status(status=filters.validated_data.get("status")), request, view=self
+        )
         return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True).data)
 
 

@@ -26,11 +26,17 @@ def open_complaint_for_invoice(*, invoice_id: int) -> Complaint | None:
 
 
 def adjustments_pending() -> QuerySet[AdjustmentRequest]:
-    return (
-        AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.PENDING)
-        .select_related("complaint", "complaint__decision", "invoice", "invoice__patient", "requested_by")
-        .order_by("requested_at", "id")
+    return adjustments_by_status(status=AdjustmentRequest.Status.PENDING)
+
+
+def adjustments_by_status(*, status: str | None = None) -> QuerySet[AdjustmentRequest]:
+    """Adjustment requests, oldest first; all of them when `status` is None."""
+    adjustments = AdjustmentRequest.objects.select_related(
+        "complaint", "complaint__decision", "invoice", "invoice__patient", "requested_by", "decided_by"
     )
+    if status:
+        adjustments = adjustments.filter(status=status)
+    return adjustments.order_by("requested_at", "id")
 
 
 def complaint_detail(*, complaint_id: int) -> Complaint | None:
@@ -43,7 +49,14 @@ def complaint_detail(*, complaint_id: int) -> Complaint | None:
 
 
 def follow_up_calls_due(*, patient_id: int | None = None) -> QuerySet[FollowUpCall]:
-    calls = FollowUpCall.objects.filter(completed_at__isnull=True).select_related("patient", "invoice", "complaint")
+    """Open calls of the worklist, earliest due first."""
+    return follow_up_calls(patient_id=patient_id, include_completed=False)
+
+
+def follow_up_calls(*, patient_id: int | None = None, include_completed: bool = False) -> QuerySet[FollowUpCall]:
+    calls = FollowUpCall.objects.select_related("patient", "invoice", "complaint", "completed_by")
+    if not include_completed:
+        calls = calls.filter(completed_at__isnull=True)
     if patient_id is not None:
         calls = calls.filter(patient_id=patient_id)
     return calls.order_by("due_at", "id")

@@ -1,6 +1,5 @@
 """REST API for the collections worklist (v1): follow-up calls and their outcomes."""
 
-from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -9,7 +8,7 @@ from rest_framework.response import Response
 
 from disputes import services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
-from disputes.selectors import follow_up_calls_due
+from disputes.selectors import follow_up_calls
 from patients.api import StaffApi, staff_member
 
 from .models import FollowUpCall
@@ -34,15 +33,6 @@ class FollowUpCallOutputSerializer(serializers.Serializer):
     completed_by = serializers.CharField(source="completed_by.username", allow_null=True)
 
 
-def _calls(*, patient_id: int | None, include_completed: bool) -> QuerySet[FollowUpCall]:
-    if not include_completed:
-        return follow_up_calls_due(patient_id=patient_id)
-    calls = FollowUpCall.objects.select_related("patient", "completed_by")
-    if patient_id is not None:
-        calls = calls.filter(patient_id=patient_id)
-    return calls.order_by("due_at", "id")
-
-
 class FollowUpCallListApi(StaffApi):
     """The call worklist, earliest due first, paginated (`?page=`): open calls unless include_completed."""
 
@@ -63,7 +53,7 @@ class FollowUpCallListApi(StaffApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        calls = _calls(
+        calls = follow_up_calls(
             patient_id=filters.validated_data.get("patient"),
             include_completed=filters.validated_data["include_completed"],
         )
