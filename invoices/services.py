@@ -209,7 +209,11 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
 
     The number counter is locked inside this transaction: a rolled-back issue consumes no number.
     """
-    today = today or timezone.localdate()
+    now = timezone.localtime()
+    if today is not None and today != now.date():
+        # Back-dated issue (imports, demo data): keep the time of day, move the date.
+        now = now.replace(year=today.year, month=today.month, day=today.day)
+    today = now.date()
     # Lock order: counter (inside _next_number) after the invoice would invite deadlocks with other
     # issuers, so take the invoice first and the counter last, always.
     invoice = _lock_invoice(invoice_id)
@@ -228,7 +232,7 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     invoice.sequence = sequence
     invoice.number = f"{year}-{sequence:06d}"
     invoice.payment_reference = _payment_reference(invoice, year, sequence, invoice.number)
-    invoice.issued_at = timezone.now()
+    invoice.issued_at = now
     invoice.due_date = today + timedelta(days=current_profile().payment_terms_days)
     invoice.total = total
     invoice.third_party_share = third_party

@@ -263,3 +263,9 @@ def test_it_uses_the_invoice_number_as_reference_in_france(patient, settings):
     settings.BILLING_JURISDICTION = "FR"
     invoice = issued_invoice(patient)
     assert invoice.payment_reference == invoice.number
+
+
+def test_it_dates_a_back_dated_issue_on_the_given_day(patient):
+    invoice = services.invoice_issue(invoice_id=draft_invoice(patient).pk, by=None, today=date(2026, 9, 1))
+    assert invoice.issued_at.date() == date(2026, 9, 1)
+    assert invoice.due_date == date(2026, 9, 15)
