@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Invoice
@@ -48,3 +49,192 @@ class FollowUpCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} — {self.due_at:%Y-%m-%d}"
+
+
+class FeeRate(models.Model):
+    """A fee by its legal basis, with the date it took effect: amounts change over time, logic does not."""
+
+    code = models.CharField(_("code"), max_length=40)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["code", "effective_from"], name="fee_rate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.amount} from {self.effective_from}"
+
+
+class NoticeType(models.TextChoices):
+    REMINDER = "reminder", _("Reminder")
+    FINAL_NOTICE = "final_notice", _("Final notice")
+    STATEMENT = "statement", _("Statement")
+
+
+class ReminderStep(models.Model):
+    """One step of the jurisdiction's reminder schedule, editable by the office manager."""
+
+    jurisdiction = models.CharField(max_length=2)
+    number = models.PositiveSmallIntegerField(_("step"))
+    days_after_due = models.PositiveSmallIntegerField(_("days after the due date"))
+    notice_type = models.CharField(_("notice"), max_length=20, choices=NoticeType.choices)
+    fee_code = models.CharField(_("fee"), max_length=40, blank=True, help_text=_("A fee rate code; empty for none."))
+    deadline_days = models.PositiveSmallIntegerField(_("new payment deadline (days)"), default=14)
+    letter_only = models.BooleanField(_("always by letter"), default=False)
+    manager_approval = models.BooleanField(_("escalation needs the office manager"), default=False)
+
+    class Meta:
+        ordering = ["jurisdiction", "number"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "number"], name="reminder_step_unique")]
+        permissions = [("edit_schedule", "Can edit the reminder schedule")]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} step {self.number}: {self.get_notice_type_display()}"
+
+
+class Reminder(models.Model):
+    """A notice for one invoice and one step: unique per (invoice, step), so a redelivered task never sends twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    step = models.PositiveSmallIntegerField(_("step"))
+    notice_type = models.CharField(_("notice"), max_length=20, choices=NoticeType.choices)
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    fee = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, default=0)
+    deadline = models.DateField(_("new payment deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    skip_reason = models.CharField(_("why it was not sent"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    fee_entry = models.OneToOneField(
+        "invoices.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="reminder"
+    )
+
+    class Meta:
+        ordering = ["invoice", "step"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "step"], name="reminder_invoice_step_unique")]
+        indexes = [models.Index(fields=["status", "created_at"], name="reminder_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_notice_type_display()} {self.step} for {self.invoice}"
+
+
+class PortalMessage(models.Model):
+    """A message the patient reads in the portal (the portal channel)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="portal_messages")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    reminder = models.OneToOneField(Reminder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class PaymentPlan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        BROKEN = "broken", _("Broken")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_plans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    total = models.DecimalField(_("amount planned"), max_digits=12, decimal_places=2)
+    paid_before = models.DecimalField(max_digits=12, decimal_places=2, help_text="Patient payments before the plan.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(status="active"), name="one_active_plan_per_invoice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan for {self.invoice} ({self.get_status_display()})"
+
+
+class Instalment(models.Model):
+    class Status(models.TextChoices):
+        DUE = "due", _("Due")
+        PAID = "paid", _("Paid")
+        MISSED = "missed", _("Missed")
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DUE)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="instalment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.amount} on {self.due_date}"
+
+
+class Deferral(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deferrals")
+    until = models.DateField(_("deferred until"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-until", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} deferred until {self.until}"
+
+
+class CollectionCase(models.Model):
+    """An account proposed for escalation after the final notice; the office manager decides what happens."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        CREDITED = "credited", _("Claim credited")
+        AGENCY = "agency", _("Sent to the collection agency")
+        CONCILIATION = "conciliation", _("Conciliation board")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="collection_cases")
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.PROPOSED)
+    amount = models.DecimalField(_("amount owed when proposed"), max_digits=12, decimal_places=2)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    ledger_entry = models.OneToOneField(
+        "invoices.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="collection_case"
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["invoice"], name="one_collection_case_per_invoice")]
+        permissions = [("decide_collection_case", "Can decide escalations to an agency or the conciliation board")]
+
+    def __str__(self) -> str:
+        return f"Case for {self.invoice}: {self.get_status_display()}"

@@ -1,0 +1,145 @@
+"""The reminder schedule. Pure: frozen dataclasses and Decimals in, the next step out; no database.
+
+A schedule is an ordered list of steps (days after the due date, notice type, fee, payment deadline).
+`next_step` says which step an overdue invoice is ready for today; `validate_schedule` holds a schedule to
+its jurisdiction's legal limits (Norway: inkassoloven § 9 and inkassoforskriften ch. 1 — see DOMAIN.md).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+NOTICE_TYPES = ("reminder", "final_notice", "statement")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    days_after_due: int
+    notice_type: str
+    fee: Decimal = ZERO
+    deadline_days: int = 14
+    letter_only: bool = False  # a legal notice that must go as a letter whatever the preference
+    manager_approval: bool = False  # the escalation that follows this step needs the office manager
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A jurisdiction's limits on fees and deadlines."""
+
+    earliest_fee_day: int  # a fee-bearing notice only this many days after the due date
+    min_deadline_days: int  # the new deadline a notice gives
+    max_fee_notices: int  # fee-bearing notices per claim
+    max_fee: Decimal
+
+
+@dataclass(frozen=True)
+class SentNotice:
+    number: int
+    sent_on: date
+    deadline_days: int
+    fee: Decimal
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the schedule needs to know about one invoice."""
+
+    due_date: date
+    patient_due: Decimal
+    sent: tuple[SentNotice, ...] = ()
+    paused: bool = False
+
+
+LIMITS = {
+    "NO": Limits(earliest_fee_day=14, min_deadline_days=14, max_fee_notices=2, max_fee=Decimal("35.00")),
+    "US": Limits(earliest_fee_day=0, min_deadline_days=14, max_fee_notices=0, max_fee=ZERO),
+    "FR": Limits(earliest_fee_day=0, min_deadline_days=8, max_fee_notices=0, max_fee=ZERO),
+}
+
+DEFAULT_STEPS = {
+    # Fee-free reminder the day after the due date; purring with a fee once 14 days have passed and the first
+    # deadline has run out; inkassovarsel ("Varsel om inkasso") 14 days later; then escalation by the manager.
+    "NO": (
+        Step(1, 1, "reminder", ZERO, 14),
+        Step(2, 15, "reminder", Decimal("35.00"), 14),
+        Step(3, 30, "final_notice", Decimal("35.00"), 14, letter_only=True, manager_approval=True),
+    ),
+    # Statement cycle: 30 / 60 / 90-day final notice; agency referral after 120 days is a manager decision.
+    "US": (
+        Step(1, 30, "statement", ZERO, 30),
+        Step(2, 60, "statement", ZERO, 30),
+        Step(3, 90, "final_notice", ZERO, 30, letter_only=True, manager_approval=True),
+    ),
+    # Relance at +15 and +30, mise en demeure at +45 (a letter), then the conciliator.
+    "FR": (
+        Step(1, 15, "reminder", ZERO, 15),
+        Step(2, 30, "reminder", ZERO, 15),
+        Step(3, 45, "final_notice", ZERO, 15, letter_only=True, manager_approval=True),
+    ),
+}
+
+
+def next_step(account: Account, steps: tuple[Step, ...], today: date) -> Step | None:
+    """The step this account is ready for today, or None (paid, paused, not yet due, or schedule done).
+
+    Steps go strictly in order; a step waits both for its day and for the previous notice's deadline,
+    so a patient always gets the full time a notice gave them.
+    """
+    if account.paused or account.patient_due <= ZERO:
+        return None
+    sent_numbers = {notice.number for notice in account.sent}
+    ordered = sorted(steps, key=lambda s: s.number)
+    pending = [s for s in ordered if s.number not in sent_numbers]
+    if not pending:
+        return None
+    step = pending[0]
+    if today < account.due_date + timedelta(days=step.days_after_due):
+        return None
+    if account.sent:
+        last = max(account.sent, key=lambda n: n.sent_on)
+        if today <= last.sent_on + timedelta(days=last.deadline_days):
+            return None
+    return step
+
+
+def escalation_due(account: Account, steps: tuple[Step, ...], today: date) -> bool:
+    """True once every step was sent and the final notice's deadline passed with money still owed."""
+    if account.paused or account.patient_due <= ZERO or not steps:
+        return False
+    final = max(steps, key=lambda s: s.number)
+    notice = next((n for n in account.sent if n.number == final.number), None)
+    return notice is not None and today > notice.sent_on + timedelta(days=notice.deadline_days)
+
+
+def validate_schedule(steps: tuple[Step, ...], limits: Limits) -> list[str]:
+    """Every way the schedule breaks the jurisdiction's limits; empty when it is lawful."""
+    problems: list[str] = []
+    ordered = sorted(steps, key=lambda s: s.number)
+    if [s.number for s in ordered] != list(range(1, len(ordered) + 1)):
+        problems.append("Number the steps 1, 2, 3, … without gaps.")
+    days = [s.days_after_due for s in ordered]
+    if days != sorted(days) or len(set(days)) != len(days):
+        problems.append("Each step must come later than the one before it.")
+    fee_steps = [s for s in ordered if s.fee > ZERO]
+    if len(fee_steps) > limits.max_fee_notices:
+        problems.append(f"At most {limits.max_fee_notices} notice(s) per claim may carry a fee.")
+    for step in ordered:
+        label = f"Step {step.number}"
+        if step.notice_type not in NOTICE_TYPES:
+            problems.append(f"{label}: the notice type must be one of {', '.join(NOTICE_TYPES)}.")
+        if step.days_after_due < 1:
+            problems.append(f"{label}: a notice can go out the day after the due date at the earliest.")
+        if step.deadline_days < limits.min_deadline_days:
+            problems.append(f"{label}: the new payment deadline must be at least {limits.min_deadline_days} days.")
+        if step.fee < ZERO:
+            problems.append(f"{label}: a fee cannot be negative.")
+        if step.fee > limits.max_fee:
+            problems.append(f"{label}: the fee may be at most {limits.max_fee}.")
+        if step.fee > ZERO and step.days_after_due < limits.earliest_fee_day:
+            problems.append(
+                f"{label}: a fee-bearing notice may go out {limits.earliest_fee_day} days after the due date "
+                "at the earliest."
+            )
+    return problems
