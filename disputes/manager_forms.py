@@ -1,0 +1,235 @@
+"""The office manager's forms: policy settings, a formset of rules, simulation, publishing and the report period.
+
+Forms only parse input into the engine's plain values; disputes.services decides whether a policy is valid.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models import InsuranceStatus
+from patients.forms import StaffForm
+
+from . import policy as engine
+from .models import Category, ProposalKind, Role
+from .services import PolicyDraft
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+else:
+    StrOrPromise = str
+
+REPORT_DEFAULT_DAYS = 90
+SIMULATE_DEFAULT = 200
+SIMULATE_MAX = 5000
+
+
+def _amount(label: StrOrPromise, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, max_digits=12, decimal_places=2, min_value=Decimal("0"), localize=True, **kwargs
+    )
+
+
+def _checkboxes(label: StrOrPromise, choices: Any, help_text: StrOrPromise) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
+        required=False,
+        help_text=help_text,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+
+class PolicySettingsForm(StaffForm):
+    approval_threshold = _amount(
+        _("Approval threshold"), help_text=_("Above this only the office manager may approve.")
+    )
+    small_claim_threshold = _amount(
+        _("Small-claim threshold"), help_text=_("A small-claim credit is only proposed up to this amount.")
+    )
+    follow_up_days = forms.IntegerField(
+        label=_("Follow-up call after (days)"),
+        min_value=1,
+        max_value=60,
+        help_text=_("How many days after closing a complaint the patient is called."),
+    )
+
+    @classmethod
+    def initial_for(cls, draft: PolicyDraft) -> dict[str, object]:
+        return {name: getattr(draft, name) for name in cls.base_fields}
+
+
+class RuleForm(StaffForm):
+    """One rule of the policy. Empty conditions match every complaint; the first matching rule decides."""
+
+    position = forms.IntegerField(label=_("Position"), min_value=1, max_value=999)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    categories = _checkboxes(_("Categories"), Category.choices, _("None ticked: every category."))
+    min_amount = _amount(_("From amount"), required=False)
+    max_amount = _amount(_("Up to amount"), required=False)
+    insurance_statuses = _checkboxes(
+        _("Insurance statuses"), InsuranceStatus.choices, _("None ticked: any insurance status.")
+    )
+    min_invoice_age_days = forms.IntegerField(label=_("Invoice at least (days old)"), min_value=0, required=False)
+    max_invoice_age_days = forms.IntegerField(label=_("Invoice at most (days old)"), min_value=0, required=False)
+    min_earlier_complaints = forms.IntegerField(label=_("Earlier complaints at least"), min_value=0, required=False)
+    route_to = forms.ChoiceField(label=_("Route to"), choices=Role.choices)
+    meeting_within_hours = forms.IntegerField(label=_("Meet within (hours)"), min_value=1, max_value=2000)
+    proposal_kind = forms.ChoiceField(label=_("Proposal"), choices=ProposalKind.choices)
+    proposal_percent = forms.DecimalField(
+        label=_("Reduction %"), max_digits=5, decimal_places=2, required=False, localize=True
+    )
+    proposal_amount = _amount(_("Reduction amount"), required=False)
+    approval_role = forms.ChoiceField(
+        label=_("Approved by"),
+        choices=[("", _("Office manager (default)")), *Role.choices],
+        required=False,
+        help_text=_("Only for reductions, write-offs and credits."),
+    )
+    script = forms.CharField(
+        label=_("What to say"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+    CONDITION_FIELDS = (
+        "categories",
+        "min_amount",
+        "max_amount",
+        "insurance_statuses",
+        "min_invoice_age_days",
+        "max_invoice_age_days",
+        "min_earlier_complaints",
+    )
+    OUTCOME_FIELDS = (
+        "route_to",
+        "meeting_within_hours",
+        "proposal_kind",
+        "proposal_percent",
+        "proposal_amount",
+        "approval_role",
+    )
+
+    @staticmethod
+    def initial_for(rule: engine.Rule) -> dict[str, object]:
+        return {
+            "position": rule.position,
+            "name": rule.name,
+            "categories": sorted(rule.categories),
+            "min_amount": rule.min_amount,
+            "max_amount": rule.max_amount,
+            "insurance_statuses": sorted(rule.insurance_statuses),
+            "min_invoice_age_days": rule.min_invoice_age_days,
+            "max_invoice_age_days": rule.max_invoice_age_days,
+            "min_earlier_complaints": rule.min_earlier_complaints,
+            "route_to": rule.route_to,
+            "meeting_within_hours": rule.meeting_within_hours,
+            "proposal_kind": rule.proposal_kind,
+            "proposal_percent": rule.proposal_percent,
+            "proposal_amount": rule.proposal_amount,
+            "approval_role": rule.approval_role or "",
+            "script": rule.script,
+        }
+
+    def to_rule(self) -> engine.Rule:
+        data = self.cleaned_data
+        return engine.Rule(
+            position=data["position"],
+            name=data["name"].strip(),
+            route_to=data["route_to"],
+            meeting_within_hours=data["meeting_within_hours"],
+            proposal_kind=data["proposal_kind"],
+            categories=frozenset(data["categories"]),
+            min_amount=data["min_amount"],
+            max_amount=data["max_amount"],
+            insurance_statuses=frozenset(data["insurance_statuses"]),
+            min_invoice_age_days=data["min_invoice_age_days"],
+            max_invoice_age_days=data["max_invoice_age_days"],
+            min_earlier_complaints=data["min_earlier_complaints"],
+            proposal_percent=data["proposal_percent"],
+            proposal_amount=data["proposal_amount"],
+            approval_role=data["approval_role"] or None,
+            script=data["script"].strip(),
+        )
+
+
+class BaseRuleFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this rule")
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+    def kept_forms(self) -> list[RuleForm]:
+        """The filled-in rules the manager did not tick for deletion (an untouched empty rule is no rule)."""
+        initial_count = self.initial_form_count()
+        return [
+            form
+            for index, form in enumerate(self.forms)
+            if not form.cleaned_data.get("DELETE", False) and (index < initial_count or form.has_changed())
+        ]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not self.kept_forms():
+            raise forms.ValidationError(_("A policy needs at least one rule."))
+
+
+RuleFormSet = formset_factory(RuleForm, formset=BaseRuleFormSet, extra=1, can_delete=True, max_num=200)
+RULES_PREFIX = "rules"
+
+
+def rule_formset(data: Any = None, *, draft: PolicyDraft | None = None, add_one: bool = False) -> BaseRuleFormSet:
+    """The rules formset: prefilled from a draft, or bound to posted data (with one more empty rule when asked)."""
+    if data is not None:
+        if add_one:
+            data = data.copy()
+            key = f"{RULES_PREFIX}-TOTAL_FORMS"
+            data[key] = str(int(data.get(key) or 0) + 1)
+        return cast(BaseRuleFormSet, RuleFormSet(data, prefix=RULES_PREFIX))
+    rules = sorted(draft.rules, key=lambda r: r.position) if draft else []
+    return cast(
+        BaseRuleFormSet, RuleFormSet(initial=[RuleForm.initial_for(rule) for rule in rules], prefix=RULES_PREFIX)
+    )
+
+
+class SimulationForm(StaffForm):
+    last = forms.IntegerField(
+        label=_("How many recent complaints"), min_value=1, max_value=SIMULATE_MAX, initial=SIMULATE_DEFAULT
+    )
+
+
+class PublishForm(StaffForm):
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=300,
+        help_text=_("A short note for the version history, e.g. “Meet service incidents within 12 hours”."),
+        error_messages={"required": _("Say in a few words what changed; it goes into the version history.")},
+    )
+
+
+class ReportPeriodForm(StaffForm):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    @classmethod
+    def from_query(cls, query: Any) -> "ReportPeriodForm":
+        """Bound to the query string; the last 90 days when no dates are given."""
+        today = timezone.localdate()
+        data = {
+            "start": query.get("start") or (today - timedelta(days=REPORT_DEFAULT_DAYS)).isoformat(),
+            "end": query.get("end") or today.isoformat(),
+        }
+        return cls(data)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start: date | None = data.get("start")
+        end: date | None = data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+        return data
