@@ -1,0 +1,410 @@
+"""The office manager's screens: the policy and its history, editing with simulation and publishing, the report."""
+
+import csv
+import io
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Complaint, Policy
+from disputes.policy import Rule
+from invoices.templatetags.money import money
+from tests.factories import issued_invoice
+
+pytestmark = pytest.mark.django_db
+
+PATIENT_LINES = [("GP1", "Visit", "1", "500.00", "patient")]
+
+
+@pytest.fixture
+def manager_client(manager, client_for) -> Client:
+    return client_for(manager)
+
+
+def file(patient, category: str, *, lines=None, by=None) -> Complaint:
+    invoice = issued_invoice(patient, lines=lines) if lines else issued_invoice(patient)
+    return services.complaint_file(
+        patient_id=patient.pk,
+        invoice_id=invoice.pk,
+        line_ids=[],
+        channel="desk",
+        category=category,
+        description="It is wrong.",
+        by=by,
+    )
+
+
+def resolved_clinical_complaint(patient, *, staff, manager) -> Complaint:
+    """A care complaint met on time, written off, closed with a prevention note and a satisfied follow-up call."""
+    complaint = file(patient, "care_quality", lines=PATIENT_LINES)
+    services.complaint_mark_met(complaint_id=complaint.pk, by=staff)
+    request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=staff)
+    services.adjustment_approve(adjustment_id=request.pk, by=manager)
+    services.complaint_close(complaint_id=complaint.pk, outcome="adjusted", prevention_note="Shorter waits", by=manager)
+    services.follow_up_call_record_outcome(call_id=complaint.follow_up_calls.get().pk, outcome="satisfied", by=staff)
+    return complaint
+
+
+def current_draft() -> services.PolicyDraft:
+    return services.policy_draft_from(services.policy_active())
+
+
+def blank(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def rule_fields(index: int, rule: Rule) -> dict[str, object]:
+    prefix = f"rules-{index}-"
+    fields: dict[str, object] = {
+        "position": rule.position,
+        "name": rule.name,
+        "categories": sorted(rule.categories),
+        "min_amount": blank(rule.min_amount),
+        "max_amount": blank(rule.max_amount),
+        "insurance_statuses": sorted(rule.insurance_statuses),
+        "min_invoice_age_days": blank(rule.min_invoice_age_days),
+        "max_invoice_age_days": blank(rule.max_invoice_age_days),
+        "min_earlier_complaints": blank(rule.min_earlier_complaints),
+        "route_to": rule.route_to,
+        "meeting_within_hours": rule.meeting_within_hours,
+        "proposal_kind": rule.proposal_kind,
+        "proposal_percent": blank(rule.proposal_percent),
+        "proposal_amount": blank(rule.proposal_amount),
+        "approval_role": rule.approval_role or "",
+        "script": rule.script,
+    }
+    return {prefix + name: value for name, value in fields.items()}
+
+
+def edit_form(
+    draft: services.PolicyDraft,
+    *,
+    action: str,
+    note: str = "",
+    last: str = "200",
+    delete_positions: tuple[int, ...] = (),
+    new_rule: Rule | None = None,
+) -> dict[str, object]:
+    """What the edit page posts: the settings, every rule of the draft, the empty extra rule and the button."""
+    rules = sorted(draft.rules, key=lambda r: r.position)
+    data: dict[str, object] = {
+        "approval_threshold": str(draft.approval_threshold),
+        "small_claim_threshold": str(draft.small_claim_threshold),
+        "follow_up_days": str(draft.follow_up_days),
+        "rules-TOTAL_FORMS": str(len(rules) + 1),
+        "rules-INITIAL_FORMS": str(len(rules)),
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "last": last,
+        "note": note,
+        "action": action,
+    }
+    for index, rule in enumerate(rules):
+        data.update(rule_fields(index, rule))
+        if rule.position in delete_positions:
+            data[f"rules-{index}-DELETE"] = "on"
+    if new_rule is not None:
+        data.update(rule_fields(len(rules), new_rule))
+    return data
+
+
+def with_rule(draft: services.PolicyDraft, at: int, **changes: object) -> services.PolicyDraft:
+    """The draft with the rule at position `at` changed."""
+    return replace(draft, rules=tuple(replace(r, **changes) if r.position == at else r for r in draft.rules))
+
+
+def publish_again(by, note: str = "Same again") -> Policy:
+    return services.policy_publish(draft=replace(current_draft(), note=note), by=by)
+
+
+# --- The policy and its history -----------------------------------------------------------------------
+
+
+def test_it_lists_the_rules_of_the_active_policy_in_words(manager_client):
+    response = manager_client.get(reverse("policy-detail"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert [row.rule.position for row in response.context["rows"]] == list(range(1, 11))
+    assert "Small billing error: credit the claim" in page
+    threshold = services.policy_active().small_claim_threshold
+    assert f"Categories: Billing error; up to {money(threshold)}" in page
+    assert "Reduction of 50 %" in page
+    assert "Default policy from what billing offices told us." in page
+
+
+def test_it_shows_an_earlier_version_as_not_in_use(manager_client, manager):
+    publish_again(manager, note="Meet sooner")
+    page = manager_client.get(reverse("policy-version", args=[1])).content.decode()
+    assert "Earlier version, not in use" in page
+    assert "Meet sooner" in page
+    assert reverse("policy-version", args=[2]) in page
+
+
+def test_it_answers_404_for_an_unknown_version(manager_client):
+    assert manager_client.get(reverse("policy-version", args=[99])).status_code == 404
+
+
+MANAGER_PAGES = [
+    ("policy-detail", []),
+    ("policy-version", [1]),
+    ("policy-edit", []),
+    ("complaint-report", []),
+    ("complaint-report-csv", []),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), MANAGER_PAGES)
+@pytest.mark.parametrize("persona", ["billing", "front_desk", "provider"])
+def test_it_refuses_staff_who_are_not_the_office_manager(client_for, request, persona, name, args):
+    user = request.getfixturevalue(persona)
+    assert client_for(user).get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), MANAGER_PAGES)
+def test_it_refuses_a_patient_user(client_for, patient, name, args):
+    assert client_for(patient.user).get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), MANAGER_PAGES)
+def test_it_sends_anonymous_users_to_login(client, db, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_refuses_a_post_to_the_edit_page_from_billing(client_for, billing):
+    response = client_for(billing).post(reverse("policy-edit"), edit_form(current_draft(), action="publish", note="x"))
+    assert response.status_code == 403
+    assert Policy.objects.count() == 1
+
+
+@pytest.mark.parametrize("versions", [1, 10])
+def test_it_runs_a_fixed_number_of_queries_on_the_policy_page(
+    manager_client, manager, patient, django_assert_num_queries, versions
+):
+    for _ in range(versions - 1):
+        publish_again(manager)
+    for _ in range(versions):
+        file(patient, "coverage_misunderstanding")
+    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+    # 6 active policy, 7 its rules, 8 the version history with who published each
+    with django_assert_num_queries(8):
+        response = manager_client.get(reverse("policy-detail"))
+    assert len(response.context["history"]) == versions
+
+
+# --- Editing: simulate and publish --------------------------------------------------------------------
+
+
+def test_it_prefills_the_edit_form_from_the_active_policy(manager_client):
+    response = manager_client.get(reverse("policy-edit"))
+    assert response.status_code == 200
+    rules = response.context["rules"]
+    assert len(rules.forms) == 11  # ten rules and one empty rule to add
+    assert rules.forms[1].initial["proposal_percent"] == Decimal("50")
+    assert "Publish as version 2" in response.content.decode()
+
+
+def test_it_simulates_a_change_and_shows_the_decisions_it_would_alter(manager_client, patient):
+    changed = file(patient, "service_incident", lines=PATIENT_LINES)
+    file(patient, "coverage_misunderstanding")
+    draft = with_rule(current_draft(), 2, proposal_percent=Decimal("20"))
+    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="simulate", last="10"))
+    assert response.status_code == 200
+    assert response.context["simulation"].compared == 2
+    [change] = response.context["changes"]
+    assert change.complaint_id == changed.pk
+    assert (change.before, change.after) == (
+        f"Office manager: Reduction {money(Decimal('250.00'))}",
+        f"Office manager: Reduction {money(Decimal('100.00'))}",
+    )
+    assert f'href="/disputes/{changed.pk}/"' in response.content.decode()
+    assert Policy.objects.count() == 1
+
+
+def test_it_publishes_the_edit_as_the_next_version_that_decides_new_complaints(manager_client, manager, patient):
+    draft = with_rule(current_draft(), 6, meeting_within_hours=2)
+    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="Meet sooner"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("policy-detail")
+    policy = Policy.objects.get(is_active=True)
+    assert (policy.version, policy.note, policy.created_by) == (2, "Meet sooner", manager)
+    complaint = file(patient, "coverage_misunderstanding")
+    assert (complaint.decision.policy_version, complaint.decision.meeting_within_hours) == (2, 2)
+    page = manager_client.get(response["Location"]).content.decode()
+    assert "Policy version 2 is now in use." in page
+
+
+def test_it_adds_a_rule_from_the_empty_form(manager_client):
+    draft = with_rule(current_draft(), 10, position=11)
+    repeat = Rule(
+        position=10,
+        name="Repeated money worries: the office manager calls",
+        categories=frozenset({"cannot_pay"}),
+        min_earlier_complaints=2,
+        route_to="office_manager",
+        meeting_within_hours=24,
+        proposal_kind="deferral",
+    )
+    data = edit_form(draft, action="publish", note="Repeat cases to the manager", new_rule=repeat)
+    assert manager_client.post(reverse("policy-edit"), data).status_code == 302
+    rules = list(Policy.objects.get(version=2).rules.values_list("position", "name", "min_earlier_complaints"))
+    assert (10, repeat.name, 2) in rules
+    assert len(rules) == 11
+
+
+def test_it_adds_an_empty_rule_to_fill_in_without_saving(manager_client):
+    response = manager_client.post(reverse("policy-edit"), edit_form(current_draft(), action="add_rule"))
+    assert response.status_code == 200
+    assert len(response.context["rules"].forms) == 12
+    assert Policy.objects.count() == 1
+
+
+def test_it_asks_what_changed_before_publishing(manager_client):
+    response = manager_client.post(reverse("policy-edit"), edit_form(current_draft(), action="publish", note=" "))
+    assert response.status_code == 200
+    assert "Say in a few words what changed" in response.content.decode()
+    assert Policy.objects.count() == 1
+
+
+def test_it_refuses_to_remove_the_only_rule_for_patients_who_cannot_pay(manager_client):
+    data = edit_form(current_draft(), action="publish", note="Tidy up", delete_positions=(10,))
+    response = manager_client.post(reverse("policy-edit"), data)
+    assert response.status_code == 200
+    assert any("No rule catches every cannot pay complaint" in p for p in response.context["problems"])
+    page = response.content.decode()
+    assert 'id="error-summary"' in page
+    assert 'value="Tidy up"' in page  # the manager's input is kept
+    assert Policy.objects.count() == 1
+
+
+def test_it_refuses_a_clinical_rule_routed_to_the_front_desk(manager_client):
+    draft = with_rule(current_draft(), 1, route_to="front_desk")
+    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="Desk first"))
+    assert response.status_code == 200
+    problems = response.context["problems"]
+    assert problems == [
+        "Rule 1 (Care or clinical complaint: the provider meets the patient): clinical complaints must go to a "
+        "provider or the office manager."
+    ]
+    assert problems[0] in response.content.decode().replace("&#x27;", "'")
+    assert response.context["rules"].forms[0]["route_to"].value() == "front_desk"
+    assert Policy.objects.count() == 1
+
+
+def test_it_shows_a_field_problem_next_to_the_rule_and_in_the_summary(manager_client):
+    draft = with_rule(current_draft(), 3, name="")
+    data = edit_form(draft, action="simulate")
+    response = manager_client.post(reverse("policy-edit"), data)
+    assert response.status_code == 200
+    assert response.context["simulation"] is None
+    assert 'href="#id_rules-2-name"' in response.content.decode()
+
+
+# --- The report ---------------------------------------------------------------------------------------
+
+
+def test_it_reports_counts_by_category_meetings_adjustments_and_follow_ups(
+    manager_client, patient, front_desk, manager
+):
+    resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
+    file(patient, "billing_error")
+    response = manager_client.get(reverse("complaint-report"))
+    assert response.status_code == 200
+    tables = response.context["tables"]
+    by_category = {label: (cells, total) for label, cells, total in tables.by_category}
+    assert by_category["Quality of care or clinical error"][1] == 1
+    assert by_category["Billing error"] == ([0, 0, 0, 0, 0, 1], 1)
+    assert tables.complaints_total == 2
+    assert dict(tables.meetings)["Met on time"] == 1
+    assert tables.adjustments == [
+        (
+            "Write-off of the balance after insurance",
+            "Quality of care or clinical error",
+            "mona_manager",
+            1,
+            Decimal("500.00"),
+        )
+    ]
+    assert tables.follow_ups == [("Satisfied", 1)]
+    assert response.context["satisfaction_chart"] == {"labels": ["Satisfied"], "values": [1]}
+    page = response.content.decode()
+    assert "Shorter waits" in page
+    assert money(Decimal("500.00")) in page
+    assert 'id="chart-by-category" type="application/json"' in page
+
+
+def test_it_reports_only_the_chosen_period(manager_client, patient):
+    file(patient, "billing_error")
+    response = manager_client.get(reverse("complaint-report"), {"start": "2020-01-01", "end": "2020-12-31"})
+    assert response.context["tables"].complaints_total == 0
+
+
+@pytest.mark.parametrize(
+    "query", [{"start": "2026-13-45"}, {"end": "yesterday"}, {"start": "2026-05-01", "end": "2026-04-01"}]
+)
+def test_it_shows_a_form_error_for_a_malformed_period(manager_client, query):
+    response = manager_client.get(reverse("complaint-report"), query)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert "tables" not in response.context
+    assert 'id="error-summary"' in response.content.decode()
+
+
+def test_it_downloads_the_report_as_csv_with_one_section_per_table(manager_client, patient, front_desk, manager):
+    resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
+    today = timezone.localdate().isoformat()
+    response = manager_client.get(reverse("complaint-report-csv"), {"start": today, "end": today})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="complaint-report-{today}-{today}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Complaint report", today, today]
+    for title, header in [
+        ("Complaints by category and outcome", ["Category", "Resolved with the patient"]),
+        ("Time to first meeting", ["Meeting", "Complaints"]),
+        ("Reductions and write-offs", ["Kind", "Category", "Approved by", "Count", "Total"]),
+        ("Follow-up calls", ["Outcome", "Calls"]),
+        ("Prevention actions", ["Complaint", "Closed", "Category", "What will prevent a repeat"]),
+    ]:
+        index = rows.index([title])
+        assert rows[index + 1][: len(header)] == header
+    assert [
+        "Write-off of the balance after insurance",
+        "Quality of care or clinical error",
+        "mona_manager",
+        "1",
+        "500.00",
+    ] in rows
+    assert ["Satisfied", "1"] in rows
+
+
+def test_it_quotes_free_text_a_spreadsheet_would_run_as_a_formula(manager_client, patient, front_desk, manager):
+    complaint = resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
+    Complaint.objects.filter(pk=complaint.pk).update(prevention_note="=HYPERLINK(1)")
+    rows = list(csv.reader(io.StringIO(manager_client.get(reverse("complaint-report-csv")).content.decode())))
+    assert rows[-2][-1] == "'=HYPERLINK(1)"
+
+
+def test_it_refuses_a_csv_for_a_malformed_period(manager_client):
+    response = manager_client.get(reverse("complaint-report-csv"), {"start": "not-a-date"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("complaints", [1, 10])
+def test_it_runs_a_fixed_number_of_queries_on_the_report(
+    manager_client, patient, front_desk, manager, django_assert_num_queries, complaints
+):
+    for _ in range(complaints):
+        resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
+    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+    # 6 complaints by category and outcome, 7 meeting deadlines, 8 approved adjustments,
+    # 9 follow-up call outcomes, 10 prevention actions
+    with django_assert_num_queries(10):
+        response = manager_client.get(reverse("complaint-report"))
+    assert response.context["tables"].complaints_total == complaints
