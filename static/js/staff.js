@@ -34,10 +34,29 @@
     }
   });
 
+  // Complaint intake: when "someone else" speaks, show what to tell them and hide everything else.
+  function showSpeakerChoice(form) {
+    var chosen = form.querySelector("input[name=speaker]:checked");
+    var speaker = chosen ? chosen.value : "";
+    form.querySelectorAll("[data-speaker-shows]").forEach(function (element) {
+      element.classList.toggle("d-none", element.getAttribute("data-speaker-shows") !== speaker);
+    });
+    form.querySelectorAll("[data-speaker-hides]").forEach(function (element) {
+      element.classList.toggle("d-none", element.getAttribute("data-speaker-hides") === speaker);
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "speaker" && event.target.form) {
+      showSpeakerChoice(event.target.form);
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.getElementById("error-summary");
+    var summary = document.getElementById("error-summary") || document.getElementById("someone-else-stop");
     if (summary) {
       summary.focus();
     }
+    document.querySelectorAll("form.complaint-form").forEach(showSpeakerChoice);
   });
 })();

@@ -1,0 +1,381 @@
+"""Staff screens for complaints: intake, the decision page, the open complaints and the approval queue."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from auditlog.signals import accessed
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from invoices import selectors as invoice_selectors
+from invoices.models import Invoice, InvoiceLine
+from invoices.templatetags.money import money
+from patient_collections.models import FollowUpCall
+from patients.models import AuthorisedProxy, Patient
+from patients.roles import StaffRequest, require_perm, staff_only, user_roles
+from patients.views import account_summary
+
+from . import selectors, services
+from .forms import SOMEONE_ELSE, CloseForm, ComplaintForm
+from .letters import resolution_letter_pdf
+from .models import AdjustmentRequest, Complaint, ComplaintStatusChange
+
+PAGE_SIZE = 25
+MINE = "mine"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How the meeting deadline stands now, in words a busy desk reads at a glance."""
+
+    due_at: datetime
+    hours: int
+    overdue: bool
+    met: bool
+
+
+def deadline_of(complaint: Complaint, now: datetime) -> Deadline:
+    seconds = (complaint.meeting_due_at - now).total_seconds()
+    met = complaint.met_at is not None
+    return Deadline(
+        due_at=complaint.meeting_due_at,
+        hours=round(abs(seconds) / 3600),
+        overdue=seconds < 0 and not met and complaint.is_open,
+        met=met,
+    )
+
+
+def complaints_open(*, roles: set[str] | None = None) -> QuerySet[Complaint]:
+    """Open complaints by meeting deadline; only those routed to one of `roles` when given."""
+    complaints = Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES)
+    if roles is not None:
+        complaints = complaints.filter(route_to__in=sorted(roles))
+    return complaints.select_related("patient", "invoice").order_by("meeting_due_at", "id")
+
+
+def complaints_past_deadline(*, now: datetime) -> QuerySet[Complaint]:
+    """Open complaints nobody has met although their meeting deadline has passed."""
+    return complaints_open().filter(met_at__isnull=True, meeting_due_at__lt=now)
+
+
+def open_complaint_of(patient_id: int) -> Complaint | None:
+    """The open complaint the account header shows: the one whose meeting comes first."""
+    return complaints_open().filter(patient_id=patient_id).first()
+
+
+def _account(patient: Patient) -> dict[str, object]:
+    return {**account_summary(patient), "open_complaint": open_complaint_of(patient.pk)}
+
+
+def _complaint_for_page(complaint_id: int) -> Complaint:
+    """The complaint with everything its page shows, in a fixed number of queries."""
+    complaint = (
+        Complaint.objects.select_related("patient", "invoice", "decision", "proxy", "received_by", "closed_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
+            Prefetch(
+                "adjustments",
+                queryset=AdjustmentRequest.objects.select_related("requested_by", "decided_by").order_by("id"),
+            ),
+            Prefetch(
+                "status_changes",
+                queryset=ComplaintStatusChange.objects.select_related("changed_by").order_by("changed_at", "id"),
+            ),
+            Prefetch("follow_up_calls", queryset=FollowUpCall.objects.order_by("due_at", "id")),
+        )
+        .filter(pk=complaint_id)
+        .first()
+    )
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+# --- Intake ------------------------------------------------------------------------------------------
+
+
+def _patient_from_query(request: StaffRequest) -> Patient:
+    patient_id = request.GET.get("patient", "")
+    if not patient_id.isdigit():
+        raise Http404
+    return get_object_or_404(Patient.objects.prefetch_related("proxies"), pk=int(patient_id))
+
+
+def _issued_invoices(patient: Patient) -> list[Invoice]:
+    return list(
+        invoice_selectors.invoices_for_patient(patient_id=patient.pk).filter(status__in=Invoice.BOOKED_STATUSES)
+    )
+
+
+def _chosen(invoices: list[Invoice], value: str | None) -> Invoice | None:
+    if len(invoices) == 1 and not value:
+        return invoices[0]
+    return next((invoice for invoice in invoices if str(invoice.pk) == value), None)
+
+
+def _someone_else_message(patient_id: int) -> str:
+    """The service's own refusal for a caller nobody authorised: the desk reads it out as it stands."""
+    try:
+        services.proxy_check(patient_id=patient_id, proxy_id=0)
+    except PermissionDenied as exc:
+        return exc.message
+    return ""
+
+
+@staff_only
+def complaint_new(request: StaffRequest) -> HttpResponse:
+    require_perm(request, "disputes.add_complaint")
+    patient = _patient_from_query(request)
+    today = timezone.localdate()
+    proxies: list[AuthorisedProxy] = [proxy for proxy in patient.proxies.all() if proxy.is_active_on(today)]
+    invoices = _issued_invoices(patient)
+    form_options = {"patient_id": patient.pk, "proxies": proxies, "invoices": invoices}
+    someone_else_message = _someone_else_message(patient.pk)
+    stopped = False
+    if request.method == "POST" and request.POST.get("speaker") == SOMEONE_ELSE:
+        # Nothing is filed and nothing is checked: the caller hears the authorisation message and no more.
+        stopped = True
+        invoice = _chosen(invoices, request.POST.get("invoice"))
+        kept = {name: request.POST.get(name, "") for name in ComplaintForm.base_fields}
+        form = ComplaintForm(initial={**kept, "lines": request.POST.getlist("lines")}, **form_options)
+    elif request.method == "POST":
+        form = ComplaintForm(request.POST, **form_options)
+        invoice = _chosen(invoices, request.POST.get("invoice"))
+        if form.is_valid():
+            try:
+                complaint = services.complaint_file(
+                    patient_id=patient.pk,
+                    invoice_id=form.cleaned_data["invoice"],
+                    line_ids=form.cleaned_data["lines"],
+                    channel=form.cleaned_data["channel"],
+                    category=form.cleaned_data["category"],
+                    description=form.cleaned_data["description"],
+                    proxy_id=form.proxy_id(),
+                    by=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_application_error(exc)
+            else:
+                messages.success(request, _("Complaint logged. Tell the patient what happens next, as shown below."))
+                return redirect("complaint-detail", complaint_id=complaint.pk)
+    else:
+        invoice = _chosen(invoices, request.GET.get("invoice"))
+        form = ComplaintForm(initial={"invoice": invoice.pk if invoice else None}, **form_options)
+    chosen_lines = {str(value) for value in request.POST.getlist("lines")}
+    context = {
+        **_account(patient),
+        "form": form,
+        "invoices": invoices,
+        "invoice": invoice,
+        "lines": list(invoice.lines.order_by("position", "id")) if invoice else [],
+        "chosen_lines": chosen_lines,
+        "someone_else_message": someone_else_message,
+        "stopped": stopped,
+        "on_intake": True,
+    }
+    accessed.send(sender=Patient, instance=patient)
+    return render(request, "staff/disputes/complaint_new.html", context)
+
+
+@staff_only
+@require_GET
+def invoice_lines(request: StaffRequest) -> HttpResponse:
+    """The line checkboxes of the invoice chosen on the intake form (htmx swaps them in)."""
+    require_perm(request, "disputes.add_complaint")
+    patient = _patient_from_query(request)
+    invoice = _chosen(_issued_invoices(patient), request.GET.get("invoice"))
+    lines = list(invoice.lines.order_by("position", "id")) if invoice else []
+    context = {"invoice": invoice, "lines": lines, "chosen_lines": set()}
+    return render(request, "staff/disputes/_invoice_lines.html", context)
+
+
+# --- One complaint -----------------------------------------------------------------------------------
+
+
+def _status_label(status: str) -> str:
+    return str(Complaint.Status(status).label) if status in Complaint.Status.values else status
+
+
+def _detail_context(request: StaffRequest, complaint: Complaint, close_form: CloseForm | None = None) -> dict:
+    decision = complaint.decision
+    adjustments = list(complaint.adjustments.all())
+    return {
+        **account_summary(complaint.patient),
+        "open_complaint": complaint if complaint.is_open else open_complaint_of(complaint.patient_id),
+        "complaint": complaint,
+        "decision": decision,
+        "deadline": deadline_of(complaint, timezone.now()),
+        "moves_money": decision.proposal_kind in AdjustmentRequest.KIND_TO_ENTRY,
+        "adjustments": adjustments,
+        "history": [
+            (change, _status_label(change.from_status), _status_label(change.to_status))
+            for change in complaint.status_changes.all()
+        ],
+        "adjustment_requested": any(a.status != AdjustmentRequest.Status.REJECTED for a in adjustments),
+        "can_meet": complaint.status in (Complaint.Status.OPEN, Complaint.Status.ESCALATED),
+        "close_form": close_form or CloseForm(),
+    }
+
+
+@staff_only
+@require_GET
+def complaint_detail(request: StaffRequest, complaint_id: int) -> HttpResponse:
+    require_perm(request, "disputes.view_complaint")
+    complaint = _complaint_for_page(complaint_id)
+    accessed.send(sender=Complaint, instance=complaint)
+    return render(request, "staff/disputes/complaint_detail.html", _detail_context(request, complaint))
+
+
+def _complaint_action(request: StaffRequest, complaint_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
+    """Run one POST-only step and report its outcome as a message on the complaint page."""
+    require_perm(request, perm)
+    try:
+        message = action()
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("complaint-detail", complaint_id=complaint_id)
+
+
+@staff_only
+@require_POST
+def complaint_met(request: StaffRequest, complaint_id: int) -> HttpResponse:
+    def run() -> str:
+        services.complaint_mark_met(complaint_id=complaint_id, by=request.user)
+        return _("Meeting recorded: the deadline clock has stopped.")
+
+    return _complaint_action(request, complaint_id, "disputes.add_complaint", run)
+
+
+@staff_only
+@require_POST
+def complaint_accept(request: StaffRequest, complaint_id: int) -> HttpResponse:
+    def run() -> str:
+        adjustment = services.complaint_accept_proposal(complaint_id=complaint_id, by=request.user)
+        return _("%(kind)s of %(amount)s sent for approval by: %(role)s.") % {
+            "kind": adjustment.get_kind_display(),
+            "amount": money(adjustment.amount),
+            "role": adjustment.get_required_role_display(),
+        }
+
+    return _complaint_action(request, complaint_id, "disputes.close_complaint", run)
+
+
+@staff_only
+@require_POST
+def complaint_close(request: StaffRequest, complaint_id: int) -> HttpResponse:
+    require_perm(request, "disputes.close_complaint")
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_close(
+                complaint_id=complaint_id,
+                outcome=form.cleaned_data["outcome"],
+                prevention_note=form.cleaned_data["prevention_note"],
+                resolution_note=form.cleaned_data["resolution_note"],
+                by=request.user,
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, _("Complaint closed. The follow-up call is on the calls list."))
+            return redirect("complaint-detail", complaint_id=complaint_id)
+    complaint = _complaint_for_page(complaint_id)
+    accessed.send(sender=Complaint, instance=complaint)
+    return render(request, "staff/disputes/complaint_detail.html", _detail_context(request, complaint, form))
+
+
+@staff_only
+@require_GET
+def complaint_letter(request: StaffRequest, complaint_id: int) -> HttpResponse:
+    require_perm(request, "disputes.view_complaint")
+    complaint = get_object_or_404(Complaint, pk=complaint_id)
+    try:
+        pdf = resolution_letter_pdf(complaint)
+    except InvalidTransition as exc:
+        messages.error(request, exc.message)
+        return redirect("complaint-detail", complaint_id=complaint_id)
+    accessed.send(sender=Complaint, instance=complaint)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"resolution-letter-{complaint.pk}.pdf"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    return response
+
+
+# --- Lists -------------------------------------------------------------------------------------------
+
+
+@staff_only
+@require_GET
+def complaint_list(request: StaffRequest) -> HttpResponse:
+    require_perm(request, "disputes.view_complaint")
+    roles = user_roles(request.user)
+    show = ALL if request.GET.get("show") == ALL or not roles else MINE
+    complaints = complaints_open(roles=roles if show == MINE else None)
+    page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(complaint, deadline_of(complaint, now)) for complaint in page]
+    return render(request, "staff/disputes/complaint_list.html", {"page": page, "rows": rows, "show": show})
+
+
+@staff_only
+@require_GET
+def adjustment_queue(request: StaffRequest) -> HttpResponse:
+    require_perm(request, "disputes.approve_adjustment")
+    page = Paginator(selectors.adjustments_pending(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/disputes/adjustment_queue.html", {"page": page, "adjustments": list(page)})
+
+
+def _adjustment_action(request: StaffRequest, action: Callable[[], str]) -> HttpResponse:
+    """Approve or reject from the queue; a refusal (own request, role, threshold) comes back as a message."""
+    require_perm(request, "disputes.approve_adjustment")
+    try:
+        message = action()
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("adjustment-queue")
+
+
+@staff_only
+@require_POST
+def adjustment_approve(request: StaffRequest, adjustment_id: int) -> HttpResponse:
+    def run() -> str:
+        adjustment = services.adjustment_approve(
+            adjustment_id=adjustment_id, by=request.user, note=request.POST.get("note", "")
+        )
+        return _("Approved: %(kind)s of %(amount)s posted to invoice %(number)s.") % {
+            "kind": adjustment.get_kind_display(),
+            "amount": money(adjustment.amount),
+            "number": adjustment.invoice.number,
+        }
+
+    return _adjustment_action(request, run)
+
+
+@staff_only
+@require_POST
+def adjustment_reject(request: StaffRequest, adjustment_id: int) -> HttpResponse:
+    def run() -> str:
+        services.adjustment_reject(adjustment_id=adjustment_id, by=request.user, note=request.POST.get("note", ""))
+        return _("Rejected: nothing was posted. The complaint stays open.")
+
+    return _adjustment_action(request, run)
