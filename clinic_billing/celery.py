@@ -17,6 +17,14 @@ app.conf.beat_schedule = {
         "task": "disputes.tasks.escalate_overdue_complaints",
         "schedule": 300.0,
     },
+    "sweep-reminders": {
+        "task": "patient_collections.tasks.sweep_reminders",
+        "schedule": 900.0,
+    },
+    "sweep-instalments": {
+        "task": "patient_collections.tasks.sweep_instalments",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "verify-ledger-nightly": {
         "task": "invoices.tasks.ledger_verify_all",
         "schedule": crontab(hour=2, minute=15),

@@ -224,6 +224,10 @@ X_FRAME_OPTIONS = "DENY"
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# SMS goes through a pluggable backend; the default writes each message to a file for development.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "patient_collections.channels.FileSmsBackend")
+SMS_OUTBOX = os.environ.get("SMS_OUTBOX", str(BASE_DIR / "var" / "sms-outbox.log"))
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = CLINIC["email"]
 

@@ -541,3 +541,10 @@ def invoice_adjust(
 def invoice_lock(*, invoice_id: int) -> Invoice:
     """Lock an invoice row for a service of another app that changes money on it."""
     return _lock_invoice(invoice_id)
+
+
+def invoice_charge_fee(*, invoice: Invoice, amount: Decimal, reference: str) -> LedgerEntry:
+    """Post a reminder fee on a locked invoice, when the notice that carries it has gone out."""
+    value = _positive_money(amount, "amount")
+    _require_booked(invoice, _("A reminder fee"))
+    return _post(invoice=invoice, kind=Kind.REMINDER_FEE, amount=value, by=None, reference=reference)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from disputes.services import complaints_escalate_overdue
 from invoices.models import Invoice
 from invoices.services import ledger_verify
+from patient_collections.models import Reminder
+from patient_collections.services import INSTALMENT_STEPS, instalments_sweep, reminder_send, reminders_sweep
 
 # Sweeps that take their batch size from the service stop when a batch comes back short.
 ESCALATION_BATCH = 500
@@ -61,7 +63,34 @@ def _escalate_overdue_complaints(as_of: date) -> JobOutcome:
     return JobOutcome(summary=f"{escalated} complaint(s) past their meeting deadline sent to the office manager")
 
 
+def _sweep_reminders(as_of: date) -> JobOutcome:
+    result = reminders_sweep(today=as_of, enqueue=False)
+    # Cron installs have no worker: send what the sweep queued right here, through the same service.
+    statuses = [
+        reminder_send(reminder_id=reminder_id, now=_moment(as_of)).status for reminder_id in result.reminder_ids
+    ]
+    return JobOutcome(
+        summary=(
+            f"{result.examined} overdue invoice(s) examined, {statuses.count('sent')} notice(s) sent, "
+            f"{statuses.count('skipped')} skipped, {statuses.count('queued')} waiting for contact hours, "
+            f"{result.cases_proposed} collection case(s) proposed"
+        )
+    )
+
+
+def _sweep_instalments(as_of: date) -> JobOutcome:
+    missed = instalments_sweep(today=as_of, enqueue=False)
+    queued = Reminder.objects.filter(status=Reminder.Status.QUEUED, step__gte=INSTALMENT_STEPS).values_list(
+        "id", flat=True
+    )
+    for reminder_id in list(queued):
+        reminder_send(reminder_id=reminder_id, now=_moment(as_of))
+    return JobOutcome(summary=f"{missed} missed instalment(s) followed up")
+
+
 JOBS: list[BillingJob] = [
+    BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
+    BillingJob(name="sweep-instalments", task="patient_collections.tasks.sweep_instalments", run=_sweep_instalments),
     BillingJob(
         name="escalate-overdue-complaints",
         task="disputes.tasks.escalate_overdue_complaints",

@@ -1,0 +1,480 @@
+"""Collections: reminder sweeps and sending, payment plans, deferrals, instalments, escalation to a case.
+
+The database is the source of truth and Celery only executes: sweeps find due work in batches, each
+notice is a Reminder row unique per (invoice, step), and sending re-checks the row under a lock, so a
+repeated or redelivered task never sends twice.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from disputes.selectors import invoice_ids_with_open_complaint
+from invoices import services as invoice_services
+from invoices.models import InsuranceStatus, Invoice, LedgerEntry
+from invoices.money import CENT, MoneyError, to_money
+from patients.models import Channel
+from patients.roles import OFFICE_MANAGER, user_roles
+
+from . import channels, schedule
+from .contact_hours import within_contact_hours
+from .models import (
+    CollectionCase,
+    Deferral,
+    FeeRate,
+    FollowUpCall,
+    Instalment,
+    PaymentPlan,
+    PortalMessage,
+    Reminder,
+    ReminderStep,
+)
+from .notices import notice_text
+
+SWEEP_BATCH = 500
+# Instalment reminders use steps from 100 on, so they never collide with the schedule's own steps.
+INSTALMENT_STEPS = 100
+MAX_PLAN_MONTHS = 36
+MAX_DEFERRAL_DAYS = 180
+
+
+def fee_amount(*, code: str, on: date) -> Decimal:
+    """The fee in force on a day (rates carry their effective date); zero when the step has no fee."""
+    if not code:
+        return Decimal("0.00")
+    rate = FeeRate.objects.filter(code=code, effective_from__lte=on).order_by("-effective_from").first()
+    if rate is None:
+        raise ApplicationError(_("No fee rate %(code)s is in force on %(day)s.") % {"code": code, "day": on})
+    return rate.amount
+
+
+def schedule_steps(*, on: date) -> tuple[schedule.Step, ...]:
+    """The jurisdiction's schedule as the pure core sees it, with fees as they stand on `on`."""
+    rates: dict[str, Decimal] = {}
+    steps = []
+    for row in ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).order_by("number"):
+        if row.fee_code and row.fee_code not in rates:
+            rates[row.fee_code] = fee_amount(code=row.fee_code, on=on)
+        steps.append(
+            schedule.Step(
+                number=row.number,
+                days_after_due=row.days_after_due,
+                notice_type=row.notice_type,
+                fee=rates.get(row.fee_code, Decimal("0.00")),
+                deadline_days=row.deadline_days,
+                letter_only=row.letter_only,
+                manager_approval=row.manager_approval,
+            )
+        )
+    return tuple(steps)
+
+
+def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
+    """Invoices collections leave alone today: a complaint is open, insurance is pending, a deferral runs,
+    or (unless `by_plans` is off, for the plan's own instalment reminders) a payment plan is kept."""
+    paused = (
+        Q(insurance_status=InsuranceStatus.PENDING)
+        | Q(pk__in=invoice_ids_with_open_complaint())
+        | Q(pk__in=Deferral.objects.filter(until__gte=today).values("invoice_id"))
+    )
+    if by_plans:
+        paused |= Q(pk__in=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).values("invoice_id"))
+    return paused
+
+
+def overdue_candidates(*, today: date) -> QuerySet[Invoice]:
+    """Issued, unpaid, past due and not paused: what the reminder sweep looks at, in id order."""
+    return (
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
+        .with_patient_due()
+        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
+        .exclude(paused_invoices(today=today))
+        .order_by("id")
+    )
+
+
+def _sent_notices(reminders: list[Reminder]) -> tuple[schedule.SentNotice, ...]:
+    return tuple(
+        schedule.SentNotice(
+            number=r.step,
+            sent_on=timezone.localdate(r.sent_at or r.created_at),
+            deadline_days=(r.deadline - timezone.localdate(r.sent_at or r.created_at)).days if r.deadline else 0,
+            fee=r.fee,
+        )
+        for r in reminders
+    )
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    examined: int
+    reminder_ids: list[int]
+    cases_proposed: int
+
+
+def reminders_sweep_batch(
+    *, today: date, after_id: int = 0, batch_size: int = SWEEP_BATCH, enqueue: bool = True
+) -> tuple[SweepResult, int]:
+    """One batch of the reminder sweep: queue the next notice of every ready invoice and propose collection
+    cases after the final notice. Invoices are locked with SKIP LOCKED so several workers share the work.
+
+    Returns the result and the last invoice id examined (0 when the sweep is done). With `enqueue` off the
+    caller sends the queued reminders itself (`run_billing_jobs`, which has no worker).
+    """
+    steps = schedule_steps(on=today)
+    if not steps:
+        return SweepResult(0, [], 0), 0
+    with transaction.atomic():
+        invoices = list(
+            overdue_candidates(today=today)
+            .filter(id__gt=after_id)
+            .select_for_update(skip_locked=True, of=("self",))[:batch_size]
+        )
+        if not invoices:
+            return SweepResult(0, [], 0), 0
+        by_invoice: dict[int, list[Reminder]] = defaultdict(list)
+        for reminder in Reminder.objects.filter(invoice__in=invoices, step__lt=INSTALMENT_STEPS).order_by("step"):
+            by_invoice[reminder.invoice_id].append(reminder)
+        new_reminders: list[Reminder] = []
+        new_cases: list[CollectionCase] = []
+        for invoice in invoices:
+            assert invoice.due_date is not None  # issued invoices have one
+            account = schedule.Account(
+                due_date=invoice.due_date,
+                patient_due=invoice.patient_due_amount,  # type: ignore[attr-defined]
+                sent=_sent_notices(by_invoice[invoice.pk]),
+            )
+            step = schedule.next_step(account, steps, today)
+            if step is not None:
+                new_reminders.append(
+                    Reminder(
+                        invoice=invoice,
+                        step=step.number,
+                        notice_type=step.notice_type,
+                        fee=step.fee,
+                        deadline=today + timedelta(days=step.deadline_days),
+                    )
+                )
+            elif schedule.escalation_due(account, steps, today):
+                new_cases.append(CollectionCase(invoice=invoice, amount=account.patient_due))
+        Reminder.objects.bulk_create(new_reminders, ignore_conflicts=True)
+        CollectionCase.objects.bulk_create(new_cases, ignore_conflicts=True)
+        # New notices, and older ones still waiting (for the contact hours, or a send that failed).
+        queued = list(
+            Reminder.objects.filter(invoice__in=invoices, status=Reminder.Status.QUEUED).values_list("id", flat=True)
+        )
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue_sends(queued))
+    last_id = invoices[-1].pk if len(invoices) == batch_size else 0
+    return SweepResult(len(invoices), queued, len(new_cases)), last_id
+
+
+def _enqueue_sends(reminder_ids: list[int]) -> None:
+    from .tasks import send_reminder
+
+    for reminder_id in reminder_ids:
+        send_reminder.delay(reminder_id)
+
+
+def reminders_sweep(*, today: date, batch_size: int = SWEEP_BATCH, enqueue: bool = True) -> SweepResult:
+    """Every batch of the reminder sweep, one after another."""
+    examined, queued, cases = 0, [], 0
+    after_id = 0
+    while True:
+        result, after_id = reminders_sweep_batch(today=today, after_id=after_id, batch_size=batch_size, enqueue=enqueue)
+        examined += result.examined
+        queued += result.reminder_ids
+        cases += result.cases_proposed
+        if not after_id:
+            return SweepResult(examined, queued, cases)
+
+
+def _skip(reminder: Reminder, reason: str) -> Reminder:
+    reminder.status = Reminder.Status.SKIPPED
+    reminder.skip_reason = reason[:200]
+    reminder.save(update_fields=["status", "skip_reason", "attempts"])
+    return reminder
+
+
+@transaction.atomic
+def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
+    """Send a queued notice through the patient's channel and post its fee. Safe to call twice.
+
+    A reminder for an invoice that got paid, disputed or paused meanwhile is skipped with the reason.
+    Phone and SMS wait for the contact hours (the reminder stays queued for the next sweep).
+    """
+    now = now or timezone.now()
+    try:
+        reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
+    except Reminder.DoesNotExist as exc:
+        raise NotFound(_("No such reminder."), field="reminder") from exc
+    if reminder.status != Reminder.Status.QUEUED:
+        return reminder
+    invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
+    reminder.attempts += 1
+    today = timezone.localdate(now)
+    if invoice.patient_due <= 0:
+        return _skip(reminder, "paid before the notice went out")
+    is_instalment_reminder = reminder.step >= INSTALMENT_STEPS
+    paused = paused_invoices(today=today, by_plans=not is_instalment_reminder)
+    if Invoice.objects.filter(pk=invoice.pk).filter(paused).exists():
+        return _skip(reminder, "collection paused (complaint, insurance, deferral or payment plan)")
+    patient = invoice.patient
+    letter_only = ReminderStep.objects.filter(
+        jurisdiction=settings.BILLING_JURISDICTION, number=reminder.step, letter_only=True
+    ).exists()
+    channel = channels.choose_channel(patient, letter_only=letter_only)
+    if channel is None:
+        return _skip(reminder, "no channel the patient accepts or can be reached on")
+    if channel in (Channel.SMS, Channel.PHONE) and not within_contact_hours(
+        timezone.localtime(now), settings.BILLING_JURISDICTION
+    ):
+        reminder.save(update_fields=["attempts"])
+        return reminder
+    amount_due = invoice.patient_due
+    text = notice_text(reminder, invoice, amount_due)
+    reference = f"reminder-{reminder.pk}"
+    if channel == Channel.EMAIL:
+        channels.deliver_email(patient=patient, subject=text.subject, body=text.body, reference=reference)
+    elif channel == Channel.SMS:
+        channels.deliver_sms(patient=patient, text=f"{text.subject}\n{text.body}", reference=reference)
+    elif channel == Channel.PORTAL:
+        PortalMessage.objects.create(patient=patient, subject=text.subject, body=text.body, reminder=reminder)
+    elif channel == Channel.PHONE:
+        FollowUpCall.objects.get_or_create(
+            idempotency_key=f"{reference}-call",
+            defaults={
+                "patient": patient,
+                "invoice": invoice,
+                "reason": FollowUpCall.Reason.OVERDUE_ACCOUNT,
+                "role": "billing",
+                "due_at": now,
+            },
+        )
+    # Letters are printed from the day's print batch, rendered from these rows.
+    fields = ["status", "channel", "sent_at", "attempts"]
+    if reminder.fee > 0:
+        reminder.fee_entry = invoice_services.invoice_charge_fee(
+            invoice=invoice, amount=reminder.fee, reference=reference
+        )
+        fields.append("fee_entry")
+    reminder.status = Reminder.Status.SENT
+    reminder.channel = channel
+    reminder.sent_at = now
+    reminder.save(update_fields=fields)
+    return reminder
+
+
+def _plan_amounts(total: Decimal, instalments: int) -> list[Decimal]:
+    """Equal instalments in cents; the last one takes the rounding remainder so the sum is exact."""
+    base = (total / instalments).quantize(CENT, rounding="ROUND_DOWN")
+    return [base] * (instalments - 1) + [total - base * (instalments - 1)]
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def _patient_paid(invoice_ids: list[int]) -> dict[int, Decimal]:
+    """Net patient payments per invoice (payments less their reversals), positive."""
+    rows = (
+        LedgerEntry.objects.filter(invoice_id__in=invoice_ids)
+        .filter(
+            Q(kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+            | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+        )
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["invoice_id"]: -Decimal(row["total"]).quantize(CENT) for row in rows}
+
+
+@transaction.atomic
+def payment_plan_create(
+    *,
+    invoice_id: int,
+    instalments: int | None = None,
+    monthly_amount: Decimal | str | None = None,
+    first_due: date | None = None,
+    by: User | None,
+) -> PaymentPlan:
+    """Spread what the patient owes over monthly instalments; reminders pause while the plan is kept."""
+    invoice = invoice_services.invoice_lock(invoice_id=invoice_id)
+    if invoice.status != Invoice.Status.ISSUED:
+        raise InvalidTransition(_("Only an issued invoice can be paid by instalments."), field="invoice")
+    owed = invoice.patient_due
+    if owed <= 0:
+        raise ApplicationError(_("Nothing is owed on this invoice."), field="invoice")
+    if PaymentPlan.objects.filter(invoice=invoice, status=PaymentPlan.Status.ACTIVE).exists():
+        raise InvalidTransition(_("This invoice already has a payment plan."), field="invoice")
+    if (instalments is None) == (monthly_amount is None):
+        raise ApplicationError(_("Give either the number of instalments or the monthly amount."), field="instalments")
+    if monthly_amount is not None:
+        try:
+            monthly = to_money(monthly_amount)
+        except MoneyError as exc:
+            raise ApplicationError(str(exc), field="monthly_amount") from exc
+        if monthly <= 0:
+            raise ApplicationError(_("The monthly amount must be greater than zero."), field="monthly_amount")
+        count = int((owed / monthly).to_integral_value(rounding="ROUND_CEILING"))
+        amounts = [monthly] * (count - 1) + [owed - monthly * (count - 1)]
+    else:
+        assert instalments is not None
+        count = instalments
+        if count < 2:
+            raise ApplicationError(_("A plan has at least two instalments."), field="instalments")
+        amounts = _plan_amounts(owed, count) if count <= MAX_PLAN_MONTHS else []
+    if count > MAX_PLAN_MONTHS:
+        raise ApplicationError(
+            _("A plan may last at most %(months)s months.") % {"months": MAX_PLAN_MONTHS}, field="instalments"
+        )
+    if sum(amounts) != owed or any(a <= 0 for a in amounts):
+        raise ApplicationError(_("The instalments must add up to what is owed."), field="instalments")
+    start = first_due or _add_months(timezone.localdate(), 1)
+    if start < timezone.localdate():
+        raise ApplicationError(_("The first instalment cannot be due in the past."), field="first_due")
+    plan = PaymentPlan.objects.create(
+        invoice=invoice,
+        total=owed,
+        paid_before=_patient_paid([invoice.pk]).get(invoice.pk, Decimal("0.00")),
+        created_by=by,
+    )
+    Instalment.objects.bulk_create(
+        Instalment(plan=plan, number=n, due_date=_add_months(start, n - 1), amount=amount)
+        for n, amount in enumerate(amounts, start=1)
+    )
+    return plan
+
+
+@transaction.atomic
+def deferral_create(*, invoice_id: int, until: date, reason: str = "", by: User | None) -> Deferral:
+    """Move collection of an invoice to a later date the patient can keep; reminders wait until then."""
+    invoice = invoice_services.invoice_lock(invoice_id=invoice_id)
+    today = timezone.localdate()
+    if invoice.status != Invoice.Status.ISSUED:
+        raise InvalidTransition(_("Only an issued invoice can be deferred."), field="invoice")
+    if until <= today:
+        raise ApplicationError(_("Choose a date after today."), field="until")
+    if until > today + timedelta(days=MAX_DEFERRAL_DAYS):
+        raise ApplicationError(
+            _("A deferral may last at most %(days)s days; offer a payment plan instead.") % {"days": MAX_DEFERRAL_DAYS},
+            field="until",
+        )
+    return Deferral.objects.create(invoice=invoice, until=until, reason=reason.strip()[:300], created_by=by)
+
+
+def instalments_sweep(*, today: date, enqueue: bool = True) -> int:
+    """Mark instalments paid or missed. A missed one creates a follow-up call and a reminder; a plan whose
+    invoice is settled completes itself. Returns how many instalments were missed."""
+    missed = 0
+    new_reminder_ids: list[int] = []
+    with transaction.atomic():
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue_sends(new_reminder_ids))
+        plans = list(
+            PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE)
+            .select_related("invoice")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("id")
+        )
+        if not plans:
+            return 0
+        paid = _patient_paid([plan.invoice_id for plan in plans])
+        due_by_plan: dict[int, list[Instalment]] = defaultdict(list)
+        for instalment in Instalment.objects.filter(plan__in=plans).order_by("number"):
+            due_by_plan[instalment.plan_id].append(instalment)
+        now = timezone.now()
+        for plan in plans:
+            if plan.invoice.patient_due <= 0:
+                plan.status = PaymentPlan.Status.COMPLETED
+                plan.ended_at = now
+                plan.save(update_fields=["status", "ended_at"])
+                continue
+            paid_towards_plan = paid.get(plan.invoice_id, Decimal("0.00")) - plan.paid_before
+            cumulative = Decimal("0.00")
+            for instalment in due_by_plan[plan.pk]:
+                cumulative += instalment.amount
+                if instalment.status != Instalment.Status.DUE or instalment.due_date >= today:
+                    continue
+                if paid_towards_plan >= cumulative:
+                    instalment.status = Instalment.Status.PAID
+                else:
+                    instalment.status = Instalment.Status.MISSED
+                    missed += 1
+                    FollowUpCall.objects.get_or_create(
+                        idempotency_key=f"plan-{plan.pk}-instalment-{instalment.number}",
+                        defaults={
+                            "patient_id": plan.invoice.patient_id,
+                            "invoice_id": plan.invoice_id,
+                            "reason": FollowUpCall.Reason.MISSED_INSTALMENT,
+                            "role": "billing",
+                            "due_at": now,
+                        },
+                    )
+                    reminder, created = Reminder.objects.get_or_create(
+                        invoice_id=plan.invoice_id,
+                        step=INSTALMENT_STEPS + instalment.number,
+                        defaults={"notice_type": "reminder", "deadline": today + timedelta(days=14)},
+                    )
+                    if created:
+                        new_reminder_ids.append(reminder.pk)
+                instalment.save(update_fields=["status"])
+    return missed
+
+
+@transaction.atomic
+def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: User) -> CollectionCase:
+    """The office manager decides an escalation: credit the claim, the collection agency, or the
+    conciliation board. A disputed claim never goes to an agency."""
+    if OFFICE_MANAGER not in user_roles(by):
+        raise PermissionDenied(_("Only the office manager decides escalations."))
+    try:
+        case = CollectionCase.objects.select_for_update().get(pk=case_id)
+    except CollectionCase.DoesNotExist as exc:
+        raise NotFound(_("No such case."), field="case") from exc
+    if case.status != CollectionCase.Status.PROPOSED:
+        raise InvalidTransition(_("This case was already decided."))
+    invoice = invoice_services.invoice_lock(invoice_id=case.invoice_id)
+    disputed = invoice_ids_with_open_complaint().filter(invoice_id=invoice.pk).exists()
+    if decision == CollectionCase.Status.AGENCY and disputed:
+        raise InvalidTransition(_("A disputed claim is never sent to a collection agency."), field="decision")
+    if decision == CollectionCase.Status.CREDITED:
+        if invoice.patient_due <= 0:
+            raise InvalidTransition(_("Nothing is owed any more."), field="decision")
+        case.ledger_entry = invoice_services.invoice_adjust(
+            invoice=invoice,
+            kind=LedgerEntry.Kind.SMALL_CLAIM_CREDIT,
+            amount=invoice.patient_due,
+            reference=f"case-{case.pk}",
+            note=note or "claim credited by the office manager",
+            by=by,
+        )
+    elif decision not in (
+        CollectionCase.Status.AGENCY,
+        CollectionCase.Status.CONCILIATION,
+        CollectionCase.Status.WITHDRAWN,
+    ):
+        raise ApplicationError(_("Choose credit, agency, conciliation board or withdraw."), field="decision")
+    case.status = decision
+    case.decided_at = timezone.now()
+    case.decided_by = by
+    case.note = note.strip()[:300]
+    case.save(update_fields=["status", "decided_at", "decided_by", "note", "ledger_entry"])
+    return case

@@ -1,0 +1,43 @@
+"""Celery tasks for collections: thin wrappers around services, taking ids, safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from .channels import DeliveryError
+from .services import instalments_sweep, reminder_send, reminders_sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DeliveryError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_reminder(reminder_id: int) -> str:
+    """Send one queued notice; a repeated or redelivered call finds it sent and does nothing."""
+    return reminder_send(reminder_id=reminder_id).status
+
+
+@shared_task(acks_late=True)
+def sweep_reminders() -> int:
+    """Beat sweep: queue the notices that are due today and propose collection cases."""
+    result = reminders_sweep(today=timezone.localdate())
+    logger.info(
+        "reminder sweep: %s invoice(s) examined, %s notice(s) queued, %s case(s) proposed",
+        result.examined,
+        len(result.reminder_ids),
+        result.cases_proposed,
+    )
+    return len(result.reminder_ids)
+
+
+@shared_task(acks_late=True)
+def sweep_instalments() -> int:
+    """Beat sweep: mark instalments paid or missed; a missed one creates a call and a reminder."""
+    return instalments_sweep(today=timezone.localdate())
