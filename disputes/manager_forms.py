@@ -78,9 +78,10 @@ class RuleForm(StaffForm):
     min_invoice_age_days = forms.IntegerField(label=_("Invoice at least (days old)"), min_value=0, required=False)
     max_invoice_age_days = forms.IntegerField(label=_("Invoice at most (days old)"), min_value=0, required=False)
     min_earlier_complaints = forms.IntegerField(label=_("Earlier complaints at least"), min_value=0, required=False)
-    route_to = forms.ChoiceField(label=_("Route to"), choices=Role.choices)
+    # An empty first choice, so the untouched "new rule" form posts nothing and is not taken for a rule.
+    route_to = forms.ChoiceField(label=_("Route to"), choices=[("", _("Choose…")), *Role.choices])
     meeting_within_hours = forms.IntegerField(label=_("Meet within (hours)"), min_value=1, max_value=2000)
-    proposal_kind = forms.ChoiceField(label=_("Proposal"), choices=ProposalKind.choices)
+    proposal_kind = forms.ChoiceField(label=_("Proposal"), choices=[("", _("Choose…")), *ProposalKind.choices])
     proposal_percent = forms.DecimalField(
         label=_("Reduction %"), max_digits=5, decimal_places=2, required=False, localize=True
     )

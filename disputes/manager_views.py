@@ -82,15 +82,27 @@ def rule_proposal(rule: PolicyRule | engine.Rule) -> str:
     return kind
 
 
+def rule_approver(rule: PolicyRule | engine.Rule) -> str:
+    """Who approves the money the rule proposes; nobody when it proposes no money."""
+    if rule.proposal_kind not in engine.MONEY_KINDS:
+        return _("No approval needed")
+    if rule.approval_role:
+        return _label(Role, rule.approval_role)
+    return _("Office manager (default)")
+
+
 @dataclass(frozen=True)
 class RuleRow:
     rule: PolicyRule
     conditions: str
     proposal: str
+    approver: str
 
 
 def _rule_rows(policy: Policy) -> list[RuleRow]:
-    return [RuleRow(rule, rule_conditions(rule), rule_proposal(rule)) for rule in policy.rules.all()]
+    return [
+        RuleRow(rule, rule_conditions(rule), rule_proposal(rule), rule_approver(rule)) for rule in policy.rules.all()
+    ]
 
 
 def _policy_history() -> list[Policy]:

@@ -19,6 +19,7 @@ from tests.factories import issued_invoice
 pytestmark = pytest.mark.django_db
 
 PATIENT_LINES = [("GP1", "Visit", "1", "500.00", "patient")]
+EMPTY = Rule(position=0, name="", route_to="", meeting_within_hours=0, proposal_kind="")
 
 
 @pytest.fixture
@@ -110,6 +111,10 @@ def edit_form(
             data[f"rules-{index}-DELETE"] = "on"
     if new_rule is not None:
         data.update(rule_fields(len(rules), new_rule))
+    else:  # the browser posts the untouched empty rule as empty fields
+        data.update(
+            {key: [] if isinstance(value, list) else "" for key, value in rule_fields(len(rules), EMPTY).items()}
+        )
     return data
 
 
@@ -134,6 +139,7 @@ def test_it_lists_the_rules_of_the_active_policy_in_words(manager_client):
     threshold = services.policy_active().small_claim_threshold
     assert f"Categories: Billing error; up to {money(threshold)}" in page
     assert "Reduction of 50 %" in page
+    assert response.context["rows"][4].approver == "No approval needed"  # hold for insurance moves no money
     assert "Default policy from what billing offices told us." in page
 
 
@@ -207,6 +213,8 @@ def test_it_prefills_the_edit_form_from_the_active_policy(manager_client):
     rules = response.context["rules"]
     assert len(rules.forms) == 11  # ten rules and one empty rule to add
     assert rules.forms[1].initial["proposal_percent"] == Decimal("50")
+    # The empty rule's menus start on an empty choice, so a browser posts it back empty and it adds nothing.
+    assert response.content.decode().count('<option value="" selected>Choose…</option>') == 2
     assert "Publish as version 2" in response.content.decode()
 
 
