@@ -24,6 +24,7 @@ from .models import Invoice, payment_method_label
 from .templatetags.money import local_date, money
 
 WORKLIST_PAGE_SIZE = 25
+WORKLIST_SECTION_SIZE = 5
 
 
 def _get_invoice_for_user(request: StaffRequest, invoice_id: int) -> Invoice:
@@ -42,11 +43,28 @@ def _days_overdue(invoice: Invoice, today: date) -> int:
 @staff_only
 @require_GET
 def worklist(request: StaffRequest) -> HttpResponse:
+    """The landing page: calls due today, complaints for the user's roles, missed meetings, overdue accounts."""
+    # Imported here: the worklist is the one invoice screen that gathers the other apps' queues.
+    from disputes import views as dispute_views
+    from patient_collections import views as collection_views
+    from patients.roles import user_roles
+
     require_perm(request, "invoices.view_invoice")
     today = timezone.localdate()
+    now = timezone.now()
+    context: dict[str, object] = {}
+    if request.user.has_perm("patient_collections.view_followupcall"):
+        calls = collection_views.calls_due_today()
+        context["calls_due_count"] = calls.count()
+        context["calls_due"] = list(calls[:WORKLIST_SECTION_SIZE])
+    if request.user.has_perm("disputes.view_complaint"):
+        mine = dispute_views.complaints_open(roles=user_roles(request.user))[:WORKLIST_SECTION_SIZE]
+        context["complaints_mine"] = [(c, dispute_views.deadline_of(c, now)) for c in mine]
+        late = dispute_views.complaints_past_deadline(now=now)[:WORKLIST_SECTION_SIZE]
+        context["complaints_late"] = [(c, dispute_views.deadline_of(c, now)) for c in late]
     page = Paginator(selectors.invoices_overdue(today=today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
-    return render(request, "staff/invoices/worklist.html", {"page": page, "rows": rows})
+    return render(request, "staff/invoices/worklist.html", {**context, "page": page, "rows": rows})
 
 
 @staff_only

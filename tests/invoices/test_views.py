@@ -84,14 +84,41 @@ def test_it_orders_the_worklist_oldest_due_first(staff_client, patient, other_pa
 
 
 @pytest.mark.parametrize("rows", [1, 20])
-def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, django_assert_num_queries, rows):
+def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager, django_assert_num_queries, rows):
+    from disputes import services as dispute_services
+    from disputes.models import Complaint
+    from patient_collections.models import FollowUpCall
+
     for _ in range(rows):
-        overdue_invoice(PatientFactory())
+        patient = PatientFactory()
+        invoice = overdue_invoice(patient)
+        for category in ("billing_error", "invoice_question"):
+            dispute_services.complaint_file(
+                patient_id=patient.pk,
+                invoice_id=invoice.pk,
+                line_ids=[],
+                channel="desk",
+                category=category,
+                description="Wrong",
+                by=None,
+            )
+        dispute_services.complaint_close(
+            complaint_id=Complaint.objects.get(invoice=invoice, category="invoice_question").pk,
+            outcome="explained",
+            prevention_note="Clearer",
+            by=manager,
+        )
+    FollowUpCall.objects.update(due_at=timezone.now())
+    Complaint.objects.update(meeting_due_at=timezone.now() - timedelta(hours=1))
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 count of overdue invoices (paginator), 7 the page of invoices with their patients
-    with django_assert_num_queries(7):
+    # 6 count of calls due today, 7 the first calls with patients, 8 the first complaints routed to the user's
+    # roles, 9 the first meetings past their deadline, 10 count of overdue invoices (paginator),
+    # 11 the page of invoices with their patients
+    with django_assert_num_queries(11):
         response = staff_client.get(reverse("home"))
     assert len(response.context["rows"]) == rows
+    assert (response.context["calls_due_count"], len(response.context["complaints_mine"])) == (rows, min(rows, 5))
+    assert len(response.context["complaints_late"]) == min(rows, 5)
 
 
 # --- Invoice page -----------------------------------------------------------------------------------
