@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,8 @@ def queue() -> str:
 @pytest.fixture(scope="module")
 def worker(worker_env: dict[str, str], seeded_database: Path, queue: str, worker_folder: Path) -> Iterator[Path]:
     log = worker_folder / "worker.log"
+    # Tasks the worker enqueues itself (a sweep's sends) go to the same private queue.
+    worker_env = {**worker_env, "CELERY_TASK_DEFAULT_QUEUE": queue}
     with log.open("w") as log_file:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments, this interpreter
             [
@@ -117,12 +120,12 @@ def client_app() -> Iterator[Celery]:
     app.close()
 
 
-def _run_on_worker(app: Celery, queue: str, log: Path) -> int:
-    result = app.send_task(TASK, queue=queue)
+def _run_on_worker(app: Celery, queue: str, log: Path, task: str = TASK, args: tuple = ()) -> object:
+    result = app.send_task(task, args=args, queue=queue)
     try:
-        return int(result.get(timeout=RESULT_TIMEOUT_SECONDS))
+        return result.get(timeout=RESULT_TIMEOUT_SECONDS)
     except Exception as exc:
-        raise AssertionError(f"the worker did not finish {TASK}; its log:\n{log.read_text()}") from exc
+        raise AssertionError(f"the worker did not finish {task}; its log:\n{log.read_text()}") from exc
     finally:
         result.forget()
 
@@ -148,3 +151,41 @@ def test_it_reports_a_tampered_balance_from_a_real_worker(
     finally:
         with sqlite3.connect(seeded_database) as connection:
             connection.execute(tamper.format(sign="-"))
+
+
+def _reminder_rows(database: Path) -> list[tuple[int, int, str]]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(
+            "SELECT id, invoice_id, status FROM patient_collections_reminder ORDER BY id"
+        ).fetchall()
+
+
+def _wait_until_sent(database: Path, log: Path) -> list[tuple[int, int, str]]:
+    deadline = time.monotonic() + RESULT_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        rows = _reminder_rows(database)
+        if rows and all(status != "queued" for _, _, status in rows):
+            return rows
+        time.sleep(0.5)
+    raise AssertionError(f"reminders still queued; the worker's log:\n{log.read_text()}")
+
+
+def test_a_sweep_on_a_real_worker_sends_each_reminder_once_even_when_redelivered(
+    worker: Path, client_app: Celery, queue: str, seeded_database: Path
+):
+    queued = _run_on_worker(client_app, queue, worker, task="patient_collections.tasks.sweep_reminders")
+    assert isinstance(queued, int) and queued > 0  # the demo data has overdue invoices
+    rows = _wait_until_sent(seeded_database, worker)
+    assert len(rows) == queued
+
+    # A redelivered send and a second sweep on the same day change nothing.
+    first_id = rows[0][0]
+    assert _run_on_worker(
+        client_app, queue, worker, task="patient_collections.tasks.send_reminder", args=(first_id,)
+    ) in (
+        "sent",
+        "skipped",
+    )
+    assert _run_on_worker(client_app, queue, worker, task="patient_collections.tasks.sweep_reminders") == 0
+    assert _reminder_rows(seeded_database) == rows
+    assert _run_on_worker(client_app, queue, worker) == 0  # the fees posted keep the ledger exact
