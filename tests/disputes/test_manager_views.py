@@ -231,7 +231,7 @@ def test_it_simulates_a_change_and_shows_the_decisions_it_would_alter(manager_cl
         f"Office manager: Reduction {money(Decimal('250.00'))}",
         f"Office manager: Reduction {money(Decimal('100.00'))}",
     )
-    assert f'href="/disputes/{changed.pk}/"' in response.content.decode()
+    assert f'href="{reverse("complaint-detail", args=[changed.pk])}"' in response.content.decode()
     assert Policy.objects.count() == 1
 
 
