@@ -139,7 +139,10 @@ def complaint_new(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     proxies: list[AuthorisedProxy] = [proxy for proxy in patient.proxies.all() if proxy.is_active_on(today)]
     invoices = _issued_invoices(patient)
-    form_options = {"patient_id": patient.pk, "proxies": proxies, "invoices": invoices}
+
+    def intake_form(data: object = None, initial: dict[str, object] | None = None) -> ComplaintForm:
+        return ComplaintForm(data, initial=initial, patient_id=patient.pk, proxies=proxies, invoices=invoices)
+
     someone_else_message = _someone_else_message(patient.pk)
     stopped = False
     if request.method == "POST" and request.POST.get("speaker") == SOMEONE_ELSE:
@@ -147,9 +150,9 @@ def complaint_new(request: StaffRequest) -> HttpResponse:
         stopped = True
         invoice = _chosen(invoices, request.POST.get("invoice"))
         kept = {name: request.POST.get(name, "") for name in ComplaintForm.base_fields}
-        form = ComplaintForm(initial={**kept, "lines": request.POST.getlist("lines")}, **form_options)
+        form = intake_form(initial={**kept, "lines": request.POST.getlist("lines")})
     elif request.method == "POST":
-        form = ComplaintForm(request.POST, **form_options)
+        form = intake_form(request.POST)
         invoice = _chosen(invoices, request.POST.get("invoice"))
         if form.is_valid():
             try:
@@ -170,7 +173,7 @@ def complaint_new(request: StaffRequest) -> HttpResponse:
                 return redirect("complaint-detail", complaint_id=complaint.pk)
     else:
         invoice = _chosen(invoices, request.GET.get("invoice"))
-        form = ComplaintForm(initial={"invoice": invoice.pk if invoice else None}, **form_options)
+        form = intake_form(initial={"invoice": invoice.pk if invoice else None})
     chosen_lines = {str(value) for value in request.POST.getlist("lines")}
     context = {
         **_account(patient),
@@ -195,7 +198,7 @@ def invoice_lines(request: StaffRequest) -> HttpResponse:
     patient = _patient_from_query(request)
     invoice = _chosen(_issued_invoices(patient), request.GET.get("invoice"))
     lines = list(invoice.lines.order_by("position", "id")) if invoice else []
-    context = {"invoice": invoice, "lines": lines, "chosen_lines": set()}
+    context: dict[str, object] = {"invoice": invoice, "lines": lines, "chosen_lines": set()}
     return render(request, "staff/disputes/_invoice_lines.html", context)
 
 

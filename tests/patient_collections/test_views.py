@@ -55,9 +55,11 @@ def test_it_records_an_outcome_in_one_click_and_swaps_the_row(patient, manager, 
 
 def test_it_tries_again_tomorrow_after_no_answer(patient, manager, front_desk, client_for):
     call = closed_complaint_call(patient, by=manager)
-    row = client_for(front_desk).post(
-        reverse("call-outcome", args=[call.pk]), {"outcome": "no_answer"}, headers=HTMX
-    ).content.decode()
+    row = (
+        client_for(front_desk)
+        .post(reverse("call-outcome", args=[call.pk]), {"outcome": "no_answer"}, headers=HTMX)
+        .content.decode()
+    )
     assert "Last try: No answer" in row
     assert 'name="outcome"' in row
     call.refresh_from_db()
@@ -84,9 +86,11 @@ def test_it_redirects_with_a_message_without_htmx(patient, manager, front_desk, 
 
 def test_it_shows_a_refusal_inside_the_row_with_htmx(patient, manager, front_desk, client_for):
     call = closed_complaint_call(patient, by=manager)
-    row = client_for(front_desk).post(
-        reverse("call-outcome", args=[call.pk]), {"outcome": "maybe"}, headers=HTMX
-    ).content.decode()
+    row = (
+        client_for(front_desk)
+        .post(reverse("call-outcome", args=[call.pk]), {"outcome": "maybe"}, headers=HTMX)
+        .content.decode()
+    )
     assert "Choose the outcome of the call." in row
     call.refresh_from_db()
     assert call.attempts == 0
