@@ -23,10 +23,11 @@ def to_money(value: Decimal | str | int) -> Decimal:
         raise MoneyError("Enter an amount such as 120.00.") from exc
     if not amount.is_finite():
         raise MoneyError("Enter an amount such as 120.00.")
-    if amount != amount.quantize(CENT):
-        raise MoneyError("Use at most two decimals.")
+    # Size first: quantising a number wider than the decimal context's precision would itself fail.
     if abs(amount) > MAX_AMOUNT:
         raise MoneyError("The amount is too large.")
+    if amount != amount.quantize(CENT):
+        raise MoneyError("Use at most two decimals.")
     return amount.quantize(CENT)
 
 

@@ -269,3 +269,10 @@ def test_it_dates_a_back_dated_issue_on_the_given_day(patient):
     invoice = services.invoice_issue(invoice_id=draft_invoice(patient).pk, by=None, today=date(2026, 9, 1))
     assert invoice.issued_at.date() == date(2026, 9, 1)
     assert invoice.due_date == date(2026, 9, 15)
+
+
+def test_it_refuses_an_amount_too_wide_to_quantise(patient):
+    invoice = issued_invoice(patient)
+    with pytest.raises(ApplicationError) as error:
+        pay(invoice, "99999999999999999999999999.995")
+    assert error.value.field == "amount"
