@@ -1,14 +1,12 @@
 """The office manager's screens: the refusal-to-pay policy (read, edit, simulate, publish) and the complaint report."""
 
 import csv
-import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -105,12 +103,13 @@ def _rule_rows(policy: Policy) -> list[RuleRow]:
     ]
 
 
-def _policy_history() -> list[Policy]:
-    return list(Policy.objects.select_related("created_by").order_by("-version"))
-
-
 def _policy_page(request: StaffRequest, policy: Policy, *, is_current: bool) -> HttpResponse:
-    context = {"policy": policy, "rows": _rule_rows(policy), "history": _policy_history(), "is_current": is_current}
+    context = {
+        "policy": policy,
+        "rows": _rule_rows(policy),
+        "history": list(selectors.policy_history()),
+        "is_current": is_current,
+    }
     return render(request, "staff/manage/policy_detail.html", context)
 
 
@@ -125,15 +124,13 @@ def policy_detail(request: StaffRequest) -> HttpResponse:
 @require_GET
 def policy_version(request: StaffRequest, version: int) -> HttpResponse:
     require_perm(request, EDIT_POLICY)
-    policy = Policy.objects.select_related("created_by").prefetch_related("rules").filter(version=version).first()
+    policy = selectors.policy_by_version(version=version)
     if policy is None:
         raise Http404
     return _policy_page(request, policy, is_current=policy.is_active)
 
 
 # --- Editing the policy ----------------------------------------------------------------------------------
-
-_OUTCOME = re.compile(r"^(?P<route>\w+): (?P<kind>\w+) (?P<amount>-?\d+(?:\.\d+)?)$")
 
 
 @dataclass(frozen=True)
@@ -144,16 +141,14 @@ class ChangedDecision:
     after: str
 
 
-def _readable_outcome(outcome: str) -> str:
-    """A simulated decision ("billing: reduction 250.00") in the reader's words and currency."""
-    match = _OUTCOME.match(outcome)
-    if match is None:
-        return _("No rule matches") if outcome == "no rule matches" else outcome
-    kind = match["kind"]
-    route = _label(Role, match["route"])
-    if kind in engine.MONEY_KINDS:
-        return f"{route}: {_label(ProposalKind, kind)} {money(Decimal(match['amount']))}"
-    return f"{route}: {_label(ProposalKind, kind)}"
+def _readable_outcome(outcome: services.SimulatedOutcome | None) -> str:
+    """A simulated decision in the reader's words and currency."""
+    if outcome is None:
+        return _("No rule matches")
+    route = _label(Role, outcome.route_to)
+    if outcome.kind in engine.MONEY_KINDS:
+        return f"{route}: {_label(ProposalKind, outcome.kind)} {money(outcome.amount)}"
+    return f"{route}: {_label(ProposalKind, outcome.kind)}"
 
 
 def _changed_decisions(simulation: services.Simulation) -> list[ChangedDecision]:
@@ -169,8 +164,7 @@ def _changed_decisions(simulation: services.Simulation) -> list[ChangedDecision]
 
 
 def _next_version() -> int:
-    latest = Policy.objects.aggregate(latest=Max("version"))["latest"]
-    return (latest or 0) + 1
+    return selectors.policy_latest_version() + 1
 
 
 def _draft(settings_form: PolicySettingsForm, rules: Any) -> services.PolicyDraft | None:

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from patient_collections.models import FollowUpCall
 
-from .models import AdjustmentRequest, Complaint
+from .models import AdjustmentRequest, Complaint, Policy
 
 
 def invoice_ids_with_open_complaint() -> QuerySet[Complaint, Any]:
@@ -122,3 +122,16 @@ def complaint_report(*, start: date, end: date) -> ComplaintReport:
         follow_up_outcomes=follow_up_outcomes,
         prevention_actions=prevention_actions,
     )
+
+
+def policy_history() -> QuerySet[Policy]:
+    """Every policy version, newest first."""
+    return Policy.objects.select_related("created_by").order_by("-version")
+
+
+def policy_by_version(*, version: int) -> Policy | None:
+    return Policy.objects.select_related("created_by").prefetch_related("rules").filter(version=version).first()
+
+
+def policy_latest_version() -> int:
+    return Policy.objects.order_by("-version").values_list("version", flat=True).first() or 0

@@ -436,21 +436,24 @@ def policy_validate(draft: PolicyDraft) -> list[str]:
 
 
 @dataclass(frozen=True)
+class SimulatedOutcome:
+    route_to: str
+    kind: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class SimulatedChange:
     complaint_id: int
     category: str
-    before: str
-    after: str
+    before: SimulatedOutcome
+    after: SimulatedOutcome | None  # None: the draft has no rule for these facts
 
 
 @dataclass(frozen=True)
 class Simulation:
     compared: int
     changes: tuple[SimulatedChange, ...]
-
-
-def _describe(kind: str, amount: Decimal, route_to: str) -> str:
-    return f"{route_to}: {kind} {amount}"
 
 
 def policy_simulate(*, draft: PolicyDraft, last: int = 200) -> Simulation:
@@ -475,12 +478,13 @@ def policy_simulate(*, draft: PolicyDraft, last: int = 200) -> Simulation:
             earlier_complaints=int(stored.facts["earlier_complaints"]),
             channel=stored.facts.get("channel", "desk"),
         )
-        before = _describe(stored.proposal_kind, stored.proposal_amount, stored.route_to)
+        before = SimulatedOutcome(stored.route_to, stored.proposal_kind, stored.proposal_amount)
+        after: SimulatedOutcome | None
         try:
             new = engine.decide(facts, snapshot)
-            after = _describe(new.proposal.kind, new.proposal.amount, new.route_to)
+            after = SimulatedOutcome(new.route_to, new.proposal.kind, new.proposal.amount)
         except engine.PolicyError:
-            after = "no rule matches"
+            after = None
         if before != after:
             changes.append(SimulatedChange(stored.complaint_id, stored.complaint.category, before, after))
     return Simulation(compared=len(decisions), changes=tuple(changes))

@@ -69,7 +69,10 @@ def test_simulation_lists_the_decisions_a_change_would_alter(patient):
     simulation = services.policy_simulate(draft=replace(draft, rules=rules), last=10)
     assert simulation.compared == 2
     assert [(c.before, c.after) for c in simulation.changes] == [
-        ("office_manager: reduction 250.00", "office_manager: reduction 100.00")
+        (
+            services.SimulatedOutcome("office_manager", "reduction", Decimal("250.00")),
+            services.SimulatedOutcome("office_manager", "reduction", Decimal("100.00")),
+        )
     ]
 
 
