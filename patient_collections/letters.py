@@ -1,0 +1,280 @@
+"""Collections on paper: notice letters and the day's print batch, the pre-litigation notice, the case file,
+and the collection agency's CSV.
+
+Letters name the patient, what they were treated for, and text typed by staff and integrations, so they are
+rendered like the invoice: autoescaped HTML with the stylesheets inlined, and WeasyPrint's fetcher refuses
+every URL. A letter to a patient is in the patient's language; the case file, written for the board or the
+agency, is in the clinic's (the jurisdiction's default locale).
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+from weasyprint.document import Document
+
+from disputes.models import Complaint
+from invoices.jurisdiction import current_profile
+from invoices.models import InvoiceLine, LedgerEntry
+from invoices.pdf import RefusingURLFetcher
+from patients.models import Channel
+
+from .models import CollectionCase, NoticeType, Reminder
+from .notices import notice_text
+
+# The customary deadline of a Norwegian tvistevarsel (tvisteloven § 5-2), used for every profile.
+CONCILIATION_NOTICE_DAYS = 14
+
+
+def _ordered_lines() -> Prefetch:
+    return Prefetch("invoice__lines", queryset=InvoiceLine.objects.order_by("position", "id"))
+
+
+def _render(html: str) -> Document:
+    return HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).render()
+
+
+def _pdf(html: str) -> bytes:
+    return bytes(_render(html).write_pdf())
+
+
+def _reminders_with_letter_data() -> QuerySet[Reminder]:
+    """Reminders with their invoice, patient and ordered lines: two queries for any number of them."""
+    return Reminder.objects.select_related("invoice__patient").prefetch_related(_ordered_lines())
+
+
+def _notice_context(reminder: Reminder) -> dict[str, Any]:
+    invoice = reminder.invoice
+    profile = current_profile()
+    # Once the notice is sent its fee is posted and already part of what the patient owes.
+    owed_now = invoice.patient_due
+    amount_owed = owed_now - reminder.fee if reminder.fee_entry_id else owed_now
+    return {
+        "clinic": settings.CLINIC,
+        "patient": invoice.patient,
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "reminder": reminder,
+        "document_title": notice_text(reminder, invoice, amount_owed).subject,
+        "notice_label": NoticeType(reminder.notice_type).label,
+        "is_final": reminder.notice_type == NoticeType.FINAL_NOTICE,
+        "is_statement": reminder.notice_type == NoticeType.STATEMENT,
+        # inkassoloven § 9: the notice before collection must be titled "Inkassovarsel" or "Varsel om inkasso".
+        "is_inkassovarsel": reminder.notice_type == NoticeType.FINAL_NOTICE and profile.code == "NO",
+        "letter_date": timezone.localdate(reminder.sent_at) if reminder.sent_at else timezone.localdate(),
+        "amount_owed": amount_owed,
+        "total_to_pay": amount_owed + reminder.fee,
+        "reference_is_kid": profile.payment_reference_scheme == "KID",
+    }
+
+
+def _notice_html(reminder: Reminder) -> str:
+    with translation.override(reminder.invoice.patient.language):
+        return render_to_string("pdf/notice.html", _notice_context(reminder))
+
+
+def notice_letter_html(reminder: Reminder) -> str:
+    """The notice letter as HTML in the patient's language (two queries: the reminder's data and lines)."""
+    return _notice_html(_reminders_with_letter_data().get(pk=reminder.pk))
+
+
+def notice_letter_pdf(reminder: Reminder) -> bytes:
+    """Render a reminder, final notice or statement as a printable letter in the patient's language.
+
+    The patient's address sits in the window of a C5/DL window envelope (DIN 5008: 20 mm from the left,
+    45 mm from the top). Queries: the reminder with invoice and patient, and the lines — two.
+    """
+    return _pdf(notice_letter_html(reminder))
+
+
+def letter_reminders_sent_on(day: date) -> QuerySet[Reminder]:
+    """Letter-channel notices sent on `day` (the local date), in franking order: postal code, then name."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return (
+        _reminders_with_letter_data()
+        .filter(status=Reminder.Status.SENT, channel=Channel.LETTER, sent_at__gte=start, sent_at__lt=end)
+        .order_by("invoice__patient__postal_code", "invoice__patient__name", "invoice__patient_id", "id")
+    )
+
+
+def print_batch_pdf(day: date) -> bytes | None:
+    """Every letter-channel notice sent on `day` in one PDF to print, each letter starting on a new page,
+    ordered by postal code then name; None when no letter went out that day.
+
+    Each letter is laid out on its own (so its page numbers count its own pages) and the pages are joined.
+    Queries: the reminders with invoice and patient, and their lines — two, whatever the number of letters.
+    """
+    reminders = list(letter_reminders_sent_on(day))
+    if not reminders:
+        return None
+    documents = [_render(_notice_html(reminder)) for reminder in reminders]
+    batch = documents[0].copy([page for document in documents for page in document.pages])
+    batch.metadata.title = _("Letters to print, %(day)s") % {"day": day.isoformat()}
+    return bytes(batch.write_pdf())
+
+
+def _case_with_file() -> QuerySet[CollectionCase]:
+    """A case with everything its letters and file show: six queries, whatever the history's length."""
+    return CollectionCase.objects.select_related("invoice__patient", "decided_by").prefetch_related(
+        _ordered_lines(),
+        Prefetch("invoice__entries", queryset=LedgerEntry.objects.order_by("posted_at", "id")),
+        Prefetch(
+            "invoice__reminders",
+            queryset=Reminder.objects.filter(status=Reminder.Status.SENT).order_by("sent_at", "id"),
+            to_attr="notices_sent",
+        ),
+        Prefetch(
+            "invoice__complaints",
+            queryset=Complaint.objects.order_by("received_at", "id").prefetch_related(
+                Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id"))
+            ),
+        ),
+    )
+
+
+def _case_context(case: CollectionCase) -> dict[str, Any]:
+    invoice = case.invoice
+    profile = current_profile()
+    today = timezone.localdate()
+    notices = [
+        {
+            "reminder": reminder,
+            "sent_on": timezone.localdate(reminder.sent_at) if reminder.sent_at else None,
+            "channel": Channel(reminder.channel).label if reminder.channel in Channel.values else reminder.channel,
+        }
+        for reminder in invoice.notices_sent  # type: ignore[attr-defined]
+    ]
+    return {
+        "clinic": settings.CLINIC,
+        "case": case,
+        "patient": invoice.patient,
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "notices": notices,
+        "patient_due": invoice.patient_due,
+        "letter_date": today,
+        "answer_by": today + timedelta(days=CONCILIATION_NOTICE_DAYS),
+        "answer_days": CONCILIATION_NOTICE_DAYS,
+        "jurisdiction": profile.code,
+        "reference_is_kid": profile.payment_reference_scheme == "KID",
+    }
+
+
+def conciliation_notice_html(case: CollectionCase) -> str:
+    """The pre-litigation notice as HTML in the patient's language."""
+    loaded = _case_with_file().get(pk=case.pk)
+    with translation.override(loaded.invoice.patient.language):
+        return render_to_string("pdf/conciliation_notice.html", _case_context(loaded))
+
+
+def conciliation_notice_pdf(case: CollectionCase) -> bytes:
+    """The written notice before the claim goes to the conciliation board or small-claims procedure.
+
+    Norway: a tvistevarsel — the claim, the amount, and that the clinic will bring it before the
+    conciliation board (forliksrådet) of the patient's municipality unless it is paid or answered within
+    14 days. US and France: a neutral final written notice before the conciliator or small-claims procedure.
+    """
+    return _pdf(conciliation_notice_html(case))
+
+
+def case_summary_html(case: CollectionCase) -> str:
+    """The case file as HTML in the clinic's language."""
+    loaded = _case_with_file().get(pk=case.pk)
+    invoice = loaded.invoice
+    context = _case_context(loaded)
+    context.update(
+        {
+            "entries": [
+                {"entry": entry, "posted_on": timezone.localdate(entry.posted_at)} for entry in invoice.entries.all()
+            ],
+            "complaints": [
+                {
+                    "complaint": complaint,
+                    "received_on": timezone.localdate(complaint.received_at),
+                    "closed_on": timezone.localdate(complaint.closed_at) if complaint.closed_at else None,
+                    "lines": list(complaint.lines.all()),
+                }
+                for complaint in invoice.complaints.all()
+            ],
+            "proposed_on": timezone.localdate(loaded.proposed_at),
+            "decided_on": timezone.localdate(loaded.decided_at) if loaded.decided_at else None,
+            "issued_on": timezone.localdate(invoice.issued_at) if invoice.issued_at else None,
+        }
+    )
+    with translation.override(current_profile().default_locale):
+        return render_to_string("pdf/case_summary.html", context)
+
+
+def case_summary_pdf(case: CollectionCase) -> bytes:
+    """The case file for the conciliation board or the collection agency: patient, invoice and lines, the
+    ledger history, the notices sent, complaints and their outcome (the patient's own words and clinical
+    detail are left out: only the service descriptions), and the current balance. Six queries."""
+    return _pdf(case_summary_html(case))
+
+
+# The agency imports this file: its column names are a fixed interface, not translated text.
+AGENCY_CSV_HEADER = (
+    "case_id",
+    "invoice_number",
+    "patient_name",
+    "date_of_birth",
+    "address",
+    "amount_owed",
+    "due_date",
+    "last_notice_date",
+    "payment_reference",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Free text a spreadsheet would run as a formula is quoted (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
+    """One row per case for the collection agency, in case id order. Amounts are plain decimals ("570.00"),
+    dates ISO 8601. One query for a queryset of cases (two for a list: its ids are read first)."""
+    if isinstance(cases, QuerySet):
+        selected: QuerySet[CollectionCase] = cases
+    else:
+        selected = CollectionCase.objects.filter(pk__in=[case.pk for case in cases])
+    rows = (
+        selected.select_related("invoice__patient")
+        .annotate(
+            last_notice_at=Max("invoice__reminders__sent_at", filter=Q(invoice__reminders__status=Reminder.Status.SENT))
+        )
+        .order_by("id")
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(AGENCY_CSV_HEADER)
+    for case in rows:
+        invoice = case.invoice
+        patient = invoice.patient
+        address = ", ".join(
+            part for part in (patient.address_line, f"{patient.postal_code} {patient.city}".strip()) if part
+        )
+        writer.writerow(
+            [
+                case.pk,
+                invoice.number or "",
+                _cell(patient.name),
+                patient.date_of_birth.isoformat(),
+                _cell(address),
+                f"{invoice.patient_due:.2f}",
+                invoice.due_date.isoformat() if invoice.due_date else "",
+                timezone.localdate(case.last_notice_at).isoformat() if case.last_notice_at else "",
+                invoice.payment_reference or "",
+            ]
+        )
+    return buffer.getvalue()

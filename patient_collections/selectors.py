@@ -1,0 +1,146 @@
+"""Reads for collections: the aging report of what patients owe, by how long it has been overdue.
+
+The database does the bucketing and the sums (conditional aggregation on the due date), so the report
+costs two queries whatever the number of invoices.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from invoices.models import Invoice
+from invoices.money import CENT, ZERO
+
+AGING_ROW_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    key: str
+    label: str | Promise
+    # Days past due, inclusive; None is open-ended. "Current" is not yet past due (0 days or earlier).
+    first_day: int | None
+    last_day: int | None
+
+    def due_dates(self, today: date) -> Q:
+        """The bucket as a condition on `due_date`, where days past due = today - due_date."""
+        condition = Q()
+        if self.first_day is not None:
+            condition &= Q(due_date__lte=today - timedelta(days=self.first_day))
+        if self.last_day is not None:
+            condition &= Q(due_date__gte=today - timedelta(days=self.last_day))
+        return condition
+
+
+AGING_BUCKETS: tuple[AgingBucket, ...] = (
+    AgingBucket("current", gettext_lazy("Current (not yet due)"), None, 0),
+    AgingBucket("days_1_30", gettext_lazy("1–30 days"), 1, 30),
+    AgingBucket("days_31_60", gettext_lazy("31–60 days"), 31, 60),
+    AgingBucket("days_61_90", gettext_lazy("61–90 days"), 61, 90),
+    AgingBucket("days_91_120", gettext_lazy("91–120 days"), 91, 120),
+    AgingBucket("over_120", gettext_lazy("Over 120 days"), 121, None),
+)
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    patient_id: int
+    name: str
+    amounts: tuple[Decimal, ...]  # one per AGING_BUCKETS entry, in that order
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class AgingReport:
+    today: date
+    totals: tuple[Decimal, ...]  # per bucket, over every patient (not only the rows shown)
+    counts: tuple[int, ...]  # invoices per bucket
+    total: Decimal
+    invoice_count: int
+    patient_count: int
+    rows: tuple[AgingRow, ...]  # the patients who owe most, at most AGING_ROW_LIMIT
+
+    @property
+    def truncated(self) -> bool:
+        return self.patient_count > len(self.rows)
+
+    @property
+    def buckets(self) -> list[tuple[AgingBucket, Decimal, int]]:
+        """(bucket, total, invoice count) for templates."""
+        return list(zip(AGING_BUCKETS, self.totals, self.counts, strict=True))
+
+
+def _money(value: Decimal | float | int | None) -> Decimal:
+    """SQLite sums decimals as floats: quantise every sum to cents once, here."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(CENT)
+
+
+def aging_report(*, today: date, limit: int = AGING_ROW_LIMIT) -> AgingReport:
+    """What patients owe on issued invoices, bucketed by days past due on `today`.
+
+    Queries: the totals and counts per bucket over all invoices, and the per-patient rows ordered by
+    what they owe (largest first, then name) — two, whatever the number of invoices or patients.
+    """
+    owed = Invoice.objects.issued().with_patient_due().filter(patient_due_amount__gt=0)  # type: ignore[misc]
+    conditions = {bucket.key: bucket.due_dates(today) for bucket in AGING_BUCKETS}
+
+    totals = owed.aggregate(
+        total=Sum("patient_due_amount"),
+        invoice_count=Count("id"),
+        patient_count=Count("patient_id", distinct=True),
+        **{f"sum_{key}": Sum("patient_due_amount", filter=condition) for key, condition in conditions.items()},
+        **{f"count_{key}": Count("id", filter=condition) for key, condition in conditions.items()},
+    )
+    rows = (
+        owed.values("patient_id", "patient__name")
+        .annotate(
+            row_total=Sum("patient_due_amount"),
+            **{f"sum_{key}": Sum("patient_due_amount", filter=condition) for key, condition in conditions.items()},
+        )
+        .order_by("-row_total", "patient__name", "patient_id")[:limit]
+    )
+    return AgingReport(
+        today=today,
+        totals=tuple(_money(totals[f"sum_{bucket.key}"]) for bucket in AGING_BUCKETS),
+        counts=tuple(totals[f"count_{bucket.key}"] for bucket in AGING_BUCKETS),
+        total=_money(totals["total"]),
+        invoice_count=totals["invoice_count"],
+        patient_count=totals["patient_count"],
+        rows=tuple(
+            AgingRow(
+                patient_id=row["patient_id"],
+                name=row["patient__name"],
+                amounts=tuple(_money(row[f"sum_{bucket.key}"]) for bucket in AGING_BUCKETS),
+                total=_money(row["row_total"]),
+            )
+            for row in rows
+        ),
+    )
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """A name a spreadsheet would run as a formula is quoted (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def aging_report_csv(report: AgingReport) -> str:
+    """The report as CSV in the active language: one row per patient shown, then the totals over everyone."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Patient id"), _("Patient"), *(str(bucket.label) for bucket in AGING_BUCKETS), _("Total")])
+    for row in report.rows:
+        writer.writerow([row.patient_id, _cell(row.name), *row.amounts, row.total])
+    writer.writerow(["", _("All patients"), *report.totals, report.total])
+    return buffer.getvalue()
