@@ -1,17 +1,300 @@
-"""REST API for the collections worklist (v1): follow-up calls and their outcomes."""
+"""REST API for collections (v1): payment plans, deferrals, reminders, escalation cases and follow-up calls.
 
+Views parse, call a service, and serialise. The lists of one invoice (its plans, its reminders) are short
+and bounded by the schedule, so they are not paginated; the lists across invoices (cases, calls) are.
+"""
+
+from typing import Any
+
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from disputes import services
+from clinic_billing.exceptions import NotFound
+from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
-from disputes.selectors import follow_up_calls
+from disputes.selectors import follow_up_calls, invoice_ids_with_open_complaint
+from invoices.api import money_field
+from invoices.models import Invoice
 from patients.api import StaffApi, staff_member
 
-from .models import FollowUpCall
+from . import services
+from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
+
+# drf-spectacular names an enum after its field; plans, instalments, reminders and cases each have a
+# `status` of their own, so those fields list their values in the description instead (as disputes.api does).
+PLAN_STATUSES = ", ".join(PaymentPlan.Status.values)
+INSTALMENT_STATUSES = ", ".join(Instalment.Status.values)
+REMINDER_STATUSES = ", ".join(Reminder.Status.values)
+CASE_STATUSES = ", ".join(CollectionCase.Status.values)
+DECISIONS = [choice for choice in CollectionCase.Status.choices if choice[0] != CollectionCase.Status.PROPOSED]
+
+
+def _require_invoice(invoice_id: int) -> None:
+    if not Invoice.objects.filter(pk=invoice_id).exists():
+        raise NotFound(_("No such invoice."), field="invoice")
+
+
+def _plans() -> QuerySet[PaymentPlan]:
+    return PaymentPlan.objects.select_related("created_by").prefetch_related(
+        Prefetch("instalments", queryset=Instalment.objects.order_by("number"))
+    )
+
+
+def _cases() -> QuerySet[CollectionCase]:
+    return CollectionCase.objects.select_related("invoice__patient", "decided_by").annotate(
+        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_with_open_complaint()), output_field=BooleanField())
+    )
+
+
+class InvoiceFilterSerializer(serializers.Serializer):
+    invoice = id_field(help_text="The invoice (required).")
+
+
+class PaymentPlanOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "PaymentPlan"
+
+    class InstalmentSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Instalment"
+
+        number = serializers.IntegerField(help_text="1 for the first instalment.")
+        due_date = serializers.DateField()
+        amount = money_field()
+        status = serializers.CharField(help_text=f"{INSTALMENT_STATUSES}; marked by the nightly instalment sweep.")
+
+    id = serializers.IntegerField()
+    invoice = serializers.IntegerField(source="invoice_id")
+    status = serializers.CharField(help_text=f"{PLAN_STATUSES}; reminders pause while a plan is active.")
+    total = money_field(help_text="What the patient owed when the plan was made; the instalments add up to it.")
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by.username", allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="When the plan completed, broke or was cancelled.")
+    instalments = InstalmentSerializer(many=True, help_text="Monthly, by number; the last takes the remainder.")
+
+
+class PaymentPlanListCreateApi(StaffApi):
+    """GET: the payment plans of one invoice, newest first, with their instalments (not paginated).
+    POST: spread what the patient owes over monthly instalments.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PaymentPlanCreate"
+
+        invoice = id_field(help_text="An issued invoice on which the patient owes something and has no active plan.")
+        instalments = serializers.IntegerField(
+            required=False,
+            help_text="How many monthly instalments (2 to 36), equal to the cent. Give this or monthly_amount.",
+        )
+        monthly_amount = money_field(
+            required=False,
+            help_text="The amount the patient can pay each month; the last instalment takes the rest. "
+            "Give this or instalments; the plan may last at most 36 months.",
+        )
+        first_due = serializers.DateField(
+            required=False, help_text="When the first instalment is due: today or later (default: in a month)."
+        )
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # One URL, two operations: reading plans and making one are separate permissions.
+        self.required_permission = (
+            "patient_collections.add_paymentplan"
+            if request.method == "POST"
+            else "patient_collections.view_paymentplan"
+        )
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="payment_plan_list",
+        parameters=[InvoiceFilterSerializer],
+        responses={200: PaymentPlanOutputSerializer(many=True), **REFUSED},
+    )
+    def get(self, request: Request) -> Response:
+        filters = InvoiceFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        invoice_id = filters.validated_data["invoice"]
+        _require_invoice(invoice_id)
+        plans = _plans().filter(invoice_id=invoice_id).order_by("-created_at", "-id")
+        return Response(PaymentPlanOutputSerializer(plans, many=True).data)
+
+    @extend_schema(
+        operation_id="payment_plan_create",
+        request=InputSerializer,
+        responses={201: PaymentPlanOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        plan = services.payment_plan_create(
+            invoice_id=data["invoice"],
+            instalments=data.get("instalments"),
+            monthly_amount=data.get("monthly_amount"),
+            first_due=data.get("first_due"),
+            by=staff_member(request),
+        )
+        return Response(PaymentPlanOutputSerializer(_plans().get(pk=plan.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class DeferralCreateApi(StaffApi):
+    """Move collection of an invoice to a later date (at most 180 days ahead); reminders wait until then."""
+
+    required_permission = "patient_collections.add_deferral"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DeferralCreate"
+
+        until = serializers.DateField(help_text="After today, and at most 180 days ahead.")
+        reason = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Deferral"
+
+        id = serializers.IntegerField()
+        invoice = serializers.IntegerField(source="invoice_id")
+        until = serializers.DateField()
+        reason = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        created_by = serializers.CharField(source="created_by.username", allow_null=True)
+
+    @extend_schema(
+        operation_id="invoice_defer",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        deferral: Deferral = services.deferral_create(
+            invoice_id=invoice_id, by=staff_member(request), **serializer.validated_data
+        )
+        return Response(self.OutputSerializer(deferral).data, status=status.HTTP_201_CREATED)
+
+
+class ReminderListApi(StaffApi):
+    """The reminders of one invoice by step, queued, sent or skipped (not paginated: a handful per invoice).
+
+    Steps from 100 on are reminders of missed payment-plan instalments (100 + the instalment's number).
+    """
+
+    required_permission = "patient_collections.view_reminder"
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Reminder"
+
+        id = serializers.IntegerField()
+        invoice = serializers.IntegerField(source="invoice_id")
+        step = serializers.IntegerField()
+        notice_type = serializers.ChoiceField(choices=NoticeType.choices)
+        channel = serializers.CharField(help_text="email, sms, letter, portal or phone; empty until sent.")
+        status = serializers.CharField(help_text=REMINDER_STATUSES)
+        skip_reason = serializers.CharField(help_text="Why it was not sent; empty otherwise.")
+        created_at = serializers.DateTimeField()
+        sent_at = serializers.DateTimeField(allow_null=True)
+        deadline = serializers.DateField(allow_null=True, help_text="The new payment deadline the notice gives.")
+        fee = money_field(help_text="The reminder fee, posted to the invoice when the notice is sent.")
+
+    @extend_schema(
+        operation_id="reminder_list",
+        parameters=[InvoiceFilterSerializer],
+        responses={200: OutputSerializer(many=True), **REFUSED},
+    )
+    def get(self, request: Request) -> Response:
+        filters = InvoiceFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        invoice_id = filters.validated_data["invoice"]
+        _require_invoice(invoice_id)
+        reminders = Reminder.objects.filter(invoice_id=invoice_id).order_by("step")
+        return Response(self.OutputSerializer(reminders, many=True).data)
+
+
+class CollectionCaseOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "CollectionCase"
+
+    id = serializers.IntegerField()
+    invoice = serializers.IntegerField(source="invoice_id")
+    invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
+    patient = serializers.IntegerField(source="invoice.patient_id")
+    patient_name = serializers.CharField(source="invoice.patient.name")
+    status = serializers.CharField(help_text=CASE_STATUSES)
+    amount = money_field(help_text="What the patient owed when the case was proposed.")
+    balance = money_field(source="invoice.patient_due", help_text="What the patient owes now.")
+    disputed = serializers.BooleanField(
+        help_text="A complaint is open on the invoice: the claim cannot go to a collection agency."
+    )
+    proposed_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
+    note = serializers.CharField()
+    ledger_entry = serializers.IntegerField(
+        source="ledger_entry_id", allow_null=True, help_text="The small-claim credit posted when credited."
+    )
+
+
+class CollectionCaseListApi(StaffApi):
+    """Accounts proposed for escalation after the final notice, oldest first, paginated (`?page=`)."""
+
+    required_permission = "patient_collections.view_collectioncase"
+    pagination_class = PAGINATION_CLASS
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=CollectionCase.Status.choices,
+            required=False,
+            help_text="proposed for the cases waiting for a decision; leave out for every case.",
+        )
+
+    @extend_schema(
+        operation_id="collection_case_list",
+        parameters=[FilterSerializer],
+        responses={200: CollectionCaseOutputSerializer(many=True), **REFUSED},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        cases = _cases().order_by("proposed_at", "id")
+        if "status" in filters.validated_data:
+            cases = cases.filter(status=filters.validated_data["status"])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        return paginator.get_paginated_response(CollectionCaseOutputSerializer(page, many=True).data)
+
+
+class CollectionCaseDecideApi(StaffApi):
+    """The office manager decides: credit the claim (posts a small-claim credit for what is owed), the
+    collection agency, the conciliation board, or withdraw. A disputed claim is never sent to an agency,
+    and a case already decided cannot be decided again (both 409).
+    """
+
+    required_permission = "patient_collections.decide_collection_case"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CollectionCaseDecide"
+
+        decision = serializers.ChoiceField(choices=DECISIONS)
+        note = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="collection_case_decide",
+        request=InputSerializer,
+        responses={200: CollectionCaseOutputSerializer, **REFUSED, **CONFLICT},
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = services.collection_case_decide(case_id=case_id, by=staff_member(request), **serializer.validated_data)
+        return Response(CollectionCaseOutputSerializer(_cases().get(pk=case.pk)).data)
 
 
 class FollowUpCallOutputSerializer(serializers.Serializer):
@@ -84,13 +367,20 @@ class FollowUpCallOutcomeApi(StaffApi):
     def post(self, request: Request, call_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call = services.follow_up_call_record_outcome(
+        call = dispute_services.follow_up_call_record_outcome(
             call_id=call_id, by=staff_member(request), **serializer.validated_data
         )
         return Response(FollowUpCallOutputSerializer(call).data)
 
 
 urlpatterns = [
+    path("payment-plans/", PaymentPlanListCreateApi.as_view(), name="api-payment-plan-list"),
+    path("invoices/<int:invoice_id>/defer/", DeferralCreateApi.as_view(), name="api-invoice-defer"),
+    path("reminders/", ReminderListApi.as_view(), name="api-reminder-list"),
+    path("collection-cases/", CollectionCaseListApi.as_view(), name="api-collection-case-list"),
+    path(
+        "collection-cases/<int:case_id>/decide/", CollectionCaseDecideApi.as_view(), name="api-collection-case-decide"
+    ),
     path("follow-up-calls/", FollowUpCallListApi.as_view(), name="api-follow-up-call-list"),
     path("follow-up-calls/<int:call_id>/outcome/", FollowUpCallOutcomeApi.as_view(), name="api-follow-up-call-outcome"),
 ]
