@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from disputes.api import urlpatterns as dispute_api
 from invoices.api import urlpatterns as invoice_api
@@ -14,11 +14,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(patient_api + invoice_api + dispute_api + collections_api)),
     path("invoices/", include("invoices.urls")),
     path("disputes/manage/", include("disputes.manager_urls")),
     path("disputes/", include("disputes.urls")),
     path("collections/", include("patient_collections.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("patients.urls")),
 ]

@@ -75,3 +75,17 @@ def patient_update_contact(*, patient_id: int, contact: ContactDetails, by: User
         changed.append(f.name)
     patient.save(update_fields=changed)
     return patient
+
+
+@transaction.atomic
+def patient_set_language(*, patient_id: int, language: str) -> Patient:
+    """The patient's language: the portal, PDFs, reminders and letters all use it."""
+    if language not in Language.values:
+        raise ApplicationError(_("Choose one of the supported languages."), field="language")
+    try:
+        patient = Patient.objects.select_for_update().get(pk=patient_id)
+    except Patient.DoesNotExist as exc:
+        raise NotFound(_("No such patient."), field="patient") from exc
+    patient.language = language
+    patient.save(update_fields=["language"])  # through save(), so the audit log records the change
+    return patient

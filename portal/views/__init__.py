@@ -1,0 +1,1 @@
+"""Patient-facing views, one module per area; portal/urls.py joins their urlpatterns."""

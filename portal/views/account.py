@@ -1,0 +1,3 @@
+"""Portal views: account."""
+
+urlpatterns: list = []

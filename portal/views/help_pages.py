@@ -1,0 +1,3 @@
+"""Portal views: help_pages."""
+
+urlpatterns: list = []

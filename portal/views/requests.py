@@ -1,0 +1,3 @@
+"""Portal views: requests."""
+
+urlpatterns: list = []
