@@ -29,6 +29,9 @@ class FollowUpCall(models.Model):
         "disputes.Complaint", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_up_calls"
     )
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    request_note = models.CharField(_("what the patient asked"), max_length=500, blank=True)
+    preferred_time = models.CharField(_("preferred time"), max_length=100, blank=True)
+    preferred_channel = models.CharField(_("how to reach them"), max_length=10, blank=True)
     role = models.CharField(_("who calls"), max_length=20)
     due_at = models.DateTimeField(_("due"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -1,0 +1,122 @@
+"""Portal accounts: invitations sent by staff (or by a patient, for a proxy), accepted by setting a password.
+
+The invitation link carries a random token; only its SHA-256 is stored, so a database reader cannot use it.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
+from patients.models import AuthorisedProxy, Patient
+
+from .models import PortalInvitation
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_link(token: str) -> str:
+    return settings.SITE_URL + reverse("portal-activate", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_create(
+    *, patient_id: int, email: str, proxy_id: int | None = None, by: User | None
+) -> tuple[PortalInvitation, str]:
+    """Invite the patient (or a proxy the patient named) to open a portal account; emails the link.
+
+    Returns the invitation and the raw token (shown once; only its hash is kept).
+    """
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."), field="patient")
+    email = email.strip().lower()
+    if not email:
+        raise ApplicationError(_("An email address is needed to send the invitation."), field="email")
+    proxy = None
+    if proxy_id is not None:
+        proxy = AuthorisedProxy.objects.filter(pk=proxy_id, patient=patient).first()
+        if proxy is None or not proxy.is_active_on(timezone.localdate()):
+            raise ApplicationError(_("Only an active authorisation can get portal access."), field="proxy")
+    elif patient.user_id is not None:
+        raise Conflict(_("This patient already has a portal account."), field="patient")
+    token = secrets.token_urlsafe(32)
+    invitation = PortalInvitation.objects.create(
+        patient=patient,
+        proxy=proxy,
+        email=email,
+        token_hash=_hash(token),
+        expires_at=timezone.now() + timedelta(days=settings.PORTAL_INVITATION_DAYS),
+        created_by=by,
+    )
+    language = patient.language
+    with translation.override(language):
+        body = render_to_string(
+            "portal/email/invitation.txt",
+            {
+                "patient": patient,
+                "proxy": proxy,
+                "link": invitation_link(token),
+                "days": settings.PORTAL_INVITATION_DAYS,
+                "CLINIC": settings.CLINIC,
+            },
+        )
+        subject = _("Your access to %(clinic)s's patient portal") % {"clinic": settings.CLINIC["name"]}
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> PortalInvitation:
+    """The open invitation behind a link, or NotFound (unknown, used or expired all look the same)."""
+    invitation = (
+        PortalInvitation.objects.select_related("patient", "proxy")
+        .filter(token_hash=_hash(token), accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid any more. Ask the clinic for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str) -> User:
+    """Open the account: the email is the sign-in name; a patient's account links to the patient, a
+    proxy's account to the authorisation."""
+    invitation = invitation_for_token(token)
+    invitation = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise NotFound(_("This invitation link is not valid any more. Ask the clinic for a new one."))
+    user = User.objects.filter(username=invitation.email).first()
+    if user is None:
+        user = User(username=invitation.email, email=invitation.email)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="password") from exc
+    if user.pk is None or not user.has_usable_password():
+        user.set_password(password)
+        user.save()
+    if invitation.proxy_id is not None:
+        AuthorisedProxy.objects.filter(pk=invitation.proxy_id).update(user=user)
+    else:
+        patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
+        if patient.user_id is not None and patient.user_id != user.pk:
+            raise Conflict(_("This patient already has a portal account."), field="patient")
+        patient.user = user
+        patient.save(update_fields=["user"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
