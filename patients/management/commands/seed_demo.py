@@ -16,9 +16,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from disputes.models import Complaint
+from disputes.services import complaint_accept_proposal, complaint_file
 from invoices import services
 from invoices.models import Coverage as LineCoverage
 from invoices.models import Invoice
+from patient_collections.models import FollowUpCall
 from patients import roles
 from patients.models import AuthorisedProxy, Channel, Coverage, Patient
 from patients.services import ContactDetails, patient_create
@@ -87,6 +90,22 @@ class DemoPatient:
 def _address(line: str, postal_code: str, city: str) -> dict[str, str]:
     return {"address_line": line, "postal_code": postal_code, "city": city}
 
+
+# (patient, category, what they said, whether they accepted the proposal)
+DEMO_COMPLAINTS = [
+    (
+        "Ingrid Johansen",
+        "coverage_misunderstanding",
+        "I have a frikort, so why do I get a bill at all?",
+        False,
+    ),
+    (
+        "Claire Dubois",
+        "care_quality",
+        "The doctor hardly listened and I had to come back the next day for the same problem.",
+        True,
+    ),
+]
 
 PATIENTS = [
     DemoPatient(
@@ -320,11 +339,55 @@ class Command(BaseCommand):
             for patient, invoice_spec in pending:
                 self._invoice(patient, invoice_spec, today, users)
             created_invoices = len(pending)
+            created_complaints = self._complaints(users)
+            self._callback_request()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(STAFF_USERS) + 1} users, {len(PATIENTS)} patients "
-                f"({created_patients} new), {created_invoices} new invoice(s). Password for every user: demo."
+                f"({created_patients} new), {created_invoices} new invoice(s), {created_complaints} new "
+                "complaint(s). Password for every user: demo."
             )
+        )
+
+    def _complaints(self, users: dict[str, User]) -> int:
+        """Complaints in the states the staff screens show: one to explain, one waiting for approval."""
+        created = 0
+        for name, category, words, accept in DEMO_COMPLAINTS:
+            patient = Patient.objects.get(name=name)
+            if Complaint.objects.filter(patient=patient, description=words).exists():
+                continue
+            invoice = (
+                Invoice.objects.filter(patient=patient, status=Invoice.Status.ISSUED).order_by("-balance", "id").first()
+            )
+            if invoice is None:
+                continue
+            complaint = complaint_file(
+                patient_id=patient.pk,
+                invoice_id=invoice.pk,
+                line_ids=[],
+                channel="phone",
+                category=category,
+                description=words,
+                by=users["frontdesk"],
+            )
+            if accept:
+                complaint_accept_proposal(complaint_id=complaint.pk, by=users["frontdesk"])
+            created += 1
+        return created
+
+    def _callback_request(self) -> None:
+        patient = Patient.objects.get(name="Emma Thompson")
+        FollowUpCall.objects.get_or_create(
+            idempotency_key="demo-callback-emma",
+            defaults={
+                "patient": patient,
+                "reason": FollowUpCall.Reason.CALLBACK_REQUEST,
+                "role": roles.BILLING,
+                "due_at": timezone.now(),
+                "preferred_time": "Afternoon",
+                "preferred_channel": Channel.PHONE,
+                "request_note": "Would like to talk about a payment plan.",
+            },
         )
 
     def _user(self, username: str, first_name: str, last_name: str, role: str | None) -> User:
