@@ -1,55 +1,19 @@
 """Concurrency on PostgreSQL: an adjustment request is decided once, and posts one ledger entry, however many
 colleagues press the button at the same moment."""
 
-import os
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connections
 from django.test import Client
 
 from clinic_billing.exceptions import InvalidTransition
 from disputes import services
 from disputes.models import AdjustmentRequest
 from invoices.models import LedgerEntry
+from tests.concurrency import POSTGRESQL_ONLY, run_together
 from tests.factories import UserFactory, issued_invoice
 
-# Decided before the database is set up, so a skipped run on SQLite flushes nothing; serialized rollback
-# restores the roles and the default policy that the data migrations seeded once a transactional test has
-# flushed them (the same convention as tests/invoices/test_concurrency.py, so their flushes agree).
-pytestmark = [
-    pytest.mark.postgresql,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locking (SELECT … FOR UPDATE) is only meaningful on PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = POSTGRESQL_ONLY
 
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
-
-
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Start every call at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.fixture

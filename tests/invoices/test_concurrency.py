@@ -1,49 +1,16 @@
 """Concurrency on PostgreSQL: row locks keep numbers gapless and idempotency keys single-use."""
 
-import os
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from invoices import services
 from invoices.models import Invoice, LedgerEntry
+from tests.concurrency import POSTGRESQL_ONLY, run_together
 from tests.factories import draft_invoice, issued_invoice
 
-# Decided before the database is set up, so a skipped run on SQLite flushes nothing; serialized
-# rollback restores the roles the migrations created once these transactional tests have flushed them.
-pytestmark = [
-    pytest.mark.postgresql,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locking (SELECT … FOR UPDATE) is only meaningful on PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Start every call at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+pytestmark = POSTGRESQL_ONLY
 
 
 def test_it_records_one_entry_for_concurrent_payments_with_one_key(patient):
