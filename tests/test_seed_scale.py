@@ -1,0 +1,58 @@
+"""seed_scale builds a data set the services would have built: the ledger, numbers and references hold."""
+
+from collections import defaultdict
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from disputes.models import Complaint, Decision
+from invoices.models import Invoice, InvoiceNumberCounter
+from invoices.payment_reference import kid_is_valid
+from invoices.selectors import invoices_overdue
+from invoices.services import ledger_verify
+
+INVOICES = 300
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_scale", invoices=INVOICES, seed=7, force=True, stdout=StringIO())
+
+
+def test_it_creates_the_invoices_asked_for_with_a_clean_ledger(seeded):
+    assert Invoice.objects.count() == INVOICES
+    assert ledger_verify() == []
+
+
+def test_it_numbers_each_year_gaplessly_and_leaves_the_counter_at_the_last_number(seeded):
+    sequences = defaultdict(list)
+    for year, sequence, number in Invoice.objects.issued().values_list("year", "sequence", "number"):
+        sequences[year].append(sequence)
+        assert number == f"{year}-{sequence:06d}"
+    assert len(sequences) >= 2  # two years of invoices
+    for year, numbers in sequences.items():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        assert InvoiceNumberCounter.objects.get(series="invoice", year=year).last_value == len(numbers)
+
+
+def test_it_gives_every_issued_invoice_a_valid_kid(seeded, settings):
+    references = list(Invoice.objects.issued().values_list("payment_reference", flat=True))
+    assert all(kid_is_valid(reference, settings.PAYMENT_REFERENCE_SCHEME) for reference in references)
+
+
+def test_it_makes_about_fifteen_percent_overdue(seeded):
+    overdue = invoices_overdue(today=timezone.localdate()).count()
+    assert 0.09 * INVOICES <= overdue <= 0.21 * INVOICES
+
+
+def test_it_stores_a_decision_with_every_complaint(seeded):
+    assert Complaint.objects.count() == Decision.objects.count()
+
+
+def test_it_refuses_to_run_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_scale", invoices=INVOICES, stdout=StringIO())
+    assert not Invoice.objects.exists()
