@@ -1,3 +1,332 @@
-"""Portal views: bills."""
+"""Your bills: the list, one bill in plain words, its PDF, and the quick-pay link that opens one bill without
+an account.
 
-urlpatterns: list = []
+Every read is audited (auditlog's `accessed`, which records the signed-in user, a proxy included). Drafts
+never show: only issued or credited invoices are bills. Each page runs a fixed number of queries.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from auditlog.signals import accessed
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from invoices.jurisdiction import current_profile
+from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
+from invoices.pdf import invoice_pdf_bytes
+from patients.models import Coverage as PatientCoverage
+from patients.models import Patient
+
+from ..access import acting_as_proxy, invoice_for_portal, patient_for_portal
+from ..models import ServiceItem
+from ..quick_pay import invoice_for_quick_pay
+from .home import LANGUAGE_COOKIE
+
+ZERO = Decimal("0.00")
+Kind = LedgerEntry.Kind
+
+
+class BillState(StrEnum):
+    TO_PAY = "to_pay"
+    OVERDUE = "overdue"
+    WAITING_FOR_INSURER = "waiting_for_insurer"
+    CREDIT = "credit"
+    PAID = "paid"
+    NOTHING_TO_PAY = "nothing_to_pay"
+    CANCELLED = "cancelled"
+
+
+def bill_state(invoice: Invoice, today: date) -> BillState:
+    due = invoice.patient_due
+    if due > 0:
+        overdue = invoice.status == Invoice.Status.ISSUED and invoice.due_date is not None and invoice.due_date < today
+        return BillState.OVERDUE if overdue else BillState.TO_PAY
+    if due < 0:
+        return BillState.CREDIT
+    if invoice.status == Invoice.Status.CREDITED:
+        return BillState.CANCELLED
+    if invoice.insurance_status == InsuranceStatus.PENDING and invoice.third_party_outstanding > 0:
+        return BillState.WAITING_FOR_INSURER
+    return BillState.PAID if invoice.patient_share > 0 else BillState.NOTHING_TO_PAY
+
+
+# Bills that want something from the patient come first, then those waiting for the insurer, then the rest.
+_STATE_RANK = {BillState.OVERDUE: 0, BillState.TO_PAY: 0, BillState.WAITING_FOR_INSURER: 1}
+
+
+@dataclass(frozen=True)
+class BillSummary:
+    invoice: Invoice
+    state: BillState
+    due: Decimal
+    what_for: str
+    more_lines: int
+
+    @property
+    def credit(self) -> Decimal | None:
+        return -self.due if self.due < 0 else None
+
+
+def bills_for_patient(*, patient_id: int, today: date) -> list[BillSummary]:
+    """The patient's bills, unpaid first (soonest due first), then newest first: 1 query."""
+    first_line = InvoiceLine.objects.filter(invoice_id=OuterRef("pk")).order_by("position", "id")
+    invoices = (
+        Invoice.objects.issued()
+        .filter(patient_id=patient_id)
+        .annotate(first_line=Subquery(first_line.values("description")[:1]), line_count=Count("lines"))
+        .order_by("-service_date", "-id")
+    )
+    bills = [
+        BillSummary(
+            invoice=invoice,
+            state=bill_state(invoice, today),
+            due=invoice.patient_due,
+            what_for=invoice.first_line or "",  # type: ignore[attr-defined]
+            more_lines=max(0, invoice.line_count - 1),  # type: ignore[attr-defined]
+        )
+        for invoice in invoices
+    ]
+    # A stable sort keeps newest first within each group; unpaid bills go by due date.
+    bills.sort(key=lambda bill: (bill.invoice.due_date or bill.invoice.service_date) if bill.due > 0 else date.max)
+    bills.sort(key=lambda bill: _STATE_RANK.get(bill.state, 2))
+    return bills
+
+
+class LineCover(StrEnum):
+    INSURER = "insurer"
+    EXEMPTION_CARD = "exemption_card"
+    YOURS = "yours"
+    YOURS_CARD_NEVER_COVERS = "yours_card_never_covers"
+    YOURS_DESPITE_CARD = "yours_despite_card"
+
+
+@dataclass(frozen=True)
+class BillLine:
+    line: InvoiceLine
+    cover: LineCover
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    day: date
+    kind: str
+    amount: Decimal
+    method: str
+
+
+@dataclass(frozen=True)
+class BillFigures:
+    total: Decimal
+    third_party_share: Decimal
+    insurer_paid: Decimal
+    insurer_shortfall: Decimal
+    patient_share: Decimal
+    fees: Decimal
+    reductions: Decimal
+    paid_by_you: Decimal
+    refunded: Decimal
+    due: Decimal
+
+    @property
+    def credit(self) -> Decimal | None:
+        return -self.due if self.due < 0 else None
+
+
+def _has_exemption_card(invoice: Invoice) -> bool:
+    return (
+        PatientCoverage.objects.filter(
+            patient_id=invoice.patient_id,
+            kind=PatientCoverage.Kind.EXEMPTION_CARD,
+            valid_from__lte=invoice.service_date,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=invoice.service_date))
+        .exists()
+    )
+
+
+def _bill_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[BillLine]:
+    """Who pays each line and, for the patient's lines under an exemption card, why the card did not."""
+    patient_lines = [line for line in lines if line.coverage == Coverage.PATIENT]
+    card = any(line.coverage == Coverage.EXEMPTION_CARD for line in lines) or (
+        bool(patient_lines) and _has_exemption_card(invoice)
+    )
+    never_covered: set[str] = set()
+    if card and patient_lines:
+        never_covered = set(
+            ServiceItem.objects.filter(
+                code__in={line.code for line in patient_lines}, exemption_card_applies=False
+            ).values_list("code", flat=True)
+        )
+
+    def cover(line: InvoiceLine) -> LineCover:
+        if line.coverage == Coverage.INSURER:
+            return LineCover.INSURER
+        if line.coverage == Coverage.EXEMPTION_CARD:
+            return LineCover.EXEMPTION_CARD
+        if not card:
+            return LineCover.YOURS
+        return LineCover.YOURS_CARD_NEVER_COVERS if line.code in never_covered else LineCover.YOURS_DESPITE_CARD
+
+    return [BillLine(line, cover(line)) for line in lines]
+
+
+def _net(entries: list[LedgerEntry], *kinds: str) -> Decimal:
+    """The sum of entries of these kinds, net of their reversals."""
+    return sum(
+        (
+            entry.amount
+            for entry in entries
+            if entry.kind in kinds or (entry.reverses is not None and entry.reverses.kind in kinds)
+        ),
+        ZERO,
+    )
+
+
+def _history(entries: list[LedgerEntry]) -> list[HistoryRow]:
+    """What the patient paid and got back; internal notes and staff names stay out."""
+    rows = []
+    for entry in entries:
+        if entry.kind == Kind.PATIENT_PAYMENT:
+            kind = "payment"
+        elif entry.kind == Kind.REFUND:
+            kind = "refund"
+        elif entry.reverses is not None and entry.reverses.kind == Kind.PATIENT_PAYMENT:
+            kind = "payment_reversed"
+        else:
+            continue
+        day = timezone.localdate(entry.posted_at)
+        rows.append(HistoryRow(day, kind, abs(entry.amount), payment_method_label(entry.method)))
+    return rows
+
+
+def bill_context(invoice: Invoice) -> dict[str, object]:
+    """Lines, figures and payments of one bill: 2 queries, plus 2 when an exemption card may matter."""
+    lines = list(invoice.lines.order_by("position", "id"))
+    entries = list(invoice.entries.select_related("reverses").order_by("posted_at", "id"))
+    settled = invoice.insurance_status == InsuranceStatus.SETTLED
+    figures = BillFigures(
+        total=invoice.total,
+        third_party_share=invoice.third_party_share,
+        insurer_paid=invoice.insurer_paid,
+        insurer_shortfall=max(ZERO, invoice.third_party_share - invoice.insurer_paid) if settled else ZERO,
+        patient_share=invoice.patient_share,
+        fees=_net(entries, Kind.REMINDER_FEE),
+        reductions=-_net(entries, Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT, Kind.CREDIT_NOTE),
+        paid_by_you=-_net(entries, Kind.PATIENT_PAYMENT),
+        refunded=_net(entries, Kind.REFUND),
+        due=invoice.patient_due,
+    )
+    bill_lines = _bill_lines(invoice, lines)
+    covers = {bill_line.cover for bill_line in bill_lines}
+    pending = invoice.insurance_status == InsuranceStatus.PENDING
+    return {
+        "invoice": invoice,
+        "state": bill_state(invoice, timezone.localdate()),
+        "bill_lines": bill_lines,
+        "covers": covers,
+        "card_explanation": bool(covers & {LineCover.YOURS_DESPITE_CARD, LineCover.YOURS_CARD_NEVER_COVERS}),
+        "figures": figures,
+        "history": _history(entries),
+        "can_pay": invoice.status == Invoice.Status.ISSUED and figures.due > 0,
+        "insurance_pending": pending and invoice.third_party_outstanding > 0,
+        "reference_is_kid": current_profile().payment_reference_scheme == "KID",
+    }
+
+
+def _pdf_response(invoice: Invoice) -> HttpResponse:
+    filename = f"bill-{invoice.number}.pdf"
+    response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+def _patient_context(request: HttpRequest, patient: Patient) -> dict[str, object]:
+    return {"patient": patient, "as_proxy": acting_as_proxy(request, patient)}
+
+
+@require_GET
+@never_cache
+@login_required(login_url="portal-login")
+def bill_list(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_portal(request, patient_id)
+    accessed.send(sender=Patient, instance=patient)
+    bills = bills_for_patient(patient_id=patient.pk, today=timezone.localdate())
+    to_pay = [bill for bill in bills if bill.due > 0]
+    context = {
+        **_patient_context(request, patient),
+        "bills": bills,
+        "to_pay_count": len(to_pay),
+        "to_pay_total": sum((bill.due for bill in to_pay), ZERO),
+    }
+    return render(request, "portal/bills/list.html", context)
+
+
+@require_GET
+@never_cache
+@login_required(login_url="portal-login")
+def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
+    invoice = invoice_for_portal(request, patient_id, invoice_id)
+    accessed.send(sender=Invoice, instance=invoice)
+    context = {**_patient_context(request, invoice.patient), **bill_context(invoice)}
+    return render(request, "portal/bills/detail.html", context)
+
+
+@require_GET
+@never_cache
+@login_required(login_url="portal-login")
+def bill_pdf(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
+    invoice = invoice_for_portal(request, patient_id, invoice_id)
+    accessed.send(sender=Invoice, instance=invoice)
+    return _pdf_response(invoice)
+
+
+def _quick_pay_invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/bills/quick_pay_invalid.html", status=404)
+
+
+def _speak_the_patients_language(request: HttpRequest, invoice: Invoice) -> None:
+    """Without a language chosen on this device, the page speaks the language the bill was printed in."""
+    if LANGUAGE_COOKIE not in request.COOKIES and not request.user.is_authenticated:
+        translation.activate(invoice.patient.language)
+        request.LANGUAGE_CODE = invoice.patient.language
+
+
+@require_GET
+@never_cache
+def quick_pay(request: HttpRequest, token: str) -> HttpResponse:
+    """One bill, read-only, for whoever holds its printed link: nothing else of the patient's account."""
+    invoice = invoice_for_quick_pay(token)
+    if invoice is None:
+        return _quick_pay_invalid(request)
+    accessed.send(sender=Invoice, instance=invoice)
+    _speak_the_patients_language(request, invoice)
+    return render(request, "portal/bills/quick_pay.html", {**bill_context(invoice), "token": token})
+
+
+@require_GET
+@never_cache
+def quick_pay_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    invoice = invoice_for_quick_pay(token)
+    if invoice is None:
+        return _quick_pay_invalid(request)
+    accessed.send(sender=Invoice, instance=invoice)
+    return _pdf_response(invoice)
+
+
+urlpatterns = [
+    path("<int:patient_id>/bills/", bill_list, name="portal-bills"),
+    path("<int:patient_id>/bills/<int:invoice_id>/", bill_detail, name="portal-bill"),
+    path("<int:patient_id>/bills/<int:invoice_id>/pdf/", bill_pdf, name="portal-bill-pdf"),
+    path("pay/<str:token>/", quick_pay, name="portal-quick-pay"),
+    path("pay/<str:token>/pdf/", quick_pay_pdf, name="portal-quick-pay-pdf"),
+]
