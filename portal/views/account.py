@@ -41,11 +41,13 @@ class PortalLoginForm(AuthenticationForm):
     username = forms.CharField(
         label=gettext_lazy("Email address"),
         max_length=254,
+        error_messages={"required": gettext_lazy("Enter your email address.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "class": "form-control"}),
     )
     password = forms.CharField(
         label=gettext_lazy("Password"),
         strip=False,
+        error_messages={"required": gettext_lazy("Enter your password.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "form-control"}),
     )
     error_messages = {
@@ -89,11 +91,13 @@ class ActivateForm(forms.Form):
     password1 = forms.CharField(
         label=gettext_lazy("Create a password"),
         strip=False,
+        error_messages={"required": gettext_lazy("Choose a password.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "class": "form-control"}),
     )
     password2 = forms.CharField(
         label=gettext_lazy("Type the password again"),
         strip=False,
+        error_messages={"required": gettext_lazy("Type the password again, so we know it has no typing mistake.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "class": "form-control"}),
     )
 
@@ -136,6 +140,10 @@ class PortalPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label=gettext_lazy("Email address"),
         max_length=254,
+        error_messages={
+            "required": gettext_lazy("Enter your email address."),
+            "invalid": gettext_lazy("Enter an email address like name@example.com."),
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
     )
 

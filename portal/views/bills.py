@@ -246,7 +246,7 @@ def bill_context(invoice: Invoice) -> dict[str, object]:
 def _pdf_response(invoice: Invoice) -> HttpResponse:
     filename = f"bill-{invoice.number}.pdf"
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
     return response
 
 

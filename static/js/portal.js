@@ -25,6 +25,9 @@
           }
           button.classList.add("active");
           window.setTimeout(function () { button.classList.remove("active"); }, 1500);
+        }, function () {
+          // Copying was refused (a browser setting): the value stays on the page to select by hand.
+          button.hidden = true;
         });
       });
     });

@@ -242,3 +242,9 @@ def test_it_refuses_an_invitation_to_staff_without_the_permission(client_for, pr
     anonymous = Client().post(invite_url(invitee))
     assert anonymous.status_code == 302
     assert not PortalInvitation.objects.exists()
+
+
+def test_it_asks_for_each_missing_field_in_words_linked_from_the_summary(client):
+    html = client.post(reverse("portal-login"), {"username": "", "password": ""}).content.decode()
+    assert '<a href="#id_username">Enter your email address.</a>' in html
+    assert '<a href="#id_password">Enter your password.</a>' in html
