@@ -1,24 +1,50 @@
-"""Staff screens for collections: the follow-up calls worklist, where recording an outcome takes one click."""
+"""Staff screens for collections: the follow-up calls worklist, payment plans and deferrals from the invoice page,
+the reminder schedule, collection cases, the day's print batch and the aging report."""
 
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
+from auditlog.signals import accessed
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, NotFound
 from disputes import selectors, services
+from disputes.selectors import invoice_ids_with_open_complaint
+from invoices.models import Invoice
+from invoices.templatetags.money import local_date
+from patients.forms import StaffForm
 from patients.roles import StaffRequest, require_perm, staff_only
+from patients.views import account_summary
 
-from .models import FollowUpCall
+from . import letters, schedule
+from . import selectors as collection_selectors
+from . import services as collection_services
+from .forms import CaseDecisionForm, CaseFilterForm, DayForm, DeferralForm, PaymentPlanForm, step_formset
+from .models import CollectionCase, FeeRate, FollowUpCall, Reminder, ReminderStep
+from .schedule_admin import EDIT_SCHEDULE, ScheduleInvalid, schedule_replace
 
 PAGE_SIZE = 25
+VIEW_CASE = "patient_collections.view_collectioncase"
+VIEW_REMINDER = "patient_collections.view_reminder"
+# The office manager's buttons on a proposed case, in the order they are offered.
+DECISION_BUTTONS = (
+    (CollectionCase.Status.CREDITED, gettext_lazy("Credit the claim")),
+    (CollectionCase.Status.AGENCY, gettext_lazy("Send to collection agency")),
+    (CollectionCase.Status.CONCILIATION, gettext_lazy("Conciliation board")),
+    (CollectionCase.Status.WITHDRAWN, gettext_lazy("Withdraw")),
+)
 
 
 def end_of_today() -> datetime:
@@ -73,4 +99,302 @@ def call_outcome(request: StaffRequest, call_id: int) -> HttpResponse:
     }
     response = render(request, "staff/collections/_call_row.html", context)
     patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- The invoice page's forms: a payment plan, a deferral, the letters --------------------------------------
+
+
+def _invoice_for_form(request: StaffRequest, invoice_id: int) -> Invoice:
+    require_perm(request, "invoices.view_invoice")
+    return get_object_or_404(Invoice.objects.select_related("patient"), pk=invoice_id)
+
+
+def _invoice_form_page(request: StaffRequest, invoice: Invoice, template: str, form: StaffForm) -> HttpResponse:
+    accessed.send(sender=Invoice, instance=invoice)
+    context = {**account_summary(invoice.patient), "invoice": invoice, "form": form}
+    return render(request, template, context)
+
+
+@staff_only
+def payment_plan_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
+    """Set up a payment plan. The invoice page posts here; a refusal shows this page with the input kept."""
+    require_perm(request, "patient_collections.add_paymentplan")
+    invoice = _invoice_for_form(request, invoice_id)
+    form = PaymentPlanForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = collection_services.payment_plan_create(
+                invoice_id=invoice.pk,
+                instalments=data["instalments"],
+                monthly_amount=data["monthly_amount"],
+                first_due=data["first_due"],
+                by=request.user,
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            count = plan.instalments.count()
+            messages.success(
+                request,
+                ngettext(
+                    "Payment plan set up: %(count)s instalment, reminders wait while it is kept.",
+                    "Payment plan set up: %(count)s instalments, reminders wait while it is kept.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("invoice-detail", invoice_id=invoice.pk)
+    return _invoice_form_page(request, invoice, "staff/collections/payment_plan_form.html", form)
+
+
+@staff_only
+def deferral_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
+    """Defer collection of an invoice. The invoice page posts here; a refusal shows this page with the input kept."""
+    require_perm(request, "patient_collections.add_deferral")
+    invoice = _invoice_for_form(request, invoice_id)
+    form = DeferralForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deferral = collection_services.deferral_create(
+                invoice_id=invoice.pk,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, _("Collection deferred until %(day)s.") % {"day": local_date(deferral.until)})
+            return redirect("invoice-detail", invoice_id=invoice.pk)
+    return _invoice_form_page(request, invoice, "staff/collections/deferral_form.html", form)
+
+
+def _pdf_response(content: bytes, filename: str, *, as_attachment: bool = False) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=as_attachment, filename=filename) or ""
+    return response
+
+
+@staff_only
+@require_GET
+def reminder_letter(request: StaffRequest, reminder_id: int) -> HttpResponse:
+    """One notice as the letter the patient got (or gets), in the patient's language."""
+    require_perm(request, "patient_collections.view_reminder")
+    reminder = get_object_or_404(Reminder.objects.select_related("invoice"), pk=reminder_id)
+    accessed.send(sender=Invoice, instance=reminder.invoice)
+    filename = f"notice-{reminder.invoice.number or reminder.invoice_id}-step-{reminder.step}.pdf"
+    return _pdf_response(letters.notice_letter_pdf(reminder), filename)
+
+
+# --- The reminder schedule ------------------------------------------------------------------------------
+
+
+def _schedule_context() -> dict[str, object]:
+    jurisdiction = str(settings.BILLING_JURISDICTION)
+    return {
+        "jurisdiction": jurisdiction,
+        "limits": schedule.LIMITS.get(jurisdiction),
+        "fee_rates": list(FeeRate.objects.order_by("code", "-effective_from")),
+    }
+
+
+@staff_only
+@require_GET
+def schedule_detail(request: StaffRequest) -> HttpResponse:
+    require_perm(request, "patient_collections.view_reminderstep")
+    steps = list(ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).order_by("number"))
+    return render(request, "staff/collections/schedule_detail.html", {**_schedule_context(), "steps": steps})
+
+
+@staff_only
+def schedule_edit(request: StaffRequest) -> HttpResponse:
+    """Edit the steps; a schedule that breaks the legal limits shows every problem and saves nothing."""
+    require_perm(request, EDIT_SCHEDULE)
+    problems: list[str] = []
+    if request.method == "POST":
+        formset = step_formset(request.POST)
+        if formset.is_valid():
+            try:
+                schedule_replace(steps=formset.steps(), by=request.user)
+            except ScheduleInvalid as exc:
+                problems = exc.problems
+            except ApplicationError as exc:
+                problems = [exc.message]
+            else:
+                messages.success(request, _("The reminder schedule is saved; the next sweep uses it."))
+                return redirect("schedule-detail")
+    else:
+        steps = list(ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).order_by("number"))
+        formset = step_formset(steps=steps)
+    context = {**_schedule_context(), "formset": formset, "problems": problems}
+    return render(request, "staff/collections/schedule_edit.html", context)
+
+
+# --- Collection cases -----------------------------------------------------------------------------------
+
+
+def _cases() -> QuerySet[CollectionCase]:
+    """Cases with invoice, patient and decider, whether a complaint is open, and how many notices went out."""
+    return CollectionCase.objects.select_related("invoice__patient", "decided_by").annotate(
+        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_with_open_complaint()), output_field=BooleanField()),
+        notices_sent=Count("invoice__reminders", filter=Q(invoice__reminders__status=Reminder.Status.SENT)),
+    )
+
+
+def _case_for_user(request: StaffRequest, case_id: int) -> CollectionCase:
+    require_perm(request, VIEW_CASE)
+    case = _cases().filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+@staff_only
+@require_GET
+def case_list(request: StaffRequest) -> HttpResponse:
+    require_perm(request, VIEW_CASE)
+    filters = CaseFilterForm({"status": request.GET.get("status", CollectionCase.Status.PROPOSED)})
+    status = filters.cleaned_data["status"] if filters.is_valid() else CollectionCase.Status.PROPOSED
+    cases = _cases().order_by("proposed_at", "id")
+    if status:
+        cases = cases.filter(status=status)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "cases": list(page), "filters": filters, "status": status}
+    return render(request, "staff/collections/case_list.html", context)
+
+
+@staff_only
+@require_GET
+def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, case_id)
+    accessed.send(sender=Invoice, instance=case.invoice)
+    notices = list(Reminder.objects.filter(invoice_id=case.invoice_id, status=Reminder.Status.SENT).order_by("step"))
+    context = {
+        **account_summary(case.invoice.patient),
+        "case": case,
+        "invoice": case.invoice,
+        "notices": notices,
+        "decisions": DECISION_BUTTONS,
+    }
+    return render(request, "staff/collections/case_detail.html", context)
+
+
+@staff_only
+@require_POST
+def case_decide(request: StaffRequest, case_id: int) -> HttpResponse:
+    """The office manager's decision; a refusal (a disputed claim to an agency, a case decided twice) is a message."""
+    require_perm(request, "patient_collections.decide_collection_case")
+    form = CaseDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose credit, agency, conciliation board or withdraw."))
+        return redirect("case-detail", case_id=case_id)
+    try:
+        case = collection_services.collection_case_decide(
+            case_id=case_id, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"], by=request.user
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Case decided: %(status)s.") % {"status": case.get_status_display()})
+    return redirect("case-detail", case_id=case_id)
+
+
+@staff_only
+@require_GET
+def case_conciliation_notice(request: StaffRequest, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, case_id)
+    accessed.send(sender=Invoice, instance=case.invoice)
+    filename = f"conciliation-notice-case-{case.pk}.pdf"
+    return _pdf_response(letters.conciliation_notice_pdf(case), filename)
+
+
+@staff_only
+@require_GET
+def case_summary(request: StaffRequest, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, case_id)
+    accessed.send(sender=Invoice, instance=case.invoice)
+    return _pdf_response(letters.case_summary_pdf(case), f"case-{case.pk}-summary.pdf")
+
+
+@staff_only
+@require_GET
+def case_agency_export(request: StaffRequest) -> HttpResponse:
+    """The collection agency's CSV: the cases sent to the agency (or, with ?status=, the cases in that status)."""
+    require_perm(request, VIEW_CASE)
+    filters = CaseFilterForm({"status": request.GET.get("status", CollectionCase.Status.AGENCY)})
+    if not filters.is_valid():
+        return HttpResponseBadRequest(_("Unknown case status."), content_type="text/plain; charset=utf-8")
+    cases = CollectionCase.objects.all()
+    if filters.cleaned_data["status"]:
+        cases = cases.filter(status=filters.cleaned_data["status"])
+    response = HttpResponse(letters.agency_export_csv(cases), content_type="text/csv; charset=utf-8")
+    filename = f"collection-cases-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
+    return response
+
+
+# --- The day's print batch ------------------------------------------------------------------------------
+
+
+@staff_only
+@require_GET
+def print_batch(request: StaffRequest) -> HttpResponse:
+    """The letters sent on a day (default today), to print and post; a malformed day is a form error."""
+    require_perm(request, VIEW_REMINDER)
+    form = DayForm.from_query(request.GET)
+    day = form.cleaned_data["day"] if form.is_valid() else None
+    # The page lists letters; their lines are only needed for the PDF.
+    reminders = list(letters.letter_reminders_sent_on(day).prefetch_related(None)) if day else []
+    return render(request, "staff/collections/print_batch.html", {"form": form, "day": day, "reminders": reminders})
+
+
+@staff_only
+@require_GET
+def print_batch_pdf(request: StaffRequest) -> HttpResponse:
+    require_perm(request, VIEW_REMINDER)
+    form = DayForm.from_query(request.GET)
+    if not form.is_valid():
+        return redirect(f"{reverse('print-batch')}?{urlencode({'day': request.GET.get('day', '')})}")
+    day = form.cleaned_data["day"]
+    content = letters.print_batch_pdf(day)
+    if content is None:
+        messages.info(request, _("No letters were sent that day."))
+        return redirect(f"{reverse('print-batch')}?{urlencode({'day': day.isoformat()})}")
+    return _pdf_response(content, f"letters-{day.isoformat()}.pdf", as_attachment=True)
+
+
+# --- The aging report -----------------------------------------------------------------------------------
+
+
+@staff_only
+@require_GET
+def aging_report(request: StaffRequest) -> HttpResponse:
+    """What patients owe by how long it is overdue: totals, a chart of the same figures, the patients."""
+    require_perm(request, VIEW_CASE)
+    report = collection_selectors.aging_report(today=timezone.localdate())
+    chart = {
+        "labels": [str(bucket.label) for bucket in collection_selectors.AGING_BUCKETS],
+        # Decimal strings: the chart reads them as numbers, and no float comes near the money.
+        "values": [str(total) for total in report.totals],
+    }
+    return render(request, "staff/collections/aging_report.html", {"report": report, "chart": chart})
+
+
+@staff_only
+@require_GET
+def aging_report_csv(request: StaffRequest) -> HttpResponse:
+    require_perm(request, VIEW_CASE)
+    today = timezone.localdate()
+    report = collection_selectors.aging_report(today=today)
+    response = HttpResponse(collection_selectors.aging_report_csv(report), content_type="text/csv; charset=utf-8")
+    filename = f"aging-{today.isoformat()}.csv"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
     return response

@@ -1,15 +1,34 @@
-"""The follow-up calls worklist: who to call, why, and one click to record how it went."""
+"""Staff screens for collections: the calls worklist, plans and deferrals from the invoice page, the reminder
+schedule, collection cases, the day's print batch and the aging report."""
 
-from datetime import timedelta
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
 from disputes import services
 from disputes.models import Complaint
-from patient_collections.models import FollowUpCall
-from tests.factories import PatientFactory, issued_invoice
+from invoices import services as invoice_services
+from invoices.jurisdiction import current_profile
+from invoices.models import Invoice
+from invoices.templatetags.money import money
+from patient_collections import services as collection_services
+from patient_collections.models import (
+    CollectionCase,
+    Deferral,
+    FollowUpCall,
+    Instalment,
+    PaymentPlan,
+    Reminder,
+    ReminderStep,
+)
+from patients.models import Patient
+from tests.factories import PatientFactory, draft_invoice, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +145,626 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
         with django_assert_num_queries(7):
             response = client.get(reverse("call-list"))
         assert len(response.context["calls"]) == count
+
+
+# --- Shared set-ups -------------------------------------------------------------------------------------
+
+LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def overdue(patient: Patient, *, days: int = 40, lines=LINES) -> Invoice:
+    """An invoice of 500.00 the patient owes, its due date `days` days before today."""
+    draft = draft_invoice(patient, lines=lines)
+    terms = current_profile().payment_terms_days
+    return invoice_services.invoice_issue(
+        invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(days=terms + days)
+    )
+
+
+def send_first_reminder(invoice: Invoice) -> Reminder:
+    """Step 1 of the schedule, as the sweep and the worker send it the day after the due date."""
+    assert invoice.due_date is not None
+    day = invoice.due_date + timedelta(days=1)
+    (reminder_id,) = collection_services.reminders_sweep(today=day, enqueue=False).reminder_ids
+    return collection_services.reminder_send(reminder_id=reminder_id, now=at(day))
+
+
+def letter_patient(**kwargs) -> Patient:
+    defaults = {"preferred_channel": "letter", "address_line": "Storgata 5", "postal_code": "0155", "city": "Oslo"}
+    return PatientFactory(**{**defaults, **kwargs})
+
+
+def sent_letter(invoice: Invoice, *, day: date) -> Reminder:
+    """A letter-channel notice as reminder_send leaves it, without going through the schedule."""
+    return Reminder.objects.create(
+        invoice=invoice,
+        step=1,
+        notice_type="reminder",
+        channel="letter",
+        status="sent",
+        deadline=day + timedelta(days=14),
+        sent_at=at(day),
+    )
+
+
+def proposed_case(patient: Patient | None = None) -> CollectionCase:
+    invoice = overdue(patient or PatientFactory(), days=60)
+    return CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
+
+
+def dispute(invoice: Invoice) -> Complaint:
+    return services.complaint_file(
+        patient_id=invoice.patient_id,
+        invoice_id=invoice.pk,
+        line_ids=[],
+        channel="phone",
+        category="billing_error",
+        description="I was charged twice.",
+        by=None,
+    )
+
+
+def warm_content_types() -> None:
+    """The audit log looks the content type up once per process; keep that out of the query counts."""
+    ContentType.objects.get_for_models(Patient, Invoice)
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+# --- The invoice page: reminders, pauses, plans and deferrals ---------------------------------------------
+
+
+def test_it_shows_the_reminders_sent_with_a_letter_to_download(patient, billing, client_for):
+    invoice = overdue(patient)
+    reminder = send_first_reminder(invoice)
+    page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert 'id="reminders"' in page
+    assert "Reminder" in page and "Sent" in page
+    assert reverse("reminder-letter", args=[reminder.pk]) in page
+    assert "Reminders follow the schedule: nothing pauses them." in page
+
+
+def test_it_shows_why_collection_is_paused(patient, billing, client_for):
+    invoice = overdue(patient)
+    dispute(invoice)
+    until = timezone.localdate() + timedelta(days=20)
+    collection_services.deferral_create(invoice_id=invoice.pk, until=until, reason="Waiting for salary", by=billing)
+    page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert "Reminders are paused:" in page
+    assert "A complaint is open on this invoice." in page
+    assert "Deferred until" in page and "Waiting for salary" in page
+
+
+def test_it_shows_the_active_plan_with_its_instalments(patient, billing, client_for):
+    invoice = overdue(patient)
+    collection_services.payment_plan_create(invoice_id=invoice.pk, instalments=4, by=billing)
+    page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert "A payment plan is being kept." in page
+    assert page.count(money(Decimal("125.00"))) >= 4
+    assert reverse("invoice-payment-plan", args=[invoice.pk]) not in page  # no second plan offered
+
+
+def test_it_downloads_a_reminder_letter(patient, billing, client_for):
+    reminder = send_first_reminder(overdue(patient))
+    response = client_for(billing).get(reverse("reminder-letter", args=[reminder.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_it_sets_up_a_payment_plan_from_the_invoice_page(patient, billing, client_for):
+    invoice = overdue(patient)
+    first_due = timezone.localdate() + timedelta(days=10)
+    response = client_for(billing).post(
+        reverse("invoice-payment-plan", args=[invoice.pk]),
+        {"instalments": "5", "monthly_amount": "", "first_due": first_due.isoformat()},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("invoice-detail", args=[invoice.pk]), 302)]
+    plan = PaymentPlan.objects.get(invoice=invoice)
+    assert (plan.status, plan.total, plan.created_by) == ("active", Decimal("500.00"), billing)
+    assert plan.instalments.order_by("number").values_list("due_date", flat=True).first() == first_due
+    assert messages_of(response) == ["Payment plan set up: 5 instalments, reminders wait while it is kept."]
+
+
+def test_it_sets_up_a_plan_from_a_monthly_amount(patient, billing, client_for):
+    invoice = overdue(patient)
+    client_for(billing).post(reverse("invoice-payment-plan", args=[invoice.pk]), {"monthly_amount": "200.00"})
+    amounts = list(Instalment.objects.filter(plan__invoice=invoice).values_list("amount", flat=True))
+    assert amounts == [Decimal("200.00"), Decimal("200.00"), Decimal("100.00")]
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"instalments": "1"}, "instalments", "A plan has at least two instalments."),
+        ({"instalments": "3", "monthly_amount": "100"}, "instalments", "Give either the number of instalments"),
+        ({"monthly_amount": "-5"}, "monthly_amount", "The monthly amount must be greater than zero."),
+        ({"monthly_amount": "ten"}, "monthly_amount", "Enter a number."),
+        ({"instalments": "3", "first_due": "2020-01-01"}, "first_due", "cannot be due in the past"),
+    ],
+)
+def test_it_refuses_a_bad_plan_on_the_field_and_keeps_the_input(patient, billing, client_for, form, field, message):
+    invoice = overdue(patient)
+    response = client_for(billing).post(reverse("invoice-payment-plan", args=[invoice.pk]), form)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    page = response.content.decode()
+    assert 'id="error-summary"' in page
+    for name, value in form.items():
+        assert f'name="{name}" value="{value}"' in page
+    assert not PaymentPlan.objects.exists()
+
+
+def test_it_defers_collection(patient, billing, client_for):
+    invoice = overdue(patient)
+    until = timezone.localdate() + timedelta(days=30)
+    response = client_for(billing).post(
+        reverse("invoice-deferral", args=[invoice.pk]), {"until": until.isoformat(), "reason": "New job"}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("invoice-detail", args=[invoice.pk]), 302)]
+    deferral = Deferral.objects.get(invoice=invoice)
+    assert (deferral.until, deferral.reason, deferral.created_by) == (until, "New job", billing)
+
+
+@pytest.mark.parametrize("until", ["", "yesterday", (date.today() - timedelta(days=1)).isoformat(), "2099-01-01"])
+def test_it_refuses_a_bad_deferral_on_the_date_field(patient, billing, client_for, until):
+    invoice = overdue(patient)
+    response = client_for(billing).post(
+        reverse("invoice-deferral", args=[invoice.pk]), {"until": until, "reason": "Kept"}
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["until"]
+    assert 'name="reason" value="Kept"' in response.content.decode()
+    assert not Deferral.objects.exists()
+
+
+def test_it_refuses_plans_and_deferrals_to_a_provider(patient, provider, client_for):
+    invoice = overdue(patient)
+    client = client_for(provider)
+    assert client.post(reverse("invoice-payment-plan", args=[invoice.pk]), {"instalments": "3"}).status_code == 403
+    assert client.post(reverse("invoice-deferral", args=[invoice.pk]), {"until": "2099-01-01"}).status_code == 403
+    assert not PaymentPlan.objects.exists()
+
+
+def test_it_answers_404_for_a_plan_on_an_unknown_invoice(billing, client_for):
+    response = client_for(billing).post(reverse("invoice-payment-plan", args=[999999]), {"instalments": "3"})
+    assert response.status_code == 404
+
+
+# --- The reminder schedule ------------------------------------------------------------------------------
+
+
+def schedule_form(steps: list[tuple], *, initial: int | None = None, extra: int = 0) -> dict[str, str]:
+    """The posted formset: (number, days, notice, fee code, deadline, letter only, manager approval) per row."""
+    data = {
+        "steps-TOTAL_FORMS": str(len(steps) + extra),
+        "steps-INITIAL_FORMS": str(len(steps) if initial is None else initial),
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "20",
+    }
+    for index, (number, days, notice, fee, deadline, letter, approval) in enumerate(steps):
+        data.update(
+            {
+                f"steps-{index}-number": str(number),
+                f"steps-{index}-days_after_due": str(days),
+                f"steps-{index}-notice_type": notice,
+                f"steps-{index}-fee_code": fee,
+                f"steps-{index}-deadline_days": str(deadline),
+            }
+        )
+        if letter:
+            data[f"steps-{index}-letter_only"] = "on"
+        if approval:
+            data[f"steps-{index}-manager_approval"] = "on"
+    return data
+
+
+NORWAY = [
+    (1, 1, "reminder", "", 14, False, False),
+    (2, 15, "reminder", "NO_REMINDER", 14, False, False),
+    (3, 30, "final_notice", "NO_REMINDER", 14, True, True),
+]
+
+
+def saved_steps() -> list[tuple]:
+    return list(
+        ReminderStep.objects.filter(jurisdiction="NO")
+        .order_by("number")
+        .values_list("number", "days_after_due", "notice_type", "fee_code", "deadline_days", "letter_only")
+    )
+
+
+def test_it_shows_the_schedule_and_the_fee_rates(manager, client_for):
+    page = client_for(manager).get(reverse("schedule-detail")).content.decode()
+    assert "Reminder schedule (NO)" in page
+    assert "Final notice" in page
+    assert "NO_REMINDER" in page and money(Decimal("35.00")) in page
+    assert reverse("schedule-edit") in page
+
+
+def test_it_prefills_the_schedule_form_with_the_saved_steps(manager, client_for):
+    formset = client_for(manager).get(reverse("schedule-edit")).context["formset"]
+    assert [form.initial["days_after_due"] for form in formset.initial_forms] == [1, 15, 30]
+    assert len(formset.forms) == 4  # one empty row to add a step
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ((2, 10, "reminder", "NO_REMINDER", 14, False, False), "14 days after the due date at the earliest"),
+        ((2, 15, "reminder", "NO_REMINDER", 10, False, False), "at least 14 days"),
+    ],
+)
+def test_it_refuses_an_unlawful_norwegian_schedule_and_saves_nothing(manager, client_for, change, problem):
+    before = saved_steps()
+    steps = [NORWAY[0], change, NORWAY[2]]
+    response = client_for(manager).post(reverse("schedule-edit"), schedule_form(steps))
+    assert response.status_code == 200
+    assert any(problem in text for text in response.context["problems"])
+    assert "Nothing was saved. Correct these first:" in response.content.decode()
+    assert saved_steps() == before
+
+
+def test_it_refuses_a_third_fee_notice(manager, client_for):
+    steps = [*NORWAY, (4, 60, "final_notice", "NO_REMINDER", 14, True, True)]
+    response = client_for(manager).post(reverse("schedule-edit"), schedule_form(steps, initial=3))
+    assert "At most 2 notice(s) per claim may carry a fee." in response.context["problems"]
+    assert len(saved_steps()) == 3
+
+
+def test_it_saves_a_lawful_change_of_the_schedule(manager, client_for):
+    steps = [NORWAY[0], (2, 20, "reminder", "NO_REMINDER", 21, False, False), NORWAY[2]]
+    response = client_for(manager).post(reverse("schedule-edit"), schedule_form(steps), follow=True)
+    assert response.redirect_chain == [(reverse("schedule-detail"), 302)]
+    assert saved_steps()[1] == (2, 20, "reminder", "NO_REMINDER", 21, False)
+
+
+def test_it_adds_and_removes_steps(manager, client_for):
+    data = schedule_form([*NORWAY, (4, 50, "reminder", "", 14, False, False)], initial=3)
+    data["steps-2-DELETE"] = "on"
+    client_for(manager).post(reverse("schedule-edit"), data)
+    # Step 3 removed and a step 4 added would leave a gap: refused.
+    assert len(saved_steps()) == 3
+    data["steps-3-number"] = "3"
+    client_for(manager).post(reverse("schedule-edit"), data)
+    assert [step[:3] for step in saved_steps()] == [(1, 1, "reminder"), (2, 15, "reminder"), (3, 50, "reminder")]
+
+
+def test_it_shows_field_errors_of_the_schedule_form(manager, client_for):
+    data = schedule_form(NORWAY)
+    data["steps-1-days_after_due"] = "soon"
+    response = client_for(manager).post(reverse("schedule-edit"), data)
+    assert response.context["formset"].forms[1].errors == {"days_after_due": ["Enter a whole number."]}
+    assert len(saved_steps()) == 3
+
+
+@pytest.mark.parametrize("persona", ["billing", "front_desk"])
+def test_it_keeps_the_schedule_editor_for_the_office_manager(request, client_for, persona):
+    client = client_for(request.getfixturevalue(persona))
+    assert client.get(reverse("schedule-detail")).status_code == 403
+    assert client.post(reverse("schedule-edit"), schedule_form(NORWAY)).status_code == 403
+
+
+# --- Collection cases -----------------------------------------------------------------------------------
+
+
+def test_it_lists_proposed_cases_with_what_is_owed_and_whether_disputed(manager, client_for):
+    case = proposed_case(PatientFactory(name="Sigrid Dahl"))
+    send_first_reminder(case.invoice)
+    dispute(case.invoice)
+    response = client_for(manager).get(reverse("case-list"))
+    (row,) = response.context["cases"]
+    assert (row.pk, row.disputed, row.notices_sent) == (case.pk, True, 1)
+    page = response.content.decode()
+    assert "Sigrid Dahl" in page and "Yes — no agency" in page
+    assert money(Decimal("500.00")) in page
+
+
+def test_it_filters_cases_by_status(manager, client_for):
+    case = proposed_case()
+    CollectionCase.objects.filter(pk=case.pk).update(status="agency")
+    client = client_for(manager)
+    assert client.get(reverse("case-list")).context["cases"] == []
+    assert [c.pk for c in client.get(reverse("case-list"), {"status": "agency"}).context["cases"]] == [case.pk]
+    assert len(client.get(reverse("case-list"), {"status": ""}).context["cases"]) == 1
+    assert client.get(reverse("case-list"), {"status": "bogus"}).status_code == 200
+
+
+def test_it_lets_the_manager_credit_a_claim(manager, client_for):
+    case = proposed_case()
+    response = client_for(manager).post(
+        reverse("case-decide", args=[case.pk]), {"decision": "credited", "note": "Small claim"}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("case-detail", args=[case.pk]), 302)]
+    assert messages_of(response) == ["Case decided: Claim credited."]
+    case.refresh_from_db()
+    assert (case.status, case.decided_by, case.note) == ("credited", manager, "Small claim")
+    case.invoice.refresh_from_db()
+    assert case.invoice.patient_due == Decimal("0.00")
+
+
+def test_it_refuses_a_decision_by_billing(billing, client_for):
+    case = proposed_case()
+    response = client_for(billing).post(reverse("case-decide", args=[case.pk]), {"decision": "credited"})
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "proposed"
+
+
+def test_it_shows_billing_the_case_without_the_decision_buttons(billing, client_for):
+    case = proposed_case()
+    page = client_for(billing).get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert reverse("case-summary", args=[case.pk]) in page
+    assert 'name="decision"' not in page
+
+
+def test_it_refuses_to_send_a_disputed_claim_to_an_agency(manager, client_for):
+    case = proposed_case()
+    dispute(case.invoice)
+    client = client_for(manager)
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "the claim may not go to a collection agency" in page
+    response = client.post(reverse("case-decide", args=[case.pk]), {"decision": "agency"}, follow=True)
+    assert messages_of(response) == ["A disputed claim is never sent to a collection agency."]
+    case.refresh_from_db()
+    assert case.status == "proposed"
+
+
+def test_it_refuses_an_unknown_decision_and_a_second_decision(manager, client_for):
+    case = proposed_case()
+    client = client_for(manager)
+    response = client.post(reverse("case-decide", args=[case.pk]), {"decision": "proposed"}, follow=True)
+    assert messages_of(response) == ["Choose credit, agency, conciliation board or withdraw."]
+    client.post(reverse("case-decide", args=[case.pk]), {"decision": "withdrawn"}, follow=True)
+    response = client.post(reverse("case-decide", args=[case.pk]), {"decision": "conciliation"}, follow=True)
+    assert messages_of(response) == ["This case was already decided."]
+    case.refresh_from_db()
+    assert case.status == "withdrawn"
+
+
+def test_it_answers_404_for_an_unknown_case(manager, client_for):
+    client = client_for(manager)
+    assert client.get(reverse("case-detail", args=[999999])).status_code == 404
+    assert client.post(reverse("case-decide", args=[999999]), {"decision": "withdrawn"}).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["case-conciliation-notice", "case-summary"])
+def test_it_downloads_the_case_pdfs(manager, client_for, name):
+    case = proposed_case()
+    response = client_for(manager).get(reverse(name, args=[case.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_it_exports_the_agency_cases_as_csv(manager, client_for):
+    sent = proposed_case(PatientFactory(name="Agency Case"))
+    proposed_case(PatientFactory(name="Still Proposed"))
+    CollectionCase.objects.filter(pk=sent.pk).update(status="agency")
+    client = client_for(manager)
+    response = client.get(reverse("case-agency-export"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="collection-cases-')
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert [row[2] for row in rows[1:]] == ["Agency Case"]
+    assert rows[1][5] == "500.00"
+    proposed = list(
+        csv.reader(io.StringIO(client.get(reverse("case-agency-export"), {"status": "proposed"}).content.decode()))
+    )
+    assert [row[2] for row in proposed[1:]] == ["Still Proposed"]
+    assert client.get(reverse("case-agency-export"), {"status": "bogus"}).status_code == 400
+
+
+def test_it_keeps_cases_from_the_front_desk(front_desk, client_for):
+    case = proposed_case()
+    client = client_for(front_desk)
+    for name, args in [("case-list", []), ("case-detail", [case.pk]), ("case-summary", [case.pk])]:
+        assert client.get(reverse(name, args=args)).status_code == 403
+
+
+# --- The print batch ------------------------------------------------------------------------------------
+
+
+def test_it_lists_the_letters_sent_on_a_day(front_desk, client_for):
+    day = date(2026, 3, 10)
+    letter = sent_letter(overdue(letter_patient(name="Astrid Berg", postal_code="0155")), day=day)
+    sent_letter(overdue(letter_patient(name="Another Day")), day=day - timedelta(days=1))
+    response = client_for(front_desk).get(reverse("print-batch"), {"day": day.isoformat()})
+    assert response.context["reminders"] == [letter]
+    page = response.content.decode()
+    assert "Astrid Berg" in page and "0155" in page and "Another Day" not in page
+    assert f"{reverse('print-batch-pdf')}?day=2026-03-10" in page
+
+
+def test_it_shows_todays_letters_by_default(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("print-batch"))
+    assert response.context["day"] == timezone.localdate()
+    assert "No letters were sent that day." in response.content.decode()
+
+
+def test_it_shows_a_malformed_day_as_a_form_error(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("print-batch"), {"day": "2026-13-45"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["day"]
+    assert response.context["reminders"] == []
+
+
+def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
+    day = date(2026, 3, 10)
+    sent_letter(overdue(letter_patient()), day=day)
+    response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": day.isoformat()})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="letters-2026-03-10.pdf"'
+    assert response.content.startswith(b"%PDF")
+
+
+def test_it_says_when_no_letter_went_out_that_day(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": "2026-03-10"}, follow=True)
+    assert response.redirect_chain == [(f"{reverse('print-batch')}?day=2026-03-10", 302)]
+    assert messages_of(response) == ["No letters were sent that day."]
+
+
+def test_it_sends_a_malformed_pdf_day_back_to_the_form(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": "soon"}, follow=True)
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["day"]
+
+
+def test_it_keeps_the_print_batch_from_a_provider(provider, client_for):
+    assert client_for(provider).get(reverse("print-batch")).status_code == 403
+
+
+# --- The aging report -----------------------------------------------------------------------------------
+
+
+def test_it_shows_the_aging_totals_chart_and_patients(manager, client_for):
+    patient = PatientFactory(name="Old Debt")
+    overdue(patient, days=45)
+    response = client_for(manager).get(reverse("aging-report"))
+    page = response.content.decode()
+    assert response.context["chart"]["values"] == ["0.00", "0.00", "500.00", "0.00", "0.00", "0.00"]
+    assert 'id="aging-chart-data"' in page and '<canvas id="aging-chart"' in page
+    assert "js/aging-chart.js" in page and "chart.umd.min.js" in page
+    assert reverse("patient-detail", args=[patient.pk]) in page
+    assert money(Decimal("500.00")) in page
+
+
+def test_it_downloads_the_aging_report_as_csv(billing, client_for):
+    overdue(PatientFactory(name="Old Debt"), days=45)
+    response = client_for(billing).get(reverse("aging-report-csv"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][1] == "Old Debt" and rows[1][-1] == "500.00"
+
+
+@pytest.mark.parametrize("persona", ["front_desk", "provider"])
+def test_it_keeps_the_aging_report_for_billing_and_the_office_manager(request, client_for, persona):
+    client = client_for(request.getfixturevalue(persona))
+    assert client.get(reverse("aging-report")).status_code == 403
+    assert client.get(reverse("aging-report-csv")).status_code == 403
+
+
+# --- Access for patients and the nav --------------------------------------------------------------------
+
+
+def test_it_refuses_a_patient_user_on_every_collections_page(patient, client_for):
+    invoice = overdue(patient)
+    reminder = send_first_reminder(invoice)
+    case = CollectionCase.objects.create(invoice=invoice, amount=Decimal("500.00"))
+    client = client_for(patient.user)
+    gets = [
+        ("reminder-letter", [reminder.pk]),
+        ("invoice-payment-plan", [invoice.pk]),
+        ("invoice-deferral", [invoice.pk]),
+        ("schedule-detail", []),
+        ("schedule-edit", []),
+        ("case-list", []),
+        ("case-detail", [case.pk]),
+        ("case-conciliation-notice", [case.pk]),
+        ("case-summary", [case.pk]),
+        ("case-agency-export", []),
+        ("print-batch", []),
+        ("print-batch-pdf", []),
+        ("aging-report", []),
+        ("aging-report-csv", []),
+    ]
+    for name, args in gets:
+        assert client.get(reverse(name, args=args)).status_code == 403, name
+    posts = [
+        ("invoice-payment-plan", [invoice.pk], {"instalments": "3"}),
+        ("invoice-deferral", [invoice.pk], {"until": "2099-01-01"}),
+        ("schedule-edit", [], schedule_form(NORWAY)),
+        ("case-decide", [case.pk], {"decision": "credited"}),
+    ]
+    for name, args, data in posts:
+        assert client.post(reverse(name, args=args), data).status_code == 403, name
+    assert not PaymentPlan.objects.exists() and not Deferral.objects.exists()
+    case.refresh_from_db()
+    assert case.status == "proposed"
+
+
+def test_it_shows_the_office_manager_every_collections_link(manager, client_for):
+    page = client_for(manager).get(reverse("aging-report")).content.decode()
+    for name in ("case-list", "print-batch", "schedule-detail", "aging-report", "policy-detail", "complaint-report"):
+        assert f'href="{reverse(name)}"' in page, name
+
+
+def test_it_shows_the_front_desk_only_the_print_batch(front_desk, client_for):
+    page = client_for(front_desk).get(reverse("print-batch")).content.decode()
+    assert f'href="{reverse("print-batch")}"' in page
+    for name in ("case-list", "schedule-detail", "aging-report", "policy-detail", "complaint-report"):
+        assert f'href="{reverse(name)}"' not in page, name
+
+
+# --- Query counts ---------------------------------------------------------------------------------------
+
+
+def test_it_lists_cases_in_a_fixed_number_of_queries(manager, client_for, django_assert_num_queries):
+    client = client_for(manager)
+    for count in (1, 10):
+        while CollectionCase.objects.count() < count:
+            case = proposed_case()
+            send_first_reminder(case.invoice)
+        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+        # 6 count of cases (paginator), 7 the page with invoices, patients, deciders, disputes and notices
+        with django_assert_num_queries(7):
+            response = client.get(reverse("case-list"))
+        assert len(response.context["cases"]) == count
+
+
+def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, client_for, django_assert_num_queries):
+    client = client_for(front_desk)
+    day = date(2026, 3, 10)
+    for count in (1, 10):
+        while Reminder.objects.count() < count:
+            sent_letter(overdue(letter_patient()), day=day)
+        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+        # 6 the day's letters with invoices and patients
+        with django_assert_num_queries(6):
+            response = client.get(reverse("print-batch"), {"day": day.isoformat()})
+        assert len(response.context["reminders"]) == count
+
+
+def test_it_builds_the_aging_report_in_a_fixed_number_of_queries(manager, client_for, django_assert_num_queries):
+    client = client_for(manager)
+    for count in (1, 10):
+        while Invoice.objects.count() < count:
+            overdue(PatientFactory(), days=10 * Invoice.objects.count())
+        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+        # 6 totals and counts per bucket, 7 the per-patient rows
+        with django_assert_num_queries(7):
+            response = client.get(reverse("aging-report"))
+        assert len(response.context["report"].rows) == count
+
+
+def test_it_shows_a_case_in_a_fixed_number_of_queries(manager, client_for, django_assert_num_queries):
+    case = proposed_case()
+    warm_content_types()
+    client = client_for(manager)
+    for notices in (1, 3):
+        while Reminder.objects.filter(invoice=case.invoice).count() < notices:
+            step = Reminder.objects.filter(invoice=case.invoice).count() + 1
+            Reminder.objects.create(
+                invoice=case.invoice,
+                step=step,
+                notice_type="reminder",
+                channel="email",
+                status="sent",
+                sent_at=at(date(2026, 3, step)),
+            )
+        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
+        # 6 the case with invoice, patient, decider, dispute and notice count, 7 insert the audit ACCESS entry,
+        # 8 the patient's balance for the account header, 9 the notices sent
+        with django_assert_num_queries(9):
+            response = client.get(reverse("case-detail", args=[case.pk]))
+        assert len(response.context["notices"]) == notices

@@ -1,0 +1,72 @@
+"""Reads for the collections section of one invoice: reminders, pauses, plans, deferrals and a case.
+
+A selector module (reads only). Six queries for an issued invoice whatever its history; none for a draft.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from disputes.models import Complaint
+from disputes.selectors import open_complaint_for_invoice
+from invoices.models import InsuranceStatus, Invoice
+from invoices.templatetags.money import local_date
+
+from .models import CollectionCase, Deferral, Instalment, PaymentPlan, Reminder
+
+
+@dataclass(frozen=True)
+class CollectionStatus:
+    reminders: list[Reminder] = field(default_factory=list)
+    plans: list[PaymentPlan] = field(default_factory=list)
+    deferrals: list[Deferral] = field(default_factory=list)
+    open_complaint: Complaint | None = None
+    case: CollectionCase | None = None
+    # Why reminders wait, in words (the same conditions as services.paused_invoices).
+    pause_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def active_plan(self) -> PaymentPlan | None:
+        return next((plan for plan in self.plans if plan.status == PaymentPlan.Status.ACTIVE), None)
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.pause_reasons)
+
+
+def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionStatus:
+    """What collections did and does on an invoice. Queries: reminders, plans, their instalments, deferrals,
+    the open complaint and the collection case — six; a draft has none and costs none."""
+    if invoice.is_draft:
+        return CollectionStatus()
+    reminders = list(Reminder.objects.filter(invoice=invoice).order_by("step", "id"))
+    plans = list(
+        PaymentPlan.objects.filter(invoice=invoice)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("number")))
+        .order_by("-created_at", "-id")
+    )
+    deferrals = list(Deferral.objects.filter(invoice=invoice).select_related("created_by").order_by("-until", "-id"))
+    complaint = open_complaint_for_invoice(invoice_id=invoice.pk)
+    case = CollectionCase.objects.filter(invoice=invoice).first()
+    reasons = []
+    if complaint is not None:
+        reasons.append(_("A complaint is open on this invoice."))
+    if invoice.insurance_status == InsuranceStatus.PENDING:
+        reasons.append(_("Insurance is pending: what the patient owes is not final yet."))
+    running = [deferral for deferral in deferrals if deferral.until >= today]
+    if running:
+        latest = max(running, key=lambda deferral: deferral.until)
+        reasons.append(_("Deferred until %(day)s.") % {"day": local_date(latest.until)})
+    if any(plan.status == PaymentPlan.Status.ACTIVE for plan in plans):
+        reasons.append(_("A payment plan is being kept."))
+    return CollectionStatus(
+        reminders=reminders,
+        plans=plans,
+        deferrals=deferrals,
+        open_complaint=complaint,
+        case=case,
+        pause_reasons=reasons,
+    )
