@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
 from invoices.pdf import invoice_pdf_bytes
+from patient_collections.collection_status import invoice_collection_status
+from patient_collections.forms import DeferralForm, PaymentPlanForm
 from patients.roles import StaffRequest, require_perm, staff_only
 from patients.views import account_summary
 
@@ -79,6 +81,9 @@ def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
         "patient_due": patient_due,
         "invoice_credit": -patient_due if patient_due < 0 else None,
         "entries": [(entry, payment_method_label(entry.method)) for entry in invoice.entries.all()],
+        "collections": invoice_collection_status(invoice=invoice, today=timezone.localdate()),
+        "plan_form": PaymentPlanForm(),
+        "deferral_form": DeferralForm(),
     }
     return render(request, "staff/invoices/detail.html", context)
 

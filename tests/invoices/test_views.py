@@ -15,6 +15,8 @@ from django.utils import timezone
 from invoices import services
 from invoices.models import Invoice, LedgerEntry
 from invoices.templatetags.money import money
+from patient_collections.models import Deferral, Reminder
+from patient_collections.services import payment_plan_create
 from patients.models import Patient
 from tests.factories import PatientFactory, UserFactory, draft_invoice, issued_invoice
 
@@ -172,15 +174,20 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
     for _ in range(entries):
         issued_invoice(patient)
     invoice = issued_invoice(patient)
-    for _ in range(entries):
+    for number in range(1, entries + 1):
         services.payment_record(invoice_id=invoice.pk, amount="1.00", payer="patient", method="card", by=billing)
+        Reminder.objects.create(invoice=invoice, step=number, notice_type="reminder", status="skipped")
+        Deferral.objects.create(invoice=invoice, until=timezone.localdate() - timedelta(days=number))
+    payment_plan_create(invoice_id=invoice.pk, instalments=2, by=billing)
     warm_content_types()
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
     # 6 invoice with patient, 7 lines, 8 ledger entries with poster, 9 insert the audit ACCESS entry,
-    # 10 the patient's balance for the account header
-    with django_assert_num_queries(10):
+    # 10 the patient's balance for the account header; collections: 11 reminders, 12 payment plans with
+    # their creator, 13 their instalments, 14 deferrals with their creator, 15 the open complaint, 16 the case
+    with django_assert_num_queries(16):
         response = staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
     assert len(response.context["entries"]) == entries + 1
+    assert len(response.context["collections"].reminders) == entries
 
 
 # --- PDF --------------------------------------------------------------------------------------------
