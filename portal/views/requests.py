@@ -175,6 +175,7 @@ def complaint_list(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_portal(request, patient_id)
     complaints = list(Complaint.objects.filter(patient=patient).select_related("invoice").order_by("-received_at"))
     rows = [(complaint, STATUS_WORDS[Complaint.Status(complaint.status)]) for complaint in complaints]
+    accessed.send(sender=Patient, instance=patient)
     return render(request, "portal/requests/complaint_list.html", _base(patient, request, rows=rows))
 
 
@@ -212,6 +213,7 @@ def _active_plan(invoice: Invoice) -> PaymentPlan | None:
 
 
 def _cannot_pay_context(request: HttpRequest, invoice: Invoice, **context: object) -> dict[str, object]:
+    accessed.send(sender=Invoice, instance=invoice)
     today = timezone.localdate()
     return _base(
         invoice.patient,
@@ -362,6 +364,7 @@ def payment_plan(request: HttpRequest, patient_id: int, invoice_id: int) -> Http
     if plan is None:
         raise Http404
     instalments = list(plan.instalments.order_by("number"))
+    accessed.send(sender=Invoice, instance=invoice)
     context = _base(invoice.patient, request, invoice=invoice, plan=plan, instalments=instalments)
     return render(request, "portal/requests/payment_plan.html", context)
 
@@ -373,6 +376,7 @@ def deferral(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResp
     current = Deferral.objects.filter(invoice=invoice, until__gte=timezone.localdate()).order_by("-until").first()
     if current is None:
         raise Http404
+    accessed.send(sender=Invoice, instance=invoice)
     context = _base(invoice.patient, request, invoice=invoice, deferral=current)
     return render(request, "portal/requests/deferral.html", context)
 
@@ -538,6 +542,7 @@ def proxy_revoke(request: HttpRequest, patient_id: int, proxy_id: int) -> HttpRe
 def message_list(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_portal(request, patient_id)
     inbox = list(PortalMessage.objects.filter(patient=patient).order_by("-created_at", "-id"))
+    accessed.send(sender=Patient, instance=patient)
     return render(request, "portal/messages/list.html", _base(patient, request, inbox=inbox))
 
 
@@ -549,6 +554,7 @@ def message_detail(request: HttpRequest, patient_id: int, message_id: int) -> Ht
         message = services.portal_message_read(patient_id=patient.pk, message_id=message_id)
     except NotFound as exc:
         raise Http404 from exc
+    accessed.send(sender=Patient, instance=patient)
     return render(request, "portal/messages/detail.html", _base(patient, request, message=message))
 
 

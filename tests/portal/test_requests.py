@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -117,9 +119,7 @@ def test_it_answers_404_and_files_nothing_for_another_patients_invoice(patient_c
     data = {"lines": ["all"], "category": "billing_error", "description": "Not mine."}
 
     for patient_id in (patient.pk, other_patient.pk):
-        response = patient_client.post(
-            url("portal-dispute", patient_id=patient_id, invoice_id=other_invoice.pk), data
-        )
+        response = patient_client.post(url("portal-dispute", patient_id=patient_id, invoice_id=other_invoice.pk), data)
         assert response.status_code == 404
     assert Complaint.objects.count() == 0
 
@@ -401,7 +401,7 @@ def test_it_shows_a_proxy_the_contact_page_read_only(client_for, patient, proxy)
     patient.refresh_from_db()
     assert page.status_code == 200
     assert "Only Kari Nordmann can change how we contact them" in page_text(page)
-    assert "<form method=\"post\" novalidate" not in page_text(page)
+    assert '<form method="post" novalidate' not in page_text(page)
     assert refused.status_code == 403
     assert patient.email != "proxy@example.org"
 
@@ -423,6 +423,34 @@ def test_it_lists_messages_and_marks_one_read_when_opened(patient_client, patien
     assert message.read_at is not None
     relisted = patient_client.get(url("portal-messages", patient_id=patient.pk))
     assert ">New<" not in relisted.content.decode()
+
+
+def test_it_lists_complaints_and_messages_in_a_fixed_number_of_queries(patient_client, patient):
+    def add_one() -> None:
+        invoice = issued_invoice(patient)
+        dispute_services.complaint_file(
+            patient_id=patient.pk,
+            invoice_id=invoice.pk,
+            line_ids=[],
+            channel="portal",
+            category="invoice_question",
+            description="What is this?",
+            by=patient.user,
+        )
+        PortalMessage.objects.create(patient=patient, subject="Reminder", body="Please pay.")
+
+    def queries(name: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert patient_client.get(url(name, patient_id=patient.pk)).status_code == 200
+        return len(captured)
+
+    add_one()
+    few = {name: queries(name) for name in ("portal-complaints", "portal-messages")}
+    for _ in range(4):
+        add_one()
+    many = {name: queries(name) for name in ("portal-complaints", "portal-messages")}
+
+    assert many == few
 
 
 # --- Nobody sees another patient's things ------------------------------------------------------------
