@@ -56,7 +56,13 @@ CHUNK = 5000  # invoices generated and written per round: bounds memory at any N
 OVERDUE_SHARE = 0.15
 DISPUTED_SHARE = 0.02
 HISTORY_LAG_DAYS = 7  # reminders are simulated up to a week ago: today's sweep has a week of due notices
-HEAVY_PATIENT_INVOICES = 50  # one patient with a long history, for the account page
+HEAVY_PATIENT_INVOICES = 50
+OPEN_COMPLAINT_DAYS = 30  # complaints received this recently are still open
+CASE_DECISIONS = (
+    CollectionCase.Status.AGENCY,
+    CollectionCase.Status.CONCILIATION,
+    CollectionCase.Status.WITHDRAWN,
+)  # one patient with a long history, for the account page
 
 Kind = LedgerEntry.Kind
 
@@ -142,6 +148,14 @@ class InvoiceState:
     def patient_due(self) -> Decimal:
         outstanding = ZERO if self.settled else max(ZERO, self.third_party - self.insurer_paid)
         return self.balance - outstanding
+
+    def patient_due_at(self, moment: datetime) -> Decimal:
+        """What the patient owed at `moment`, from the entries posted by then."""
+        before = [event for event in self.events if event.at <= moment]
+        balance = sum((event.amount for event in before), ZERO)
+        insurer_paid = -sum((event.amount for event in before if event.kind == Kind.INSURANCE_PAYMENT), ZERO)
+        outstanding = ZERO if self.settled else max(ZERO, self.third_party - insurer_paid)
+        return balance - outstanding
 
     def post(self, event: Event) -> None:
         self.events.append(event)
@@ -453,7 +467,7 @@ class Seeder:
             "instalments": RowWriter(Instalment, ("id", "plan_id", "number", "due_date", "amount", "status")),
             "deferrals": RowWriter(Deferral, ("id", "invoice_id", "until", "reason", "created_at")),
             "collection cases": RowWriter(
-                CollectionCase, ("id", "invoice_id", "status", "amount", "proposed_at", "note")
+                CollectionCase, ("id", "invoice_id", "status", "amount", "proposed_at", "decided_at", "note")
             ),
         }
 
@@ -650,7 +664,8 @@ class Seeder:
                 )
 
         pause_from = self.history_cutoff
-        if rng.random() < DISPUTED_SHARE:
+        # Patients dispute unpaid bills more often than paid ones; overall about DISPUTED_SHARE of invoices.
+        if rng.random() < DISPUTED_SHARE * (3 if overdue else 0.65):
             received = self.make_complaint(state, patient, issue_day, number)
             pause_from = min(pause_from, received.date())
         if overdue and state.patient_due() > 0:
@@ -728,12 +743,19 @@ class Seeder:
             self.pending_reminders.append(reminder)
             sent_on, last_deadline = day, step.deadline_days
         if sent_on is not None and sent_on + timedelta(days=last_deadline) < pause_from:
+            proposed_on = sent_on + timedelta(days=last_deadline + 1)
+            status, decided_at = CollectionCase.Status.PROPOSED, None
+            if proposed_on < self.today - timedelta(days=30):
+                # The office manager decided older cases: most go to the agency, some to the conciliation board.
+                status = self.rng.choices(CASE_DECISIONS, weights=(60, 25, 15))[0]
+                decided_at = self.at(proposed_on + timedelta(days=self.rng.randint(3, 20)))
             self.writers["collection cases"].add(
                 self.ids.take(CollectionCase),
                 state.id,
-                CollectionCase.Status.PROPOSED,
+                status,
                 state.patient_due(),
-                self.at(sent_on + timedelta(days=last_deadline + 1), earliest=6, latest=7),
+                self.at(proposed_on, earliest=6, latest=7),
+                decided_at,
                 "",
             )
 
@@ -803,7 +825,7 @@ class Seeder:
         self.complaints_by_patient[patient["id"]].append(received)
         facts = engine.Facts(
             category=category,
-            disputed_amount=max(state.patient_due(), ZERO),
+            disputed_amount=max(state.patient_due_at(received), ZERO),
             insurance_status="settled" if state.settled else ("pending" if state.third_party else "none"),
             invoice_age_days=(timezone.localdate(received) - issue_day).days,
             earlier_complaints=len(earlier),
@@ -811,7 +833,7 @@ class Seeder:
         )
         decision = engine.decide(facts, self.snapshot)
         complaint_id = self.ids.take(Complaint)
-        is_open = timezone.localdate(received) > self.today - timedelta(days=14)
+        is_open = timezone.localdate(received) > self.today - timedelta(days=OPEN_COMPLAINT_DAYS)
         meeting_due = received + timedelta(hours=decision.meeting_within_hours)
         met_at = None if is_open and rng.random() < 0.5 else received + timedelta(hours=rng.randint(1, 48))
         if met_at is not None:
@@ -856,7 +878,7 @@ class Seeder:
             list(decision.notes),
             received,
         )
-        if money_kind and decision.proposal.amount > 0 and (not is_open or rng.random() < 0.6):
+        if money_kind and decision.proposal.amount > 0 and (not is_open or rng.random() < 0.8):
             self.make_adjustment(state, complaint_id, decision, received, closed_at, category)
         if closed_at is not None:
             due_at = closed_at + timedelta(days=self.snapshot.follow_up_days)
@@ -891,12 +913,11 @@ class Seeder:
         category: str,
     ) -> None:
         """An adjustment request: pending on an open complaint, approved (and posted) on a closed one."""
-        amount = decision.proposal.amount
         approved = closed_at is not None
-        if approved:
-            amount = min(amount, state.patient_due())
-            if amount <= 0:
-                return
+        # Never more than the patient owes once every payment is in, so the books stay without a credit.
+        amount = min(decision.proposal.amount, state.patient_due())
+        if amount <= 0:
+            return
         reason = f"{category}: {decision.rule_name}"[:300]
         adjustment: dict[str, Any] = {
             "row": (

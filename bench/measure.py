@@ -1,0 +1,270 @@
+"""The Django side of the benchmark, one subcommand per measurement, each printing one JSON object.
+
+Run by bench/run.py with DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL set to the bench database:
+
+    python -m bench.measure setup            users, sessions, a token and the ids the other steps use
+    python -m bench.measure pages FILE       server time and queries of each page, in-process
+    python -m bench.measure sweep START_AT   one reminder-sweep worker, started at a shared instant
+    python -m bench.measure pdf-engine       invoice PDF rendering and policy-engine decisions per second
+"""
+
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from disputes import policy as engine  # noqa: E402
+from disputes.services import policy_active, policy_snapshot  # noqa: E402
+from invoices.models import Invoice  # noqa: E402
+from invoices.pdf import invoice_pdf_bytes  # noqa: E402
+from invoices.selectors import invoice_detail  # noqa: E402
+from patient_collections.services import reminders_sweep  # noqa: E402
+from patients.models import Patient  # noqa: E402
+from patients.roles import BILLING, OFFICE_MANAGER  # noqa: E402
+
+ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "30"))
+WARMUP = 3
+PORTAL_USERS = 20
+COMPLAINT_POOL = 1500
+PAGES_COMPLAINTS = 100  # the first complaints of the pool are for the pages; the load takes the rest
+CATEGORIES = ("billing_error", "coverage_misunderstanding", "invoice_question", "cannot_pay", "partial_payment")
+rng = random.Random(42)  # noqa: S311 - choosing sample rows, not secrets
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def portal_bills_path(patient_id: int) -> str | None:
+    """The portal's bill list if that page exists yet (it is built in its own issue)."""
+    for kwargs in ({}, {"patient_id": patient_id}):
+        try:
+            return reverse("portal-bills", kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def session_for(user: User) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def setup() -> dict[str, Any]:
+    """Staff and portal users with sessions, an API token, and the rows every measurement uses."""
+    staff, _created = User.objects.get_or_create(username="bench_manager")
+    staff.groups.add(*Group.objects.filter(name__in=[OFFICE_MANAGER, BILLING]))
+    token, _created = Token.objects.get_or_create(user=staff)
+    heavy = Patient.objects.annotate(n=Count("invoices")).order_by("-n", "id").values_list("id", "n").first()
+    assert heavy is not None
+    heavy_id, heavy_count = heavy
+    others = Patient.objects.exclude(pk=heavy_id).order_by("?").values_list("id", flat=True)[:PORTAL_USERS]
+    portal_patients = [heavy_id, *others]
+    portal_sessions = []
+    for patient_id in portal_patients:
+        user, _created = User.objects.get_or_create(username=f"bench_patient_{patient_id}")
+        Patient.objects.filter(pk=patient_id).update(user=user)
+        path = portal_bills_path(patient_id) or reverse("portal-home")
+        portal_sessions.append({"patient_id": patient_id, "session": session_for(user), "path": path})
+    issued = Invoice.objects.issued()
+    by_reminders = issued.filter(patient_id=heavy_id).annotate(r=Count("reminders")).order_by("-r", "id")
+    detail_invoice = by_reminders.values_list("id", flat=True).first()
+    sample = list(issued.order_by("?").values_list("id", flat=True)[:300])
+    complaint_pool = list(
+        issued.filter(complaints__isnull=True).order_by("?").values_list("patient_id", "id")[:COMPLAINT_POOL]
+    )
+    patients = list(Patient.objects.order_by("?").values_list("id", flat=True)[:300])
+    return {
+        "staff_session": session_for(staff),
+        "token": token.key,
+        "heavy_patient": heavy_id,
+        "heavy_patient_invoices": heavy_count,
+        "detail_invoice": detail_invoice,
+        "invoice_sample": sample,
+        "patient_sample": patients,
+        "complaint_pool": complaint_pool,
+        "portal_sessions": portal_sessions,
+        "portal_bills": portal_bills_path(heavy_id),
+        "paths": {
+            "worklist": reverse("home"),
+            "approval_queue": reverse("adjustment-queue"),
+            "complaint_create": reverse("api-complaint-create"),
+            "patient_account": [reverse("patient-detail", args=[p]) for p in patients],
+            "invoice_detail": [reverse("invoice-detail", args=[i]) for i in sample],
+            "invoice_api": [reverse("api-invoice-detail", args=[i]) for i in sample],
+        },
+    }
+
+
+def measure(call: Callable[[int], Any], expect: int) -> dict[str, Any]:
+    """Median and p95 of server time and the query count of each call; every call must answer `expect`."""
+    times: list[float] = []
+    cpu_times: list[float] = []
+    queries: list[int] = []
+    for iteration in range(WARMUP + ITERATIONS):
+        with CaptureQueriesContext(connection) as captured:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            response = call(iteration)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        if response.status_code != expect:
+            raise SystemExit(f"{response.status_code} instead of {expect}: {response.content[:300]!r}")
+        if iteration >= WARMUP:
+            times.append(elapsed * 1000)
+            cpu_times.append(cpu * 1000)
+            queries.append(len(captured))
+    return {
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        # Python CPU of the request alone: what the page costs when the machine is not shared.
+        "cpu_median_ms": round(statistics.median(cpu_times), 2),
+        "queries": max(queries),
+        "queries_min": min(queries),
+    }
+
+
+def pages(setup_file: str) -> dict[str, Any]:
+    """Each page measured in-process through the full middleware stack with django.test.Client."""
+    data = json.loads(open(setup_file).read())  # noqa: SIM115 - read once, closed by the garbage collector
+    staff = Client()
+    staff.cookies["sessionid"] = data["staff_session"]
+    api = Client(HTTP_AUTHORIZATION=f"Token {data['token']}")
+    portal = Client()
+    portal.cookies["sessionid"] = data["portal_sessions"][0]["session"]
+    detail = data["detail_invoice"]
+    pool = list(data["complaint_pool"][:PAGES_COMPLAINTS])
+
+    def complaint(iteration: int) -> Any:
+        patient_id, invoice_id = pool.pop()
+        body = {
+            "patient": patient_id,
+            "invoice": invoice_id,
+            "lines": [],
+            "channel": "phone",
+            "category": CATEGORIES[iteration % len(CATEGORIES)],
+            "description": "The patient says the bill is wrong.",
+        }
+        return api.post(reverse("api-complaint-create"), body, content_type="application/json")
+
+    plan: dict[str, tuple[Callable[[int], Any], int]] = {
+        "staff worklist": (lambda i: staff.get(reverse("home")), 200),
+        "patient account (50 invoices)": (
+            lambda i: staff.get(reverse("patient-detail", args=[data["heavy_patient"]])),
+            200,
+        ),
+        "invoice detail": (lambda i: staff.get(reverse("invoice-detail", args=[detail])), 200),
+        "approval queue": (lambda i: staff.get(reverse("adjustment-queue")), 200),
+        "aging report": (lambda i: staff.get(reverse("aging-report")), 200),
+        "invoice API GET": (lambda i: api.get(reverse("api-invoice-detail", args=[detail])), 200),
+        "complaint-intake API POST": (complaint, 201),
+    }
+    if data["portal_bills"]:
+        plan["portal bill list"] = (lambda i: portal.get(data["portal_bills"]), 200)
+    results: dict[str, Any] = {name: measure(call, expect) for name, (call, expect) in plan.items()}
+    if not data["portal_bills"]:
+        results["portal bill list"] = {"missing": "the URL name portal-bills does not exist yet"}
+    return results
+
+
+def sweep(start_at: float) -> dict[str, Any]:
+    """One worker of the reminder sweep, started at an instant shared with the other worker."""
+    connection.ensure_connection()
+    today = timezone.localdate()
+    time.sleep(max(0.0, start_at - time.time()))
+    started = time.time()
+    with CaptureQueriesContext(connection) as captured:
+        result = reminders_sweep(today=today, enqueue=False)
+    return {
+        "started": started,
+        "finished": time.time(),
+        "queries": len(captured),
+        "examined": result.examined,
+        "queued": len(result.reminder_ids),
+    }
+
+
+def pdf_engine() -> dict[str, Any]:
+    """Median of 20 invoice PDFs (a four-line invoice) and the pure engine's decisions per second."""
+    invoice_id = (
+        Invoice.objects.issued()
+        .annotate(n=Count("lines"))
+        .filter(n=4)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    assert invoice_id is not None, "no issued invoice with four lines"
+    renders: list[float] = []
+    cpu_renders: list[float] = []
+    for iteration in range(22):
+        invoice = invoice_detail(invoice_id=invoice_id)
+        assert invoice is not None
+        started, cpu_started = time.perf_counter(), time.process_time()
+        invoice_pdf_bytes(invoice)
+        if iteration >= 2:
+            renders.append((time.perf_counter() - started) * 1000)
+            cpu_renders.append((time.process_time() - cpu_started) * 1000)
+    snapshot = policy_snapshot(policy_active())
+    facts = [
+        engine.Facts(
+            category=rng.choice(engine.CATEGORIES),
+            disputed_amount=Decimal(rng.randint(0, 500_000)) / 100,
+            insurance_status=rng.choice(engine.INSURANCE_STATUSES),
+            invoice_age_days=rng.randint(0, 700),
+            earlier_complaints=rng.randint(0, 4),
+        )
+        for _ in range(20_000)
+    ]
+    rates, cpu_rates = [], []
+    for _round in range(3):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for item in facts:
+            engine.decide(item, snapshot)
+        rates.append(len(facts) / (time.perf_counter() - started))
+        cpu_rates.append(len(facts) / (time.process_time() - cpu_started))
+    return {
+        "pdf_median_ms": round(statistics.median(renders), 1),
+        "pdf_p95_ms": round(percentile(renders, 0.95), 1),
+        "pdf_cpu_median_ms": round(statistics.median(cpu_renders), 1),
+        "engine_decisions_per_s": round(max(rates)),
+        "engine_decisions_per_cpu_s": round(max(cpu_rates)),
+    }
+
+
+def main() -> None:
+    command, *args = sys.argv[1:]
+    if command == "setup":
+        result = setup()
+    elif command == "pages":
+        result = pages(args[0])
+    elif command == "sweep":
+        result = sweep(float(args[0]))
+    elif command == "pdf-engine":
+        result = pdf_engine()
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""`make bench`: build PostgreSQL databases of several sizes, measure, and write bench/results/<date>.{json,md,png}.
+
+For each size (BENCH_SIZES, default 10000,50000,200000 invoices):
+1. a fresh database cloned from a migrated template is filled by `manage.py seed_scale`, then analysed;
+   two more clones are taken before anything is measured, for the one- and two-worker sweeps;
+2. pages: server time and queries of each page, in-process (bench.measure pages);
+3. PDF rendering and policy-engine decisions per second (bench.measure pdf-engine);
+4. gunicorn on loopback: first the floor (a trivial view through the same middleware), then the mixed load
+   of staff, patients and the API, for BENCH_LOAD_SECONDS each;
+5. the reminder sweep with one worker, then with two workers started at the same instant.
+Every database the benchmark creates it drops at the end. Load average is sampled all along.
+"""
+
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from bench import load, report
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,50000,200000").split(",") if size.strip()]
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "6"))
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
+DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_billing_bench")
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+# The mixed load: (weight, name). Staff pages, the patient portal and the API, in one stream.
+MIX = (
+    (10, "staff worklist"),
+    (15, "patient account"),
+    (25, "invoice detail"),
+    (5, "approval queue"),
+    (25, "invoice API GET"),
+    (15, "portal"),
+    (5, "complaint-intake API POST"),
+)
+
+
+def database_url(name: str) -> str:
+    parts = urlsplit(DATABASE_URL)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+BENCH_DB = urlsplit(DATABASE_URL).path.lstrip("/")
+TEMPLATE_DB = f"{BENCH_DB}_template"
+SWEEP_DBS = (f"{BENCH_DB}_sweep1", f"{BENCH_DB}_sweep2")
+
+
+def admin(*statements: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
+def drop(name: str) -> None:
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def clone(source: str, target: str) -> None:
+    drop(target)
+    admin(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def child_env(database: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url(database),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def django(database: str, *args: str) -> str:
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [PYTHON, *args], cwd=ROOT, env=child_env(database), capture_output=True, text=True, check=False
+    )
+    if completed.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return completed.stdout
+
+
+def measure(database: str, *args: str) -> Any:
+    return json.loads(django(database, "-m", "bench.measure", *args).strip().splitlines()[-1])
+
+
+class LoadSampler(threading.Thread):
+    """Samples the 1-minute load average every few seconds while the benchmark runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(5):
+            self.samples.append((time.time(), os.getloadavg()[0]))
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        values = [value for moment, value in self.samples if start <= moment <= end] or [os.getloadavg()[0]]
+        return {"min": min(values), "median": round(statistics.median(values), 2), "max": max(values)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(database: str, port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, our arguments
+        [
+            GUNICORN,
+            "clinic_billing.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=child_env(database),
+    )
+    for _attempt in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/floor/", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("gunicorn did not answer within a minute")
+
+
+def builders(setup: dict[str, Any]) -> list[tuple[int, load.Builder]]:
+    staff = f"sessionid={setup['staff_session']}"
+    token = f"Authorization: Token {setup['token']}\r\n"
+    paths = setup["paths"]
+    pool = [tuple(pair) for pair in setup["complaint_pool"][100:]]
+
+    def complaint(rng: Any) -> tuple[str, bytes, int]:
+        if not pool:
+            return "invoice API GET", load.get(rng.choice(paths["invoice_api"]), headers=token), 200
+        patient_id, invoice_id = pool.pop()
+        body = json.dumps(
+            {
+                "patient": patient_id,
+                "invoice": invoice_id,
+                "lines": [],
+                "channel": "phone",
+                "category": "invoice_question",
+                "description": "What is this bill for?",
+            }
+        ).encode()
+        return "complaint-intake API POST", load.post_json(paths["complaint_create"], body, headers=token), 201
+
+    def portal(rng: Any) -> tuple[str, bytes, int]:
+        account = rng.choice(setup["portal_sessions"])
+        return "portal", load.get(account["path"], cookie=f"sessionid={account['session']}"), 200
+
+    by_name: dict[str, load.Builder] = {
+        "staff worklist": lambda rng: ("staff worklist", load.get(paths["worklist"], cookie=staff), 200),
+        "patient account": lambda rng: (
+            "patient account",
+            load.get(rng.choice(paths["patient_account"]), cookie=staff),
+            200,
+        ),
+        "invoice detail": lambda rng: (
+            "invoice detail",
+            load.get(rng.choice(paths["invoice_detail"]), cookie=staff),
+            200,
+        ),
+        "approval queue": lambda rng: ("approval queue", load.get(paths["approval_queue"], cookie=staff), 200),
+        "invoice API GET": lambda rng: (
+            "invoice API GET",
+            load.get(rng.choice(paths["invoice_api"]), headers=token),
+            200,
+        ),
+        "portal": portal,
+        "complaint-intake API POST": complaint,
+    }
+    return [(weight, by_name[name]) for weight, name in MIX]
+
+
+def mixed_load(database: str, setup: dict[str, Any]) -> dict[str, Any]:
+    port = free_port()
+    server = start_gunicorn(database, port)
+    try:
+        floor_builder: list[tuple[int, load.Builder]] = [(1, lambda rng: ("floor", load.get("/bench/floor/"), 200))]
+        mix = builders(setup)
+        load.run(port=port, builders=floor_builder, seconds=3, concurrency=CONCURRENCY)  # warm every worker
+        floor = load.run(port=port, builders=floor_builder, seconds=LOAD_SECONDS, concurrency=CONCURRENCY).summary()
+        load.run(port=port, builders=mix[:-1], seconds=3, concurrency=CONCURRENCY)
+        mixed = load.run(port=port, builders=mix, seconds=LOAD_SECONDS, concurrency=CONCURRENCY).summary()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    ratio = float(mixed["throughput_rps"]) / float(floor["throughput_rps"])  # type: ignore[arg-type]
+    return {"floor": floor, "mixed": mixed, "ratio_of_floor": round(ratio, 3)}
+
+
+def sweep(database: str, workers: int) -> dict[str, Any]:
+    start_at = time.time() + 8  # time for each process to import Django and connect
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [PYTHON, "-m", "bench.measure", "sweep", str(start_at)],
+            cwd=ROOT,
+            env=child_env(database),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _worker in range(workers)
+    ]
+    outputs = [json.loads(process.communicate()[0].strip().splitlines()[-1]) for process in processes]
+    late = max(output["started"] for output in outputs) - start_at
+    with psycopg.connect(database_url(database)) as conn:
+        row = conn.execute("SELECT count(*) FROM patient_collections_reminder WHERE status = 'queued'").fetchone()
+    return {
+        "workers": workers,
+        "seconds": round(max(output["finished"] for output in outputs) - start_at, 2),
+        "queries": sum(output["queries"] for output in outputs),
+        "examined": sum(output["examined"] for output in outputs),
+        "reminders_queued": row[0] if row else 0,
+        "latest_start_s": round(late, 2),
+    }
+
+
+def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
+    started = time.time()
+    print(f"[{size}] seeding", flush=True)
+    clone(TEMPLATE_DB, BENCH_DB)
+    seeded_at = time.time()
+    seeded = django(BENCH_DB, "manage.py", "seed_scale", "--invoices", str(size), "--force").strip()
+    seed_seconds = time.time() - seeded_at
+    for name in SWEEP_DBS:
+        clone(BENCH_DB, name)
+    print(f"[{size}] pages", flush=True)
+    setup = measure(BENCH_DB, "setup")
+    setup_file = RESULTS / f".setup-{size}.json"
+    setup_file.write_text(json.dumps(setup))
+    try:
+        pages = measure(BENCH_DB, "pages", str(setup_file))
+        pdf_engine = measure(BENCH_DB, "pdf-engine")
+        print(f"[{size}] load", flush=True)
+        load_result = mixed_load(BENCH_DB, setup)
+    finally:
+        setup_file.unlink()
+    print(f"[{size}] sweeps", flush=True)
+    one = sweep(SWEEP_DBS[0], 1)
+    two = sweep(SWEEP_DBS[1], 2)
+    for name in SWEEP_DBS:
+        drop(name)
+    return {
+        "invoices": size,
+        "seed_seconds": round(seed_seconds, 1),
+        "seed_summary": seeded.splitlines()[-1],
+        "heavy_patient_invoices": setup["heavy_patient_invoices"],
+        "portal_bills": setup["portal_bills"],
+        "pages": pages,
+        "load": load_result,
+        "sweep": {"one": one, "two": two, "speedup": round(one["seconds"] / max(two["seconds"], 0.001), 2)},
+        "pdf_engine": pdf_engine,
+        "load_average": sampler.between(started, time.time()),
+    }
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise warns when STATIC_ROOT is missing
+    sampler = LoadSampler()
+    sampler.start()
+    began = time.time()
+    results: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()},
+        "settings": {
+            "sizes": SIZES,
+            "load_seconds": LOAD_SECONDS,
+            "concurrency": CONCURRENCY,
+            "gunicorn_workers": GUNICORN_WORKERS,
+            "page_iterations": int(os.environ.get("BENCH_ITERATIONS", "30")),
+        },
+        "sizes": {},
+    }
+    try:
+        print("migrating the template database", flush=True)
+        drop(TEMPLATE_DB)
+        admin(f'CREATE DATABASE "{TEMPLATE_DB}"')
+        django(TEMPLATE_DB, "manage.py", "migrate", "--noinput", "-v", "0")
+        for size in SIZES:
+            results["sizes"][str(size)] = bench_size(size, sampler)
+    finally:
+        for name in (BENCH_DB, TEMPLATE_DB, *SWEEP_DBS):
+            drop(name)
+        sampler.stop.set()
+    results["machine"]["load_average_during_run"] = sampler.between(began, time.time())
+    results["minutes"] = round((time.time() - began) / 60, 1)
+    results["targets"] = report.targets(results)
+    stem = RESULTS / results["date"]
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    report.plot(results, stem.with_suffix(".png"))
+    stem.with_suffix(".md").write_text(report.markdown(results, stem.with_suffix(".png").name))
+    print(f"wrote {stem}.json, .md and .png", flush=True)
+
+
+if __name__ == "__main__":
+    main()
