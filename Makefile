@@ -80,3 +80,10 @@ migrations-check: $(STAMP) ## Fail when a model change has no migration
 messages: $(STAMP) ## Extract translatable strings into locale/<language>/LC_MESSAGES/django.po
 	@mkdir -p locale
 	$(MANAGE) makemessages $(addprefix -l ,$(LANGUAGES)) --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+
+BENCH_SIZES ?= 10000,50000,200000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_billing_bench
+.PHONY: bench
+bench: $(STAMP) ## Benchmark on PostgreSQL (BENCH_SIZES=2000,10000 for a quick run); writes bench/results/<date>.*
+	$(PY) -m pip install --quiet -e ".[bench]"
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SIZES=$(BENCH_SIZES) $(PY) -m bench.run

@@ -6,6 +6,7 @@ Run by bench/run.py with DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL 
     python -m bench.measure pages FILE       server time and queries of each page, in-process
     python -m bench.measure sweep START_AT   one reminder-sweep worker, started at a shared instant
     python -m bench.measure pdf-engine       invoice PDF rendering and policy-engine decisions per second
+    python -m bench.measure lifecycle SECS   invoices drafted, issued and paid per second through the services
 """
 
 import json
@@ -34,6 +35,7 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 
 from disputes import policy as engine  # noqa: E402
 from disputes.services import policy_active, policy_snapshot  # noqa: E402
+from invoices import services as invoice_services  # noqa: E402
 from invoices.models import Invoice  # noqa: E402
 from invoices.pdf import invoice_pdf_bytes  # noqa: E402
 from invoices.selectors import invoice_detail  # noqa: E402
@@ -251,6 +253,43 @@ def pdf_engine() -> dict[str, Any]:
     }
 
 
+def lifecycle(seconds: float) -> dict[str, Any]:
+    """The write path of one invoice, through the services, for `seconds`: draft, issue, patient payment.
+
+    What PostgreSQL spends per invoice (the sum of query times seen from Django, so an upper bound that
+    includes the round trips) is what the scaling estimate in docs/scaling.md divides the primary by.
+    """
+    patient_id = Patient.objects.order_by("id").values_list("id", flat=True).first()
+    assert patient_id is not None
+    lines = [
+        invoice_services.LineInput("2ad", "Consultation", Decimal("1"), Decimal("183.00")),
+        invoice_services.LineInput("701a", "Blood test", Decimal("1"), Decimal("62.00")),
+    ]
+    done = 0
+    query_seconds = 0.0
+    query_count = 0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        with CaptureQueriesContext(connection) as captured:
+            draft = invoice_services.invoice_create_draft(
+                patient_id=patient_id, service_date=timezone.localdate(), lines=lines, by=None
+            )
+            invoice = invoice_services.invoice_issue(invoice_id=draft.pk, by=None)
+            invoice_services.payment_record(
+                invoice_id=invoice.pk, amount=invoice.total, payer="patient", method="card", by=None
+            )
+        done += 1
+        query_count += len(captured)
+        query_seconds += sum(float(query["time"]) for query in captured.captured_queries)
+    elapsed = time.perf_counter() - started
+    return {
+        "invoices_per_s": round(done / elapsed, 1),
+        "queries_per_invoice": round(query_count / done, 1),
+        "db_ms_per_invoice": round(query_seconds * 1000 / done, 2),
+        "python_cpu_ms_per_invoice": round((time.process_time() - cpu_started) * 1000 / done, 2),
+    }
+
+
 def main() -> None:
     command, *args = sys.argv[1:]
     if command == "setup":
@@ -261,6 +300,8 @@ def main() -> None:
         result = sweep(float(args[0]))
     elif command == "pdf-engine":
         result = pdf_engine()
+    elif command == "lifecycle":
+        result = lifecycle(float(args[0]))
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result))

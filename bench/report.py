@@ -14,6 +14,10 @@ def _pages(results: dict[str, Any]) -> list[str]:
     return names
 
 
+def _lifecycle(figures: dict[str, Any]) -> str:
+    return f"{figures['db_ms_per_invoice']} / {figures['queries_per_invoice']}"
+
+
 def _pair(sweep: dict[str, Any], key: str) -> str:
     return f"{sweep['one'][key]} / {sweep['two'][key]}"
 
@@ -81,14 +85,18 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
         f"| {row['name']} | {row['target']} | {row['value']} | {'yes' if row['met'] else '**no**'} |"
         for row in results["targets"]
     ]
-    lines += ["", "## Pages (server time in-process, ms: median / p95; queries)", ""]
+    lines += ["", "## Pages (server time in-process, ms: median / p95, Python CPU median; queries)", ""]
     lines += ["| page | " + " | ".join(f"{int(k):,}" for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for page in _pages(results):
         cells = []
         for key in keys:
             figure = sizes[key]["pages"].get(page)
             measured = figure and "queries" in figure
-            cells.append(f"{figure['median_ms']} / {figure['p95_ms']}; {figure['queries']} q" if measured else "—")
+            cells.append(
+                f"{figure['median_ms']} / {figure['p95_ms']}, cpu {figure['cpu_median_ms']}; {figure['queries']} q"
+                if measured
+                else "—"
+            )
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     portal = {key: sizes[key]["pages"].get("portal bill list", {}) for key in keys}
     missing = {key: page["missing"] for key, page in portal.items() if "missing" in page}
@@ -111,6 +119,10 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
     row("two-worker speedup", lambda s: f"{s['sweep']['speedup']}×")
     row("PDF median ms", lambda s: s["pdf_engine"]["pdf_median_ms"])
     row("engine decisions/s", lambda s: f"{s['pdf_engine']['engine_decisions_per_s']:,}")
+    row("write path invoices/s, one process", lambda s: s["lifecycle"]["invoices_per_s"])
+    row("write path DB ms / queries per invoice", lambda s: _lifecycle(s["lifecycle"]))
+    row("PDF CPU ms", lambda s: s["pdf_engine"]["pdf_cpu_median_ms"])
+    row("engine decisions per CPU-s", lambda s: f"{s['pdf_engine']['engine_decisions_per_cpu_s']:,}")
     row("seed_scale s", lambda s: s["seed_seconds"])
     row("load average (median)", lambda s: s["load_average"]["median"])
     lines += ["", f"![How each figure grows with the number of invoices]({plot_name})", ""]

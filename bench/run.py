@@ -5,9 +5,10 @@ For each size (BENCH_SIZES, default 10000,50000,200000 invoices):
    two more clones are taken before anything is measured, for the one- and two-worker sweeps;
 2. pages: server time and queries of each page, in-process (bench.measure pages);
 3. PDF rendering and policy-engine decisions per second (bench.measure pdf-engine);
-4. gunicorn on loopback: first the floor (a trivial view through the same middleware), then the mixed load
+4. the write path: invoices drafted, issued and paid per second through the services (bench.measure lifecycle);
+5. gunicorn on loopback: first the floor (a trivial view through the same middleware), then the mixed load
    of staff, patients and the API, for BENCH_LOAD_SECONDS each;
-5. the reminder sweep with one worker, then with two workers started at the same instant.
+6. the reminder sweep with one worker, then with two workers started at the same instant.
 Every database the benchmark creates it drops at the end. Load average is sampled all along.
 """
 
@@ -36,7 +37,8 @@ PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,50000,200000").split(",") if size.strip()]
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "6"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+LIFECYCLE_SECONDS = float(os.environ.get("BENCH_LIFECYCLE_SECONDS", "10"))
 GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_billing_bench")
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -258,6 +260,7 @@ def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
     try:
         pages = measure(BENCH_DB, "pages", str(setup_file))
         pdf_engine = measure(BENCH_DB, "pdf-engine")
+        lifecycle = measure(BENCH_DB, "lifecycle", str(LIFECYCLE_SECONDS))
         print(f"[{size}] load", flush=True)
         load_result = mixed_load(BENCH_DB, setup)
     finally:
@@ -277,6 +280,7 @@ def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
         "load": load_result,
         "sweep": {"one": one, "two": two, "speedup": round(one["seconds"] / max(two["seconds"], 0.001), 2)},
         "pdf_engine": pdf_engine,
+        "lifecycle": lifecycle,
         "load_average": sampler.between(started, time.time()),
     }
 
