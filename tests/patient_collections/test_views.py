@@ -223,9 +223,11 @@ def messages_of(response) -> list[str]:
 def test_it_shows_the_reminders_sent_with_a_letter_to_download(patient, billing, client_for):
     invoice = overdue(patient)
     reminder = send_first_reminder(invoice)
-    page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
-    assert 'id="reminders"' in page
-    assert "Reminder" in page and "Sent" in page
+    response = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk]))
+    (row,) = response.context["collections"].reminders
+    assert (row.reminder, row.channel) == (reminder, "Portal message")  # the patient has a portal account
+    page = response.content.decode()
+    assert "<td>Portal message</td>" in page and "<td>Sent" in page
     assert reverse("reminder-letter", args=[reminder.pk]) in page
     assert "Reminders follow the schedule: nothing pauses them." in page
 
