@@ -90,7 +90,12 @@ def setup() -> dict[str, Any]:
         path = portal_bills_path(patient_id) or reverse("portal-home")
         portal_sessions.append({"patient_id": patient_id, "session": session_for(user), "path": path})
     issued = Invoice.objects.issued()
-    by_reminders = issued.filter(patient_id=heavy_id).annotate(r=Count("reminders")).order_by("-r", "id")
+    # The heavy patient's invoice with the most reminders and no plan: the same shape at every size.
+    by_reminders = (
+        issued.filter(patient_id=heavy_id, payment_plans__isnull=True)
+        .annotate(r=Count("reminders"))
+        .order_by("-r", "id")
+    )
     detail_invoice = by_reminders.values_list("id", flat=True).first()
     sample = list(issued.order_by("?").values_list("id", flat=True)[:300])
     complaint_pool = list(
