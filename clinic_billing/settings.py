@@ -246,6 +246,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 # Lock a username wherever the attempts come from, and an address whatever usernames it tries.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# A locked-out person gets a page in plain words (wait, reset the password, or call), answered 429.
+AXES_LOCKOUT_CALLABLE = "portal.views.account.locked_out"
 # Behind a proxy, set how many trusted proxies add X-Forwarded-For; with 0 the header is ignored, so a
 # client cannot escape the lockout by forging it.
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_TRUSTED_PROXY_COUNT", "0"))

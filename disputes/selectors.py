@@ -1,7 +1,7 @@
 """Reads for disputes: the open complaint of an invoice (collections pause on it), queues and worklists."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -14,6 +14,45 @@ from .models import AdjustmentRequest, Complaint, Policy
 def invoice_ids_with_open_complaint() -> QuerySet[Complaint, Any]:
     """Invoice ids that collections must pause while a complaint is open (use as a subquery)."""
     return Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES).values("invoice_id")
+
+
+def complaints_open(*, roles: set[str] | None = None) -> QuerySet[Complaint]:
+    """Open complaints by meeting deadline; only those routed to one of `roles` when given."""
+    complaints = Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES)
+    if roles is not None:
+        complaints = complaints.filter(route_to__in=sorted(roles))
+    return complaints.select_related("patient", "invoice").order_by("meeting_due_at", "id")
+
+
+def complaints_past_deadline(*, now: datetime) -> QuerySet[Complaint]:
+    """Open complaints nobody has met although their meeting deadline has passed."""
+    return complaints_open().filter(met_at__isnull=True, meeting_due_at__lt=now)
+
+
+def open_complaint_for_patient(*, patient_id: int) -> Complaint | None:
+    """The open complaint an account's header shows: the one whose meeting comes first."""
+    return complaints_open().filter(patient_id=patient_id).first()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How a complaint's meeting deadline stands now, in words a busy desk reads at a glance."""
+
+    due_at: datetime
+    hours: int
+    overdue: bool
+    met: bool
+
+
+def deadline_of(complaint: Complaint, now: datetime) -> Deadline:
+    seconds = (complaint.meeting_due_at - now).total_seconds()
+    met = complaint.met_at is not None
+    return Deadline(
+        due_at=complaint.meeting_due_at,
+        hours=round(abs(seconds) / 3600),
+        overdue=seconds < 0 and not met and complaint.is_open,
+        met=met,
+    )
 
 
 def open_complaint_for_invoice(*, invoice_id: int) -> Complaint | None:
@@ -46,20 +85,6 @@ def complaint_detail(*, complaint_id: int) -> Complaint | None:
         .filter(pk=complaint_id)
         .first()
     )
-
-
-def follow_up_calls_due(*, patient_id: int | None = None) -> QuerySet[FollowUpCall]:
-    """Open calls of the worklist, earliest due first."""
-    return follow_up_calls(patient_id=patient_id, include_completed=False)
-
-
-def follow_up_calls(*, patient_id: int | None = None, include_completed: bool = False) -> QuerySet[FollowUpCall]:
-    calls = FollowUpCall.objects.select_related("patient", "invoice", "complaint", "completed_by")
-    if not include_completed:
-        calls = calls.filter(completed_at__isnull=True)
-    if patient_id is not None:
-        calls = calls.filter(patient_id=patient_id)
-    return calls.order_by("due_at", "id")
 
 
 @dataclass(frozen=True)

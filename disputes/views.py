@@ -1,13 +1,11 @@
 """Staff screens for complaints: intake, the decision page, the open complaints and the approval queue."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,49 +30,6 @@ from .models import AdjustmentRequest, Complaint, ComplaintStatusChange
 PAGE_SIZE = 25
 MINE = "mine"
 ALL = "all"
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """How the meeting deadline stands now, in words a busy desk reads at a glance."""
-
-    due_at: datetime
-    hours: int
-    overdue: bool
-    met: bool
-
-
-def deadline_of(complaint: Complaint, now: datetime) -> Deadline:
-    seconds = (complaint.meeting_due_at - now).total_seconds()
-    met = complaint.met_at is not None
-    return Deadline(
-        due_at=complaint.meeting_due_at,
-        hours=round(abs(seconds) / 3600),
-        overdue=seconds < 0 and not met and complaint.is_open,
-        met=met,
-    )
-
-
-def complaints_open(*, roles: set[str] | None = None) -> QuerySet[Complaint]:
-    """Open complaints by meeting deadline; only those routed to one of `roles` when given."""
-    complaints = Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES)
-    if roles is not None:
-        complaints = complaints.filter(route_to__in=sorted(roles))
-    return complaints.select_related("patient", "invoice").order_by("meeting_due_at", "id")
-
-
-def complaints_past_deadline(*, now: datetime) -> QuerySet[Complaint]:
-    """Open complaints nobody has met although their meeting deadline has passed."""
-    return complaints_open().filter(met_at__isnull=True, meeting_due_at__lt=now)
-
-
-def open_complaint_of(patient_id: int) -> Complaint | None:
-    """The open complaint the account header shows: the one whose meeting comes first."""
-    return complaints_open().filter(patient_id=patient_id).first()
-
-
-def _account(patient: Patient) -> dict[str, object]:
-    return {**account_summary(patient), "open_complaint": open_complaint_of(patient.pk)}
 
 
 def _complaint_for_page(complaint_id: int) -> Complaint:
@@ -176,7 +131,7 @@ def complaint_new(request: StaffRequest) -> HttpResponse:
         form = intake_form(initial={"invoice": invoice.pk if invoice else None})
     chosen_lines = {str(value) for value in request.POST.getlist("lines")}
     context = {
-        **_account(patient),
+        **account_summary(patient),
         "form": form,
         "invoices": invoices,
         "invoice": invoice,
@@ -214,10 +169,12 @@ def _detail_context(request: StaffRequest, complaint: Complaint, close_form: Clo
     adjustments = list(complaint.adjustments.all())
     return {
         **account_summary(complaint.patient),
-        "open_complaint": complaint if complaint.is_open else open_complaint_of(complaint.patient_id),
+        "open_complaint": complaint
+        if complaint.is_open
+        else selectors.open_complaint_for_patient(patient_id=complaint.patient_id),
         "complaint": complaint,
         "decision": decision,
-        "deadline": deadline_of(complaint, timezone.now()),
+        "deadline": selectors.deadline_of(complaint, timezone.now()),
         "moves_money": decision.proposal_kind in AdjustmentRequest.KIND_TO_ENTRY,
         "adjustments": adjustments,
         "history": [
@@ -329,10 +286,10 @@ def complaint_list(request: StaffRequest) -> HttpResponse:
     require_perm(request, "disputes.view_complaint")
     roles = user_roles(request.user)
     show = ALL if request.GET.get("show") == ALL or not roles else MINE
-    complaints = complaints_open(roles=roles if show == MINE else None)
+    complaints = selectors.complaints_open(roles=roles if show == MINE else None)
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(complaint, deadline_of(complaint, now)) for complaint in page]
+    rows = [(complaint, selectors.deadline_of(complaint, now)) for complaint in page]
     return render(request, "staff/disputes/complaint_list.html", {"page": page, "rows": rows, "show": show})
 
 

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
+from disputes import selectors as dispute_selectors
 from invoices.pdf import invoice_pdf_bytes
+from patient_collections import selectors as collection_selectors
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
-from patients.roles import StaffRequest, require_perm, staff_only
+from patients.roles import StaffRequest, require_perm, staff_only, user_roles
 from patients.views import account_summary
 
 from . import selectors, services
@@ -46,24 +48,19 @@ def _days_overdue(invoice: Invoice, today: date) -> int:
 @require_GET
 def worklist(request: StaffRequest) -> HttpResponse:
     """The landing page: calls due today, complaints for the user's roles, missed meetings, overdue accounts."""
-    # Imported here: the worklist is the one invoice screen that gathers the other apps' queues.
-    from disputes import views as dispute_views
-    from patient_collections import views as collection_views
-    from patients.roles import user_roles
-
     require_perm(request, "invoices.view_invoice")
     today = timezone.localdate()
     now = timezone.now()
     context: dict[str, object] = {}
     if request.user.has_perm("patient_collections.view_followupcall"):
-        calls = collection_views.calls_due_today()
+        calls = collection_selectors.follow_up_calls_due_today()
         context["calls_due_count"] = calls.count()
         context["calls_due"] = list(calls[:WORKLIST_SECTION_SIZE])
     if request.user.has_perm("disputes.view_complaint"):
-        mine = dispute_views.complaints_open(roles=user_roles(request.user))[:WORKLIST_SECTION_SIZE]
-        context["complaints_mine"] = [(c, dispute_views.deadline_of(c, now)) for c in mine]
-        late = dispute_views.complaints_past_deadline(now=now)[:WORKLIST_SECTION_SIZE]
-        context["complaints_late"] = [(c, dispute_views.deadline_of(c, now)) for c in late]
+        mine = dispute_selectors.complaints_open(roles=user_roles(request.user))[:WORKLIST_SECTION_SIZE]
+        context["complaints_mine"] = [(c, dispute_selectors.deadline_of(c, now)) for c in mine]
+        late = dispute_selectors.complaints_past_deadline(now=now)[:WORKLIST_SECTION_SIZE]
+        context["complaints_late"] = [(c, dispute_selectors.deadline_of(c, now)) for c in late]
     page = Paginator(selectors.invoices_overdue(today=today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
     return render(request, "staff/invoices/worklist.html", {**context, "page": page, "rows": rows})

@@ -17,12 +17,12 @@ from rest_framework.response import Response
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
-from disputes.selectors import follow_up_calls, invoice_ids_with_open_complaint
+from disputes.selectors import invoice_ids_with_open_complaint
 from invoices.api import money_field
 from invoices.models import Invoice
 from patients.api import StaffApi, staff_member
 
-from . import services
+from . import selectors, services
 from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
 
 # drf-spectacular names an enum after its field; plans, instalments, reminders and cases each have a
@@ -336,7 +336,7 @@ class FollowUpCallListApi(StaffApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        calls = follow_up_calls(
+        calls = selectors.follow_up_calls(
             patient_id=filters.validated_data.get("patient"),
             include_completed=filters.validated_data["include_completed"],
         )

@@ -13,3 +13,8 @@ class PatientCollectionsConfig(AppConfig):
         from . import models
 
         auditlog.register(models.FollowUpCall)
+        auditlog.register(models.ReminderStep)
+        auditlog.register(models.FeeRate)
+        auditlog.register(models.PaymentPlan)
+        auditlog.register(models.Deferral)
+        auditlog.register(models.CollectionCase)

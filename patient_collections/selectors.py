@@ -7,16 +7,19 @@ costs two queries whatever the number of invoices.
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invoices.models import Invoice
 from invoices.money import CENT, ZERO
+
+from .models import FollowUpCall
 
 AGING_ROW_LIMIT = 200
 
@@ -144,3 +147,27 @@ def aging_report_csv(report: AgingReport) -> str:
         writer.writerow([row.patient_id, _cell(row.name), *row.amounts, row.total])
     writer.writerow(["", _("All patients"), *report.totals, report.total])
     return buffer.getvalue()
+
+
+def end_of_today() -> datetime:
+    """Midnight at the end of today in the clinic's time zone: a call due before it is due today."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(tomorrow, time.min))
+
+
+def follow_up_calls_due(*, patient_id: int | None = None) -> QuerySet[FollowUpCall]:
+    """Open calls of the worklist, earliest due first."""
+    return follow_up_calls(patient_id=patient_id, include_completed=False)
+
+
+def follow_up_calls(*, patient_id: int | None = None, include_completed: bool = False) -> QuerySet[FollowUpCall]:
+    calls = FollowUpCall.objects.select_related("patient", "invoice", "complaint", "completed_by")
+    if not include_completed:
+        calls = calls.filter(completed_at__isnull=True)
+    if patient_id is not None:
+        calls = calls.filter(patient_id=patient_id)
+    return calls.order_by("due_at", "id")
+
+
+def follow_up_calls_due_today() -> QuerySet[FollowUpCall]:
+    return follow_up_calls_due().filter(due_at__lt=end_of_today())

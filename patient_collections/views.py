@@ -1,7 +1,6 @@
 """Staff screens for collections: the follow-up calls worklist, payment plans and deferrals from the invoice page,
 the reminder schedule, collection cases, the day's print batch and the aging report."""
 
-from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from auditlog.signals import accessed
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, NotFound
-from disputes import selectors, services
+from disputes import services
 from disputes.selectors import invoice_ids_with_open_complaint
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
@@ -48,22 +47,17 @@ DECISION_BUTTONS = (
 )
 
 
-def end_of_today() -> datetime:
-    """Midnight at the end of today in the clinic's time zone: a call due before it is due today."""
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(tomorrow, time.min))
-
-
-def calls_due_today() -> QuerySet[FollowUpCall]:
-    return selectors.follow_up_calls_due().filter(due_at__lt=end_of_today())
-
-
 @staff_only
 @require_GET
 def call_list(request: StaffRequest) -> HttpResponse:
     require_perm(request, "patient_collections.view_followupcall")
-    page = Paginator(selectors.follow_up_calls_due(), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "calls": list(page), "due_before": end_of_today(), "now": timezone.now()}
+    page = Paginator(collection_selectors.follow_up_calls_due(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "calls": list(page),
+        "due_before": collection_selectors.end_of_today(),
+        "now": timezone.now(),
+    }
     return render(request, "staff/collections/call_list.html", context)
 
 
@@ -95,7 +89,7 @@ def call_outcome(request: StaffRequest, call_id: int) -> HttpResponse:
         "call": call,
         "error": error,
         "recorded": recorded,
-        "due_before": end_of_today(),
+        "due_before": collection_selectors.end_of_today(),
         "now": timezone.now(),
     }
     response = render(request, "staff/collections/_call_row.html", context)

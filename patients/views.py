@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clinic_billing.exceptions import ApplicationError
+from disputes import selectors as dispute_selectors
 from invoices import selectors as invoice_selectors
 
 from . import selectors, services
@@ -26,10 +27,16 @@ def _get_patient_for_user(request: StaffRequest, patient_id: int) -> Patient:
 
 
 def account_summary(patient: Patient) -> dict[str, object]:
-    """What every page of an account shows in its header: the patient and their balance or credit."""
+    """What every page of an account shows in its header: the patient, their balance or credit, and the
+    open complaint (collections pause while it is open)."""
     balance = invoice_selectors.patient_balance(patient_id=patient.pk)
     credit: Decimal | None = -balance if balance < 0 else None
-    return {"patient": patient, "balance": balance, "credit": credit}
+    return {
+        "patient": patient,
+        "balance": balance,
+        "credit": credit,
+        "open_complaint": dispute_selectors.open_complaint_for_patient(patient_id=patient.pk),
+    }
 
 
 @staff_only

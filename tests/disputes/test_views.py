@@ -479,8 +479,8 @@ def test_it_shows_a_complaint_in_a_fixed_number_of_queries(patient, manager, cli
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 complaint with patient, invoice, decision, proxy and users, 7 lines, 8 adjustments with users,
         # 9 status changes with users, 10 follow-up calls, 11 insert the audit ACCESS entry,
-        # 12 the patient's balance for the account header
-        with django_assert_num_queries(12):
+        # 12 the patient's balance and 13 their open complaint for the account header
+        with django_assert_num_queries(13):
             response = client.get(reverse("complaint-detail", args=[complaint.pk]))
         assert len(response.context["adjustments"]) == complaint.adjustments.count()
 

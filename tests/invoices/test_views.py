@@ -182,9 +182,10 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
     warm_content_types()
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
     # 6 invoice with patient, 7 lines, 8 ledger entries with poster, 9 insert the audit ACCESS entry,
-    # 10 the patient's balance for the account header; collections: 11 reminders, 12 payment plans with
-    # their creator, 13 their instalments, 14 deferrals with their creator, 15 the open complaint, 16 the case
-    with django_assert_num_queries(16):
+    # 10 the patient's balance and 11 their open complaint for the account header; collections: 12 reminders,
+    # 13 payment plans with their creator, 14 their instalments, 15 deferrals with their creator, 16 the open
+    # complaint on this invoice, 17 the case
+    with django_assert_num_queries(17):
         response = staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
     assert len(response.context["entries"]) == entries + 1
     assert len(response.context["collections"].reminders) == entries

@@ -137,9 +137,9 @@ def test_it_runs_a_fixed_number_of_queries_on_the_account(
         services.payment_record(invoice_id=invoice.pk, amount="10.00", payer="patient", method="card", by=billing)
     ContentType.objects.get_for_models(Patient, Invoice)  # warm the cache the audit log uses
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 patient, 7 coverages, 8 proxies, 9 insert the audit ACCESS entry, 10 balance, 11 invoices,
-    # 12 recent ledger entries with invoice and poster
-    with django_assert_num_queries(12):
+    # 6 patient, 7 coverages, 8 proxies, 9 insert the audit ACCESS entry, 10 balance, 11 the open complaint,
+    # 12 invoices, 13 recent ledger entries with invoice and poster
+    with django_assert_num_queries(13):
         response = staff_client.get(reverse("patient-detail", args=[patient.pk]))
     assert response.status_code == 200
 
