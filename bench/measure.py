@@ -193,14 +193,14 @@ def pages(setup_file: str) -> dict[str, Any]:
     return results
 
 
-def sweep(start_at: float) -> dict[str, Any]:
-    """One worker of the reminder sweep, started at an instant shared with the other worker."""
+def sweep(start_at: float, shard: int = 0, shards: int = 1) -> dict[str, Any]:
+    """One worker of the reminder sweep (its shard of the invoices), started at an instant shared with the others."""
     connection.ensure_connection()
     today = timezone.localdate()
     time.sleep(max(0.0, start_at - time.time()))
     started = time.time()
     with CaptureQueriesContext(connection) as captured:
-        result = reminders_sweep(today=today, enqueue=False)
+        result = reminders_sweep(today=today, enqueue=False, shard=shard, shards=shards)
     return {
         "started": started,
         "finished": time.time(),
@@ -304,7 +304,7 @@ def main() -> None:
     elif command == "pages":
         result = pages(args[0])
     elif command == "sweep":
-        result = sweep(float(args[0]))
+        result = sweep(float(args[0]), *(int(arg) for arg in args[1:]))
     elif command == "pdf-engine":
         result = pdf_engine()
     elif command == "lifecycle":

@@ -222,13 +222,13 @@ def sweep(database: str, workers: int) -> dict[str, Any]:
     start_at = time.time() + 8  # time for each process to import Django and connect
     processes = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [PYTHON, "-m", "bench.measure", "sweep", str(start_at)],
+            [PYTHON, "-m", "bench.measure", "sweep", str(start_at), str(worker), str(workers)],
             cwd=ROOT,
             env=child_env(database),
             stdout=subprocess.PIPE,
             text=True,
         )
-        for _worker in range(workers)
+        for worker in range(workers)
     ]
     outputs = [json.loads(process.communicate()[0].strip().splitlines()[-1]) for process in processes]
     late = max(output["started"] for output in outputs) - start_at

@@ -189,6 +189,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
+# How many tasks share the reminder sweep (one per worker you run; each takes the invoices id % N == its shard).
+REMINDER_SWEEP_SHARDS = int(os.environ.get("REMINDER_SWEEP_SHARDS", "1"))
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

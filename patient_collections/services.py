@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,15 +92,19 @@ def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
     return paused
 
 
-def overdue_candidates(*, today: date) -> QuerySet[Invoice]:
-    """Issued, unpaid, past due and not paused: what the reminder sweep looks at, in id order."""
-    return (
+def overdue_candidates(*, today: date, shard: int = 0, shards: int = 1) -> QuerySet[Invoice]:
+    """Issued, unpaid, past due, not paused and not yet escalated to a case: what the reminder sweep looks at,
+    in id order. With `shards` > 1, only the invoices whose id falls in `shard`, so workers never overlap."""
+    candidates = (
         Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
         .with_patient_due()
         .filter(patient_due_amount__gt=0)  # type: ignore[misc]
         .exclude(paused_invoices(today=today))
-        .order_by("id")
+        .exclude(pk__in=CollectionCase.objects.values("invoice_id"))
     )
+    if shards > 1:
+        candidates = candidates.alias(shard_number=Mod("id", shards)).filter(shard_number=shard)
+    return candidates.order_by("id")
 
 
 def _sent_notices(reminders: list[Reminder]) -> tuple[schedule.SentNotice, ...]:
@@ -122,7 +127,13 @@ class SweepResult:
 
 
 def reminders_sweep_batch(
-    *, today: date, after_id: int = 0, batch_size: int = SWEEP_BATCH, enqueue: bool = True
+    *,
+    today: date,
+    after_id: int = 0,
+    batch_size: int = SWEEP_BATCH,
+    enqueue: bool = True,
+    shard: int = 0,
+    shards: int = 1,
 ) -> tuple[SweepResult, int]:
     """One batch of the reminder sweep: queue the next notice of every ready invoice and propose collection
     cases after the final notice. Invoices are locked with SKIP LOCKED so several workers share the work.
@@ -135,7 +146,7 @@ def reminders_sweep_batch(
         return SweepResult(0, [], 0), 0
     with transaction.atomic():
         invoices = list(
-            overdue_candidates(today=today)
+            overdue_candidates(today=today, shard=shard, shards=shards)
             .filter(id__gt=after_id)
             .select_for_update(skip_locked=True, of=("self",))[:batch_size]
         )
@@ -185,12 +196,16 @@ def _enqueue_sends(reminder_ids: list[int]) -> None:
         send_reminder.delay(reminder_id)
 
 
-def reminders_sweep(*, today: date, batch_size: int = SWEEP_BATCH, enqueue: bool = True) -> SweepResult:
-    """Every batch of the reminder sweep, one after another."""
+def reminders_sweep(
+    *, today: date, batch_size: int = SWEEP_BATCH, enqueue: bool = True, shard: int = 0, shards: int = 1
+) -> SweepResult:
+    """Every batch of the reminder sweep (of one shard), one after another."""
     examined, queued, cases = 0, [], 0
     after_id = 0
     while True:
-        result, after_id = reminders_sweep_batch(today=today, after_id=after_id, batch_size=batch_size, enqueue=enqueue)
+        result, after_id = reminders_sweep_batch(
+            today=today, after_id=after_id, batch_size=batch_size, enqueue=enqueue, shard=shard, shards=shards
+        )
         examined += result.examined
         queued += result.reminder_ids
         cases += result.cases_proposed

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from .channels import DeliveryError
@@ -26,10 +27,26 @@ def send_reminder(reminder_id: int) -> str:
 
 @shared_task(acks_late=True)
 def sweep_reminders() -> int:
-    """Beat sweep: queue the notices that are due today and propose collection cases."""
-    result = reminders_sweep(today=timezone.localdate())
+    """Beat sweep: queue the notices that are due today and propose collection cases.
+
+    With REMINDER_SWEEP_SHARDS > 1 it hands one shard of the invoices to each of that many tasks, so
+    several workers share the sweep without looking at the same invoice twice.
+    """
+    shards = settings.REMINDER_SWEEP_SHARDS
+    if shards > 1:
+        for shard in range(shards):
+            sweep_reminders_shard.delay(shard, shards)
+        return 0
+    return sweep_reminders_shard(0, 1)
+
+
+@shared_task(acks_late=True)
+def sweep_reminders_shard(shard: int, shards: int) -> int:
+    result = reminders_sweep(today=timezone.localdate(), shard=shard, shards=shards)
     logger.info(
-        "reminder sweep: %s invoice(s) examined, %s notice(s) queued, %s case(s) proposed",
+        "reminder sweep %s/%s: %s invoice(s) examined, %s notice(s) queued, %s case(s) proposed",
+        shard + 1,
+        shards,
         result.examined,
         len(result.reminder_ids),
         result.cases_proposed,

@@ -193,3 +193,29 @@ def test_the_sweep_runs_a_fixed_number_of_queries_per_batch(letter_patient, djan
         issue(letter_patient)
     with django_assert_num_queries(8):
         services.reminders_sweep_batch(today=day + timedelta(days=20), enqueue=False)
+
+
+def test_shards_split_the_sweep_without_overlap(letter_patient):
+    invoices = [issue(letter_patient) for _ in range(6)]
+    day = invoices[0].due_date + timedelta(days=1)
+    first = services.reminders_sweep(today=day, enqueue=False, shard=0, shards=2)
+    second = services.reminders_sweep(today=day, enqueue=False, shard=1, shards=2)
+    assert first.examined + second.examined == 6
+    assert not set(first.reminder_ids) & set(second.reminder_ids)
+    assert Reminder.objects.count() == 6
+
+
+def test_an_invoice_with_a_collection_case_leaves_the_sweep(letter_patient):
+    invoice = issue(letter_patient)
+    CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
+    assert services.reminders_sweep(today=invoice.due_date + timedelta(days=3), enqueue=False).examined == 0
+
+
+def test_the_beat_task_hands_one_shard_to_each_task(settings, letter_patient, monkeypatch):
+    from patient_collections import tasks
+
+    settings.REMINDER_SWEEP_SHARDS = 2
+    invoices = [issue(letter_patient) for _ in range(4)]
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: invoices[0].due_date + timedelta(days=1))
+    tasks.sweep_reminders()
+    assert Reminder.objects.count() == 4

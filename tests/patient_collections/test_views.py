@@ -191,8 +191,11 @@ def sent_letter(invoice: Invoice, *, day: date) -> Reminder:
     )
 
 
-def proposed_case(patient: Patient | None = None) -> CollectionCase:
+def proposed_case(patient: Patient | None = None, *, notices: int = 0) -> CollectionCase:
+    """A case as the sweep proposes it; `notices` reminders went out before (the sweep stops at the case)."""
     invoice = overdue(patient or PatientFactory(), days=60)
+    if notices:
+        send_first_reminder(invoice)
     return CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
 
 
@@ -460,8 +463,7 @@ def test_it_keeps_the_schedule_editor_for_the_office_manager(request, client_for
 
 
 def test_it_lists_proposed_cases_with_what_is_owed_and_whether_disputed(manager, client_for):
-    case = proposed_case(PatientFactory(name="Sigrid Dahl"))
-    send_first_reminder(case.invoice)
+    case = proposed_case(PatientFactory(name="Sigrid Dahl"), notices=1)
     dispute(case.invoice)
     response = client_for(manager).get(reverse("case-list"))
     (row,) = response.context["cases"]
@@ -715,8 +717,7 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(manager, client_for, django
     client = client_for(manager)
     for count in (1, 10):
         while CollectionCase.objects.count() < count:
-            case = proposed_case()
-            send_first_reminder(case.invoice)
+            proposed_case(notices=1)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of cases (paginator), 7 the page with invoices, patients, deciders, disputes and notices
         with django_assert_num_queries(7):
