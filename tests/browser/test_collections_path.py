@@ -1,10 +1,8 @@
 """Collections in the browser: billing sets up a payment plan from the invoice page, the office manager reads
 the aging report and its chart. Debian's chromium driven by Playwright."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone, translation
@@ -15,41 +13,7 @@ from invoices.templatetags.money import money
 from patient_collections.models import PaymentPlan
 from tests.factories import PatientFactory, UserFactory, draft_invoice
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django refuses database access from a thread
-# with a running loop unless told it is safe, which it is here (the loop only drives the browser).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def en_money(amount: str) -> str:

@@ -1,49 +1,12 @@
 """The front desk logs a refusal to pay from the account page; the office manager approves it in the queue."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
 from tests.factories import PatientFactory, UserFactory, issued_invoice
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django refuses database access from a thread
-# with a running loop unless told it is safe, which it is here (the loop only drives the browser).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def sign_in(page, url: str, username: str) -> None:

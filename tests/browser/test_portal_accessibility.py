@@ -2,10 +2,8 @@
 answers 200 and axe-core finds no serious or critical accessibility problem. A proxy sees the granted
 patient and nothing else; a quick-pay link opens its bill only."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,43 +16,14 @@ from patient_collections.models import FollowUpCall, PortalMessage
 from patient_collections.services import deferral_create, payment_plan_create
 from portal.invitations import invitation_create
 from portal.quick_pay import quick_pay_url
+from tests.browser.conftest import PHONE, serious_axe_problems
 from tests.factories import PatientFactory, ProxyFactory, UserFactory, issued_invoice
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django allows database access beside it here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-PHONE = {"width": 390, "height": 844}
 LINES = [("GP1", "Consultation with a general practitioner", "1", "1200.00", "patient")]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def phone_page(browser, live_server_url: str, user=None):
-    context = browser.new_context(locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True)
+def signed_in_phone_page(chromium, live_server_url: str, user=None):
+    context = chromium.new_context(locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True)
     if user is not None:
         client = Client()
         client.force_login(user)
@@ -67,17 +36,10 @@ def phone_page(browser, live_server_url: str, user=None):
 
 def audit(page, url: str) -> list[str]:
     """Open `url`; return what is wrong with it (a bad status, or serious/critical axe violations)."""
-    from axe_playwright_python.sync_playwright import Axe
-
     response = page.goto(url)
     if response is None or response.status != 200:
         return [f"{url}: HTTP {response.status if response else 'no response'}"]
-    results = Axe().run(page)
-    return [
-        f"{url}: {violation['id']} ({violation['impact']}) {[node['target'] for node in violation['nodes']][:3]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
+    return [f"{url}: {problem}" for problem in serious_axe_problems(page)]
 
 
 @pytest.fixture
@@ -119,7 +81,7 @@ def account(db):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_every_portal_page_passes_axe_for_the_patient(live_server, browser, account):
+def test_every_portal_page_passes_axe_for_the_patient(live_server, chromium, account):
     p = account["patient"].pk
     invoice = account["disputed"].pk
     pages = [
@@ -143,13 +105,13 @@ def test_every_portal_page_passes_axe_for_the_patient(live_server, browser, acco
         reverse("portal-messages", args=[p]),
         reverse("portal-message", args=[p, account["message"].pk]),
     ]
-    page = phone_page(browser, live_server.url, account["patient"].user)
+    page = signed_in_phone_page(chromium, live_server.url, account["patient"].user)
     problems = [problem for path in pages for problem in audit(page, live_server.url + path)]
     assert problems == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_server, browser, account):
+def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_server, chromium, account):
     newcomer = PatientFactory(name="Nora Lie", language="en")
     _, token = invitation_create(patient_id=newcomer.pk, email="nora@example.org", by=None)
     pages = [
@@ -160,7 +122,7 @@ def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_ser
         reverse("portal-help-article", args=["exemption-card"]),
         reverse("portal-prices"),
     ]
-    page = phone_page(browser, live_server.url)
+    page = signed_in_phone_page(chromium, live_server.url)
     problems = [problem for path in pages for problem in audit(page, live_server.url + path)]
     quick_pay = quick_pay_url(account["disputed"]).replace(settings.SITE_URL, live_server.url)
     problems += audit(page, quick_pay)
@@ -173,9 +135,9 @@ def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_ser
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_proxy_sees_the_granted_patient_and_nothing_else(live_server, browser, account):
+def test_a_proxy_sees_the_granted_patient_and_nothing_else(live_server, chromium, account):
     p = account["patient"].pk
-    page = phone_page(browser, live_server.url, account["proxy"].user)
+    page = signed_in_phone_page(chromium, live_server.url, account["proxy"].user)
     problems = audit(page, live_server.url + reverse("portal-bills", args=[p]))
     problems += audit(page, live_server.url + reverse("portal-bill", args=[p, account["disputed"].pk]))
     assert problems == []

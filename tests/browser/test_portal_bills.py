@@ -3,64 +3,13 @@ sign in, open a bill, copy the payment reference, download the PDF, switch to No
 the sign-in page, the bill list and the bill page for serious or critical accessibility problems.
 """
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import fits_the_screen, serious_axe_problems
 from tests.factories import PatientFactory, UserFactory, issued_invoice
-
-CHROMIUM = Path("/usr/bin/chromium")
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django refuses database access from a thread
-# with a running loop unless told it is safe, which it is here (the loop only drives the browser).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture
-def phone_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="en-GB", viewport=PHONE, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at {node['target']}: {node['failureSummary']}"
-        for violation in results.response["violations"]
-        for node in violation["nodes"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -78,20 +27,20 @@ def test_it_takes_a_patient_from_sign_in_to_a_bill_its_pdf_and_norwegian(live_se
 
     page.goto(f"{live_server.url}/portal/")
     expect(page.get_by_role("heading", name="Sign in to see your bills")).to_be_visible()
-    assert serious_violations(page) == []
+    assert serious_axe_problems(page) == []
     assert fits_the_screen(page)
     page.get_by_label("Email address").fill("Kari@example.org")
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("heading", name="Your bills")).to_be_visible()
-    assert serious_violations(page) == []
+    assert serious_axe_problems(page) == []
     assert fits_the_screen(page)
     page.get_by_role("link", name="Consultation with a general practitioner and 1 more").click()
 
     expect(page.get_by_role("heading", name=re.compile("Bill for your visit on"))).to_be_visible()
     expect(page.locator("#payment-reference")).to_have_text(invoice.payment_reference or "")
-    assert serious_violations(page) == []
+    assert serious_axe_problems(page) == []
     assert fits_the_screen(page)
 
     page.get_by_role("button", name="Copy payment reference").click()

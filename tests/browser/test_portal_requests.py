@@ -1,56 +1,19 @@
 """On a phone-sized screen a patient disputes one line of a bill and asks to be called back; axe finds no
 serious or critical accessibility problems on the dispute form, its confirmation, can't-pay and callback."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from disputes.models import Complaint
 from patient_collections.models import FollowUpCall
+from tests.browser.conftest import serious_axe_problems
 from tests.factories import PatientFactory, UserFactory, issued_invoice
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django refuses database access from a thread
-# with a running loop unless told it is safe, which it is here (the loop only drives the browser).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-PHONE = {"width": 390, "height": 844}
 LINES = [
     ("GP1", "Consultation with a general practitioner", "1", "640.00", "patient"),
     ("MAT", "Dressing materials", "1", "60.00", "patient"),
 ]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def sign_in(page, live_server_url: str, user) -> None:
@@ -59,17 +22,6 @@ def sign_in(page, live_server_url: str, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server_url}])
-
-
-def serious_problems(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -89,11 +41,11 @@ def test_it_lets_a_patient_dispute_one_line_and_ask_for_a_callback_on_a_phone(li
 
     page.goto(f"{base}/bills/{invoice.pk}/dispute/")
     expect(page.get_by_role("heading", name="Tell us what is wrong")).to_be_visible()
-    axe_results["dispute form"] = serious_problems(page)
+    axe_results["dispute form"] = serious_axe_problems(page)
 
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
-    axe_results["dispute form with errors"] = serious_problems(page)
+    axe_results["dispute form with errors"] = serious_axe_problems(page)
     page.get_by_role("link", name="Tick at least one line, or the whole bill.").click()
     expect(page.get_by_role("checkbox", name="Consultation with a general practitioner")).to_be_focused()
 
@@ -104,25 +56,25 @@ def test_it_lets_a_patient_dispute_one_line_and_ask_for_a_callback_on_a_phone(li
 
     expect(page.get_by_role("heading", name="We have your message")).to_be_visible()
     expect(page.get_by_text("Someone from billing will contact you")).to_be_visible()
-    axe_results["dispute confirmation"] = serious_problems(page)
+    axe_results["dispute confirmation"] = serious_axe_problems(page)
     complaint = Complaint.objects.get()
     assert (complaint.channel, list(complaint.lines.all())) == ("portal", [line])
     assert complaint.description == "I brought my own dressing."
 
     page.goto(f"{base}/bills/{invoice.pk}/cannot-pay/")
     expect(page.get_by_role("heading", name="If you can't pay now")).to_be_visible()
-    axe_results["can't pay"] = serious_problems(page)
+    axe_results["can't pay"] = serious_axe_problems(page)
 
     page.goto(f"{base}/callback/")
     expect(page.get_by_role("heading", name="Ask us to call you back")).to_be_visible()
-    axe_results["callback"] = serious_problems(page)
+    axe_results["callback"] = serious_axe_problems(page)
     page.get_by_label("What would you like to talk about?").fill("The dressing on my bill.")
     page.get_by_role("radio", name="Afternoon (12 to 16)").check()
     page.get_by_role("radio", name="Phone call").check()
     page.get_by_role("button", name="Send my request").click()
 
     expect(page.get_by_role("heading", name="We have your request")).to_be_visible()
-    axe_results["callback confirmation"] = serious_problems(page)
+    axe_results["callback confirmation"] = serious_axe_problems(page)
     call = FollowUpCall.objects.get(reason=FollowUpCall.Reason.CALLBACK_REQUEST)
     assert (call.preferred_time, call.preferred_channel) == ("afternoon", "phone")
     assert call.request_note == "The dressing on my bill."
