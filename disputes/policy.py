@@ -10,6 +10,9 @@ the policy version.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+# Translation only: the engine still touches no database and no request.
+from django.utils.translation import gettext as _
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -168,7 +171,10 @@ def decide(facts: Facts, policy: PolicySnapshot) -> Decision:
     """Route a complaint, set the meeting deadline and propose what may be offered, by the first matching rule."""
     rule = next((r for r in sorted(policy.rules, key=lambda r: r.position) if r.matches(facts)), None)
     if rule is None:
-        raise PolicyError(f"Policy version {policy.version} has no rule for category {facts.category!r}.")
+        raise PolicyError(
+            _("Policy version %(version)s has no rule for complaints about %(category)s.")
+            % {"version": policy.version, "category": facts.category.replace("_", " ")}
+        )
     notes: list[str] = []
     route_to = rule.route_to
     if facts.category in CLINICAL_CATEGORIES and route_to not in CLINICAL_ROUTES:
@@ -203,48 +209,61 @@ def decide(facts: Facts, policy: PolicySnapshot) -> Decision:
 
 
 def validate_policy(rules: tuple[Rule, ...], *, small_claim_threshold: Decimal) -> list[str]:
-    """Every problem that would make a policy unsafe to use; an empty list means it is valid."""
+    """Every problem that would make a policy unsafe to use, in the reader's language; empty means valid."""
     problems: list[str] = []
     ordered = sorted(rules, key=lambda r: r.position)
     positions = [r.position for r in ordered]
     if len(set(positions)) != len(positions):
-        problems.append("Two rules share a position; each rule needs its own place in the order.")
+        problems.append(_("Two rules share a position; each rule needs its own place in the order."))
+    roles = ", ".join(ROLES)
     for rule in ordered:
-        label = f"Rule {rule.position} ({rule.name})"
+        label = _("Rule %(position)s (%(name)s)") % {"position": rule.position, "name": rule.name}
+
+        def problem(message: str, **values: object) -> None:
+            problems.append(_("%(rule)s: %(problem)s") % {"rule": label, "problem": message % values})  # noqa: B023
+
         if rule.route_to not in ROLES:
-            problems.append(f"{label}: route to one of {', '.join(ROLES)}.")
+            problem(_("route to one of %(roles)s."), roles=roles)
         if rule.proposal_kind not in PROPOSAL_KINDS:
-            problems.append(f"{label}: unknown proposal kind {rule.proposal_kind!r}.")
+            problem(_("unknown proposal kind %(kind)s."), kind=rule.proposal_kind)
         if unknown := set(rule.categories) - set(CATEGORIES):
-            problems.append(f"{label}: unknown categories {', '.join(sorted(unknown))}.")
+            problem(_("unknown categories %(categories)s."), categories=", ".join(sorted(unknown)))
         if unknown := set(rule.insurance_statuses) - set(INSURANCE_STATUSES):
-            problems.append(f"{label}: unknown insurance statuses {', '.join(sorted(unknown))}.")
+            problem(_("unknown insurance statuses %(statuses)s."), statuses=", ".join(sorted(unknown)))
         if rule.meeting_within_hours <= 0:
-            problems.append(f"{label}: the meeting deadline must be at least one hour.")
+            problem(_("the meeting deadline must be at least one hour."))
         if rule.approval_role is not None and rule.approval_role not in ROLES:
-            problems.append(f"{label}: the approver must be one of {', '.join(ROLES)}.")
+            problem(_("the approver must be one of %(roles)s."), roles=roles)
         if rule.proposal_percent is not None and not ZERO < rule.proposal_percent <= Decimal(100):
-            problems.append(f"{label}: a reduction percent must be above 0 and at most 100.")
+            problem(_("a reduction percent must be above 0 and at most 100."))
         if rule.proposal_amount is not None and rule.proposal_amount <= ZERO:
-            problems.append(f"{label}: a fixed reduction must be above zero.")
+            problem(_("a fixed reduction must be above zero."))
         if rule.min_amount is not None and rule.max_amount is not None and rule.min_amount > rule.max_amount:
-            problems.append(f"{label}: the lowest amount is above the highest.")
+            problem(_("the lowest amount is above the highest."))
         if rule.proposal_kind == "small_claim_credit" and (
             rule.max_amount is None or rule.max_amount > small_claim_threshold
         ):
-            problems.append(
-                f"{label}: a small-claim credit needs a highest amount at or below the threshold "
-                f"({small_claim_threshold})."
+            problem(
+                _("a small-claim credit needs a highest amount at or below the threshold (%(threshold)s)."),
+                threshold=small_claim_threshold,
             )
         clinical = not rule.categories or set(rule.categories) & set(CLINICAL_CATEGORIES)
         if clinical and rule.route_to not in CLINICAL_ROUTES:
-            problems.append(f"{label}: clinical complaints must go to a provider or the office manager.")
+            problem(_("clinical complaints must go to a provider or the office manager."))
     for later_index, later in enumerate(ordered):
         for earlier in ordered[:later_index]:
             if earlier.covers(later):
                 problems.append(
-                    f"Rule {later.position} ({later.name}) can never apply: rule {earlier.position} "
-                    f"({earlier.name}) above it matches every case it matches. Reorder or narrow them."
+                    _(
+                        "Rule %(later)s (%(later_name)s) can never apply: rule %(earlier)s (%(earlier_name)s) "
+                        "above it matches every case it matches. Reorder or narrow them."
+                    )
+                    % {
+                        "later": later.position,
+                        "later_name": later.name,
+                        "earlier": earlier.position,
+                        "earlier_name": earlier.name,
+                    }
                 )
                 break
     for category in CATEGORIES:
@@ -252,7 +271,10 @@ def validate_policy(rules: tuple[Rule, ...], *, small_claim_threshold: Decimal) 
             (not r.categories or category in r.categories) and r.is_unconditional_for_its_categories for r in ordered
         ):
             problems.append(
-                f"No rule catches every {category.replace('_', ' ')} complaint: add a last rule for it "
-                "without amount, insurance, age or repeat conditions."
+                _(
+                    "No rule catches every %(category)s complaint: add a last rule for it without amount, "
+                    "insurance, age or repeat conditions."
+                )
+                % {"category": category.replace("_", " ")}
             )
     return problems

@@ -427,11 +427,11 @@ def policy_validate(draft: PolicyDraft) -> list[str]:
     """Every reason the draft cannot become the policy; empty when it can."""
     problems = engine.validate_policy(draft.rules, small_claim_threshold=draft.small_claim_threshold)
     if draft.approval_threshold <= 0:
-        problems.insert(0, "The approval threshold must be above zero.")
+        problems.insert(0, _("The approval threshold must be above zero."))
     if draft.small_claim_threshold < 0:
-        problems.insert(0, "The small-claim threshold cannot be negative.")
+        problems.insert(0, _("The small-claim threshold cannot be negative."))
     if not 1 <= draft.follow_up_days <= 60:
-        problems.insert(0, "The follow-up call must come 1 to 60 days after closing.")
+        problems.insert(0, _("The follow-up call must come 1 to 60 days after closing."))
     return problems
 
 

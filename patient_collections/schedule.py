@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+# Translation only: the schedule still touches no database and no request.
+from django.utils.translation import gettext as _
+
 NOTICE_TYPES = ("reminder", "final_notice", "statement")
 ZERO = Decimal("0.00")
 
@@ -114,32 +117,36 @@ def escalation_due(account: Account, steps: tuple[Step, ...], today: date) -> bo
 
 
 def validate_schedule(steps: tuple[Step, ...], limits: Limits) -> list[str]:
-    """Every way the schedule breaks the jurisdiction's limits; empty when it is lawful."""
+    """Every way the schedule breaks the jurisdiction's limits, in the reader's language; empty when lawful."""
     problems: list[str] = []
     ordered = sorted(steps, key=lambda s: s.number)
     if [s.number for s in ordered] != list(range(1, len(ordered) + 1)):
-        problems.append("Number the steps 1, 2, 3, … without gaps.")
+        problems.append(_("Number the steps 1, 2, 3, … without gaps."))
     days = [s.days_after_due for s in ordered]
     if days != sorted(days) or len(set(days)) != len(days):
-        problems.append("Each step must come later than the one before it.")
+        problems.append(_("Each step must come later than the one before it."))
     fee_steps = [s for s in ordered if s.fee > ZERO]
     if len(fee_steps) > limits.max_fee_notices:
-        problems.append(f"At most {limits.max_fee_notices} notice(s) per claim may carry a fee.")
+        problems.append(_("At most %(count)s notice(s) per claim may carry a fee.") % {"count": limits.max_fee_notices})
     for step in ordered:
-        label = f"Step {step.number}"
+        label = _("Step %(number)s") % {"number": step.number}
+
+        def problem(message: str, **values: object) -> None:
+            problems.append(_("%(step)s: %(problem)s") % {"step": label, "problem": message % values})  # noqa: B023
+
         if step.notice_type not in NOTICE_TYPES:
-            problems.append(f"{label}: the notice type must be one of {', '.join(NOTICE_TYPES)}.")
+            problem(_("the notice type must be one of %(types)s."), types=", ".join(NOTICE_TYPES))
         if step.days_after_due < 1:
-            problems.append(f"{label}: a notice can go out the day after the due date at the earliest.")
+            problem(_("a notice can go out the day after the due date at the earliest."))
         if step.deadline_days < limits.min_deadline_days:
-            problems.append(f"{label}: the new payment deadline must be at least {limits.min_deadline_days} days.")
+            problem(_("the new payment deadline must be at least %(days)s days."), days=limits.min_deadline_days)
         if step.fee < ZERO:
-            problems.append(f"{label}: a fee cannot be negative.")
+            problem(_("a fee cannot be negative."))
         if step.fee > limits.max_fee:
-            problems.append(f"{label}: the fee may be at most {limits.max_fee}.")
+            problem(_("the fee may be at most %(fee)s."), fee=limits.max_fee)
         if step.fee > ZERO and step.days_after_due < limits.earliest_fee_day:
-            problems.append(
-                f"{label}: a fee-bearing notice may go out {limits.earliest_fee_day} days after the due date "
-                "at the earliest."
+            problem(
+                _("a fee-bearing notice may go out %(days)s days after the due date at the earliest."),
+                days=limits.earliest_fee_day,
             )
     return problems
