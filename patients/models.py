@@ -49,6 +49,7 @@ class Patient(models.Model):
         related_name="patient",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
