@@ -21,5 +21,6 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("collections/", include("patient_collections.urls")),
     path("portal/", include("portal.urls")),
+    path("audit/", include("patients.audit_urls")),
     path("", include("patients.urls")),
 ]
