@@ -251,6 +251,6 @@ def test_it_runs_a_fixed_number_of_queries(manager_client, billing):
 
     # session, user, staff roles, user permissions, group permissions, matching patients, count of entries,
     # the page of entries (actor and content type joined, patients' records in subqueries), the ACCESS
-    # entry's insert, then savepoint, update, release of the session whose idle expiry slid.
-    assert _queries_for_search(manager_client, str(one.pk)) == 12
-    assert _queries_for_search(manager_client, str(twenty.pk)) == 12
+    # entry's insert.
+    assert _queries_for_search(manager_client, str(one.pk)) == 9
+    assert _queries_for_search(manager_client, str(twenty.pk)) == 9
