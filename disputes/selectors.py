@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
+from invoices.models import InvoiceLine
 from patient_collections.models import FollowUpCall
 
-from .models import AdjustmentRequest, Complaint, Policy
+from .models import AdjustmentRequest, Complaint, ComplaintStatusChange, Policy
 
 
 def invoice_ids_with_open_complaint() -> QuerySet[Complaint, Any]:
@@ -79,9 +80,21 @@ def adjustments_by_status(*, status: str | None = None) -> QuerySet[AdjustmentRe
 
 
 def complaint_detail(*, complaint_id: int) -> Complaint | None:
+    """A complaint with its lines, adjustments, status history and calls (and who did each): 5 queries."""
     return (
         Complaint.objects.select_related("patient", "invoice", "decision", "proxy", "received_by", "closed_by")
-        .prefetch_related("lines", "adjustments", "status_changes", "follow_up_calls")
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
+            Prefetch(
+                "adjustments",
+                queryset=AdjustmentRequest.objects.select_related("requested_by", "decided_by").order_by("id"),
+            ),
+            Prefetch(
+                "status_changes",
+                queryset=ComplaintStatusChange.objects.select_related("changed_by").order_by("changed_at", "id"),
+            ),
+            Prefetch("follow_up_calls", queryset=FollowUpCall.objects.order_by("due_at", "id")),
+        )
         .filter(pk=complaint_id)
         .first()
     )

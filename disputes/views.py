@@ -5,7 +5,6 @@ from collections.abc import Callable
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,9 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from invoices import selectors as invoice_selectors
-from invoices.models import Invoice, InvoiceLine
+from invoices.models import Invoice
 from invoices.templatetags.money import money
-from patient_collections.models import FollowUpCall
 from patients.models import AuthorisedProxy, Patient
 from patients.roles import StaffRequest, require_perm, staff_only, user_roles
 from patients.views import account_summary
@@ -25,7 +23,7 @@ from patients.views import account_summary
 from . import selectors, services
 from .forms import SOMEONE_ELSE, CloseForm, ComplaintForm
 from .letters import resolution_letter_pdf
-from .models import AdjustmentRequest, Complaint, ComplaintStatusChange
+from .models import AdjustmentRequest, Complaint
 
 PAGE_SIZE = 25
 MINE = "mine"
@@ -33,24 +31,7 @@ ALL = "all"
 
 
 def _complaint_for_page(complaint_id: int) -> Complaint:
-    """The complaint with everything its page shows, in a fixed number of queries."""
-    complaint = (
-        Complaint.objects.select_related("patient", "invoice", "decision", "proxy", "received_by", "closed_by")
-        .prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
-            Prefetch(
-                "adjustments",
-                queryset=AdjustmentRequest.objects.select_related("requested_by", "decided_by").order_by("id"),
-            ),
-            Prefetch(
-                "status_changes",
-                queryset=ComplaintStatusChange.objects.select_related("changed_by").order_by("changed_at", "id"),
-            ),
-            Prefetch("follow_up_calls", queryset=FollowUpCall.objects.order_by("due_at", "id")),
-        )
-        .filter(pk=complaint_id)
-        .first()
-    )
+    complaint = selectors.complaint_detail(complaint_id=complaint_id)
     if complaint is None:
         raise Http404
     return complaint
