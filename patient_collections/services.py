@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from disputes.selectors import invoice_ids_with_open_complaint
@@ -42,6 +43,11 @@ from .models import (
 from .notices import notice_text
 
 SWEEP_BATCH = 500
+# Why a queued notice was not sent. Stored in English (the record stays the same whoever reads it) and
+# translated where it is shown: `{% translate reminder.skip_reason %}`.
+SKIPPED_PAID = gettext_noop("paid before the notice went out")
+SKIPPED_PAUSED = gettext_noop("collection paused (complaint, insurance, deferral or payment plan)")
+SKIPPED_NO_CHANNEL = gettext_noop("no channel the patient accepts or can be reached on")
 # Instalment reminders use steps from 100 on, so they never collide with the schedule's own steps.
 INSTALMENT_STEPS = 100
 MAX_PLAN_MONTHS = 36
@@ -238,18 +244,18 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
     reminder.attempts += 1
     today = timezone.localdate(now)
     if invoice.patient_due <= 0:
-        return _skip(reminder, "paid before the notice went out")
+        return _skip(reminder, SKIPPED_PAID)
     is_instalment_reminder = reminder.step >= INSTALMENT_STEPS
     paused = paused_invoices(today=today, by_plans=not is_instalment_reminder)
     if Invoice.objects.filter(pk=invoice.pk).filter(paused).exists():
-        return _skip(reminder, "collection paused (complaint, insurance, deferral or payment plan)")
+        return _skip(reminder, SKIPPED_PAUSED)
     patient = invoice.patient
     letter_only = ReminderStep.objects.filter(
         jurisdiction=settings.BILLING_JURISDICTION, number=reminder.step, letter_only=True
     ).exists()
     channel = channels.choose_channel(patient, letter_only=letter_only)
     if channel is None:
-        return _skip(reminder, "no channel the patient accepts or can be reached on")
+        return _skip(reminder, SKIPPED_NO_CHANNEL)
     if channel in (Channel.SMS, Channel.PHONE) and not within_contact_hours(
         timezone.localtime(now), settings.BILLING_JURISDICTION
     ):

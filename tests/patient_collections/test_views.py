@@ -771,3 +771,14 @@ def test_it_shows_a_case_in_a_fixed_number_of_queries(manager, client_for, djang
         with django_assert_num_queries(10):
             response = client.get(reverse("case-detail", args=[case.pk]))
         assert len(response.context["notices"]) == notices
+
+
+def test_it_shows_why_a_notice_was_skipped_in_the_readers_language(billing, client_for):
+    invoice = overdue(PatientFactory(), days=40)
+    day = invoice.due_date + timedelta(days=1)
+    (reminder_id,) = collection_services.reminders_sweep(today=day, enqueue=False).reminder_ids
+    invoice_services.payment_record(invoice_id=invoice.pk, amount="500.00", payer="patient", method="card", by=None)
+    collection_services.reminder_send(reminder_id=reminder_id, now=at(day))
+    client = client_for(billing)
+    page = client.get(reverse("invoice-detail", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "betalt før varselet ble sendt" in page
