@@ -6,7 +6,7 @@ Only the benchmark points DJANGO_SETTINGS_MODULE here; the production URLs stay 
 import os
 
 os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-key-never-used-in-production")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-key-never-used-in-production-" + "0123456789abcdef" * 2)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from clinic_billing.settings import *  # noqa: F403

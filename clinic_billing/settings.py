@@ -33,11 +33,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode"  # noqa: S105
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")):
+    # The same bar as `check --deploy` (security.W009), enforced at start-up: signed links and sessions rest on it.
+    raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters (secrets.token_urlsafe(64)).")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, with a site that also requires a session verified by a second factor (mfa).
+    "mfa.apps.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,11 +56,15 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "patients",
     "invoices",
     "disputes",
     "patient_collections",
     "portal",
+    "mfa",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +76,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-step sign-in: which device verified the session, then no page for staff (or a patient who turned
+    # it on) before the second step. See docs/two-factor.md.
+    "django_otp.middleware.OTPMiddleware",
+    "mfa.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -256,6 +268,13 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_TRUSTED_PROXY_COUNT", "0"))
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# --- Two-step sign-in (django-otp) -------------------------------------------------------------------
+# The name authenticator apps show next to the codes.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "") or CLINIC["name"]
+# After each wrong code the next try waits twice as long: 1 s, 2 s, 4 s, 8 s… (per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Content Security Policy (django-csp): no inline scripts or styles anywhere ----------------------
 CONTENT_SECURITY_POLICY = {
