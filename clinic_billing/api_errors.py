@@ -1,9 +1,15 @@
-"""One DRF exception handler: application errors become 4xx JSON, never 500s."""
+"""One DRF exception handler: application errors become 4xx JSON, never 500s.
+
+Every refusal carries a `detail` string (the schema's Error component requires it); a refusal caused by
+inputs also names each input at fault with its messages, as DRF's field errors do.
+"""
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,6 +33,36 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
-            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+            return Response(_with_detail(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
+        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        response.data = _with_detail(response.data)
+    return response
+
+
+def _with_detail(errors: Any) -> dict[str, Any]:
+    """Field errors with the first of their messages as `detail`; a bare list of messages becomes `detail`."""
+    if isinstance(errors, dict):
+        if "detail" in errors and isinstance(errors["detail"], str):
+            return errors
+        return {"detail": _first_message(errors), **errors}
+    return {"detail": _first_message(errors)}
+
+
+def _first_message(errors: Any) -> str:
+    if isinstance(errors, dict):
+        errors = list(errors.values())
+    if isinstance(errors, list):
+        for item in errors:
+            message = _first_message(item)
+            if message:
+                return message
+        return ""
+    return str(errors)
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An /api/ URL that names no operation: a JSON 404 like every other refusal of the API (not a page)."""
+    return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from clinic_billing.api_errors import api_not_found
 from disputes.api import urlpatterns as dispute_api
 from invoices.api import urlpatterns as invoice_api
 from patient_collections.api import urlpatterns as collections_api
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(patient_api + invoice_api + dispute_api + collections_api)),
+    re_path(r"^api/", api_not_found),  # JSON, not the HTML 404 page, for an API URL that names no operation
     path("invoices/", include("invoices.urls")),
     path("disputes/manage/", include("disputes.manager_urls")),
     path("disputes/", include("disputes.urls")),

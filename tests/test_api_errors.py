@@ -1,0 +1,68 @@
+"""Every refusal of the API is JSON with a `detail` string, as the schema's Error component declares."""
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(billing) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=billing).key}")
+
+
+def test_it_gives_a_field_error_a_detail_too(api):
+    response = api.get("/api/v1/reminders/")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "This field is required.", "invoice": ["This field is required."]}
+
+
+def test_it_gives_a_nested_field_error_the_first_message_as_detail(api, patient):
+    body = {
+        "patient": patient.pk,
+        "service_date": "2026-11-02",
+        "lines": [
+            {"code": "GP1", "description": "Consultation", "quantity": "1", "unit_price": "x", "coverage": "patient"}
+        ],
+    }
+
+    response = api.post("/api/v1/invoices/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "A valid number is required."
+    assert "A valid number is required." in str(response.json()["lines"])
+
+
+def test_it_gives_a_body_that_is_not_an_object_a_detail(api):
+    response = api.post("/api/v1/patients/", "[1, 2]", content_type="application/json")
+
+    assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/complaints/null,null/"),
+        ("post", "/api/v1/complaints/-1/close/"),
+        ("get", "/api/v1/no-such-thing/"),
+        ("get", "/api/v2/"),
+    ],
+)
+def test_it_answers_an_api_url_that_names_no_operation_with_a_json_404(api, method, url):
+    response = getattr(api, method)(url, content_type="application/json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_it_answers_a_post_to_an_unknown_api_url_with_json_404_without_asking_for_a_csrf_token(billing):
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=billing).key}")
+
+    response = client.post("/api/v1/no-such-thing/", {}, content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
