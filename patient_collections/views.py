@@ -364,6 +364,9 @@ def print_batch_pdf(request: StaffRequest) -> HttpResponse:
     if content is None:
         messages.info(request, _("No letters were sent that day."))
         return redirect(f"{reverse('print-batch')}?{urlencode({'day': day.isoformat()})}")
+    # The batch shows every letter's patient and invoice: one audit row per invoice, as for a single letter.
+    for invoice in Invoice.objects.filter(pk__in=letters.letter_reminders_sent_on(day).values("invoice_id")):
+        accessed.send(sender=Invoice, instance=invoice)
     return _pdf_response(content, f"letters-{day.isoformat()}.pdf", as_attachment=True)
 
 

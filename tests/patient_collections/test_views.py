@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
@@ -610,6 +611,16 @@ def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="letters-2026-03-10.pdf"'
     assert response.content.startswith(b"%PDF")
+
+
+def test_the_print_batch_leaves_an_audit_row_for_each_letters_invoice(front_desk, client_for):
+    day = date(2026, 3, 10)
+    invoices = [overdue(letter_patient(name=name)) for name in ("Astrid Berg", "Per Dahl")]
+    for invoice in invoices:
+        sent_letter(invoice, day=day)
+    client_for(front_desk).get(reverse("print-batch-pdf"), {"day": day.isoformat()}, REMOTE_ADDR="10.1.2.3")
+    rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk, remote_addr="10.1.2.3")
+    assert sorted(int(row.object_pk) for row in rows) == sorted(invoice.pk for invoice in invoices)
 
 
 def test_it_says_when_no_letter_went_out_that_day(front_desk, client_for):
