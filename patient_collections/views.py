@@ -332,6 +332,9 @@ def case_agency_export(request: StaffRequest) -> HttpResponse:
     if filters.cleaned_data["status"]:
         cases = cases.filter(status=filters.cleaned_data["status"])
     response = HttpResponse(letters.agency_export_csv(cases), content_type="text/csv; charset=utf-8")
+    # The file names each patient, their address and claim: one audit row per exported case's invoice.
+    for invoice in Invoice.objects.filter(pk__in=cases.values("invoice_id")):
+        accessed.send(sender=Invoice, instance=invoice)
     filename = f"collection-cases-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
     return response

@@ -569,6 +569,15 @@ def test_it_exports_the_agency_cases_as_csv(manager, client_for):
     assert client.get(reverse("case-agency-export"), {"status": "bogus"}).status_code == 400
 
 
+def test_the_agency_export_leaves_an_audit_row_for_each_exported_invoice(manager, client_for):
+    sent = proposed_case(PatientFactory(name="Agency Case"))
+    proposed_case(PatientFactory(name="Still Proposed"))
+    CollectionCase.objects.filter(pk=sent.pk).update(status="agency")
+    client_for(manager).get(reverse("case-agency-export"), REMOTE_ADDR="10.1.2.4")
+    rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=manager, remote_addr="10.1.2.4")
+    assert [int(row.object_pk) for row in rows] == [sent.invoice_id]
+
+
 def test_it_keeps_cases_from_the_front_desk(front_desk, client_for):
     case = proposed_case()
     client = client_for(front_desk)
