@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,6 +53,9 @@ class StaffApi(APIView):
     """Base of the staff API: session or token auth, staff only, one Django permission per operation."""
 
     permission_classes = [StaffPermission]
+    # The API speaks JSON (the contract); form encodings cannot say null, lists or nested lines, so another
+    # body is refused with 415 rather than half-understood.
+    parser_classes = [JSONParser]
     required_permission: str = ""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

@@ -126,3 +126,16 @@ def test_it_returns_404_for_an_unknown_patient(provider, client_for):
 
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+def test_it_refuses_a_form_encoded_body_and_documents_json_only(billing, client):
+    token = Token.objects.create(user=billing)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = api.post("/api/v1/patients/", {**NEW_PATIENT, "opt_out_sms": "0"})  # multipart/form-data
+
+    assert response.status_code == 415
+    assert "detail" in response.json()
+    assert not Patient.objects.exists()
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert list(schema["paths"]["/api/v1/patients/"]["post"]["requestBody"]["content"]) == ["application/json"]
