@@ -70,7 +70,8 @@ def deliver_email(*, patient: Patient, subject: str, body: str, reference: str) 
         send_mail(subject, body, None, [patient.email])
     except OSError as exc:
         logger.warning("email for %s not delivered: %s", reference, type(exc).__name__)
-        raise DeliveryError(str(exc)) from exc
+        # Not the server's message, nor chained: it may hold the address, and Celery logs retries and tracebacks.
+        raise DeliveryError(f"email for {reference} not delivered: {type(exc).__name__}") from None
 
 
 def deliver_sms(*, patient: Patient, text: str, reference: str) -> None:
@@ -78,4 +79,4 @@ def deliver_sms(*, patient: Patient, text: str, reference: str) -> None:
         sms_backend().send(to=patient.phone, text=text, reference=reference)
     except OSError as exc:
         logger.warning("sms for %s not delivered: %s", reference, type(exc).__name__)
-        raise DeliveryError(str(exc)) from exc
+        raise DeliveryError(f"sms for {reference} not delivered: {type(exc).__name__}") from None
