@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.exceptions import NotFound
-from patients.api import StaffApi, log_read, staff_member
+from patients.api import StaffApi, log_read, query_filters, staff_member
 from patients.models import Patient
 
 from . import services
@@ -325,7 +325,7 @@ class AdjustmentListApi(StaffApi):
         responses={200: AdjustmentOutputSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(

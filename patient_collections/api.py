@@ -20,7 +20,7 @@ from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
 from disputes.selectors import invoice_ids_with_open_complaint
 from invoices.api import money_field
 from invoices.models import Invoice
-from patients.api import StaffApi, staff_member
+from patients.api import StaffApi, query_filters, staff_member
 
 from . import selectors, services
 from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
@@ -116,7 +116,7 @@ class PaymentPlanListCreateApi(StaffApi):
         responses={200: PaymentPlanOutputSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
-        filters = InvoiceFilterSerializer(data=request.query_params)
+        filters = InvoiceFilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         invoice_id = filters.validated_data["invoice"]
         _require_invoice(invoice_id)
@@ -209,7 +209,7 @@ class ReminderListApi(StaffApi):
         responses={200: OutputSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
-        filters = InvoiceFilterSerializer(data=request.query_params)
+        filters = InvoiceFilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         invoice_id = filters.validated_data["invoice"]
         _require_invoice(invoice_id)
@@ -260,7 +260,7 @@ class CollectionCaseListApi(StaffApi):
         responses={200: CollectionCaseOutputSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         cases = _cases().order_by("proposed_at", "id")
         if "status" in filters.validated_data:
@@ -334,7 +334,7 @@ class FollowUpCallListApi(StaffApi):
         responses={200: FollowUpCallOutputSerializer(many=True), **REFUSED},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         calls = selectors.follow_up_calls(
             patient_id=filters.validated_data.get("patient"),

@@ -68,6 +68,21 @@ def staff_member(request: Request) -> User:
     return cast(User, request.user)
 
 
+def query_filters(request: Request) -> dict[str, str]:
+    """The query string as a plain dict for a filter serializer: DRF reads an empty `?status=` from a
+    QueryDict as "not given", so an empty filter would silently list everything instead of being refused."""
+    return request.query_params.dict()
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false` only: DRF's field also takes 0, "no" or "off", which in JSON is a mistake."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 def log_read(instance: Any) -> None:
     """Record in the audit log that the current user read this record."""
     accessed.send(sender=type(instance), instance=instance)
@@ -135,9 +150,9 @@ class PatientCreateApi(StaffApi):
         city = serializers.CharField(max_length=100, allow_blank=True, default="")
         language = serializers.ChoiceField(choices=Language.choices)
         preferred_channel = serializers.ChoiceField(choices=Channel.choices)
-        opt_out_email = serializers.BooleanField(default=False)
-        opt_out_sms = serializers.BooleanField(default=False)
-        opt_out_phone = serializers.BooleanField(default=False)
+        opt_out_email = StrictBooleanField(default=False)
+        opt_out_sms = StrictBooleanField(default=False)
+        opt_out_phone = StrictBooleanField(default=False)
 
     @extend_schema(
         operation_id="patient_create",

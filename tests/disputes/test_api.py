@@ -597,3 +597,10 @@ def test_it_lists_follow_up_calls_in_a_fixed_number_of_queries(
         with django_assert_num_queries(7):
             response = client.get(f"/api/v1/follow-up-calls/?patient={patient.pk}")
         assert len(response.json()["results"]) == count
+
+
+def test_it_refuses_an_empty_status_filter_of_the_approval_queue(billing, client_for):
+    response = client_for(billing).get("/api/v1/adjustments/?status=")
+
+    assert response.status_code == 400
+    assert "status" in response.json()

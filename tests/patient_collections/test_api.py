@@ -545,3 +545,11 @@ def test_it_gives_each_role_its_own_endpoints(request, endpoints, client_for, pe
     for (method, url, body), expected in zip(endpoints, allowed, strict=True):
         response = client.get(url) if method == "get" else post(client, url, body)
         assert (response.status_code < 300) is expected, (persona, method, url, response.status_code)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/collection-cases/?status=", "/api/v1/follow-up-calls/?patient="])
+def test_it_refuses_an_empty_filter(db, manager, client_for, url):
+    response = client_for(manager).get(url)
+
+    assert response.status_code == 400
+    assert "detail" in response.json()

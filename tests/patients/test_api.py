@@ -139,3 +139,13 @@ def test_it_refuses_a_form_encoded_body_and_documents_json_only(billing, client)
     assert not Patient.objects.exists()
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert list(schema["paths"]["/api/v1/patients/"]["post"]["requestBody"]["content"]) == ["application/json"]
+
+
+def test_it_refuses_a_number_or_word_as_an_opt_out(billing, client_for):
+    response = client_for(billing).post(
+        "/api/v1/patients/", {**NEW_PATIENT, "opt_out_phone": 0}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "opt_out_phone" in response.json()
+    assert not Patient.objects.exists()
