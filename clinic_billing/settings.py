@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "patient_collections",
     "portal",
     "mfa",
+    "session_policy",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session timeouts: an ended session is signed out before anything else looks at it.
+    "clinic_billing.session_security.SessionSecurityMiddleware",
     # Two-step sign-in: which device verified the session, then no page for staff (or a patient who turned
     # it on) before the second step. See docs/two-factor.md.
     "django_otp.middleware.OTPMiddleware",
@@ -250,7 +253,6 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # --- Portal ----------------------------------------------------------------------------------------
 # Absolute address of the site, for links in emails, PDFs and letters (quick-pay links, invitations).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-PORTAL_SESSION_IDLE_SECONDS = int(os.environ.get("PORTAL_SESSION_IDLE_SECONDS", str(30 * 60)))
 QUICK_PAY_LINK_DAYS = int(os.environ.get("QUICK_PAY_LINK_DAYS", "90"))
 PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "14"))
 
@@ -293,6 +295,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Security --------------------------------------------------------------------------------------
+# Signed-in sessions end after this long without activity (staff, and patients and proxies), and in any case
+# this long after signing in; "last seen" is written at most once per refresh interval (docs/sessions.md).
+STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("STAFF_SESSION_IDLE_SECONDS", str(15 * 60)))
+PORTAL_SESSION_IDLE_SECONDS = int(os.environ.get("PORTAL_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

@@ -24,5 +24,6 @@ urlpatterns = [
     path("collections/", include("patient_collections.urls")),
     path("portal/", include("portal.urls")),
     path("audit/", include("patients.audit_urls")),
+    path("", include("session_policy.urls")),  # /account/… (staff) and /portal/account/sign-out-elsewhere/
     path("", include("patients.urls")),
 ]

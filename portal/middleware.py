@@ -1,8 +1,11 @@
-"""Portal sessions: patients are signed out after a spell of inactivity, and see pages in their language."""
+"""Portal pages are shown in the signed-in patient's language.
+
+Signing patients out after a spell of inactivity is the job of `clinic_billing.session_security`, which
+moves the idle clock forward at most once a minute instead of saving the session on every request.
+"""
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -16,8 +19,6 @@ class PortalSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not is_staff_member(user):
-            # Sliding expiry: every request restarts the idle clock.
-            request.session.set_expiry(settings.PORTAL_SESSION_IDLE_SECONDS)
             patient = getattr(user, "patient", None)
             if patient is not None and request.path.startswith("/portal/"):
                 translation.activate(patient.language)
