@@ -1,0 +1,244 @@
+"""The authorisation matrix, checked cell by cell: every route × method × persona × own / other's object.
+
+The data is in tests/permission_matrix.py. Each cell is its own test on a fresh copy of one shared world (two
+patients with one of everything), built once per module inside a transaction and rolled back after every
+cell, so a cell that posts a payment or closes a complaint cannot change what the next cell sees.
+"""
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from disputes.models import AdjustmentRequest, Complaint, Policy
+from invoices.models import Invoice, LedgerEntry
+from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, ReminderStep
+from patients.models import AuthorisedProxy, Patient
+from portal.models import HelpArticle, PortalInvitation
+from tests import permission_matrix as matrix
+from tests.permission_matrix import ALLOWED, NO_OBJECT, NOT_FOUND, OTHER, OWN, REFUSED, ROUTES, Outcome
+
+LOGIN_PATHS = ("/login/", "/portal/sign-in/", "/admin/login/")
+SIGN_OUT_ROUTES = {"logout", "portal-logout"}  # their normal answer is a redirect to a sign-in page
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str
+    method: str
+    whose: str
+    persona: str
+    expected: Outcome
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name} {self.whose} {self.persona}"
+
+
+def matrix_cells() -> Iterator[Cell]:
+    for name, route in ROUTES.items():
+        for method, expect in route.methods.items():
+            for whose in (OWN, OTHER) if route.has_object else (NO_OBJECT,):
+                for persona in matrix.PERSONAS:
+                    yield Cell(name, method, whose, persona, expect(persona, whose))
+
+
+CELLS = list(matrix_cells())
+CELL_COUNT = len(CELLS)
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for cell in CELLS:
+        reason = ROUTES[cell.name].xfail.get((cell.method, cell.whose, cell.persona))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(cell, id=cell.id, marks=marks))
+    return params
+
+
+# --- Every route is in the matrix ---------------------------------------------------------------------------
+
+
+def _named_routes(patterns: Sequence[object], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace or ""
+            yield from _named_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner or namespace)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name or ""
+            yield prefix + str(pattern.pattern), name
+
+
+def _routes_to_check() -> list[tuple[str, str]]:
+    routes = []
+    for route, name in _named_routes(get_resolver().url_patterns):
+        if name.split(":")[0] in matrix.EXCLUDED_NAMESPACES and ":" in name:
+            continue
+        if route.startswith(tuple(matrix.EXCLUDED_PREFIXES)) or route.startswith(tuple(matrix.EXCLUDED_NAMESPACES)):
+            continue
+        if not name and route in matrix.EXCLUDED_UNNAMED:
+            continue
+        routes.append((route, name))
+    return routes
+
+
+def test_every_route_of_the_urlconf_is_in_the_matrix():
+    missing = sorted(f"{route} ({name or 'unnamed'})" for route, name in _routes_to_check() if name not in ROUTES)
+    assert missing == [], "decide who may use these routes in tests/permission_matrix.py"
+
+
+def test_every_route_in_the_matrix_still_exists():
+    names = {name for _route, name in _routes_to_check()}
+    assert sorted(set(ROUTES) - names) == []
+
+
+def test_the_matrix_has_a_cell_for_every_persona_of_every_route_and_method():
+    assert (
+        sum(len(route.methods) * (2 if route.has_object else 1) * len(matrix.PERSONAS) for route in ROUTES.values())
+        == CELL_COUNT
+    )
+    assert {cell.expected for cell in CELLS} == set(Outcome)
+
+
+# --- The world ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once per module (and xdist worker) inside a transaction that is rolled back at the end; each
+    cell runs in a savepoint inside it (pytest-django's `db`), so every cell starts from the same world."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield matrix.build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+class _LaidOutDocument:
+    """What weasyprint's layout returns, reduced to what the views use."""
+
+    pages: list[object] = [object()]
+    metadata = SimpleNamespace(title="")
+
+    def copy(self, pages: list[object]) -> "_LaidOutDocument":
+        return self
+
+    def write_pdf(self) -> bytes:
+        return b"%PDF-1.7 laid out elsewhere"
+
+
+class _SkippedLayout:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def render(self) -> _LaidOutDocument:
+        return _LaidOutDocument()
+
+    def write_pdf(self) -> bytes:
+        return _LaidOutDocument().write_pdf()
+
+
+@pytest.fixture(autouse=True)
+def _skip_pdf_layout(monkeypatch):
+    """Who may fetch a PDF is decided before its layout, which costs a second per document and is tested with
+    the letters themselves; the templates still render, so the data they read is still fetched."""
+    for module in ("invoices.pdf", "disputes.letters", "patient_collections.letters", "portal.estimates"):
+        monkeypatch.setattr(f"{module}.HTML", _SkippedLayout)
+
+
+def _state() -> tuple[object, ...]:
+    """What a refused request must leave as it was: money, complaints, plans, cases, grants, contact details."""
+
+    def digest(rows: object) -> str:
+        return hashlib.sha256(repr(list(rows)).encode()).hexdigest()  # type: ignore[call-overload]
+
+    return (
+        LedgerEntry.objects.count(),
+        digest(Invoice.objects.order_by("pk").values_list("pk", "status", "insurance_status", "number")),
+        digest(Complaint.objects.order_by("pk").values_list("pk", "status", "met_at", "outcome")),
+        digest(AdjustmentRequest.objects.order_by("pk").values_list("pk", "status")),
+        digest(PaymentPlan.objects.order_by("pk").values_list("pk", "status")),
+        Deferral.objects.count(),
+        digest(FollowUpCall.objects.order_by("pk").values_list("pk", "attempts", "outcome", "completed_at")),
+        digest(CollectionCase.objects.order_by("pk").values_list("pk", "status")),
+        digest(AuthorisedProxy.objects.order_by("pk").values_list("pk", "revoked_at")),
+        digest(Patient.objects.order_by("pk").values_list("pk", "email", "phone", "language", "preferred_channel")),
+        PortalInvitation.objects.count(),
+        digest(HelpArticle.objects.order_by("pk").values_list("pk", "updated_at")),
+        Policy.objects.count(),
+        digest(ReminderStep.objects.values("jurisdiction").annotate(n=Count("pk")).order_by("jurisdiction")),
+        User.objects.count(),
+        *_two_factor_state(),
+    )
+
+
+def _two_factor_state() -> tuple[object, ...]:
+    if not django_apps.is_installed("django_otp.plugins.otp_totp"):
+        return ()
+    device = django_apps.get_model("otp_totp", "TOTPDevice")
+    return (device.objects.count(),)
+
+
+def _url(cell: Cell, world: matrix.World) -> str:
+    route = ROUTES[cell.name]
+    side = world.sides[OTHER if cell.whose == OTHER else OWN]
+    url = reverse(cell.name, kwargs=route.kwargs(world, side) if route.kwargs else None)
+    if route.query:
+        url += "?" + urlencode(route.query(world, side))
+    return url
+
+
+def _send(client: Client, cell: Cell, url: str):
+    if cell.method == "GET":
+        return client.get(url)
+    if cell.name.startswith("api-"):
+        # An empty JSON object: an allowed caller reaches validation (400), a refused one never gets there.
+        return client.generic(cell.method, url, data="{}", content_type="application/json")
+    return client.generic(cell.method, url, data="", content_type="application/x-www-form-urlencoded")
+
+
+def outcome_of(cell: Cell, response) -> Outcome:
+    status = response.status_code
+    assert status < 500, f"{cell.id}: server error {status}"
+    assert status != 405, f"{cell.id}: the route does not accept {cell.method}; fix the matrix"
+    if status == 404:
+        return NOT_FOUND
+    if status in (401, 403):
+        return REFUSED
+    if 300 <= status < 400:
+        to_login = urlsplit(response["Location"]).path.endswith(LOGIN_PATHS)
+        return REFUSED if to_login and cell.name not in SIGN_OUT_ROUTES else ALLOWED
+    # 2xx, or 400/422: the request reached the view's own validation (an empty form, an unknown filter).
+    assert status < 300 or status in (400, 422), f"{cell.id}: unexpected {status}"
+    return ALLOWED
+
+
+@pytest.mark.parametrize("cell", _params())
+def test_cell(cell: Cell, world: matrix.World, client_for, db):
+    user = world.users[cell.persona]
+    client = Client() if user is None else client_for(user)
+    url = _url(cell, world)
+    before = _state() if cell.expected != ALLOWED else None
+
+    response = _send(client, cell, url)
+
+    assert outcome_of(cell, response) == cell.expected, f"{cell.id} -> {response.status_code} {url}"
+    if before is not None:
+        assert _state() == before, f"{cell.id}: a refused request changed data"
+
+
+@pytest.mark.parametrize("count", [pytest.param(CELL_COUNT, id=f"{CELL_COUNT} cells")])
+def test_the_matrix_size_is_quoted(count):
+    assert count == len(CELLS) > 1000
