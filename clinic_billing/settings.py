@@ -118,6 +118,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short transactional queries: JIT compilation costs seconds on plans whose cost the planner overestimates
+    # (the reminder sweep's: 3.2 s of compiling for 0.2 s of work per batch at 200,000 invoices).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -13,8 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Mod
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -113,16 +113,66 @@ def overdue_candidates(*, today: date, shard: int = 0, shards: int = 1) -> Query
     return candidates.order_by("id")
 
 
-def _sent_notices(reminders: list[Reminder]) -> tuple[schedule.SentNotice, ...]:
-    return tuple(
-        schedule.SentNotice(
-            number=r.step,
-            sent_on=timezone.localdate(r.sent_at or r.created_at),
-            deadline_days=(r.deadline - timezone.localdate(r.sent_at or r.created_at)).days if r.deadline else 0,
-            fee=r.fee,
-        )
-        for r in reminders
+def _notice_end(reminders: QuerySet[Reminder]) -> QuerySet[Reminder]:
+    """Annotate `sent_on` (the local day the notice went out, or was queued) and `ends_on`, the last day of the
+    payment deadline it gave: what `_sent_notices` gives the schedule, computed by the database."""
+    return reminders.annotate(sent_on=TruncDate(Coalesce("sent_at", "created_at"))).annotate(
+        ends_on=Coalesce("deadline", "sent_on")
     )
+
+
+def sweep_candidates(
+    *, today: date, steps: tuple[schedule.Step, ...], shard: int = 0, shards: int = 1
+) -> QuerySet[Invoice]:
+    """The overdue candidates (of one shard) the sweep has work on today, in SQL: the schedule's `next_step`
+    or `escalation_due` would act, or a notice still waits to be sent. The pure schedule still decides each
+    invoice; this only spares reading and locking the many whose next step is not due yet.
+
+    Mirrors the schedule: the next step is the first one not sent; it waits for its day after the due date
+    and for the deadline of the latest notice; the case waits for the deadline of the final notice.
+    """
+    # Scalar subqueries, not EXISTS: PostgreSQL evaluates them per candidate row with an index lookup, where
+    # EXISTS under OR would hash the whole reminder table in every batch.
+    notices = Reminder.objects.filter(invoice_id=OuterRef("pk"), step__lt=INSTALMENT_STEPS)
+    unsent_steps = ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).exclude(
+        Exists(Reminder.objects.filter(invoice_id=OuterRef(OuterRef("pk")), step=OuterRef("number")))
+    )
+    next_step_day_reached = Q()
+    for step in steps:
+        next_step_day_reached |= Q(next_step=step.number, due_date__lte=today - timedelta(days=step.days_after_due))
+    latest = _notice_end(notices).order_by("-sent_on", "step")  # the schedule's latest: max(sent_on), first step
+    final = _notice_end(notices.filter(step=max(step.number for step in steps))).order_by()
+    waiting = Reminder.objects.filter(invoice_id=OuterRef("pk"), status=Reminder.Status.QUEUED).order_by()
+    return (
+        overdue_candidates(today=today, shard=shard, shards=shards)
+        .alias(
+            next_step=Subquery(unsent_steps.order_by("number").values("number")[:1]),
+            latest_deadline=Subquery(latest.values("ends_on")[:1]),  # type: ignore[misc]
+            final_deadline=Subquery(final.values("ends_on")[:1]),  # type: ignore[misc]
+            waiting=Subquery(waiting.values("pk")[:1]),
+        )
+        .filter(
+            (next_step_day_reached & (Q(latest_deadline__isnull=True) | Q(latest_deadline__lt=today)))
+            | Q(final_deadline__lt=today)
+            | Q(waiting__isnull=False)
+        )
+    )
+
+
+# (step, sent_at, created_at, deadline, fee) of one notice, as the sweep reads it.
+NoticeRow = tuple[int, datetime | None, datetime, date | None, Decimal]
+
+
+def _sent_notices(rows: list[NoticeRow]) -> tuple[schedule.SentNotice, ...]:
+    notices = []
+    for step, sent_at, created_at, deadline, fee in rows:
+        sent_on = timezone.localdate(sent_at or created_at)
+        notices.append(
+            schedule.SentNotice(
+                number=step, sent_on=sent_on, deadline_days=(deadline - sent_on).days if deadline else 0, fee=fee
+            )
+        )
+    return tuple(notices)
 
 
 @dataclass(frozen=True)
@@ -135,32 +185,46 @@ class SweepResult:
 def reminders_sweep_batch(
     *,
     today: date,
-    after_id: int = 0,
+    after: tuple[date, int] | None = None,
     batch_size: int = SWEEP_BATCH,
     enqueue: bool = True,
     shard: int = 0,
     shards: int = 1,
-) -> tuple[SweepResult, int]:
+    steps: tuple[schedule.Step, ...] | None = None,
+) -> tuple[SweepResult, tuple[date, int] | None]:
     """One batch of the reminder sweep: queue the next notice of every ready invoice and propose collection
-    cases after the final notice. Invoices are locked with SKIP LOCKED so several workers share the work.
+    cases after the final notice. Only invoices with work today are read, and they are locked with SKIP
+    LOCKED so several workers share the work.
 
-    Returns the result and the last invoice id examined (0 when the sweep is done). With `enqueue` off the
-    caller sends the queued reminders itself (`run_billing_jobs`, which has no worker).
+    Invoices go in (due date, id) order, the order of the index of owed invoices, so a batch reads only those
+    and not every invoice ever issued. Returns the result and where the next batch starts (None when the
+    sweep is done). With `enqueue` off the
+    caller sends the queued reminders itself (`run_billing_jobs`, which has no worker). `steps` saves
+    reading the schedule again when the caller already has it.
     """
-    steps = schedule_steps(on=today)
+    if steps is None:
+        steps = schedule_steps(on=today)
     if not steps:
-        return SweepResult(0, [], 0), 0
+        return SweepResult(0, [], 0), None
     with transaction.atomic():
+        candidates = sweep_candidates(today=today, steps=steps, shard=shard, shards=shards)
+        if after is not None:
+            candidates = candidates.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], id__gt=after[1]))
         invoices = list(
-            overdue_candidates(today=today, shard=shard, shards=shards)
-            .filter(id__gt=after_id)
-            .select_for_update(skip_locked=True, of=("self",))[:batch_size]
+            candidates.order_by("due_date", "id")  # type: ignore[misc]
+            .select_for_update(skip_locked=True, of=("self",))
+            .only("id", "due_date", "number")[:batch_size]  # the number names the invoice in the audit log
         )
         if not invoices:
-            return SweepResult(0, [], 0), 0
-        by_invoice: dict[int, list[Reminder]] = defaultdict(list)
-        for reminder in Reminder.objects.filter(invoice__in=invoices, step__lt=INSTALMENT_STEPS).order_by("step"):
-            by_invoice[reminder.invoice_id].append(reminder)
+            return SweepResult(0, [], 0), None
+        invoice_ids = [invoice.pk for invoice in invoices]
+        by_invoice: dict[int, list[NoticeRow]] = defaultdict(list)
+        for invoice_id, *notice in (
+            Reminder.objects.filter(invoice_id__in=invoice_ids, step__lt=INSTALMENT_STEPS)
+            .order_by("invoice_id", "step")
+            .values_list("invoice_id", "step", "sent_at", "created_at", "deadline", "fee")
+        ):
+            by_invoice[invoice_id].append(tuple(notice))  # type: ignore[arg-type]
         new_reminders: list[Reminder] = []
         new_cases: list[CollectionCase] = []
         for invoice in invoices:
@@ -187,12 +251,15 @@ def reminders_sweep_batch(
         CollectionCase.objects.bulk_create(new_cases, ignore_conflicts=True)
         # New notices, and older ones still waiting (for the contact hours, or a send that failed).
         queued = list(
-            Reminder.objects.filter(invoice__in=invoices, status=Reminder.Status.QUEUED).values_list("id", flat=True)
+            Reminder.objects.filter(invoice_id__in=invoice_ids, status=Reminder.Status.QUEUED).values_list(
+                "id", flat=True
+            )
         )
         if enqueue:
             transaction.on_commit(lambda: _enqueue_sends(queued))
-    last_id = invoices[-1].pk if len(invoices) == batch_size else 0
-    return SweepResult(len(invoices), queued, len(new_cases)), last_id
+    last = invoices[-1]
+    next_batch = (last.due_date, last.pk) if len(invoices) == batch_size and last.due_date else None
+    return SweepResult(len(invoices), queued, len(new_cases)), next_batch
 
 
 def _enqueue_sends(reminder_ids: list[int]) -> None:
@@ -205,17 +272,24 @@ def _enqueue_sends(reminder_ids: list[int]) -> None:
 def reminders_sweep(
     *, today: date, batch_size: int = SWEEP_BATCH, enqueue: bool = True, shard: int = 0, shards: int = 1
 ) -> SweepResult:
-    """Every batch of the reminder sweep (of one shard), one after another."""
+    """Every batch of the reminder sweep (of one shard), one after another, on the schedule read once."""
     examined, queued, cases = 0, [], 0
-    after_id = 0
+    after: tuple[date, int] | None = None
+    steps = schedule_steps(on=today)
     while True:
-        result, after_id = reminders_sweep_batch(
-            today=today, after_id=after_id, batch_size=batch_size, enqueue=enqueue, shard=shard, shards=shards
+        result, after = reminders_sweep_batch(
+            today=today,
+            after=after,
+            batch_size=batch_size,
+            enqueue=enqueue,
+            shard=shard,
+            shards=shards,
+            steps=steps,
         )
         examined += result.examined
         queued += result.reminder_ids
         cases += result.cases_proposed
-        if not after_id:
+        if after is None:
             return SweepResult(examined, queued, cases)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from disputes.services import complaint_file
 from invoices import services as invoice_services
-from patient_collections import services
+from patient_collections import schedule, services
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage, Reminder
 from tests.factories import PatientFactory, draft_invoice
 
@@ -219,3 +219,58 @@ def test_the_beat_task_hands_one_shard_to_each_task(settings, letter_patient, mo
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: invoices[0].due_date + timedelta(days=1))
     tasks.sweep_reminders()
     assert Reminder.objects.count() == 4
+
+
+def test_it_does_not_read_an_invoice_whose_next_notice_is_not_due(letter_patient):
+    invoice = issue(letter_patient)
+    run_day(invoice.due_date + timedelta(days=1))
+    # Step 2 waits for day 15 and for the first notice's 14-day deadline: nothing to read or lock until then.
+    assert services.reminders_sweep(today=invoice.due_date + timedelta(days=10), enqueue=False).examined == 0
+    assert services.reminders_sweep(today=invoice.due_date + timedelta(days=16), enqueue=False).examined == 1
+
+
+def the_schedule_would_act_on(day: date) -> set[int]:
+    """What the sweep read before its filter moved into SQL: every overdue candidate, kept when the pure
+    schedule gives it a notice or a case, or a notice of it still waits to be sent."""
+    steps = services.schedule_steps(on=day)
+    acting = set()
+    for invoice in services.overdue_candidates(today=day):
+        rows = invoice.reminders.filter(step__lt=services.INSTALMENT_STEPS).order_by("step")
+        account = schedule.Account(
+            due_date=invoice.due_date,
+            patient_due=invoice.patient_due_amount,
+            sent=services._sent_notices([(r.step, r.sent_at, r.created_at, r.deadline, r.fee) for r in rows]),
+        )
+        waiting = invoice.reminders.filter(status="queued").exists()
+        if schedule.next_step(account, steps, day) or schedule.escalation_due(account, steps, day) or waiting:
+            acting.add(invoice.pk)
+    return acting
+
+
+@pytest.mark.parametrize("jurisdiction", ["NO", "US"])
+def test_the_sql_filter_picks_exactly_the_invoices_the_schedule_acts_on(settings, jurisdiction):
+    settings.BILLING_JURISDICTION = jurisdiction
+    invoices = []
+    for number, channel in enumerate(["email", "sms", "email", "letter", "sms", "email"]):
+        patient = PatientFactory(preferred_channel=channel, address_line="Storgata 5", postal_code="0155", city="Oslo")
+        invoices.append(issue(patient, day=ISSUED + timedelta(days=3 * number)))
+    first_due = invoices[0].due_date
+    for offset in range(140):
+        day = first_due + timedelta(days=offset)
+        steps = services.schedule_steps(on=day)
+        picked = set(services.sweep_candidates(today=day, steps=steps).values_list("id", flat=True))
+        assert picked == the_schedule_would_act_on(day), day
+        if offset % 5 == 4:
+            continue  # a day without a sweep: the next notices go out late, with later deadlines
+        run_day(day, hour=23 if offset % 4 == 0 else 10)  # at 23:00 SMS notices wait, queued
+    assert CollectionCase.objects.count() == len(invoices)
+
+
+def test_the_sweep_reads_the_schedule_once_and_runs_six_queries_per_batch(letter_patient, django_assert_num_queries):
+    for _ in range(5):
+        issue(letter_patient)
+    # 1. schedule steps  2. fee rate; per batch: savepoint, invoices (locked), their notices, insert notices,
+    # queued ids, release savepoint; batches of 2, 2 and 1 invoices
+    with django_assert_num_queries(2 + 3 * 6):
+        result = services.reminders_sweep(today=date(2026, 2, 1), batch_size=2, enqueue=False)
+    assert result.examined == 5
