@@ -22,6 +22,7 @@ urlpatterns = [
     path("disputes/manage/", include("disputes.manager_urls")),
     path("disputes/", include("disputes.urls")),
     path("collections/", include("patient_collections.urls")),
+    path("", include("mfa.urls")),  # /two-factor/… and /portal/two-step/… (before the portal's own URLs)
     path("portal/", include("portal.urls")),
     path("audit/", include("patients.audit_urls")),
     path("", include("session_policy.urls")),  # /account/… (staff) and /portal/account/sign-out-elsewhere/

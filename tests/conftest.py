@@ -2,7 +2,11 @@
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from mfa.services import requires_two_factor
 from patients.models import Patient
 from tests.factories import PatientFactory, ProxyFactory, UserFactory
 
@@ -50,13 +54,45 @@ def proxy(patient):
     return ProxyFactory(patient=patient, user=UserFactory(username="ola_proxy"))
 
 
+def confirmed_device(user) -> TOTPDevice:
+    """The user's authenticator app, set up (one is made the first time)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the person's authenticator app shows now."""
+    device.refresh_from_db()
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def verify_otp(client: Client, user) -> None:
+    """Mark the client's session as having passed the second step, as the verify page does."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
+    session.save()
+
+
 @pytest.fixture
 def client_for():
-    """`client_for(user)`: a test client logged in as that user."""
+    """`client_for(user)`: a test client logged in as that user; staff have passed the second step."""
 
     def make(user) -> Client:
         client = Client()
         client.force_login(user)
+        if requires_two_factor(user):
+            verify_otp(client, user)
         return client
 
     return make
+
+
+def pass_second_step_in_browser(page, username: str) -> None:
+    """After the password in a browser test: type the code the user's authenticator app shows now."""
+    from django.contrib.auth.models import User
+
+    device = confirmed_device(User.objects.get(username=username))
+    device.last_t = -1  # the same user may sign in twice within one 30-second step in a test
+    device.save(update_fields=["last_t"])
+    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_role("button", name="Continue").click()

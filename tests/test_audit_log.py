@@ -251,6 +251,6 @@ def test_it_runs_a_fixed_number_of_queries(manager_client, billing):
 
     # session, user, staff roles, user permissions, group permissions, matching patients, count of entries,
     # the page of entries (actor and content type joined, patients' records in subqueries), the ACCESS
-    # entry's insert.
-    assert _queries_for_search(manager_client, str(one.pk)) == 9
-    assert _queries_for_search(manager_client, str(twenty.pk)) == 9
+    # entry's insert; and the two-factor device that verified the session (django-otp, mfa).
+    assert _queries_for_search(manager_client, str(one.pk)) == 10
+    assert _queries_for_search(manager_client, str(twenty.pk)) == 10

@@ -11,6 +11,7 @@ from invoices import services as invoice_services
 from invoices.jurisdiction import current_profile
 from invoices.templatetags.money import money
 from patient_collections.models import PaymentPlan
+from tests.conftest import pass_second_step_in_browser
 from tests.factories import PatientFactory, UserFactory, draft_invoice
 
 PASSWORD = "correct-horse-battery"
@@ -34,6 +35,7 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_step_in_browser(page, username)
 
 
 def watch_for_problems(page) -> list[str]:

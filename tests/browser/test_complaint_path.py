@@ -4,6 +4,7 @@ import pytest
 
 from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
+from tests.conftest import pass_second_step_in_browser
 from tests.factories import PatientFactory, UserFactory, issued_invoice
 
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
@@ -14,6 +15,7 @@ def sign_in(page, url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
+    pass_second_step_in_browser(page, username)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

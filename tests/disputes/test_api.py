@@ -564,7 +564,8 @@ def test_it_reads_a_complaint_in_a_fixed_number_of_queries(patient, manager, cli
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. complaint with patient, invoice, decision, proxy and users  7. its lines
         # 8. its adjustment requests  9. its status changes  10. its follow-up calls  11. the audit log entry
-        with django_assert_num_queries(11):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(12):
             response = client.get(f"/api/v1/complaints/{complaint.pk}/")
         assert response.status_code == 200
         assert len(response.json()["adjustments"]) == complaint.adjustments.count()
@@ -579,7 +580,8 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
             pending_write_off(patient, requested_by=billing)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the pending requests  7. the page, with complaint, invoice and requester
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get("/api/v1/adjustments/?status=pending")
         assert len(response.json()["results"]) == count
 
@@ -594,7 +596,8 @@ def test_it_lists_follow_up_calls_in_a_fixed_number_of_queries(
             services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="x", by=manager)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the open calls  7. the page, with patients
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(f"/api/v1/follow-up-calls/?patient={patient.pk}")
         assert len(response.json()["results"]) == count
 

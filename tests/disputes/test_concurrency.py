@@ -9,6 +9,7 @@ from disputes import services
 from disputes.models import AdjustmentRequest
 from invoices.models import LedgerEntry
 from tests.concurrency import POSTGRESQL_ONLY, run_together
+from tests.conftest import verify_otp
 from tests.factories import UserFactory, issued_invoice
 
 pytestmark = POSTGRESQL_ONLY
@@ -33,6 +34,7 @@ def pending_write_off(patient, billing) -> AdjustmentRequest:
 def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
+    verify_otp(client, user)
     return client
 
 

@@ -199,7 +199,8 @@ def test_it_runs_a_fixed_number_of_queries_on_the_policy_page(
         file(patient, "coverage_misunderstanding")
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
     # 6 active policy, 7 its rules, 8 the version history with who published each
-    with django_assert_num_queries(8):
+    # +1: the two-factor device that verified this staff session (django-otp, mfa)
+    with django_assert_num_queries(9):
         response = manager_client.get(reverse("policy-detail"))
     assert len(response.context["history"]) == versions
 
@@ -413,6 +414,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_report(
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
     # 6 complaints by category and outcome, 7 meeting deadlines, 8 approved adjustments,
     # 9 follow-up call outcomes, 10 prevention actions
-    with django_assert_num_queries(10):
+    # +1: the two-factor device that verified this staff session (django-otp, mfa)
+    with django_assert_num_queries(11):
         response = manager_client.get(reverse("complaint-report"))
     assert response.context["tables"].complaints_total == complaints

@@ -480,7 +480,8 @@ def test_it_shows_a_complaint_in_a_fixed_number_of_queries(patient, manager, cli
         # 6 complaint with patient, invoice, decision, proxy and users, 7 lines, 8 adjustments with users,
         # 9 status changes with users, 10 follow-up calls, 11 insert the audit ACCESS entry,
         # 12 the patient's balance and 13 their open complaint for the account header
-        with django_assert_num_queries(13):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(14):
             response = client.get(reverse("complaint-detail", args=[complaint.pk]))
         assert len(response.context["adjustments"]) == complaint.adjustments.count()
 
@@ -493,7 +494,8 @@ def test_it_lists_complaints_in_a_fixed_number_of_queries(patient, manager, clie
             file_complaint(other, issued_invoice(other), by=None, category="service_incident")
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of open complaints routed to the user's roles (paginator), 7 the page with patients and invoices
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(reverse("complaint-list"))
         assert len(response.context["rows"]) == count
 
@@ -507,6 +509,7 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
             pending_write_off(patient, requested_by=billing)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of pending requests (paginator), 7 the page with complaint, decision, invoice, patient, requester
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(reverse("adjustment-queue"))
         assert len(response.context["adjustments"]) == count

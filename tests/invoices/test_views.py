@@ -116,7 +116,8 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
     # 6 count of calls due today, 7 the first calls with patients, 8 the first complaints routed to the user's
     # roles, 9 the first meetings past their deadline, 10 count of overdue invoices (paginator),
     # 11 the page of invoices with their patients
-    with django_assert_num_queries(11):
+    # +1: the two-factor device that verified this staff session (django-otp, mfa)
+    with django_assert_num_queries(12):
         response = staff_client.get(reverse("home"))
     assert len(response.context["rows"]) == rows
     assert (response.context["calls_due_count"], len(response.context["complaints_mine"])) == (rows, min(rows, 5))
@@ -185,7 +186,8 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
     # 10 the patient's balance and 11 their open complaint for the account header; collections: 12 reminders,
     # 13 payment plans with their creator, 14 their instalments, 15 deferrals with their creator, 16 the open
     # complaint on this invoice, 17 the case
-    with django_assert_num_queries(17):
+    # +1: the two-factor device that verified this staff session (django-otp, mfa)
+    with django_assert_num_queries(18):
         response = staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
     assert len(response.context["entries"]) == entries + 1
     assert len(response.context["collections"].reminders) == entries

@@ -225,7 +225,8 @@ def test_it_lists_plans_in_a_fixed_number_of_queries(invoice, billing, client_fo
             services.payment_plan_create(invoice_id=invoice.pk, instalments=12, by=billing)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. the invoice exists  7. its plans with their creators  8. the plans' instalments
-        with django_assert_num_queries(8):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(9):
             response = client.get(f"/api/v1/payment-plans/?invoice={invoice.pk}")
         assert len(response.json()) == count
         assert {len(plan["instalments"]) for plan in response.json()} == {12}
@@ -336,7 +337,8 @@ def test_it_lists_reminders_in_a_fixed_number_of_queries(invoice, front_desk, cl
             Reminder.objects.create(invoice=invoice, step=step, notice_type="reminder", fee=Decimal("35.00"))
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. the invoice exists  7. its reminders
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(f"/api/v1/reminders/?invoice={invoice.pk}")
         assert [reminder["step"] for reminder in response.json()] == list(range(1, count + 1))
 
@@ -484,7 +486,8 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(letter_patient, manager, cl
             proposed_case(letter_patient)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the cases  7. the page, with invoices, patients, deciders and disputes
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get("/api/v1/collection-cases/?status=proposed")
         assert len(response.json()["results"]) == count
 

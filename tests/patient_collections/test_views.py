@@ -143,7 +143,8 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
             closed_complaint_call(PatientFactory(), by=manager)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of open calls (paginator), 7 the page with patients, invoices and complaints
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(reverse("call-list"))
         assert len(response.context["calls"]) == count
 
@@ -740,7 +741,8 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(manager, client_for, django
             proposed_case(notices=1)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of cases (paginator), 7 the page with invoices, patients, deciders, disputes and notices
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(reverse("case-list"))
         assert len(response.context["cases"]) == count
 
@@ -753,7 +755,8 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
             sent_letter(overdue(letter_patient()), day=day)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the day's letters with invoices and patients
-        with django_assert_num_queries(6):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(7):
             response = client.get(reverse("print-batch"), {"day": day.isoformat()})
         assert len(response.context["reminders"]) == count
 
@@ -765,7 +768,8 @@ def test_it_builds_the_aging_report_in_a_fixed_number_of_queries(manager, client
             overdue(PatientFactory(), days=10 * Invoice.objects.count())
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 totals and counts per bucket, 7 the per-patient rows
-        with django_assert_num_queries(7):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(8):
             response = client.get(reverse("aging-report"))
         assert len(response.context["report"].rows) == count
 
@@ -788,7 +792,8 @@ def test_it_shows_a_case_in_a_fixed_number_of_queries(manager, client_for, djang
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the case with invoice, patient, decider, dispute and notice count, 7 insert the audit ACCESS entry,
         # 8 the patient's balance and 9 their open complaint for the account header, 10 the notices sent
-        with django_assert_num_queries(10):
+        # +1: the two-factor device that verified this staff session (django-otp, mfa)
+        with django_assert_num_queries(11):
             response = client.get(reverse("case-detail", args=[case.pk]))
         assert len(response.context["notices"]) == notices
 

@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from patients.forms import StaffForm
+
+
+class SetUpCodeForm(StaffForm):
+    code = forms.CharField(
+        label=gettext_lazy("The 6-digit code your app shows"),
+        max_length=12,
+        error_messages={"required": gettext_lazy("Enter the 6-digit code from your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(
+                gettext_lazy("The code is 6 digits, like 123456. Type the one your app shows now.")
+            )
+        return code
+
+
+class VerifyCodeForm(StaffForm):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=20,
+        help_text=gettext_lazy("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        error_messages={"required": gettext_lazy("Enter the code from your authenticator app, or a recovery code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "none"}),
+    )
