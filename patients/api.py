@@ -100,7 +100,8 @@ class PatientDetailApi(StaffApi):
         id = serializers.IntegerField()
         name = serializers.CharField()
         date_of_birth = serializers.DateField()
-        email = serializers.EmailField()
+        # Not an EmailField: a patient reached otherwise may have no address, and "" is no email format.
+        email = serializers.CharField(help_text="Their email address; empty when they have none.")
         phone = serializers.CharField()
         address_line = serializers.CharField()
         postal_code = serializers.CharField()

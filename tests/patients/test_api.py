@@ -1,8 +1,10 @@
+import schemathesis
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from clinic_billing.wsgi import application
 from patients.models import Patient
 from tests.factories import UserFactory, issued_invoice
 
@@ -149,3 +151,15 @@ def test_it_refuses_a_number_or_word_as_an_opt_out(billing, client_for):
     assert response.status_code == 400
     assert "opt_out_phone" in response.json()
     assert not Patient.objects.exists()
+
+
+def test_it_answers_a_patient_without_email_as_its_schema_says(billing):
+    operation = schemathesis.openapi.from_wsgi("/api/schema/", application)["/api/v1/patients/"]["POST"]
+    body = {key: value for key, value in NEW_PATIENT.items() if key != "email"} | {"preferred_channel": "portal"}
+    token = Token.objects.create(user=billing)
+
+    response = operation.Case(body=body, headers={"Authorization": f"Token {token.key}"}).call()
+
+    assert response.status_code == 201
+    assert response.json()["email"] == ""
+    assert operation.is_valid_response(response)
