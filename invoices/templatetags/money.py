@@ -106,9 +106,10 @@ def local_date(value: date | None, style: str = "medium") -> str:
     return _formatted_date(value, get_language() or "en", style)
 
 
-@lru_cache(maxsize=256)
-def _choice_labels(model: type[Model], field_name: str) -> dict[object, object]:
-    return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[union-attr]
+@lru_cache(maxsize=1024)
+def _choice_labels(model: type[Model], field_name: str, language: str | None) -> dict[object, str]:
+    """The field's labels in the active language (the key), translated once per process."""
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}  # type: ignore[union-attr]
 
 
 @register.filter
@@ -116,8 +117,8 @@ def choice_label(instance: Model, field_name: str) -> str:
     """`{{ invoice|choice_label:"status" }}`: what `invoice.get_status_display` shows, for table rows.
 
     Django's get_FOO_display hashes every choice's lazy label on each call, which translates each of them:
-    a seven-choice field costs seven translations per cell. Here the labels are looked up once per field and
-    only the one shown is translated.
+    a seven-choice field costs seven translations per cell. Here the labels are translated once per field and
+    language.
     """
     value = getattr(instance, field_name)
-    return str(_choice_labels(type(instance), field_name).get(value, value))
+    return _choice_labels(type(instance), field_name, get_language()).get(value, str(value))
