@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,30 +131,44 @@ def sweep_candidates(
     Mirrors the schedule: the next step is the first one not sent; it waits for its day after the due date
     and for the deadline of the latest notice; the case waits for the deadline of the final notice.
     """
-    # Scalar subqueries, not EXISTS: PostgreSQL evaluates them per candidate row with an index lookup, where
-    # EXISTS under OR would hash the whole reminder table in every batch.
+    # Scalar subqueries, not EXISTS: PostgreSQL evaluates each once per candidate row with an index lookup,
+    # where EXISTS under OR would hash the whole reminder table in every batch.
     notices = Reminder.objects.filter(invoice_id=OuterRef("pk"), step__lt=INSTALMENT_STEPS)
-    unsent_steps = ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).exclude(
-        Exists(Reminder.objects.filter(invoice_id=OuterRef(OuterRef("pk")), step=OuterRef("number")))
+    # A step not sent yet whose day has come. The schedule's next step is the first one not sent; the steps'
+    # days grow with their number (validate_schedule), so one is due exactly when some unsent step is.
+    day_of_step = Case(
+        *(When(number=step.number, then=Value(today - timedelta(days=step.days_after_due))) for step in steps),
+        output_field=DateField(),
     )
-    next_step_day_reached = Q()
-    for step in steps:
-        next_step_day_reached |= Q(next_step=step.number, due_date__lte=today - timedelta(days=step.days_after_due))
+    unsent_step_due = (
+        ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION)
+        .alias(reached_by_due_date=day_of_step)
+        .filter(reached_by_due_date__gte=OuterRef("due_date"))
+        .exclude(Exists(Reminder.objects.filter(invoice_id=OuterRef(OuterRef("pk")), step=OuterRef("number"))))
+        .order_by()
+    )
     latest = _notice_end(notices).order_by("-sent_on", "step")  # the schedule's latest: max(sent_on), first step
     final = _notice_end(notices.filter(step=max(step.number for step in steps))).order_by()
-    waiting = Reminder.objects.filter(invoice_id=OuterRef("pk"), status=Reminder.Status.QUEUED).order_by()
+    # Counted over the invoice's notices, so that the lookup goes through the invoice's index: filtered on the
+    # status, PostgreSQL walks every queued notice of every invoice for each row.
+    waiting = (
+        Reminder.objects.filter(invoice_id=OuterRef("pk"))
+        .order_by()
+        .values("invoice_id")
+        .annotate(queued=Count("pk", filter=Q(status=Reminder.Status.QUEUED)))
+    )
     return (
         overdue_candidates(today=today, shard=shard, shards=shards)
         .alias(
-            next_step=Subquery(unsent_steps.order_by("number").values("number")[:1]),
+            unsent_step_due=Subquery(unsent_step_due.values("number")[:1]),
             latest_deadline=Subquery(latest.values("ends_on")[:1]),  # type: ignore[misc]
             final_deadline=Subquery(final.values("ends_on")[:1]),  # type: ignore[misc]
-            waiting=Subquery(waiting.values("pk")[:1]),
+            waiting=Subquery(waiting.values("queued")),
         )
         .filter(
-            (next_step_day_reached & (Q(latest_deadline__isnull=True) | Q(latest_deadline__lt=today)))
+            (Q(unsent_step_due__isnull=False) & (Q(latest_deadline__isnull=True) | Q(latest_deadline__lt=today)))
             | Q(final_deadline__lt=today)
-            | Q(waiting__isnull=False)
+            | Q(waiting__gt=0)
         )
     )
 
@@ -209,7 +223,8 @@ def reminders_sweep_batch(
     with transaction.atomic():
         candidates = sweep_candidates(today=today, steps=steps, shard=shard, shards=shards)
         if after is not None:
-            candidates = candidates.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], id__gt=after[1]))
+            # The first condition alone bounds the index scan; the second drops what the last batch read.
+            candidates = candidates.filter(due_date__gte=after[0]).exclude(due_date=after[0], id__lte=after[1])
         invoices = list(
             candidates.order_by("due_date", "id")  # type: ignore[misc]
             .select_for_update(skip_locked=True, of=("self",))
