@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.audited import AuditedQuerySet
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from patients.models import AuthorisedProxy, Patient
 
@@ -64,6 +65,8 @@ class Policy(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = AuditedQuerySet["Policy"].as_manager()
+
     class Meta:
         ordering = ["-version"]
         verbose_name = _("policy")
@@ -95,6 +98,8 @@ class PolicyRule(models.Model):
     proposal_amount = models.DecimalField(_("reduction amount"), null=True, blank=True, max_digits=12, decimal_places=2)
     approval_role = models.CharField(_("approved by"), max_length=20, choices=Role.choices, blank=True)
     script = models.TextField(_("what to say"), blank=True)
+
+    objects = AuditedQuerySet["PolicyRule"].as_manager()
 
     class Meta:
         ordering = ["policy", "position"]
@@ -144,6 +149,8 @@ class Complaint(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = AuditedQuerySet["Complaint"].as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -238,6 +245,8 @@ class AdjustmentRequest(models.Model):
     ledger_entry = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="adjustment"
     )
+
+    objects = AuditedQuerySet["AdjustmentRequest"].as_manager()
 
     class Meta:
         ordering = ["requested_at", "id"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.audited import AuditedQuerySet
 from patients.models import Patient
 
 
@@ -38,7 +39,7 @@ class InsuranceStatus(models.TextChoices):
     SETTLED = "settled", _("Insurer settled")
 
 
-class InvoiceQuerySet(models.QuerySet["Invoice"]):
+class InvoiceQuerySet(AuditedQuerySet["Invoice"]):
     def with_patient_due(self) -> "InvoiceQuerySet":
         """Annotate `patient_due_amount`: the balance less the third party's part still expected."""
         outstanding_third_party = Case(
@@ -138,7 +139,7 @@ class Invoice(models.Model):
         return self.balance - self.third_party_outstanding
 
 
-class InvoiceLineQuerySet(models.QuerySet["InvoiceLine"]):
+class InvoiceLineQuerySet(AuditedQuerySet["InvoiceLine"]):
     def _refuse_if_frozen(self) -> None:
         if self.exclude(invoice__status=Invoice.Status.DRAFT).exists():
             raise ImmutableRecordError("Lines of an issued invoice cannot be changed; issue a credit note.")
@@ -189,7 +190,7 @@ class InvoiceLine(models.Model):
             raise ImmutableRecordError("Lines of an issued invoice cannot be changed; issue a credit note.")
 
 
-class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
+class LedgerEntryQuerySet(AuditedQuerySet["LedgerEntry"]):
     def update(self, **kwargs: object) -> int:
         raise ImmutableRecordError("Ledger entries are never edited; post a reversing entry.")
 

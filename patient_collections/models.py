@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.audited import AuditedQuerySet
 from invoices.models import Invoice
 from patients.models import Patient
 
@@ -44,6 +45,8 @@ class FollowUpCall(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AuditedQuerySet["FollowUpCall"].as_manager()
+
     class Meta:
         ordering = ["due_at", "id"]
         verbose_name = _("follow-up call")
@@ -61,6 +64,8 @@ class FeeRate(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     effective_from = models.DateField(_("effective from"))
     note = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    objects = AuditedQuerySet["FeeRate"].as_manager()
 
     class Meta:
         ordering = ["code", "-effective_from"]
@@ -87,6 +92,8 @@ class ReminderStep(models.Model):
     deadline_days = models.PositiveSmallIntegerField(_("new payment deadline (days)"), default=14)
     letter_only = models.BooleanField(_("always by letter"), default=False)
     manager_approval = models.BooleanField(_("escalation needs the office manager"), default=False)
+
+    objects = AuditedQuerySet["ReminderStep"].as_manager()
 
     class Meta:
         ordering = ["jurisdiction", "number"]
@@ -163,6 +170,8 @@ class PaymentPlan(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AuditedQuerySet["PaymentPlan"].as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -204,6 +213,8 @@ class Deferral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = AuditedQuerySet["Deferral"].as_manager()
+
     class Meta:
         ordering = ["-until", "-id"]
 
@@ -233,6 +244,8 @@ class CollectionCase(models.Model):
     ledger_entry = models.OneToOneField(
         "invoices.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="collection_case"
     )
+
+    objects = AuditedQuerySet["CollectionCase"].as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.audited import AuditedQuerySet
+
 
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
@@ -51,6 +53,8 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    objects = AuditedQuerySet["Patient"].as_manager()
+
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("patient")
@@ -82,6 +86,8 @@ class Coverage(models.Model):
     member_number = models.CharField(_("policy or card number"), max_length=60, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = AuditedQuerySet["Coverage"].as_manager()
 
     class Meta:
         ordering = ["-valid_from", "id"]
@@ -128,6 +134,8 @@ class AuthorisedProxy(models.Model):
         blank=True,
         related_name="proxy_grants",
     )
+
+    objects = AuditedQuerySet["AuthorisedProxy"].as_manager()
 
     class Meta:
         ordering = ["name", "id"]

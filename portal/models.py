@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.audited import AuditedQuerySet
 from patients.models import AuthorisedProxy, Language, Patient
 
 
@@ -19,6 +20,8 @@ class HelpArticle(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = AuditedQuerySet["HelpArticle"].as_manager()
 
     class Meta:
         ordering = ["language", "position", "title"]
@@ -45,6 +48,8 @@ class ServiceItem(models.Model):
     is_available = models.BooleanField(_("offered now"), default=True)
     position = models.PositiveSmallIntegerField(_("order"), default=10)
 
+    objects = AuditedQuerySet["ServiceItem"].as_manager()
+
     class Meta:
         ordering = ["position", "name"]
         verbose_name = _("service on the price list")
@@ -69,6 +74,8 @@ class PortalInvitation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = AuditedQuerySet["PortalInvitation"].as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,0 +1,194 @@
+"""Bulk writes of audited models leave the same trace in the audit log as one-by-one saves.
+
+django-auditlog listens to `post_save` and `post_delete`. `QuerySet.update()`, `bulk_update()` and
+`bulk_create()` send neither, so they would change audited rows without a trace. Every audited model's
+manager is built on `AuditedQuerySet`, whose `update()` and `bulk_create()` (and so `bulk_update()`) write
+one auditlog `LogEntry` per affected row, with the changed fields (auditlog's own diff, so excluded and
+masked fields stay out) and the actor and address that auditlog's context gives a saved entry, in a single
+`bulk_create` of entries per call:
+
+- `update(**values)` reads the matching rows under `select_for_update` (in pk order, so concurrent writers
+  lock in the same order), updates exactly those rows, and logs old → new. Two queries more than a bare
+  update (the read and the entries), three when a value is an expression and the new values are read back.
+- `bulk_update(objs, fields)` is Django's: it runs one `update()` per batch (with a `Case` per field), so
+  the audited `update()` logs it, reading the new values back: three queries more per batch.
+- `bulk_create(objs)` logs the created rows: one query more. With `ignore_conflicts` the database does
+  not return the new keys, so the rows already present under the model's unique key are read before and
+  after the insert and only the new ones are logged: three queries more, whatever the batch size.
+  `update_conflicts` (an upsert) is refused: nothing in the app needs it, and what it changed cannot be told.
+
+`QuerySet.delete()` needs nothing here: Django's deletion collector sends `post_delete` for every row of a
+model that has receivers, and auditlog's receiver logs each one (tests/audit/test_bulk_writes.py proves it
+for every audited model). `disable_auditlog()` is honoured as auditlog honours it for saves.
+"""
+
+import copy
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from auditlog.cid import get_cid
+from auditlog.context import auditlog_disabled
+from auditlog.diff import model_instance_diff
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, models, transaction
+from django.db.models import Q
+from django.db.models.signals import pre_save
+from django.utils.encoding import smart_str
+
+_M = TypeVar("_M", bound=models.Model)
+JSON_CHANGES = getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False)
+
+
+class UnauditedBulkWrite(Exception):
+    """A bulk write whose effect on audited rows cannot be written to the audit log."""
+
+
+def _logging_disabled() -> bool:
+    return auditlog_disabled.get()
+
+
+def _entry(obj: models.Model, action: int, changes: dict[str, Any] | None) -> LogEntry:
+    pk = obj.pk
+    get_additional_data = getattr(obj, "get_additional_data", None)
+    return LogEntry(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_pk=smart_str(pk),
+        object_id=pk if isinstance(pk, int) else None,
+        object_repr=smart_str(obj),
+        action=action,
+        changes=changes,
+        additional_data=get_additional_data() if callable(get_additional_data) else None,
+        cid=get_cid(),
+    )
+
+
+def log_bulk_changes(
+    pairs: Iterable[tuple[models.Model | None, models.Model | None]],
+    *,
+    action: int,
+    fields: Sequence[str] | None = None,
+) -> int:
+    """Write one audit entry per (old, new) pair that differs, in one insert. Returns how many were written."""
+    entries = []
+    for old, new in pairs:
+        changes = model_instance_diff(
+            old,
+            new,
+            fields_to_check=fields,
+            use_json_for_changes=getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False),
+        )
+        subject = new if new is not None else old
+        if changes and subject is not None:
+            entries.append(_entry(subject, action, changes))
+    for entry in entries:
+        # auditlog fills actor and address in a pre_save receiver connected while its context (request,
+        # set_actor) is active; a bulk insert sends no pre_save, so send it as save() would.
+        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=LogEntry.objects.db, update_fields=None)
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def _unique_key(model: type[models.Model]) -> list[str]:
+    """The attribute names of the model's first unconditional unique key other than the primary key."""
+    meta = model._meta
+
+    def attnames(names: Iterable[str]) -> list[str]:
+        return [getattr(meta.get_field(name), "attname", name) for name in names]
+
+    for constraint in meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.condition is None:
+            return attnames(constraint.fields)
+    for together in meta.unique_together:
+        return attnames(together)
+    for field in meta.concrete_fields:
+        if field.unique and not field.primary_key:
+            return [field.attname]
+    raise UnauditedBulkWrite(f"{meta.label} has no unique key: bulk_create(ignore_conflicts=True) cannot be audited.")
+
+
+class AuditedQuerySet(models.QuerySet[_M]):
+    """A QuerySet whose bulk writes are written to the audit log (see the module docstring)."""
+
+    def _locked_rows(self) -> list[_M]:
+        """The rows this queryset would update, whole (for the audit diff), locked in primary key order."""
+        model = self.model
+        lock_of = ("self",) if connections[self.db].features.has_select_for_update_of else ()
+        rows = model._base_manager.using(self.db).filter(pk__in=self.values("pk")).order_by("pk")
+        return list(rows.select_for_update(of=lock_of))
+
+    def update(self, **kwargs: Any) -> int:
+        if _logging_disabled() or self.query.is_sliced:
+            return super().update(**kwargs)  # Django refuses a sliced update itself
+        with transaction.atomic(using=self.db, savepoint=False):
+            old_rows = self._locked_rows()
+            if not old_rows:
+                return 0
+            pks = [row.pk for row in old_rows]
+            count = models.QuerySet.update(self.filter(pk__in=pks), **kwargs)
+            if any(hasattr(value, "resolve_expression") for value in kwargs.values()):
+                fresh = self.model._base_manager.using(self.db).in_bulk(pks)
+                new_rows = [fresh[pk] for pk in pks if pk in fresh]
+            else:
+                new_rows = []
+                for row in old_rows:
+                    new = copy.copy(row)  # Django copies the state and the related-object cache too
+                    for name, value in kwargs.items():
+                        setattr(new, name, value)
+                    new_rows.append(new)
+            log_bulk_changes(zip(old_rows, new_rows, strict=True), action=LogEntry.Action.UPDATE, fields=list(kwargs))
+        return count
+
+    def bulk_create(  # type: ignore[override]
+        self,
+        objs: Iterable[_M],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Sequence[str] | None = None,
+        unique_fields: Sequence[str] | None = None,
+    ) -> list[_M]:
+        objs = list(objs)
+        if _logging_disabled() or not objs:
+            return super().bulk_create(
+                objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields
+            )
+        if update_conflicts:
+            raise UnauditedBulkWrite(
+                f"{self.model._meta.label}: bulk_create(update_conflicts=True) cannot be audited; save each row."
+            )
+        with transaction.atomic(using=self.db, savepoint=False):
+            if ignore_conflicts:
+                created = self._bulk_create_ignoring_conflicts(objs, batch_size)
+            else:
+                created = super().bulk_create(objs, batch_size)
+            log_bulk_changes(((None, obj) for obj in created), action=LogEntry.Action.CREATE)
+        return objs
+
+    def _bulk_create_ignoring_conflicts(self, objs: list[_M], batch_size: int | None) -> list[_M]:
+        """Insert, skipping rows whose unique key is taken; return the objects that were inserted, with pks."""
+        key = _unique_key(self.model)
+
+        def key_of(values: Iterable[Any]) -> tuple[Any, ...]:
+            return tuple(values)
+
+        if len(key) == 1:
+            matching = Q(**{f"{key[0]}__in": {getattr(obj, key[0]) for obj in objs}})
+        else:
+            matching = Q()
+            for obj in objs:
+                matching |= Q(**{name: getattr(obj, name) for name in key})
+        rows = self.model._base_manager.using(self.db).filter(matching)
+        existing = {key_of(row[1:]) for row in rows.values_list("pk", *key)}
+        super().bulk_create(objs, batch_size, ignore_conflicts=True)
+        new_pks = {key_of(row[1:]): row[0] for row in rows.values_list("pk", *key) if key_of(row[1:]) not in existing}
+        created = []
+        for obj in objs:
+            pk = new_pks.pop(key_of(getattr(obj, name) for name in key), None)
+            if pk is not None:
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = self.db
+                created.append(obj)
+        return created
