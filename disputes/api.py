@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.exceptions import NotFound
-from patients.api import StaffApi, log_read, query_filters, staff_member
+from patients.api import StaffApi, TextField, log_read, query_filters, staff_member
 from patients.models import Patient
 
 from . import services
@@ -204,7 +204,7 @@ class ComplaintCreateApi(StaffApi):
         )
         channel = serializers.ChoiceField(choices=ComplaintChannel.choices)
         category = serializers.ChoiceField(choices=Category.choices)
-        description = serializers.CharField(help_text="What the patient said, in their own words.")
+        description = TextField(help_text="What the patient said, in their own words.")
         proxy = id_field(
             required=False, allow_null=True, help_text="The authorised proxy speaking for the patient, if any."
         )
@@ -289,10 +289,10 @@ class ComplaintCloseApi(StaffApi):
             ref_name = "ComplaintClose"
 
         outcome = serializers.ChoiceField(choices=Complaint.Outcome.choices)
-        prevention_note = serializers.CharField(
+        prevention_note = TextField(
             allow_blank=True, help_text="What will be done so it does not happen again (required, not blank)."
         )
-        resolution_note = serializers.CharField(
+        resolution_note = TextField(
             allow_blank=True, default="", help_text="Steps taken and result (the resolution letter)."
         )
 
@@ -345,7 +345,7 @@ class AdjustmentApproveApi(StaffApi):
         class Meta:
             ref_name = "AdjustmentApprove"
 
-        note = serializers.CharField(max_length=300, allow_blank=True, default="")
+        note = TextField(max_length=300, allow_blank=True, default="")
 
     @extend_schema(
         operation_id="adjustment_approve",
@@ -370,7 +370,7 @@ class AdjustmentRejectApi(StaffApi):
         class Meta:
             ref_name = "AdjustmentReject"
 
-        note = serializers.CharField(max_length=300, allow_blank=True, help_text="Why (required, not blank).")
+        note = TextField(max_length=300, allow_blank=True, help_text="Why (required, not blank).")
 
     @extend_schema(
         operation_id="adjustment_reject",

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.exceptions import ApplicationError
 from disputes.selectors import open_complaint_for_invoice
-from patients.api import StaffApi, log_read, staff_member
+from patients.api import StaffApi, TextField, log_read, staff_member
 from patients.models import Patient
 
 from . import services
@@ -130,8 +130,8 @@ class InvoiceCreateApi(StaffApi):
             class Meta:
                 ref_name = "InvoiceLineCreate"
 
-            code = serializers.CharField(max_length=20)
-            description = serializers.CharField(max_length=300)
+            code = TextField(max_length=20)
+            description = TextField(max_length=300)
             quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
             unit_price = money_field()
             coverage = serializers.ChoiceField(choices=Coverage.choices)
@@ -255,8 +255,8 @@ class PaymentCreateApi(StaffApi):
 
         amount = money_field(help_text="Greater than zero, at most two decimals.")
         payer = serializers.ChoiceField(choices=[("patient", "Patient"), ("insurer", "Insurer")])
-        method = serializers.CharField(max_length=30, help_text="bank transfer, card, cash, …")
-        reference = serializers.CharField(max_length=100, allow_blank=True, default="")
+        method = TextField(max_length=30, help_text="bank transfer, card, cash, …")
+        reference = TextField(max_length=100, allow_blank=True, default="")
 
     class OutputSerializer(serializers.Serializer):
         class Meta:

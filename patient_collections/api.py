@@ -20,7 +20,7 @@ from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
 from disputes.selectors import invoice_ids_with_open_complaint
 from invoices.api import money_field
 from invoices.models import Invoice
-from patients.api import StaffApi, query_filters, staff_member
+from patients.api import StaffApi, TextField, query_filters, staff_member
 
 from . import selectors, services
 from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
@@ -152,7 +152,7 @@ class DeferralCreateApi(StaffApi):
             ref_name = "DeferralCreate"
 
         until = serializers.DateField(help_text="After today, and at most 180 days ahead.")
-        reason = serializers.CharField(max_length=300, allow_blank=True, default="")
+        reason = TextField(max_length=300, allow_blank=True, default="")
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -283,7 +283,7 @@ class CollectionCaseDecideApi(StaffApi):
             ref_name = "CollectionCaseDecide"
 
         decision = serializers.ChoiceField(choices=DECISIONS)
-        note = serializers.CharField(max_length=300, allow_blank=True, default="")
+        note = TextField(max_length=300, allow_blank=True, default="")
 
     @extend_schema(
         operation_id="collection_case_decide",
@@ -357,7 +357,7 @@ class FollowUpCallOutcomeApi(StaffApi):
             ref_name = "FollowUpCallOutcome"
 
         outcome = serializers.ChoiceField(choices=FollowUpCall.Outcome.choices)
-        note = serializers.CharField(max_length=500, allow_blank=True, default="")
+        note = TextField(max_length=500, allow_blank=True, default="")
 
     @extend_schema(
         operation_id="follow_up_call_record_outcome",

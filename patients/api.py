@@ -74,6 +74,15 @@ def query_filters(request: Request) -> dict[str, str]:
     return request.query_params.dict()
 
 
+class TextField(serializers.CharField):
+    """Text input only: DRF's CharField also takes a number as its digits, which in JSON is a mistake."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """JSON `true` or `false` only: DRF's field also takes 0, "no" or "off", which in JSON is a mistake."""
 
@@ -142,13 +151,13 @@ class PatientCreateApi(StaffApi):
         class Meta:
             ref_name = "PatientCreate"
 
-        name = serializers.CharField(max_length=200)
+        name = TextField(max_length=200)
         date_of_birth = serializers.DateField()
         email = serializers.EmailField(allow_blank=True, default="")
-        phone = serializers.CharField(max_length=40, allow_blank=True, default="")
-        address_line = serializers.CharField(max_length=200, allow_blank=True, default="")
-        postal_code = serializers.CharField(max_length=20, allow_blank=True, default="")
-        city = serializers.CharField(max_length=100, allow_blank=True, default="")
+        phone = TextField(max_length=40, allow_blank=True, default="")
+        address_line = TextField(max_length=200, allow_blank=True, default="")
+        postal_code = TextField(max_length=20, allow_blank=True, default="")
+        city = TextField(max_length=100, allow_blank=True, default="")
         language = serializers.ChoiceField(choices=Language.choices)
         preferred_channel = serializers.ChoiceField(choices=Channel.choices)
         opt_out_email = StrictBooleanField(default=False)

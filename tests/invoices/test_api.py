@@ -414,3 +414,13 @@ def test_it_shows_the_open_complaint_of_an_invoice(patient, billing, front_desk,
 
     assert body["open_complaint"]["id"] == complaint.pk
     assert body["open_complaint"]["route_to"] == "provider"
+
+
+def test_it_refuses_a_number_as_the_payment_method_and_posts_nothing(patient, billing, client_for):
+    invoice = issued_invoice(patient)
+
+    response = post(client_for(billing), f"/api/v1/invoices/{invoice.pk}/payments/", {**PAYMENT, "method": 5})
+
+    assert response.status_code == 400
+    assert response.json()["method"] == ["Not a valid string."]
+    assert payments(invoice) == 0

@@ -163,3 +163,13 @@ def test_it_answers_a_patient_without_email_as_its_schema_says(billing):
     assert response.status_code == 201
     assert response.json()["email"] == ""
     assert operation.is_valid_response(response)
+
+
+def test_it_refuses_a_number_as_text(billing, client_for):
+    response = client_for(billing).post(
+        "/api/v1/patients/", {**NEW_PATIENT, "city": 0}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["city"] == ["Not a valid string."]
+    assert not Patient.objects.exists()
