@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic_billing.audited import AuditedQuerySet, UnauditedBulkWrite
+from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy, PolicyRule
 from invoices import services as invoice_services
 from invoices.models import ImmutableRecordError, Invoice, InvoiceLine, LedgerEntry
@@ -310,3 +311,13 @@ def test_the_sweep_logs_the_cases_it_proposes_in_one_insert_per_batch():
     )
     log_inserts = [q for q in queries if q["sql"].startswith("INSERT") and "auditlog_logentry" in q["sql"]]
     assert len(log_inserts) == 1
+
+
+def test_publishing_a_policy_logs_each_of_its_rules(manager):
+    draft = dispute_services.policy_draft_from(dispute_services.policy_active())
+    with set_actor(manager):
+        policy = dispute_services.policy_publish(draft=draft, by=manager)
+    rule_ids = set(policy.rules.values_list("pk", flat=True))
+    logged = entries(PolicyRule, LogEntry.Action.CREATE).filter(object_id__in=rule_ids)
+    assert rule_ids and set(logged.values_list("object_id", flat=True)) == rule_ids
+    assert {entry.actor for entry in logged} == {manager}
