@@ -11,14 +11,15 @@ Objects: "own" is the patient's (for the proxy: the patient who granted access),
 Staff work for the whole clinic, so for them both are ordinary objects of the clinic.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 
 from disputes import services as dispute_services
@@ -131,6 +132,10 @@ def _complaint(invoice: Invoice, description: str, *, category: str, by: object)
     )
 
 
+def _words(sentinel: str, tag: str) -> str:
+    return f"{CLINICAL_SENTINELS[sentinel]} [{tag}]"
+
+
 def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: str) -> Side:
     invoice = _overdue(patient)
     day = timezone.localdate() - timedelta(days=5)
@@ -144,27 +149,25 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         sent_at=_at(day),
     )
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
-    complaint = _complaint(
-        invoice, CLINICAL_SENTINELS["complaint_description"], category="care_quality", by=staff[FRONT_DESK]
-    )
+    complaint = _complaint(invoice, _words("complaint_description", tag), category="care_quality", by=staff[FRONT_DESK])
 
     closed_invoice = _overdue(patient, days=30)
     closed = _complaint(
-        closed_invoice, CLINICAL_SENTINELS["closed_description"], category="invoice_question", by=staff[FRONT_DESK]
+        closed_invoice, _words("closed_description", tag), category="invoice_question", by=staff[FRONT_DESK]
     )
     dispute_services.complaint_mark_met(complaint_id=closed.pk, by=staff[FRONT_DESK])  # type: ignore[arg-type]
     closed = dispute_services.complaint_close(
         complaint_id=closed.pk,
         outcome="explained",
-        prevention_note=CLINICAL_SENTINELS["prevention_note"],
-        resolution_note=CLINICAL_SENTINELS["resolution_note"],
+        prevention_note=_words("prevention_note", tag),
+        resolution_note=_words("resolution_note", tag),
         by=staff[MANAGER],  # type: ignore[arg-type]
     )
 
     adjustment_invoice = _overdue(patient, days=20)
     adjusted = _complaint(
         adjustment_invoice,
-        CLINICAL_SENTINELS["adjustment_description"],
+        _words("adjustment_description", tag),
         category="care_quality",
         by=staff[FRONT_DESK],
     )
@@ -179,7 +182,7 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         by=staff[BILLING],  # type: ignore[arg-type]
     )
     call = portal_services.callback_request_create(
-        patient_id=patient.pk, request_key=f"callback-{tag}", request_note=CLINICAL_SENTINELS["callback_note"]
+        patient_id=patient.pk, request_key=f"callback-{tag}", request_note=_words("callback_note", tag)
     )
     message = PortalMessage.objects.create(patient=patient, subject=f"Reminder for {tag}", body="Please pay.")
     grant = cast(AuthorisedProxy, ProxyFactory(patient=patient, user=proxy_user, name=f"Proxy of {tag}"))
@@ -226,6 +229,20 @@ def build_world() -> World:
     )
     users: dict[str, User | None] = {**staff, PATIENT: patient_user, PROXY: proxy_user, ANONYMOUS: None}
     return World(users=users, sides=sides, help_article=article, invitation_token=token)
+
+
+def world_in_a_transaction(django_db_blocker: Any) -> Iterator[World]:
+    """For a module-scoped fixture: the world is built once per module (and xdist worker) inside a transaction
+    rolled back at the end; each test runs in a savepoint inside it (pytest-django's `db`), so every test
+    starts from the same world."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 # --- Who may do what: rules that fill a route's row --------------------------------------------------------

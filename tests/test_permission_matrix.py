@@ -14,7 +14,6 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Count
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -25,7 +24,16 @@ from patient_collections.models import CollectionCase, Deferral, FollowUpCall, P
 from patients.models import AuthorisedProxy, Patient
 from portal.models import HelpArticle, PortalInvitation
 from tests import permission_matrix as matrix
-from tests.permission_matrix import ALLOWED, NO_OBJECT, NOT_FOUND, OTHER, OWN, REFUSED, ROUTES, Outcome
+from tests.permission_matrix import (
+    ALLOWED,
+    NO_OBJECT,
+    NOT_FOUND,
+    OTHER,
+    OWN,
+    REFUSED,
+    ROUTES,
+    Outcome,
+)
 
 LOGIN_PATHS = ("/login/", "/portal/sign-in/", "/admin/login/")
 SIGN_OUT_ROUTES = {"logout", "portal-logout"}  # their normal answer is a redirect to a sign-in page
@@ -114,16 +122,7 @@ def test_the_matrix_has_a_cell_for_every_persona_of_every_route_and_method():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Built once per module (and xdist worker) inside a transaction that is rolled back at the end; each
-    cell runs in a savepoint inside it (pytest-django's `db`), so every cell starts from the same world."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield matrix.build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    yield from matrix.world_in_a_transaction(django_db_blocker)
 
 
 class _LaidOutDocument:
