@@ -26,4 +26,4 @@ RUN DEBUG=0 SECRET_KEY=build-only-never-used-at-run-time-0123456789abcdefghijklm
 
 USER clinic
 EXPOSE 8000
-CMD ["gunicorn", "clinic_billing.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "clinic_billing.wsgi:application", "--config", "clinic_billing/gunicorn.conf.py"]

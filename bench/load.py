@@ -5,6 +5,7 @@ machine's two cores as it can; the same client drives the floor and the applicat
 weighs on both measurements.
 """
 
+import os
 import random
 import socket
 import statistics
@@ -13,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # A request builder returns (name, raw request bytes, the status that counts as success).
 Builder = Callable[[random.Random], tuple[str, bytes, int]]
@@ -28,6 +30,15 @@ def post_json(path: str, body: bytes, *, headers: str = "") -> bytes:
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n{headers}Connection: close\r\n\r\n"
     ).encode() + body
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process on this machine (from /proc), None when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -19,7 +19,11 @@ def _lifecycle(figures: dict[str, Any]) -> str:
 
 
 def _pair(sweep: dict[str, Any], key: str) -> str:
-    return f"{sweep['one'][key]} / {sweep['two'][key]}"
+    return f"{sweep['one'].get(key, '–')} / {sweep['two'].get(key, '–')}"
+
+
+def _per_request(load: dict[str, Any], key: str) -> str:
+    return f"{load['floor'].get(key, '–')} / {load['mixed'].get(key, '–')}"
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -112,11 +116,15 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
     row("mixed req/s (p95 ms)", lambda s: f"{s['load']['mixed']['throughput_rps']} ({s['load']['mixed']['p95_ms']})")
     row("mixed / floor", lambda s: f"{s['load']['ratio_of_floor']:.0%}")
     row("mixed errors", lambda s: s["load"]["mixed"]["errors"])
+    row("server CPU ms per request (floor / mixed)", lambda s: _per_request(s["load"], "server_cpu_ms_per_request"))
+    row("client CPU ms per request (floor / mixed)", lambda s: _per_request(s["load"], "client_cpu_ms_per_request"))
     row("sweep 1 worker s (queries)", lambda s: f"{s['sweep']['one']['seconds']} ({s['sweep']['one']['queries']})")
     row("sweep 2 workers s (queries)", lambda s: f"{s['sweep']['two']['seconds']} ({s['sweep']['two']['queries']})")
     row("reminders queued (1 / 2 workers)", lambda s: _pair(s["sweep"], "reminders_queued"))
     row("invoices the sweep examined (1 / 2)", lambda s: _pair(s["sweep"], "examined"))
     row("two-worker speedup", lambda s: f"{s['sweep']['speedup']}×")
+    row("sweep CPU s incl. database, busiest worker (1 / 2)", lambda s: _pair(s["sweep"], "busiest_worker_cpu_s"))
+    row("two-worker CPU split", lambda s: f"{s['sweep'].get('cpu_speedup', '–')}×")
     row("PDF median ms", lambda s: s["pdf_engine"]["pdf_median_ms"])
     row("engine decisions/s", lambda s: f"{s['pdf_engine']['engine_decisions_per_s']:,}")
     row("write path invoices/s, one process", lambda s: s["lifecycle"]["invoices_per_s"])
