@@ -241,3 +241,63 @@ def test_cell(cell: Cell, world: matrix.World, client_for, db):
 @pytest.mark.parametrize("count", [pytest.param(CELL_COUNT, id=f"{CELL_COUNT} cells")])
 def test_the_matrix_size_is_quoted(count):
     assert count == len(CELLS) > 1000
+
+
+# --- Lists show only what the caller may see ----------------------------------------------------------------
+
+PORTAL_LISTS = {
+    "portal-bills": lambda side: f"/bills/{side.invoice.pk}/",
+    "portal-complaints": lambda side: side.complaint.invoice.number,
+    "portal-messages": lambda side: side.message.subject,
+}
+
+
+def _other_patients_markers(side: matrix.Side) -> list[str]:
+    invoices = [side.invoice, side.plan_invoice, side.deferral_invoice, side.closed_complaint.invoice]
+    return [
+        side.patient.name,
+        side.message.subject,
+        *(str(invoice.number) for invoice in invoices),
+        *(f"/bills/{invoice.pk}/" for invoice in invoices),
+        f"/complaints/{side.complaint.pk}/",
+        f"/messages/{side.message.pk}/",
+    ]
+
+
+@pytest.mark.parametrize("persona", [matrix.PATIENT, matrix.PROXY])
+@pytest.mark.parametrize("name", sorted(PORTAL_LISTS))
+def test_portal_lists_show_the_callers_account_and_nothing_of_another_patient(world, client_for, db, name, persona):
+    own, other = world.sides[OWN], world.sides[OTHER]
+    response = client_for(world.users[persona]).get(reverse(name, kwargs={"patient_id": own.patient.pk}))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert PORTAL_LISTS[name](own) in page
+    assert [marker for marker in _other_patients_markers(other) if marker in page] == []
+
+
+def test_the_portal_home_takes_a_proxy_to_the_granted_account_only(world, client_for, db):
+    response = client_for(world.users[matrix.PROXY]).get(reverse("portal-home"))
+    assert response["Location"] == reverse("portal-bills", kwargs={"patient_id": world.sides[OWN].patient.pk})
+
+
+@pytest.mark.parametrize("persona", [matrix.PATIENT, matrix.PROXY])
+def test_staff_search_results_are_staff_only(world, client_for, db, persona):
+    other = world.sides[OTHER].patient
+    response = client_for(world.users[persona]).get(
+        reverse("patient-search"), {"q": other.name}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 403
+    assert other.name not in response.content.decode()
+
+
+# --- The Django admin: none of the personas gets in ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", matrix.PERSONAS)
+@pytest.mark.parametrize("path", ["/admin/", "/admin/patients/patient/", "/admin/invoices/ledgerentry/"])
+def test_no_persona_gets_into_the_django_admin(world, client_for, db, persona, path):
+    user = world.users[persona]
+    response = (Client() if user is None else client_for(user)).get(path)
+    assert response.status_code in (302, 403), response.status_code
+    if response.status_code == 302:
+        assert urlsplit(response["Location"]).path.endswith(LOGIN_PATHS)
