@@ -112,7 +112,7 @@ def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def _overdue(patient: Patient, *, days: int = 60) -> Invoice:
+def overdue_invoice(patient: Patient, *, days: int = 60) -> Invoice:
     draft = draft_invoice(patient, lines=LINES)
     terms = current_profile().payment_terms_days
     return invoice_services.invoice_issue(
@@ -120,7 +120,7 @@ def _overdue(patient: Patient, *, days: int = 60) -> Invoice:
     )
 
 
-def _complaint(invoice: Invoice, description: str, *, category: str, by: object) -> Complaint:
+def file_complaint(invoice: Invoice, description: str, *, category: str, by: object) -> Complaint:
     return dispute_services.complaint_file(
         patient_id=invoice.patient_id,
         invoice_id=invoice.pk,
@@ -137,7 +137,7 @@ def _words(sentinel: str, tag: str) -> str:
 
 
 def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: str) -> Side:
-    invoice = _overdue(patient)
+    invoice = overdue_invoice(patient)
     day = timezone.localdate() - timedelta(days=5)
     reminder = Reminder.objects.create(
         invoice=invoice,
@@ -149,10 +149,12 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         sent_at=_at(day),
     )
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
-    complaint = _complaint(invoice, _words("complaint_description", tag), category="care_quality", by=staff[FRONT_DESK])
+    complaint = file_complaint(
+        invoice, _words("complaint_description", tag), category="care_quality", by=staff[FRONT_DESK]
+    )
 
-    closed_invoice = _overdue(patient, days=30)
-    closed = _complaint(
+    closed_invoice = overdue_invoice(patient, days=30)
+    closed = file_complaint(
         closed_invoice, _words("closed_description", tag), category="invoice_question", by=staff[FRONT_DESK]
     )
     dispute_services.complaint_mark_met(complaint_id=closed.pk, by=staff[FRONT_DESK])  # type: ignore[arg-type]
@@ -164,8 +166,8 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         by=staff[MANAGER],  # type: ignore[arg-type]
     )
 
-    adjustment_invoice = _overdue(patient, days=20)
-    adjusted = _complaint(
+    adjustment_invoice = overdue_invoice(patient, days=20)
+    adjusted = file_complaint(
         adjustment_invoice,
         _words("adjustment_description", tag),
         category="care_quality",
@@ -173,9 +175,9 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
     )
     adjustment = dispute_services.complaint_accept_proposal(complaint_id=adjusted.pk, by=staff[FRONT_DESK])  # type: ignore[arg-type]
 
-    plan_invoice = _overdue(patient, days=10)
+    plan_invoice = overdue_invoice(patient, days=10)
     plan = collection_services.payment_plan_create(invoice_id=plan_invoice.pk, instalments=3, by=staff[BILLING])  # type: ignore[arg-type]
-    deferral_invoice = _overdue(patient, days=10)
+    deferral_invoice = overdue_invoice(patient, days=10)
     deferral = collection_services.deferral_create(
         invoice_id=deferral_invoice.pk,
         until=timezone.localdate() + timedelta(days=20),

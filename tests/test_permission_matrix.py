@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy
 from invoices.models import Invoice, LedgerEntry
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, ReminderStep
@@ -209,16 +210,23 @@ def _send(client: Client, cell: Cell, url: str):
 
 
 def outcome_of(cell: Cell, response) -> Outcome:
+    """Refused means 403 for a signed-in user; for an anonymous visitor a redirect to a sign-in page (the API,
+    which redirects nobody, answers 401 or 403)."""
     status = response.status_code
     assert status < 500, f"{cell.id}: server error {status}"
     assert status != 405, f"{cell.id}: the route does not accept {cell.method}; fix the matrix"
+    anonymous = cell.persona == matrix.ANONYMOUS
     if status == 404:
         return NOT_FOUND
-    if status in (401, 403):
+    if status == 403 or (status == 401 and anonymous):
+        assert not anonymous or cell.name.startswith("api-"), f"{cell.id}: anonymous gets {status}, not the sign-in"
         return REFUSED
     if 300 <= status < 400:
         to_login = urlsplit(response["Location"]).path.endswith(LOGIN_PATHS)
-        return REFUSED if to_login and cell.name not in SIGN_OUT_ROUTES else ALLOWED
+        if to_login and cell.name not in SIGN_OUT_ROUTES:
+            assert anonymous, f"{cell.id}: a signed-in user is sent to sign in again instead of a 403"
+            return REFUSED
+        return ALLOWED
     # 2xx, or 400/422: the request reached the view's own validation (an empty form, an unknown filter).
     assert status < 300 or status in (400, 422), f"{cell.id}: unexpected {status}"
     return ALLOWED
@@ -301,3 +309,42 @@ def test_no_persona_gets_into_the_django_admin(world, client_for, db, persona, p
     assert response.status_code in (302, 403), response.status_code
     if response.status_code == 302:
         assert urlsplit(response["Location"]).path.endswith(LOGIN_PATHS)
+
+
+# --- Four eyes: who may approve an adjustment is decided per request, not only per role ----------------------
+
+
+def _approve(client: Client, via: str, adjustment_id: int):
+    if via == "page":
+        return client.post(reverse("adjustment-approve", args=[adjustment_id]), {"note": "ok"})
+    url = reverse("api-adjustment-approve", args=[adjustment_id])
+    return client.post(url, '{"note": "ok"}', content_type="application/json")
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_only_the_office_manager_approves_above_the_threshold(world, client_for, db, via):
+    """Billing holds the approval permission, but the world's write-off is above the policy's threshold."""
+    adjustment = world.sides[OWN].adjustment
+    entries = LedgerEntry.objects.count()
+
+    _approve(client_for(world.users[matrix.BILLING]), via, adjustment.pk)
+    adjustment.refresh_from_db()
+    assert (adjustment.status, LedgerEntry.objects.count()) == (AdjustmentRequest.Status.PENDING, entries)
+
+    _approve(client_for(world.users[matrix.MANAGER]), via, adjustment.pk)
+    adjustment.refresh_from_db()
+    assert (adjustment.status, LedgerEntry.objects.count()) == (AdjustmentRequest.Status.APPROVED, entries + 1)
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_nobody_approves_their_own_request(world, client_for, db, via):
+    manager = world.users[matrix.MANAGER]
+    invoice = matrix.overdue_invoice(world.sides[OWN].patient, days=15)
+    complaint = matrix.file_complaint(invoice, "Charged twice for one visit.", category="care_quality", by=manager)
+    own_request = dispute_services.complaint_accept_proposal(complaint_id=complaint.pk, by=manager)
+    entries = LedgerEntry.objects.count()
+
+    _approve(client_for(manager), via, own_request.pk)
+
+    own_request.refresh_from_db()
+    assert (own_request.status, LedgerEntry.objects.count()) == (AdjustmentRequest.Status.PENDING, entries)
