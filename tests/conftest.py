@@ -87,12 +87,19 @@ def client_for():
     return make
 
 
-def pass_second_step_in_browser(page, username: str) -> None:
-    """After the password in a browser test: type the code the user's authenticator app shows now."""
+FACTORY_PASSWORD = "correct-horse-battery"
+
+
+def sign_in_in_browser(page, base_url: str, username: str, password: str = FACTORY_PASSWORD) -> None:
+    """Sign a staff member in through the pages: password, then the code their authenticator app shows now."""
     from django.contrib.auth.models import User
 
     device = confirmed_device(User.objects.get(username=username))
     device.last_t = -1  # the same user may sign in twice within one 30-second step in a test
     device.save(update_fields=["last_t"])
-    page.get_by_label("Code").fill(current_code(device))
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code", exact=True).fill(current_code(device))
     page.get_by_role("button", name="Continue").click()

@@ -11,7 +11,7 @@ from invoices import services as invoice_services
 from invoices.jurisdiction import current_profile
 from invoices.templatetags.money import money
 from patient_collections.models import PaymentPlan
-from tests.conftest import pass_second_step_in_browser
+from tests.conftest import sign_in_in_browser
 from tests.factories import PatientFactory, UserFactory, draft_invoice
 
 PASSWORD = "correct-horse-battery"
@@ -31,11 +31,7 @@ def overdue_invoice(patient, *, days: int):
 
 
 def sign_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    pass_second_step_in_browser(page, username)
+    sign_in_in_browser(page, base_url, username, PASSWORD)
 
 
 def watch_for_problems(page) -> list[str]:

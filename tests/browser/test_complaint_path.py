@@ -4,18 +4,14 @@ import pytest
 
 from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
-from tests.conftest import pass_second_step_in_browser
+from tests.conftest import sign_in_in_browser
 from tests.factories import PatientFactory, UserFactory, issued_invoice
 
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
 
 
 def sign_in(page, url: str, username: str) -> None:
-    page.goto(f"{url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
-    pass_second_step_in_browser(page, username)
+    sign_in_in_browser(page, url, username)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

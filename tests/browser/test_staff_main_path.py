@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from invoices.templatetags.money import money
-from tests.conftest import pass_second_step_in_browser
+from tests.conftest import sign_in_in_browser
 from tests.factories import PatientFactory, UserFactory, issued_invoice
 
 
@@ -29,11 +29,7 @@ def test_it_takes_a_billing_clerk_from_search_to_a_recorded_payment(live_server,
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("bjorn_billing")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
-    pass_second_step_in_browser(page, "bjorn_billing")
+    sign_in_in_browser(page, live_server.url, "bjorn_billing")
     expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
 
     page.locator("body").press("/")
