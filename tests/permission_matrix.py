@@ -99,7 +99,6 @@ class World:
     help_article: HelpArticle
     invitation_token: str
     policy_version: int = 1
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 LINES = [
@@ -209,7 +208,7 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
 
 
 def build_world() -> World:
-    """Two patients with one of everything; about 1 s on SQLite, built once per test module."""
+    """Two patients with one of everything, four staff members, a proxy, an open portal invitation."""
     staff: dict[str, User] = {role: cast(User, UserFactory(username=f"matrix_{role}", roles=[role])) for role in STAFF}
     patient_user = cast(User, UserFactory(username="matrix_patient"))
     proxy_user = cast(User, UserFactory(username="matrix_proxy"))
