@@ -55,7 +55,7 @@ def editable_field(model: type[models.Model]) -> tuple[str, object]:
     fields = [field for field in model._meta.concrete_fields if field.name not in excluded]
     for field in fields:
         if isinstance(field, models.CharField | models.TextField) and not field.unique and not field.choices:
-            return field.name, "bulk-edited"
+            return field.name, "bulk-edited"[: field.max_length]
     for field in fields:
         if isinstance(field, models.DateTimeField) and field.null:
             return field.name, timezone.now()
