@@ -2,17 +2,18 @@
 
 Every operation of `/api/schema/` is called through the WSGI application with a token of a staff member who
 holds every role, so no operation is out of reach. Schemathesis generates valid and invalid requests
-(examples, coverage boundaries and random fuzzing, positive and negative) and checks each response: no 5xx,
-a status code, content type, headers and body the schema declares, invalid input refused and valid input
-accepted. Path and filter ids sometimes point at real records of a small fixture world, so the operations
-get past their 404 and run their services too.
+(coverage boundaries and random fuzzing, positive and negative) and checks each response: no 5xx, a status
+code, content type, headers and body the schema declares, invalid input refused, the token enforced. Path,
+filter and body ids sometimes point at real records of a small fixture world, so the operations get past
+their 404 and run their services too.
 
-`FUZZ_MAX_EXAMPLES` sets the fuzzing examples per operation (default 10; the examples and coverage phases add their own cases); the run is derandomised, so CI
-sees the same cases every time. `make fuzz` runs the schemathesis CLI against a live server instead and
-prints its summary (see docs/api-fuzzing.md).
+`FUZZ_MAX_EXAMPLES` sets the fuzzing examples per operation (default 10; the coverage phase adds its own
+cases); the run is derandomised, so CI sees the same cases every time. `make fuzz` runs the schemathesis CLI
+against a live server instead and prints its summary (see docs/api-fuzzing.md).
 """
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -48,7 +51,19 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def _connection_kept_open_between_requests() -> Iterator[None]:
+    """Schemathesis calls the WSGI application itself, whose request signals close the database connection
+    (it is inside the test's transaction, so never "usable"), and with it that transaction on PostgreSQL.
+    Django's test client disconnects them the same way."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, _connection_kept_open_between_requests) -> World:
     staff = UserFactory(username="fuzz_staff", roles=ROLES)
     colleague = UserFactory(username="fuzz_colleague", roles=ROLES)
     patient = PatientFactory(
