@@ -561,13 +561,13 @@ ROUTES: dict[str, Route] = {
     ),
 }
 
-# Routes left out of the cell-by-cell matrix, each with the reason. The Django admin has its own permission
-# system (is_staff plus model permissions, granted to nobody by the role migrations); the matrix still checks
-# that none of the personas gets in (test_no_persona_gets_into_the_django_admin).
-EXCLUDED_NAMESPACES = {"admin": "Django admin: own permission system; only superusers (none of the roles) enter."}
-# Unnamed catch-alls answer 404 to everyone: nothing to authorise.
-EXCLUDED_UNNAMED = {"^api/": "unknown /api/ URLs get a JSON 404 (clinic_billing.api_errors.api_not_found)"}
+# Routes left out of the cell-by-cell matrix, each with the reason.
 EXCLUDED_PREFIXES = {
+    # The Django admin has its own permission system (is_staff plus model permissions, which the role
+    # migrations grant to nobody); test_no_persona_gets_into_the_django_admin checks that no persona gets in.
+    "admin/": "Django admin: its own permission system; only superusers (none of the roles) enter",
     "static/": "static files (not routed through views)",
     "bench/": "the benchmark URLconf's floor view exists only under bench.settings",
 }
+# Unnamed catch-alls answer 404 to everyone: nothing to authorise.
+EXCLUDED_UNNAMED = {"^api/": "unknown /api/ URLs get a JSON 404 (clinic_billing.api_errors.api_not_found)"}

@@ -90,9 +90,7 @@ def _named_routes(patterns: Sequence[object], prefix: str = "", namespace: str =
 def _routes_to_check() -> list[tuple[str, str]]:
     routes = []
     for route, name in _named_routes(get_resolver().url_patterns):
-        if name.split(":")[0] in matrix.EXCLUDED_NAMESPACES and ":" in name:
-            continue
-        if route.startswith(tuple(matrix.EXCLUDED_PREFIXES)) or route.startswith(tuple(matrix.EXCLUDED_NAMESPACES)):
+        if route.startswith(tuple(matrix.EXCLUDED_PREFIXES)):
             continue
         if not name and route in matrix.EXCLUDED_UNNAMED:
             continue
