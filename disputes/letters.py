@@ -45,13 +45,14 @@ def _closed_complaint(complaint_id: int) -> Complaint:
     """The complaint with everything the letter shows (only its approved adjustments): three queries."""
     complaint = (
         Complaint.objects.select_related("patient", "invoice", "closed_by", "decision__policy")
+        # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
         .prefetch_related(
             Prefetch(
                 "adjustments",
                 queryset=AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.APPROVED).order_by("id"),
-            ),
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
+            )
         )
+        .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")))
         .get(pk=complaint_id)
     )
     if complaint.status != Complaint.Status.CLOSED:

@@ -83,18 +83,21 @@ def complaint_detail(*, complaint_id: int) -> Complaint | None:
     """A complaint with its lines, adjustments, status history and calls (and who did each): 5 queries."""
     return (
         Complaint.objects.select_related("patient", "invoice", "decision", "proxy", "received_by", "closed_by")
+        # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
+        .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
         .prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")),
             Prefetch(
                 "adjustments",
                 queryset=AdjustmentRequest.objects.select_related("requested_by", "decided_by").order_by("id"),
-            ),
+            )
+        )
+        .prefetch_related(
             Prefetch(
                 "status_changes",
                 queryset=ComplaintStatusChange.objects.select_related("changed_by").order_by("changed_at", "id"),
-            ),
-            Prefetch("follow_up_calls", queryset=FollowUpCall.objects.order_by("due_at", "id")),
+            )
         )
+        .prefetch_related(Prefetch("follow_up_calls", queryset=FollowUpCall.objects.order_by("due_at", "id")))
         .filter(pk=complaint_id)
         .first()
     )
