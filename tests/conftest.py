@@ -1,6 +1,10 @@
 """Persona fixtures shared by every test: one user per role, a patient, another patient, a proxy."""
 
+from collections.abc import Iterator
+
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -103,3 +107,15 @@ def sign_in_in_browser(page, base_url: str, username: str, password: str = FACTO
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Code", exact=True).fill(current_code(device))
     page.get_by_role("button", name="Continue").click()
+
+
+@pytest.fixture
+def connection_kept_open_between_requests() -> Iterator[None]:
+    """For tests that call the WSGI application itself (schemathesis): its request signals close the database
+    connection (inside the test's transaction, so never "usable"), and with it that transaction on
+    PostgreSQL. Django's test client disconnects them the same way."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)

@@ -13,7 +13,6 @@ against a live server instead and prints its summary (see docs/api-fuzzing.md).
 """
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -21,8 +20,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -51,19 +48,7 @@ class World:
 
 
 @pytest.fixture
-def _connection_kept_open_between_requests() -> Iterator[None]:
-    """Schemathesis calls the WSGI application itself, whose request signals close the database connection
-    (it is inside the test's transaction, so never "usable"), and with it that transaction on PostgreSQL.
-    Django's test client disconnects them the same way."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
-
-
-@pytest.fixture
-def world(db, _connection_kept_open_between_requests) -> World:
+def world(db, connection_kept_open_between_requests) -> World:
     staff = UserFactory(username="fuzz_staff", roles=ROLES)
     colleague = UserFactory(username="fuzz_colleague", roles=ROLES)
     patient = PatientFactory(

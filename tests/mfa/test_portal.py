@@ -1,10 +1,19 @@
 """Patients may turn the second step on; once on, no portal page before it."""
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import confirmed_device, current_code
+
+
+@pytest.fixture
+def patient(patient):
+    """These tests read the portal's English; pages follow the patient's language."""
+    patient.language = "en"
+    patient.save(update_fields=["language"])
+    return patient
 
 
 def portal_sign_in(email_username: str) -> tuple[Client, object]:

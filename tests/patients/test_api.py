@@ -153,7 +153,7 @@ def test_it_refuses_a_number_or_word_as_an_opt_out(billing, client_for):
     assert not Patient.objects.exists()
 
 
-def test_it_answers_a_patient_without_email_as_its_schema_says(billing):
+def test_it_answers_a_patient_without_email_as_its_schema_says(billing, connection_kept_open_between_requests):
     operation = schemathesis.openapi.from_wsgi("/api/schema/", application)["/api/v1/patients/"]["POST"]
     body = {key: value for key, value in NEW_PATIENT.items() if key != "email"} | {"preferred_channel": "portal"}
     token = Token.objects.create(user=billing)

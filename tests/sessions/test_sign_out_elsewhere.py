@@ -9,6 +9,14 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def patient(patient):
+    """These tests read the portal's English; pages follow the patient's language."""
+    patient.language = "en"
+    patient.save(update_fields=["language"])
+    return patient
+
+
 def session_key(client) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
