@@ -1,7 +1,7 @@
 """`make bench`: build PostgreSQL databases of several sizes, measure, and write bench/results/<date>.{json,md,png}.
 
 For each size (BENCH_SIZES, default 10000,50000,200000 invoices):
-1. a fresh database cloned from a migrated template is filled by `manage.py seed_scale`, then analysed;
+1. a fresh database cloned from a migrated template is filled by `manage.py seed_scale`, then vacuumed and analysed;
    two more clones are taken before anything is measured, for the one- and two-worker sweeps;
 2. pages: server time and queries of each page, in-process (bench.measure pages);
 3. PDF rendering and policy-engine decisions per second (bench.measure pdf-engine);
