@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -67,9 +68,11 @@ def _remote_addr(request: HttpRequest) -> str | None:
 
 def _throttled_message(locked_until: datetime) -> str:
     seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
-    return _("Too many wrong codes. Wait %(seconds)s seconds, then type the code your app shows then.") % {
-        "seconds": seconds
-    }
+    return ngettext(
+        "Too many wrong codes. Wait %(seconds)s second, then type the code your app shows then.",
+        "Too many wrong codes. Wait %(seconds)s seconds, then type the code your app shows then.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def _grouped(secret: str) -> str:
@@ -163,7 +166,11 @@ def verify(request: HttpRequest, audience: str) -> HttpResponse:
                 left = services.recovery_codes_left(user=user)  # type: ignore[arg-type]
                 messages.warning(
                     request,
-                    _("You used a recovery code. %(count)s are left; ask for a reset if you lost your phone.")
+                    ngettext(
+                        "You used a recovery code. %(count)s is left; ask for a reset if you lost your phone.",
+                        "You used a recovery code. %(count)s are left; ask for a reset if you lost your phone.",
+                        left,
+                    )
                     % {"count": left},
                 )
             return redirect(next_url)
