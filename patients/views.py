@@ -42,6 +42,7 @@ def account_summary(patient: Patient) -> dict[str, object]:
 @staff_only
 @require_GET
 def search(request: StaffRequest) -> HttpResponse:
+    require_perm(request, "patients.view_patient")
     query = request.GET.get("q", "").strip()
     patients = list(selectors.patient_search(query=query))
     if len(patients) == 1 and not request.htmx:  # type: ignore[attr-defined]

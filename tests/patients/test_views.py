@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
@@ -183,3 +184,12 @@ def test_it_keeps_amounts_decimal_in_the_balance(staff_client, patient):
     issued_invoice(patient)
     response = staff_client.get(reverse("patient-detail", args=[patient.pk]))
     assert response.context["balance"] == Decimal("71.00")
+
+
+def test_search_needs_the_permission_to_see_patients_not_only_a_staff_role(front_desk, patient, client_for):
+    view_patient = Permission.objects.get(content_type__app_label="patients", codename="view_patient")
+    for group in front_desk.groups.all():
+        group.permissions.remove(view_patient)
+    response = client_for(front_desk).get(reverse("patient-search"), {"q": patient.name})
+    assert response.status_code == 403
+    assert patient.name not in response.content.decode()
