@@ -29,6 +29,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES, user_roles
+from session_policy.services import TWO_FACTOR_TURNED_ON, session_cycle_key, sessions_end
 
 from . import services
 from .forms import SetUpCodeForm, VerifyCodeForm
@@ -82,7 +83,7 @@ def _grouped(secret: str) -> str:
 def _finish_sign_in(request: HttpRequest, device: Any) -> None:
     """Mark the session as verified by this device and give it a new key (the old one may have leaked)."""
     otp_login(request, device)
-    request.session.cycle_key()
+    session_cycle_key(request=request)
 
 
 def _with_next(url_name: str, next_url: str) -> str:
@@ -114,6 +115,8 @@ def set_up(request: HttpRequest, audience: str) -> HttpResponse:
         if result.accepted:
             _finish_sign_in(request, result.device)
             request.session[services.TWO_FACTOR_REQUIRED_SESSION_KEY] = True
+            # Sessions signed in elsewhere with the password alone (perhaps someone who has it) end now.
+            sessions_end(user=user, reason=TWO_FACTOR_TURNED_ON, keep_session_key=request.session.session_key)  # type: ignore[arg-type]
             # Shown in this answer only: the codes are never displayed again.
             return render(
                 request,

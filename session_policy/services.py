@@ -17,6 +17,7 @@ from .models import UserSession
 SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"
 DEACTIVATED = "account_deactivated"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+TWO_FACTOR_TURNED_ON = "two_factor_turned_on"
 
 
 def session_track(*, request: HttpRequest, user: AbstractBaseUser) -> None:
@@ -34,6 +35,14 @@ def session_track(*, request: HttpRequest, user: AbstractBaseUser) -> None:
             "user_agent": request.headers.get("User-Agent", "")[:200],
         },
     )
+
+
+def session_cycle_key(*, request: HttpRequest) -> None:
+    """Give a signed-in session a new key (after a step that raised its trust) and keep it tracked under it."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    if old_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
 
 
 def session_untrack(*, session_key: str | None) -> None:

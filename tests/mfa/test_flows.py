@@ -206,3 +206,20 @@ def test_verify_otp_marks_the_session(billing):
     verify_otp(client, billing)
 
     assert client.get("/").status_code == 200
+
+
+def test_signing_out_elsewhere_ends_a_session_verified_through_the_code_page(billing):
+    """The code page gives the session a new key; the session register must follow it."""
+    device = confirmed_device(billing)
+    laptop, phone = signed_in(billing), signed_in(billing)
+    for client in (laptop, phone):
+        device.refresh_from_db()
+        device.last_t = -1  # both sign in within one 30-second step
+        device.save(update_fields=["last_t"])
+        client.post(reverse("mfa-verify"), {"code": current_code(device)})
+    assert laptop.get("/").status_code == 200
+
+    phone.post(reverse("sign-out-elsewhere"))
+
+    assert phone.get("/").status_code == 200
+    assert laptop.get("/")["Location"].startswith(reverse("login"))

@@ -73,3 +73,17 @@ def test_staff_are_sent_to_the_staff_pages(manager, client_for):
     confirmed_device(manager)
 
     assert client_for(manager).get(reverse("mfa-portal-setup")).status_code == 403
+
+
+def test_turning_it_on_ends_the_patients_other_sessions(patient, client_for):
+    """Someone who knows the password and is signed in elsewhere loses that session at once."""
+    here, elsewhere = client_for(patient.user), client_for(patient.user)
+    bills = reverse("portal-bills", args=[patient.pk])
+    assert elsewhere.get(bills).status_code == 200
+
+    here.get(reverse("mfa-portal-setup"))
+    device = TOTPDevice.objects.get(user=patient.user, confirmed=False)
+    here.post(reverse("mfa-portal-setup"), {"code": current_code(device)})
+
+    assert here.get(bills).status_code == 200
+    assert elsewhere.get(bills).status_code == 302
