@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from patients.roles import is_staff_member
+from patients.roles import reaches_staff_screens
 
 KIND = "_session_kind"
 LOGIN_AT = "_session_login_at"
@@ -49,7 +49,7 @@ def idle_limit(kind: str) -> int:
 
 
 def session_kind(user: Any) -> str:
-    return STAFF if is_staff_member(user) else PORTAL
+    return STAFF if reaches_staff_screens(user) else PORTAL
 
 
 def session_stamp(request: HttpRequest, user: Any) -> None:

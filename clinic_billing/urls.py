@@ -17,7 +17,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(patient_api + invoice_api + dispute_api + collections_api)),
-    re_path(r"^api/", api_not_found),  # JSON, not the HTML 404 page, for an API URL that names no operation
+    # JSON, not the HTML 404 page, for an API URL that names no operation. Only paths ending in a slash, so a
+    # known URL typed without its slash still gets CommonMiddleware's redirect (APPEND_SLASH).
+    re_path(r"^api/(?:.*/)?$", api_not_found),
     path("invoices/", include("invoices.urls")),
     path("disputes/manage/", include("disputes.manager_urls")),
     path("disputes/", include("disputes.urls")),

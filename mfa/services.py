@@ -18,7 +18,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patients.roles import is_staff_member
+from patients.roles import reaches_staff_screens
 
 # Set at sign-in for a user who has a confirmed device: the middleware then asks for the second step on
 # every page until the session is verified. Staff need no flag: they always need the second step.
@@ -60,10 +60,7 @@ class CheckResult:
 
 def requires_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Everyone who can open a staff screen or the admin must use a second factor."""
-    return bool(
-        user.is_authenticated
-        and (is_staff_member(user) or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
-    )
+    return bool(user.is_authenticated and reaches_staff_screens(user))
 
 
 def has_confirmed_device(user: AbstractBaseUser) -> bool:

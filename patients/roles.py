@@ -30,6 +30,12 @@ def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user_roles(user)) or bool(getattr(user, "is_superuser", False))
 
 
+def reaches_staff_screens(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A staff member, or an account with the admin's staff flag: signed in under the staff rules (second
+    factor, the staff idle limit)."""
+    return is_staff_member(user) or bool(getattr(user, "is_staff", False))
+
+
 def acting_user(request: HttpRequest) -> User:
     """The signed-in user who performs a write (views and the API are already behind login checks)."""
     user = request.user

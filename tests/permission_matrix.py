@@ -570,4 +570,4 @@ EXCLUDED_PREFIXES = {
     "bench/": "the benchmark URLconf's floor view exists only under bench.settings",
 }
 # Unnamed catch-alls answer 404 to everyone: nothing to authorise.
-EXCLUDED_UNNAMED = {"^api/": "unknown /api/ URLs get a JSON 404 (clinic_billing.api_errors.api_not_found)"}
+EXCLUDED_UNNAMED = {"^api/(?:.*/)?$": "unknown /api/ URLs get a JSON 404 (clinic_billing.api_errors.api_not_found)"}

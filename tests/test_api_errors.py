@@ -59,6 +59,13 @@ def test_it_answers_an_api_url_that_names_no_operation_with_a_json_404(api, meth
     assert response.json() == {"detail": "Not found."}
 
 
+def test_a_known_api_url_without_its_trailing_slash_is_redirected_to_it(api, patient):
+    response = api.get(f"/api/v1/patients/{patient.pk}")
+
+    assert response.status_code == 301
+    assert response["Location"] == f"/api/v1/patients/{patient.pk}/"
+
+
 def test_it_answers_a_post_to_an_unknown_api_url_with_json_404_without_asking_for_a_csrf_token(billing):
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=billing).key}")
 

@@ -64,6 +64,19 @@ def test_it_signs_a_staff_member_out_after_fifteen_idle_minutes(client_for, bill
     assert "You were signed out after 15 minutes without activity." in page.content.decode()
 
 
+def test_an_admin_account_without_a_role_gets_the_staff_limit_and_the_staff_sign_in(client_for, clock):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="ada_admin", is_staff=True)
+    client = client_for(admin)
+    clock.advance(minutes=15, seconds=1)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
 def test_it_counts_idle_time_from_the_last_request_not_from_sign_in(client_for, billing, clock):
     client = client_for(billing)
     clock.advance(minutes=10)
