@@ -209,6 +209,16 @@ def _may_reset(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False)) or OFFICE_MANAGER in user_roles(user)
 
 
+def _reset_refusal(*, actor: Any, member: Any) -> str | None:
+    """Why `actor` may not reset `member`'s second factor, or None. A reset lets the next person with the
+    password enrol a phone, so nobody resets their own, and only a superuser resets an admin account."""
+    if member.pk == actor.pk:
+        return _("You cannot reset your own two-step sign-in: ask another office manager.")
+    if (member.is_superuser or member.is_staff) and not actor.is_superuser:
+        return _("Only a superuser can reset the two-step sign-in of an administrator account.")
+    return None
+
+
 def _staff_members() -> Any:
     confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
     return (
@@ -235,6 +245,10 @@ def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     if not _may_reset(request.user):
         raise PermissionDenied
     member = get_object_or_404(_staff_members(), pk=user_id)
+    refusal = _reset_refusal(actor=request.user, member=member)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("mfa-staff-list")
     services.two_factor_reset(user=member, actor=request.user, remote_addr=_remote_addr(request))  # type: ignore[arg-type]
     messages.success(
         request,

@@ -184,6 +184,30 @@ def test_only_the_office_manager_may_reset(billing, front_desk, client_for):
     assert TOTPDevice.objects.filter(user=front_desk).exists()
 
 
+def test_nobody_resets_their_own_second_step(manager, client_for):
+    client = client_for(manager)
+
+    response = client.post(reverse("mfa-staff-reset", args=[manager.pk]), follow=True)
+
+    assert "You cannot reset your own two-step sign-in" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=manager).exists()
+
+
+def test_only_a_superuser_resets_an_administrator_account(manager, client_for):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="root_admin", is_staff=True, is_superuser=True)
+    confirmed_device(admin)
+
+    response = client_for(manager).post(reverse("mfa-staff-reset", args=[admin.pk]), follow=True)
+    assert "Only a superuser can reset" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=admin).exists()
+
+    other_admin = UserFactory(username="other_admin", is_staff=True, is_superuser=True)
+    client_for(other_admin).post(reverse("mfa-staff-reset", args=[admin.pk]))
+    assert not TOTPDevice.objects.filter(user=admin).exists()
+
+
 def test_the_command_resets_and_audits(billing, manager):
     confirmed_device(billing)
     out = StringIO()
