@@ -38,7 +38,6 @@ from django.db.models.signals import pre_save
 from django.utils.encoding import smart_str
 
 _M = TypeVar("_M", bound=models.Model)
-JSON_CHANGES = getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False)
 
 
 class UnauditedBulkWrite(Exception):

@@ -31,10 +31,6 @@ def _currency_pattern(language: str) -> NumberPattern:
     return _babel_locale(language).currency_formats["standard"]
 
 
-def _locale() -> Locale:
-    return _babel_locale(get_language() or "en")
-
-
 @lru_cache(maxsize=32)
 def _money_formatter(language: str, currency: str) -> Callable[[Decimal], str]:
     """What babel's NumberPattern.apply does for this locale and currency, prepared once.
