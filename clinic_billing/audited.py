@@ -89,6 +89,16 @@ def log_bulk_changes(
     return len(entries)
 
 
+def log_bulk_reads(objects: Iterable[models.Model]) -> int:
+    """One audit ACCESS entry per object (who read it, from where), in one insert: for a document or export
+    that shows many records at once. Returns how many were written."""
+    entries = [_entry(obj, LogEntry.Action.ACCESS, None) for obj in objects]
+    for entry in entries:
+        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=LogEntry.objects.db, update_fields=None)
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
 def _unique_key(model: type[models.Model]) -> list[str]:
     """The attribute names of the model's first unconditional unique key other than the primary key."""
     meta = model._meta

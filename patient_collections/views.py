@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, NotFound
 from disputes import services
 from disputes.selectors import invoice_ids_with_open_complaint
@@ -333,8 +334,7 @@ def case_agency_export(request: StaffRequest) -> HttpResponse:
         cases = cases.filter(status=filters.cleaned_data["status"])
     response = HttpResponse(letters.agency_export_csv(cases), content_type="text/csv; charset=utf-8")
     # The file names each patient, their address and claim: one audit row per exported case's invoice.
-    for invoice in Invoice.objects.filter(pk__in=cases.values("invoice_id")):
-        accessed.send(sender=Invoice, instance=invoice)
+    log_bulk_reads(Invoice.objects.filter(pk__in=cases.values("invoice_id")))
     filename = f"collection-cases-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
     return response
@@ -368,8 +368,7 @@ def print_batch_pdf(request: StaffRequest) -> HttpResponse:
         messages.info(request, _("No letters were sent that day."))
         return redirect(f"{reverse('print-batch')}?{urlencode({'day': day.isoformat()})}")
     # The batch shows every letter's patient and invoice: one audit row per invoice, as for a single letter.
-    for invoice in Invoice.objects.filter(pk__in=letters.letter_reminders_sent_on(day).values("invoice_id")):
-        accessed.send(sender=Invoice, instance=invoice)
+    log_bulk_reads(Invoice.objects.filter(pk__in=letters.letter_reminders_sent_on(day).values("invoice_id")))
     return _pdf_response(content, f"letters-{day.isoformat()}.pdf", as_attachment=True)
 
 
