@@ -103,9 +103,12 @@ def two_factor_audit(
 
 def totp_device_for_set_up(*, user: AbstractBaseUser) -> TOTPDevice:
     """The unconfirmed device being set up (the same secret on every visit until a code confirms it)."""
-    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user_id=user.pk, name=DEVICE_NAME, confirmed=False)
+    with transaction.atomic():
+        # Two first visits at once (a double click, two tabs) must not make two secrets: lock the user's row.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user_id=user.pk, name=DEVICE_NAME, confirmed=False)
     return device
 
 

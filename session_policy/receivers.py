@@ -41,6 +41,8 @@ def account_changed(sender: Any, instance: Any, created: bool, update_fields: An
     instance._session_policy_password = instance.password
     if not instance.is_active and (update_fields is None or "is_active" in update_fields):
         sessions_end(user=instance, reason=DEACTIVATED)
-    elif password_changed:
+    elif password_changed and set(update_fields or ()) != {"password"}:
         # Whoever changed it (an administrator, a reset link), sessions opened with the old password end.
+        # A save of the password field alone is Django re-hashing the same password at sign-in with a
+        # newer hasher (check_password's setter): not a change of password, nothing to end or record.
         sessions_end(user=instance, reason=PASSWORD_CHANGED)

@@ -1,5 +1,7 @@
 """A new session key at sign-in; signing out, closing an account or changing its password ends sessions."""
 
+import hashlib
+
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
@@ -137,6 +139,26 @@ def test_an_administrator_changing_a_password_ends_all_sessions_of_that_account(
     assert not Session.objects.filter(session_key__in=keys).exists()
     entry = LogEntry.objects.get(object_pk=str(billing.pk), additional_data__reason="password_changed")
     assert entry.actor == manager
+
+
+def test_re_hashing_the_same_password_at_sign_in_is_not_recorded_as_a_password_change(settings, client_for):
+    """Django upgrades an old hash when its owner signs in (saving the password field alone)."""
+    from tests.factories import UserFactory
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    settings.AXES_ENABLED = False
+    person = UserFactory(username="old_hash@example.org")
+    person.password = "md5$salt$" + hashlib.md5(b"saltan-old-passphrase").hexdigest()  # noqa: S324 - an old hash
+    person.save()
+    client_for(person)  # signed in elsewhere: a password change would end that session and say so
+
+    assert User.objects.get(pk=person.pk).check_password("an-old-passphrase")
+
+    assert User.objects.get(pk=person.pk).password.startswith("pbkdf2_sha256$")
+    assert not LogEntry.objects.filter(object_pk=str(person.pk), additional_data__reason="password_changed").exists()
 
 
 def test_saving_an_account_without_closing_it_keeps_its_sessions(client_for, billing):
