@@ -140,6 +140,15 @@ class AuditedQuerySet(models.QuerySet[_M]):
                 fresh = self.model._base_manager.using(self.db).in_bulk(pks)
                 new_rows = [fresh[pk] for pk in pks if pk in fresh]
             else:
+                if count < len(old_rows):
+                    # A locked row stopped matching the filter while we waited for its lock (another
+                    # transaction changed it): the update skipped it, so its entry must not be written.
+                    updated = set(
+                        self.model._base_manager.using(self.db)
+                        .filter(pk__in=pks, **kwargs)
+                        .values_list("pk", flat=True)
+                    )
+                    old_rows = [row for row in old_rows if row.pk in updated]
                 new_rows = []
                 for row in old_rows:
                     new = copy.copy(row)  # Django copies the state and the related-object cache too

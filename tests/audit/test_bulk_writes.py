@@ -168,6 +168,24 @@ def test_an_update_logs_each_row_with_old_and_new_values_and_the_actor(manager):
     assert all(entry.changes["city"] == ["Oslo", "Drammen"] and entry.actor == manager for entry in logged)
 
 
+def test_a_row_that_stopped_matching_while_locked_is_not_logged(monkeypatch):
+    """Another transaction changed a row between the read of the pks and its lock: the update skips it."""
+    moved, staying = PatientFactory(city="Oslo"), PatientFactory(city="Oslo")
+    locked_rows = AuditedQuerySet._locked_rows
+
+    def lock_then_lose_one(self):
+        rows = locked_rows(self)
+        models.QuerySet.update(Patient.objects.filter(pk=moved.pk), city="Bergen")  # the other transaction
+        return rows
+
+    monkeypatch.setattr(AuditedQuerySet, "_locked_rows", lock_then_lose_one)
+
+    assert Patient.objects.filter(city="Oslo").update(city="Drammen") == 1
+
+    logged = entries(Patient, LogEntry.Action.UPDATE)
+    assert [entry.object_id for entry in logged] == [staying.pk]
+
+
 def test_an_update_with_an_expression_logs_the_value_it_came_to():
     call = FollowUpCall.objects.create(
         patient=PatientFactory(), reason="callback_request", role="billing", due_at=timezone.now(), idempotency_key="x"
