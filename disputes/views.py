@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
 from invoices.templatetags.money import money
 from patients.models import AuthorisedProxy, Patient
-from patients.roles import StaffRequest, require_perm, staff_only, user_roles
+from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
 from . import selectors, services
@@ -179,16 +180,8 @@ def complaint_detail(request: StaffRequest, complaint_id: int) -> HttpResponse:
 
 def _complaint_action(request: StaffRequest, complaint_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
     """Run one POST-only step and report its outcome as a message on the complaint page."""
-    require_perm(request, perm)
-    try:
-        message = action()
-    except NotFound as exc:
-        raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
-    return redirect("complaint-detail", complaint_id=complaint_id)
+    then = reverse("complaint-detail", kwargs={"complaint_id": complaint_id})
+    return run_staff_action(request, perm=perm, action=action, then=then)
 
 
 @staff_only
@@ -284,16 +277,9 @@ def adjustment_queue(request: StaffRequest) -> HttpResponse:
 
 def _adjustment_action(request: StaffRequest, action: Callable[[], str]) -> HttpResponse:
     """Approve or reject from the queue; a refusal (own request, role, threshold) comes back as a message."""
-    require_perm(request, "disputes.approve_adjustment")
-    try:
-        message = action()
-    except NotFound as exc:
-        raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
-    return redirect("adjustment-queue")
+    return run_staff_action(
+        request, perm="disputes.approve_adjustment", action=action, then=reverse("adjustment-queue")
+    )
 
 
 @staff_only

@@ -8,18 +8,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
+from clinic_billing.exceptions import ApplicationError, Conflict
 from disputes import selectors as dispute_selectors
 from invoices.pdf import invoice_pdf_bytes
 from patient_collections import selectors as collection_selectors
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
-from patients.roles import StaffRequest, require_perm, staff_only, user_roles
+from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
 from . import selectors, services
@@ -135,16 +136,8 @@ def payment(request: StaffRequest, invoice_id: int) -> HttpResponse:
 
 def _invoice_action(request: StaffRequest, invoice_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
     """Run one POST-only state change and report its outcome as a message on the invoice page."""
-    require_perm(request, perm)
-    try:
-        message = action()
-    except NotFound as exc:
-        raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
-    return redirect("invoice-detail", invoice_id=invoice_id)
+    then = reverse("invoice-detail", kwargs={"invoice_id": invoice_id})
+    return run_staff_action(request, perm=perm, action=action, then=then)
 
 
 @staff_only

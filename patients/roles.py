@@ -3,10 +3,14 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from clinic_billing.exceptions import ApplicationError, NotFound
 
 FRONT_DESK = "front_desk"
 BILLING = "billing"
@@ -68,3 +72,18 @@ def staff_only(view: View) -> View:
 def require_perm(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied
+
+
+def run_staff_action(request: HttpRequest, *, perm: str, action: Callable[[], str], then: str) -> HttpResponse:
+    """A POST-only step from a staff page: check `perm`, run `action` (it returns the success message), and go
+    back to `then` with that message, or with the refusal an ApplicationError explains; unknown record: 404."""
+    require_perm(request, perm)
+    try:
+        message = action()
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect(then)
