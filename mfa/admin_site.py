@@ -7,8 +7,9 @@ wall, so that the admin stays closed if the middleware is ever taken out of MIDD
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 
+from .services import session_verified
+
 
 class TwoFactorAdminSite(AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
-        is_verified = getattr(request.user, "is_verified", None)
-        return super().has_permission(request) and callable(is_verified) and bool(is_verified())
+        return super().has_permission(request) and session_verified(request)

@@ -63,6 +63,12 @@ def requires_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and reaches_staff_screens(user))
 
 
+def session_verified(request: HttpRequest) -> bool:
+    """Whether this request's session has passed the second step (django-otp's OTPMiddleware tells)."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return callable(is_verified) and bool(is_verified())
+
+
 def has_confirmed_device(user: AbstractBaseUser) -> bool:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 

@@ -38,11 +38,6 @@ STAFF = "staff"
 PORTAL = "portal"
 
 
-def _is_verified(request: HttpRequest) -> bool:
-    is_verified = getattr(request.user, "is_verified", None)
-    return callable(is_verified) and bool(is_verified())
-
-
 def _default_next(audience: str) -> str:
     return reverse("home") if audience == STAFF else reverse("portal-home")
 
@@ -148,7 +143,7 @@ def verify(request: HttpRequest, audience: str) -> HttpResponse:
     _check_audience(request, audience)
     user = request.user
     next_url = _next_url(request, audience)
-    if _is_verified(request):
+    if services.session_verified(request):
         return redirect(next_url)
     if not services.has_confirmed_device(user):  # type: ignore[arg-type]
         if audience == PORTAL:
@@ -191,7 +186,7 @@ def portal_settings(request: HttpRequest) -> HttpResponse:
     _check_audience(request, PORTAL)
     enabled = services.has_confirmed_device(request.user)  # type: ignore[arg-type]
     if request.method == "POST" and enabled:
-        if not _is_verified(request):
+        if not services.session_verified(request):
             return redirect(_with_next("mfa-portal-verify", reverse("mfa-portal-settings")))
         services.two_factor_reset(
             user=request.user,  # type: ignore[arg-type]
