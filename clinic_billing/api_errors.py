@@ -42,12 +42,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def _with_detail(errors: Any) -> dict[str, Any]:
-    """Field errors with the first of their messages as `detail`; a bare list of messages becomes `detail`."""
+    """Field errors with the first of their messages as `detail`; a bare list of messages is joined into it."""
     if isinstance(errors, dict):
         if "detail" in errors and isinstance(errors["detail"], str):
             return errors
         return {"detail": _first_message(errors), **errors}
-    return {"detail": _first_message(errors)}
+    if isinstance(errors, list):
+        return {"detail": " ".join(message for message in map(_first_message, errors) if message)}
+    return {"detail": str(errors)}
 
 
 def _first_message(errors: Any) -> str:

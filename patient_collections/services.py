@@ -212,9 +212,8 @@ def reminders_sweep_batch(
 
     Invoices go in (due date, id) order, the order of the index of owed invoices, so a batch reads only those
     and not every invoice ever issued. Returns the result and where the next batch starts (None when the
-    sweep is done). With `enqueue` off the
-    caller sends the queued reminders itself (`run_billing_jobs`, which has no worker). `steps` saves
-    reading the schedule again when the caller already has it.
+    sweep is done). With `enqueue` off the caller sends the queued reminders itself (`run_billing_jobs`,
+    which has no worker). `steps` saves reading the schedule again when the caller already has it.
     """
     if steps is None:
         steps = schedule_steps(on=today)

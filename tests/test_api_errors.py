@@ -73,3 +73,13 @@ def test_it_answers_a_post_to_an_unknown_api_url_with_json_404_without_asking_fo
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_refusal_with_several_messages_keeps_them_all_in_detail():
+    from rest_framework import exceptions
+
+    from clinic_billing.api_errors import exception_handler
+
+    response = exception_handler(exceptions.ValidationError(["Choose a day.", "Choose an amount."]), {})
+
+    assert response.data == {"detail": "Choose a day. Choose an amount."}
