@@ -30,3 +30,12 @@ class Conflict(ApplicationError):
     """The request contradicts one already recorded (an idempotency key reused with another body)."""
 
     status_code = 409
+
+
+class PdfUnavailable(ApplicationError):
+    """PDFs cannot be made here: WeasyPrint's system libraries (Pango and friends) are missing.
+
+    503, not 500: the request was fine and the server knows what is missing (the message says how to install it).
+    """
+
+    status_code = 503

@@ -13,12 +13,11 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 
 from clinic_billing.exceptions import InvalidTransition
 from invoices.jurisdiction import current_profile
 from invoices.models import InvoiceLine
-from invoices.pdf import RefusingURLFetcher
+from invoices.pdf import pdf_document
 
 from .models import AdjustmentRequest, Complaint
 
@@ -108,5 +107,4 @@ def resolution_letter_pdf(complaint: Complaint) -> bytes:
     loaded = _closed_complaint(complaint.pk)
     with translation.override(loaded.patient.language):
         html = _letter_html(loaded)
-    pdf = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).write_pdf()
-    return bytes(pdf)
+    return bytes(pdf_document(html).write_pdf())

@@ -1,32 +1,94 @@
-"""The invoice as a PDF, in the patient's language.
+"""The invoice as a PDF, in the patient's language, and the one door to WeasyPrint for every PDF of the app.
 
 WeasyPrint fetches every URL a document names (images, stylesheets, fonts). An invoice carries text typed
 by staff and by integrations, so the stylesheet is inlined into the HTML and the fetcher refuses every URL:
 nothing named in user-provided text can make the renderer read a file or call a server.
+
+WeasyPrint loads Pango and its companions when it is imported, and raises OSError on a machine without them.
+It is therefore imported here, when a PDF is made, never at module level: the URLconf imports the PDF
+modules, and the app must start (and every other page work) on such a machine. There a PDF raises
+PdfUnavailable, which the views, the API and `manage.py check` turn into a message naming the install command.
 """
 
+import contextlib
+import io
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from django.utils.translation import gettext as _
 
+from clinic_billing import system_libraries
+from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
 from patients.models import Coverage as PatientCoverage
 
+if TYPE_CHECKING:
+    from weasyprint import HTML
+
+logger = logging.getLogger(__name__)
+
 ZERO = Decimal("0.00")
 
 
-class RefusingURLFetcher(URLFetcher):
-    """A WeasyPrint fetcher that fetches nothing: file://, http(s)://, data: and every other scheme."""
+def weasyprint_module() -> ModuleType:
+    """WeasyPrint, imported now; PdfUnavailable when its system libraries (or WeasyPrint itself) are missing."""
+    try:
+        # On failure WeasyPrint prints its own troubleshooting links to stdout; the message below replaces them.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint
+    except (OSError, ImportError) as exc:
+        logger.warning("WeasyPrint cannot be loaded, so no PDF can be made: %s", exc)
+        raise PdfUnavailable(pdf_unavailable_message()) from exc
+    return weasyprint
+
+
+def pdf_unavailable_message() -> str:
+    """What is missing and the command that installs it on this machine, in the active language."""
+    command = system_libraries.this_machines_install_command()
+    if command is None:
+        how = _("Install Pango from the system's packages, as %(guide)s describes.") % {"guide": system_libraries.GUIDE}
+    else:
+        how = _("Install them with: %(command)s") % {"command": command}
+    return " ".join(
+        [_("PDFs cannot be made on this server: the system libraries WeasyPrint needs (Pango) are missing."), how]
+    )
+
+
+class RefusingURLFetcher:
+    """What a WeasyPrint fetcher does here: fetch nothing, neither file://, http(s)://, data: nor any scheme.
+
+    A mixin, so that this module imports without WeasyPrint; `_weasyprint_fetcher_class` puts it in front of
+    WeasyPrint's URLFetcher once WeasyPrint is loaded.
+    """
 
     def fetch(self, url: str, headers: object = None) -> None:
         raise ValueError("The invoice PDF fetches no external resources.")
+
+
+@cache
+def _weasyprint_fetcher_class() -> type[Any]:
+    weasyprint_module()
+    from weasyprint.urls import URLFetcher
+
+    return type("WeasyPrintRefusingURLFetcher", (RefusingURLFetcher, URLFetcher), {})
+
+
+def pdf_document(html: str) -> "HTML":
+    """WeasyPrint's document for `html` (call `.write_pdf()` or `.render()`), fetching no URL.
+
+    Raises PdfUnavailable on a machine without WeasyPrint's system libraries.
+    """
+    weasyprint = weasyprint_module()
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_weasyprint_fetcher_class()())
 
 
 @dataclass(frozen=True)
@@ -111,5 +173,4 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """
     with translation.override(invoice.patient.language):
         html = invoice_html(invoice)
-    pdf = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).write_pdf()
-    return bytes(pdf)
+    return bytes(pdf_document(html).write_pdf())

@@ -11,24 +11,25 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.document import Document
 
 from disputes.models import Complaint
 from invoices.jurisdiction import current_profile
 from invoices.models import InvoiceLine, LedgerEntry
-from invoices.pdf import RefusingURLFetcher
+from invoices.pdf import pdf_document
 from patients.models import Channel
 
 from .models import CollectionCase, NoticeType, Reminder
 from .notices import notice_text
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 # The customary deadline of a Norwegian tvistevarsel (tvisteloven § 5-2), used for every profile.
 CONCILIATION_NOTICE_DAYS = 14
@@ -38,8 +39,8 @@ def _ordered_lines() -> Prefetch:
     return Prefetch("invoice__lines", queryset=InvoiceLine.objects.order_by("position", "id"))
 
 
-def _render(html: str) -> Document:
-    return HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).render()
+def _render(html: str) -> "Document":
+    return pdf_document(html).render()
 
 
 def _pdf(html: str) -> bytes:

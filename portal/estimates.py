@@ -13,9 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
-from invoices.pdf import RefusingURLFetcher
+from invoices.pdf import pdf_document
 from portal.models import ServiceItem
 
 # A bill this far above the estimate may be disputed (45 CFR 149.620), within this many days of the bill.
@@ -69,4 +68,4 @@ def good_faith_estimate_html(items: list[tuple[ServiceItem, int]], name: str, se
 def good_faith_estimate_pdf(items: list[tuple[ServiceItem, int]], name: str, service_date: date | None) -> bytes:
     """Render a good-faith estimate for the chosen (service, quantity) pairs, in the active language."""
     html = good_faith_estimate_html(items, name, service_date)
-    return bytes(HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).write_pdf())
+    return bytes(pdf_document(html).write_pdf())

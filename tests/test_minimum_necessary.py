@@ -49,8 +49,8 @@ def laid_out(monkeypatch) -> list[str]:
             return b"%PDF-1.7"
 
     class Recorder:
-        def __init__(self, *, string: str, **kwargs: object) -> None:
-            documents.append(string)
+        def __init__(self, html: str) -> None:
+            documents.append(html)
 
         def render(self) -> Document:
             return Document()
@@ -59,7 +59,7 @@ def laid_out(monkeypatch) -> list[str]:
             return b"%PDF-1.7"
 
     for module in ("invoices.pdf", "disputes.letters", "patient_collections.letters"):
-        monkeypatch.setattr(f"{module}.HTML", Recorder)
+        monkeypatch.setattr(f"{module}.pdf_document", Recorder)
     return documents
 
 

@@ -153,7 +153,7 @@ def _skip_pdf_layout(monkeypatch):
     """Who may fetch a PDF is decided before its layout, which costs a second per document and is tested with
     the letters themselves; the templates still render, so the data they read is still fetched."""
     for module in ("invoices.pdf", "disputes.letters", "patient_collections.letters", "portal.estimates"):
-        monkeypatch.setattr(f"{module}.HTML", _SkippedLayout)
+        monkeypatch.setattr(f"{module}.pdf_document", _SkippedLayout)
 
 
 def _state() -> tuple[object, ...]:

@@ -186,7 +186,7 @@ def test_it_escapes_user_text_in_the_html_it_hands_to_weasyprint(patient):
 def test_it_refuses_every_url_even_when_a_document_names_one(fetched_urls):
     html = f'<p>{FILE_IMAGE}{HTTP_IMAGE}<img src="data:image/png;base64,iVBORw0KGgo="></p>'
 
-    data = pdf.HTML(string=html, base_url=None, url_fetcher=pdf.RefusingURLFetcher()).write_pdf()
+    data = pdf.pdf_document(html).write_pdf()
 
     assert fetched_urls == ["file:///etc/passwd", "http://127.0.0.1:9/x", "data:image/png;base64,iVBORw0KGgo="]
     assert b"root:" not in data
