@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "portal.middleware.PortalSessionMiddleware",
+    # A PDF asked for where WeasyPrint's system libraries are missing: a 503 page in the reader's language.
+    "clinic_billing.pdf_unavailable.PdfUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into its response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -8,9 +8,12 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.core import checks
 
         from . import models
+        from .checks import check_pdf_libraries
 
         auditlog.register(models.Invoice)
         auditlog.register(models.InvoiceLine)
         auditlog.register(models.LedgerEntry)
+        checks.register(check_pdf_libraries)

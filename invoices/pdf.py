@@ -39,12 +39,18 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 
 
+def import_weasyprint() -> ModuleType:
+    """WeasyPrint, imported now: OSError when its system libraries are missing, ImportError without WeasyPrint."""
+    # On failure WeasyPrint prints its own troubleshooting links to stdout; our callers say what to do instead.
+    with contextlib.redirect_stdout(io.StringIO()):
+        import weasyprint
+    return weasyprint
+
+
 def weasyprint_module() -> ModuleType:
     """WeasyPrint, imported now; PdfUnavailable when its system libraries (or WeasyPrint itself) are missing."""
     try:
-        # On failure WeasyPrint prints its own troubleshooting links to stdout; the message below replaces them.
-        with contextlib.redirect_stdout(io.StringIO()):
-            import weasyprint
+        weasyprint = import_weasyprint()
     except (OSError, ImportError) as exc:
         logger.warning("WeasyPrint cannot be loaded, so no PDF can be made: %s", exc)
         raise PdfUnavailable(pdf_unavailable_message()) from exc
