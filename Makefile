@@ -47,7 +47,7 @@ compilemessages: $(STAMP) ## Compile locale/*/LC_MESSAGES/*.po into .mo files
 		[ -f "$${po%.po}.mo" ] || { echo "$$po was not compiled (is its header still marked fuzzy?)" >&2; exit 1; }; \
 	done
 
-run: $(STAMP) compilemessages ## Migrate, seed demo data, start a Celery worker with beat and the web server
+run: system-libraries-hint $(STAMP) compilemessages ## Migrate, seed demo data, start a Celery worker with beat and the web server
 	@mkdir -p var/celery-broker/out var/celery-broker/processed var/log
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
@@ -56,16 +56,40 @@ run: $(STAMP) compilemessages ## Migrate, seed demo data, start a Celery worker 
 	@echo "  Staff logins:   frontdesk, billing, manager, provider    Patient portal login: patient"
 	@echo "  Password:       demo (for every demo user)"
 	@echo "  Celery worker + beat log: var/log/celery.log"
+	@$(PY) $(SYSTEM_LIBRARIES) --banner
 	@echo
+	@$(MAKE) --no-print-directory serve
+
+# What `make run` ends with: the worker and the web server, both stopped when either Ctrl-C or SIGTERM stops make
+# (or when the server exits). The server runs in the background too: bash runs a trap only once its foreground
+# command ends, but `wait` returns as soon as a trapped signal arrives. tests/test_makefile.py runs this target
+# with stand-ins for both commands.
+RUN_WORKER = $(VENV)/bin/celery -A clinic_billing worker -B --pool=solo --loglevel=INFO
+RUN_WORKER_LOG = var/log/celery.log
+RUN_SERVER = $(MANAGE) runserver $(RUN_ADDRESS)
+.PHONY: serve
+serve:
 	@export CELERY_BROKER_URL=filesystem://; \
-	$(VENV)/bin/celery -A clinic_billing worker -B --pool=solo --loglevel=INFO >>var/log/celery.log 2>&1 & \
-	worker=$$!; \
-	trap 'echo "Stopping the Celery worker."; kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	trap 'exit 130' INT TERM; \
-	$(MANAGE) runserver $(RUN_ADDRESS)
+	$(RUN_WORKER) >>$(RUN_WORKER_LOG) 2>&1 & worker=$$!; \
+	$(RUN_SERVER) & server=$$!; \
+	trap 'echo "Stopping the web server and the Celery worker."; kill $$server $$worker 2>/dev/null; wait $$server $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT; \
+	trap 'exit 143' TERM; \
+	wait $$server
+
+# WeasyPrint's system libraries (Pango …), checked first with the Python that creates .venv, so a machine
+# without them hears the install command for its system before anything is installed. `make test` stops
+# there; `make run` goes on (every page but the PDFs works) and repeats the command in its banner.
+SYSTEM_LIBRARIES := clinic_billing/system_libraries.py
+.PHONY: system-libraries system-libraries-hint
+system-libraries: ## Check the system libraries PDFs need; name the command that installs them on this machine
+	@test -z "$(PYTHON_FOR_VENV)" || $(PYTHON_FOR_VENV) $(SYSTEM_LIBRARIES) --require
+
+system-libraries-hint:
+	@test -z "$(PYTHON_FOR_VENV)" || $(PYTHON_FOR_VENV) $(SYSTEM_LIBRARIES)
 
 # pytest exits 5 when it collects nothing; like any other non-zero exit, that fails the target.
-test: $(STAMP) compilemessages ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL is set)
+test: system-libraries $(STAMP) compilemessages ## Run the test suite (SQLite; PostgreSQL when DATABASE_URL is set)
 	@mkdir -p var/staticfiles
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
