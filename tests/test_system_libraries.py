@@ -1,6 +1,9 @@
 """The check `make run` and `make test` start with: which of WeasyPrint's libraries are missing, and the command
 that installs them on the machine it runs on."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from clinic_billing import system_libraries
@@ -124,3 +127,16 @@ def test_it_repeats_the_command_in_one_banner_line(on_debian_as_root, capsys):
 def test_it_says_nothing_when_every_library_loads(on_debian_as_root, capsys, arguments):
     assert main(arguments, load=loader_without()) == 0
     assert capsys.readouterr() == ("", "")
+
+
+def test_it_names_the_packages_the_readme_lists_and_ci_installs():
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    ci_packages = re.search(r"^packages=\((.*)\)$", (root / ".ci" / "run").read_text(), re.MULTILINE)
+
+    assert f"`sudo apt-get install {DEBIAN_PACKAGES}`" in readme
+    assert "`sudo dnf install pango dejavu-sans-fonts`" in readme
+    assert "`brew install pango`" in readme
+    assert ci_packages is not None
+    assert set(DEBIAN_PACKAGES.split()) <= set(ci_packages.group(1).split())
+    assert system_libraries.DEBIAN_PACKAGES == DEBIAN_PACKAGES
