@@ -208,6 +208,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_folder / "out"),
         "processed_folder": str(_broker_folder / "processed"),
         "store_processed": False,
+        # The exchange tables of worker control (broadcasts); kombu's default is ./control in the project root.
+        "control_folder": str(_broker_folder / "control"),
     }
 CELERY_RESULT_BACKEND = None
 # How many tasks share the reminder sweep (one per worker you run; each takes the invoices id % N == its shard).

@@ -202,3 +202,4 @@ def test_it_maps_the_filesystem_broker_to_folders_under_var():
     assert config["options"]["data_folder_in"] == str(broker / "out")
     assert config["options"]["data_folder_out"] == str(broker / "out")
     assert config["options"]["processed_folder"] == str(broker / "processed")
+    assert config["options"]["control_folder"] == str(broker / "control")
