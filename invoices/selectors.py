@@ -64,8 +64,8 @@ def credit_note_detail(*, credit_note_id: int) -> CreditNote | None:
 
 
 def credit_notes_for_invoice(*, invoice_id: int) -> QuerySet[CreditNote]:
-    """The credit notes of one invoice, oldest first, with the ids of the lines they name: 2 queries."""
-    return CreditNote.objects.filter(invoice_id=invoice_id).prefetch_related("lines").order_by("issued_at", "id")
+    """The credit notes of one invoice, oldest first: 1 query."""
+    return CreditNote.objects.filter(invoice_id=invoice_id).order_by("issued_at", "id")
 
 
 def credit_notes_for_patient(*, patient_id: int) -> QuerySet[CreditNote]:
@@ -87,7 +87,12 @@ def invoice_detail(*, invoice_id: int) -> Invoice | None:
             Prefetch("entries", queryset=LedgerEntry.objects.select_related("posted_by").order_by("posted_at", "id"))
         )
         .prefetch_related(
-            Prefetch("credit_notes", queryset=CreditNote.objects.prefetch_related("lines").order_by("issued_at", "id"))
+            Prefetch(
+                "credit_notes",
+                queryset=CreditNote.objects.select_related("approved_by")
+                .prefetch_related("lines")
+                .order_by("issued_at", "id"),
+            )
         )
         .filter(pk=invoice_id)
         .first()
@@ -117,7 +122,7 @@ def patient_balance(*, patient_id: int) -> Decimal:
 def ledger_for_patient(*, patient_id: int, limit: int = 50) -> QuerySet[LedgerEntry]:
     return (
         LedgerEntry.objects.filter(invoice__patient_id=patient_id)
-        .select_related("invoice", "posted_by")
+        .select_related("invoice", "posted_by", "credit_note")
         .order_by("-posted_at", "-id")[:limit]
     )
 

@@ -6,17 +6,20 @@ And an issued invoice is kept as issued: a reprint shows the buyer and seller of
 import contextlib
 from datetime import datetime
 from decimal import Decimal
-from io import StringIO
+from io import BytesIO, StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition
 from disputes import services as dispute_services
@@ -24,7 +27,7 @@ from invoices import pdf, selectors, services
 from invoices.models import CreditNote, ImmutableRecordError, Invoice, InvoiceNumberCounter, LedgerEntry
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase
-from tests.factories import issued_invoice
+from tests.factories import draft_invoice, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -222,8 +225,6 @@ def test_a_reprint_shows_the_buyer_and_seller_as_issued(patient, settings):
 
 @time_machine.travel(MIDDAY, tick=False)
 def test_a_draft_shows_the_current_buyer_and_seller(patient, settings):
-    from tests.factories import draft_invoice
-
     draft = draft_invoice(patient, lines=PATIENT_LINES)
     patient.address_line = "Nyveien 9"
     patient.save()
@@ -265,3 +266,141 @@ def test_the_migration_backfills_details_and_credit_notes_keeping_earlier_number
     counter.refresh_from_db()
     assert counter.last_value == 5
     assert list(selectors.credit_entries_without_credit_note()) == []
+
+
+# --- The document -------------------------------------------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_the_pdf_is_in_the_patients_language_with_number_invoice_lines_and_amount(patient):
+    patient.address_line, patient.postal_code, patient.city = "Gamleveien 2", "5003", "Bergen"
+    patient.save()
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    dressing = invoice.lines.get(code="MAT")
+    note = adjust(invoice, Kind.SMALL_CLAIM_CREDIT, "60.00", line_ids=[dressing.pk]).credit_note
+    patient.address_line = "Nyveien 9"
+    patient.save()
+
+    text = pdf_text(pdf.credit_note_pdf_bytes(CreditNote.objects.get(pk=note.pk)))
+
+    assert "Kreditnota" in text  # patient.language is nb
+    assert "CN-2026-000001" in text and invoice.number in text
+    assert "Dressing" in text and "Consultation" not in text  # only the line it concerns
+    assert "60,00" in text
+    assert "Gamleveien 2" in text and "Nyveien 9" not in text  # the buyer as the credit note was issued
+    assert "987 654 321" in text  # the seller's organisation number
+
+
+# --- API ----------------------------------------------------------------------------------------------------
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_the_api_lists_credit_notes_on_the_invoice_and_shows_each_one(patient, billing, manager, client_for):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    dressing = invoice.lines.get(code="MAT")
+    with transaction.atomic():
+        locked = services.invoice_lock(invoice_id=invoice.pk)
+        services.invoice_adjust(
+            invoice=locked,
+            kind=Kind.REDUCTION,
+            amount=Decimal("30.00"),
+            reference="complaint-1",
+            note="Dressing not used",
+            by=manager,
+            requested_by=billing,
+            line_ids=[dressing.pk],
+        )
+    client = client_for(billing)
+
+    listed = client.get(f"/api/v1/invoices/{invoice.pk}/").json()["credit_notes"]
+    note = CreditNote.objects.get()
+    shown = client.get(f"/api/v1/credit-notes/{note.pk}/").json()
+
+    expected = {
+        "id": note.pk,
+        "number": "CN-2026-000001",
+        "invoice": invoice.pk,
+        "kind": "reduction",
+        "amount": "30.00",
+        "reason": "Dressing not used",
+        "lines": [dressing.pk],
+        "requested_by": billing.pk,
+        "approved_by": manager.pk,
+        "ledger_entry": note.ledger_entry_id,
+    }
+    assert listed == [shown]
+    assert {key: shown[key] for key in expected} == expected
+    assert shown["issued_at"].startswith("2026-11-20T12:00:00")
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_the_api_sends_the_credit_note_pdf_and_audits_the_read(patient, provider, client_for):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    note = adjust(invoice, Kind.REDUCTION, "10.00").credit_note
+
+    response = client_for(provider).get(f"/api/v1/credit-notes/{note.pk}/pdf/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert 'filename="credit-note-CN-2026-000001.pdf"' in response["Content-Disposition"]
+    read = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(invoice.pk))
+    assert read.actor == provider
+
+
+def test_the_api_answers_404_for_an_unknown_credit_note(billing, client_for):
+    client = client_for(billing)
+    assert client.get("/api/v1/credit-notes/999999/").json() == {"detail": "Not found."}
+    response = client.get("/api/v1/credit-notes/999999/pdf/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+# --- Staff pages --------------------------------------------------------------------------------------------
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_the_invoice_and_account_pages_show_the_credit_note_with_its_pdf(patient, billing, client_for):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    note = adjust(invoice, Kind.WRITE_OFF, "100.00").credit_note
+    pdf_url = reverse("credit-note-pdf", args=[note.pk])
+    client = client_for(billing)
+
+    invoice_page = client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    account_page = client.get(reverse("patient-detail", args=[patient.pk])).content.decode()
+    document = client.get(pdf_url)
+
+    for page in (invoice_page, account_page):
+        assert f'href="{pdf_url}"' in page and "CN-2026-000001" in page
+    assert "Write-off" in invoice_page
+    assert document.status_code == 200 and document.content.startswith(b"%PDF")
+
+
+def test_the_invoice_page_says_when_there_is_no_credit_note(patient, billing, client_for):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert "No credit notes" in page
+
+
+@pytest.mark.parametrize("credit_notes", [1, 6])
+@time_machine.travel(MIDDAY, tick=False)
+def test_the_invoice_api_reads_credit_notes_in_a_fixed_number_of_queries(
+    patient, billing, client_for, django_assert_num_queries, credit_notes
+):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    lines = list(invoice.lines.values_list("pk", flat=True))
+    for _ in range(credit_notes):
+        adjust(invoice, Kind.REDUCTION, "10.00", line_ids=lines)
+    client = client_for(billing)
+    client.get(f"/api/v1/invoices/{invoice.pk}/")  # warms the content-type cache of the audit log
+
+    # 1 session, 2 user, 3 staff roles, 4-5 the user's and the groups' permissions, 6 invoice with patient,
+    # 7 lines, 8 ledger entries, 9 credit notes with their approver, 10 the lines they name, 11 the open
+    # complaint, 12 the audit log entry, 13 the two-factor device of this staff session
+    with django_assert_num_queries(13):
+        response = client.get(f"/api/v1/invoices/{invoice.pk}/")
+    assert len(response.json()["credit_notes"]) == credit_notes
