@@ -323,6 +323,10 @@ class CreditNoteQuerySet(models.QuerySet["CreditNote"]):
     def update(self, **kwargs: object) -> int:
         raise ImmutableRecordError("A credit note is never edited; issue another credit note.")
 
+    def replace_buyer_details(self, details: dict[str, str]) -> int:
+        """The one change a credit note allows: an anonymised patient's details replace the snapshot."""
+        return super().update(buyer_details=details)
+
     def delete(self) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError("A credit note is never deleted; it is part of the books.")
 

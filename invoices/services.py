@@ -650,6 +650,19 @@ def invoice_adjust(
     return entry
 
 
+def issued_documents_anonymise(*, patient: Patient) -> None:
+    """Replace the buyer snapshot of the patient's invoices and credit notes with their anonymised details.
+
+    Called by the patients app's anonymisation, after the patient row was anonymised and the bookkeeping
+    period has passed: the documents keep their numbers and amounts but no longer identify the person.
+    """
+    details = buyer_snapshot(patient)
+    for invoice in Invoice.objects.filter(patient=patient).exclude(buyer_details={}).order_by("pk"):
+        invoice.buyer_details = details
+        invoice.save(update_fields=["buyer_details"])
+    CreditNote.objects.filter(invoice__patient=patient).replace_buyer_details(details)
+
+
 def invoice_lock(*, invoice_id: int) -> Invoice:
     """Lock an invoice row for a service of another app that changes money on it."""
     return _lock_invoice(invoice_id)

@@ -404,3 +404,20 @@ def test_the_invoice_api_reads_credit_notes_in_a_fixed_number_of_queries(
     with django_assert_num_queries(13):
         response = client.get(f"/api/v1/invoices/{invoice.pk}/")
     assert len(response.json()["credit_notes"]) == credit_notes
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_anonymising_a_patient_replaces_the_buyer_on_their_documents_and_nothing_else(patient, other_patient):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    note = adjust(invoice, Kind.REDUCTION, "10.00").credit_note
+    others = adjust(issued_invoice(other_patient, lines=PATIENT_LINES), Kind.REDUCTION, "10.00").credit_note
+    patient.name, patient.address_line = f"Anonymised patient {patient.pk}", ""
+    patient.save()
+
+    services.issued_documents_anonymise(patient=patient)
+
+    invoice.refresh_from_db()
+    assert invoice.buyer_details["name"] == f"Anonymised patient {patient.pk}"
+    assert CreditNote.objects.get(pk=note.pk).buyer_details == invoice.buyer_details
+    assert invoice.seller_details["name"] == "Fjordside Clinic"
+    assert CreditNote.objects.get(pk=others.pk).buyer_details["name"] == "Ivan Petrov"
