@@ -57,8 +57,10 @@ class CreditNoteSerializer(serializers.Serializer):
     amount = money_field(help_text="The amount credited, positive.")
     reason = serializers.CharField()
     issued_at = serializers.DateTimeField()
-    lines = serializers.PrimaryKeyRelatedField(
-        many=True, read_only=True, help_text="Ids of the invoice lines it concerns; empty: the invoice as a whole."
+    lines = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="line_ids",
+        help_text="Ids of the invoice lines it concerns; empty: the invoice as a whole.",
     )
     requested_by = serializers.IntegerField(source="requested_by_id", allow_null=True)
     approved_by = serializers.IntegerField(source="approved_by_id", allow_null=True)

@@ -394,3 +394,8 @@ class CreditNote(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError("A credit note is never deleted; it is part of the books.")
+
+    @property
+    def line_ids(self) -> list[int]:
+        """The ids of the lines it concerns (from the prefetched lines when there are)."""
+        return sorted(line.pk for line in self.lines.all())
