@@ -537,6 +537,10 @@ def entry_reverse(*, entry_id: int, reason: str, by: User | None) -> LedgerEntry
         )
     if LedgerEntry.objects.filter(reverses=original).exists():
         raise InvalidTransition(_("This entry is already reversed."))
+    if original.kind in CreditNote.KIND_OF_ENTRY:
+        # The patient holds the credit note: silently undoing it would leave the books and the documents
+        # the patient received disagreeing.
+        raise InvalidTransition(_("A credit documented by a credit note is not reversed; bill the amount again."))
     return _post(
         invoice=invoice,
         kind=Kind.REVERSAL,

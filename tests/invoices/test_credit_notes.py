@@ -435,3 +435,15 @@ def test_anonymising_a_patient_replaces_the_buyer_on_their_documents_and_nothing
     assert CreditNote.objects.get(pk=note.pk).buyer_details == invoice.buyer_details
     assert invoice.seller_details["name"] == "Fjordside Clinic"
     assert CreditNote.objects.get(pk=others.pk).buyer_details["name"] == "Ivan Petrov"
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_a_credit_with_a_credit_note_is_not_reversed(patient):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    reduction = adjust(invoice, Kind.REDUCTION, "10.00")
+    correction = services.invoice_credit(invoice_id=invoice.pk, amount="5.00", reason="price", by=None)
+
+    for entry in (reduction, correction):
+        with pytest.raises(InvalidTransition):
+            services.entry_reverse(entry_id=entry.pk, reason="mistake", by=None)
+    assert not LedgerEntry.objects.filter(kind=Kind.REVERSAL).exists()
