@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "disputes.models.ComplaintChannel",
         "PatientChannelEnum": "patients.models.Channel",
         "RoleEnum": "disputes.models.Role",
+        "CreditNoteKindEnum": "invoices.models.CreditNote.Kind",
+        "ProposalKindEnum": "disputes.models.ProposalKind",
     },
 }
 

@@ -277,6 +277,8 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
         reference=f"complaint-{adjustment.complaint_id}",
         note=adjustment.reason,
         by=by,
+        requested_by=adjustment.requested_by,
+        line_ids=list(adjustment.complaint.lines.values_list("pk", flat=True)),
     )
     adjustment.status = AdjustmentRequest.Status.APPROVED
     adjustment.decided_at = timezone.now()

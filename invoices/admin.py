@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from clinic_billing.exceptions import ApplicationError
 
 from . import services
-from .models import Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatusChange, LedgerEntry
+from .models import CreditNote, Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatusChange, LedgerEntry
 
 LINE_FIELDS = ("position", "code", "description", "quantity", "unit_price", "coverage", "amount")
 ENTRY_FIELDS = ("posted_at", "kind", "amount", "balance_after", "method", "reference", "posted_by", "note")
@@ -149,6 +149,15 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["invoice__number", "reference", "idempotency_key"]
     list_select_related = ["invoice", "posted_by"]
     date_hierarchy = "posted_at"
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    list_display = ["number", "issued_at", "invoice", "kind", "amount", "reason", "approved_by"]
+    list_filter = ["kind", "year"]
+    search_fields = ["number", "invoice__number", "reason"]
+    list_select_related = ["invoice", "approved_by"]
+    date_hierarchy = "issued_at"
 
 
 @admin.register(InvoiceStatusChange)

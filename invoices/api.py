@@ -19,9 +19,9 @@ from patients.api import StaffApi, TextField, log_read, staff_member
 from patients.models import Patient
 
 from . import services
-from .models import Coverage, InsuranceStatus, Invoice, LedgerEntry
-from .pdf import invoice_pdf_bytes
-from .selectors import invoice_detail
+from .models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
+from .pdf import credit_note_pdf_bytes, invoice_pdf_bytes
+from .selectors import credit_note_detail, invoice_detail
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 100  # LedgerEntry.idempotency_key
 PAYERS: dict[str, str] = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEntry.Kind.INSURANCE_PAYMENT: "insurer"}
@@ -44,6 +44,27 @@ class OpenComplaintSerializer(serializers.Serializer):
     route_to = serializers.CharField()
     meeting_due_at = serializers.DateTimeField()
     received_at = serializers.DateTimeField()
+
+
+class CreditNoteSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "CreditNote"
+
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text="Gapless per year in its own series, e.g. CN-2026-000001.")
+    invoice = serializers.IntegerField(source="invoice_id", help_text="The invoice it credits.")
+    kind = serializers.ChoiceField(choices=CreditNote.Kind.choices)
+    amount = money_field(help_text="The amount credited, positive.")
+    reason = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    lines = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="line_ids",
+        help_text="Ids of the invoice lines it concerns; empty: the invoice as a whole.",
+    )
+    requested_by = serializers.IntegerField(source="requested_by_id", allow_null=True)
+    approved_by = serializers.IntegerField(source="approved_by_id", allow_null=True)
+    ledger_entry = serializers.IntegerField(source="ledger_entry_id", help_text="The ledger entry it documents.")
 
 
 def _get_invoice(invoice_id: int) -> Invoice:
@@ -104,6 +125,10 @@ class InvoiceDetailApi(StaffApi):
         open_complaint = OpenComplaintSerializer(
             allow_null=True,
             help_text="The complaint open on this invoice (collections pause while it is open), or null.",
+        )
+        credit_notes = CreditNoteSerializer(
+            many=True,
+            help_text="Every reduction, write-off, small-claim credit or correction of this invoice, oldest first.",
         )
 
     @extend_schema(operation_id="invoice_retrieve", responses={200: OutputSerializer, **REFUSED})
@@ -241,6 +266,46 @@ class InvoicePdfApi(StaffApi):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+def _get_credit_note(credit_note_id: int) -> CreditNote:
+    credit_note = credit_note_detail(credit_note_id=credit_note_id)
+    if credit_note is None:
+        raise Http404
+    return credit_note
+
+
+class CreditNoteDetailApi(StaffApi):
+    """One credit note: the invoice it credits, the lines it concerns, the amount, the reason, who approved it."""
+
+    required_permission = "invoices.view_invoice"
+
+    @extend_schema(operation_id="credit_note_retrieve", responses={200: CreditNoteSerializer, **REFUSED})
+    def get(self, request: Request, credit_note_id: int) -> Response:
+        credit_note = _get_credit_note(credit_note_id)
+        log_read(credit_note.invoice)
+        return Response(CreditNoteSerializer(credit_note).data)
+
+
+class CreditNotePdfApi(InvoicePdfApi):
+    """The credit note as a PDF in the patient's language, with the buyer and seller as issued."""
+
+    @extend_schema(
+        operation_id="credit_note_pdf",
+        parameters=[OpenApiParameter("format", exclude=True)],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): serializer for code, serializer in REFUSED.items()},
+        },
+    )
+    def get(self, request: Request, credit_note_id: int) -> Response:  # type: ignore[override]
+        credit_note = _get_credit_note(credit_note_id)
+        log_read(credit_note.invoice)
+        return Response(
+            credit_note_pdf_bytes(credit_note),
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="credit-note-{credit_note.number}.pdf"'},
+        )
+
+
 class PaymentCreateApi(StaffApi):
     """Record a payment from the patient or the insurer.
 
@@ -321,6 +386,8 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/issue/", InvoiceIssueApi.as_view(), name="api-invoice-issue"),
     path("invoices/<int:invoice_id>/pdf/", InvoicePdfApi.as_view(), name="api-invoice-pdf"),
     path("invoices/<int:invoice_id>/payments/", PaymentCreateApi.as_view(), name="api-invoice-payment-create"),
+    path("credit-notes/<int:credit_note_id>/", CreditNoteDetailApi.as_view(), name="api-credit-note-detail"),
+    path("credit-notes/<int:credit_note_id>/pdf/", CreditNotePdfApi.as_view(), name="api-credit-note-pdf"),
     path(
         "invoices/<int:invoice_id>/insurance-settled/",
         InvoiceInsuranceSettledApi.as_view(),

@@ -87,6 +87,10 @@ class Invoice(models.Model):
     # `manage.py verify_ledger` recomputes them from the entries.
     balance = models.DecimalField(_("balance"), default=Decimal("0.00"), max_digits=12, decimal_places=2)
     insurer_paid = models.DecimalField(_("insurer paid"), default=Decimal("0.00"), max_digits=12, decimal_places=2)
+    # The seller's and buyer's details as printed at issue (bokføringsforskriften): a reprint shows what was
+    # sent, not today's address. Empty on drafts, which print the current details.
+    seller_details = models.JSONField(_("seller as issued"), default=dict, blank=True)
+    buyer_details = models.JSONField(_("buyer as issued"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -313,3 +317,85 @@ class InvoiceStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.from_status} → {self.to_status}"
+
+
+class CreditNoteQuerySet(models.QuerySet["CreditNote"]):
+    def update(self, **kwargs: object) -> int:
+        raise ImmutableRecordError("A credit note is never edited; issue another credit note.")
+
+    def replace_buyer_details(self, details: dict[str, str]) -> int:
+        """The one change a credit note allows: an anonymised patient's details replace the snapshot."""
+        return super().update(buyer_details=details)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("A credit note is never deleted; it is part of the books.")
+
+
+class CreditNote(models.Model):
+    """The document behind every reduction, write-off, small-claim credit or correction of an issued invoice.
+
+    Numbered in its own gapless yearly series ("CN-2026-000001"), it refers to the invoice, the lines it
+    concerns and the ledger entry that moved the money; the patient receives it as a PDF in their language.
+    Seller and buyer are kept as they were when it was issued, like the invoice's.
+    """
+
+    class Kind(models.TextChoices):
+        REDUCTION = "reduction", _("Reduction")
+        WRITE_OFF = "write_off", _("Write-off")
+        SMALL_CLAIM_CREDIT = "small_claim_credit", _("Small-claim credit")
+        CORRECTION = "correction", _("Correction")
+
+    # The ledger entry kind each credit note documents.
+    KIND_OF_ENTRY: dict[str, str] = {
+        LedgerEntry.Kind.REDUCTION: Kind.REDUCTION,
+        LedgerEntry.Kind.WRITE_OFF: Kind.WRITE_OFF,
+        LedgerEntry.Kind.SMALL_CLAIM_CREDIT: Kind.SMALL_CLAIM_CREDIT,
+        LedgerEntry.Kind.CREDIT_NOTE: Kind.CORRECTION,
+    }
+    SERIES = "credit_note"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    ledger_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="credit_note")
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(_("amount credited"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+    lines = models.ManyToManyField(InvoiceLine, blank=True, related_name="credit_notes")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    seller_details = models.JSONField(_("seller as issued"), default=dict)
+    buyer_details = models.JSONField(_("buyer as issued"), default=dict)
+
+    objects = CreditNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="credit_note_year_sequence_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_note_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("A credit note is never edited; issue another credit note.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("A credit note is never deleted; it is part of the books.")
+
+    @property
+    def line_ids(self) -> list[int]:
+        """The ids of the lines it concerns (from the prefetched lines when there are)."""
+        return sorted(line.pk for line in self.lines.all())

@@ -19,7 +19,6 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,7 +27,8 @@ from django.utils.translation import gettext as _
 from clinic_billing import system_libraries
 from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
-from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
+from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
+from invoices.parties import buyer_from, seller_from
 from patients.models import Coverage as PatientCoverage
 
 if TYPE_CHECKING:
@@ -156,10 +156,11 @@ def invoice_html(invoice: Invoice) -> str:
     context = {
         "invoice": invoice,
         "issue_date": timezone.localdate(invoice.issued_at) if invoice.issued_at else None,
-        "patient": invoice.patient,
+        # An issued invoice prints the buyer and seller it was issued to and by; a draft, today's.
+        "patient": buyer_from(invoice.buyer_details, invoice.patient),
         "lines": lines,
         "figures": figures,
-        "clinic": settings.CLINIC,
+        "clinic": seller_from(invoice.seller_details),
         "reference_is_kid": current_profile().payment_reference_scheme == "KID",
         "covered_by_insurer": Coverage.INSURER in covered_kinds,
         "covered_by_exemption_card": Coverage.EXEMPTION_CARD in covered_kinds,
@@ -179,4 +180,29 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """
     with translation.override(invoice.patient.language):
         html = invoice_html(invoice)
+    return bytes(pdf_document(html).write_pdf())
+
+
+def credit_note_html(credit_note: CreditNote) -> str:
+    """The credit note document as HTML, in the active language, with its buyer and seller as issued."""
+    invoice = credit_note.invoice
+    context = {
+        "credit_note": credit_note,
+        "invoice": invoice,
+        "issue_date": timezone.localdate(credit_note.issued_at),
+        "invoice_date": timezone.localdate(invoice.issued_at) if invoice.issued_at else None,
+        "patient": buyer_from(credit_note.buyer_details, invoice.patient),
+        "clinic": seller_from(credit_note.seller_details),
+        "lines": list(credit_note.lines.all()),
+    }
+    return render_to_string("pdf/credit_note.html", context)
+
+
+def credit_note_pdf_bytes(credit_note: CreditNote) -> bytes:
+    """Render the credit note as a PDF in the patient's language.
+
+    Queries: the invoice and patient (unless already loaded) and the lines it names (unless prefetched).
+    """
+    with translation.override(credit_note.invoice.patient.language):
+        html = credit_note_html(credit_note)
     return bytes(pdf_document(html).write_pdf())

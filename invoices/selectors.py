@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from .models import Invoice, InvoiceLine, LedgerEntry
+from .models import CreditNote, Invoice, InvoiceLine, LedgerEntry
 from .money import CENT
 
 Kind = LedgerEntry.Kind
@@ -41,14 +41,58 @@ def ledger_sums_by_invoice(
     }
 
 
+def credit_entries_without_credit_note(*, invoice_ids: Sequence[int] | None = None) -> QuerySet[LedgerEntry]:
+    """Reductions, write-offs, small-claim credits and corrections posted without a credit note: 1 query.
+
+    Every such entry must have one (bokføringsforskriften: a correction is a credit note), so this is always
+    empty; `manage.py verify_ledger` reports what it finds.
+    """
+    entries = LedgerEntry.objects.filter(kind__in=list(CreditNote.KIND_OF_ENTRY), credit_note__isnull=True)
+    if invoice_ids is not None:
+        entries = entries.filter(invoice_id__in=invoice_ids)
+    return entries.order_by("invoice_id", "posted_at", "id")
+
+
+def credit_note_detail(*, credit_note_id: int) -> CreditNote | None:
+    """A credit note with its invoice, patient, lines and the people who asked for and approved it: 2 queries."""
+    return (
+        CreditNote.objects.select_related("invoice__patient", "requested_by", "approved_by")
+        .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
+        .filter(pk=credit_note_id)
+        .first()
+    )
+
+
+def credit_notes_for_invoice(*, invoice_id: int) -> QuerySet[CreditNote]:
+    """The credit notes of one invoice, oldest first: 1 query."""
+    return CreditNote.objects.filter(invoice_id=invoice_id).order_by("issued_at", "id")
+
+
+def credit_notes_for_patient(*, patient_id: int) -> QuerySet[CreditNote]:
+    """Every credit note on a patient's invoices, newest first, with the invoice: 1 query."""
+    return (
+        CreditNote.objects.filter(invoice__patient_id=patient_id)
+        .select_related("invoice")
+        .order_by("-issued_at", "-id")
+    )
+
+
 def invoice_detail(*, invoice_id: int) -> Invoice | None:
-    """An invoice with patient, lines and ledger entries: 3 queries."""
+    """An invoice with patient, lines, ledger entries and credit notes (with their lines): 5 queries."""
     return (
         Invoice.objects.select_related("patient")
         # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
         .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
         .prefetch_related(
             Prefetch("entries", queryset=LedgerEntry.objects.select_related("posted_by").order_by("posted_at", "id"))
+        )
+        .prefetch_related(
+            Prefetch(
+                "credit_notes",
+                queryset=CreditNote.objects.select_related("approved_by")
+                .prefetch_related("lines")
+                .order_by("issued_at", "id"),
+            )
         )
         .filter(pk=invoice_id)
         .first()
@@ -78,7 +122,7 @@ def patient_balance(*, patient_id: int) -> Decimal:
 def ledger_for_patient(*, patient_id: int, limit: int = 50) -> QuerySet[LedgerEntry]:
     return (
         LedgerEntry.objects.filter(invoice__patient_id=patient_id)
-        .select_related("invoice", "posted_by")
+        .select_related("invoice", "posted_by", "credit_note")
         .order_by("-posted_at", "-id")[:limit]
     )
 

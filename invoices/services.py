@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from patients.models import Patient
 from .jurisdiction import current_profile
 from .models import (
     Coverage,
+    CreditNote,
     InsuranceStatus,
     Invoice,
     InvoiceLine,
@@ -32,6 +33,7 @@ from .models import (
     LedgerEntry,
 )
 from .money import MoneyError, round_money, to_money
+from .parties import buyer_snapshot, seller_snapshot
 from .payment_reference import account_reference, kid_for_invoice
 
 Status = Invoice.Status
@@ -236,6 +238,8 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     invoice.due_date = today + timedelta(days=current_profile().payment_terms_days)
     invoice.total = total
     invoice.third_party_share = third_party
+    invoice.seller_details = seller_snapshot()
+    invoice.buyer_details = buyer_snapshot(invoice.patient)
     invoice_transition(
         invoice=invoice,
         to_status=Status.ISSUED,
@@ -249,6 +253,8 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
             "due_date",
             "total",
             "third_party_share",
+            "seller_details",
+            "buyer_details",
         ],
     )
     _post(invoice=invoice, kind=Kind.CHARGE, amount=total, by=by, reference=invoice.number)
@@ -401,8 +407,79 @@ def invoice_mark_insurance_settled(*, invoice_id: int, by: User | None) -> Invoi
     return invoice
 
 
+@dataclass(frozen=True)
+class CreditNoteNumber:
+    issued_at: datetime
+    year: int
+    sequence: int
+
+    @property
+    def number(self) -> str:
+        return f"CN-{self.year}-{self.sequence:06d}"
+
+
+def _credit_note_number() -> CreditNoteNumber:
+    """Take the next number of the credit-note series (the counter row stays locked until commit)."""
+    issued_at = timezone.localtime()
+    sequence = _next_number(series=CreditNote.SERIES, year=issued_at.year)
+    return CreditNoteNumber(issued_at=issued_at, year=issued_at.year, sequence=sequence)
+
+
+def _credit_note_issue(
+    *,
+    invoice: Invoice,
+    entry: LedgerEntry,
+    numbered: CreditNoteNumber,
+    reason: str,
+    line_ids: Sequence[int],
+    requested_by: User | None,
+    approved_by: User | None,
+) -> CreditNote:
+    """Keep the document for a credit entry just posted on a locked invoice.
+
+    Called inside the transaction that posts the entry, so an entry never exists without its credit note
+    and a rolled-back credit consumes no number (the counter row is locked after the invoice, as at issue).
+    """
+    credit_note = CreditNote.objects.create(
+        invoice=invoice,
+        ledger_entry=entry,
+        number=numbered.number,
+        year=numbered.year,
+        sequence=numbered.sequence,
+        kind=CreditNote.KIND_OF_ENTRY[entry.kind],
+        amount=-entry.amount,
+        reason=reason.strip()[:300],
+        requested_by=requested_by,
+        approved_by=approved_by,
+        issued_at=numbered.issued_at,
+        seller_details=seller_snapshot(),
+        buyer_details=buyer_snapshot(invoice.patient),
+    )
+    if line_ids:
+        credit_note.lines.set(line_ids)
+    return credit_note
+
+
+def _lines_of(invoice: Invoice, line_ids: Sequence[int]) -> list[int]:
+    """The given line ids, refused unless every one is a line of this invoice."""
+    if not line_ids:
+        return []
+    wanted = set(line_ids)
+    found = set(InvoiceLine.objects.filter(invoice=invoice, pk__in=wanted).values_list("pk", flat=True))
+    if found != wanted:
+        raise ApplicationError(_("A credit note can only name lines of the invoice it credits."), field="lines")
+    return sorted(found)
+
+
 @transaction.atomic
-def invoice_credit(*, invoice_id: int, amount: Decimal | str | None, reason: str, by: User | None) -> LedgerEntry:
+def invoice_credit(
+    *,
+    invoice_id: int,
+    amount: Decimal | str | None,
+    reason: str,
+    by: User | None,
+    line_ids: Sequence[int] = (),
+) -> LedgerEntry:
     """Issue a credit note for part or all of an issued invoice (never by editing its lines).
 
     Credit notes take the next number of their own gapless series. Crediting the whole remaining
@@ -412,6 +489,7 @@ def invoice_credit(*, invoice_id: int, amount: Decimal | str | None, reason: str
         raise ApplicationError(_("Say why the invoice is credited."), field="reason")
     invoice = _lock_invoice(invoice_id)
     _require_booked(invoice, _("A credit note"))
+    lines = _lines_of(invoice, line_ids)
     credited = -(invoice.entries.filter(kind=Kind.CREDIT_NOTE).aggregate(s=Sum("amount"))["s"] or Decimal("0"))
     creditable = invoice.total - credited
     value = creditable if amount is None else _positive_money(amount, "amount")
@@ -420,15 +498,23 @@ def invoice_credit(*, invoice_id: int, amount: Decimal | str | None, reason: str
             _("A credit note can be at most %(max)s, what is left of the invoice total.") % {"max": creditable},
             field="amount",
         )
-    today = timezone.localdate()
-    sequence = _next_number(series="credit_note", year=today.year)
+    numbered = _credit_note_number()
     entry = _post(
         invoice=invoice,
         kind=Kind.CREDIT_NOTE,
         amount=-value,
         by=by,
-        reference=f"CN-{today.year}-{sequence:06d}",
+        reference=numbered.number,
         note=reason.strip()[:300],
+    )
+    _credit_note_issue(
+        invoice=invoice,
+        entry=entry,
+        numbered=numbered,
+        reason=reason,
+        line_ids=lines,
+        requested_by=None,
+        approved_by=by,
     )
     if value == creditable and invoice.status == Status.ISSUED:
         invoice_transition(invoice=invoice, to_status=Status.CREDITED, by=by, reason=reason.strip()[:300])
@@ -451,6 +537,10 @@ def entry_reverse(*, entry_id: int, reason: str, by: User | None) -> LedgerEntry
         )
     if LedgerEntry.objects.filter(reverses=original).exists():
         raise InvalidTransition(_("This entry is already reversed."))
+    if original.kind in CreditNote.KIND_OF_ENTRY:
+        # The patient holds the credit note: silently undoing it would leave the books and the documents
+        # the patient received disagreeing.
+        raise InvalidTransition(_("A credit documented by a credit note is not reversed; bill the amount again."))
     return _post(
         invoice=invoice,
         kind=Kind.REVERSAL,
@@ -487,8 +577,11 @@ class LedgerProblem:
 
 
 def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerProblem]:
-    """Recompute every cached sum from the entries and report each disagreement (reads only)."""
-    from .selectors import ledger_sums_by_invoice
+    """Recompute every cached sum from the entries and report each disagreement (reads only).
+
+    Also reports every reduction, write-off, small-claim credit or correction that has no credit note.
+    """
+    from .selectors import credit_entries_without_credit_note, ledger_sums_by_invoice
 
     problems: list[LedgerProblem] = []
     invoices = Invoice.objects.issued() if invoice_ids is None else Invoice.objects.filter(pk__in=invoice_ids)
@@ -511,6 +604,8 @@ def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerPro
             )
         if last_balance_after is not None and last_balance_after != balance:
             problems.append(LedgerProblem(invoice.pk, "running balance of the last entry differs from the sum"))
+    for entry in credit_entries_without_credit_note(invoice_ids=invoice_ids):
+        problems.append(LedgerProblem(entry.invoice_id, f"{entry.kind} entry id={entry.pk} has no credit note"))
     return problems
 
 
@@ -518,12 +613,21 @@ ADJUSTMENT_KINDS = (Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT)
 
 
 def invoice_adjust(
-    *, invoice: Invoice, kind: str, amount: Decimal, reference: str, note: str, by: User | None
+    *,
+    invoice: Invoice,
+    kind: str,
+    amount: Decimal,
+    reference: str,
+    note: str,
+    by: User | None,
+    requested_by: User | None = None,
+    line_ids: Sequence[int] = (),
 ) -> LedgerEntry:
-    """Post an approved reduction, write-off or small-claim credit on a locked invoice.
+    """Post an approved reduction, write-off or small-claim credit on a locked invoice, with its credit note.
 
-    Called by disputes.services.adjustment_approve inside its transaction, after the four-eyes checks;
-    never more than the patient owes now.
+    Called by disputes.services.adjustment_approve (after the four-eyes checks) and by the collection case
+    decision, inside their transactions; never more than the patient owes now. `by` approved it; the credit
+    note names the lines it concerns (a complaint's disputed lines) and, where known, who asked for it.
     """
     if kind not in ADJUSTMENT_KINDS:
         raise ApplicationError(_("Only reductions, write-offs and small-claim credits adjust a bill."), field="kind")
@@ -535,7 +639,32 @@ def invoice_adjust(
             % {"amount": value, "due": max(invoice.patient_due, Decimal("0.00"))},
             field="amount",
         )
-    return _post(invoice=invoice, kind=kind, amount=-value, by=by, reference=reference, note=note[:300])
+    lines = _lines_of(invoice, line_ids)
+    numbered = _credit_note_number()
+    entry = _post(invoice=invoice, kind=kind, amount=-value, by=by, reference=reference, note=note[:300])
+    _credit_note_issue(
+        invoice=invoice,
+        entry=entry,
+        numbered=numbered,
+        reason=note or str(LedgerEntry.Kind(kind).label),
+        line_ids=lines,
+        requested_by=requested_by,
+        approved_by=by,
+    )
+    return entry
+
+
+def issued_documents_anonymise(*, patient: Patient) -> None:
+    """Replace the buyer snapshot of the patient's invoices and credit notes with their anonymised details.
+
+    Called by the patients app's anonymisation, after the patient row was anonymised and the bookkeeping
+    period has passed: the documents keep their numbers and amounts but no longer identify the person.
+    """
+    details = buyer_snapshot(patient)
+    for invoice in Invoice.objects.filter(patient=patient).exclude(buyer_details={}).order_by("pk"):
+        invoice.buyer_details = details
+        invoice.save(update_fields=["buyer_details"])
+    CreditNote.objects.filter(invoice__patient=patient).replace_buyer_details(details)
 
 
 def invoice_lock(*, invoice_id: int) -> Invoice:

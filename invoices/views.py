@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError, Conflict
 from disputes import selectors as dispute_selectors
-from invoices.pdf import invoice_pdf_bytes
+from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from patient_collections import selectors as collection_selectors
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
@@ -79,6 +79,7 @@ def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
         "patient_due": patient_due,
         "invoice_credit": -patient_due if patient_due < 0 else None,
         "entries": [(entry, payment_method_label(entry.method)) for entry in invoice.entries.all()],
+        "credit_notes": invoice.credit_notes.all(),
         "collections": invoice_collection_status(invoice=invoice, today=timezone.localdate()),
         "plan_form": PaymentPlanForm(),
         "deferral_form": DeferralForm(),
@@ -93,6 +94,21 @@ def pdf(request: StaffRequest, invoice_id: int) -> HttpResponse:
     accessed.send(sender=Invoice, instance=invoice)
     filename = f"invoice-{invoice.number or f'draft-{invoice.pk}'}.pdf"
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    return response
+
+
+@staff_only
+@require_GET
+def credit_note_pdf(request: StaffRequest, credit_note_id: int) -> HttpResponse:
+    """A credit note as the patient receives it; reading it is a read of the invoice it credits."""
+    require_perm(request, "invoices.view_invoice")
+    credit_note = selectors.credit_note_detail(credit_note_id=credit_note_id)
+    if credit_note is None:
+        raise Http404
+    accessed.send(sender=Invoice, instance=credit_note.invoice)
+    filename = f"credit-note-{credit_note.number}.pdf"
+    response = HttpResponse(credit_note_pdf_bytes(credit_note), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
     return response
 

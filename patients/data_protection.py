@@ -23,6 +23,7 @@ from django.utils import timezone
 from clinic_billing.exceptions import NotFound, PermissionDenied
 from disputes.models import AdjustmentRequest, Complaint, ComplaintStatusChange, Decision
 from invoices.models import InsuranceStatus, Invoice, InvoiceLine, InvoiceStatusChange, LedgerEntry
+from invoices.services import issued_documents_anonymise
 from patient_collections.models import (
     CollectionCase,
     Deferral,
@@ -70,6 +71,7 @@ AUDIT_REDACTIONS: dict[type[models.Model], tuple[str, ...]] = {
     Complaint: ("description", "prevention_note", "resolution_note"),
     FollowUpCall: ("request_note", "outcome_note"),
     Deferral: ("reason",),
+    Invoice: ("buyer_details",),
 }
 AUDIT_ACTIONS = {
     LogEntry.Action.CREATE: "create",
@@ -347,6 +349,8 @@ def _anonymise(patient: Patient, *, now: datetime) -> None:
     patient.save(update_fields=[*PATIENT_IDENTIFYING_FIELDS, "user", "anonymised_at"])
     if user is not None:
         _release_portal_account(user, patient)
+    # The buyer printed on invoices and credit notes as issued: the documents stay, the person goes.
+    issued_documents_anonymise(patient=patient)
 
     for complaint in Complaint.objects.filter(patient=patient).order_by("pk"):
         if complaint.proxy_id is not None:

@@ -26,7 +26,7 @@ from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
 from invoices.jurisdiction import current_profile
-from invoices.models import Invoice
+from invoices.models import CreditNote, Invoice
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
 from patients.models import AuthorisedProxy, Patient
@@ -90,6 +90,7 @@ class Side:
     message: PortalMessage
     grant: AuthorisedProxy
     quick_pay_token: str
+    credit_note: CreditNote  # a correction of the closed complaint's invoice
 
 
 @dataclass
@@ -164,6 +165,9 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         resolution_note=_words("resolution_note", tag),
         by=staff[MANAGER],  # type: ignore[arg-type]
     )
+    correction = invoice_services.invoice_credit(
+        invoice_id=closed_invoice.pk, amount="10.00", reason="Price corrected", by=staff[BILLING]
+    )
 
     adjustment_invoice = overdue_invoice(patient, days=20)
     adjusted = file_complaint(
@@ -204,6 +208,7 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         message=message,
         grant=grant,
         quick_pay_token=quick_pay_token(invoice),
+        credit_note=CreditNote.objects.get(ledger_entry=correction),
     )
 
 
@@ -353,6 +358,14 @@ def _bill(w: World, s: Side) -> dict[str, object]:
     return {"patient_id": s.patient.pk, "invoice_id": s.invoice.pk}
 
 
+def _credit_note(w: World, s: Side) -> dict[str, object]:
+    return {"credit_note_id": s.credit_note.pk}
+
+
+def _portal_credit_note(w: World, s: Side) -> dict[str, object]:
+    return {"patient_id": s.patient.pk, "invoice_id": s.credit_note.invoice_id, "credit_note_id": s.credit_note.pk}
+
+
 def _portal_complaint(w: World, s: Side) -> dict[str, object]:
     return {"patient_id": s.patient.pk, "complaint_id": s.complaint.pk}
 
@@ -404,6 +417,7 @@ ROUTES: dict[str, Route] = {
     ),
     "invoice-issue": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_draft),
     "invoice-insurance-settled": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_invoice),
+    "credit-note-pdf": Route({"GET": ALL_STAFF}, kwargs=_credit_note),
     # --- Staff: complaints ---
     "complaint-list": Route({"GET": ALL_STAFF}),
     "complaint-new": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}, query=_patient_query),
@@ -465,6 +479,8 @@ ROUTES: dict[str, Route] = {
     "api-invoice-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
     "api-invoice-issue": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_draft),
     "api-invoice-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
+    "api-credit-note-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),
+    "api-credit-note-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),
     "api-invoice-payment-create": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}, kwargs=_invoice),
     "api-invoice-insurance-settled": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_invoice),
     "api-complaint-create": Route({"POST": staff_api(*STAFF)}),
@@ -514,6 +530,7 @@ ROUTES: dict[str, Route] = {
     "portal-bills": Route({"GET": portal_page()}, kwargs=_patient),
     "portal-bill": Route({"GET": portal_page()}, kwargs=_bill),
     "portal-bill-pdf": Route({"GET": portal_page()}, kwargs=_bill),
+    "portal-credit-note-pdf": Route({"GET": portal_page()}, kwargs=_portal_credit_note),
     "portal-dispute": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
     "portal-complaints": Route({"GET": portal_page()}, kwargs=_patient),
     "portal-complaint": Route({"GET": portal_page()}, kwargs=_portal_complaint),

@@ -14,6 +14,8 @@ from django.db.models import Model
 from django.urls import reverse
 
 from disputes import services as dispute_services
+from invoices import services as invoice_services
+from invoices.models import CreditNote
 from patient_collections.models import CollectionCase
 from tests.factories import UserFactory, issued_invoice
 from tests.patient_collections.test_letters import issue, letter_patient, run_day
@@ -49,6 +51,11 @@ READS = [
     Read("portal-bill-pdf", "patient", "invoice"),
     Read("portal-complaint", "patient", "complaint"),
     Read("portal-complaint-letter", "patient", "complaint"),
+    # A credit note is a document of the invoice it credits: the read is audited on that invoice.
+    Read("credit-note-pdf", "billing", "credit note", audited="invoice"),
+    Read("api-credit-note-detail", "billing", "credit note", audited="invoice"),
+    Read("api-credit-note-pdf", "billing", "credit note", audited="invoice"),
+    Read("portal-credit-note-pdf", "patient", "credit note", audited="invoice"),
 ]
 
 
@@ -76,7 +83,9 @@ def world(billing) -> dict[str, Any]:
     [final_notice] = run_day(due + timedelta(days=31))
     run_day(due + timedelta(days=46))
     case = CollectionCase.objects.get(invoice=overdue)
+    correction = invoice_services.invoice_credit(invoice_id=invoice.pk, amount="10.00", reason="price", by=billing)
     return {
+        "credit note": CreditNote.objects.get(ledger_entry=correction),
         "patient": patient,
         "invoice": invoice,
         "complaint": complaint,
@@ -94,10 +103,13 @@ def _kwargs(read: Read, world: dict[str, Any]) -> dict[str, int]:
         "complaint": "complaint_id",
         "case": "case_id",
         "reminder": "reminder_id",
+        "credit note": "credit_note_id",
     }
     kwargs = {names[read.record]: world[read.record].pk}
     if read.route.startswith("portal-"):
         kwargs["patient_id"] = world["patient"].pk
+    if read.route == "portal-credit-note-pdf":
+        kwargs["invoice_id"] = world["credit note"].invoice_id
     return kwargs
 
 

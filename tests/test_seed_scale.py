@@ -1,16 +1,19 @@
 """seed_scale builds a data set the services would have built: the ledger, numbers and references hold."""
 
 from collections import defaultdict
+from datetime import datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from disputes.models import Complaint, Decision
-from invoices.models import Invoice, InvoiceNumberCounter
+from invoices.models import CreditNote, Invoice, InvoiceNumberCounter
 from invoices.payment_reference import kid_is_valid
-from invoices.selectors import invoices_overdue
+from invoices.selectors import credit_entries_without_credit_note, invoices_overdue
 from invoices.services import ledger_verify
 
 INVOICES = 300
@@ -56,3 +59,19 @@ def test_it_refuses_to_run_with_debug_off(db, settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_scale", invoices=INVOICES, stdout=StringIO())
     assert not Invoice.objects.exists()
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
+def test_it_gives_every_approved_adjustment_a_credit_note_numbered_gaplessly():
+    # Enough invoices (on a pinned day) for the simulation to approve some adjustments.
+    call_command("seed_scale", invoices=1000, seed=3, force=True, stdout=StringIO())
+
+    assert CreditNote.objects.exists()
+    assert not credit_entries_without_credit_note().exists()
+    for year in set(CreditNote.objects.values_list("year", flat=True)):
+        sequences = sorted(CreditNote.objects.filter(year=year).values_list("sequence", flat=True))
+        assert sequences == list(range(1, len(sequences) + 1))
+        assert InvoiceNumberCounter.objects.get(series=CreditNote.SERIES, year=year).last_value == len(sequences)
+    assert not Invoice.objects.issued().filter(buyer_details={}).exists()
+    assert ledger_verify() == []

@@ -13,7 +13,7 @@ from enum import StrEnum
 from auditlog.signals import accessed
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone, translation
@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET
 
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
-from invoices.pdf import invoice_pdf_bytes
+from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
+from invoices.selectors import credit_notes_for_invoice
 from patients.models import Coverage as PatientCoverage
 from patients.models import Patient
 
@@ -277,7 +278,11 @@ def bill_list(request: HttpRequest, patient_id: int) -> HttpResponse:
 def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
     invoice = invoice_for_portal(request, patient_id, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
-    context = {**_patient_context(request, invoice.patient), **bill_context(invoice)}
+    context = {
+        **_patient_context(request, invoice.patient),
+        **bill_context(invoice),
+        "credit_notes": list(credit_notes_for_invoice(invoice_id=invoice.pk)),
+    }
     return render(request, "portal/bills/detail.html", context)
 
 
@@ -288,6 +293,23 @@ def bill_pdf(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResp
     invoice = invoice_for_portal(request, patient_id, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
     return _pdf_response(invoice)
+
+
+@require_GET
+@never_cache
+@login_required(login_url="portal-login")
+def credit_note_pdf(request: HttpRequest, patient_id: int, invoice_id: int, credit_note_id: int) -> HttpResponse:
+    """A credit note on one of the user's bills, as a PDF; any other credit note is not found (404)."""
+    invoice = invoice_for_portal(request, patient_id, invoice_id)
+    credit_note = credit_notes_for_invoice(invoice_id=invoice.pk).filter(pk=credit_note_id).first()
+    if credit_note is None:
+        raise Http404
+    credit_note.invoice = invoice  # already loaded, with the patient, by the access check
+    accessed.send(sender=Invoice, instance=invoice)
+    response = HttpResponse(credit_note_pdf_bytes(credit_note), content_type="application/pdf")
+    filename = f"credit-note-{credit_note.number}.pdf"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+    return response
 
 
 def _quick_pay_invalid(request: HttpRequest) -> HttpResponse:
@@ -327,6 +349,11 @@ urlpatterns = [
     path("<int:patient_id>/bills/", bill_list, name="portal-bills"),
     path("<int:patient_id>/bills/<int:invoice_id>/", bill_detail, name="portal-bill"),
     path("<int:patient_id>/bills/<int:invoice_id>/pdf/", bill_pdf, name="portal-bill-pdf"),
+    path(
+        "<int:patient_id>/bills/<int:invoice_id>/credit-notes/<int:credit_note_id>/pdf/",
+        credit_note_pdf,
+        name="portal-credit-note-pdf",
+    ),
     path("pay/<str:token>/", quick_pay, name="portal-quick-pay"),
     path("pay/<str:token>/pdf/", quick_pay_pdf, name="portal-quick-pay-pdf"),
 ]

@@ -1,12 +1,16 @@
 """Concurrency on PostgreSQL: row locks keep numbers gapless and idempotency keys single-use."""
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 
 from invoices import services
-from invoices.models import Invoice, LedgerEntry
+from invoices.models import CreditNote, Invoice, LedgerEntry
+from invoices.selectors import credit_entries_without_credit_note
 from tests.concurrency import POSTGRESQL_ONLY, run_together
 from tests.factories import draft_invoice, issued_invoice
 
@@ -67,3 +71,28 @@ def test_the_database_refuses_to_edit_a_ledger_entry(patient):
         cursor.execute("UPDATE invoices_ledgerentry SET amount = 1")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM invoices_ledgerentry")
+
+
+@time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
+def test_it_numbers_concurrent_credit_notes_without_gaps_or_duplicates(patient):
+    from django.db import transaction
+
+    invoices = [issued_invoice(patient) for _ in range(6)]
+
+    def reduce(invoice_id: int) -> LedgerEntry:
+        with transaction.atomic():
+            invoice = services.invoice_lock(invoice_id=invoice_id)
+            return services.invoice_adjust(
+                invoice=invoice, kind="reduction", amount=Decimal("10.00"), reference="", note="agreed", by=None
+            )
+
+    def correct(invoice_id: int) -> LedgerEntry:
+        return services.invoice_credit(invoice_id=invoice_id, amount="5.00", reason="price", by=None)
+
+    calls = [lambda i=invoice.pk: reduce(i) for invoice in invoices[:3]]
+    calls += [lambda i=invoice.pk: correct(i) for invoice in invoices[3:]]
+    results = run_together(calls)
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert sorted(CreditNote.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4, 5, 6]
+    assert list(credit_entries_without_credit_note()) == []

@@ -9,6 +9,8 @@ what they guarantee and `manage.py verify_ledger` proves it afterwards:
   row is left at the last value), with a valid payment reference (KID in Norway);
 - every issued invoice has its charge, then insurer and patient payments, reminder fees and approved
   adjustments, each entry carrying the running balance; the invoice caches balance and insurer_paid;
+- every issued invoice keeps its seller and buyer as issued, and every approved adjustment has its credit
+  note, numbered gaplessly per year in its own series (the counter row is left at the last value);
 - about 15 % of invoices are overdue (the patient still owes money after the due date), with the
   reminders a daily sweep would have sent until a week ago, so today's sweep has a week of work;
 - about 2 % are disputed: each Complaint carries the Decision the active policy takes on its facts;
@@ -37,7 +39,8 @@ from disputes import policy as engine
 from disputes.models import AdjustmentRequest, Complaint, Decision, Policy
 from disputes.services import policy_snapshot
 from invoices.jurisdiction import current_profile
-from invoices.models import Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatusChange, LedgerEntry
+from invoices.models import CreditNote, Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatusChange, LedgerEntry
+from invoices.parties import seller_snapshot
 from invoices.payment_reference import account_reference, kid_for_invoice
 from patient_collections.models import (
     CollectionCase,
@@ -287,11 +290,17 @@ class Seeder:
                 Instalment,
                 Deferral,
                 CollectionCase,
+                CreditNote,
             )
         )
         self.counters = {
             c.year: c.last_value for c in InvoiceNumberCounter.objects.filter(series="invoice").order_by("year")
         }
+        self.credit_note_counters = {
+            c.year: c.last_value for c in InvoiceNumberCounter.objects.filter(series=CreditNote.SERIES).order_by("year")
+        }
+        self.seller = seller_snapshot()
+        self.buyers: dict[int, dict[str, str]] = {}  # patient id -> the buyer an invoice prints
         self.complaints_by_patient: dict[int, list[datetime]] = defaultdict(list)
         self.pending_reminders: list[dict[str, Any]] = []
         self.pending_adjustments: list[dict[str, Any]] = []
@@ -343,6 +352,8 @@ class Seeder:
                     "balance",
                     "insurer_paid",
                     "created_at",
+                    "seller_details",
+                    "buyer_details",
                 ),
             ),
             "lines": RowWriter(
@@ -472,6 +483,23 @@ class Seeder:
             "collection cases": RowWriter(
                 CollectionCase, ("id", "invoice_id", "status", "amount", "proposed_at", "decided_at", "note")
             ),
+            "credit notes": RowWriter(
+                CreditNote,
+                (
+                    "id",
+                    "invoice_id",
+                    "ledger_entry_id",
+                    "number",
+                    "year",
+                    "sequence",
+                    "kind",
+                    "amount",
+                    "reason",
+                    "issued_at",
+                    "seller_details",
+                    "buyer_details",
+                ),
+            ),
         }
 
     # --- helpers ------------------------------------------------------------------------------------
@@ -505,6 +533,10 @@ class Seeder:
             InvoiceNumberCounter.objects.update_or_create(
                 series="invoice", year=year, defaults={"last_value": last_value}
             )
+        for year, last_value in self.credit_note_counters.items():
+            InvoiceNumberCounter.objects.update_or_create(
+                series=CreditNote.SERIES, year=year, defaults={"last_value": last_value}
+            )
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(self.ids.next)):
                 cursor.execute(sql)
@@ -520,15 +552,26 @@ class Seeder:
             channel = _weighted(self.rng, CHANNEL_WEIGHTS)
             insured = self.rng.random() < 0.2
             card = not insured and self.rng.random() < 0.1
+            born = date(1930, 1, 1) + timedelta(days=self.rng.randint(0, 33000))
+            address_line = f"Storgata {number % 200 + 1}"
+            postal_code = f"{self.rng.randint(1, 9999):04d}"
+            city = self.rng.choice(("Oslo", "Bergen", "Trondheim", "Stavanger", "Tromsø"))
+            self.buyers[patient_id] = {
+                "name": name,
+                "address_line": address_line,
+                "postal_code": postal_code,
+                "city": city,
+                "date_of_birth": born.isoformat(),
+            }
             self.writers["patients"].add(
                 patient_id,
                 name,
-                date(1930, 1, 1) + timedelta(days=self.rng.randint(0, 33000)),
+                born,
                 f"patient{patient_id}@example.org" if channel != "letter" or number % 2 else "",
                 f"+47 4{patient_id % 10_000_000:07d}",
-                f"Storgata {number % 200 + 1}",
-                f"{self.rng.randint(1, 9999):04d}",
-                self.rng.choice(("Oslo", "Bergen", "Trondheim", "Stavanger", "Tromsø")),
+                address_line,
+                postal_code,
+                city,
                 "",
                 language,
                 channel,
@@ -600,6 +643,8 @@ class Seeder:
             ZERO,
             ZERO,
             self.at(service_day),
+            {},
+            {},
         )
 
     def payment_reference(self, patient_id: int, year: int, sequence: int, number: str) -> str:
@@ -713,6 +758,8 @@ class Seeder:
             state.balance,
             state.insurer_paid,
             self.at(service_day),
+            self.seller,
+            self.buyers[patient["id"]],
         )
         self.writers["status changes"].add(
             self.ids.take(InvoiceStatusChange), invoice_id, Invoice.Status.DRAFT, Invoice.Status.ISSUED, issued_at, ""
@@ -784,8 +831,31 @@ class Seeder:
             )
         for adjustment in self.pending_adjustments:
             self.writers["adjustments"].add(*adjustment["row"], adjustment["entry_id"])
+            if adjustment["entry_id"] is not None:
+                self.write_credit_note(state, adjustment)
         self.pending_reminders = []
         self.pending_adjustments = []
+
+    def write_credit_note(self, state: InvoiceState, adjustment: dict[str, Any]) -> None:
+        """The credit note of an approved adjustment, as invoice_adjust writes it beside the entry."""
+        event: Event = adjustment["event"]
+        year = timezone.localtime(event.at).year
+        sequence = self.credit_note_counters.get(year, 0) + 1
+        self.credit_note_counters[year] = sequence
+        self.writers["credit notes"].add(
+            self.ids.take(CreditNote),
+            state.id,
+            adjustment["entry_id"],
+            f"CN-{year}-{sequence:06d}",
+            year,
+            sequence,
+            CreditNote.KIND_OF_ENTRY[event.kind],
+            -event.amount,
+            event.note,
+            event.at,
+            self.seller,
+            self.buyers[state.patient_id],
+        )
 
     def make_plan_or_deferral(self, state: InvoiceState) -> None:
         roll = self.rng.random()
@@ -940,14 +1010,13 @@ class Seeder:
         }
         if approved:
             assert closed_at is not None
-            state.post(
-                Event(
-                    closed_at - timedelta(minutes=5),
-                    AdjustmentRequest.KIND_TO_ENTRY[decision.proposal.kind],
-                    -amount,
-                    reference=f"complaint-{complaint_id}",
-                    note=reason,
-                    owner=adjustment,
-                )
+            adjustment["event"] = Event(
+                closed_at - timedelta(minutes=5),
+                AdjustmentRequest.KIND_TO_ENTRY[decision.proposal.kind],
+                -amount,
+                reference=f"complaint-{complaint_id}",
+                note=reason,
+                owner=adjustment,
             )
+            state.post(adjustment["event"])
         self.pending_adjustments.append(adjustment)
