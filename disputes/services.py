@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from clinic_calendar import clinic_calendar
 from invoices import services as invoice_services
 from invoices.models import Invoice
 from patient_collections.models import FollowUpCall
@@ -178,7 +179,8 @@ def complaint_file(
         description=description.strip(),
         disputed_amount=facts.disputed_amount,
         route_to=decision.route_to,
-        meeting_due_at=now + timedelta(hours=decision.meeting_within_hours),
+        # Open hours of the clinic: a complaint logged at night or before a holiday is not due in the night.
+        meeting_due_at=clinic_calendar().add_open_hours(now, decision.meeting_within_hours),
         received_by=by,
     )
     if line_ids:
@@ -342,7 +344,10 @@ def complaint_close(
 
 
 def complaints_escalate_overdue(*, now: datetime | None = None) -> int:
-    """Sweep: complaints not met by their deadline go to the office manager. Idempotent; returns how many."""
+    """Sweep: complaints not met by their deadline go to the office manager. Idempotent; returns how many.
+
+    Deadlines count open hours, so they fall while the clinic is open; the beat task only sweeps then.
+    """
     now = now or timezone.now()
     escalated = 0
     with transaction.atomic():

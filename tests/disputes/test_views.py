@@ -1,9 +1,11 @@
 """Staff screens for complaints: intake, the decision page, the open complaints and the approval queue."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
 WORDS = "I waited two hours and the doctor was rude."
+# Deadlines count the clinic's open hours: tests that read them run on a Monday morning in Oslo.
+MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Oslo"))
 
 
 def intake_url(patient: Patient, invoice: Invoice | None = None) -> str:
@@ -77,6 +81,7 @@ def warm_content_types() -> None:
 # --- Intake ------------------------------------------------------------------------------------------
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_it_logs_a_complaint_and_shows_the_decision(patient, front_desk, client_for):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     client = client_for(front_desk)
@@ -373,11 +378,12 @@ def test_it_hides_the_approvals_link_without_the_permission(front_desk, manager,
 # --- Complaint list ----------------------------------------------------------------------------------
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, billing, client_for):
     care = file_complaint(patient, issued_invoice(patient), by=front_desk)  # to the provider
     error_late = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
     error_soon = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
-    Complaint.objects.filter(pk=error_late.pk).update(meeting_due_at=timezone.now() + timedelta(hours=90))
+    Complaint.objects.filter(pk=error_late.pk).update(meeting_due_at=timezone.now() + timedelta(days=30))
     client = client_for(billing)
 
     mine = client.get(reverse("complaint-list"))
