@@ -97,6 +97,8 @@ def edit_form(
         "approval_threshold": str(draft.approval_threshold),
         "small_claim_threshold": str(draft.small_claim_threshold),
         "follow_up_days": str(draft.follow_up_days),
+        "deputy_approver_role": draft.deputy_approver_role,
+        "deputy_approver_id": "" if draft.deputy_approver_id is None else str(draft.deputy_approver_id),
         "rules-TOTAL_FORMS": str(len(rules) + 1),
         "rules-INITIAL_FORMS": str(len(rules)),
         "rules-MIN_NUM_FORMS": "0",
