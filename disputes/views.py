@@ -325,6 +325,8 @@ def _adjustment_action(request: StaffRequest, adjustment_id: int, action: Callab
             raise Http404
         if not permissions.adjustment_request_can_approve(request.user, adjustment):
             raise DjangoPermissionDenied
+        # Back to the complaint: the queue closes to a deputy once nothing in it is theirs.
+        then = reverse("complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
         return run_staff_action(request, perm="disputes.view_complaint", action=action, then=then)
     return run_staff_action(request, perm=permissions.APPROVE_PERMISSION, action=action, then=then)
 
