@@ -120,7 +120,7 @@ def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, 
     assert approve_url not in by_billing and "Only the office manager may decide this request." in by_billing
     assert deputy.status_code == 200 and approve_url in deputy.content.decode()
     approved = client_for(provider).post(approve_url, {"note": "Deputy for Mona"}, follow=True)
-    assert [str(m) for m in approved.context["messages"]][0].startswith("Approved:")
+    assert next(str(m) for m in approved.context["messages"]).startswith("Approved:")
     request.refresh_from_db()
     assert (request.status, request.decided_by) == (AdjustmentRequest.Status.APPROVED, provider)
 
