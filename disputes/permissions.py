@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin, User
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError
@@ -34,6 +34,10 @@ MEETING_RECORDERS: Mapping[str, frozenset[str]] = {
 FRONT_DESK_CLOSES = frozenset({ProposalKind.EXPLANATION})
 
 UserLike = AbstractBaseUser | AnonymousUser
+
+
+def _has_perm(user: UserLike, perm: str) -> bool:
+    return isinstance(user, PermissionsMixin | AnonymousUser) and user.has_perm(perm)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def adjustment_request_can_approve(
 
 def may_open_approval_queue(user: UserLike, pending: Iterable[AdjustmentRequest], settings: ApprovalSettings) -> bool:
     """Approvers by permission, and a deputy while some pending request is theirs to decide."""
-    return user.has_perm(APPROVE_PERMISSION) or any(
+    return _has_perm(user, APPROVE_PERMISSION) or any(
         adjustment_request_can_approve(user, adjustment, settings=settings) for adjustment in pending
     )
 
@@ -150,7 +154,7 @@ def complaint_meeting_refusal(user: UserLike | None, complaint: Complaint) -> st
         }
     if user is None or getattr(user, "is_superuser", False):
         return None
-    if not user.has_perm(MEET_PERMISSION) or not user_roles(user) & MEETING_RECORDERS[complaint.route_to]:
+    if not _has_perm(user, MEET_PERMISSION) or not user_roles(user) & MEETING_RECORDERS[complaint.route_to]:
         return _("This complaint is routed to the office manager: only the office manager records the meeting.")
     return None
 
@@ -161,7 +165,7 @@ def complaint_close_refusal(user: UserLike | None, complaint: Complaint, proposa
     Closing is billing's, the office manager's and the provider's work; the front desk also closes an
     explanation-only complaint routed to the front desk, which it has just explained.
     """
-    if user is None or user.has_perm(CLOSE_PERMISSION):
+    if user is None or _has_perm(user, CLOSE_PERMISSION):
         return None
     roles = user_roles(user)
     if FRONT_DESK in roles and complaint.route_to == FRONT_DESK and proposal_kind in FRONT_DESK_CLOSES:
