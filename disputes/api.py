@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from clinic_billing.api_errors import ErrorOutputSerializer
-from clinic_billing.exceptions import NotFound
+from clinic_billing.exceptions import NotFound, PermissionDenied
 from patients.api import StaffApi, TextField, log_read, query_filters, staff_member
 from patients.models import Patient
 
-from . import services
+from . import permissions, services
 from .models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
 from .selectors import adjustments_by_status, complaint_detail
 
@@ -129,8 +129,9 @@ class ComplaintOutputSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
     received_by = serializers.CharField(source="received_by.username", allow_null=True)
     outcome = serializers.CharField(help_text="Empty until the complaint is closed.")
-    prevention_note = serializers.CharField()
-    resolution_note = serializers.CharField()
+    prevention_note = serializers.CharField(help_text="Internal: never printed in the patient's letter.")
+    resolution_note = serializers.CharField(help_text="Internal notes on the steps taken.")
+    resolution_text = serializers.CharField(help_text="The text of the resolution letter the patient receives.")
     closed_at = serializers.DateTimeField(allow_null=True)
     closed_by = serializers.CharField(source="closed_by.username", allow_null=True)
     decision = DecisionSerializer(source="*")
@@ -169,6 +170,18 @@ class AdjustmentOutputSerializer(serializers.Serializer):
     ledger_entry = serializers.IntegerField(
         source="ledger_entry_id", allow_null=True, help_text="The ledger entry posted on approval."
     )
+    can_approve = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.BooleanField(help_text="Whether the signed-in user may approve or reject this request now.")
+    )
+    def get_can_approve(self, adjustment: AdjustmentRequest) -> bool:
+        request = self.context.get("request")
+        if request is None:
+            return False
+        return permissions.adjustment_request_can_approve(
+            request.user, adjustment, settings=self.context.get("approval_settings")
+        )
 
 
 def complaint_response(complaint_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -273,7 +286,8 @@ class ComplaintAcceptProposalApi(StaffApi):
     )
     def post(self, request: Request, complaint_id: int) -> Response:
         adjustment = services.complaint_accept_proposal(complaint_id=complaint_id, by=staff_member(request))
-        return Response(AdjustmentOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+        output = AdjustmentOutputSerializer(adjustment, context={"request": request})
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class ComplaintCloseApi(StaffApi):
@@ -282,7 +296,9 @@ class ComplaintCloseApi(StaffApi):
     Refused with 409 while an adjustment request is still waiting for approval.
     """
 
-    required_permission = "disputes.close_complaint"
+    # Billing, providers and the office manager close; the front desk too, for an explanation-only complaint
+    # routed to it: the complaint decides (permissions.complaint_close_refusal), checked before the input.
+    required_permission = "disputes.view_complaint"
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -292,8 +308,11 @@ class ComplaintCloseApi(StaffApi):
         prevention_note = TextField(
             allow_blank=True, help_text="What will be done so it does not happen again (required, not blank)."
         )
-        resolution_note = TextField(
-            allow_blank=True, default="", help_text="Steps taken and result (the resolution letter)."
+        resolution_note = TextField(allow_blank=True, default="", help_text="Internal notes on the steps taken.")
+        resolution_text = TextField(
+            allow_blank=True,
+            default="",
+            help_text="What the resolution letter tells the patient: the steps taken and the result.",
         )
 
     @extend_schema(
@@ -302,6 +321,10 @@ class ComplaintCloseApi(StaffApi):
         responses={200: ComplaintOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _get_complaint(complaint_id)
+        refusal = permissions.complaint_close_refusal(request.user, complaint, complaint.decision.proposal_kind)
+        if refusal:
+            raise PermissionDenied(refusal)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.complaint_close(complaint_id=complaint_id, by=staff_member(request), **serializer.validated_data)
@@ -331,7 +354,20 @@ class AdjustmentListApi(StaffApi):
         page = paginator.paginate_queryset(
             adjustments_by_status(status=filters.validated_data.get("status")), request, view=self
         )
-        return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True).data)
+        context = {"request": request, "approval_settings": permissions.approval_settings()}
+        return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True, context=context).data)
+
+
+def _require_decider(request: Request, adjustment_id: int) -> None:
+    """Approvers hold the permission (the service then applies four-eyes and the threshold); a deputy approver
+    without it may decide only a request that is theirs. Checked before the input, so others get 403."""
+    if request.user.has_perm(permissions.APPROVE_PERMISSION):
+        return
+    adjustment = AdjustmentRequest.objects.filter(pk=adjustment_id).first()
+    if adjustment is None:
+        raise NotFound(_("No such adjustment request."))
+    if not permissions.adjustment_request_can_approve(request.user, adjustment):
+        raise PermissionDenied(_("Only the office manager may decide this request."))
 
 
 class AdjustmentApproveApi(StaffApi):
@@ -339,7 +375,8 @@ class AdjustmentApproveApi(StaffApi):
     only the office manager may (403). A request already decided is refused with 409.
     """
 
-    required_permission = "disputes.approve_adjustment"
+    # The permission, or being the deputy approver of this very request (checked by _require_decider).
+    required_permission = "disputes.view_complaint"
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -353,18 +390,19 @@ class AdjustmentApproveApi(StaffApi):
         responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
+        _require_decider(request, adjustment_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_approve(
             adjustment_id=adjustment_id, by=staff_member(request), **serializer.validated_data
         )
-        return Response(AdjustmentOutputSerializer(adjustment).data)
+        return Response(AdjustmentOutputSerializer(adjustment, context={"request": request}).data)
 
 
 class AdjustmentRejectApi(StaffApi):
     """Reject, saying why; nothing is posted. The same four-eyes and role rules as approval apply."""
 
-    required_permission = "disputes.approve_adjustment"
+    required_permission = "disputes.view_complaint"
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -378,12 +416,13 @@ class AdjustmentRejectApi(StaffApi):
         responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
+        _require_decider(request, adjustment_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_reject(
             adjustment_id=adjustment_id, by=staff_member(request), **serializer.validated_data
         )
-        return Response(AdjustmentOutputSerializer(adjustment).data)
+        return Response(AdjustmentOutputSerializer(adjustment, context={"request": request}).data)
 
 
 urlpatterns = [

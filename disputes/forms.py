@@ -121,21 +121,25 @@ class ComplaintForm(StaffForm):
 
 
 class CloseForm(StaffForm):
-    """Outcome and prevention are checked by complaint_close, which names the missing field."""
+    """Outcome and prevention are checked by complaint_close, which names the missing field.
+
+    The prevention note is internal (the report); the letter's text is what the patient reads.
+    """
 
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[("", _("Choose the outcome")), *Complaint.Outcome.choices], required=False
     )
     prevention_note = forms.CharField(
         label=_("What will prevent a repeat"),
+        help_text=_("Internal, for the complaint report: never sent to the patient."),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
     )
-    resolution_note = forms.CharField(
-        label=_("Steps taken and result"),
-        help_text=_("Written into the resolution letter the patient receives."),
-        widget=forms.Textarea(attrs={"rows": 3}),
+    resolution_text = forms.CharField(
+        label=_("Letter to the patient"),
+        help_text=_("The steps taken and the result, in plain words: the resolution letter prints this text."),
+        widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
         required=False,
     )

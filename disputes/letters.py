@@ -5,10 +5,12 @@ the steps taken, the result and the completion date. It quotes the patient's own
 like the invoice: autoescaped HTML, the stylesheet inlined, and a fetcher that refuses every URL.
 """
 
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -69,10 +71,10 @@ def _contact_name(complaint: Complaint) -> str:
     return closer.get_full_name() or closer.get_username()
 
 
-def _letter_html(complaint: Complaint) -> str:
+def _letter_context(complaint: Complaint, adjustments: list[AdjustmentRequest]) -> dict[str, object]:
     invoice = complaint.invoice
-    settlement = Settlement(adjustments=list(complaint.adjustments.all()), patient_due=invoice.patient_due)
-    context = {
+    settlement = Settlement(adjustments=adjustments, patient_due=invoice.patient_due)
+    return {
         "clinic": settings.CLINIC,
         "letter_date": timezone.localdate(),
         "patient": complaint.patient,
@@ -89,7 +91,28 @@ def _letter_html(complaint: Complaint) -> str:
         "follow_up_days": complaint.decision.policy.follow_up_days,
         "mention_conciliation_board": current_profile().code == "NO",
     }
+
+
+def _letter_html(complaint: Complaint) -> str:
+    context = _letter_context(complaint, list(complaint.adjustments.all()))
     return render_to_string("pdf/resolution_letter.html", context)
+
+
+def resolution_letter_preview(complaint: Complaint, *, outcome: str, resolution_text: str, by: User) -> str:
+    """What the letter will tell the patient if the complaint is closed now with this outcome and text.
+
+    Rendered in the patient's language from the same part of the template as the letter, before anything is
+    saved (the complaint is changed in memory only). The internal prevention note is not part of it.
+    """
+    draft = copy(complaint)
+    draft.outcome = outcome
+    draft.resolution_text = resolution_text.strip()
+    draft.closed_by = by
+    draft.closed_at = timezone.now()
+    approved = [a for a in complaint.adjustments.all() if a.status == AdjustmentRequest.Status.APPROVED]
+    with translation.override(complaint.patient.language):
+        context = _letter_context(draft, approved)
+        return render_to_string("staff/disputes/_letter_preview.html", context)
 
 
 def resolution_letter_html(complaint: Complaint) -> str:

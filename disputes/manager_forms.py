@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import InsuranceStatus
 from patients.forms import StaffForm
+from patients.roles import OFFICE_MANAGER, STAFF_ROLES
 
 from . import policy as engine
 from .models import Category, ProposalKind, Role
@@ -58,6 +60,27 @@ class PolicySettingsForm(StaffForm):
         max_value=60,
         help_text=_("How many days after closing a complaint the patient is called."),
     )
+    deputy_approver_role = forms.ChoiceField(
+        label=_("Deputy approver (role)"),
+        choices=[("", _("No role")), *((value, label) for value, label in Role.choices if value != OFFICE_MANAGER)],
+        required=False,
+        help_text=_("Decides a request nobody else may approve, such as a sole office manager's own request."),
+    )
+    deputy_approver_id = forms.TypedChoiceField(
+        label=_("Deputy approver (person)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("For example the provider who owns the clinic. A role, a person or both."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.fields["deputy_approver_id"]
+        assert isinstance(person, forms.ChoiceField)
+        staff = User.objects.filter(is_active=True, groups__name__in=STAFF_ROLES).distinct().order_by("username")
+        people = [(user.pk, user.get_full_name() or user.username) for user in staff]
+        person.choices = [("", _("Nobody named")), *people]
 
     @classmethod
     def initial_for(cls, draft: PolicyDraft) -> dict[str, object]:
@@ -80,7 +103,12 @@ class RuleForm(StaffForm):
     min_earlier_complaints = forms.IntegerField(label=_("Earlier complaints at least"), min_value=0, required=False)
     # An empty first choice, so the untouched "new rule" form posts nothing and is not taken for a rule.
     route_to = forms.ChoiceField(label=_("Route to"), choices=[("", _("Choose…")), *Role.choices])
-    meeting_within_hours = forms.IntegerField(label=_("Meet within (hours)"), min_value=1, max_value=2000)
+    meeting_within_hours = forms.IntegerField(
+        label=_("Meet within (hours)"),
+        min_value=1,
+        max_value=2000,
+        help_text=_("Counted in the clinic's opening hours: nights, closed days and public holidays do not count."),
+    )
     proposal_kind = forms.ChoiceField(label=_("Proposal"), choices=[("", _("Choose…")), *ProposalKind.choices])
     proposal_percent = forms.DecimalField(
         label=_("Reduction %"), max_digits=5, decimal_places=2, required=False, localize=True

@@ -177,6 +177,8 @@ def _draft(settings_form: PolicySettingsForm, rules: Any) -> services.PolicyDraf
         small_claim_threshold=settings_form.cleaned_data["small_claim_threshold"],
         follow_up_days=settings_form.cleaned_data["follow_up_days"],
         rules=tuple(form.to_rule() for form in forms),
+        deputy_approver_role=settings_form.cleaned_data["deputy_approver_role"],
+        deputy_approver_id=settings_form.cleaned_data["deputy_approver_id"],
     )
 
 

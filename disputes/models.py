@@ -59,6 +59,19 @@ class Policy(models.Model):
     )
     small_claim_threshold = models.DecimalField(_("small-claim threshold"), max_digits=12, decimal_places=2)
     follow_up_days = models.PositiveSmallIntegerField(_("follow-up call after (days)"), default=3)
+    # Four-eyes without deadlock: when nobody but the requester may approve a request (a sole office
+    # manager's own request), the deputy decides: everyone holding this role, and/or the named person.
+    deputy_approver_role = models.CharField(
+        _("deputy approver (role)"), max_length=20, choices=Role.choices, blank=True, default=Role.PROVIDER
+    )
+    deputy_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deputy approver (person)"),
+    )
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -139,8 +152,11 @@ class Complaint(models.Model):
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # Internal: what the clinic changes so it does not happen again. Never printed in the patient's letter.
     prevention_note = models.TextField(_("what will prevent a repeat"), blank=True)
     resolution_note = models.TextField(_("steps taken and result"), blank=True)
+    # The patient-facing text of the resolution letter, previewed before closing.
+    resolution_text = models.TextField(_("text of the letter to the patient"), blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

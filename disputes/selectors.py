@@ -171,7 +171,12 @@ def policy_history() -> QuerySet[Policy]:
 
 
 def policy_by_version(*, version: int) -> Policy | None:
-    return Policy.objects.select_related("created_by").prefetch_related("rules").filter(version=version).first()
+    return (
+        Policy.objects.select_related("created_by", "deputy_approver")
+        .prefetch_related("rules")
+        .filter(version=version)
+        .first()
+    )
 
 
 def policy_latest_version() -> int:

@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from clinic_calendar import clinic_calendar
 from invoices import services as invoice_services
 from invoices.models import Invoice
 from patient_collections.models import FollowUpCall
 from patients.models import AuthorisedProxy
-from patients.roles import OFFICE_MANAGER, user_roles
+from patients.roles import OFFICE_MANAGER, STAFF_ROLES
 
+from . import permissions
 from . import policy as engine
 from .models import (
     AdjustmentRequest,
@@ -96,7 +98,7 @@ def policy_snapshot(policy: Policy) -> engine.PolicySnapshot:
 
 
 def policy_active() -> Policy:
-    policy = Policy.objects.filter(is_active=True).prefetch_related("rules").first()
+    policy = Policy.objects.filter(is_active=True).select_related("deputy_approver").prefetch_related("rules").first()
     if policy is None:
         raise ApplicationError(_("No active policy: the office manager must activate one."))
     return policy
@@ -178,7 +180,8 @@ def complaint_file(
         description=description.strip(),
         disputed_amount=facts.disputed_amount,
         route_to=decision.route_to,
-        meeting_due_at=now + timedelta(hours=decision.meeting_within_hours),
+        # Open hours of the clinic: a complaint logged at night or before a holiday is not due in the night.
+        meeting_due_at=clinic_calendar().add_open_hours(now, decision.meeting_within_hours),
         received_by=by,
     )
     if line_ids:
@@ -212,6 +215,10 @@ def _lock_complaint(complaint_id: int) -> Complaint:
 def complaint_mark_met(*, complaint_id: int, by: User | None) -> Complaint:
     """Record that staff met (or called) the patient: the clock of the meeting deadline stops."""
     complaint = _lock_complaint(complaint_id)
+    if complaint.status in (Status.OPEN, Status.ESCALATED):
+        refusal = permissions.complaint_meeting_refusal(by, complaint)
+        if refusal:
+            raise PermissionDenied(refusal)
     complaint.met_at = timezone.now()
     return complaint_transition(complaint=complaint, to_status=Status.MET, by=by, extra_fields=("met_at",))
 
@@ -231,13 +238,43 @@ def complaint_accept_proposal(*, complaint_id: int, by: User | None) -> Adjustme
         raise InvalidTransition(_("This proposal moves no money, so there is nothing to approve."))
     if complaint.adjustments.exclude(status=AdjustmentRequest.Status.REJECTED).exists():
         raise InvalidTransition(_("An adjustment for this complaint is already requested."))
+    return adjustment_request_create(
+        complaint=complaint,
+        kind=decision.proposal_kind,
+        amount=decision.proposal_amount,
+        reason=f"{Category(complaint.category).label}: {decision.rule_name}",
+        required_role=decision.approval_role or OFFICE_MANAGER,
+        by=by,
+    )
+
+
+@transaction.atomic
+def adjustment_request_create(
+    *, complaint: Complaint, kind: str, amount: Decimal, reason: str, required_role: str, by: User | None
+) -> AdjustmentRequest:
+    """Queue a reduction, write-off or credit for four-eyes approval; money moves only when it is approved.
+
+    Refused when nobody but the requester could approve it and the policy names no deputy: such a request
+    would wait for ever. (A policy must name a deputy to be published, so this guards older versions.)
+    """
+    settings = permissions.approval_settings()
+    approvers = permissions.approvers_for(
+        amount=amount, required_role=required_role, requested_by_id=by.pk if by else None, settings=settings
+    )
+    if not approvers and not (settings.deputy_role or settings.deputy_user_id):
+        raise InvalidTransition(
+            _(
+                "Nobody else may approve this request. The office manager must name a deputy approver "
+                "(a role or a person) in the policy first."
+            )
+        )
     return AdjustmentRequest.objects.create(
         complaint=complaint,
         invoice_id=complaint.invoice_id,
-        kind=decision.proposal_kind,
-        amount=decision.proposal_amount,
-        reason=f"{Category(complaint.category).label}: {decision.rule_name}"[:300],
-        required_role=decision.approval_role or OFFICE_MANAGER,
+        kind=kind,
+        amount=amount,
+        reason=reason[:300],
+        required_role=required_role,
         requested_by=by,
     )
 
@@ -252,14 +289,9 @@ def _lock_adjustment(adjustment_id: int) -> AdjustmentRequest:
 def _check_approver(adjustment: AdjustmentRequest, by: User) -> None:
     if adjustment.status != AdjustmentRequest.Status.PENDING:
         raise InvalidTransition(_("This request was already decided."))
-    if adjustment.requested_by_id is not None and adjustment.requested_by_id == by.pk:
-        raise PermissionDenied(_("Nobody approves their own request: another colleague must decide it."))
-    roles = user_roles(by)
-    if OFFICE_MANAGER not in roles and adjustment.required_role not in roles:
-        raise PermissionDenied(_("Only the office manager may decide this request."))
-    threshold = policy_active().approval_threshold
-    if adjustment.amount > threshold and OFFICE_MANAGER not in roles:
-        raise PermissionDenied(_("Above %(threshold)s only the office manager may approve.") % {"threshold": threshold})
+    refusal = permissions.adjustment_request_refusal(by, adjustment)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 @transaction.atomic
@@ -304,29 +336,47 @@ def adjustment_reject(*, adjustment_id: int, by: User, note: str) -> AdjustmentR
     return adjustment
 
 
-@transaction.atomic
-def complaint_close(
-    *, complaint_id: int, outcome: str, prevention_note: str, resolution_note: str = "", by: User | None
-) -> Complaint:
-    """Close with the outcome and what will prevent a repeat; schedule the follow-up call a few days later."""
+def complaint_close_check(*, complaint: Complaint, outcome: str, prevention_note: str, by: User | None) -> None:
+    """Everything complaint_close refuses before it writes: the preview step asks the same questions."""
+    refusal = permissions.complaint_close_refusal(by, complaint, complaint.decision.proposal_kind)
+    if refusal:
+        raise PermissionDenied(refusal)
     if outcome not in Complaint.Outcome.values:
         raise ApplicationError(_("Choose the outcome."), field="outcome")
     if not prevention_note.strip():
         raise ApplicationError(_("Say what will be done so it does not happen again."), field="prevention_note")
+
+
+@transaction.atomic
+def complaint_close(
+    *,
+    complaint_id: int,
+    outcome: str,
+    prevention_note: str,
+    resolution_note: str = "",
+    resolution_text: str = "",
+    by: User | None,
+) -> Complaint:
+    """Close with the outcome, the internal prevention note and the letter's text; schedule the follow-up call.
+
+    `prevention_note` stays internal (reports); `resolution_text` is what the patient's letter says.
+    """
     complaint = _lock_complaint(complaint_id)
+    complaint_close_check(complaint=complaint, outcome=outcome, prevention_note=prevention_note, by=by)
     if complaint.adjustments.filter(status=AdjustmentRequest.Status.PENDING).exists():
         raise InvalidTransition(_("An adjustment is still waiting for approval: decide it before closing."))
     now = timezone.now()
     complaint.outcome = outcome
     complaint.prevention_note = prevention_note.strip()
     complaint.resolution_note = resolution_note.strip()
+    complaint.resolution_text = resolution_text.strip()
     complaint.closed_at = now
     complaint.closed_by = by
     complaint_transition(
         complaint=complaint,
         to_status=Status.CLOSED,
         by=by,
-        extra_fields=("outcome", "prevention_note", "resolution_note", "closed_at", "closed_by"),
+        extra_fields=("outcome", "prevention_note", "resolution_note", "resolution_text", "closed_at", "closed_by"),
     )
     follow_up_days = complaint.decision.policy.follow_up_days
     FollowUpCall.objects.get_or_create(
@@ -344,7 +394,10 @@ def complaint_close(
 
 
 def complaints_escalate_overdue(*, now: datetime | None = None) -> int:
-    """Sweep: complaints not met by their deadline go to the office manager. Idempotent; returns how many."""
+    """Sweep: complaints not met by their deadline go to the office manager. Idempotent; returns how many.
+
+    Deadlines count open hours, so they fall while the clinic is open; the beat task only sweeps then.
+    """
     now = now or timezone.now()
     escalated = 0
     with transaction.atomic():
@@ -413,6 +466,9 @@ class PolicyDraft:
     follow_up_days: int
     rules: tuple[engine.Rule, ...]
     note: str = ""
+    # Who approves when nobody but the requester may (a sole office manager's own request).
+    deputy_approver_role: str = ""
+    deputy_approver_id: int | None = None
 
 
 def policy_draft_from(policy: Policy) -> PolicyDraft:
@@ -422,7 +478,32 @@ def policy_draft_from(policy: Policy) -> PolicyDraft:
         small_claim_threshold=snapshot.small_claim_threshold,
         follow_up_days=snapshot.follow_up_days,
         rules=snapshot.rules,
+        deputy_approver_role=policy.deputy_approver_role,
+        deputy_approver_id=policy.deputy_approver_id,
     )
+
+
+def _deputy_problems(draft: PolicyDraft) -> list[str]:
+    problems = []
+    if draft.deputy_approver_role and draft.deputy_approver_role not in STAFF_ROLES:
+        problems.append(_("The deputy approver must be one of %(roles)s.") % {"roles": ", ".join(STAFF_ROLES)})
+    if draft.deputy_approver_role == OFFICE_MANAGER:
+        problems.append(
+            _("The deputy approver stands in for the office manager, so it must be another role or a person.")
+        )
+    if not draft.deputy_approver_role and draft.deputy_approver_id is None:
+        problems.append(
+            _(
+                "Name a deputy approver (a role, a person or both): they decide the requests nobody else may "
+                "approve, such as a sole office manager's own request."
+            )
+        )
+    if (
+        draft.deputy_approver_id is not None
+        and not User.objects.filter(pk=draft.deputy_approver_id, is_active=True, groups__name__in=STAFF_ROLES).exists()
+    ):
+        problems.append(_("The deputy approver must be an active member of staff."))
+    return problems
 
 
 def policy_validate(draft: PolicyDraft) -> list[str]:
@@ -434,6 +515,7 @@ def policy_validate(draft: PolicyDraft) -> list[str]:
         problems.insert(0, _("The small-claim threshold cannot be negative."))
     if not 1 <= draft.follow_up_days <= 60:
         problems.insert(0, _("The follow-up call must come 1 to 60 days after closing."))
+    problems[0:0] = _deputy_problems(draft)
     return problems
 
 
@@ -509,6 +591,8 @@ def policy_publish(*, draft: PolicyDraft, by: User | None) -> Policy:
         approval_threshold=draft.approval_threshold,
         small_claim_threshold=draft.small_claim_threshold,
         follow_up_days=draft.follow_up_days,
+        deputy_approver_role=draft.deputy_approver_role,
+        deputy_approver_id=draft.deputy_approver_id,
         note=draft.note.strip()[:300],
         created_by=by,
     )

@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from auditlog.signals import accessed
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,9 +23,9 @@ from patients.models import AuthorisedProxy, Patient
 from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import SOMEONE_ELSE, CloseForm, ComplaintForm
-from .letters import resolution_letter_pdf
+from .letters import resolution_letter_pdf, resolution_letter_preview
 from .models import AdjustmentRequest, Complaint
 
 PAGE_SIZE = 25
@@ -146,9 +148,12 @@ def _status_label(status: str) -> str:
     return str(Complaint.Status(status).label) if status in Complaint.Status.values else status
 
 
-def _detail_context(request: StaffRequest, complaint: Complaint, close_form: CloseForm | None = None) -> dict:
+def _detail_context(
+    request: StaffRequest, complaint: Complaint, close_form: CloseForm | None = None, preview: str | None = None
+) -> dict:
     decision = complaint.decision
     adjustments = list(complaint.adjustments.all())
+    actions = permissions.complaint_actions(request.user, complaint)
     return {
         **account_summary(complaint.patient),
         "open_complaint": complaint
@@ -164,8 +169,11 @@ def _detail_context(request: StaffRequest, complaint: Complaint, close_form: Clo
             for change in complaint.status_changes.all()
         ],
         "adjustment_requested": any(a.status != AdjustmentRequest.Status.REJECTED for a in adjustments),
-        "can_meet": complaint.status in (Complaint.Status.OPEN, Complaint.Status.ESCALATED),
+        "can_meet": actions.meet,
+        "can_close": actions.close,
+        "can_accept": request.user.has_perm("disputes.close_complaint"),
         "close_form": close_form or CloseForm(),
+        "letter_preview": preview,
     }
 
 
@@ -191,7 +199,7 @@ def complaint_met(request: StaffRequest, complaint_id: int) -> HttpResponse:
         services.complaint_mark_met(complaint_id=complaint_id, by=request.user)
         return _("Meeting recorded: the deadline clock has stopped.")
 
-    return _complaint_action(request, complaint_id, "disputes.add_complaint", run)
+    return _complaint_action(request, complaint_id, permissions.MEET_PERMISSION, run)
 
 
 @staff_only
@@ -208,30 +216,51 @@ def complaint_accept(request: StaffRequest, complaint_id: int) -> HttpResponse:
     return _complaint_action(request, complaint_id, "disputes.close_complaint", run)
 
 
+PREVIEW, CONFIRM = "preview", "close"
+
+
 @staff_only
 @require_POST
 def complaint_close(request: StaffRequest, complaint_id: int) -> HttpResponse:
-    require_perm(request, "disputes.close_complaint")
+    """Two steps: the letter's text is previewed as the patient will read it, then the complaint is closed."""
+    complaint = _complaint_for_page(complaint_id)
+    refusal = permissions.complaint_close_refusal(request.user, complaint, complaint.decision.proposal_kind)
+    if refusal:
+        raise DjangoPermissionDenied(refusal)
     form = CloseForm(request.POST)
+    preview: str | None = None
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services.complaint_close(
-                complaint_id=complaint_id,
-                outcome=form.cleaned_data["outcome"],
-                prevention_note=form.cleaned_data["prevention_note"],
-                resolution_note=form.cleaned_data["resolution_note"],
-                by=request.user,
-            )
+            if request.POST.get("action") == CONFIRM:
+                services.complaint_close(
+                    complaint_id=complaint_id,
+                    outcome=data["outcome"],
+                    prevention_note=data["prevention_note"],
+                    resolution_text=data["resolution_text"],
+                    by=request.user,
+                )
+            else:
+                services.complaint_close_check(
+                    complaint=complaint,
+                    outcome=data["outcome"],
+                    prevention_note=data["prevention_note"],
+                    by=request.user,
+                )
+                preview = resolution_letter_preview(
+                    complaint, outcome=data["outcome"], resolution_text=data["resolution_text"], by=request.user
+                )
         except NotFound as exc:
             raise Http404 from exc
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            messages.success(request, _("Complaint closed. The follow-up call is on the calls list."))
-            return redirect("complaint-detail", complaint_id=complaint_id)
-    complaint = _complaint_for_page(complaint_id)
+            if preview is None:
+                messages.success(request, _("Complaint closed. The follow-up call is on the calls list."))
+                return redirect("complaint-detail", complaint_id=complaint_id)
     accessed.send(sender=Complaint, instance=complaint)
-    return render(request, "staff/disputes/complaint_detail.html", _detail_context(request, complaint, form))
+    context = _detail_context(request, complaint, form, preview)
+    return render(request, "staff/disputes/complaint_detail.html", context)
 
 
 @staff_only
@@ -270,16 +299,36 @@ def complaint_list(request: StaffRequest) -> HttpResponse:
 @staff_only
 @require_GET
 def adjustment_queue(request: StaffRequest) -> HttpResponse:
-    require_perm(request, "disputes.approve_adjustment")
-    page = Paginator(selectors.adjustments_pending(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/disputes/adjustment_queue.html", {"page": page, "adjustments": list(page)})
+    """Pending requests; Approve and Reject only on the ones this user may decide, the reason on the others."""
+    settings = permissions.approval_settings()
+    pending: list[AdjustmentRequest] | QuerySet[AdjustmentRequest] = selectors.adjustments_pending()
+    if not request.user.has_perm(permissions.APPROVE_PERMISSION):
+        # A deputy approver sees the queue only while some request is theirs to decide, and only those.
+        pending = [a for a in pending if permissions.adjustment_request_can_approve(request.user, a, settings=settings)]
+        if not pending:
+            raise DjangoPermissionDenied
+    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(a, permissions.adjustment_request_refusal(request.user, a, settings=settings)) for a in page]
+    context = {"page": page, "adjustments": [a for a, _refusal in rows], "rows": rows}
+    return render(request, "staff/disputes/adjustment_queue.html", context)
 
 
-def _adjustment_action(request: StaffRequest, action: Callable[[], str]) -> HttpResponse:
-    """Approve or reject from the queue; a refusal (own request, role, threshold) comes back as a message."""
-    return run_staff_action(
-        request, perm="disputes.approve_adjustment", action=action, then=reverse("adjustment-queue")
-    )
+def _adjustment_action(request: StaffRequest, adjustment_id: int, action: Callable[[], str]) -> HttpResponse:
+    """Approve or reject from the queue; a refusal (own request, role, threshold) comes back as a message.
+
+    Approvers hold the permission; a deputy approver without it may act only on a request that is theirs.
+    """
+    then = reverse("adjustment-queue")
+    if not request.user.has_perm(permissions.APPROVE_PERMISSION):
+        adjustment = AdjustmentRequest.objects.filter(pk=adjustment_id).first()
+        if adjustment is None:
+            raise Http404
+        if not permissions.adjustment_request_can_approve(request.user, adjustment):
+            raise DjangoPermissionDenied
+        # Back to the complaint: the queue closes to a deputy once nothing in it is theirs.
+        then = reverse("complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
+        return run_staff_action(request, perm="disputes.view_complaint", action=action, then=then)
+    return run_staff_action(request, perm=permissions.APPROVE_PERMISSION, action=action, then=then)
 
 
 @staff_only
@@ -295,7 +344,7 @@ def adjustment_approve(request: StaffRequest, adjustment_id: int) -> HttpRespons
             "number": adjustment.invoice.number,
         }
 
-    return _adjustment_action(request, run)
+    return _adjustment_action(request, adjustment_id, run)
 
 
 @staff_only
@@ -305,4 +354,4 @@ def adjustment_reject(request: StaffRequest, adjustment_id: int) -> HttpResponse
         services.adjustment_reject(adjustment_id=adjustment_id, by=request.user, note=request.POST.get("note", ""))
         return _("Rejected: nothing was posted. The complaint stays open.")
 
-    return _adjustment_action(request, run)
+    return _adjustment_action(request, adjustment_id, run)

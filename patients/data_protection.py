@@ -68,7 +68,7 @@ AUDIT_REDACTIONS: dict[type[models.Model], tuple[str, ...]] = {
     Coverage: ("member_number",),
     AuthorisedProxy: ("*",),
     PortalInvitation: ("*",),
-    Complaint: ("description", "prevention_note", "resolution_note"),
+    Complaint: ("description", "prevention_note", "resolution_note", "resolution_text"),
     FollowUpCall: ("request_note", "outcome_note"),
     Deferral: ("reason",),
     Invoice: ("buyer_details",),
@@ -356,7 +356,7 @@ def _anonymise(patient: Patient, *, now: datetime) -> None:
         if complaint.proxy_id is not None:
             complaint.proxy = None
             complaint.save(update_fields=["proxy"])
-        _blank(complaint, ("description", "prevention_note", "resolution_note"))
+        _blank(complaint, ("description", "prevention_note", "resolution_note", "resolution_text"))
     for invitation in PortalInvitation.objects.filter(patient=patient).order_by("pk"):
         invitation.delete()
     for proxy in AuthorisedProxy.objects.filter(patient=patient).order_by("pk"):

@@ -580,8 +580,9 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
             pending_write_off(patient, requested_by=billing)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the pending requests  7. the page, with complaint, invoice and requester
+        # 8. the active policy's approval settings  9. the active staff by role (each row's can_approve)
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(10):
             response = client.get("/api/v1/adjustments/?status=pending")
         assert len(response.json()["results"]) == count
 

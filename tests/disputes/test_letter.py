@@ -70,7 +70,8 @@ def credited_and_closed(
     return services.complaint_close(
         complaint_id=complaint.pk,
         outcome="adjusted",
-        resolution_note="We checked the invoice against the treatment record and found the double charge.",
+        resolution_note="Internal: Bjørn fixed the tariff table.",
+        resolution_text="We checked the invoice against the treatment record and found the double charge.",
         prevention_note="Dressing materials are now checked against the visit before an invoice is issued.",
         by=manager,
     )
@@ -94,7 +95,7 @@ def named_manager(manager):
     return manager
 
 
-def test_it_writes_the_contact_steps_result_prevention_and_completion_date(english_patient, front_desk, named_manager):
+def test_it_writes_the_contact_steps_result_and_completion_date(english_patient, front_desk, named_manager):
     complaint = credited_and_closed(english_patient, front_desk, named_manager)
     invoice = complaint.invoice
     invoice.refresh_from_db()
@@ -109,7 +110,6 @@ def test_it_writes_the_contact_steps_result_prevention_and_completion_date(engli
     assert squeezed("The dressing was billed twice.") in text
     assert squeezed("Mona Berg") in text
     assert squeezed("found the double charge") in text
-    assert squeezed("Dressing materials are now checked against the visit") in text
     with translation.override("en"):
         completed = local_date(timezone.localdate(complaint.closed_at), "long")
         credited = money(Decimal("60.00"))
@@ -120,6 +120,17 @@ def test_it_writes_the_contact_steps_result_prevention_and_completion_date(engli
     assert squeezed(f"New amount to pay{new_due}") in text
     assert squeezed(invoice.payment_reference) in text
     assert squeezed("We will call you in about 3 days") in text
+
+
+def test_it_keeps_the_internal_prevention_and_steps_notes_out_of_the_letter(english_patient, front_desk, named_manager):
+    complaint = credited_and_closed(english_patient, front_desk, named_manager)
+
+    text = squeezed(pdf_text(letters.resolution_letter_pdf(complaint)))
+
+    assert squeezed("Dressing materials are now checked against the visit") not in text
+    assert squeezed("What we are doing so it does not happen again") not in text
+    assert squeezed("fixed the tariff table") not in text
+    assert squeezed("found the double charge") in text
 
 
 def test_it_says_so_when_nothing_is_owed_anymore(english_patient, front_desk, named_manager):

@@ -97,6 +97,8 @@ def edit_form(
         "approval_threshold": str(draft.approval_threshold),
         "small_claim_threshold": str(draft.small_claim_threshold),
         "follow_up_days": str(draft.follow_up_days),
+        "deputy_approver_role": draft.deputy_approver_role,
+        "deputy_approver_id": "" if draft.deputy_approver_id is None else str(draft.deputy_approver_id),
         "rules-TOTAL_FORMS": str(len(rules) + 1),
         "rules-INITIAL_FORMS": str(len(rules)),
         "rules-MIN_NUM_FORMS": "0",
@@ -247,6 +249,24 @@ def test_it_publishes_the_edit_as_the_next_version_that_decides_new_complaints(m
     assert (complaint.decision.policy_version, complaint.decision.meeting_within_hours) == (2, 2)
     page = manager_client.get(response["Location"]).content.decode()
     assert "Policy version 2 is now in use." in page
+
+
+def test_it_names_a_deputy_approver_and_shows_it_on_the_policy(manager_client, provider):
+    draft = replace(current_draft(), deputy_approver_role="", deputy_approver_id=provider.pk)
+    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="Petter deputises"))
+    assert response.status_code == 302
+    policy = Policy.objects.get(is_active=True)
+    assert (policy.deputy_approver_role, policy.deputy_approver) == ("", provider)
+    page = manager_client.get(reverse("policy-detail")).content.decode()
+    assert "Deputy approver" in page and provider.username in page
+
+
+def test_it_refuses_to_publish_without_a_deputy_approver(manager_client):
+    draft = replace(current_draft(), deputy_approver_role="", deputy_approver_id=None)
+    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="No deputy"))
+    assert response.status_code == 200
+    assert any("Name a deputy approver" in problem for problem in response.context["problems"])
+    assert Policy.objects.get(is_active=True).version == 1
 
 
 def test_it_adds_a_rule_from_the_empty_form(manager_client):

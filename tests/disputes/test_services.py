@@ -1,9 +1,11 @@
 """Complaint → decision → approval → ledger → follow-up call, through the services."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
@@ -15,6 +17,7 @@ from tests.factories import ProxyFactory, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
+OSLO = ZoneInfo("Europe/Oslo")
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
 
 
@@ -31,12 +34,13 @@ def file(patient, invoice, category="care_quality", lines=(), by=None, **kwargs)
     )
 
 
+@time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=OSLO), tick=False)  # a Monday morning
 def test_it_routes_and_decides_on_filing(patient, front_desk):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     complaint = file(patient, invoice, by=front_desk)
     decision = complaint.decision
     assert complaint.route_to == "provider"
-    assert complaint.meeting_due_at <= timezone.now() + timedelta(hours=4)
+    assert complaint.meeting_due_at == datetime(2026, 12, 7, 14, 0, tzinfo=OSLO)
     assert (decision.proposal_kind, decision.proposal_amount) == ("write_off", Decimal("700.00"))
     assert decision.policy_version == 1 and decision.rule_name
     assert decision.facts["disputed_amount"] == "700.00"
@@ -182,8 +186,10 @@ def test_closing_needs_a_prevention_note(patient):
 
 def test_an_unmet_deadline_escalates_to_the_office_manager(patient):
     complaint = file(patient, issued_invoice(patient), category="invoice_question")
-    assert services.complaints_escalate_overdue(now=timezone.now() + timedelta(days=4)) == 1
-    assert services.complaints_escalate_overdue(now=timezone.now() + timedelta(days=4)) == 0
+    late = complaint.meeting_due_at + timedelta(minutes=1)
+    assert services.complaints_escalate_overdue(now=complaint.meeting_due_at) == 0
+    assert services.complaints_escalate_overdue(now=late) == 1
+    assert services.complaints_escalate_overdue(now=late) == 0
     complaint.refresh_from_db()
     assert (complaint.status, complaint.route_to) == ("escalated", "office_manager")
 
@@ -191,7 +197,7 @@ def test_an_unmet_deadline_escalates_to_the_office_manager(patient):
 def test_a_met_complaint_does_not_escalate(patient):
     complaint = file(patient, issued_invoice(patient), category="invoice_question")
     services.complaint_mark_met(complaint_id=complaint.pk, by=None)
-    assert services.complaints_escalate_overdue(now=timezone.now() + timedelta(days=4)) == 0
+    assert services.complaints_escalate_overdue(now=complaint.meeting_due_at + timedelta(days=1)) == 0
 
 
 def test_not_satisfied_at_the_follow_up_goes_back_to_the_manager(patient):

@@ -1,9 +1,11 @@
 """Staff screens for complaints: intake, the decision page, the open complaints and the approval queue."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
 WORDS = "I waited two hours and the doctor was rude."
+# Deadlines count the clinic's open hours: tests that read them run on a Monday morning in Oslo.
+MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Oslo"))
 
 
 def intake_url(patient: Patient, invoice: Invoice | None = None) -> str:
@@ -77,6 +81,7 @@ def warm_content_types() -> None:
 # --- Intake ------------------------------------------------------------------------------------------
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_it_logs_a_complaint_and_shows_the_decision(patient, front_desk, client_for):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     client = client_for(front_desk)
@@ -303,8 +308,10 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
     invoice.refresh_from_db()
     assert invoice.patient_due == Decimal("0.00")
 
-    closing = {"outcome": "adjusted", "prevention_note": "Waiting times shown at the desk", "resolution_note": "Met"}
-    closed = boss.post(reverse("complaint-close", args=[complaint.pk]), closing, follow=True)
+    closing = {"outcome": "adjusted", "prevention_note": "Waiting times shown at the desk", "resolution_text": "Met"}
+    preview = boss.post(reverse("complaint-close", args=[complaint.pk]), {**closing, "action": "preview"})
+    assert preview.status_code == 200 and 'id="letter-preview"' in preview.content.decode()
+    closed = boss.post(reverse("complaint-close", args=[complaint.pk]), {**closing, "action": "close"}, follow=True)
     assert closed.redirect_chain == [(detail, 302)]
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.CLOSED
@@ -356,7 +363,8 @@ def test_it_rejects_only_with_a_note(patient, billing, manager, client_for):
 
 
 @pytest.mark.parametrize("name", ["adjustment-approve", "adjustment-reject"])
-def test_it_refuses_a_provider_in_the_queue(patient, billing, provider, client_for, name):
+def test_it_refuses_a_provider_in_the_queue(patient, billing, manager, provider, client_for, name):
+    # The provider is the default deputy approver, needed only when nobody else may approve: here the manager may.
     adjustment = pending_write_off(patient, requested_by=billing)
     client = client_for(provider)
     assert client.get(reverse("adjustment-queue")).status_code == 403
@@ -373,11 +381,12 @@ def test_it_hides_the_approvals_link_without_the_permission(front_desk, manager,
 # --- Complaint list ----------------------------------------------------------------------------------
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
 def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, billing, client_for):
     care = file_complaint(patient, issued_invoice(patient), by=front_desk)  # to the provider
     error_late = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
     error_soon = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
-    Complaint.objects.filter(pk=error_late.pk).update(meeting_due_at=timezone.now() + timedelta(hours=90))
+    Complaint.objects.filter(pk=error_late.pk).update(meeting_due_at=timezone.now() + timedelta(days=30))
     client = client_for(billing)
 
     mine = client.get(reverse("complaint-list"))
@@ -508,8 +517,9 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
         while AdjustmentRequest.objects.count() < count:
             pending_write_off(patient, requested_by=billing)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 count of pending requests (paginator), 7 the page with complaint, decision, invoice, patient, requester
+        # 6 the active policy's approval settings, 7 the active staff by role (who may approve what),
+        # 8 count of pending requests (paginator), 9 the page with complaint, decision, invoice, patient, requester
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(10):
             response = client.get(reverse("adjustment-queue"))
         assert len(response.context["adjustments"]) == count

@@ -115,6 +115,7 @@ def full_history_patient(name: str = "Åse Ødegård", at: datetime = LONG_AGO) 
             outcome="explained",
             prevention_note="Show Åse the dressing line at the desk.",
             resolution_note="Called Åse Ødegård and explained.",
+            resolution_text="Dear Åse Ødegård, we explained the dressing line.",
             by=None,
         )
         call = FollowUpCall.objects.get(complaint=complaint)
@@ -229,7 +230,12 @@ def test_it_anonymises_a_settled_patient_past_retention():
         ("", "Gjensidige")
     ]
     complaint = Complaint.objects.get(patient=patient)
-    assert (complaint.description, complaint.prevention_note, complaint.resolution_note) == (REMOVED,) * 3
+    assert (
+        complaint.description,
+        complaint.prevention_note,
+        complaint.resolution_note,
+        complaint.resolution_text,
+    ) == (REMOVED,) * 4
     assert complaint.proxy is None
     assert PortalMessage.objects.get(patient=patient).body == REMOVED
     assert FollowUpCall.objects.get(patient=patient).outcome_note == REMOVED

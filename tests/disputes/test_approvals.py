@@ -1,0 +1,153 @@
+"""Four-eyes without deadlock: the policy's deputy decides what nobody else may; only deciders see Approve."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from clinic_billing.exceptions import InvalidTransition, PermissionDenied
+from disputes import services
+from disputes.models import AdjustmentRequest, Complaint, Policy
+from disputes.permissions import adjustment_request_can_approve
+from invoices.models import LedgerEntry
+from tests.factories import UserFactory, issued_invoice
+
+pytestmark = pytest.mark.django_db
+
+PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
+
+
+def write_off_requested_by(patient, user) -> AdjustmentRequest:
+    """A care complaint's write-off of 700.00: the office manager approves it under the default policy."""
+    complaint = services.complaint_file(
+        patient_id=patient.pk,
+        invoice_id=issued_invoice(patient, lines=PATIENT_LINES).pk,
+        line_ids=[],
+        channel="desk",
+        category="care_quality",
+        description="The doctor was rude.",
+        by=user,
+    )
+    return services.complaint_accept_proposal(complaint_id=complaint.pk, by=user)
+
+
+def publish_deputy(manager, *, role: str = "", person=None) -> Policy:
+    draft = services.policy_draft_from(services.policy_active())
+    changed = replace(draft, deputy_approver_role=role, deputy_approver_id=person.pk if person else None)
+    return services.policy_publish(draft=replace(changed, note="Deputy"), by=manager)
+
+
+def post(client: Client, url: str, data: dict | None = None):
+    return client.post(url, data or {}, content_type="application/json")
+
+
+def test_it_lets_the_deputy_approve_the_sole_office_managers_own_request(patient, manager, provider):
+    request = write_off_requested_by(patient, manager)
+
+    assert not adjustment_request_can_approve(manager, request)
+    with pytest.raises(PermissionDenied):
+        services.adjustment_approve(adjustment_id=request.pk, by=manager)
+    assert adjustment_request_can_approve(provider, request)
+    approved = services.adjustment_approve(adjustment_id=request.pk, by=provider)
+
+    assert (approved.status, approved.decided_by) == (AdjustmentRequest.Status.APPROVED, provider)
+    assert approved.ledger_entry.kind == LedgerEntry.Kind.WRITE_OFF
+    assert approved.ledger_entry.amount == Decimal("-700.00")
+
+
+def test_it_keeps_the_deputy_out_while_another_office_manager_may_approve(patient, manager, provider):
+    second_manager = UserFactory(username="mari_manager", roles=["office_manager"])
+    request = write_off_requested_by(patient, manager)
+
+    assert adjustment_request_can_approve(second_manager, request)
+    assert not adjustment_request_can_approve(provider, request)
+    with pytest.raises(PermissionDenied):
+        services.adjustment_approve(adjustment_id=request.pk, by=provider)
+
+
+def test_it_lets_a_named_deputy_approve_and_nobody_else(patient, manager, provider, billing):
+    owner = UserFactory(username="olav_owner", roles=["provider"])
+    publish_deputy(manager, person=owner)
+    request = write_off_requested_by(patient, manager)
+
+    assert [adjustment_request_can_approve(user, request) for user in (manager, provider, billing, owner)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    services.adjustment_approve(adjustment_id=request.pk, by=owner)
+
+
+def test_it_never_lets_the_deputy_approve_their_own_request(patient, manager, provider):
+    request = write_off_requested_by(patient, provider)
+    assert not adjustment_request_can_approve(provider, request)
+    assert adjustment_request_can_approve(manager, request)
+
+
+def test_it_refuses_to_publish_a_policy_without_a_deputy(manager):
+    draft = replace(services.policy_draft_from(services.policy_active()), deputy_approver_role="")
+    assert any("deputy approver" in problem for problem in services.policy_validate(draft))
+
+
+def test_it_refuses_the_office_manager_role_or_an_inactive_person_as_deputy(manager):
+    draft = services.policy_draft_from(services.policy_active())
+    gone = UserFactory(username="gone_provider", roles=["provider"], is_active=False)
+    as_manager = services.policy_validate(replace(draft, deputy_approver_role="office_manager"))
+    inactive = services.policy_validate(replace(draft, deputy_approver_id=gone.pk))
+    assert any("another role or a person" in problem for problem in as_manager)
+    assert inactive[0] == "The deputy approver must be an active member of staff."
+
+
+def test_it_refuses_a_request_nobody_could_approve_under_a_policy_without_deputy(patient, manager):
+    Policy.objects.filter(is_active=True).update(deputy_approver_role="")
+    with pytest.raises(InvalidTransition):
+        write_off_requested_by(patient, manager)
+    assert not AdjustmentRequest.objects.exists()
+
+
+def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, provider, billing, client_for):
+    request = write_off_requested_by(patient, manager)
+    approve_url = reverse("adjustment-approve", args=[request.pk])
+
+    own = client_for(manager).get(reverse("adjustment-queue")).content.decode()
+    by_billing = client_for(billing).get(reverse("adjustment-queue")).content.decode()
+    deputy = client_for(provider).get(reverse("adjustment-queue"))
+
+    assert approve_url not in own and "Your own request:" in own
+    assert approve_url not in by_billing and "Only the office manager may decide this request." in by_billing
+    assert deputy.status_code == 200 and approve_url in deputy.content.decode()
+    approved = client_for(provider).post(approve_url, {"note": "Deputy for Mona"}, follow=True)
+    assert next(str(m) for m in approved.context["messages"]).startswith("Approved:")
+    request.refresh_from_db()
+    assert (request.status, request.decided_by) == (AdjustmentRequest.Status.APPROVED, provider)
+
+
+def test_it_keeps_a_provider_out_of_the_queue_when_nothing_is_theirs(patient, manager, provider, billing, client_for):
+    write_off_requested_by(patient, billing)
+    assert client_for(provider).get(reverse("adjustment-queue")).status_code == 403
+
+
+def test_it_says_in_the_api_who_may_approve_and_lets_the_deputy_approve(patient, manager, provider, client_for):
+    request = write_off_requested_by(patient, manager)
+    listed = {
+        user.username: client_for(user).get("/api/v1/adjustments/?status=pending").json()["results"][0]["can_approve"]
+        for user in (manager,)
+    }
+    assert listed == {"mona_manager": False}
+
+    refused = post(client_for(manager), f"/api/v1/adjustments/{request.pk}/approve/")
+    approved = post(client_for(provider), f"/api/v1/adjustments/{request.pk}/approve/", {"note": "Deputy"})
+
+    assert refused.status_code == 403
+    assert approved.status_code == 200
+    assert (approved.json()["status"], approved.json()["decided_by"]) == ("approved", "petter_provider")
+
+
+def test_it_refuses_the_deputy_in_the_api_while_the_manager_may_decide(patient, manager, provider, billing, client_for):
+    request = write_off_requested_by(patient, billing)
+    response = post(client_for(provider), f"/api/v1/adjustments/{request.pk}/approve/")
+    assert response.status_code == 403
+    assert Complaint.objects.get().adjustments.get().status == AdjustmentRequest.Status.PENDING
