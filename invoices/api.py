@@ -5,6 +5,7 @@ from typing import Any
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -20,6 +21,7 @@ from patients.models import Patient
 
 from . import services
 from .models import Coverage, InsuranceStatus, Invoice, LedgerEntry
+from .money import PLAIN_DECIMAL
 from .pdf import invoice_pdf_bytes
 from .selectors import invoice_detail
 
@@ -29,9 +31,21 @@ PAYERS: dict[str, str] = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEnt
 REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
 
 
+class DecimalStringField(serializers.DecimalField):
+    """A decimal as a JSON string of ASCII digits ("120.00"): DRF's field also takes JSON floats (already
+    rounded in binary), "1_000", "1e3" and other scripts' digits ("١٢٣"), none of which an amount should be."""
+
+    default_error_messages = {"invalid": gettext_lazy("Enter an amount such as 120.00.")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not PLAIN_DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def money_field(**kwargs: Any) -> serializers.DecimalField:
     """Money as a decimal string with two decimals; an input with more decimals is a field error."""
-    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+    return DecimalStringField(max_digits=12, decimal_places=2, **kwargs)
 
 
 class OpenComplaintSerializer(serializers.Serializer):
@@ -132,7 +146,7 @@ class InvoiceCreateApi(StaffApi):
 
             code = TextField(max_length=20)
             description = TextField(max_length=300)
-            quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
+            quantity = DecimalStringField(max_digits=9, decimal_places=2)
             unit_price = money_field()
             coverage = serializers.ChoiceField(choices=Coverage.choices)
 
