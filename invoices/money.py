@@ -18,10 +18,10 @@ ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999.99")  # fits DecimalField(max_digits=12, decimal_places=2)
 MAX_QUANTITY = Decimal("9999999.99")  # fits InvoiceLine.quantity, DecimalField(max_digits=9, decimal_places=2)
 
-# ASCII digits, an optional sign and decimal point (how many decimals is checked after, with its own
-# message): Decimal() itself also takes "1_000", "1e3", " 12 " and other scripts' digits ("١٢٣"), none of
-# which a bank or a clerk means as an amount.
-PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+# ASCII digits, an optional sign and decimal point ("5", "5.50", ".5", "5."; how many decimals is checked
+# after, with its own message): Decimal() itself also takes "1_000", "1e3", " 12 " and other scripts'
+# digits ("١٢٣"), none of which a bank or a clerk means as an amount.
+PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 
 
 class MoneyError(ValueError):

@@ -6,12 +6,15 @@ field at fault, so nothing that overflows a money column is ever committed (issu
 
 from datetime import date
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from clinic_billing.exceptions import ApplicationError
 from invoices import services
+from invoices.forms import PaymentForm
 from invoices.models import Invoice, InvoiceNumberCounter, LedgerEntry
 from invoices.money import MAX_AMOUNT
 from invoices.selectors import patient_balance
@@ -287,3 +290,19 @@ def test_it_refuses_two_maximal_lines_at_the_column_maximum(patient, billing, cl
     assert response.status_code == 400
     assert "lines" in response.json()
     assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["1_000", "١٠٠", "1e3"])
+def test_the_staff_payment_form_refuses_what_only_python_reads_as_a_number(typed):
+    form = PaymentForm({"amount": typed, "payer": "patient", "method": "card", "idempotency_key": str(uuid4())})
+
+    assert not form.is_valid()
+    assert "amount" in form.errors
+
+
+@pytest.mark.parametrize(("language", "typed"), [("nb", "1000,50"), ("en", "1000.50")])
+def test_the_staff_payment_form_reads_an_amount_as_the_clerk_types_it(language, typed):
+    with translation.override(language):
+        form = PaymentForm({"amount": typed, "payer": "patient", "method": "card", "idempotency_key": str(uuid4())})
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == Decimal("1000.50")
