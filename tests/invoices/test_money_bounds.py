@@ -9,10 +9,14 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from clinic_billing.exceptions import ApplicationError
+from clinic_billing.exceptions import ApplicationError, InvalidTransition
 from invoices import services
 from invoices.forms import PaymentForm
 from invoices.models import Invoice, InvoiceNumberCounter, LedgerEntry
@@ -306,3 +310,50 @@ def test_the_staff_payment_form_reads_an_amount_as_the_clerk_types_it(language, 
         form = PaymentForm({"amount": typed, "payer": "patient", "method": "card", "idempotency_key": str(uuid4())})
         assert form.is_valid(), form.errors
     assert form.cleaned_data["amount"] == Decimal("1000.50")
+
+
+SMALL_LIMIT = Decimal("1000.00")
+small_cents = st.integers(min_value=1, max_value=250_000).map(lambda n: Decimal(n) / 100)
+money_operation = st.one_of(
+    st.tuples(st.just("pay"), small_cents, st.sampled_from(["patient", "insurer"])),
+    st.tuples(st.just("fee"), small_cents, st.none()),
+    st.tuples(st.just("credit"), small_cents, st.none()),
+    st.tuples(st.just("refund"), small_cents, st.none()),
+    st.tuples(st.just("reverse"), st.integers(0, 30), st.none()),
+)
+
+
+def apply_money_operation(invoice: Invoice, operation: tuple) -> None:
+    kind, value, payer = operation
+    if kind == "pay":
+        services.payment_record(invoice_id=invoice.pk, amount=value, payer=payer, method="bank", by=None)
+    elif kind == "fee":
+        with transaction.atomic():
+            locked = services.invoice_lock(invoice_id=invoice.pk)
+            services.invoice_charge_fee(invoice=locked, amount=value, reference="fee")
+    elif kind == "credit":
+        services.invoice_credit(invoice_id=invoice.pk, amount=value, reason="correction", by=None)
+    elif kind == "refund":
+        services.credit_refund(invoice_id=invoice.pk, amount=value, method="bank", by=None)
+    else:
+        entries = list(invoice.entries.exclude(kind=LedgerEntry.Kind.CHARGE).order_by("id"))
+        if entries:
+            services.entry_reverse(entry_id=entries[value % len(entries)].pk, reason="mistake", by=None)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.lists(money_operation, max_size=14))
+def test_no_sequence_of_postings_takes_an_invoice_past_the_limit(patient, operations):
+    with override_settings(INVOICE_AMOUNT_LIMIT=SMALL_LIMIT):
+        invoice = issued_invoice(patient, lines=[("GP1", "Consultation", "1", "600.00", "insurer")])
+        for operation in operations:
+            before = invoice.entries.count()
+            try:
+                apply_money_operation(invoice, operation)
+            except (ApplicationError, InvalidTransition):
+                assert invoice.entries.count() == before
+            invoice.refresh_from_db()
+            assert abs(invoice.balance) <= SMALL_LIMIT
+            assert abs(invoice.insurer_paid) <= SMALL_LIMIT
+            assert all(abs(entry.amount) <= SMALL_LIMIT for entry in invoice.entries.all())
+        assert services.ledger_verify(invoice_ids=[invoice.pk]) == []
