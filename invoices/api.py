@@ -5,7 +5,6 @@ from typing import Any
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -34,8 +33,6 @@ REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOut
 class DecimalStringField(serializers.DecimalField):
     """A decimal as a JSON string of ASCII digits ("120.00"): DRF's field also takes JSON floats (already
     rounded in binary), "1_000", "1e3" and other scripts' digits ("١٢٣"), none of which an amount should be."""
-
-    default_error_messages = {"invalid": gettext_lazy("Enter an amount such as 120.00.")}
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or not PLAIN_DECIMAL.fullmatch(data):
