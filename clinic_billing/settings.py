@@ -195,7 +195,11 @@ MONEY_ROUNDING = ROUND_HALF_UP
 # The largest amount one invoice may carry, and the largest running sum kept for it (total, balance,
 # insurer paid): far below what a money column holds (9,999,999,999.99), so no sum can overflow it.
 INVOICE_AMOUNT_LIMIT = Decimal(os.environ.get("INVOICE_AMOUNT_LIMIT", "10000000.00"))
-if not Decimal("0") < INVOICE_AMOUNT_LIMIT <= Decimal("9999999999.99") or INVOICE_AMOUNT_LIMIT.as_tuple().exponent < -2:
+if (
+    not INVOICE_AMOUNT_LIMIT.is_finite()
+    or not Decimal("0") < INVOICE_AMOUNT_LIMIT <= Decimal("9999999999.99")
+    or INVOICE_AMOUNT_LIMIT.quantize(Decimal("0.01")) != INVOICE_AMOUNT_LIMIT
+):
     raise ImproperlyConfigured("INVOICE_AMOUNT_LIMIT must be a positive amount of at most 9999999999.99.")
 CLINIC = {
     "name": os.environ.get("CLINIC_NAME", "Fjordside Clinic"),

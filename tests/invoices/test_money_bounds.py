@@ -4,11 +4,15 @@ Each path that writes money (line, issue, payment, fee, credit) checks before wr
 field at fault, so nothing that overflows a money column is ever committed (issue 12, item 1).
 """
 
+import os
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import translation
@@ -357,3 +361,18 @@ def test_no_sequence_of_postings_takes_an_invoice_past_the_limit(patient, operat
             assert abs(invoice.insurer_paid) <= SMALL_LIMIT
             assert all(abs(entry.amount) <= SMALL_LIMIT for entry in invoice.entries.all())
         assert services.ledger_verify(invoice_ids=[invoice.pk]) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "NaN", "10000000000.00", "5.001"])
+def test_it_refuses_to_start_with_a_limit_that_is_not_a_money_amount_that_fits(value):
+    env = {**os.environ, "INVOICE_AMOUNT_LIMIT": value, "DJANGO_SETTINGS_MODULE": "clinic_billing.settings"}
+    completed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode != 0
+    assert "INVOICE_AMOUNT_LIMIT must be a positive amount" in completed.stderr
