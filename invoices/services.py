@@ -295,7 +295,7 @@ def _post(
     """Post one entry on a locked invoice and keep its cached sums in the same transaction.
 
     Checked before anything is written: neither the balance nor what the insurer paid may pass the invoice
-    limit either way, so no cached sum, running balance or sum over a patient's invoices overflows its column.
+    limit either way, so no cached sum or running balance comes near what its column holds.
     """
     new_balance = invoice.balance + amount
     new_insurer_paid = invoice.insurer_paid
