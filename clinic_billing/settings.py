@@ -5,7 +5,7 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROK
 """
 
 import os
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -124,6 +124,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short transactional queries: JIT compilation costs seconds on plans whose cost the planner overestimates
     # (the reminder sweep's: 3.2 s of compiling for 0.2 s of work per batch at 200,000 invoices).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The zero-setup default serves concurrent requests too. WAL lets readers run beside the one writer;
+    # the busy timeout (seconds) makes a second writer wait for the lock instead of failing with "database
+    # is locked"; BEGIN IMMEDIATE takes the write lock when a transaction starts, because a transaction
+    # that read first and then upgrades to writing gets SQLITE_BUSY at once, whatever the timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -182,6 +194,15 @@ if BILLING_JURISDICTION not in {"NO", "US", "FR"}:
     raise ImproperlyConfigured("BILLING_JURISDICTION must be NO, US or FR.")
 # Money is quantised once, at the boundary, with this rounding mode (half up is what invoices and banks use).
 MONEY_ROUNDING = ROUND_HALF_UP
+# The largest amount one invoice may carry, and the largest running sum kept for it (total, balance,
+# insurer paid): far below what a money column holds (9,999,999,999.99), so no sum can overflow it.
+INVOICE_AMOUNT_LIMIT = Decimal(os.environ.get("INVOICE_AMOUNT_LIMIT", "10000000.00"))
+if (
+    not INVOICE_AMOUNT_LIMIT.is_finite()
+    or not Decimal("0") < INVOICE_AMOUNT_LIMIT <= Decimal("9999999999.99")
+    or INVOICE_AMOUNT_LIMIT.quantize(Decimal("0.01")) != INVOICE_AMOUNT_LIMIT
+):
+    raise ImproperlyConfigured("INVOICE_AMOUNT_LIMIT must be a positive amount of at most 9999999999.99.")
 CLINIC = {
     "name": os.environ.get("CLINIC_NAME", "Fjordside Clinic"),
     "address": os.environ.get("CLINIC_ADDRESS", "Storgata 1, 0155 Oslo"),

@@ -20,6 +20,7 @@ from patients.models import Patient
 
 from . import services
 from .models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
+from .money import PLAIN_DECIMAL
 from .pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from .selectors import credit_note_detail, invoice_detail
 
@@ -29,9 +30,19 @@ PAYERS: dict[str, str] = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEnt
 REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
 
 
+class DecimalStringField(serializers.DecimalField):
+    """A decimal as a JSON string of ASCII digits ("120.00"): DRF's field also takes JSON floats (already
+    rounded in binary), "1_000", "1e3" and other scripts' digits ("١٢٣"), none of which an amount should be."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not PLAIN_DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def money_field(**kwargs: Any) -> serializers.DecimalField:
     """Money as a decimal string with two decimals; an input with more decimals is a field error."""
-    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+    return DecimalStringField(max_digits=12, decimal_places=2, **kwargs)
 
 
 class OpenComplaintSerializer(serializers.Serializer):
@@ -157,7 +168,7 @@ class InvoiceCreateApi(StaffApi):
 
             code = TextField(max_length=20)
             description = TextField(max_length=300)
-            quantity = serializers.DecimalField(max_digits=9, decimal_places=2)
+            quantity = DecimalStringField(max_digits=9, decimal_places=2)
             unit_price = money_field()
             coverage = serializers.ChoiceField(choices=Coverage.choices)
 

@@ -1,8 +1,11 @@
 """Staff forms for invoices. Forms parse input; invoices.services decides what is allowed."""
 
+import re
 import uuid
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.exceptions import ApplicationError
@@ -10,9 +13,23 @@ from patients.forms import StaffForm
 
 from .models import PaymentMethod
 
+# What a person types for an amount in the clinic's languages: ASCII digits, a sign, and the decimal and
+# grouping separators those locales use. Decimal() alone would also take "1_000", "1e3" and other
+# scripts' digits ("١٢٣").
+TYPED_AMOUNT = re.compile(r"-?[0-9.,'\s]+")
+
+
+class TypedMoneyField(forms.DecimalField):
+    """A localized amount, refusing input that only Python's Decimal would read as a number."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not TYPED_AMOUNT.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class PaymentForm(StaffForm):
-    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, localize=True)
+    amount = TypedMoneyField(label=_("Amount"), max_digits=12, decimal_places=2, localize=True)
     payer = forms.ChoiceField(
         label=_("Paid by"), choices=[("patient", _("Patient")), ("insurer", _("Insurer"))], initial="patient"
     )

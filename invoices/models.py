@@ -239,7 +239,9 @@ class LedgerEntry(models.Model):
     method = models.CharField(_("method"), max_length=30, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # Unique per user who posted (see the constraints): a key is the client's, never shared between users.
+    # NULL, not "", when there is none, so entries without a key never collide in those unique indexes.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     request_fingerprint = models.CharField(max_length=64, blank=True)
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
 
@@ -272,6 +274,13 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="reversal", reverses__isnull=False) | (~Q(kind="reversal") & Q(reverses__isnull=True)),
                 name="entry_reversal_names_original",
+            ),
+            models.UniqueConstraint(fields=["posted_by", "idempotency_key"], name="entry_idempotency_key_per_user"),
+            # NULLs are distinct in a unique index, so postings without a user need their own.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(posted_by__isnull=True),
+                name="entry_idempotency_key_without_user",
             ),
         ]
         indexes = [models.Index(fields=["invoice", "posted_at"], name="entry_invoice_posted_idx")]

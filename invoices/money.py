@@ -1,34 +1,68 @@
-"""Money is Decimal, quantised once at the boundary with the deployment's rounding mode."""
+"""Money is Decimal, quantised once at the boundary with the deployment's rounding mode.
 
+Two bounds apply. `MAX_AMOUNT` is what a money column (DecimalField(max_digits=12, decimal_places=2)) can
+hold at all. `invoice_amount_limit()` (the INVOICE_AMOUNT_LIMIT setting, far below it) bounds every amount
+on one invoice and every running sum kept for it (total, balance, insurer paid), so no sum the books keep
+for an invoice can pass the column, and a patient needs a thousand invoices at the limit before even the
+sum over their account would.
+"""
+
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999.99")  # fits DecimalField(max_digits=12, decimal_places=2)
+MAX_QUANTITY = Decimal("9999999.99")  # fits InvoiceLine.quantity, DecimalField(max_digits=9, decimal_places=2)
+
+# ASCII digits, an optional sign and decimal point ("5", "5.50", ".5", "5."; how many decimals is checked
+# after, with its own message): Decimal() itself also takes "1_000", "1e3", " 12 " and other scripts'
+# digits ("١٢٣"), none of which a bank or a clerk means as an amount.
+PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 
 
 class MoneyError(ValueError):
     pass
 
 
-def to_money(value: Decimal | str | int) -> Decimal:
-    """Parse an amount exactly; refuse floats, more than two decimals and amounts that do not fit."""
-    if isinstance(value, float):
-        raise MoneyError("Amounts must be decimal, never float.")
+def invoice_amount_limit() -> Decimal:
+    """The largest amount, and the largest running sum, one invoice may carry (INVOICE_AMOUNT_LIMIT)."""
+    return Decimal(settings.INVOICE_AMOUNT_LIMIT)
+
+
+def parse_plain_decimal(value: Decimal | str | int) -> Decimal:
+    """A Decimal from a Decimal, an int, or a plain decimal string; anything else is a MoneyError."""
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | str | int):
+        # bool is an int to Python, and a float has already lost the cents it was meant to carry.
+        raise MoneyError(_("Enter an amount such as 120.00."))
+    if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value):
+        raise MoneyError(_("Enter an amount such as 120.00."))
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
-        raise MoneyError("Enter an amount such as 120.00.") from exc
+        raise MoneyError(_("Enter an amount such as 120.00.")) from exc
     if not amount.is_finite():
-        raise MoneyError("Enter an amount such as 120.00.")
+        raise MoneyError(_("Enter an amount such as 120.00."))
+    return amount
+
+
+def to_money(value: Decimal | str | int) -> Decimal:
+    """Parse an amount exactly; refuse floats, more than two decimals and amounts over the invoice limit."""
+    amount = parse_plain_decimal(value)
     # Size first: quantising a number wider than the decimal context's precision would itself fail.
-    if abs(amount) > MAX_AMOUNT:
-        raise MoneyError("The amount is too large.")
+    limit = invoice_amount_limit()
+    if abs(amount) > limit:
+        raise MoneyError(too_large_message(limit))
     if amount != amount.quantize(CENT):
-        raise MoneyError("Use at most two decimals.")
+        raise MoneyError(_("Use at most two decimals."))
     return amount.quantize(CENT)
+
+
+def too_large_message(limit: Decimal) -> str:
+    return _("The amount is too large: one invoice can carry at most %(limit)s.") % {"limit": limit}
 
 
 def round_money(value: Decimal) -> Decimal:

@@ -32,7 +32,7 @@ from .models import (
     InvoiceStatusChange,
     LedgerEntry,
 )
-from .money import MoneyError, round_money, to_money
+from .money import MAX_QUANTITY, MoneyError, invoice_amount_limit, parse_plain_decimal, round_money, to_money
 from .parties import buyer_snapshot, seller_snapshot
 from .payment_reference import account_reference, kid_for_invoice
 
@@ -68,6 +68,16 @@ def _positive_money(value: Decimal | str | int, field: str) -> Decimal:
     if amount <= 0:
         raise ApplicationError(_("The amount must be greater than zero."), field=field)
     return amount
+
+
+def _within_limit(total: Decimal, field: str) -> Decimal:
+    limit = invoice_amount_limit()
+    if total > limit:
+        raise ApplicationError(
+            _("The lines add up to more than %(limit)s, the most one invoice can carry.") % {"limit": limit},
+            field=field,
+        )
+    return total
 
 
 def _lock_invoice(invoice_id: int) -> Invoice:
@@ -111,14 +121,18 @@ def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
         if line.coverage not in Coverage.values:
             raise ApplicationError(_("Coverage must be patient, insurer or exemption_card."), field=field)
         try:
-            quantity = Decimal(line.quantity)
-        except ArithmeticError as exc:
+            quantity = parse_plain_decimal(line.quantity)
+        except MoneyError as exc:
             raise ApplicationError(_("Enter a quantity such as 1."), field=field) from exc
         if quantity <= 0 or quantity != quantity.quantize(Decimal("0.01")):
             raise ApplicationError(_("The quantity must be positive, with at most two decimals."), field=field)
+        if quantity > MAX_QUANTITY:
+            raise ApplicationError(_("The quantity can be at most %(max)s.") % {"max": MAX_QUANTITY}, field=field)
         unit_price = _money(line.unit_price, field)
         if unit_price < 0:
             raise ApplicationError(_("A unit price cannot be negative; issue a credit note instead."), field=field)
+        # The product of two amounts within the limit can be far beyond it (and beyond the column).
+        amount = _money(round_money(quantity * unit_price), field)
         result.append(
             InvoiceLine(
                 position=position,
@@ -127,9 +141,10 @@ def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
                 quantity=quantity,
                 unit_price=unit_price,
                 coverage=line.coverage,
-                amount=_money(round_money(quantity * unit_price), field),
+                amount=amount,
             )
         )
+    _within_limit(sum((line.amount for line in result), Decimal("0.00")), "lines")
     return result
 
 
@@ -227,6 +242,8 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     total = sum((line.amount for line in lines), Decimal("0.00"))
     if total <= 0:
         raise ApplicationError(_("An invoice total must be greater than zero."), field="lines")
+    # Lines written before the limit was lowered (or by an import) are checked again before they are booked.
+    _within_limit(total, "lines")
     third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
     year = today.year
     sequence = _next_number(series="invoice", year=year)
@@ -281,8 +298,21 @@ def _post(
     request_fingerprint: str = "",
     reverses: LedgerEntry | None = None,
 ) -> LedgerEntry:
-    """Post one entry on a locked invoice and keep its cached sums in the same transaction."""
+    """Post one entry on a locked invoice and keep its cached sums in the same transaction.
+
+    Checked before anything is written: neither the balance nor what the insurer paid may pass the invoice
+    limit either way, so no cached sum or running balance comes near what its column holds.
+    """
     new_balance = invoice.balance + amount
+    new_insurer_paid = invoice.insurer_paid
+    if kind == Kind.INSURANCE_PAYMENT or (reverses is not None and reverses.kind == Kind.INSURANCE_PAYMENT):
+        new_insurer_paid -= amount
+    limit = invoice_amount_limit()
+    if abs(amount) > limit or abs(new_balance) > limit or abs(new_insurer_paid) > limit:
+        raise ApplicationError(
+            _("This amount would take the invoice past %(limit)s, the most one invoice can carry.") % {"limit": limit},
+            field="amount",
+        )
     entry = LedgerEntry.objects.create(
         invoice=invoice,
         kind=kind,
@@ -299,8 +329,8 @@ def _post(
     )
     invoice.balance = new_balance
     fields = ["balance"]
-    if kind == Kind.INSURANCE_PAYMENT or (reverses is not None and reverses.kind == Kind.INSURANCE_PAYMENT):
-        invoice.insurer_paid -= amount
+    if new_insurer_paid != invoice.insurer_paid:
+        invoice.insurer_paid = new_insurer_paid
         fields.append("insurer_paid")
     invoice.save(update_fields=fields)
     return entry
@@ -338,6 +368,8 @@ def payment_record(
     """Record a payment from the patient or the insurer.
 
     With an idempotency key, a replay returns the first entry and a reuse with another body is refused.
+    Keys belong to whoever posts (`by`; postings without a user share one scope): another user's same key
+    is a different key, so nobody can fetch someone else's payment by guessing or replaying their key.
     An overpayment is kept: the invoice balance goes below zero and shows as a credit for the patient.
     """
     amount = _positive_money(amount, "amount")
@@ -353,7 +385,7 @@ def payment_record(
         with transaction.atomic():
             invoice = _lock_invoice(invoice_id)
             if idempotency_key:
-                existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+                existing = _entry_for_key(idempotency_key, by)
                 if existing is not None:
                     return _replayed(existing, fingerprint)
             _require_booked(invoice, _("A payment"))
@@ -369,11 +401,16 @@ def payment_record(
             )
             return PaymentResult(entry=entry, created=True)
     except IntegrityError:
-        # The same key committed by another invoice's transaction in the meantime.
-        existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+        # The same user's key committed by another invoice's transaction in the meantime.
+        existing = _entry_for_key(idempotency_key, by) if idempotency_key else None
         if existing is None:
             raise
         return _replayed(existing, fingerprint)
+
+
+def _entry_for_key(idempotency_key: str, by: User | None) -> LedgerEntry | None:
+    entries = LedgerEntry.objects.filter(idempotency_key=idempotency_key)
+    return (entries.filter(posted_by=by) if by is not None else entries.filter(posted_by__isnull=True)).first()
 
 
 def _replayed(existing: LedgerEntry, fingerprint: str) -> PaymentResult:

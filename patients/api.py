@@ -120,8 +120,9 @@ class PatientDetailApi(StaffApi):
         opt_out_email = serializers.BooleanField()
         opt_out_sms = serializers.BooleanField()
         opt_out_phone = serializers.BooleanField()
+        # A sum over invoices, not a column: no fixed width (max_digits=12 turned a large sum into a 500).
         balance = serializers.DecimalField(
-            max_digits=12,
+            max_digits=None,
             decimal_places=2,
             help_text="What the patient owes now over all issued invoices; negative is a credit in their favour.",
         )

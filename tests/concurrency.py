@@ -1,4 +1,8 @@
-"""Shared by the PostgreSQL concurrency tests: run calls at the same moment, and only on PostgreSQL."""
+"""Shared by the PostgreSQL concurrency tests: run calls at the same moment, and only on PostgreSQL.
+
+SQLite's test database is shared memory, where concurrent writers meet table locks no busy timeout waits
+for; tests/invoices/test_sqlite_concurrency.py runs the same kind of storm against a SQLite file instead.
+"""
 
 import os
 import threading
