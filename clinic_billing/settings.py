@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top so that answers made by the middleware below it (sign-in redirects, lockouts) get it too.
+    "clinic_billing.no_store.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -230,6 +232,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+# The OpenAPI schema and its docs answer anonymous visitors only in development (clinic_billing/schema_access.py).
+API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic Billing API",
     "DESCRIPTION": "Patients, invoices, payments, disputes and collections of a clinic's billing office.",
@@ -239,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Signed-in staff only in production; read at each request, so API_SCHEMA_PUBLIC decides (issue 12, item 9).
+    "SERVE_PERMISSIONS": ["clinic_billing.schema_access.SchemaAccess"],
     # Several models have a `status`; name each enum after its model so the schema has no clashes.
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoices.models.Invoice.Status",
