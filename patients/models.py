@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 
+from .validators import validate_name
+
 
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
@@ -25,7 +27,7 @@ class Channel(models.TextChoices):
 
 
 class Patient(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     date_of_birth = models.DateField(_("date of birth"))
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -115,7 +117,7 @@ class AuthorisedProxy(models.Model):
         ALL = "all", _("All matters")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="proxies")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     relationship = models.CharField(_("relationship"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)

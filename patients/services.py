@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from clinic_billing.exceptions import ApplicationError, NotFound
 
 from .models import Channel, Language, Patient
+from .validators import name_refusal
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, b
     """Register a patient with their contact preferences."""
     if not name.strip():
         raise ApplicationError(_("Enter the patient's name."), field="name")
+    if (refusal := name_refusal(name)) is not None:
+        raise ApplicationError(refusal, field="name")
     if date_of_birth > date.today():
         raise ApplicationError(_("The date of birth cannot be in the future."), field="date_of_birth")
     _validate_contact(contact)
