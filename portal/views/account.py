@@ -27,7 +27,13 @@ from patients.models import Patient
 from patients.roles import is_staff_member
 
 from .. import staff_views
-from ..invitations import invitation_accept, invitation_for_token
+from ..invitations import (
+    invitation_accept,
+    invitation_accept_signed_in,
+    invitation_for_existing_account,
+    invitation_for_token,
+)
+from ..models import PortalInvitation
 
 # The backend `login()` records for a user who has just set their password (no authentication ran).
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -116,11 +122,15 @@ class ActivateForm(forms.Form):
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 def activate(request: HttpRequest, token: str) -> HttpResponse:
-    """Open the account an invitation offers: choose a password, then you are signed in."""
+    """Open the account an invitation offers: choose a password, then you are signed in. When the address
+    already has an account, that account signs in first and then accepts (`_accept_into_existing_account`)."""
     try:
         invitation = invitation_for_token(token)
     except NotFound:
         return render(request, "portal/account/activate_invalid.html", status=404)
+    existing = invitation_for_existing_account(invitation)
+    if existing is not None:
+        return _accept_into_existing_account(request, token, invitation, existing)
     form = ActivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,6 +144,30 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Your account is ready. You are signed in."))
             return redirect("portal-home")
     return render(request, "portal/account/activate.html", {"form": form, "email": invitation.email})
+
+
+def _accept_into_existing_account(
+    request: HttpRequest, token: str, invitation: PortalInvitation, existing: Any
+) -> HttpResponse:
+    """Nobody is signed in: ask them to sign in with the account's own password (the link comes back here).
+    Someone else is signed in: say so. The account itself is signed in: one button adds the access."""
+    template = "portal/account/activate_existing.html"
+    context = {"email": invitation.email, "next": request.path}
+    if not request.user.is_authenticated:
+        return render(request, template, {**context, "state": "sign_in"})
+    if request.user.pk != existing.pk:
+        return render(request, template, {**context, "state": "other_account"}, status=403)
+    if request.method == "POST":
+        try:
+            invitation_accept_signed_in(token=token, user=existing)
+        except NotFound:
+            return render(request, "portal/account/activate_invalid.html", status=404)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The invitation is accepted: your account has the new access."))
+        return redirect("portal-home")
+    return render(request, template, {**context, "state": "confirm"})
 
 
 class PortalPasswordResetForm(PasswordResetForm):
