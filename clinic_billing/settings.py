@@ -265,6 +265,8 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 QUICK_PAY_LINK_DAYS = int(os.environ.get("QUICK_PAY_LINK_DAYS", "90"))
 PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "14"))
+# How long the link that confirms a staff member's change of a patient's email works (sent to the old address).
+CONTACT_CHANGE_CONFIRMATION_DAYS = int(os.environ.get("CONTACT_CHANGE_CONFIRMATION_DAYS", "14"))
 
 # --- Login throttling (django-axes) -------------------------------------------------------------------
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

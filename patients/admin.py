@@ -25,7 +25,9 @@ class PatientAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone", "city"]
     date_hierarchy = "created_at"
     raw_id_fields = ["user"]
-    readonly_fields = ["created_at"]
+    # The email changes on the contact page, where a change by someone other than the patient waits for the
+    # patient's (or a second staff member's) confirmation before an invitation may go to it.
+    readonly_fields = ["created_at", "email"]
     inlines = [CoverageInline, AuthorisedProxyInline]
 
 

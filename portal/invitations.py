@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from patients.models import AuthorisedProxy, Patient
+from patients.selectors import email_change_unconfirmed
 
 from .models import PortalInvitation
 
@@ -53,6 +54,16 @@ def invitation_create(
             raise ApplicationError(_("Only an active authorisation can get portal access."), field="proxy")
     elif patient.user_id is not None:
         raise Conflict(_("This patient already has a portal account."), field="patient")
+    elif email_change_unconfirmed(patient_id=patient.pk) is not None:
+        # Whoever typed the new address could otherwise invite themselves into the patient's account.
+        raise Conflict(
+            _(
+                "The email address was changed by someone other than the patient and is not confirmed yet. "
+                "The patient confirms it with the link sent to their previous address or phone, or another "
+                "staff member confirms it on the account page."
+            ),
+            field="email",
+        )
     token = secrets.token_urlsafe(32)
     invitation = PortalInvitation.objects.create(
         patient=patient,

@@ -25,6 +25,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from clinic_billing.exceptions import ApplicationError, NotFound
 from patients.models import Patient
 from patients.roles import is_staff_member
+from patients.services import contact_change_confirm_by_patient, contact_change_for_token
 
 from .. import staff_views
 from ..invitations import (
@@ -170,6 +171,24 @@ def _accept_into_existing_account(
     return render(request, template, {**context, "state": "confirm"})
 
 
+@never_cache
+def contact_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to the patient's previous address (or phone) after someone else changed their email:
+    the page asks, and only the button confirms (mail scanners open links, they do not press buttons)."""
+    template = "portal/account/contact_change.html"
+    try:
+        change = contact_change_for_token(token)
+    except NotFound:
+        return render(request, template, {"state": "invalid"}, status=404)
+    if request.method == "POST":
+        try:
+            contact_change_confirm_by_patient(token=token)
+        except NotFound:
+            return render(request, template, {"state": "invalid"}, status=404)
+        return render(request, template, {"state": "done", "new_email": change.new_email})
+    return render(request, template, {"state": "confirm", "new_email": change.new_email})
+
+
 class PortalPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label=gettext_lazy("Email address"),
@@ -232,6 +251,7 @@ urlpatterns = [
     path("sign-in/", PortalLoginView.as_view(), name="portal-login"),
     path("sign-out/", auth_views.LogoutView.as_view(next_page="portal-login"), name="portal-logout"),
     path("activate/<str:token>/", activate, name="portal-activate"),
+    path("contact-change/<str:token>/", contact_change_confirm, name="portal-contact-change-confirm"),
     path("password-reset/", password_reset, name="portal-password-reset"),
     path("password-reset/sent/", password_reset_done, name="portal-password-reset-done"),
     path("password-reset/<uidb64>/<token>/", password_reset_confirm, name="portal-password-reset-confirm"),
