@@ -271,8 +271,10 @@ CONTACT_CHANGE_CONFIRMATION_DAYS = int(os.environ.get("CONTACT_CHANGE_CONFIRMATI
 # --- Login throttling (django-axes) -------------------------------------------------------------------
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
-# Lock a username wherever the attempts come from, and an address whatever usernames it tries.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# django-axes locks a network address, whatever usernames it tries. A username is not locked by axes (anyone
+# could lock the office manager out from many addresses): after AXES_FAILURE_LIMIT failures from anywhere it
+# needs the password and the second-step code together (mfa/sign_in_throttle.py, docs/security.md).
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # A locked-out person gets a page in plain words (wait, reset the password, or call), answered 429.
 AXES_LOCKOUT_CALLABLE = "portal.views.account.locked_out"

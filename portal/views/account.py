@@ -7,6 +7,7 @@ here are sent to the staff screens. django-axes counts failed attempts; its lock
 from typing import Any
 
 from axes.helpers import get_cool_off
+from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from clinic_billing.exceptions import ApplicationError, NotFound
+from mfa.sign_in_throttle import ThrottledSignInFormMixin, verify_session_after_sign_in
 from patients.models import Patient
 from patients.roles import is_staff_member
 from patients.services import contact_change_confirm_by_patient, contact_change_for_token
@@ -44,7 +46,7 @@ def _idle_minutes() -> int:
     return settings.PORTAL_SESSION_IDLE_SECONDS // 60
 
 
-class PortalLoginForm(AuthenticationForm):
+class PortalLoginForm(ThrottledSignInFormMixin, AuthenticationForm):
     username = forms.CharField(
         label=gettext_lazy("Email address"),
         max_length=254,
@@ -56,6 +58,13 @@ class PortalLoginForm(AuthenticationForm):
         strip=False,
         error_messages={"required": gettext_lazy("Enter your password.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "form-control"}),
+    )
+    otp_token = forms.CharField(
+        label=gettext_lazy("Code"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "form-control"}),
     )
     error_messages = {
         "invalid_login": gettext_lazy(
@@ -83,6 +92,11 @@ class PortalLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "idle_minutes": _idle_minutes()}
+
+    def form_valid(self, form: PortalLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        verify_session_after_sign_in(self.request, form)
+        return response
 
 
 def locked_out(
@@ -226,6 +240,13 @@ class PortalSetPasswordForm(SetPasswordForm):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
         self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def save(self, commit: bool = True) -> Any:
+        """A new password through the emailed link also lifts the username's sign-in throttle: the person
+        proved they read the account's email, and the failures were against the old password."""
+        user = super().save(commit=commit)
+        axes_reset(username=user.get_username())
+        return user
 
 
 password_reset = auth_views.PasswordResetView.as_view(
