@@ -76,6 +76,7 @@ class ThrottledSignInFormMixin:
     """
 
     request: HttpRequest | None
+    user_cache: Any  # AuthenticationForm declares it with its own user type
     cleaned_data: dict[str, Any]
     data: Any
     second_step_required = False
