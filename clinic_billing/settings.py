@@ -70,10 +70,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Near the top so that answers made by the middleware below it (sign-in redirects, lockouts) get it too.
-    "clinic_billing.no_store.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files stay cacheable), above the rest so that answers made by the middleware
+    # below it (sign-in redirects, session timeouts, lockouts) get it too.
+    "clinic_billing.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -41,7 +41,9 @@ def invitation_create(
 
     Returns the invitation and the raw token (shown once; only its hash is kept).
     """
-    patient = Patient.objects.filter(pk=patient_id).first()
+    # Locked like a contact change locks it, so an email change cannot slip in between the check below and
+    # the invitation.
+    patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
     if patient is None:
         raise NotFound(_("No such patient."), field="patient")
     email = email.strip().lower()

@@ -78,3 +78,12 @@ def test_it_marks_a_public_page_no_store_once_someone_is_signed_in(patient, clie
     # The page's header then names the patient and links to their bills.
     response = client_for(patient.user).get(reverse("portal-prices"))
     assert_not_stored(response)
+
+
+def test_it_leaves_static_files_cacheable(settings):
+    # WhiteNoise answers static files before this middleware sees them (finders: no collectstatic in tests).
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = Client().get("/static/css/portal.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
