@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files stay cacheable), above the rest so that answers made by the middleware
+    # below it (sign-in redirects, session timeouts, lockouts) get it too.
+    "clinic_billing.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -255,6 +258,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+# The OpenAPI schema and its docs answer anonymous visitors only in development (clinic_billing/schema_access.py).
+API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic Billing API",
     "DESCRIPTION": "Patients, invoices, payments, disputes and collections of a clinic's billing office.",
@@ -264,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Signed-in staff only in production; read at each request, so API_SCHEMA_PUBLIC decides (issue 12, item 9).
+    "SERVE_PERMISSIONS": ["clinic_billing.schema_access.SchemaAccess"],
     # Several models have a `status`; name each enum after its model so the schema has no clashes.
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoices.models.Invoice.Status",
@@ -286,12 +293,16 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 QUICK_PAY_LINK_DAYS = int(os.environ.get("QUICK_PAY_LINK_DAYS", "90"))
 PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "14"))
+# How long the link that confirms a staff member's change of a patient's email works (sent to the old address).
+CONTACT_CHANGE_CONFIRMATION_DAYS = int(os.environ.get("CONTACT_CHANGE_CONFIRMATION_DAYS", "14"))
 
 # --- Login throttling (django-axes) -------------------------------------------------------------------
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
-# Lock a username wherever the attempts come from, and an address whatever usernames it tries.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# django-axes locks a network address, whatever usernames it tries. A username is not locked by axes (anyone
+# could lock the office manager out from many addresses): after AXES_FAILURE_LIMIT failures from anywhere it
+# needs the password and the second-step code together (mfa/sign_in_throttle.py, docs/security.md).
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # A locked-out person gets a page in plain words (wait, reset the password, or call), answered 429.
 AXES_LOCKOUT_CALLABLE = "portal.views.account.locked_out"

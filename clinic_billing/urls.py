@@ -6,12 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from clinic_billing.api_errors import api_not_found
 from disputes.api import urlpatterns as dispute_api
 from invoices.api import urlpatterns as invoice_api
+from mfa.views import StaffLoginView
 from patient_collections.api import urlpatterns as collections_api
 from patients.api import urlpatterns as patient_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(template_name="staff/login.html"), name="login"),
+    path("login/", StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy
 
 from patients.forms import StaffForm
+
+from .sign_in_throttle import ThrottledSignInFormMixin
 
 
 class SetUpCodeForm(StaffForm):
@@ -28,4 +31,15 @@ class VerifyCodeForm(StaffForm):
         help_text=gettext_lazy("The 6-digit code from your authenticator app, or one of your recovery codes."),
         error_messages={"required": gettext_lazy("Enter the code from your authenticator app, or a recovery code.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "none"}),
+    )
+
+
+class StaffLoginForm(ThrottledSignInFormMixin, AuthenticationForm):
+    """The staff sign-in; after many failures for the username, the code is asked with the password."""
+
+    otp_token = forms.CharField(
+        label=gettext_lazy("Code"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("The 6-digit code from your authenticator app, or one of your recovery codes."),
     )

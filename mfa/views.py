@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -32,7 +33,8 @@ from patients.roles import OFFICE_MANAGER, STAFF_ROLES, user_roles
 from session_policy.services import TWO_FACTOR_TURNED_ON, session_cycle_key, sessions_end
 
 from . import services
-from .forms import SetUpCodeForm, VerifyCodeForm
+from .forms import SetUpCodeForm, StaffLoginForm, VerifyCodeForm
+from .sign_in_throttle import verify_session_after_sign_in
 
 STAFF = "staff"
 PORTAL = "portal"
@@ -251,3 +253,15 @@ def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         % {"username": member.get_username()},
     )
     return redirect("mfa-staff-list")
+
+
+class StaffLoginView(auth_views.LoginView):
+    """Password first, then the code page; while the username is throttled, both in one form (sign_in_throttle)."""
+
+    template_name = "staff/login.html"
+    authentication_form = StaffLoginForm
+
+    def form_valid(self, form: StaffLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        verify_session_after_sign_in(self.request, form)
+        return response

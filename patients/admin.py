@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import User
 
 from .models import AuthorisedProxy, Coverage, Patient
+from .validators import validate_name
 
 
 class CoverageInline(admin.TabularInline):
@@ -21,7 +25,9 @@ class PatientAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone", "city"]
     date_hierarchy = "created_at"
     raw_id_fields = ["user"]
-    readonly_fields = ["created_at"]
+    # The email changes on the contact page, where a change by someone other than the patient waits for the
+    # patient's (or a second staff member's) confirmation before an invitation may go to it.
+    readonly_fields = ["created_at", "email"]
     inlines = [CoverageInline, AuthorisedProxyInline]
 
 
@@ -41,3 +47,21 @@ class AuthorisedProxyAdmin(admin.ModelAdmin):
     search_fields = ["name", "patient__name", "document_reference"]
     list_select_related = ["patient"]
     raw_id_fields = ["patient", "user"]
+
+
+class StaffUserChangeForm(UserChangeForm):
+    """Staff names appear on approvals, letters and the audit log: the same rule as patients' names."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for name in ("first_name", "last_name"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_name)
+
+
+class StaffUserAdmin(UserAdmin):
+    form = StaffUserChangeForm
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

@@ -21,6 +21,7 @@ from invoices.selectors import patient_balance
 from .models import Channel, Language, Patient
 from .roles import is_staff_member
 from .services import ContactDetails, patient_create
+from .validators import validate_name
 
 
 class StaffPermission(BasePermission):
@@ -152,7 +153,7 @@ class PatientCreateApi(StaffApi):
         class Meta:
             ref_name = "PatientCreate"
 
-        name = TextField(max_length=200)
+        name = TextField(max_length=200, validators=[validate_name])
         date_of_birth = serializers.DateField()
         email = serializers.EmailField(allow_blank=True, default="")
         phone = TextField(max_length=40, allow_blank=True, default="")

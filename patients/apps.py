@@ -14,3 +14,4 @@ class PatientsConfig(AppConfig):
         auditlog.register(models.Patient)
         auditlog.register(models.Coverage)
         auditlog.register(models.AuthorisedProxy)
+        auditlog.register(models.ContactChange, exclude_fields=["token_hash"])

@@ -35,7 +35,7 @@ from patient_collections.models import (
 )
 from portal.models import PortalInvitation
 
-from .models import AuthorisedProxy, Coverage, Patient
+from .models import AuthorisedProxy, ContactChange, Coverage, Patient
 from .roles import OFFICE_MANAGER, is_staff_member, user_roles
 
 # Health-related billing records are kept 10 years; see docs/data-protection.md for the reasoning.
@@ -69,6 +69,7 @@ AUDIT_REDACTIONS: dict[type[models.Model], tuple[str, ...]] = {
     AuthorisedProxy: ("*",),
     PortalInvitation: ("*",),
     Complaint: ("description", "prevention_note", "resolution_note", "resolution_text"),
+    ContactChange: ("*",),
     FollowUpCall: ("request_note", "outcome_note"),
     Deferral: ("reason",),
     Invoice: ("buyer_details",),
@@ -125,6 +126,7 @@ def _owned_object_ids(patient: Patient) -> dict[type[models.Model], list[int]]:
         Coverage: list(Coverage.objects.filter(patient=patient).values_list("pk", flat=True)),
         AuthorisedProxy: list(AuthorisedProxy.objects.filter(patient=patient).values_list("pk", flat=True)),
         PortalInvitation: list(PortalInvitation.objects.filter(patient=patient).values_list("pk", flat=True)),
+        ContactChange: list(ContactChange.objects.filter(patient=patient).values_list("pk", flat=True)),
         Invoice: invoice_ids,
         InvoiceLine: list(InvoiceLine.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         LedgerEntry: list(LedgerEntry.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
@@ -220,6 +222,7 @@ def patient_data_export(*, patient_id: int) -> dict[str, Any]:
         "follow_up_calls": _rows(FollowUpCall.objects.filter(patient=patient)),
         "portal_messages": _rows(PortalMessage.objects.filter(patient=patient).order_by("created_at", "id")),
         "portal_invitations": _rows(PortalInvitation.objects.filter(patient=patient).order_by("created_at", "id")),
+        "contact_changes": _rows(ContactChange.objects.filter(patient=patient).order_by("changed_at", "id")),
         "audit_log": [_audit_row(entry) for entry in audit_entries],
     }
 
@@ -359,6 +362,8 @@ def _anonymise(patient: Patient, *, now: datetime) -> None:
         _blank(complaint, ("description", "prevention_note", "resolution_note", "resolution_text"))
     for invitation in PortalInvitation.objects.filter(patient=patient).order_by("pk"):
         invitation.delete()
+    for change in ContactChange.objects.filter(patient=patient).order_by("pk"):
+        change.delete()
     for proxy in AuthorisedProxy.objects.filter(patient=patient).order_by("pk"):
         proxy.delete()
     for coverage in Coverage.objects.filter(patient=patient).exclude(member_number="").order_by("pk"):

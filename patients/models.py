@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 
+from .validators import validate_name
+
 
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
@@ -25,7 +27,7 @@ class Channel(models.TextChoices):
 
 
 class Patient(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     date_of_birth = models.DateField(_("date of birth"))
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -115,7 +117,7 @@ class AuthorisedProxy(models.Model):
         ALL = "all", _("All matters")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="proxies")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     relationship = models.CharField(_("relationship"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -153,3 +155,53 @@ class AuthorisedProxy(models.Model):
 
     def is_active_on(self, day: date) -> bool:
         return self.revoked_at is None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class ContactChange(models.Model):
+    """A change of the patient's email address made by someone other than the patient (a staff member, the
+    admin, an import).
+
+    Until it is confirmed, no portal invitation goes to the new address (portal/invitations.py): otherwise
+    anyone at the desk could type their own address, press Invite and sign in as the patient. The patient
+    is told on the channel that still reaches them (the previous address, else a text message to their
+    phone) with a link that confirms the change; or a second staff member, not the one who made the
+    change, confirms it after checking with the patient. See docs/security.md, "Round 2".
+    """
+
+    class NotifiedBy(models.TextChoices):
+        EMAIL = "email", _("Email to the previous address")
+        SMS = "sms", _("Text message")
+        NONE = "none", _("No channel left")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="contact_changes")
+    old_email = models.EmailField(_("previous email"), blank=True)
+    new_email = models.EmailField(_("new email"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    notified_by = models.CharField(_("patient told by"), max_length=10, choices=NotifiedBy.choices)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # Empty with a confirmation time: the patient confirmed through the link.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AuditedQuerySet["ContactChange"].as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+
+    def __str__(self) -> str:
+        return f"Email change for patient {self.patient_id}"
+
+    @property
+    def changed_by_name(self) -> str:
+        """Who made the change, as staff pages show it ("" for a change without a signed-in person)."""
+        if self.changed_by is None:
+            return ""
+        return self.changed_by.get_full_name() or self.changed_by.username

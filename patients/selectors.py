@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from invoices.models import Invoice
 
-from .models import Patient
+from .models import ContactChange, Patient
 
 
 def _parse_date(text: str) -> date | None:
@@ -32,3 +32,15 @@ def patient_search(*, query: str, limit: int = 25) -> QuerySet[Patient]:
         matching_invoices = Invoice.objects.filter(Q(number=compact) | Q(payment_reference=compact))
         condition |= Q(pk__in=matching_invoices.values("patient_id"))
     return Patient.objects.filter(condition).order_by("name", "id")[:limit]
+
+
+def email_change_unconfirmed(*, patient_id: int) -> ContactChange | None:
+    """The patient's latest email change when someone else made it and it is not confirmed yet (it blocks
+    portal invitations to the new address), else None."""
+    latest = (
+        ContactChange.objects.filter(patient_id=patient_id)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
+        .first()
+    )
+    return latest if latest is not None and latest.confirmed_at is None else None

@@ -1,15 +1,24 @@
 """Writes of patient data. Every change is recorded by django-auditlog (who, when, what)."""
 
+import hashlib
+import secrets
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError, NotFound
+from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
+from patient_collections.channels import sms_backend
 
-from .models import Channel, Language, Patient
+from .models import Channel, ContactChange, Language, Patient
+from .validators import name_refusal
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,8 @@ def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, b
     """Register a patient with their contact preferences."""
     if not name.strip():
         raise ApplicationError(_("Enter the patient's name."), field="name")
+    if (refusal := name_refusal(name)) is not None:
+        raise ApplicationError(refusal, field="name")
     if date_of_birth > date.today():
         raise ApplicationError(_("The date of birth cannot be in the future."), field="date_of_birth")
     _validate_contact(contact)
@@ -69,12 +80,105 @@ def patient_update_contact(*, patient_id: int, contact: ContactDetails, by: User
     except Patient.DoesNotExist as exc:
         raise NotFound(_("No such patient."), field="patient") from exc
     _validate_contact(contact)
+    old_email, old_phone = patient.email, patient.phone
     changed = []
     for f in fields(contact):
         setattr(patient, f.name, getattr(contact, f.name))
         changed.append(f.name)
     patient.save(update_fields=changed)
+    if _normalised(patient.email) != _normalised(old_email) and not _is_the_patient(patient, by):
+        _contact_change_record(patient=patient, old_email=old_email, old_phone=old_phone, by=by)
     return patient
+
+
+def _normalised(email: str) -> str:
+    return email.strip().lower()
+
+
+def _is_the_patient(patient: Patient, user: User | None) -> bool:
+    return user is not None and patient.user_id is not None and user.pk == patient.user_id
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, by: User | None) -> ContactChange:
+    """Record an email change made by someone other than the patient, and tell the patient on the channel that
+    still reaches them (the previous address, else their phone), after commit, with a link to confirm it."""
+    token = secrets.token_urlsafe(32)
+    if old_email:
+        notified_by = ContactChange.NotifiedBy.EMAIL
+    elif old_phone:
+        notified_by = ContactChange.NotifiedBy.SMS
+    else:
+        notified_by = ContactChange.NotifiedBy.NONE
+    now = timezone.now()
+    change = ContactChange.objects.create(
+        patient=patient,
+        old_email=old_email,
+        new_email=patient.email,
+        changed_by=by,
+        changed_at=now,
+        notified_by=notified_by,
+        token_hash=_token_hash(token) if notified_by != ContactChange.NotifiedBy.NONE else None,
+        expires_at=now + timedelta(days=settings.CONTACT_CHANGE_CONFIRMATION_DAYS),
+    )
+    if notified_by == ContactChange.NotifiedBy.NONE:
+        return change
+    link = settings.SITE_URL + reverse("portal-contact-change-confirm", kwargs={"token": token})
+    with translation.override(patient.language):
+        body = render_to_string(
+            "portal/email/contact_change.txt",
+            {"patient": patient, "change": change, "link": link, "CLINIC": settings.CLINIC},
+        )
+        subject = _("Your email address at %(clinic)s was changed") % {"clinic": settings.CLINIC["name"]}
+    # The notice goes even to a patient who opted out of email or text messages: it is about their account's
+    # safety, not a reminder, and the previous address is the one channel the person who made the change
+    # does not control.
+    if notified_by == ContactChange.NotifiedBy.EMAIL:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [old_email]))
+    else:
+        reference = f"contact-change-{change.pk}"
+        transaction.on_commit(lambda: sms_backend().send(to=old_phone, text=body, reference=reference))
+    return change
+
+
+def contact_change_for_token(token: str) -> ContactChange:
+    """The unconfirmed change behind a confirmation link, or NotFound (unknown, used or expired look the same)."""
+    change = (
+        ContactChange.objects.select_related("patient")
+        .filter(token_hash=_token_hash(token), confirmed_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if change is None:
+        raise NotFound(_("This confirmation link is not valid any more. Call the clinic if your details are wrong."))
+    return change
+
+
+@transaction.atomic
+def contact_change_confirm_by_patient(*, token: str) -> ContactChange:
+    """The patient confirms, through the link sent to their previous address or phone, that the change is theirs."""
+    change = ContactChange.objects.select_for_update().get(pk=contact_change_for_token(token).pk)
+    change.confirmed_at = timezone.now()
+    change.save(update_fields=["confirmed_at"])
+    return change
+
+
+@transaction.atomic
+def contact_change_confirm_by_staff(*, change_id: int, by: User) -> ContactChange:
+    """A second staff member confirms the change after checking with the patient; never the one who made it."""
+    change = ContactChange.objects.select_for_update().filter(pk=change_id).first()
+    if change is None:
+        raise NotFound(_("No such contact change."))
+    if change.confirmed_at is not None:
+        return change
+    if change.changed_by_id == by.pk:
+        raise PermissionDenied(_("You made this change: another staff member must confirm it with the patient."))
+    change.confirmed_at = timezone.now()
+    change.confirmed_by = by
+    change.save(update_fields=["confirmed_at", "confirmed_by"])
+    return change
 
 
 @transaction.atomic

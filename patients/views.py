@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.exceptions import ApplicationError
 from disputes import selectors as dispute_selectors
@@ -65,6 +65,7 @@ def account(request: StaffRequest, patient_id: int) -> HttpResponse:
         "ledger": invoice_selectors.ledger_for_patient(patient_id=patient.pk),
         "coverages": [(coverage, coverage.is_valid_on(today)) for coverage in patient.coverages.all()],
         "proxies": [(proxy, proxy.is_active_on(today)) for proxy in patient.proxies.all()],
+        "email_change": selectors.email_change_unconfirmed(patient_id=patient.pk),
     }
     return render(request, "staff/patients/account.html", context)
 
@@ -87,3 +88,19 @@ def contact_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
         form = ContactForm(initial=ContactForm.initial_for(patient))
     accessed.send(sender=Patient, instance=patient)
     return render(request, "staff/patients/contact_edit.html", {**account_summary(patient), "form": form})
+
+
+@staff_only
+@require_POST
+def contact_change_confirm(request: StaffRequest, patient_id: int, change_id: int) -> HttpResponse:
+    """A second staff member confirms an email change with the patient, so invitations may go to it."""
+    require_perm(request, "patients.change_patient")
+    patient = _get_patient_for_user(request, patient_id)
+    get_object_or_404(patient.contact_changes, pk=change_id)
+    try:
+        services.contact_change_confirm_by_staff(change_id=change_id, by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The new email address is confirmed. Invitations may go to it now."))
+    return redirect("patient-detail", patient_id=patient.pk)

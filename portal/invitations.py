@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError, Conflict, NotFound
+from clinic_billing.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from patients.models import AuthorisedProxy, Patient
+from patients.selectors import email_change_unconfirmed
 
 from .models import PortalInvitation
 
@@ -40,7 +41,9 @@ def invitation_create(
 
     Returns the invitation and the raw token (shown once; only its hash is kept).
     """
-    patient = Patient.objects.filter(pk=patient_id).first()
+    # Locked like a contact change locks it, so an email change cannot slip in between the check below and
+    # the invitation.
+    patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
     if patient is None:
         raise NotFound(_("No such patient."), field="patient")
     email = email.strip().lower()
@@ -53,6 +56,16 @@ def invitation_create(
             raise ApplicationError(_("Only an active authorisation can get portal access."), field="proxy")
     elif patient.user_id is not None:
         raise Conflict(_("This patient already has a portal account."), field="patient")
+    elif email_change_unconfirmed(patient_id=patient.pk) is not None:
+        # Whoever typed the new address could otherwise invite themselves into the patient's account.
+        raise Conflict(
+            _(
+                "The email address was changed by someone other than the patient and is not confirmed yet. "
+                "The patient confirms it with the link sent to their previous address or phone, or another "
+                "staff member confirms it on the account page."
+            ),
+            field="email",
+        )
     token = secrets.token_urlsafe(32)
     invitation = PortalInvitation.objects.create(
         patient=patient,
@@ -91,24 +104,26 @@ def invitation_for_token(token: str) -> PortalInvitation:
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, password: str) -> User:
-    """Open the account: the email is the sign-in name; a patient's account links to the patient, a
-    proxy's account to the authorisation."""
+def invitation_for_existing_account(invitation: PortalInvitation) -> User | None:
+    """The account already named by the invitation's address, if there is one.
+
+    Such an invitation (a proxy grant to someone who has an account, or a patient whose address is a proxy's
+    sign-in name) is accepted by that account once it has signed in with its own password, never by choosing
+    a password on the invitation page: whoever holds the link is not yet known to own the account.
+    """
+    return User.objects.filter(username=invitation.email).first()
+
+
+def _open_invitation_locked(token: str) -> PortalInvitation:
     invitation = invitation_for_token(token)
     invitation = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise NotFound(_("This invitation link is not valid any more. Ask the clinic for a new one."))
-    user = User.objects.filter(username=invitation.email).first()
-    if user is None:
-        user = User(username=invitation.email, email=invitation.email)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), field="password") from exc
-    if user.pk is None or not user.has_usable_password():
-        user.set_password(password)
-        user.save()
+    return invitation
+
+
+def _grant_access(invitation: PortalInvitation, user: User) -> None:
+    """Link the account: a patient's invitation to the patient, a proxy's to the authorisation."""
     if invitation.proxy_id is not None:
         AuthorisedProxy.objects.filter(pk=invitation.proxy_id).update(user=user)
     else:
@@ -119,4 +134,42 @@ def invitation_accept(*, token: str, password: str) -> User:
         patient.save(update_fields=["user"])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str) -> User:
+    """Open a new account with the chosen password: the email is the sign-in name; a patient's account links to
+    the patient, a proxy's account to the authorisation.
+
+    Refused (Conflict) when an account with that address exists: it accepts through
+    `invitation_accept_signed_in` after signing in, so the link alone never opens someone's account.
+    """
+    invitation = _open_invitation_locked(token)
+    if invitation_for_existing_account(invitation) is not None:
+        raise Conflict(
+            _("An account with this email address exists already. Sign in with its password to accept the invitation."),
+            field="email",
+        )
+    user = User(username=invitation.email, email=invitation.email)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    user.save()
+    _grant_access(invitation, user)
+    return user
+
+
+@transaction.atomic
+def invitation_accept_signed_in(*, token: str, user: User) -> User:
+    """Add the invitation's access to the account of the person signed in, which must be the account the
+    invitation's address names (the password was checked at sign-in, and the second step if it is on)."""
+    invitation = _open_invitation_locked(token)
+    if user.username != invitation.email:
+        raise PermissionDenied(
+            _("This invitation is for %(email)s. Sign out, then sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    _grant_access(invitation, user)
     return user

@@ -19,6 +19,7 @@ from invoices.money import CENT
 from patient_collections import services as collection_services
 from patient_collections.models import Deferral, FollowUpCall, PaymentPlan, PortalMessage
 from patients.models import AuthorisedProxy, Channel
+from patients.validators import name_refusal
 
 from .invitations import invitation_create
 
@@ -276,6 +277,8 @@ def proxy_grant(
     today = timezone.localdate()
     if not name.strip():
         raise ApplicationError(_("Enter the person's name."), field="name")
+    if (refusal := name_refusal(name)) is not None:
+        raise ApplicationError(refusal, field="name")
     if not email.strip():
         raise ApplicationError(_("Enter the person's email address, so we can send them an invitation."), field="email")
     if valid_to is not None and valid_to < today:

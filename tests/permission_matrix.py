@@ -11,6 +11,7 @@ Objects: "own" is the patient's (for the proxy: the patient who granted access),
 Staff work for the whole clinic, so for them both are ordinary objects of the clinic.
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -29,7 +30,7 @@ from invoices.jurisdiction import current_profile
 from invoices.models import CreditNote, Invoice
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
-from patients.models import AuthorisedProxy, Patient
+from patients.models import AuthorisedProxy, ContactChange, Patient
 from portal import services as portal_services
 from portal.invitations import invitation_create
 from portal.models import HelpArticle
@@ -65,6 +66,7 @@ CLINICAL_SENTINELS = {
     "callback_note": "SENTINEL-CALLBACK: question about my blood test results",
 }
 SERVICE_DESCRIPTION = "Consultation with a general practitioner"
+CONTACT_CHANGE_TOKEN = "matrix-contact-change-token"
 
 
 # --- The world: two patients with one of everything each, four staff members, a proxy ----------------------
@@ -91,6 +93,7 @@ class Side:
     grant: AuthorisedProxy
     quick_pay_token: str
     credit_note: CreditNote  # a correction of the closed complaint's invoice
+    contact_change: ContactChange  # an email change by someone other than the patient, not confirmed yet
 
 
 @dataclass
@@ -100,6 +103,7 @@ class World:
     help_article: HelpArticle
     invitation_token: str
     policy_version: int = 1
+    contact_change_token: str = CONTACT_CHANGE_TOKEN
 
 
 LINES = [
@@ -209,6 +213,9 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         grant=grant,
         quick_pay_token=quick_pay_token(invoice),
         credit_note=CreditNote.objects.get(ledger_entry=correction),
+        contact_change=ContactChange.objects.create(
+            patient=patient, old_email="old@example.org", new_email=patient.email, changed_at=timezone.now()
+        ),
     )
 
 
@@ -230,6 +237,14 @@ def build_world() -> World:
     # An invitation to a patient who has no portal account yet (activation is public: the token is the key).
     invited = cast(Patient, PatientFactory(name="Anna Matrix"))
     _invitation, token = invitation_create(patient_id=invited.pk, email=invited.email, by=None)
+    # Its link (public: the token, sent to the previous address, is the key).
+    ContactChange.objects.create(
+        patient=invited,
+        new_email=invited.email,
+        changed_at=timezone.now(),
+        token_hash=hashlib.sha256(CONTACT_CHANGE_TOKEN.encode()).hexdigest(),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
     article = HelpArticle.objects.order_by("pk").first() or HelpArticle.objects.create(
         slug="matrix", language="en", title="Matrix", body="Text"
     )
@@ -406,6 +421,10 @@ ROUTES: dict[str, Route] = {
         kwargs=_patient,
     ),
     "portal-staff-invite": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
+    "patient-contact-change-confirm": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "change_id": s.contact_change.pk},
+    ),
     "audit-log": Route({"GET": staff_page(MANAGER)}),
     "audit-log-csv": Route({"GET": staff_page(MANAGER)}),
     # --- Staff: invoices (providers read invoices; money moves by the desk, billing and the manager) ---
@@ -510,6 +529,9 @@ ROUTES: dict[str, Route] = {
     "portal-logout": Route({"POST": public}),
     "portal-activate": Route(
         {"GET": public, "POST": public}, kwargs=lambda w, s: {"token": w.invitation_token}, per_patient=False
+    ),
+    "portal-contact-change-confirm": Route(
+        {"GET": public, "POST": public}, kwargs=lambda w, s: {"token": w.contact_change_token}, per_patient=False
     ),
     "portal-password-reset": Route({"GET": public, "POST": public}),
     "portal-password-reset-done": Route({"GET": public}),

@@ -1,12 +1,26 @@
-"""Staff sign-in throttling (django-axes): per username, per network address, and no escape by a forged header."""
+"""Staff sign-in throttling: a lock per network address (django-axes), a throttle per username that the
+password plus the second step still passes (mfa/sign_in_throttle.py), and no escape by a forged header."""
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from mfa.sign_in_throttle import username_failures
+from tests.conftest import confirmed_device, current_code
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+NOW = "2026-12-07 09:00 +01:00"
+
+
+@pytest.fixture(autouse=True)
+def time():
+    """Lockouts and codes depend on the clock: pin it (a Monday morning)."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
 
 PASSWORD = "a-long-and-unusual-passphrase"
 
@@ -19,8 +33,9 @@ def staff_member(db):
     return user
 
 
-def sign_in(client: Client, username: str, password: str, **headers: str):
-    return client.post(reverse("login"), {"username": username, "password": password}, **headers)
+def sign_in(client: Client, username: str, password: str, otp_token: str = "", **headers: str):
+    data = {"username": username, "password": password, "otp_token": otp_token}
+    return client.post(reverse("login"), data, **headers)
 
 
 def is_signed_in(client: Client) -> bool:
@@ -33,14 +48,63 @@ def test_a_right_password_signs_in_before_any_failure(client, staff_member):
     assert is_signed_in(client)
 
 
-def test_it_locks_a_username_after_five_failures_even_from_many_addresses(staff_member):
-    for number in range(5):
-        sign_in(Client(REMOTE_ADDR=f"198.51.100.{number + 1}"), "bjorn_billing", "wrong")
+def fail_from_many_addresses(username: str, times: int = 5) -> None:
+    """An attacker's wrong passwords, each from another address (a botnet): no address reaches its own lock."""
+    for number in range(times):
+        sign_in(Client(REMOTE_ADDR=f"198.51.100.{number + 1}"), username, "wrong")
+
+
+def test_failures_from_many_addresses_do_not_lock_out_a_staff_member_who_has_the_second_step(staff_member):
+    fail_from_many_addresses("bjorn_billing", times=20)
     client = Client(REMOTE_ADDR="203.0.113.77")
+    device = confirmed_device(staff_member)
+
+    response = sign_in(client, "bjorn_billing", PASSWORD, otp_token=current_code(device))
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+    # The code typed with the password verified the session: the staff pages open without a second prompt.
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_after_five_failures_from_anywhere_the_password_alone_no_longer_signs_in(staff_member):
+    confirmed_device(staff_member)
+    fail_from_many_addresses("bjorn_billing")
+    client = Client(REMOTE_ADDR="203.0.113.77")
+
     response = sign_in(client, "bjorn_billing", PASSWORD)
-    assert response.status_code == 429
-    assert "Signing in is blocked for now" in response.content.decode()
+
+    assert response.status_code == 200
     assert not is_signed_in(client)
+    html = response.content.decode()
+    assert "the password alone is not enough for now" in html
+    assert 'name="otp_token"' in html
+
+
+def test_a_guessed_password_with_a_wrong_code_looks_like_a_wrong_password_and_counts(staff_member):
+    """So a botnet guessing passwords learns nothing while the username is throttled."""
+    confirmed_device(staff_member)
+    fail_from_many_addresses("bjorn_billing")
+
+    right = sign_in(Client(REMOTE_ADDR="203.0.113.1"), "bjorn_billing", PASSWORD, otp_token="000000")
+    wrong = sign_in(Client(REMOTE_ADDR="203.0.113.2"), "bjorn_billing", "guess", otp_token="000000")
+
+    assert right.status_code == wrong.status_code == 200
+    assert right.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+    assert username_failures("bjorn_billing") == 7
+
+
+def test_an_account_without_a_second_step_waits_for_the_cool_off(staff_member, time):
+    fail_from_many_addresses("bjorn_billing")
+    refused = Client(REMOTE_ADDR="203.0.113.77")
+    sign_in(refused, "bjorn_billing", PASSWORD)
+    assert not is_signed_in(refused)
+
+    time.shift(3601)  # an hour after the last failure
+    later = Client(REMOTE_ADDR="203.0.113.77")
+
+    assert sign_in(later, "bjorn_billing", PASSWORD).status_code == 302
+    assert is_signed_in(later)
 
 
 def test_it_locks_an_address_that_tries_many_usernames(client, staff_member):

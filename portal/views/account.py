@@ -7,6 +7,7 @@ here are sent to the staff screens. django-axes counts failed attempts; its lock
 from typing import Any
 
 from axes.helpers import get_cool_off
+from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -23,11 +24,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from clinic_billing.exceptions import ApplicationError, NotFound
+from mfa.sign_in_throttle import ThrottledSignInFormMixin, verify_session_after_sign_in
 from patients.models import Patient
 from patients.roles import is_staff_member
+from patients.services import contact_change_confirm_by_patient, contact_change_for_token
 
 from .. import staff_views
-from ..invitations import invitation_accept, invitation_for_token
+from ..invitations import (
+    invitation_accept,
+    invitation_accept_signed_in,
+    invitation_for_existing_account,
+    invitation_for_token,
+)
+from ..models import PortalInvitation
 
 # The backend `login()` records for a user who has just set their password (no authentication ran).
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -37,7 +46,7 @@ def _idle_minutes() -> int:
     return settings.PORTAL_SESSION_IDLE_SECONDS // 60
 
 
-class PortalLoginForm(AuthenticationForm):
+class PortalLoginForm(ThrottledSignInFormMixin, AuthenticationForm):
     username = forms.CharField(
         label=gettext_lazy("Email address"),
         max_length=254,
@@ -49,6 +58,13 @@ class PortalLoginForm(AuthenticationForm):
         strip=False,
         error_messages={"required": gettext_lazy("Enter your password.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "form-control"}),
+    )
+    otp_token = forms.CharField(
+        label=gettext_lazy("Code"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "form-control"}),
     )
     error_messages = {
         "invalid_login": gettext_lazy(
@@ -76,6 +92,11 @@ class PortalLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "idle_minutes": _idle_minutes()}
+
+    def form_valid(self, form: PortalLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        verify_session_after_sign_in(self.request, form)
+        return response
 
 
 def locked_out(
@@ -116,11 +137,15 @@ class ActivateForm(forms.Form):
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 def activate(request: HttpRequest, token: str) -> HttpResponse:
-    """Open the account an invitation offers: choose a password, then you are signed in."""
+    """Open the account an invitation offers: choose a password, then you are signed in. When the address
+    already has an account, that account signs in first and then accepts (`_accept_into_existing_account`)."""
     try:
         invitation = invitation_for_token(token)
     except NotFound:
         return render(request, "portal/account/activate_invalid.html", status=404)
+    existing = invitation_for_existing_account(invitation)
+    if existing is not None:
+        return _accept_into_existing_account(request, token, invitation, existing)
     form = ActivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,6 +159,48 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Your account is ready. You are signed in."))
             return redirect("portal-home")
     return render(request, "portal/account/activate.html", {"form": form, "email": invitation.email})
+
+
+def _accept_into_existing_account(
+    request: HttpRequest, token: str, invitation: PortalInvitation, existing: Any
+) -> HttpResponse:
+    """Nobody is signed in: ask them to sign in with the account's own password (the link comes back here).
+    Someone else is signed in: say so. The account itself is signed in: one button adds the access."""
+    template = "portal/account/activate_existing.html"
+    context = {"email": invitation.email, "next": request.path}
+    if not request.user.is_authenticated:
+        return render(request, template, {**context, "state": "sign_in"})
+    if request.user.pk != existing.pk:
+        return render(request, template, {**context, "state": "other_account"}, status=403)
+    if request.method == "POST":
+        try:
+            invitation_accept_signed_in(token=token, user=existing)
+        except NotFound:
+            return render(request, "portal/account/activate_invalid.html", status=404)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The invitation is accepted: your account has the new access."))
+        return redirect("portal-home")
+    return render(request, template, {**context, "state": "confirm"})
+
+
+@never_cache
+def contact_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to the patient's previous address (or phone) after someone else changed their email:
+    the page asks, and only the button confirms (mail scanners open links, they do not press buttons)."""
+    template = "portal/account/contact_change.html"
+    try:
+        change = contact_change_for_token(token)
+    except NotFound:
+        return render(request, template, {"state": "invalid"}, status=404)
+    if request.method == "POST":
+        try:
+            contact_change_confirm_by_patient(token=token)
+        except NotFound:
+            return render(request, template, {"state": "invalid"}, status=404)
+        return render(request, template, {"state": "done", "new_email": change.new_email})
+    return render(request, template, {"state": "confirm", "new_email": change.new_email})
 
 
 class PortalPasswordResetForm(PasswordResetForm):
@@ -174,6 +241,13 @@ class PortalSetPasswordForm(SetPasswordForm):
             field.widget.attrs["class"] = "form-control"
         self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())
 
+    def save(self, commit: bool = True) -> Any:
+        """A new password through the emailed link also lifts the username's sign-in throttle: the person
+        proved they read the account's email, and the failures were against the old password."""
+        user = super().save(commit=commit)
+        axes_reset(username=user.get_username())
+        return user
+
 
 password_reset = auth_views.PasswordResetView.as_view(
     template_name="portal/registration/password_reset_form.html",
@@ -198,6 +272,7 @@ urlpatterns = [
     path("sign-in/", PortalLoginView.as_view(), name="portal-login"),
     path("sign-out/", auth_views.LogoutView.as_view(next_page="portal-login"), name="portal-logout"),
     path("activate/<str:token>/", activate, name="portal-activate"),
+    path("contact-change/<str:token>/", contact_change_confirm, name="portal-contact-change-confirm"),
     path("password-reset/", password_reset, name="portal-password-reset"),
     path("password-reset/sent/", password_reset_done, name="portal-password-reset-done"),
     path("password-reset/<uidb64>/<token>/", password_reset_confirm, name="portal-password-reset-confirm"),

@@ -28,7 +28,7 @@ from patient_collections.models import (
     PaymentPlan,
     ReminderStep,
 )
-from patients.models import Coverage, Patient
+from patients.models import ContactChange, Coverage, Patient
 from portal.invitations import invitation_accept, invitation_create
 from portal.models import HelpArticle, PortalInvitation, ServiceItem
 from tests.factories import PatientFactory, ProxyFactory, draft_invoice, issued_invoice
@@ -105,6 +105,9 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         Deferral: Deferral.objects.create(invoice=invoice, until=date(2026, 12, 31)),
         CollectionCase: CollectionCase.objects.create(invoice=invoice, amount=Decimal("100.00")),
         PortalInvitation: _invitation,
+        ContactChange: ContactChange.objects.create(
+            patient=patient, old_email="old@example.org", new_email="new@example.org", changed_at=timezone.now()
+        ),
     }
     for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, ServiceItem):
         rows[model] = model._default_manager.first()

@@ -1,0 +1,167 @@
+"""A patient's email changed by staff is confirmed (by the patient on the old channel, or by a second staff
+member) before a portal invitation may go to it; the patient is told on the old channel."""
+
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from patients.models import ContactChange, Patient
+from portal.models import PortalInvitation
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = "2026-12-07 10:00 +01:00"  # a Monday morning; the link works for 14 days
+INSIDER = "desk.insider@example.org"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def nora(db) -> Patient:
+    """A patient without a portal account yet, reached by email."""
+    return PatientFactory(
+        name="Nora Berg", email="nora@example.org", phone="+47 400 12 345", language="en", preferred_channel="email"
+    )
+
+
+@pytest.fixture
+def second_desk(db):
+    return UserFactory(username="fredrik_frontdesk", roles=["front_desk"])
+
+
+def change_email(client, patient: Patient, email: str, **extra: str):
+    form = {"email": email, "phone": patient.phone, "language": "en", "preferred_channel": "email", **extra}
+    response = client.post(reverse("patient-contact-edit", args=[patient.pk]), form)
+    assert response.status_code == 302
+    return response
+
+
+def invite(client, patient: Patient):
+    return client.post(reverse("portal-staff-invite", kwargs={"patient_id": patient.pk}), follow=True)
+
+
+def link_in(body: str) -> str:
+    match = re.search(r"https?://\S+/portal/contact-change/(\S+)/", body)
+    assert match is not None, body
+    return reverse("portal-contact-change-confirm", kwargs={"token": match.group(1)})
+
+
+def test_a_staff_change_blocks_the_invitation_and_tells_the_patient_at_the_old_address(
+    client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+
+    response = invite(desk, nora)
+
+    assert "is not confirmed yet" in response.content.decode()
+    assert not PortalInvitation.objects.exists()
+    assert [message.to for message in mail.outbox] == [["nora@example.org"]]
+    assert INSIDER in mail.outbox[0].body
+    assert "/portal/contact-change/" in mail.outbox[0].body
+    change = ContactChange.objects.get()
+    assert (change.old_email, change.new_email, change.changed_by) == ("nora@example.org", INSIDER, front_desk)
+
+
+def test_the_patient_confirms_with_the_link_and_then_the_invitation_goes(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "nora.berg@newmail.example")
+    confirm = link_in(mail.outbox[0].body)
+
+    page = client.get(confirm)
+    assert page.status_code == 200
+    assert "nora.berg@newmail.example" in page.content.decode()
+    assert ContactChange.objects.get().confirmed_at is None  # opening the link (a mail scanner) confirms nothing
+    assert client.post(confirm).status_code == 200
+
+    change = ContactChange.objects.get()
+    assert change.confirmed_at is not None
+    assert change.confirmed_by is None
+    invite(desk, nora)
+    assert PortalInvitation.objects.get().email == "nora.berg@newmail.example"
+
+
+def test_the_staff_member_who_changed_it_cannot_confirm_it_but_a_second_one_can(
+    client_for, front_desk, second_desk, nora
+):
+    desk = client_for(front_desk)
+    change_email(desk, nora, "nora.berg@newmail.example")
+    change = ContactChange.objects.get()
+    confirm = reverse("patient-contact-change-confirm", args=[nora.pk, change.pk])
+
+    own = desk.post(confirm, follow=True)
+    assert "another staff member must confirm it" in own.content.decode()
+    change.refresh_from_db()
+    assert change.confirmed_at is None
+    assert confirm not in desk.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+
+    other = client_for(second_desk)
+    assert confirm in other.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+    other.post(confirm)
+    change.refresh_from_db()
+    assert (change.confirmed_by, change.confirmed_at is not None) == (second_desk, True)
+    invite(desk, nora)
+    assert PortalInvitation.objects.get().email == "nora.berg@newmail.example"
+
+
+def test_a_patient_without_a_previous_address_is_told_by_text_message(
+    settings, tmp_path, client_for, front_desk, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "patient_collections.channels.FileSmsBackend"
+    settings.SMS_OUTBOX = str(tmp_path / "sms.log")
+    ola = PatientFactory(email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(client_for(front_desk), ola, INSIDER, preferred_channel="sms")
+
+    outbox = Path(settings.SMS_OUTBOX).read_text(encoding="utf-8")
+    assert "to +47 400 99 999" in outbox
+    assert "/portal/contact-change/" in outbox
+    assert ContactChange.objects.get().notified_by == ContactChange.NotifiedBy.SMS
+    assert mail.outbox == []
+    invite(client_for(front_desk), ola)
+    assert not PortalInvitation.objects.exists()
+
+
+def test_an_expired_link_confirms_nothing(client, client_for, front_desk, nora, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(client_for(front_desk), nora, "nora.berg@newmail.example")
+    confirm = link_in(mail.outbox[0].body)
+
+    with time_machine.travel("2026-12-21 10:00:01 +01:00", tick=False):
+        assert client.get(confirm).status_code == 404
+        assert client.post(confirm).status_code == 404
+
+    assert ContactChange.objects.get().confirmed_at is None
+
+
+def test_a_change_the_patient_makes_in_the_portal_needs_no_confirmation(client_for, patient):
+    form = {"email": "kari.new@example.org", "language": "nb", "preferred_channel": "email"}
+    response = client_for(patient.user).post(reverse("portal-contact", kwargs={"patient_id": patient.pk}), form)
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.email == "kari.new@example.org"
+    assert not ContactChange.objects.exists()
+
+
+def test_a_change_of_other_details_leaves_invitations_alone(client_for, front_desk, nora):
+    desk = client_for(front_desk)
+    change_email(desk, nora, "NORA@example.org ", phone="+47 411 11 111")
+
+    invite(desk, nora)
+
+    assert not ContactChange.objects.exists()
+    assert PortalInvitation.objects.get().email == "nora@example.org"
