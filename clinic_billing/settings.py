@@ -122,6 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short transactional queries: JIT compilation costs seconds on plans whose cost the planner overestimates
     # (the reminder sweep's: 3.2 s of compiling for 0.2 s of work per batch at 200,000 invoices).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A process that leaves a transaction open (a hung call made inside one) loses its connection after this
+    # many seconds instead of holding its row locks while it hangs. Off in development: a test waiting on a
+    # worker subprocess keeps its own test transaction open.
+    _idle_seconds = int(os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", "0" if DEBUG else "60"))
+    if _idle_seconds > 0:
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c idle_in_transaction_session_timeout={_idle_seconds * 1000}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -215,6 +221,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Reminder sweeps run every REMINDER_SWEEP_INTERVAL seconds and the outbox dispatcher every minute. Redis hands
+# a task a dead worker took to another only after the visibility timeout, so it stays below the sweep interval
+# (and above the send task's hard time limit, or a running task would be handed out twice).
+REMINDER_SWEEP_INTERVAL = int(os.environ.get("REMINDER_SWEEP_INTERVAL", "900"))
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300"))
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A send task is stopped after these many seconds (soft: an exception in the task; hard: the process is killed);
+# the SMTP and SMS timeouts below end a hung connection well before.
+REMINDER_SEND_SOFT_TIME_LIMIT = int(os.environ.get("REMINDER_SEND_SOFT_TIME_LIMIT", "60"))
+REMINDER_SEND_TIME_LIMIT = int(os.environ.get("REMINDER_SEND_TIME_LIMIT", "90"))
+# A notice claimed this long ago whose outcome was never recorded belongs to an attempt that died: it becomes
+# "outcome unknown" for staff (or is sent again where the SMS provider deduplicates). Above the hard limit.
+REMINDER_UNCERTAIN_AFTER = int(os.environ.get("REMINDER_UNCERTAIN_AFTER", "600"))
+# A queued notice whose send task was published this long ago without effect gets another.
+REMINDER_REDISPATCH_AFTER = int(os.environ.get("REMINDER_REDISPATCH_AFTER", "300"))
+if not REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INTERVAL:
+    raise ImproperlyConfigured(
+        "Need REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INTERVAL (seconds)."
+    )
+if not REMINDER_SEND_TIME_LIMIT < REMINDER_UNCERTAIN_AFTER:
+    raise ImproperlyConfigured("REMINDER_UNCERTAIN_AFTER must be longer than REMINDER_SEND_TIME_LIMIT.")
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- API -------------------------------------------------------------------------------------------
@@ -319,12 +347,30 @@ X_FRAME_OPTIONS = "DENY"
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# SMS goes through a pluggable backend; the default writes each message to a file for development.
+# SMS goes through a pluggable backend; the default writes each message to a file for development. A provider's
+# backend reads its credentials from SMS_API_URL / SMS_API_KEY / SMS_SENDER and bounds each call by SMS_TIMEOUT.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "patient_collections.channels.FileSmsBackend")
 SMS_OUTBOX = os.environ.get("SMS_OUTBOX", str(BASE_DIR / "var" / "sms-outbox.log"))
+SMS_API_URL = os.environ.get("SMS_API_URL", "")
+SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "")
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
 
+# Every e-mail setting from the environment. Without EMAIL_TIMEOUT a relay that accepts and never answers would
+# hold a worker for as long as it hangs.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = CLINIC["email"]
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465), not both.")
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", CLINIC["email"])
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Logs carry ids, never names, amounts with names, or free text written by patients.
 LOGGING = {
