@@ -372,6 +372,15 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", CLINIC["email"])
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
+# Test-only: a worker subprocess started by tests/celery runs on the clock its test gives it, since a real
+# process cannot be pinned from the test's own. Needs DEBUG and time-machine (a development dependency).
+if DEBUG and os.environ.get("TEST_WORKER_CLOCK"):
+    from datetime import datetime
+
+    import time_machine
+
+    time_machine.travel(datetime.fromisoformat(os.environ["TEST_WORKER_CLOCK"]), tick=True).start()
+
 # Logs carry ids, never names, amounts with names, or free text written by patients.
 LOGGING = {
     "version": 1,

@@ -2,7 +2,8 @@
 
 - `hanging`: accepts the TCP connection and never says a word (a relay stuck behind a full queue).
 - `dropping`: speaks SMTP up to the end of DATA, keeps the message, then closes without replying (the
-  reply lost on the way back): the client cannot know that the message was taken.
+  reply lost on the way back): the client cannot know that the message was taken. It hangs up when the
+  test sets `release`, so the test can act while the client is still waiting.
 """
 
 import socket
@@ -20,13 +21,18 @@ class Relay:
     # Each message the relay kept, as the raw text between DATA and the final dot.
     messages: list[str] = field(default_factory=list)
     connections: int = 0
+    # Set while a client waits for a reply that does not come; `release` lets the dropping relay hang up.
+    client_waiting: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    closed: threading.Event = field(default_factory=threading.Event)
 
 
 class _HangingHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
-        self.server.relay.connections += 1  # type: ignore[attr-defined]
-        stop: threading.Event = self.server.stop  # type: ignore[attr-defined]
-        stop.wait()
+        relay: Relay = self.server.relay  # type: ignore[attr-defined]
+        relay.connections += 1
+        relay.client_waiting.set()
+        relay.closed.wait()  # `release` does not help: this relay never answers
 
 
 class _DroppingHandler(socketserver.StreamRequestHandler):
@@ -50,6 +56,8 @@ class _DroppingHandler(socketserver.StreamRequestHandler):
                 while (data := self.rfile.readline()) and data.rstrip(b"\r\n") != b".":
                     body.append(data.decode(errors="replace"))
                 relay.messages.append("".join(body))
+                relay.client_waiting.set()
+                relay.release.wait(timeout=30)
                 # Kept, and the connection dropped before the 250 that would have said so.
                 self.request.shutdown(socket.SHUT_RDWR)
                 return
@@ -70,13 +78,13 @@ def _serve(handler: type[socketserver.BaseRequestHandler]) -> Iterator[Relay]:
     server = _Server(("127.0.0.1", 0), handler)
     relay = Relay(host="127.0.0.1", port=server.server_address[1])
     server.relay = relay  # type: ignore[attr-defined]
-    server.stop = threading.Event()  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield relay
     finally:
-        server.stop.set()  # type: ignore[attr-defined]
+        relay.release.set()
+        relay.closed.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -288,16 +288,15 @@ def _send_in_background(reminder_id: int) -> tuple[threading.Thread, list[object
 
 
 def _pay_while_sending(reminder: Reminder, relay: fake_smtp.Relay) -> float:
-    """Wait until the send is on the network, then pay the same invoice; returns how long the payment took."""
-    deadline = time.monotonic() + 5
-    while relay.connections == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert relay.connections == 1
+    """Wait until the send waits on the relay, then pay the same invoice; returns how long the payment took."""
+    assert relay.client_waiting.wait(timeout=5)
     started = time.monotonic()
     invoice_services.payment_record(
         invoice_id=reminder.invoice_id, amount="100.00", payer="patient", method="bank transfer", by=None
     )
-    return time.monotonic() - started
+    took = time.monotonic() - started
+    relay.release.set()
+    return took
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
