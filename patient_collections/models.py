@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from invoices.models import Invoice
-from patients.models import Patient
+from patients.models import Channel, Patient
 
 
 class FollowUpCall(models.Model):
@@ -155,6 +155,10 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_notice_type_display()} {self.step} for {self.invoice}"
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel
 
 
 class PortalMessage(models.Model):

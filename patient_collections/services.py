@@ -430,6 +430,13 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
     )
 
 
+def _locked_reminder(reminder_id: int) -> Reminder:
+    try:
+        return Reminder.objects.select_for_update().get(pk=reminder_id)
+    except Reminder.DoesNotExist as exc:
+        raise NotFound(_("No such reminder."), field="reminder") from exc
+
+
 def _claimed(reminder_id: int, attempt_id: uuid.UUID | None) -> Reminder | None:
     """The reminder, locked, if `attempt_id` still holds its claim (a later attempt or staff may have taken it)."""
     reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
@@ -506,7 +513,7 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
 def reminder_confirm_sent(*, reminder_id: int, by: User) -> Reminder:
     """Staff found the notice did go out (the mail log, the provider's report): record it as sent when it
     was claimed, and post its fee."""
-    reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
+    reminder = _locked_reminder(reminder_id)
     if reminder.status != Reminder.Status.UNCERTAIN:
         raise InvalidTransition(_("Only a notice whose outcome is unknown can be confirmed as sent."))
     invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
@@ -517,7 +524,7 @@ def reminder_confirm_sent(*, reminder_id: int, by: User) -> Reminder:
 def reminder_resend(*, reminder_id: int, by: User) -> Reminder:
     """Staff found the notice did not go out: queue it again; it leaves with the same reference and
     Message-ID, so a copy that arrived after all stays one message."""
-    reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
+    reminder = _locked_reminder(reminder_id)
     if reminder.status != Reminder.Status.UNCERTAIN:
         raise InvalidTransition(_("Only a notice whose outcome is unknown can be sent again."))
     reminder.attempt_id = None

@@ -2,6 +2,23 @@
 
 from django.db import migrations, models
 
+# Billing (and the office manager) settle a notice whose outcome is unknown: confirm it went out, or send again.
+SETTLE_UNCERTAIN_NOTICES = ("billing", "office_manager")
+
+
+def grant_change_reminder(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("patient_collections")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permission = Permission.objects.get(content_type__app_label="patient_collections", codename="change_reminder")
+    for group in Group.objects.filter(name__in=SETTLE_UNCERTAIN_NOTICES):
+        group.permissions.add(permission)
+
 
 class Migration(migrations.Migration):
 
@@ -30,6 +47,7 @@ class Migration(migrations.Migration):
             name='not_before',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.RunPython(grant_change_reminder, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='reminder',
             name='status',

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 
 from invoices import services as invoice_services
 from patient_collections import channels, services
@@ -253,6 +254,53 @@ def test_the_sweep_marks_each_batch_published_on_its_commit(published, django_ca
     assert published == result.reminder_ids != []
     assert Reminder.objects.get(pk=result.reminder_ids[0]).dispatched_at == NOW
     assert services.reminders_dispatch(now=NOW + timedelta(minutes=1)).published == []
+
+
+def uncertain_reminder(monkeypatch) -> Reminder:
+    reminder = queued_reminder()
+    with monkeypatch.context() as patched:
+        patched.setattr(channels, "deliver_email", _raise(channels.DeliveryUncertain("dropped")))
+        return services.reminder_send(reminder_id=reminder.pk, now=NOW)
+
+
+def test_the_worklist_shows_a_notice_with_an_unknown_outcome_and_billing_confirms_it(monkeypatch, billing, client_for):
+    reminder = uncertain_reminder(monkeypatch)
+    client = client_for(billing)
+    page = client.get(reverse("call-list")).content.decode()
+    assert "Notices with an unknown outcome" in page
+    assert reminder.invoice.number in page and reverse("reminder-confirm-sent", args=[reminder.pk]) in page
+
+    response = client.post(reverse("reminder-confirm-sent", args=[reminder.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("call-list"), 302)]
+    assert "recorded as sent" in response.content.decode()
+    assert Reminder.objects.get(pk=reminder.pk).status == "sent"
+    assert "Notices with an unknown outcome" not in response.content.decode()
+
+
+def test_billing_sends_a_notice_with_an_unknown_outcome_again(
+    monkeypatch, billing, client_for, published, django_capture_on_commit_callbacks
+):
+    reminder = uncertain_reminder(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(billing).post(reverse("reminder-resend", args=[reminder.pk]))
+    assert Reminder.objects.get(pk=reminder.pk).status == "queued"
+    assert published == [reminder.pk]
+
+
+def test_the_front_desk_sees_a_notice_with_an_unknown_outcome_but_may_not_settle_it(
+    monkeypatch, front_desk, client_for
+):
+    reminder = uncertain_reminder(monkeypatch)
+    client = client_for(front_desk)
+    page = client.get(reverse("call-list")).content.decode()
+    assert reminder.invoice.number in page
+    assert reverse("reminder-resend", args=[reminder.pk]) not in page
+    assert client.post(reverse("reminder-resend", args=[reminder.pk])).status_code == 403
+    assert Reminder.objects.get(pk=reminder.pk).status == "uncertain"
+
+
+def test_settling_an_unknown_notice_answers_404(billing, client_for):
+    assert client_for(billing).post(reverse("reminder-confirm-sent", args=[999_999])).status_code == 404
 
 
 def _raise(error: Exception):
