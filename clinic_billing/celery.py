@@ -21,7 +21,7 @@ app.conf.beat_schedule = {
         "task": "patient_collections.tasks.sweep_reminders",
         # Read like settings.REMINDER_SWEEP_INTERVAL (which checks it against the visibility timeout): this module
         # loads before the settings do.
-        "schedule": float(os.environ.get("REMINDER_SWEEP_INTERVAL", "900")),
+        "schedule": float(os.environ.get("REMINDER_SWEEP_INTERVAL") or "900"),
     },
     "dispatch-reminders": {
         "task": "patient_collections.tasks.dispatch_reminders",
