@@ -551,11 +551,10 @@ def reminders_dispatch(*, now: datetime, batch_size: int = SWEEP_BATCH, enqueue:
     or, where a resend is safe, gets a send task that claims it again.
     """
     stale = Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=now - _uncertain_after())
-    reclaimable = (
-        list(stale.filter(channel=Channel.SMS).values_list("id", flat=True))
-        if (channels.resend_is_safe(Channel.SMS))
-        else []
-    )
+    reclaimable: list[int] = []
+    if channels.resend_is_safe(Channel.SMS):
+        reclaimable = list(stale.filter(channel=Channel.SMS).values_list("id", flat=True))
+    # sending -> uncertain, allowed by Reminder.ALLOWED_TRANSITIONS, in one statement for every dead claim.
     uncertain = stale.exclude(id__in=reclaimable).update(status=Reminder.Status.UNCERTAIN)
     due = list(
         Reminder.objects.filter(status=Reminder.Status.QUEUED)

@@ -1,11 +1,15 @@
 """Claim, commit, send, record: a notice leaves once, with no lock held, and an unknown outcome is never
 resent blindly (issue 20). The fault tests talk to local relays that hang or drop the connection."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -385,3 +389,36 @@ def test_a_relay_that_drops_the_connection_after_data_gets_the_notice_once(setti
     assert len(kept) == 1 and f"Message-ID: <reminder-{reminder.pk}@clinic.example>" in kept[0]
     reminder.refresh_from_db()
     assert (reminder.status, reminder.sent_at) == ("uncertain", None)
+
+
+def test_the_dispatcher_hands_a_dead_sms_attempt_to_a_new_one_where_the_provider_deduplicates(settings, published):
+    settings.SMS_BACKEND = f"{__name__}.DeduplicatingSmsProvider"
+    DeduplicatingSmsProvider.delivered = {}
+    reminder = queued_reminder(channel="sms")
+    services.reminder_claim(reminder_id=reminder.pk, now=NOW)  # and the worker died
+
+    later = NOW + timedelta(seconds=settings.REMINDER_UNCERTAIN_AFTER + 1)
+    result = services.reminders_dispatch(now=later)
+    assert (result.published, result.uncertain) == ([reminder.pk], 0)
+    assert services.reminder_send(reminder_id=reminder.pk, now=later).status == "sent"
+    assert DeduplicatingSmsProvider.delivered == {f"reminder-{reminder.pk}": 1}
+
+
+@pytest.mark.parametrize(
+    ("variable", "seconds"),
+    [("CELERY_VISIBILITY_TIMEOUT", "3600"), ("CELERY_VISIBILITY_TIMEOUT", "60"), ("REMINDER_UNCERTAIN_AFTER", "30")],
+)
+def test_it_refuses_to_start_with_a_visibility_timeout_or_claim_age_that_would_resend_or_wait(variable, seconds):
+    # 3600: a dead worker's task waits longer than the next sweep; 60: Redis would hand a send still running
+    # (hard limit 90 s) to a second worker; 30: a claim still being sent would be judged dead.
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic_billing.settings", variable: seconds}
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert "ImproperlyConfigured" in started.stderr
