@@ -19,7 +19,13 @@ app.conf.beat_schedule = {
     },
     "sweep-reminders": {
         "task": "patient_collections.tasks.sweep_reminders",
-        "schedule": 900.0,
+        # Read like settings.REMINDER_SWEEP_INTERVAL (which checks it against the visibility timeout): this module
+        # loads before the settings do.
+        "schedule": float(os.environ.get("REMINDER_SWEEP_INTERVAL") or "900"),
+    },
+    "dispatch-reminders": {
+        "task": "patient_collections.tasks.dispatch_reminders",
+        "schedule": 60.0,
     },
     "sweep-instalments": {
         "task": "patient_collections.tasks.sweep_instalments",

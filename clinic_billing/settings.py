@@ -127,6 +127,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short transactional queries: JIT compilation costs seconds on plans whose cost the planner overestimates
     # (the reminder sweep's: 3.2 s of compiling for 0.2 s of work per batch at 200,000 invoices).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A process that leaves a transaction open (a hung call made inside one) loses its connection after this
+    # many seconds instead of holding its row locks while it hangs. Off in development: a test waiting on a
+    # worker subprocess keeps its own test transaction open.
+    _idle_seconds = int(os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT") or ("0" if DEBUG else "60"))
+    if _idle_seconds > 0:
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c idle_in_transaction_session_timeout={_idle_seconds * 1000}"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The zero-setup default serves concurrent requests too. WAL lets readers run beside the one writer;
     # the busy timeout (seconds) makes a second writer wait for the lock instead of failing with "database
@@ -243,6 +249,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Reminder sweeps run every REMINDER_SWEEP_INTERVAL seconds and the outbox dispatcher every minute. Redis hands
+# a task a dead worker took to another only after the visibility timeout, so it stays below the sweep interval
+# (and above the send task's hard time limit, or a running task would be handed out twice).
+REMINDER_SWEEP_INTERVAL = int(os.environ.get("REMINDER_SWEEP_INTERVAL") or "900")
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or "300")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A send task is stopped after these many seconds (soft: an exception in the task; hard: the process is killed);
+# the SMTP and SMS timeouts below end a hung connection well before.
+REMINDER_SEND_SOFT_TIME_LIMIT = int(os.environ.get("REMINDER_SEND_SOFT_TIME_LIMIT") or "60")
+REMINDER_SEND_TIME_LIMIT = int(os.environ.get("REMINDER_SEND_TIME_LIMIT") or "90")
+# A notice claimed this long ago whose outcome was never recorded belongs to an attempt that died: it becomes
+# "outcome unknown" for staff (or is sent again where the SMS provider deduplicates). Above the hard limit.
+REMINDER_UNCERTAIN_AFTER = int(os.environ.get("REMINDER_UNCERTAIN_AFTER") or "600")
+# A queued notice whose send task was published this long ago without effect gets another.
+REMINDER_REDISPATCH_AFTER = int(os.environ.get("REMINDER_REDISPATCH_AFTER") or "300")
+if not REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INTERVAL:
+    raise ImproperlyConfigured(
+        "Need REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INTERVAL (seconds)."
+    )
+if not REMINDER_SEND_TIME_LIMIT < REMINDER_UNCERTAIN_AFTER:
+    raise ImproperlyConfigured("REMINDER_UNCERTAIN_AFTER must be longer than REMINDER_SEND_TIME_LIMIT.")
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- API -------------------------------------------------------------------------------------------
@@ -357,12 +385,39 @@ X_FRAME_OPTIONS = "DENY"
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# SMS goes through a pluggable backend; the default writes each message to a file for development.
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "patient_collections.channels.FileSmsBackend")
-SMS_OUTBOX = os.environ.get("SMS_OUTBOX", str(BASE_DIR / "var" / "sms-outbox.log"))
+# SMS goes through a pluggable backend; the default writes each message to a file for development. A provider's
+# backend reads its credentials from SMS_API_URL / SMS_API_KEY / SMS_SENDER and bounds each call by SMS_TIMEOUT.
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or "patient_collections.channels.FileSmsBackend"
+SMS_OUTBOX = os.environ.get("SMS_OUTBOX") or str(BASE_DIR / "var" / "sms-outbox.log")
+SMS_API_URL = os.environ.get("SMS_API_URL", "")
+SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "")
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT") or "10")
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = CLINIC["email"]
+# Every e-mail setting from the environment. Without EMAIL_TIMEOUT a relay that accepts and never answers would
+# hold a worker for as long as it hangs.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465), not both.")
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT") or "10")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or CLINIC["email"]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
+
+# Test-only: a worker subprocess started by tests/celery runs on the clock its test gives it, since a real
+# process cannot be pinned from the test's own. Needs DEBUG and time-machine (a development dependency).
+if DEBUG and os.environ.get("TEST_WORKER_CLOCK"):
+    from datetime import datetime
+
+    import time_machine
+
+    time_machine.travel(datetime.fromisoformat(os.environ["TEST_WORKER_CLOCK"]), tick=True).start()
 
 # Logs carry ids, never names, amounts with names, or free text written by patients.
 LOGGING = {

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from invoices.models import Invoice
-from patients.models import Patient
+from patients.models import Channel, Patient
 
 
 class FollowUpCall(models.Model):
@@ -109,8 +111,20 @@ class Reminder(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        # Claimed by one attempt (attempt_id) and committed; the notice is on its way, outside any transaction.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The channel may or may not have taken the notice: staff confirm it went out or send it again.
+        UNCERTAIN = "uncertain", _("Outcome unknown")
         SKIPPED = "skipped", _("Skipped")
+
+    ALLOWED_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.QUEUED: frozenset({Status.SENDING, Status.SENT, Status.SKIPPED}),
+        Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.UNCERTAIN}),
+        Status.UNCERTAIN: frozenset({Status.SENT, Status.QUEUED}),
+        Status.SENT: frozenset(),
+        Status.SKIPPED: frozenset(),
+    }
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
     step = models.PositiveSmallIntegerField(_("step"))
@@ -126,6 +140,13 @@ class Reminder(models.Model):
     fee_entry = models.OneToOneField(
         "invoices.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="reminder"
     )
+    # The attempt that holds the claim: only it may record the outcome, so a late or duplicate worker cannot.
+    attempt_id = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # A queued notice waiting for the contact hours is not handed to a worker before this moment.
+    not_before = models.DateTimeField(null=True, blank=True)
+    # When a send task was last published for it: the dispatcher republishes what a lost task left behind.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["invoice", "step"]
@@ -134,6 +155,10 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_notice_type_display()} {self.step} for {self.invoice}"
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel
 
 
 class PortalMessage(models.Model):

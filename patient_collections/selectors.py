@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from invoices.models import Invoice
 from invoices.money import CENT, ZERO
 
-from .models import FollowUpCall
+from .models import FollowUpCall, Reminder
 
 AGING_ROW_LIMIT = 200
 
@@ -171,3 +171,13 @@ def follow_up_calls(*, patient_id: int | None = None, include_completed: bool = 
 
 def follow_up_calls_due_today() -> QuerySet[FollowUpCall]:
     return follow_up_calls_due().filter(due_at__lt=end_of_today())
+
+
+def reminders_outcome_unknown() -> QuerySet[Reminder]:
+    """Notices the channel may or may not have taken (a dropped connection, a worker that died mid-send), for
+    staff to confirm as sent or send again; the oldest first."""
+    return (
+        Reminder.objects.filter(status=Reminder.Status.UNCERTAIN)
+        .select_related("invoice__patient")
+        .order_by("claimed_at", "id")
+    )

@@ -5,6 +5,7 @@ notice is a Reminder row unique per (invoice, step), and sending re-checks the r
 repeated or redelivered task never sends twice.
 """
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from patients.models import Channel
 from patients.roles import OFFICE_MANAGER, user_roles
 
 from . import channels, schedule
-from .contact_hours import within_contact_hours
+from .contact_hours import next_contact_time, within_contact_hours
 from .models import (
     CollectionCase,
     Deferral,
@@ -270,6 +271,9 @@ def reminders_sweep_batch(
             )
         )
         if enqueue:
+            # Published on this batch's commit. Marked in the same transaction: should the worker die between
+            # the commit and the publishing, the dispatcher (every minute) publishes them instead.
+            Reminder.objects.filter(id__in=queued).update(dispatched_at=timezone.now())
             transaction.on_commit(lambda: _enqueue_sends(queued))
     last = invoices[-1]
     next_batch = (last.due_date, last.pk) if len(invoices) == batch_size and last.due_date else None
@@ -307,56 +311,95 @@ def reminders_sweep(
             return SweepResult(examined, queued, cases)
 
 
-def _skip(reminder: Reminder, reason: str) -> Reminder:
-    reminder.status = Reminder.Status.SKIPPED
-    reminder.skip_reason = reason[:200]
-    reminder.save(update_fields=["status", "skip_reason", "attempts"])
+def _move(reminder: Reminder, to: str, fields: list[str]) -> Reminder:
+    """The one way a reminder changes status: checked against Reminder.ALLOWED_TRANSITIONS, saved with only
+    the fields that changed."""
+    if to not in Reminder.ALLOWED_TRANSITIONS[reminder.status]:
+        raise InvalidTransition(
+            _("This notice cannot go from %(from)s to %(to)s.")
+            % {"from": reminder.get_status_display(), "to": Reminder.Status(to).label}
+        )
+    reminder.status = to
+    reminder.save(update_fields=["status", *fields])
     return reminder
 
 
-@transaction.atomic
-def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
-    """Send a queued notice through the patient's channel and post its fee. Safe to call twice.
+def _skip(reminder: Reminder, reason: str) -> Reminder:
+    reminder.skip_reason = reason[:200]
+    return _move(reminder, Reminder.Status.SKIPPED, ["skip_reason", "attempts"])
 
-    A reminder for an invoice that got paid, disputed or paused meanwhile is skipped with the reason.
-    Phone and SMS wait for the contact hours (the reminder stays queued for the next sweep).
+
+def _record_sent(reminder: Reminder, invoice: Invoice, *, channel: str, sent_at: datetime) -> Reminder:
+    """Mark a notice sent and post its fee, on the locked invoice, in the caller's transaction."""
+    fields = ["channel", "sent_at", "attempts", "attempt_id", "not_before"]
+    if reminder.fee > 0 and reminder.fee_entry_id is None:
+        reminder.fee_entry = invoice_services.invoice_charge_fee(
+            invoice=invoice, amount=reminder.fee, reference=f"reminder-{reminder.pk}"
+        )
+        fields.append("fee_entry")
+    reminder.channel = channel
+    reminder.sent_at = sent_at
+    reminder.not_before = None
+    return _move(reminder, Reminder.Status.SENT, fields)
+
+
+def _uncertain_after() -> timedelta:
+    return timedelta(seconds=settings.REMINDER_UNCERTAIN_AFTER)
+
+
+@transaction.atomic
+def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channels.Notice | None]:
+    """Decide what a queued notice needs and, for email and SMS, claim it for one attempt: the reminder
+    becomes `sending` with a fresh attempt id and the transaction commits before anything leaves.
+
+    Returns the notice to deliver, or None when there is nothing to deliver now: already sent, skipped
+    (paid, paused, no channel) with the reason, waiting for the contact hours, claimed by an attempt that
+    may still be running, or sent here and now (portal message, call, letter: rows in this database, so
+    they are recorded in this same transaction). A claim older than REMINDER_UNCERTAIN_AFTER belongs to an
+    attempt that died (the send task's hard time limit is shorter): it is claimed again where a resend is
+    safe (an SMS provider that deduplicates by reference), else it becomes `uncertain` for staff.
     """
-    now = now or timezone.now()
     try:
         reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
     except Reminder.DoesNotExist as exc:
         raise NotFound(_("No such reminder."), field="reminder") from exc
-    if reminder.status != Reminder.Status.QUEUED:
-        return reminder
+    if reminder.status == Reminder.Status.SENDING:
+        assert reminder.claimed_at is not None  # set with the status
+        if reminder.claimed_at > now - _uncertain_after():
+            return reminder, None
+        if not channels.resend_is_safe(reminder.channel):
+            return _move(reminder, Reminder.Status.UNCERTAIN, []), None
+    elif reminder.status != Reminder.Status.QUEUED:
+        return reminder, None
     invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
     reminder.attempts += 1
     today = timezone.localdate(now)
-    if invoice.patient_due <= 0:
-        return _skip(reminder, SKIPPED_PAID)
-    is_instalment_reminder = reminder.step >= INSTALMENT_STEPS
-    paused = paused_invoices(today=today, by_plans=not is_instalment_reminder)
-    if Invoice.objects.filter(pk=invoice.pk).filter(paused).exists():
-        return _skip(reminder, SKIPPED_PAUSED)
+    if reminder.status == Reminder.Status.QUEUED:
+        if invoice.patient_due <= 0:
+            return _skip(reminder, SKIPPED_PAID), None
+        is_instalment_reminder = reminder.step >= INSTALMENT_STEPS
+        paused = paused_invoices(today=today, by_plans=not is_instalment_reminder)
+        if Invoice.objects.filter(pk=invoice.pk).filter(paused).exists():
+            return _skip(reminder, SKIPPED_PAUSED), None
     patient = invoice.patient
-    letter_only = ReminderStep.objects.filter(
-        jurisdiction=settings.BILLING_JURISDICTION, number=reminder.step, letter_only=True
-    ).exists()
-    channel = channels.choose_channel(patient, letter_only=letter_only)
-    if channel is None:
-        return _skip(reminder, SKIPPED_NO_CHANNEL)
-    if channel in (Channel.SMS, Channel.PHONE) and not within_contact_hours(
-        timezone.localtime(now), settings.BILLING_JURISDICTION
-    ):
-        reminder.save(update_fields=["attempts"])
-        return reminder
-    amount_due = invoice.patient_due
-    text = notice_text(reminder, invoice, amount_due)
+    if reminder.status == Reminder.Status.SENDING:
+        channel = reminder.channel  # the stale attempt's channel: the resend goes where the first one went
+    else:
+        letter_only = ReminderStep.objects.filter(
+            jurisdiction=settings.BILLING_JURISDICTION, number=reminder.step, letter_only=True
+        ).exists()
+        chosen = channels.choose_channel(patient, letter_only=letter_only)
+        if chosen is None:
+            return _skip(reminder, SKIPPED_NO_CHANNEL), None
+        channel = chosen
+    local_now = timezone.localtime(now)
+    if channel in (Channel.SMS, Channel.PHONE) and not within_contact_hours(local_now, settings.BILLING_JURISDICTION):
+        reminder.not_before = next_contact_time(local_now, settings.BILLING_JURISDICTION)
+        reminder.save(update_fields=["attempts", "not_before"])
+        return reminder, None
+    text = notice_text(reminder, invoice, invoice.patient_due)
     reference = f"reminder-{reminder.pk}"
-    if channel == Channel.EMAIL:
-        channels.deliver_email(patient=patient, subject=text.subject, body=text.body, reference=reference)
-    elif channel == Channel.SMS:
-        channels.deliver_sms(patient=patient, text=f"{text.subject}\n{text.body}", reference=reference)
-    elif channel == Channel.PORTAL:
+    if channel == Channel.PORTAL:
         PortalMessage.objects.create(patient=patient, subject=text.subject, body=text.body, reminder=reminder)
     elif channel == Channel.PHONE:
         FollowUpCall.objects.get_or_create(
@@ -369,18 +412,166 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
                 "due_at": now,
             },
         )
-    # Letters are printed from the day's print batch, rendered from these rows.
-    fields = ["status", "channel", "sent_at", "attempts"]
-    if reminder.fee > 0:
-        reminder.fee_entry = invoice_services.invoice_charge_fee(
-            invoice=invoice, amount=reminder.fee, reference=reference
-        )
-        fields.append("fee_entry")
-    reminder.status = Reminder.Status.SENT
+    if channel in (Channel.PORTAL, Channel.PHONE, Channel.LETTER):
+        # Letters are printed from the day's print batch, rendered from these rows.
+        return _record_sent(reminder, invoice, channel=channel, sent_at=now), None
     reminder.channel = channel
-    reminder.sent_at = now
-    reminder.save(update_fields=fields)
+    reminder.attempt_id = uuid.uuid4()
+    reminder.claimed_at = now
+    reminder.not_before = None
+    fields = ["channel", "attempt_id", "claimed_at", "not_before", "attempts"]
+    if reminder.status == Reminder.Status.SENDING:
+        reminder.save(update_fields=fields)  # a new attempt on the same claim: no change of status
+    else:
+        _move(reminder, Reminder.Status.SENDING, fields)
+    to = patient.email if channel == Channel.EMAIL else patient.phone
+    return reminder, channels.Notice(
+        reminder_id=reminder.pk, channel=channel, to=to, subject=text.subject, body=text.body
+    )
+
+
+def _locked_reminder(reminder_id: int) -> Reminder:
+    try:
+        return Reminder.objects.select_for_update().get(pk=reminder_id)
+    except Reminder.DoesNotExist as exc:
+        raise NotFound(_("No such reminder."), field="reminder") from exc
+
+
+def _claimed(reminder_id: int, attempt_id: uuid.UUID | None) -> Reminder | None:
+    """The reminder, locked, if `attempt_id` still holds its claim (a later attempt or staff may have taken it)."""
+    reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
+    if reminder.attempt_id != attempt_id or reminder.status not in (
+        Reminder.Status.SENDING,
+        Reminder.Status.UNCERTAIN,
+    ):
+        return None
     return reminder
+
+
+@transaction.atomic
+def reminder_record_sent(*, reminder_id: int, attempt_id: uuid.UUID | None, sent_at: datetime) -> Reminder:
+    """Record that the channel took the notice of attempt `attempt_id` and post its fee (second transaction).
+
+    Also when the claim was meanwhile judged `uncertain`: now the outcome is known.
+    """
+    reminder = _claimed(reminder_id, attempt_id)
+    if reminder is None:
+        return Reminder.objects.get(pk=reminder_id)
+    invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
+    return _record_sent(reminder, invoice, channel=reminder.channel, sent_at=sent_at)
+
+
+@transaction.atomic
+def reminder_release(*, reminder_id: int, attempt_id: uuid.UUID | None) -> Reminder:
+    """Give a claim back (the channel did not take the notice): the reminder is queued for the retry."""
+    reminder = _claimed(reminder_id, attempt_id)
+    if reminder is None or reminder.status != Reminder.Status.SENDING:
+        return Reminder.objects.get(pk=reminder_id)
+    reminder.attempt_id = None
+    return _move(reminder, Reminder.Status.QUEUED, ["attempt_id"])
+
+
+@transaction.atomic
+def reminder_mark_uncertain(*, reminder_id: int, attempt_id: uuid.UUID | None) -> Reminder:
+    """The channel may have taken the notice: put it on the staff worklist instead of sending it again."""
+    reminder = _claimed(reminder_id, attempt_id)
+    if reminder is None or reminder.status != Reminder.Status.SENDING:
+        return Reminder.objects.get(pk=reminder_id)
+    return _move(reminder, Reminder.Status.UNCERTAIN, [])
+
+
+def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
+    """Send a queued notice through the patient's channel and post its fee. Safe to call twice, and from
+    several workers at once.
+
+    Claim, commit, deliver, record: the claim commits before the notice leaves, no row lock is held while
+    the channel is on the network, and the result is recorded in a second transaction by the attempt that
+    holds the claim. When the channel surely did not take the notice the claim is released and
+    DeliveryError raised (the task retries with back-off); when it may have, the reminder becomes `uncertain`
+    for staff, unless resending is safe (then it is released and retried under the same reference).
+    A reminder for an invoice that got paid, disputed or paused meanwhile is skipped with the reason.
+    Phone and SMS wait for the contact hours (the reminder stays queued, `not_before` says until when).
+    """
+    now = now or timezone.now()
+    reminder, notice = reminder_claim(reminder_id=reminder_id, now=now)
+    if notice is None:
+        return reminder
+    try:
+        channels.deliver(notice)
+    except channels.DeliveryUncertain:
+        if channels.resend_is_safe(notice.channel):
+            reminder_release(reminder_id=reminder_id, attempt_id=reminder.attempt_id)
+            raise
+        return reminder_mark_uncertain(reminder_id=reminder_id, attempt_id=reminder.attempt_id)
+    except channels.DeliveryError:
+        reminder_release(reminder_id=reminder_id, attempt_id=reminder.attempt_id)
+        raise
+    return reminder_record_sent(reminder_id=reminder_id, attempt_id=reminder.attempt_id, sent_at=now)
+
+
+@transaction.atomic
+def reminder_confirm_sent(*, reminder_id: int, by: User) -> Reminder:
+    """Staff found the notice did go out (the mail log, the provider's report): record it as sent when it
+    was claimed, and post its fee."""
+    reminder = _locked_reminder(reminder_id)
+    if reminder.status != Reminder.Status.UNCERTAIN:
+        raise InvalidTransition(_("Only a notice whose outcome is unknown can be confirmed as sent."))
+    invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
+    return _record_sent(reminder, invoice, channel=reminder.channel, sent_at=reminder.claimed_at or timezone.now())
+
+
+@transaction.atomic
+def reminder_resend(*, reminder_id: int, by: User) -> Reminder:
+    """Staff found the notice did not go out: queue it again; it leaves with the same reference and
+    Message-ID, so a copy that arrived after all stays one message."""
+    reminder = _locked_reminder(reminder_id)
+    if reminder.status != Reminder.Status.UNCERTAIN:
+        raise InvalidTransition(_("Only a notice whose outcome is unknown can be sent again."))
+    reminder.attempt_id = None
+    reminder.dispatched_at = timezone.now()
+    _move(reminder, Reminder.Status.QUEUED, ["attempt_id", "dispatched_at"])
+    transaction.on_commit(lambda: _enqueue_sends([reminder.pk]))
+    return reminder
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    published: list[int]
+    uncertain: int
+    reclaimable: int
+
+
+@transaction.atomic
+def reminders_dispatch(*, now: datetime, batch_size: int = SWEEP_BATCH, enqueue: bool = True) -> DispatchResult:
+    """The outbox drain (beat, every minute): publish a send task for every queued notice that is due and has
+    none published recently, so a task lost with its worker, or never published because the worker died
+    between a sweep's commit and its publishing, waits minutes rather than for the next sweep.
+
+    A claim older than REMINDER_UNCERTAIN_AFTER belongs to an attempt that died: it becomes `uncertain`,
+    or, where a resend is safe, gets a send task that claims it again.
+    """
+    stale = Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=now - _uncertain_after())
+    reclaimable: list[int] = []
+    if channels.resend_is_safe(Channel.SMS):
+        reclaimable = list(stale.filter(channel=Channel.SMS).values_list("id", flat=True))
+    # sending -> uncertain, allowed by Reminder.ALLOWED_TRANSITIONS, in one statement for every dead claim.
+    uncertain = stale.exclude(id__in=reclaimable).update(status=Reminder.Status.UNCERTAIN)
+    due = list(
+        Reminder.objects.filter(status=Reminder.Status.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(
+            Q(dispatched_at__isnull=True)
+            | Q(dispatched_at__lt=now - timedelta(seconds=settings.REMINDER_REDISPATCH_AFTER))
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:batch_size]
+    )
+    published = due + reclaimable
+    if published:
+        Reminder.objects.filter(id__in=published).update(dispatched_at=now)
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_sends(published))
+    return DispatchResult(published, uncertain, len(reclaimable))
 
 
 def _plan_amounts(total: Decimal, instalments: int) -> list[Decimal]:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .channels import DeliveryError
-from .services import instalments_sweep, reminder_send, reminders_sweep
+from .services import instalments_sweep, reminder_send, reminders_dispatch, reminders_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -16,13 +16,30 @@ logger = logging.getLogger(__name__)
     acks_late=True,
     autoretry_for=(DeliveryError,),
     retry_backoff=30,
-    retry_backoff_max=3600,
+    # Short countdowns only: Redis would hand a task waiting longer than its visibility timeout to a second worker.
+    retry_backoff_max=240,
     retry_jitter=True,
     max_retries=8,
+    soft_time_limit=settings.REMINDER_SEND_SOFT_TIME_LIMIT,
+    time_limit=settings.REMINDER_SEND_TIME_LIMIT,
 )
 def send_reminder(reminder_id: int) -> str:
-    """Send one queued notice; a repeated or redelivered call finds it sent and does nothing."""
+    """Send one queued notice; a repeated or redelivered call finds it sent (or claimed) and does nothing."""
     return reminder_send(reminder_id=reminder_id).status
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def dispatch_reminders() -> int:
+    """Beat, every minute: publish the send tasks a dead worker left unpublished or took with it, and put notices
+    whose attempt died on the staff worklist."""
+    result = reminders_dispatch(now=timezone.now())
+    if result.published or result.uncertain:
+        logger.info(
+            "reminder dispatch: %s send task(s) published, %s notice(s) with an unknown outcome",
+            len(result.published),
+            result.uncertain,
+        )
+    return len(result.published)
 
 
 @shared_task(acks_late=True)

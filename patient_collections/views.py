@@ -25,7 +25,7 @@ from disputes.selectors import invoice_ids_with_open_complaint
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
 from patients.forms import StaffForm
-from patients.roles import StaffRequest, require_perm, staff_only
+from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only
 from patients.views import account_summary
 
 from . import letters, schedule
@@ -39,6 +39,9 @@ from .schedule_admin import EDIT_SCHEDULE, ScheduleInvalid, schedule_replace
 PAGE_SIZE = 25
 VIEW_CASE = "patient_collections.view_collectioncase"
 VIEW_REMINDER = "patient_collections.view_reminder"
+CHANGE_REMINDER = "patient_collections.change_reminder"
+# Notices with an unknown outcome shown on the worklist: a handful at most, unless the mail relay is down.
+UNCERTAIN_SHOWN = 50
 # The office manager's buttons on a proposed case, in the order they are offered.
 DECISION_BUTTONS = (
     (CollectionCase.Status.CREDITED, gettext_lazy("Credit the claim")),
@@ -58,8 +61,37 @@ def call_list(request: StaffRequest) -> HttpResponse:
         "calls": list(page),
         "due_before": collection_selectors.end_of_today(),
         "now": timezone.now(),
+        "uncertain_notices": (
+            list(collection_selectors.reminders_outcome_unknown()[:UNCERTAIN_SHOWN])
+            if request.user.has_perm(VIEW_REMINDER)
+            else []
+        ),
     }
     return render(request, "staff/collections/call_list.html", context)
+
+
+@staff_only
+@require_POST
+def reminder_confirm_sent(request: StaffRequest, reminder_id: int) -> HttpResponse:
+    """A notice whose outcome was unknown did reach the patient (the mail log, the SMS provider's report)."""
+
+    def confirm() -> str:
+        collection_services.reminder_confirm_sent(reminder_id=reminder_id, by=request.user)
+        return _("The notice is recorded as sent.")
+
+    return run_staff_action(request, perm=CHANGE_REMINDER, action=confirm, then="call-list")
+
+
+@staff_only
+@require_POST
+def reminder_resend(request: StaffRequest, reminder_id: int) -> HttpResponse:
+    """A notice whose outcome was unknown did not reach the patient: send it again."""
+
+    def resend() -> str:
+        collection_services.reminder_resend(reminder_id=reminder_id, by=request.user)
+        return _("The notice will be sent again.")
+
+    return run_staff_action(request, perm=CHANGE_REMINDER, action=resend, then="call-list")
 
 
 @staff_only

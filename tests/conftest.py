@@ -1,8 +1,11 @@
 """Persona fixtures shared by every test: one user per role, a patient, another patient, a proxy."""
 
+import os
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.db.backends.signals import connection_created
@@ -30,6 +33,19 @@ def _allow_flushing_the_test_database(sender, connection, **kwargs):
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _wall_clock_from_test_clock(request) -> Iterator[None]:
+    """TEST_CLOCK (ISO 8601 with an offset) stands in for the wall clock of the tests marked clock_sensitive:
+    CI runs them again at night and on a Sunday (.ci/run), so a test that reads the clock it did not pin
+    fails there, not one evening in production CI. The clocks the tests pin themselves go on top of it."""
+    clock = os.environ.get("TEST_CLOCK")
+    if not clock or request.node.get_closest_marker("clock_sensitive") is None:
+        yield
+        return
+    with time_machine.travel(datetime.fromisoformat(clock), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -472,6 +472,12 @@ ROUTES: dict[str, Route] = {
     "reminder-letter": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=lambda w, s: {"reminder_id": s.reminder.pk}
     ),
+    "reminder-confirm-sent": Route(
+        {"POST": staff_page(BILLING, MANAGER)}, kwargs=lambda w, s: {"reminder_id": s.reminder.pk}
+    ),
+    "reminder-resend": Route(
+        {"POST": staff_page(BILLING, MANAGER)}, kwargs=lambda w, s: {"reminder_id": s.reminder.pk}
+    ),
     "schedule-detail": Route({"GET": staff_page(MANAGER)}),
     "schedule-edit": Route({"GET": staff_page(MANAGER), "POST": staff_page(MANAGER)}),
     "case-list": Route({"GET": staff_page(BILLING, MANAGER)}),

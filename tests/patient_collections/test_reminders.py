@@ -13,7 +13,7 @@ from patient_collections import schedule, services
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage, Reminder
 from tests.factories import PatientFactory, draft_invoice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 
 ISSUED = date(2026, 1, 5)
 LINES = [("GP1", "Consultation", "1", "500.00", "patient")]

@@ -143,8 +143,9 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
             closed_complaint_call(PatientFactory(), by=manager)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of open calls (paginator), 7 the page with patients, invoices and complaints
+        # 8 the notices with an unknown outcome, with their invoices and patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             response = client.get(reverse("call-list"))
         assert len(response.context["calls"]) == count
 

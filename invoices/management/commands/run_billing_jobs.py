@@ -18,7 +18,13 @@ from disputes.services import complaints_escalate_overdue
 from invoices.models import Invoice
 from invoices.services import ledger_verify
 from patient_collections.models import Reminder
-from patient_collections.services import INSTALMENT_STEPS, instalments_sweep, reminder_send, reminders_sweep
+from patient_collections.services import (
+    INSTALMENT_STEPS,
+    instalments_sweep,
+    reminder_send,
+    reminders_dispatch,
+    reminders_sweep,
+)
 
 # Sweeps that take their batch size from the service stop when a batch comes back short.
 ESCALATION_BATCH = 500
@@ -73,7 +79,20 @@ def _sweep_reminders(as_of: date) -> JobOutcome:
         summary=(
             f"{result.examined} overdue invoice(s) examined, {statuses.count('sent')} notice(s) sent, "
             f"{statuses.count('skipped')} skipped, {statuses.count('queued')} waiting for contact hours, "
+            f"{statuses.count('uncertain')} with an unknown outcome, "
             f"{result.cases_proposed} collection case(s) proposed"
+        )
+    )
+
+
+def _dispatch_reminders(as_of: date) -> JobOutcome:
+    now = _moment(as_of)
+    result = reminders_dispatch(now=now, enqueue=False)
+    statuses = [reminder_send(reminder_id=reminder_id, now=now).status for reminder_id in result.published]
+    return JobOutcome(
+        summary=(
+            f"{statuses.count('sent')} waiting notice(s) sent, "
+            f"{result.uncertain + statuses.count('uncertain')} with an unknown outcome left to staff"
         )
     )
 
@@ -90,6 +109,7 @@ def _sweep_instalments(as_of: date) -> JobOutcome:
 
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
+    BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
     BillingJob(name="sweep-instalments", task="patient_collections.tasks.sweep_instalments", run=_sweep_instalments),
     BillingJob(
         name="escalate-overdue-complaints",
