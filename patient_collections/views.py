@@ -193,10 +193,28 @@ def reminder_letter(request: StaffRequest, reminder_id: int) -> HttpResponse:
 
 def _schedule_context() -> dict[str, object]:
     jurisdiction = str(settings.BILLING_JURISDICTION)
+    today = timezone.localdate()
+    limits = schedule.LIMITS.get(jurisdiction)
+    base_rate = collection_services.fee_base_rate(on=today)
+    stored = list(FeeRate.objects.order_by("code", "-effective_from"))
+    rates: list[object] = list(stored)
+    sats = next((rate for rate in stored if rate.code == schedule.INKASSOSATS), None)
+    if sats is not None:
+        # The fees a step can name, as they stand today: fractions of the inkassosats row above.
+        rates += [
+            {
+                "code": code,
+                "amount": schedule.derived_fee(base_rate, numerator, denominator),
+                "effective_from": sats.effective_from,
+                "note": f"{numerator}/{denominator} × {schedule.INKASSOSATS}",
+            }
+            for code, (_rate, numerator, denominator) in sorted(schedule.DERIVED_FEES.items())
+        ]
     return {
         "jurisdiction": jurisdiction,
-        "limits": schedule.LIMITS.get(jurisdiction),
-        "fee_rates": list(FeeRate.objects.order_by("code", "-effective_from")),
+        "limits": limits,
+        "max_fee": schedule.derived_fee(base_rate, limits.max_fee_twentieths, 20) if limits else None,
+        "fee_rates": rates,
     }
 
 

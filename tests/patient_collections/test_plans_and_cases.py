@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, PermissionDenied
@@ -136,7 +137,9 @@ def test_a_disputed_claim_never_goes_to_an_agency(patient, manager):
     )
     with pytest.raises(InvalidTransition):
         services.collection_case_decide(case_id=case.pk, decision="agency", by=manager)
-    services.collection_case_decide(case_id=case.pk, decision="conciliation", by=manager)
+    services.conciliation_notice_record(case_id=case.pk, by=manager)
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        services.collection_case_decide(case_id=case.pk, decision="conciliation", by=manager)
     case.refresh_from_db()
     assert case.status == "conciliation"
 
