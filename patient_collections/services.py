@@ -41,7 +41,7 @@ from .models import (
     Reminder,
     ReminderStep,
 )
-from .notices import notice_text
+from .notices import INSTALMENT_STEPS, notice_text
 
 SWEEP_BATCH = 500
 INSTALMENT_BATCH = 200
@@ -50,8 +50,6 @@ INSTALMENT_BATCH = 200
 SKIPPED_PAID = gettext_noop("paid before the notice went out")
 SKIPPED_PAUSED = gettext_noop("collection paused (complaint, insurance, deferral or payment plan)")
 SKIPPED_NO_CHANNEL = gettext_noop("no channel the patient accepts or can be reached on")
-# Instalment reminders use steps from 100 on, so they never collide with the schedule's own steps.
-INSTALMENT_STEPS = 100
 MAX_PLAN_MONTHS = 36
 MAX_DEFERRAL_DAYS = 180
 

@@ -12,7 +12,7 @@ from django.db import migrations, models
 INKASSOSATS = ("inkassosats", Decimal("700.00"), date(2017, 1, 1), "inkassoforskriften § 1-1: inkassosatsen")
 # The old row held the derived fee as an amount of its own, dated 2024; the fee is now 1/20 of the sats.
 OLD_FEE_ROW = ("NO_REMINDER", date(2024, 1, 1))
-PROVIDER_PERMISSIONS = ["view_collectioncase", "decide_collection_case"]
+PROVIDER_PERMISSIONS = ["decide_collection_case"]
 
 
 def close_duplicate_missed_instalment_calls(apps, schema_editor):
