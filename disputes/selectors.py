@@ -31,7 +31,9 @@ def invoice_ids_disputed() -> QuerySet[Complaint, Any]:
     complaint is open, or the latest complaint closed "patient still disagrees" and no case has credited,
     withdrawn or taken the claim to the conciliation board since. Use as a subquery; every reader of the
     collection state (sweeps, sending, case decisions, pages, API) goes through this one."""
-    later = Complaint.objects.filter(invoice_id=OuterRef("invoice_id"), received_at__gt=OuterRef("received_at"))
+    later = Complaint.objects.filter(invoice_id=OuterRef("invoice_id")).filter(
+        Q(received_at__gt=OuterRef("received_at")) | Q(received_at=OuterRef("received_at"), pk__gt=OuterRef("pk"))
+    )
     settled = CollectionCase.objects.filter(invoice_id=OuterRef("invoice_id"), status__in=DISPUTE_SETTLED_CASE_STATUSES)
     still_disagrees = (
         Q(status=Complaint.Status.CLOSED, outcome=Complaint.Outcome.STILL_DISAGREES) & ~Exists(later) & ~Exists(settled)

@@ -29,10 +29,9 @@ from invoices.models import InvoiceLine, LedgerEntry
 from invoices.pdf import RefusingURLFetcher
 from patients.models import Channel
 
-from .services import CONCILIATION_NOTICE_DAYS
-
 from .models import CollectionCase, ConciliationNotice, NoticeType, Reminder
 from .notices import FEE_ENTRIES, claim_breakdown, instalment_context, missed_instalment, notice_subject
+from .services import CONCILIATION_NOTICE_DAYS
 
 
 def _ordered_lines() -> Prefetch:
