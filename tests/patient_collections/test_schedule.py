@@ -132,9 +132,12 @@ def test_an_unsent_notice_blocks_the_next_step():
     assert next_step(account, NO, DUE + timedelta(days=60)) is None
 
 
-def test_an_unsent_final_notice_blocks_the_escalation():
+def test_an_unsent_notice_blocks_the_escalation():
     sent = tuple(SentNotice(s.number, DUE + timedelta(days=s.days_after_due + 1), 14, s.fee) for s in NO[:2])
-    account = Account(due_date=DUE, patient_due=Decimal("500.00"), sent=sent, unsent=(3,))
+    assert not escalation_due(Account(DUE, Decimal("500.00"), sent=sent, unsent=(3,)), NO, DUE + timedelta(days=200))
+    # Even with the final notice out, an earlier notice still waiting to go out (requeued) holds the case back.
+    final_out = (sent[0], SentNotice(3, DUE + timedelta(days=31), 14, NO[2].fee))
+    account = Account(due_date=DUE, patient_due=Decimal("500.00"), sent=final_out, unsent=(2,))
     assert not escalation_due(account, NO, DUE + timedelta(days=200))
 
 
