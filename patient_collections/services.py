@@ -680,7 +680,7 @@ def instalments_sweep_batch(
 # Who decides what on a case. Credit or the conciliation board: the provider or the office manager (the
 # provider knows the treatment the patient disputes). The agency and withdrawing a claim: the office manager.
 DISPUTE_DECISIONS = (CollectionCase.Status.CREDITED, CollectionCase.Status.CONCILIATION)
-DECIDERS = {
+DECIDERS: dict[str, set[str]] = {
     CollectionCase.Status.CREDITED: {OFFICE_MANAGER, PROVIDER},
     CollectionCase.Status.CONCILIATION: {OFFICE_MANAGER, PROVIDER},
     CollectionCase.Status.AGENCY: {OFFICE_MANAGER},

@@ -383,7 +383,7 @@ def case_agency_export(request: StaffRequest) -> HttpResponse:
     filters = CaseFilterForm({"status": request.GET.get("status", CollectionCase.Status.AGENCY)})
     if not filters.is_valid():
         return HttpResponseBadRequest(_("Unknown case status."), content_type="text/plain; charset=utf-8")
-    cases = CollectionCase.objects.all()
+    cases: QuerySet[CollectionCase] = CollectionCase.objects.all()
     if filters.cleaned_data["status"] == CollectionCase.Status.AGENCY:
         cases = letters.agency_cases()  # with the recall lines of cases taken back from the agency
     elif filters.cleaned_data["status"]:
