@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from invoices.models import InvoiceLine
-from patient_collections.models import FollowUpCall
+from patient_collections.models import CollectionCase, FollowUpCall
 
 from .models import AdjustmentRequest, Complaint, ComplaintStatusChange, Policy
 
@@ -15,6 +15,30 @@ from .models import AdjustmentRequest, Complaint, ComplaintStatusChange, Policy
 def invoice_ids_with_open_complaint() -> QuerySet[Complaint, Any]:
     """Invoice ids that collections must pause while a complaint is open (use as a subquery)."""
     return Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES).values("invoice_id")
+
+
+# A case in one of these statuses settled a dispute the patient kept after the complaint closed: the claim was
+# credited, dropped, or is before the conciliation board (which is the dispute's forum from then on).
+DISPUTE_SETTLED_CASE_STATUSES = (
+    CollectionCase.Status.CREDITED,
+    CollectionCase.Status.WITHDRAWN,
+    CollectionCase.Status.CONCILIATION,
+)
+
+
+def invoice_ids_disputed() -> QuerySet[Complaint, Any]:
+    """Invoice ids whose claim is disputed, so collections hold it (no reminder, final notice or agency): a
+    complaint is open, or the latest complaint closed "patient still disagrees" and no case has credited,
+    withdrawn or taken the claim to the conciliation board since. Use as a subquery; every reader of the
+    collection state (sweeps, sending, case decisions, pages, API) goes through this one."""
+    later = Complaint.objects.filter(invoice_id=OuterRef("invoice_id")).filter(
+        Q(received_at__gt=OuterRef("received_at")) | Q(received_at=OuterRef("received_at"), pk__gt=OuterRef("pk"))
+    )
+    settled = CollectionCase.objects.filter(invoice_id=OuterRef("invoice_id"), status__in=DISPUTE_SETTLED_CASE_STATUSES)
+    still_disagrees = (
+        Q(status=Complaint.Status.CLOSED, outcome=Complaint.Outcome.STILL_DISAGREES) & ~Exists(later) & ~Exists(settled)
+    )
+    return Complaint.objects.filter(Q(status__in=Complaint.OPEN_STATUSES) | still_disagrees).values("invoice_id")
 
 
 def complaints_open(*, roles: set[str] | None = None) -> QuerySet[Complaint]:

@@ -14,6 +14,7 @@ from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFo
 from clinic_calendar import clinic_calendar
 from invoices import services as invoice_services
 from invoices.models import Invoice
+from patient_collections import services as collection_services
 from patient_collections.models import FollowUpCall
 from patients.models import AuthorisedProxy
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES
@@ -186,6 +187,8 @@ def complaint_file(
     )
     if line_ids:
         complaint.lines.set(line_ids)
+    # A disputed claim must not stay with a collection agency: the complaint recalls it (inkassoloven).
+    collection_services.collection_case_recall(invoice_id=invoice.pk)
     Decision.objects.create(
         complaint=complaint,
         policy=policy,

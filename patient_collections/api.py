@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
-from disputes.selectors import invoice_ids_with_open_complaint
+from disputes.selectors import invoice_ids_disputed
 from invoices.api import money_field
 from invoices.models import Invoice
 from patients.api import StaffApi, TextField, query_filters, staff_member
@@ -47,7 +47,7 @@ def _plans() -> QuerySet[PaymentPlan]:
 
 def _cases() -> QuerySet[CollectionCase]:
     return CollectionCase.objects.select_related("invoice__patient", "decided_by").annotate(
-        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_with_open_complaint()), output_field=BooleanField())
+        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_disputed()), output_field=BooleanField())
     )
 
 

@@ -6,11 +6,11 @@ A selector module (reads only). Six queries for an issued invoice whatever its h
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Q, When
 from django.utils.translation import gettext as _
 
 from disputes.models import Complaint
-from disputes.selectors import open_complaint_for_invoice
+from disputes.selectors import invoice_ids_disputed
 from invoices.models import InsuranceStatus, Invoice
 from invoices.templatetags.money import local_date
 from patients.models import Channel
@@ -39,6 +39,8 @@ class CollectionStatus:
     plans: list[PaymentPlan] = field(default_factory=list)
     deferrals: list[Deferral] = field(default_factory=list)
     open_complaint: Complaint | None = None
+    # The complaint closed "patient still disagrees" and no decision settled the claim yet: it stays held.
+    still_disputed: bool = False
     case: CollectionCase | None = None
     # Why reminders wait, in words (the same conditions as services.paused_invoices).
     pause_reasons: list[str] = field(default_factory=list)
@@ -54,7 +56,8 @@ class CollectionStatus:
 
 def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionStatus:
     """What collections did and does on an invoice. Queries: reminders, plans, their instalments, deferrals,
-    the open complaint and the collection case — six; a draft has none and costs none."""
+    the complaint that holds the claim (open, or closed "patient still disagrees") and the collection case —
+    six; a draft has none and costs none."""
     if invoice.is_draft:
         return CollectionStatus()
     reminders = [ReminderRow.of(r) for r in Reminder.objects.filter(invoice=invoice).order_by("step", "id")]
@@ -65,11 +68,29 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
         .order_by("-created_at", "-id")
     )
     deferrals = list(Deferral.objects.filter(invoice=invoice).select_related("created_by").order_by("-until", "-id"))
-    complaint = open_complaint_for_invoice(invoice_id=invoice.pk)
+    # One query for both holds a complaint puts on the claim: the open complaint first, else the complaint closed
+    # "patient still disagrees" that still holds it (the invoice is disputed with no complaint open).
+    held_by = (
+        Complaint.objects.filter(invoice_id=invoice.pk, invoice_id__in=invoice_ids_disputed())
+        .filter(
+            Q(status__in=Complaint.OPEN_STATUSES)
+            | Q(status=Complaint.Status.CLOSED, outcome=Complaint.Outcome.STILL_DISAGREES)
+        )
+        .select_related("decision")
+        .annotate(closed_last=Case(When(status__in=Complaint.OPEN_STATUSES, then=0), default=1))
+        .order_by("closed_last", "-received_at", "-id")
+        .first()
+    )
+    complaint = held_by if held_by is not None and held_by.is_open else None
+    still_disputed = held_by is not None and not held_by.is_open
     case = CollectionCase.objects.filter(invoice=invoice).first()
     reasons = []
     if complaint is not None:
         reasons.append(_("A complaint is open on this invoice."))
+    if still_disputed:
+        reasons.append(_("The patient still disagrees: no reminder or agency until the claim is credited or decided."))
+    if case is not None and case.recalled_at is not None and case.status == CollectionCase.Status.AGENCY:
+        reasons.append(_("Recalled from the collection agency after a complaint."))
     if invoice.insurance_status == InsuranceStatus.PENDING:
         reasons.append(_("Insurance is pending: what the patient owes is not final yet."))
     running = [deferral for deferral in deferrals if deferral.until >= today]
@@ -83,6 +104,7 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
         plans=plans,
         deferrals=deferrals,
         open_complaint=complaint,
+        still_disputed=still_disputed,
         case=case,
         pause_reasons=reasons,
     )

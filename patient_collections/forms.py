@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.forms import StaffForm
 
-from .models import CollectionCase, FeeRate, NoticeType, ReminderStep
+from .models import CollectionCase, NoticeType, ReminderStep
 from .schedule_admin import StepInput
+from .services import fee_codes
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -69,8 +70,7 @@ class DayForm(StaffForm):
 
 
 def _fee_code_choices() -> list[tuple[str, str]]:
-    codes = FeeRate.objects.order_by("code").values_list("code", flat=True).distinct()
-    return [("", str(_("No fee"))), *((code, code) for code in codes)]
+    return [("", str(_("No fee"))), *((code, code) for code in fee_codes())]
 
 
 class StepForm(StaffForm):

@@ -11,28 +11,28 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import DecimalField, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from disputes.models import Complaint
+from disputes.selectors import invoice_ids_disputed
 from invoices.jurisdiction import current_profile
 from invoices.models import InvoiceLine, LedgerEntry
 from invoices.pdf import pdf_document
 from patients.models import Channel
 
-from .models import CollectionCase, NoticeType, Reminder
-from .notices import notice_text
+from .models import CollectionCase, ConciliationNotice, NoticeType, Reminder
+from .notices import FEE_ENTRIES, claim_breakdown, instalment_context, missed_instalment, notice_subject
+from .services import CONCILIATION_NOTICE_DAYS
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
-
-# The customary deadline of a Norwegian tvistevarsel (tvisteloven § 5-2), used for every profile.
-CONCILIATION_NOTICE_DAYS = 14
 
 
 def _ordered_lines() -> Prefetch:
@@ -47,9 +47,25 @@ def _pdf(html: str) -> bytes:
     return bytes(_render(html).write_pdf())
 
 
+def _fees_charged() -> Subquery:
+    """The reminder fees posted on the outer row's invoice, less their reversals, as a subquery."""
+    fees = (
+        LedgerEntry.objects.filter(FEE_ENTRIES, invoice_id=OuterRef("invoice_id"))
+        .order_by()
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Subquery(fees, output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
 def _reminders_with_letter_data() -> QuerySet[Reminder]:
-    """Reminders with their invoice, patient and ordered lines: two queries for any number of them."""
-    return Reminder.objects.select_related("invoice__patient").prefetch_related(_ordered_lines())
+    """Reminders with their invoice, patient, ordered lines and fees charged: two queries for any number."""
+    return (
+        Reminder.objects.select_related("invoice__patient")
+        .prefetch_related(_ordered_lines())
+        .annotate(invoice_fees=_fees_charged())
+    )
 
 
 def _notice_context(reminder: Reminder) -> dict[str, Any]:
@@ -57,22 +73,30 @@ def _notice_context(reminder: Reminder) -> dict[str, Any]:
     profile = current_profile()
     # Once the notice is sent its fee is posted and already part of what the patient owes.
     owed_now = invoice.patient_due
-    amount_owed = owed_now - reminder.fee if reminder.fee_entry_id else owed_now
+    posted_own_fee = reminder.fee if reminder.fee_entry_id else Decimal("0.00")
+    amount_owed = owed_now - posted_own_fee
+    fees = getattr(reminder, "invoice_fees", None) or Decimal("0.00")
+    breakdown = claim_breakdown(
+        owed_before_fee=amount_owed, earlier_fees_charged=fees - posted_own_fee, this_fee=reminder.fee
+    )
+    instalment = missed_instalment(reminder)
     return {
+        **(instalment_context(instalment) if instalment is not None else {}),
+        "breakdown": breakdown,
         "clinic": settings.CLINIC,
         "patient": invoice.patient,
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
         "reminder": reminder,
-        "document_title": notice_text(reminder, invoice, amount_owed).subject,
+        "document_title": notice_subject(reminder, invoice),
         "notice_label": NoticeType(reminder.notice_type).label,
         "is_final": reminder.notice_type == NoticeType.FINAL_NOTICE,
         "is_statement": reminder.notice_type == NoticeType.STATEMENT,
         # inkassoloven § 9: the notice before collection must be titled "Inkassovarsel" or "Varsel om inkasso".
         "is_inkassovarsel": reminder.notice_type == NoticeType.FINAL_NOTICE and profile.code == "NO",
         "letter_date": timezone.localdate(reminder.sent_at) if reminder.sent_at else timezone.localdate(),
-        "amount_owed": amount_owed,
-        "total_to_pay": amount_owed + reminder.fee,
+        "amount_owed": breakdown.owed_before_fee,
+        "total_to_pay": breakdown.total,
         "reference_is_kid": profile.payment_reference_scheme == "KID",
     }
 
@@ -145,7 +169,9 @@ def _case_with_file() -> QuerySet[CollectionCase]:
 def _case_context(case: CollectionCase) -> dict[str, Any]:
     invoice = case.invoice
     profile = current_profile()
-    today = timezone.localdate()
+    # The tvistevarsel as recorded when it went out (its date and deadline); a draft before that is dated today.
+    sent = ConciliationNotice.objects.filter(case=case).order_by("-sent_on", "-id").first()
+    today = sent.sent_on if sent is not None else timezone.localdate()
     notices = [
         {
             "reminder": reminder,
@@ -163,7 +189,7 @@ def _case_context(case: CollectionCase) -> dict[str, Any]:
         "notices": notices,
         "patient_due": invoice.patient_due,
         "letter_date": today,
-        "answer_by": today + timedelta(days=CONCILIATION_NOTICE_DAYS),
+        "answer_by": sent.answer_by if sent is not None else today + timedelta(days=CONCILIATION_NOTICE_DAYS),
         "answer_days": CONCILIATION_NOTICE_DAYS,
         "jurisdiction": profile.code,
         "reference_is_kid": profile.payment_reference_scheme == "KID",
@@ -222,7 +248,9 @@ def case_summary_pdf(case: CollectionCase) -> bytes:
     return _pdf(case_summary_html(case))
 
 
-# The agency imports this file: its column names are a fixed interface, not translated text.
+# The agency imports this file: its column names are a fixed interface, not translated text. `amount_owed` is
+# the total; `principal` and `fees` split it (the agency must not treat earlier fees as principal). `action`
+# is "collect", or "recall" for a case a complaint took back: the agency stops and returns the claim.
 AGENCY_CSV_HEADER = (
     "case_id",
     "invoice_number",
@@ -233,7 +261,12 @@ AGENCY_CSV_HEADER = (
     "due_date",
     "last_notice_date",
     "payment_reference",
+    "principal",
+    "fees",
+    "action",
 )
+AGENCY_COLLECT = "collect"
+AGENCY_RECALL = "recall"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -242,17 +275,32 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
+def agency_cases() -> QuerySet[CollectionCase]:
+    """What the agency's file lists: the cases at the agency, and the cases recalled from it (as recall lines)."""
+    return CollectionCase.objects.filter(Q(status=CollectionCase.Status.AGENCY) | Q(recalled_at__isnull=False))
+
+
 def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
     """One row per case for the collection agency, in case id order. Amounts are plain decimals ("570.00"),
-    dates ISO 8601. One query for a queryset of cases (two for a list: its ids are read first)."""
+    dates ISO 8601. A case recalled by a complaint, or whose claim is disputed, is a recall line, never a claim
+    to collect. One query for a queryset of cases (two for a list: its ids are read first)."""
     if isinstance(cases, QuerySet):
         selected: QuerySet[CollectionCase] = cases
     else:
         selected = CollectionCase.objects.filter(pk__in=[case.pk for case in cases])
+    last_notice = (
+        Reminder.objects.filter(invoice_id=OuterRef("invoice_id"), status=Reminder.Status.SENT)
+        .order_by()
+        .values("invoice_id")
+        .annotate(last=Max("sent_at"))
+        .values("last")
+    )
     rows = (
         selected.select_related("invoice__patient")
         .annotate(
-            last_notice_at=Max("invoice__reminders__sent_at", filter=Q(invoice__reminders__status=Reminder.Status.SENT))
+            last_notice_at=Subquery(last_notice),
+            invoice_fees=_fees_charged(),
+            disputed=Exists(invoice_ids_disputed().filter(invoice_id=OuterRef("invoice_id"))),
         )
         .order_by("id")
     )
@@ -265,6 +313,13 @@ def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
         address = ", ".join(
             part for part in (patient.address_line, f"{patient.postal_code} {patient.city}".strip()) if part
         )
+        owed = invoice.patient_due
+        breakdown = claim_breakdown(
+            owed_before_fee=owed,
+            earlier_fees_charged=case.invoice_fees or Decimal("0.00"),  # type: ignore[attr-defined]
+            this_fee=Decimal("0.00"),
+        )
+        recalled = case.recalled_at is not None or case.disputed  # type: ignore[attr-defined]
         writer.writerow(
             [
                 case.pk,
@@ -272,10 +327,13 @@ def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
                 _cell(patient.name),
                 patient.date_of_birth.isoformat(),
                 _cell(address),
-                f"{invoice.patient_due:.2f}",
+                f"{owed:.2f}",
                 invoice.due_date.isoformat() if invoice.due_date else "",
-                timezone.localdate(case.last_notice_at).isoformat() if case.last_notice_at else "",
+                timezone.localdate(case.last_notice_at).isoformat() if case.last_notice_at else "",  # type: ignore[attr-defined]
                 invoice.payment_reference or "",
+                f"{breakdown.principal:.2f}",
+                f"{breakdown.earlier_fees:.2f}",
+                AGENCY_RECALL if recalled else AGENCY_COLLECT,
             ]
         )
     return buffer.getvalue()

@@ -54,6 +54,14 @@ class FollowUpCall(models.Model):
         verbose_name = _("follow-up call")
         verbose_name_plural = _("follow-up calls")
         indexes = [models.Index(fields=["completed_at", "due_at"], name="call_open_due_idx")]
+        constraints = [
+            # One open missed-instalment call per invoice: a second missed instalment is the same call to make.
+            models.UniqueConstraint(
+                fields=["invoice", "reason"],
+                condition=Q(completed_at__isnull=True, reason="missed_instalment"),
+                name="one_open_missed_instalment_call",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} — {self.due_at:%Y-%m-%d}"
@@ -123,7 +131,9 @@ class Reminder(models.Model):
         Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.UNCERTAIN}),
         Status.UNCERTAIN: frozenset({Status.SENT, Status.QUEUED}),
         Status.SENT: frozenset(),
-        Status.SKIPPED: frozenset(),
+        # The reminder sweep puts a skipped schedule notice back in the queue once the invoice is a candidate
+        # again (services.RETRIED_STATUSES): a step is never passed over.
+        Status.SKIPPED: frozenset({Status.QUEUED}),
     }
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
@@ -269,6 +279,9 @@ class CollectionCase(models.Model):
     ledger_entry = models.OneToOneField(
         "invoices.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="collection_case"
     )
+    # A complaint about a claim at the agency recalls it: it leaves the agency's file and the export tells the
+    # agency to stop; the case waits for a new decision (credit, conciliation board or withdraw).
+    recalled_at = models.DateTimeField(_("recalled from the agency"), null=True, blank=True)
 
     objects = AuditedQuerySet["CollectionCase"].as_manager()
 
@@ -279,3 +292,23 @@ class CollectionCase(models.Model):
 
     def __str__(self) -> str:
         return f"Case for {self.invoice}: {self.get_status_display()}"
+
+
+class ConciliationNotice(models.Model):
+    """A tvistevarsel sent on paper for a case: the conciliation board may be chosen once its deadline passed."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="conciliation_notices")
+    sent_on = models.DateField(_("sent on"))
+    answer_by = models.DateField(_("answer by"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditedQuerySet["ConciliationNotice"].as_manager()
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        verbose_name = _("pre-litigation notice")
+        verbose_name_plural = _("pre-litigation notices")
+
+    def __str__(self) -> str:
+        return f"Pre-litigation notice for case {self.case_id} sent {self.sent_on}"

@@ -20,7 +20,7 @@ from clinic_billing.exceptions import ApplicationError, PermissionDenied
 
 from . import schedule
 from .models import ReminderStep
-from .services import fee_amount
+from .services import fee_amount, fee_base_rate
 
 EDIT_SCHEDULE = "patient_collections.edit_schedule"
 
@@ -74,7 +74,7 @@ def schedule_problems(*, steps: Sequence[StepInput], jurisdiction: str, on: date
         )
     if problems:
         return problems
-    return schedule.validate_schedule(tuple(priced), limits)
+    return schedule.validate_schedule(tuple(priced), limits, fee_base_rate(on=on))
 
 
 def schedule_replace(*, steps: Sequence[StepInput], by: User) -> list[ReminderStep]:

@@ -14,24 +14,25 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Case, Count, DateField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Mod, TruncDate
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest, Mod, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
-from disputes.selectors import invoice_ids_with_open_complaint
+from disputes.selectors import invoice_ids_disputed, invoice_ids_with_open_complaint
 from invoices import services as invoice_services
 from invoices.models import InsuranceStatus, Invoice, LedgerEntry
 from invoices.money import CENT, MoneyError, to_money
 from patients.models import Channel
-from patients.roles import OFFICE_MANAGER, user_roles
+from patients.roles import OFFICE_MANAGER, PROVIDER, user_roles
 
 from . import channels, schedule
 from .contact_hours import next_contact_time, within_contact_hours
 from .models import (
     CollectionCase,
+    ConciliationNotice,
     Deferral,
     FeeRate,
     FollowUpCall,
@@ -41,28 +42,48 @@ from .models import (
     Reminder,
     ReminderStep,
 )
-from .notices import notice_text
+from .notices import INSTALMENT_STEPS, notice_text
 
 SWEEP_BATCH = 500
+INSTALMENT_BATCH = 200
 # Why a queued notice was not sent. Stored in English (the record stays the same whoever reads it) and
 # translated where it is shown: `{% translate reminder.skip_reason %}`.
 SKIPPED_PAID = gettext_noop("paid before the notice went out")
 SKIPPED_PAUSED = gettext_noop("collection paused (complaint, insurance, deferral or payment plan)")
 SKIPPED_NO_CHANNEL = gettext_noop("no channel the patient accepts or can be reached on")
-# Instalment reminders use steps from 100 on, so they never collide with the schedule's own steps.
-INSTALMENT_STEPS = 100
 MAX_PLAN_MONTHS = 36
 MAX_DEFERRAL_DAYS = 180
 
 
+def _rate_in_force(code: str, on: date) -> Decimal | None:
+    rate = FeeRate.objects.filter(code=code, effective_from__lte=on).order_by("-effective_from").first()
+    return rate.amount if rate is not None else None
+
+
 def fee_amount(*, code: str, on: date) -> Decimal:
-    """The fee in force on a day (rates carry their effective date); zero when the step has no fee."""
+    """The fee in force on a day; zero when the step has no fee.
+
+    A Norwegian fee code names a fraction of the inkassosats (schedule.DERIVED_FEES), priced from the sats in
+    force that day; any other code is a rate of its own in the dated table.
+    """
     if not code:
         return Decimal("0.00")
-    rate = FeeRate.objects.filter(code=code, effective_from__lte=on).order_by("-effective_from").first()
+    rate_code, numerator, denominator = schedule.DERIVED_FEES.get(code, (code, 1, 1))
+    rate = _rate_in_force(rate_code, on)
     if rate is None:
-        raise ApplicationError(_("No fee rate %(code)s is in force on %(day)s.") % {"code": code, "day": on})
-    return rate.amount
+        raise ApplicationError(_("No fee rate %(code)s is in force on %(day)s.") % {"code": rate_code, "day": on})
+    return schedule.derived_fee(rate, numerator, denominator)
+
+
+def fee_base_rate(*, on: date) -> Decimal:
+    """The rate that caps a notice's fee on a day (the inkassosats); zero where none is in force."""
+    return _rate_in_force(schedule.INKASSOSATS, on) or Decimal("0.00")
+
+
+def fee_codes() -> list[str]:
+    """The fee codes a step may use: the fractions of the inkassosats, and every rate of its own."""
+    own = FeeRate.objects.exclude(code=schedule.INKASSOSATS).order_by("code").values_list("code", flat=True)
+    return sorted({*schedule.DERIVED_FEES, *own.distinct()})
 
 
 def schedule_steps(*, on: date) -> tuple[schedule.Step, ...]:
@@ -87,11 +108,12 @@ def schedule_steps(*, on: date) -> tuple[schedule.Step, ...]:
 
 
 def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
-    """Invoices collections leave alone today: a complaint is open, insurance is pending, a deferral runs,
-    or (unless `by_plans` is off, for the plan's own instalment reminders) a payment plan is kept."""
+    """Invoices collections leave alone today: the claim is disputed (a complaint is open, or the patient still
+    disagrees after it closed), insurance is pending, a deferral runs, or (unless `by_plans` is off, for the
+    plan's own instalment reminders) a payment plan is kept."""
     paused = (
         Q(insurance_status=InsuranceStatus.PENDING)
-        | Q(pk__in=invoice_ids_with_open_complaint())
+        | Q(pk__in=invoice_ids_disputed())
         | Q(pk__in=Deferral.objects.filter(until__gte=today).values("invoice_id"))
     )
     if by_plans:
@@ -99,16 +121,18 @@ def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
     return paused
 
 
-def overdue_candidates(*, today: date, shard: int = 0, shards: int = 1) -> QuerySet[Invoice]:
-    """Issued, unpaid, past due, not paused and not yet escalated to a case: what the reminder sweep looks at,
-    in id order. With `shards` > 1, only the invoices whose id falls in `shard`, so workers never overlap."""
+def overdue_candidates(*, today: date, shard: int = 0, shards: int = 1, with_cases: bool = False) -> QuerySet[Invoice]:
+    """Issued, unpaid, past due, not paused and (unless `with_cases`) not yet escalated to a case: what the
+    reminder sweep looks at, in id order. With `shards` > 1, only the invoices whose id falls in `shard`, so
+    workers never overlap."""
     candidates = (
         Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
         .with_patient_due()
         .filter(patient_due_amount__gt=0)  # type: ignore[misc]
         .exclude(paused_invoices(today=today))
-        .exclude(pk__in=CollectionCase.objects.values("invoice_id"))
     )
+    if not with_cases:
+        candidates = candidates.exclude(pk__in=CollectionCase.objects.values("invoice_id"))
     if shards > 1:
         candidates = candidates.alias(shard_number=Mod("id", shards)).filter(shard_number=shard)
     return candidates.order_by("id")
@@ -126,11 +150,13 @@ def sweep_candidates(
     *, today: date, steps: tuple[schedule.Step, ...], shard: int = 0, shards: int = 1
 ) -> QuerySet[Invoice]:
     """The overdue candidates (of one shard) the sweep has work on today, in SQL: the schedule's `next_step`
-    or `escalation_due` would act, or a notice still waits to be sent. The pure schedule still decides each
-    invoice; this only spares reading and locking the many whose next step is not due yet.
+    or `escalation_due` would act, or a notice still waits to be sent (also on an invoice that already has a
+    case: a queued notice is retried, never dropped). The pure schedule still decides each invoice; this only
+    spares reading and locking the many whose next step is not due yet.
 
     Mirrors the schedule: the next step is the first one not sent; it waits for its day after the due date
-    and for the deadline of the latest notice; the case waits for the deadline of the final notice.
+    and for the deadline of the latest notice; the case waits for the deadline of the final notice. The
+    stored deadline can only be earlier than the one counted from the sending, so this reads a superset.
     """
     # Scalar subqueries, not EXISTS: PostgreSQL evaluates each once per candidate row with an index lookup,
     # where EXISTS under OR would hash the whole reminder table in every batch.
@@ -156,38 +182,60 @@ def sweep_candidates(
         Reminder.objects.filter(invoice_id=OuterRef("pk"))
         .order_by()
         .values("invoice_id")
-        .annotate(queued=Count("pk", filter=Q(status=Reminder.Status.QUEUED)))
+        .annotate(queued=Count("pk", filter=Q(status__in=RETRIED_STATUSES)))
     )
     return (
-        overdue_candidates(today=today, shard=shard, shards=shards)
+        overdue_candidates(today=today, shard=shard, shards=shards, with_cases=True)
         .alias(
+            has_case=Exists(CollectionCase.objects.filter(invoice_id=OuterRef("pk"))),
             unsent_step_due=Subquery(unsent_step_due.values("number")[:1]),
             latest_deadline=Subquery(latest.values("ends_on")[:1]),  # type: ignore[misc]
             final_deadline=Subquery(final.values("ends_on")[:1]),  # type: ignore[misc]
             waiting=Subquery(waiting.values("queued")),
         )
         .filter(
-            (Q(unsent_step_due__isnull=False) & (Q(latest_deadline__isnull=True) | Q(latest_deadline__lt=today)))
-            | Q(final_deadline__lt=today)
+            (
+                Q(has_case=False)
+                & (
+                    (
+                        Q(unsent_step_due__isnull=False)
+                        & (Q(latest_deadline__isnull=True) | Q(latest_deadline__lt=today))
+                    )
+                    | Q(final_deadline__lt=today)
+                )
+            )
             | Q(waiting__gt=0)
         )
     )
 
 
-# (step, sent_at, created_at, deadline, fee) of one notice, as the sweep reads it.
-NoticeRow = tuple[int, datetime | None, datetime, date | None, Decimal]
+# (step, status, sent_at, deadline, fee) of one notice, as the sweep reads it.
+NoticeRow = tuple[int, str, datetime | None, date | None, Decimal]
 
 
-def _sent_notices(rows: list[NoticeRow]) -> tuple[schedule.SentNotice, ...]:
-    notices = []
-    for step, sent_at, created_at, deadline, fee in rows:
-        sent_on = timezone.localdate(sent_at or created_at)
-        notices.append(
+def _sent_notices(
+    rows: list[NoticeRow], steps: tuple[schedule.Step, ...]
+) -> tuple[tuple[schedule.SentNotice, ...], tuple[int, ...]]:
+    """The notices that went out, and the steps whose notice did not (yet): what the schedule counts from.
+
+    Only a `sent` notice with its `sent_at` counts, and its deadline runs from the day it went out: at least
+    the step's deadline days after the sending, whatever deadline was stored when it was queued. Every other
+    status (queued, waiting for the contact hours, skipped, being sent, failed) is unsent and blocks.
+    """
+    deadline_days = {step.number: step.deadline_days for step in steps}
+    sent, unsent = [], []
+    for step, status, sent_at, deadline, fee in rows:
+        if status != Reminder.Status.SENT or sent_at is None:
+            unsent.append(step)
+            continue
+        sent_on = timezone.localdate(sent_at)
+        stored_days = (deadline - sent_on).days if deadline else 0
+        sent.append(
             schedule.SentNotice(
-                number=step, sent_on=sent_on, deadline_days=(deadline - sent_on).days if deadline else 0, fee=fee
+                number=step, sent_on=sent_on, deadline_days=max(stored_days, deadline_days.get(step, 0)), fee=fee
             )
         )
-    return tuple(notices)
+    return tuple(sent), tuple(unsent)
 
 
 @dataclass(frozen=True)
@@ -226,7 +274,8 @@ def reminders_sweep_batch(
             # The first condition alone bounds the index scan; the second drops what the last batch read.
             candidates = candidates.filter(due_date__gte=after[0]).exclude(due_date=after[0], id__lte=after[1])
         invoices = list(
-            candidates.order_by("due_date", "id")  # type: ignore[misc]
+            candidates.annotate(with_case=F("has_case"))
+            .order_by("due_date", "id")  # type: ignore[misc]
             .select_for_update(skip_locked=True, of=("self",))
             .only("id", "due_date", "number")[:batch_size]  # the number names the invoice in the audit log
         )
@@ -237,17 +286,21 @@ def reminders_sweep_batch(
         for invoice_id, *notice in (
             Reminder.objects.filter(invoice_id__in=invoice_ids, step__lt=INSTALMENT_STEPS)
             .order_by("invoice_id", "step")
-            .values_list("invoice_id", "step", "sent_at", "created_at", "deadline", "fee")
+            .values_list("invoice_id", "step", "status", "sent_at", "deadline", "fee")
         ):
             by_invoice[invoice_id].append(tuple(notice))  # type: ignore[arg-type]
         new_reminders: list[Reminder] = []
         new_cases: list[CollectionCase] = []
         for invoice in invoices:
             assert invoice.due_date is not None  # issued invoices have one
+            if invoice.with_case:  # type: ignore[attr-defined]
+                continue  # only its notices still waiting are retried below
+            sent, unsent = _sent_notices(by_invoice[invoice.pk], steps)
             account = schedule.Account(
                 due_date=invoice.due_date,
                 patient_due=invoice.patient_due_amount,  # type: ignore[attr-defined]
-                sent=_sent_notices(by_invoice[invoice.pk]),
+                sent=sent,
+                unsent=unsent,
             )
             step = schedule.next_step(account, steps, today)
             if step is not None:
@@ -264,6 +317,8 @@ def reminders_sweep_batch(
                 new_cases.append(CollectionCase(invoice=invoice, amount=account.patient_due))
         Reminder.objects.bulk_create(new_reminders, ignore_conflicts=True)
         CollectionCase.objects.bulk_create(new_cases, ignore_conflicts=True)
+        if any(row[1] in RETRIED_STATUSES for rows in by_invoice.values() for row in rows):
+            _notices_retry(invoice_ids=invoice_ids, steps=steps, today=today)
         # New notices, and older ones still waiting (for the contact hours, or a send that failed).
         queued = list(
             Reminder.objects.filter(invoice_id__in=invoice_ids, status=Reminder.Status.QUEUED).values_list(
@@ -278,6 +333,29 @@ def reminders_sweep_batch(
     last = invoices[-1]
     next_batch = (last.due_date, last.pk) if len(invoices) == batch_size and last.due_date else None
     return SweepResult(len(invoices), queued, len(new_cases)), next_batch
+
+
+# The statuses of a schedule notice the sweep sends again. A notice skipped while the invoice was on hold, or
+# because no channel reached the patient, goes back in the queue once the invoice is a candidate again: the
+# step is never passed over. The channel is chosen again at sending, and falls back to a letter whenever the
+# patient has a postal address (channels.FALLBACK_ORDER), so a step that must go out goes by letter.
+RETRIED_STATUSES = (Reminder.Status.QUEUED, Reminder.Status.SKIPPED)
+
+
+def _notices_retry(*, invoice_ids: list[int], steps: tuple[schedule.Step, ...], today: date) -> None:
+    """Put the skipped schedule notices of the (locked) invoices back in the queue, and give every notice still
+    waiting its payment deadline from today at the earliest, the first day it can go out: a deadline counts
+    from the sending. One update."""
+    deadline_from_today = Case(
+        *(When(step=step.number, then=Value(today + timedelta(days=step.deadline_days))) for step in steps),
+        default=Value(today),
+        output_field=DateField(),
+    )
+    Reminder.objects.filter(invoice_id__in=invoice_ids, step__lt=INSTALMENT_STEPS, status__in=RETRIED_STATUSES).update(
+        status=Reminder.Status.QUEUED,
+        skip_reason="",
+        deadline=Greatest(Coalesce("deadline", deadline_from_today), deadline_from_today),
+    )
 
 
 def _enqueue_sends(reminder_ids: list[int]) -> None:
@@ -308,7 +386,30 @@ def reminders_sweep(
         queued += result.reminder_ids
         cases += result.cases_proposed
         if after is None:
+            if shard == 0:
+                cases += disputed_cases_propose(today=today)
             return SweepResult(examined, queued, cases)
+
+
+def disputed_cases_propose(*, today: date) -> int:
+    """Propose a case for each owed claim the patient still disputes after the complaint closed, so the provider
+    or the office manager decides it (credit, or a tvistevarsel and the conciliation board): a disputed claim
+    is held, and without a case nobody would be asked. Idempotent; returns how many cases were proposed."""
+    still_disputed = (
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, pk__in=invoice_ids_disputed())
+        .exclude(pk__in=invoice_ids_with_open_complaint())
+        .exclude(pk__in=CollectionCase.objects.values("invoice_id"))
+        .with_patient_due()
+        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
+        .order_by("id")
+    )
+    cases = [
+        CollectionCase(invoice_id=invoice.pk, amount=invoice.patient_due_amount)  # type: ignore[attr-defined]
+        for invoice in still_disputed.only("id")[:SWEEP_BATCH]
+    ]
+    if not cases:
+        return 0
+    return len(CollectionCase.objects.bulk_create(cases, ignore_conflicts=True))
 
 
 def _move(reminder: Reminder, to: str, fields: list[str]) -> Reminder:
@@ -680,22 +781,59 @@ def deferral_create(*, invoice_id: int, until: date, reason: str = "", by: User 
     return Deferral.objects.create(invoice=invoice, until=until, reason=reason.strip()[:300], created_by=by)
 
 
-def instalments_sweep(*, today: date, enqueue: bool = True) -> int:
-    """Mark instalments paid or missed. A missed one creates a follow-up call and a reminder; a plan whose
-    invoice is settled completes itself. Returns how many instalments were missed."""
+def instalments_sweep(*, today: date, enqueue: bool = True, batch_size: int = INSTALMENT_BATCH) -> int:
+    """Every batch of the instalment sweep, one after another. Returns how many instalments were missed."""
+    missed, after = 0, 0
+    while True:
+        batch_missed, after_id = instalments_sweep_batch(
+            today=today, after=after, batch_size=batch_size, enqueue=enqueue
+        )
+        missed += batch_missed
+        if after_id is None:
+            return missed
+        after = after_id
+
+
+def _missed_instalment_call(*, plan: PaymentPlan, instalment: Instalment, now: datetime) -> None:
+    """One open call per invoice for missed instalments: a second miss while the first call is open is the
+    same conversation (the worklist showed the same call three times)."""
+    if FollowUpCall.objects.filter(
+        invoice_id=plan.invoice_id, reason=FollowUpCall.Reason.MISSED_INSTALMENT, completed_at__isnull=True
+    ).exists():
+        return
+    FollowUpCall.objects.get_or_create(
+        idempotency_key=f"plan-{plan.pk}-instalment-{instalment.number}",
+        defaults={
+            "patient_id": plan.invoice.patient_id,
+            "invoice_id": plan.invoice_id,
+            "reason": FollowUpCall.Reason.MISSED_INSTALMENT,
+            "role": "billing",
+            "due_at": now,
+        },
+    )
+
+
+def instalments_sweep_batch(
+    *, today: date, after: int = 0, batch_size: int = INSTALMENT_BATCH, enqueue: bool = True
+) -> tuple[int, int | None]:
+    """One batch of the instalment sweep: mark instalments paid or missed. A missed one creates a follow-up
+    call (one open per invoice) and a notice naming the instalment; a plan whose invoice is settled completes
+    itself. Plans are read in id order after `after` and locked with SKIP LOCKED, so several workers share the
+    work as in the reminder sweep. Returns how many instalments were missed and where the next batch starts
+    (None when the sweep is done)."""
     missed = 0
     new_reminder_ids: list[int] = []
     with transaction.atomic():
         if enqueue:
             transaction.on_commit(lambda: _enqueue_sends(new_reminder_ids))
         plans = list(
-            PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE)
+            PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE, pk__gt=after)
             .select_related("invoice")
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("id")
+            .order_by("id")[:batch_size]
         )
         if not plans:
-            return 0
+            return 0, None
         paid = _patient_paid([plan.invoice_id for plan in plans])
         due_by_plan: dict[int, list[Instalment]] = defaultdict(list)
         for instalment in Instalment.objects.filter(plan__in=plans).order_by("number"):
@@ -718,16 +856,7 @@ def instalments_sweep(*, today: date, enqueue: bool = True) -> int:
                 else:
                     instalment.status = Instalment.Status.MISSED
                     missed += 1
-                    FollowUpCall.objects.get_or_create(
-                        idempotency_key=f"plan-{plan.pk}-instalment-{instalment.number}",
-                        defaults={
-                            "patient_id": plan.invoice.patient_id,
-                            "invoice_id": plan.invoice_id,
-                            "reason": FollowUpCall.Reason.MISSED_INSTALMENT,
-                            "role": "billing",
-                            "due_at": now,
-                        },
-                    )
+                    _missed_instalment_call(plan=plan, instalment=instalment, now=now)
                     reminder, created = Reminder.objects.get_or_create(
                         invoice_id=plan.invoice_id,
                         step=INSTALMENT_STEPS + instalment.number,
@@ -736,25 +865,73 @@ def instalments_sweep(*, today: date, enqueue: bool = True) -> int:
                     if created:
                         new_reminder_ids.append(reminder.pk)
                 instalment.save(update_fields=["status"])
-    return missed
+    return missed, (plans[-1].pk if len(plans) == batch_size else None)
+
+
+# Who decides what on a case. Credit or the conciliation board: the provider or the office manager (the
+# provider knows the treatment the patient disputes). The agency and withdrawing a claim: the office manager.
+DISPUTE_DECISIONS = (CollectionCase.Status.CREDITED, CollectionCase.Status.CONCILIATION)
+DECIDERS: dict[str, set[str]] = {
+    CollectionCase.Status.CREDITED: {OFFICE_MANAGER, PROVIDER},
+    CollectionCase.Status.CONCILIATION: {OFFICE_MANAGER, PROVIDER},
+    CollectionCase.Status.AGENCY: {OFFICE_MANAGER},
+    CollectionCase.Status.WITHDRAWN: {OFFICE_MANAGER},
+}
+# The customary deadline of a Norwegian tvistevarsel (tvisteloven § 5-2), used for every profile.
+CONCILIATION_NOTICE_DAYS = 14
+
+
+def _lock_case(case_id: int) -> CollectionCase:
+    try:
+        return CollectionCase.objects.select_for_update().get(pk=case_id)
+    except CollectionCase.DoesNotExist as exc:
+        raise NotFound(_("No such case."), field="case") from exc
+
+
+def case_is_open(case: CollectionCase) -> bool:
+    """A case waits for a decision while proposed, and again once a complaint recalled it from the agency."""
+    return case.status == CollectionCase.Status.PROPOSED or (
+        case.status == CollectionCase.Status.AGENCY and case.recalled_at is not None
+    )
 
 
 @transaction.atomic
 def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: User) -> CollectionCase:
-    """The office manager decides an escalation: credit the claim, the collection agency, or the
-    conciliation board. A disputed claim never goes to an agency."""
-    if OFFICE_MANAGER not in user_roles(by):
+    """Decide an escalation: credit the claim, the collection agency, the conciliation board, or withdraw.
+
+    The provider or the office manager chooses credit or the conciliation board; only the office manager sends
+    a claim to the agency or withdraws it. A disputed claim (complaint open, or the patient still disagrees)
+    never goes to an agency. The conciliation board needs a tvistevarsel sent whose deadline has passed.
+    A case recalled from the agency by a complaint is decided again.
+    """
+    if decision not in DECIDERS:
+        raise ApplicationError(_("Choose credit, agency, conciliation board or withdraw."), field="decision")
+    roles = user_roles(by)
+    if not roles & DECIDERS[decision]:
+        if decision in DISPUTE_DECISIONS:
+            raise PermissionDenied(_("Only a provider or the office manager decides credit or conciliation."))
         raise PermissionDenied(_("Only the office manager decides escalations."))
-    try:
-        case = CollectionCase.objects.select_for_update().get(pk=case_id)
-    except CollectionCase.DoesNotExist as exc:
-        raise NotFound(_("No such case."), field="case") from exc
-    if case.status != CollectionCase.Status.PROPOSED:
+    case = _lock_case(case_id)
+    if not case_is_open(case):
         raise InvalidTransition(_("This case was already decided."))
     invoice = invoice_services.invoice_lock(invoice_id=case.invoice_id)
-    disputed = invoice_ids_with_open_complaint().filter(invoice_id=invoice.pk).exists()
+    disputed = invoice_ids_disputed().filter(invoice_id=invoice.pk).exists()
     if decision == CollectionCase.Status.AGENCY and disputed:
         raise InvalidTransition(_("A disputed claim is never sent to a collection agency."), field="decision")
+    if decision == CollectionCase.Status.CONCILIATION:
+        notice = case.conciliation_notices.order_by("-sent_on", "-id").first()
+        if notice is None:
+            raise InvalidTransition(
+                _("Send the pre-litigation notice (tvistevarsel) first; the board comes after its deadline."),
+                field="decision",
+            )
+        if timezone.localdate() <= notice.answer_by:
+            raise InvalidTransition(
+                _("The pre-litigation notice gives the patient until %(day)s; choose the board after that.")
+                % {"day": notice.answer_by.isoformat()},
+                field="decision",
+            )
+    fields = ["status", "decided_at", "decided_by", "note", "ledger_entry"]
     if decision == CollectionCase.Status.CREDITED:
         if invoice.patient_due <= 0:
             raise InvalidTransition(_("Nothing is owed any more."), field="decision")
@@ -763,18 +940,47 @@ def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: U
             kind=LedgerEntry.Kind.SMALL_CLAIM_CREDIT,
             amount=invoice.patient_due,
             reference=f"case-{case.pk}",
-            note=note or "claim credited by the office manager",
+            note=note or "claim credited on the collection case",
             by=by,
         )
-    elif decision not in (
-        CollectionCase.Status.AGENCY,
-        CollectionCase.Status.CONCILIATION,
-        CollectionCase.Status.WITHDRAWN,
-    ):
-        raise ApplicationError(_("Choose credit, agency, conciliation board or withdraw."), field="decision")
+    if decision == CollectionCase.Status.AGENCY and case.recalled_at is not None:
+        case.recalled_at = None  # the dispute is over and the claim goes back to the agency
+        fields.append("recalled_at")
     case.status = decision
     case.decided_at = timezone.now()
     case.decided_by = by
     case.note = note.strip()[:300]
-    case.save(update_fields=["status", "decided_at", "decided_by", "note", "ledger_entry"])
+    case.save(update_fields=fields)
     return case
+
+
+@transaction.atomic
+def conciliation_notice_record(*, case_id: int, by: User) -> ConciliationNotice:
+    """Record that the tvistevarsel went out on paper today; the patient has 14 days to pay or answer, and the
+    conciliation board may be chosen only after that. Sending it again starts a new deadline."""
+    if not user_roles(by) & DECIDERS[CollectionCase.Status.CONCILIATION]:
+        raise PermissionDenied(_("Only a provider or the office manager decides credit or conciliation."))
+    case = _lock_case(case_id)
+    if not case_is_open(case):
+        raise InvalidTransition(_("This case was already decided."))
+    today = timezone.localdate()
+    return ConciliationNotice.objects.create(
+        case=case, sent_on=today, answer_by=today + timedelta(days=CONCILIATION_NOTICE_DAYS), sent_by=by
+    )
+
+
+def collection_case_recall(*, invoice_id: int) -> CollectionCase | None:
+    """A complaint about a claim at the collection agency recalls it: the case is flagged, leaves the agency's
+    export, and the export carries a recall line telling the agency to stop. Idempotent; None when the invoice
+    has no case at the agency (or it was recalled already)."""
+    with transaction.atomic():
+        case = (
+            CollectionCase.objects.select_for_update()
+            .filter(invoice_id=invoice_id, status=CollectionCase.Status.AGENCY, recalled_at__isnull=True)
+            .first()
+        )
+        if case is None:
+            return None
+        case.recalled_at = timezone.now()
+        case.save(update_fields=["recalled_at"])
+        return case

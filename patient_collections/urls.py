@@ -19,6 +19,11 @@ urlpatterns = [
     path(
         "cases/<int:case_id>/conciliation-notice.pdf", views.case_conciliation_notice, name="case-conciliation-notice"
     ),
+    path(
+        "cases/<int:case_id>/conciliation-notice/sent/",
+        views.case_conciliation_notice_sent,
+        name="case-conciliation-notice-sent",
+    ),
     path("cases/<int:case_id>/summary.pdf", views.case_summary, name="case-summary"),
     path("print/", views.print_batch, name="print-batch"),
     path("print/letters.pdf", views.print_batch_pdf, name="print-batch-pdf"),

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from auditlog.signals import accessed
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -21,11 +22,11 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, NotFound
 from disputes import services
-from disputes.selectors import invoice_ids_with_open_complaint
+from disputes.selectors import invoice_ids_disputed
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
 from patients.forms import StaffForm
-from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only
+from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
 from . import letters, schedule
@@ -38,6 +39,7 @@ from .schedule_admin import EDIT_SCHEDULE, ScheduleInvalid, schedule_replace
 
 PAGE_SIZE = 25
 VIEW_CASE = "patient_collections.view_collectioncase"
+DECIDE_CASE = "patient_collections.decide_collection_case"
 VIEW_REMINDER = "patient_collections.view_reminder"
 CHANGE_REMINDER = "patient_collections.change_reminder"
 # Notices with an unknown outcome shown on the worklist: a handful at most, unless the mail relay is down.
@@ -225,10 +227,28 @@ def reminder_letter(request: StaffRequest, reminder_id: int) -> HttpResponse:
 
 def _schedule_context() -> dict[str, object]:
     jurisdiction = str(settings.BILLING_JURISDICTION)
+    today = timezone.localdate()
+    limits = schedule.LIMITS.get(jurisdiction)
+    base_rate = collection_services.fee_base_rate(on=today)
+    stored = list(FeeRate.objects.order_by("code", "-effective_from"))
+    rates: list[object] = list(stored)
+    sats = next((rate for rate in stored if rate.code == schedule.INKASSOSATS), None)
+    if sats is not None:
+        # The fees a step can name, as they stand today: fractions of the inkassosats row above.
+        rates += [
+            {
+                "code": code,
+                "amount": schedule.derived_fee(base_rate, numerator, denominator),
+                "effective_from": sats.effective_from,
+                "note": f"{numerator}/{denominator} × {schedule.INKASSOSATS}",
+            }
+            for code, (_rate, numerator, denominator) in sorted(schedule.DERIVED_FEES.items())
+        ]
     return {
         "jurisdiction": jurisdiction,
-        "limits": schedule.LIMITS.get(jurisdiction),
-        "fee_rates": list(FeeRate.objects.order_by("code", "-effective_from")),
+        "limits": limits,
+        "max_fee": schedule.derived_fee(base_rate, limits.max_fee_twentieths, 20) if limits else None,
+        "fee_rates": rates,
     }
 
 
@@ -270,13 +290,19 @@ def schedule_edit(request: StaffRequest) -> HttpResponse:
 def _cases() -> QuerySet[CollectionCase]:
     """Cases with invoice, patient and decider, whether a complaint is open, and how many notices went out."""
     return CollectionCase.objects.select_related("invoice__patient", "decided_by").annotate(
-        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_with_open_complaint()), output_field=BooleanField()),
+        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_disputed()), output_field=BooleanField()),
         notices_sent=Count("invoice__reminders", filter=Q(invoice__reminders__status=Reminder.Status.SENT)),
     )
 
 
+def _require_case_access(request: StaffRequest) -> None:
+    """Billing and the office manager see cases; a provider sees them to decide credit or conciliation."""
+    if not (request.user.has_perm(VIEW_CASE) or request.user.has_perm(DECIDE_CASE)):
+        raise PermissionDenied
+
+
 def _case_for_user(request: StaffRequest, case_id: int) -> CollectionCase:
-    require_perm(request, VIEW_CASE)
+    _require_case_access(request)
     case = _cases().filter(pk=case_id).first()
     if case is None:
         raise Http404
@@ -286,7 +312,7 @@ def _case_for_user(request: StaffRequest, case_id: int) -> CollectionCase:
 @staff_only
 @require_GET
 def case_list(request: StaffRequest) -> HttpResponse:
-    require_perm(request, VIEW_CASE)
+    _require_case_access(request)
     filters = CaseFilterForm({"status": request.GET.get("status", CollectionCase.Status.PROPOSED)})
     status = filters.cleaned_data["status"] if filters.is_valid() else CollectionCase.Status.PROPOSED
     cases = _cases().order_by("proposed_at", "id")
@@ -304,12 +330,20 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
     accessed.send(sender=Invoice, instance=case.invoice)
     sent = Reminder.objects.filter(invoice_id=case.invoice_id, status=Reminder.Status.SENT).order_by("step")
     notices = [ReminderRow.of(reminder) for reminder in sent]
+    roles = user_roles(request.user)
+    tvistevarsel = case.conciliation_notices.order_by("-sent_on", "-id").first()
     context = {
         **account_summary(case.invoice.patient),
         "case": case,
         "invoice": case.invoice,
         "notices": notices,
-        "decisions": DECISION_BUTTONS,
+        # Only the decisions this user may take (the provider: credit or conciliation board).
+        "decisions": [
+            (value, label) for value, label in DECISION_BUTTONS if roles & collection_services.DECIDERS[value]
+        ],
+        "case_open": collection_services.case_is_open(case),
+        "tvistevarsel": tvistevarsel,
+        "conciliation_allowed": tvistevarsel is not None and timezone.localdate() > tvistevarsel.answer_by,
     }
     return render(request, "staff/collections/case_detail.html", context)
 
@@ -333,6 +367,26 @@ def case_decide(request: StaffRequest, case_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Case decided: %(status)s.") % {"status": case.get_status_display()})
+    return redirect("case-detail", case_id=case_id)
+
+
+@staff_only
+@require_POST
+def case_conciliation_notice_sent(request: StaffRequest, case_id: int) -> HttpResponse:
+    """Record that the printed tvistevarsel went out today: its 14-day deadline starts."""
+    require_perm(request, DECIDE_CASE)
+    try:
+        notice = collection_services.conciliation_notice_record(case_id=case_id, by=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Pre-litigation notice recorded as sent; the patient has until %(day)s.")
+            % {"day": local_date(notice.answer_by)},
+        )
     return redirect("case-detail", case_id=case_id)
 
 
@@ -361,8 +415,10 @@ def case_agency_export(request: StaffRequest) -> HttpResponse:
     filters = CaseFilterForm({"status": request.GET.get("status", CollectionCase.Status.AGENCY)})
     if not filters.is_valid():
         return HttpResponseBadRequest(_("Unknown case status."), content_type="text/plain; charset=utf-8")
-    cases = CollectionCase.objects.all()
-    if filters.cleaned_data["status"]:
+    cases: QuerySet[CollectionCase] = CollectionCase.objects.all()
+    if filters.cleaned_data["status"] == CollectionCase.Status.AGENCY:
+        cases = letters.agency_cases()  # with the recall lines of cases taken back from the agency
+    elif filters.cleaned_data["status"]:
         cases = cases.filter(status=filters.cleaned_data["status"])
     response = HttpResponse(letters.agency_export_csv(cases), content_type="text/csv; charset=utf-8")
     # The file names each patient, their address and claim: one audit row per exported case's invoice.

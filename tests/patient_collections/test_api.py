@@ -11,7 +11,7 @@ from disputes.services import complaint_file
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
 from patient_collections import services
-from patient_collections.models import CollectionCase, Deferral, PaymentPlan, Reminder
+from patient_collections.models import CollectionCase, ConciliationNotice, Deferral, PaymentPlan, Reminder
 from tests.factories import PatientFactory, draft_invoice
 
 pytestmark = pytest.mark.django_db
@@ -383,6 +383,7 @@ def test_it_credits_a_claim_when_the_manager_decides_so(letter_patient, manager,
 @pytest.mark.parametrize("decision", ["agency", "conciliation", "withdrawn"])
 def test_it_records_an_escalation_without_moving_money(letter_patient, manager, client_for, decision):
     case = proposed_case(letter_patient)
+    tvistevarsel_deadline_passed(case)
 
     response = post(client_for(manager), f"/api/v1/collection-cases/{case.pk}/decide/", {"decision": decision})
 
@@ -461,6 +462,7 @@ def test_it_returns_404_for_an_unknown_case(manager, client_for):
 
 def test_it_filters_the_cases_by_status(letter_patient, manager, client_for):
     decided, proposed = proposed_case(letter_patient), proposed_case(letter_patient)
+    tvistevarsel_deadline_passed(decided)
     services.collection_case_decide(case_id=decided.pk, decision="conciliation", by=manager)
     client = client_for(manager)
 
@@ -490,6 +492,12 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(letter_patient, manager, cl
         with django_assert_num_queries(8):
             response = client.get("/api/v1/collection-cases/?status=proposed")
         assert len(response.json()["results"]) == count
+
+
+def tvistevarsel_deadline_passed(case: CollectionCase) -> None:
+    """A tvistevarsel sent three weeks ago: its 14-day deadline has passed, so the board may be chosen."""
+    sent_on = timezone.localdate() - timedelta(days=21)
+    ConciliationNotice.objects.create(case=case, sent_on=sent_on, answer_by=sent_on + timedelta(days=14))
 
 
 @pytest.fixture
@@ -530,8 +538,15 @@ def test_it_refuses_every_endpoint_to_anonymous_requests(letter_patient, endpoin
     _assert_refused_everywhere(Client(), endpoints, (401, 403), letter_patient)
 
 
-def test_it_refuses_every_endpoint_to_a_provider(letter_patient, provider, endpoints, client_for):
-    _assert_refused_everywhere(client_for(provider), endpoints, (403,), letter_patient)
+def test_it_refuses_every_endpoint_to_a_provider_but_credit_or_conciliation(
+    letter_patient, provider, endpoints, client_for
+):
+    # A provider decides credit or the conciliation board on a case (tests/patient_collections/
+    # test_lifecycle_guards.py); sending it to the agency stays the office manager's.
+    *others, (method, url, _body) = endpoints
+    _assert_refused_everywhere(
+        client_for(provider), [*others, (method, url, {"decision": "agency"})], (403,), letter_patient
+    )
 
 
 @pytest.mark.parametrize(

@@ -133,9 +133,12 @@ def test_it_titles_the_norwegian_final_notice_varsel_om_inkasso_and_states_the_c
     assert invoice.number in text
     assert "Consultation" in text
     assert invoice.payment_reference in text
-    assert shown("nb", money, Decimal("535.00")) in text  # owed before this notice's fee
-    assert shown("nb", money, Decimal("35.00")) in text
+    # inkassoloven § 9: principal, the earlier fee and this notice's fee each on a line of their own.
+    assert squeezed("Hovedstol") + shown("nb", money, Decimal("500.00")) in text
+    assert squeezed("Tidligere purregebyr") + shown("nb", money, Decimal("35.00")) in text
+    assert squeezed("Purregebyr") + shown("nb", money, Decimal("35.00")) in text
     assert shown("nb", money, Decimal("570.00")) in text
+    assert shown("nb", money, Decimal("535.00")) not in text  # no "amount owed" mixing principal and fees
     assert shown("nb", local_date, final_notice.deadline) in text
     assert "Storgata5" in text and "0155Oslo" in text
 
@@ -325,8 +328,8 @@ def test_the_case_file_runs_a_fixed_number_of_queries(case, django_assert_num_qu
             complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer text", by=None
         )
     # 1. case with invoice, patient and decider  2. lines  3. ledger entries  4. notices sent
-    # 5. complaints  6. the lines they dispute
-    with django_assert_num_queries(6):
+    # 5. complaints  6. the lines they dispute  7. the tvistevarsel sent, if any (its date and deadline)
+    with django_assert_num_queries(7):
         letters.case_summary_pdf(case)
 
 
@@ -349,6 +352,9 @@ def test_the_agency_csv_has_a_header_and_one_row_per_case(case):
         invoice.due_date.isoformat(),
         timezone.localdate(last_notice.sent_at).isoformat(),
         invoice.payment_reference,
+        "500.00",  # principal
+        "70.00",  # the purring's and the inkassovarsel's fees, kept apart from the principal
+        "collect",
     ]
     assert rows[2][:3] == [str(other_case.pk), other.number, "'=HYPERLINK(1)"]
     assert rows[2][7] == ""  # no notice sent

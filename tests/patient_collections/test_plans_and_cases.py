@@ -1,9 +1,11 @@
 """Payment plans, deferrals, instalments and escalation cases, through the services."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, PermissionDenied
@@ -123,6 +125,7 @@ def test_only_the_manager_decides_a_case(patient, billing):
         services.collection_case_decide(case_id=case.pk, decision="agency", by=billing)
 
 
+@time_machine.travel(datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
 def test_a_disputed_claim_never_goes_to_an_agency(patient, manager):
     case = proposed_case(patient)
     complaint_file(
@@ -136,7 +139,9 @@ def test_a_disputed_claim_never_goes_to_an_agency(patient, manager):
     )
     with pytest.raises(InvalidTransition):
         services.collection_case_decide(case_id=case.pk, decision="agency", by=manager)
-    services.collection_case_decide(case_id=case.pk, decision="conciliation", by=manager)
+    services.conciliation_notice_record(case_id=case.pk, by=manager)
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        services.collection_case_decide(case_id=case.pk, decision="conciliation", by=manager)
     case.refresh_from_db()
     assert case.status == "conciliation"
 

@@ -792,9 +792,10 @@ def test_it_shows_a_case_in_a_fixed_number_of_queries(manager, client_for, djang
             )
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the case with invoice, patient, decider, dispute and notice count, 7 insert the audit ACCESS entry,
-        # 8 the patient's balance and 9 their open complaint for the account header, 10 the notices sent
+        # 8 the patient's balance and 9 their open complaint for the account header, 10 the notices sent,
+        # 11 the latest pre-litigation notice (tvistevarsel)
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(12):
             response = client.get(reverse("case-detail", args=[case.pk]))
         assert len(response.context["notices"]) == notices
 
