@@ -254,3 +254,52 @@ def test_it_runs_a_fixed_number_of_queries(manager_client, billing):
     # entry's insert; and the two-factor device that verified the session (django-otp, mfa).
     assert _queries_for_search(manager_client, str(one.pk)) == 10
     assert _queries_for_search(manager_client, str(twenty.pk)) == 10
+
+
+# --- From where: the address the lockout uses, never the client's own claim ------------------------------
+
+
+def _read_patient(client, patient, **headers) -> LogEntry:
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+    response = client.get(reverse("patient-detail", args=[patient.pk]), REMOTE_ADDR="198.51.100.7", **headers)
+    assert response.status_code == 200
+    return LogEntry.objects.get_for_object(patient).get(action=LogEntry.Action.ACCESS)
+
+
+def test_it_ignores_a_forwarded_for_header_without_trusted_proxies(patient, billing, client_for):
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_FOR="203.0.113.66, 10.0.0.1")
+    assert entry.remote_addr == "198.51.100.7"
+
+
+def test_it_takes_the_address_a_trusted_proxy_forwards(settings, patient, billing, client_for):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_FOR="203.0.113.66, 10.0.0.1")
+    assert entry.remote_addr == "203.0.113.66"
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", "203.0.113.66:8080", "<script>", "999.1.1.1", "\x00"])
+def test_it_stores_no_address_rather_than_a_value_that_is_none(settings, patient, billing, client_for, forwarded):
+    """On PostgreSQL the column is `inet`: storing `unknown` failed every audited request with a 500."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_FOR=forwarded)
+    assert entry.remote_addr in {None, "203.0.113.66", "198.51.100.7"}
+    assert entry.remote_addr != forwarded
+
+
+def test_it_stores_no_address_when_the_connection_names_none(patient, billing, client_for):
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+    client_for(billing).get(reverse("patient-detail", args=[patient.pk]), REMOTE_ADDR="unknown")
+    assert LogEntry.objects.get_for_object(patient).get(action=LogEntry.Action.ACCESS).remote_addr is None
+
+
+@pytest.mark.parametrize("port", ["99999999999", "-1", "http", "٣"])
+def test_it_stores_no_port_that_is_no_port(settings, patient, billing, client_for, port):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_PORT=port)
+    assert entry.remote_port is None
+
+
+def test_it_ignores_a_forwarded_port_without_trusted_proxies(patient, billing, client_for):
+    assert _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_PORT="4431").remote_port is None
