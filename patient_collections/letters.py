@@ -7,7 +7,6 @@ every URL. A letter to a patient is in the patient's language; the case file, wr
 agency, is in the clinic's (the jurisdiction's default locale).
 """
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.document import Document
 
+from clinic_billing.csv_safety import spreadsheet_writer
 from disputes.models import Complaint
 from invoices.jurisdiction import current_profile
 from invoices.models import InvoiceLine, LedgerEntry
@@ -233,12 +233,6 @@ AGENCY_CSV_HEADER = (
     "last_notice_date",
     "payment_reference",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Free text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
@@ -256,7 +250,7 @@ def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
         .order_by("id")
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet_writer(buffer)
     writer.writerow(AGENCY_CSV_HEADER)
     for case in rows:
         invoice = case.invoice
@@ -268,9 +262,9 @@ def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
             [
                 case.pk,
                 invoice.number or "",
-                _cell(patient.name),
+                patient.name,
                 patient.date_of_birth.isoformat(),
-                _cell(address),
+                address,
                 f"{invoice.patient_due:.2f}",
                 invoice.due_date.isoformat() if invoice.due_date else "",
                 timezone.localdate(case.last_notice_at).isoformat() if case.last_notice_at else "",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from invoices import services
 from invoices.models import Invoice, LedgerEntry
 from patients.models import Patient
-from tests.factories import PatientFactory, UserFactory, issued_invoice
+from tests.factories import PatientFactory, ProxyFactory, UserFactory, issued_invoice
 
 
 def _key(entry: LogEntry) -> tuple[str, str, int]:
@@ -214,6 +214,18 @@ def test_it_quotes_cells_a_spreadsheet_would_run_as_formulas(manager_client, bil
 
     assert rows
     assert all(row[5].startswith("'=") for row in rows)
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_it_quotes_a_formula_after_a_separator_in_a_proxy_name(manager_client, patient, billing, separator):
+    with set_actor(billing):
+        ProxyFactory(patient=patient, name=f"Ola{separator}=cmd|' /C calc'!A0")
+
+    text = manager_client.get(reverse("audit-log-csv"), {"action": "create"}).content.decode()
+    [row] = [row for row in csv.reader(io.StringIO(text)) if row[4] == "authorised proxy"]
+
+    assert row[5].startswith(f"Ola{separator}'=cmd|")
+    assert not any(cell.lstrip(' "').startswith("=") for line in text.splitlines() for cell in line.split(separator))
 
 
 def test_it_exports_changed_field_names_without_values(manager_client, patient, billing):
