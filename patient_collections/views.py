@@ -352,7 +352,12 @@ def print_batch(request: StaffRequest) -> HttpResponse:
     day = form.cleaned_data["day"] if form.is_valid() else None
     # The page lists letters; their lines are only needed for the PDF.
     reminders = list(letters.letter_reminders_sent_on(day).prefetch_related(None)) if day else []
-    return render(request, "staff/collections/print_batch.html", {"form": form, "day": day, "reminders": reminders})
+    return render(
+        request,
+        "staff/collections/print_batch.html",
+        {"form": form, "day": day, "reminders": reminders},
+        status=200 if day else 400,
+    )
 
 
 @staff_only

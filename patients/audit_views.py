@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
+from clinic_billing.dates import BoundedDateField
 
 from . import audit_selectors as selectors
 from .forms import StaffForm
@@ -69,12 +70,12 @@ class AuditLogFilterForm(StaffForm):
             ("access", gettext_lazy("Viewed")),
         ],
     )
-    start = forms.DateField(
+    start = BoundedDateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -43,7 +43,8 @@ def account_summary(patient: Patient) -> dict[str, object]:
 @require_GET
 def search(request: StaffRequest) -> HttpResponse:
     require_perm(request, "patients.view_patient")
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses a NUL in a string literal (a 500); no name, number or reference contains one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     patients = list(selectors.patient_search(query=query))
     if len(patients) == 1 and not request.htmx:  # type: ignore[attr-defined]
         return redirect("patient-detail", patient_id=patients[0].pk)

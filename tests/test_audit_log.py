@@ -116,6 +116,18 @@ def test_it_refuses_an_end_before_the_start(manager_client):
     assert "The end date comes before the start date." in response.content.decode()
 
 
+@pytest.mark.parametrize("route", ["audit-log", "audit-log-csv"])
+@pytest.mark.parametrize(
+    "dates", [{"end": "9999-12-31"}, {"start": "9999-12-31"}, {"start": "0001-01-01"}, {"end": "0001-01-01"}]
+)
+def test_it_refuses_a_date_out_of_range_with_a_400(manager_client, route, dates):
+    """The day after 9999-12-31 does not exist: the search overflowed and answered 500."""
+    response = manager_client.get(reverse(route), dates)
+
+    assert response.status_code == 400
+    assert "Give a date between" in response.content.decode()
+
+
 def test_it_lists_newest_first(manager_client, kari_history):
     timestamps = [row.entry.timestamp for row in _search(manager_client).context["rows"]]
     assert timestamps == sorted(timestamps, reverse=True)

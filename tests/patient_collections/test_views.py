@@ -606,11 +606,19 @@ def test_it_shows_todays_letters_by_default(front_desk, client_for):
     assert "No letters were sent that day." in response.content.decode()
 
 
-def test_it_shows_a_malformed_day_as_a_form_error(front_desk, client_for):
-    response = client_for(front_desk).get(reverse("print-batch"), {"day": "2026-13-45"})
-    assert response.status_code == 200
+@pytest.mark.parametrize("day", ["2026-13-45", "9999-12-31", "0001-01-01"])
+def test_it_shows_a_malformed_day_as_a_form_error(front_desk, client_for, day):
+    """9999-12-31 is a valid date, but the day after it is not: the batch overflowed and answered 500."""
+    response = client_for(front_desk).get(reverse("print-batch"), {"day": day})
+    assert response.status_code == 400
     assert list(response.context["form"].errors) == ["day"]
     assert response.context["reminders"] == []
+
+
+def test_it_sends_a_pdf_request_for_a_day_out_of_range_back_to_the_form(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": "9999-12-31"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('print-batch')}?day=9999-12-31"
 
 
 def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
@@ -641,7 +649,7 @@ def test_it_says_when_no_letter_went_out_that_day(front_desk, client_for):
 
 def test_it_sends_a_malformed_pdf_day_back_to_the_form(front_desk, client_for):
     response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": "soon"}, follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert list(response.context["form"].errors) == ["day"]
 
 
