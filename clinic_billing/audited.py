@@ -90,13 +90,24 @@ def log_bulk_changes(
 
 
 def log_bulk_reads(objects: Iterable[models.Model]) -> int:
-    """One audit ACCESS entry per object (who read it, from where), in one insert: for a document or export
-    that shows many records at once. Returns how many were written."""
-    entries = [_entry(obj, LogEntry.Action.ACCESS, None) for obj in objects]
+    """One audit ACCESS entry per object (who read it, from where), in one insert: for a document, list or
+    export that shows many records at once. An object listed twice is logged once. Returns how many were
+    written."""
+    unique = {(type(obj), obj.pk): obj for obj in objects}
+    entries = [_entry(obj, LogEntry.Action.ACCESS, None) for obj in unique.values()]
     for entry in entries:
         pre_save.send(sender=LogEntry, instance=entry, raw=False, using=LogEntry.objects.db, update_fields=None)
     LogEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+def log_reads_by_id(model: type[models.Model], ids: Iterable[Any]) -> int:
+    """`log_bulk_reads` of the model's rows with these primary keys: one query to read them, one to log; none
+    for no ids. For a page that lists records it did not load whole."""
+    wanted = set(ids)
+    if not wanted:
+        return 0
+    return log_bulk_reads(model._default_manager.filter(pk__in=wanted))
 
 
 def _unique_key(model: type[models.Model]) -> list[str]:

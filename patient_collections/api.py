@@ -14,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
@@ -121,6 +122,7 @@ class PaymentPlanListCreateApi(StaffApi):
         invoice_id = filters.validated_data["invoice"]
         _require_invoice(invoice_id)
         plans = _plans().filter(invoice_id=invoice_id).order_by("-created_at", "-id")
+        log_bulk_reads(Invoice.objects.filter(pk=invoice_id))
         return Response(PaymentPlanOutputSerializer(plans, many=True).data)
 
     @extend_schema(
@@ -214,6 +216,7 @@ class ReminderListApi(StaffApi):
         invoice_id = filters.validated_data["invoice"]
         _require_invoice(invoice_id)
         reminders = Reminder.objects.filter(invoice_id=invoice_id).order_by("step")
+        log_bulk_reads(Invoice.objects.filter(pk=invoice_id))
         return Response(self.OutputSerializer(reminders, many=True).data)
 
 
@@ -266,7 +269,8 @@ class CollectionCaseListApi(StaffApi):
         if "status" in filters.validated_data:
             cases = cases.filter(status=filters.validated_data["status"])
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(cases, request, view=self)
+        page = paginator.paginate_queryset(cases, request, view=self) or []
+        log_bulk_reads(case.invoice for case in page)
         return paginator.get_paginated_response(CollectionCaseOutputSerializer(page, many=True).data)
 
 
@@ -341,7 +345,8 @@ class FollowUpCallListApi(StaffApi):
             include_completed=filters.validated_data["include_completed"],
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(calls, request, view=self)
+        page = paginator.paginate_queryset(calls, request, view=self) or []
+        log_bulk_reads(call.patient for call in page)
         return paginator.get_paginated_response(FollowUpCallOutputSerializer(page, many=True).data)
 
 
