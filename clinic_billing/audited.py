@@ -101,15 +101,6 @@ def log_bulk_reads(objects: Iterable[models.Model]) -> int:
     return len(entries)
 
 
-def log_reads_by_id(model: type[models.Model], ids: Iterable[Any]) -> int:
-    """`log_bulk_reads` of the model's rows with these primary keys: one query to read them, one to log; none
-    for no ids. For a page that lists records it did not load whole."""
-    wanted = set(ids)
-    if not wanted:
-        return 0
-    return log_bulk_reads(model._default_manager.filter(pk__in=wanted))
-
-
 def _unique_key(model: type[models.Model]) -> list[str]:
     """The attribute names of the model's first unconditional unique key other than the primary key."""
     meta = model._meta

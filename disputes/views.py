@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic_billing.audited import log_reads_by_id
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
@@ -267,7 +267,7 @@ def complaint_list(request: StaffRequest) -> HttpResponse:
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(complaint, selectors.deadline_of(complaint, now)) for complaint in page]
-    log_reads_by_id(Complaint, (complaint.pk for complaint in page))
+    log_bulk_reads(complaint for complaint, _deadline in rows)
     return render(request, "staff/disputes/complaint_list.html", {"page": page, "rows": rows, "show": show})
 
 
@@ -276,7 +276,7 @@ def complaint_list(request: StaffRequest) -> HttpResponse:
 def adjustment_queue(request: StaffRequest) -> HttpResponse:
     require_perm(request, "disputes.approve_adjustment")
     page = Paginator(selectors.adjustments_pending(), PAGE_SIZE).get_page(request.GET.get("page"))
-    log_reads_by_id(Invoice, (adjustment.invoice_id for adjustment in page))
+    log_bulk_reads(adjustment.invoice for adjustment in page)
     return render(request, "staff/disputes/adjustment_queue.html", {"page": page, "adjustments": list(page)})
 
 

@@ -14,14 +14,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic_billing.audited import log_reads_by_id
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, Conflict
 from disputes import selectors as dispute_selectors
 from invoices.pdf import invoice_pdf_bytes
 from patient_collections import selectors as collection_selectors
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
-from patients.models import Patient
 from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
@@ -66,10 +65,16 @@ def worklist(request: StaffRequest) -> HttpResponse:
         context["complaints_late"] = [(c, dispute_selectors.deadline_of(c, now)) for c in late]
     page = Paginator(selectors.invoices_overdue(today=today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
-    # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row.
-    log_reads_by_id(Patient, (call.patient_id for call in context.get("calls_due", [])))
+    # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row,
+    # from the rows already read with them, in one insert.
     complaints = [*context.get("complaints_mine", []), *context.get("complaints_late", [])]
-    log_reads_by_id(Invoice, [complaint.invoice_id for complaint, _deadline in complaints] + [i.pk for i in page])
+    log_bulk_reads(
+        [
+            *(call.patient for call in context.get("calls_due", [])),
+            *(complaint.invoice for complaint, _deadline in complaints),
+            *page,
+        ]
+    )
     return render(request, "staff/invoices/worklist.html", {**context, "page": page, "rows": rows})
 
 

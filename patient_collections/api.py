@@ -35,9 +35,11 @@ CASE_STATUSES = ", ".join(CollectionCase.Status.values)
 DECISIONS = [choice for choice in CollectionCase.Status.choices if choice[0] != CollectionCase.Status.PROPOSED]
 
 
-def _require_invoice(invoice_id: int) -> None:
-    if not Invoice.objects.filter(pk=invoice_id).exists():
+def _require_invoice(invoice_id: int) -> Invoice:
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
         raise NotFound(_("No such invoice."), field="invoice")
+    return invoice
 
 
 def _plans() -> QuerySet[PaymentPlan]:
@@ -120,9 +122,9 @@ class PaymentPlanListCreateApi(StaffApi):
         filters = InvoiceFilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         invoice_id = filters.validated_data["invoice"]
-        _require_invoice(invoice_id)
+        invoice = _require_invoice(invoice_id)
         plans = _plans().filter(invoice_id=invoice_id).order_by("-created_at", "-id")
-        log_bulk_reads(Invoice.objects.filter(pk=invoice_id))
+        log_bulk_reads([invoice])
         return Response(PaymentPlanOutputSerializer(plans, many=True).data)
 
     @extend_schema(
@@ -214,9 +216,9 @@ class ReminderListApi(StaffApi):
         filters = InvoiceFilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         invoice_id = filters.validated_data["invoice"]
-        _require_invoice(invoice_id)
+        invoice = _require_invoice(invoice_id)
         reminders = Reminder.objects.filter(invoice_id=invoice_id).order_by("step")
-        log_bulk_reads(Invoice.objects.filter(pk=invoice_id))
+        log_bulk_reads([invoice])
         return Response(self.OutputSerializer(reminders, many=True).data)
 
 

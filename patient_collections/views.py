@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic_billing.audited import log_bulk_reads, log_reads_by_id
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, NotFound
 from disputes import services
 from disputes.selectors import invoice_ids_with_open_complaint
@@ -355,7 +355,7 @@ def print_batch(request: StaffRequest) -> HttpResponse:
     day = form.cleaned_data["day"] if form.is_valid() else None
     # The page lists letters; their lines are only needed for the PDF.
     reminders = list(letters.letter_reminders_sent_on(day).prefetch_related(None)) if day else []
-    log_reads_by_id(Invoice, (reminder.invoice_id for reminder in reminders))
+    log_bulk_reads(reminder.invoice for reminder in reminders)
     return render(
         request,
         "staff/collections/print_batch.html",

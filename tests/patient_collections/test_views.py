@@ -144,7 +144,8 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of open calls (paginator), 7 the page with patients, invoices and complaints
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(9):
             response = client.get(reverse("call-list"))
         assert len(response.context["calls"]) == count
 
@@ -750,7 +751,8 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(manager, client_for, django
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of cases (paginator), 7 the page with invoices, patients, deciders, disputes and notices
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(9):
             response = client.get(reverse("case-list"))
         assert len(response.context["cases"]) == count
 
@@ -764,7 +766,8 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the day's letters with invoices and patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(7):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(8):
             response = client.get(reverse("print-batch"), {"day": day.isoformat()})
         assert len(response.context["reminders"]) == count
 
@@ -777,7 +780,8 @@ def test_it_builds_the_aging_report_in_a_fixed_number_of_queries(manager, client
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 totals and counts per bucket, 7 the per-patient rows
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +2: the listed patients, read for their audit rows, and the rows' insert
+        with django_assert_num_queries(10):
             response = client.get(reverse("aging-report"))
         assert len(response.context["report"].rows) == count
 
