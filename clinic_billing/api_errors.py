@@ -89,7 +89,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         message = _("The request body is too large: at most %(size)s bytes are taken.") % {
             "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         }
-        code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        code: int = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     else:
         message = str(exceptions.ParseError.default_detail)
         code = status.HTTP_400_BAD_REQUEST

@@ -10,9 +10,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
 MAX_DEPTH = 32
@@ -39,10 +40,14 @@ class DepthLimitedJSONParser(JSONParser):
     """JSON bodies nested at most `MAX_DEPTH` levels; deeper is a ParseError (400), never a RecursionError."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        encoding = get_encoding(parser_context or {})
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            reader = codecs.getreader(encoding)
+        except LookupError:
+            raise ParseError(f'Unsupported charset "{encoding}" in request Content-Type header.') from None
         try:
             data = json.load(
-                codecs.getreader(encoding)(stream),
+                reader(stream),
                 parse_constant=strict_constant if self.strict else None,
             )
         except RecursionError:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any, cast
 
 from auditlog.signals import accessed
 from django.contrib import messages
@@ -67,10 +68,13 @@ def worklist(request: StaffRequest) -> HttpResponse:
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
     # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row,
     # from the rows already read with them, in one insert.
-    complaints = [*context.get("complaints_mine", []), *context.get("complaints_late", [])]
+    calls_due = cast(list[Any], context.get("calls_due", []))
+    complaints = cast(list[Any], context.get("complaints_mine", [])) + cast(
+        list[Any], context.get("complaints_late", [])
+    )
     log_bulk_reads(
         [
-            *(call.patient for call in context.get("calls_due", [])),
+            *(call.patient for call in calls_due),
             *(complaint.invoice for complaint, _deadline in complaints),
             *page,
         ]

@@ -126,3 +126,10 @@ def test_it_answers_a_too_large_body_to_a_staff_page_with_413(billing, client_fo
     response = client_for(billing).post(f"/patients/{patient.pk}/contact/", body)
 
     assert response.status_code == 413
+
+
+def test_it_answers_a_body_in_an_unknown_charset_with_a_400_not_a_500(api):
+    response = api.generic("POST", "/api/v1/patients/", b"{}", content_type="application/json; charset=no-such-charset")
+
+    assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str)
