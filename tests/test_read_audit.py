@@ -121,6 +121,44 @@ def test_the_read_leaves_an_audit_row_naming_who_what_and_from_where(read, world
     assert entry.timestamp is not None
 
 
+@dataclass(frozen=True)
+class ListRead:
+    route: str
+    reader: str
+    audited: str  # the record of the world an audit row must name
+    query: tuple[tuple[str, str], ...] = ()  # (parameter, record of the world whose id it takes)
+
+
+# The lists, exports and pages issue 12 item 4 found unaudited.
+LIST_READS = [
+    ListRead("api-payment-plan-list", "billing", "invoice", (("invoice", "invoice"),)),
+    ListRead("api-reminder-list", "billing", "notice invoice", (("invoice", "notice invoice"),)),
+    ListRead("api-follow-up-call-list", "billing", "patient", (("patient", "patient"),)),
+    ListRead("api-collection-case-list", "manager", "case invoice"),
+    ListRead("api-adjustment-list", "manager", "invoice"),
+    ListRead("complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))),
+    ListRead("call-list", "billing", "patient"),
+    ListRead("case-list", "manager", "case invoice"),
+    ListRead("aging-report-csv", "manager", "patient"),
+    ListRead("portal-callback", "patient", "patient"),
+]
+
+
+@pytest.mark.parametrize("read", LIST_READS, ids=[read.route for read in LIST_READS])
+def test_a_list_leaves_an_audit_row_for_each_record_it_shows(read, wider_world, request, client_for):
+    patient = wider_world["patient"]
+    reader = patient.user if read.reader == "patient" else request.getfixturevalue(read.reader)
+    kwargs = {"patient_id": patient.pk} if read.route.startswith("portal-") else {}
+    query = {parameter: wider_world[record].pk for parameter, record in read.query}
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+
+    response = client_for(reader).get(reverse(read.route, kwargs=kwargs), query, REMOTE_ADDR=ADDRESS)
+
+    assert response.status_code == 200, response.content[:300]
+    entries = LogEntry.objects.get_for_object(wider_world[read.audited]).filter(action=LogEntry.Action.ACCESS)
+    assert entries.filter(actor=reader, remote_addr=ADDRESS).exists()
+
+
 # --- Discovery: every route of the URLconf is declared, and the declaration holds -------------------------
 
 ROUTES = dict(read_audit.routes())
