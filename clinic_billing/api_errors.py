@@ -6,8 +6,12 @@ inputs also names each input at fault with its messages, as DRF's field errors d
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -68,3 +72,29 @@ def _first_message(errors: Any) -> str:
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """An /api/ URL that names no operation: a JSON 404 like every other refusal of the API (not a page)."""
     return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler (`handler400`): JSON under /api/, and a body over the size limit answers 413.
+
+    Django reads a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE as a SuspiciousOperation and answers with the
+    400 page, wherever the body was read: an API client got HTML, with a status that hid why.
+    """
+    too_big = isinstance(exception, RequestDataTooBig)
+    if too_big:
+        message = _("The request body is too large: at most %(size)s bytes are taken.") % {
+            "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+        code: int = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    else:
+        message = str(exceptions.ParseError.default_detail)
+        code = status.HTTP_400_BAD_REQUEST
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=code)
+    response = defaults.bad_request(request, exception)
+    response.status_code = code
+    return response

@@ -90,9 +90,11 @@ def log_bulk_changes(
 
 
 def log_bulk_reads(objects: Iterable[models.Model]) -> int:
-    """One audit ACCESS entry per object (who read it, from where), in one insert: for a document or export
-    that shows many records at once. Returns how many were written."""
-    entries = [_entry(obj, LogEntry.Action.ACCESS, None) for obj in objects]
+    """One audit ACCESS entry per object (who read it, from where), in one insert: for a document, list or
+    export that shows many records at once. An object listed twice is logged once. Returns how many were
+    written."""
+    unique = {(type(obj), obj.pk): obj for obj in objects}
+    entries = [_entry(obj, LogEntry.Action.ACCESS, None) for obj in unique.values()]
     for entry in entries:
         pre_save.send(sender=LogEntry, instance=entry, raw=False, using=LogEntry.objects.db, update_fields=None)
     LogEntry.objects.bulk_create(entries)

@@ -89,7 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # django-auditlog's middleware with the address the lockout uses (not the client-written header).
+    "clinic_billing.client_address.ClientAddressAuditlogMiddleware",
     "portal.middleware.PortalSessionMiddleware",
     # A PDF asked for where WeasyPrint's system libraries are missing: a 503 page in the reader's language.
     "clinic_billing.pdf_unavailable.PdfUnavailableMiddleware",
@@ -282,6 +283,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic_billing.api_errors.exception_handler",
+    # JSON only, nested at most a few dozen levels: deeper bodies are a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["clinic_billing.api_parsers.DepthLimitedJSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -31,3 +31,6 @@ urlpatterns = [
     path("", include("session_policy.urls")),  # /account/… (staff) and /portal/account/sign-out-elsewhere/
     path("", include("patients.urls")),
 ]
+
+# A bad request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a forged host) answers JSON under /api/.
+handler400 = "clinic_billing.api_errors.bad_request"

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from clinic_billing.api_errors import ErrorOutputSerializer
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import NotFound, PermissionDenied
 from patients.api import StaffApi, TextField, log_read, query_filters, staff_member
 from patients.models import Patient
@@ -351,9 +352,13 @@ class AdjustmentListApi(StaffApi):
         filters = self.FilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            adjustments_by_status(status=filters.validated_data.get("status")), request, view=self
+        page = (
+            paginator.paginate_queryset(
+                adjustments_by_status(status=filters.validated_data.get("status")), request, view=self
+            )
+            or []
         )
+        log_bulk_reads(adjustment.invoice for adjustment in page)
         context = {"request": request, "approval_settings": permissions.approval_settings()}
         return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True, context=context).data)
 

@@ -13,6 +13,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.dates import BoundedDateField
 from invoices.models import InsuranceStatus
 from patients.forms import StaffForm
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES
@@ -242,8 +243,8 @@ class PublishForm(StaffForm):
 
 
 class ReportPeriodForm(StaffForm):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = BoundedDateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     @classmethod
     def from_query(cls, query: Any) -> "ReportPeriodForm":

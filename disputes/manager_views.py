@@ -1,6 +1,5 @@
 """The office manager's screens: the refusal-to-pay policy (read, edit, simulate, publish) and the complaint report."""
 
-import csv
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -14,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from clinic_billing.csv_safety import spreadsheet_writer
 from clinic_billing.exceptions import ApplicationError
 from invoices.models import InsuranceStatus
 from invoices.templatetags.money import money
@@ -333,16 +333,6 @@ def complaint_report(request: StaffRequest) -> HttpResponse:
     return render(request, "staff/manage/complaint_report.html", context)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Free text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 @staff_only
 @require_GET
 def complaint_report_csv(request: StaffRequest) -> HttpResponse:
@@ -355,12 +345,12 @@ def complaint_report_csv(request: StaffRequest) -> HttpResponse:
     filename = f"complaint-report-{start.isoformat()}-{end.isoformat()}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
-    writer = csv.writer(response)
+    writer = spreadsheet_writer(response)
 
     def section(title: str, header: list[str], rows: list[list[object]]) -> None:
         writer.writerow([title])
         writer.writerow(header)
-        writer.writerows([_cell(value) for value in row] for row in rows)
+        writer.writerows(rows)
         writer.writerow([])
 
     writer.writerow([_("Complaint report"), start.isoformat(), end.isoformat()])

@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
@@ -137,6 +138,8 @@ def invoice_lines(request: StaffRequest) -> HttpResponse:
     patient = _patient_from_query(request)
     invoice = _chosen(_issued_invoices(patient), request.GET.get("invoice"))
     lines = list(invoice.lines.order_by("position", "id")) if invoice else []
+    if invoice is not None:
+        accessed.send(sender=Invoice, instance=invoice)
     context: dict[str, object] = {"invoice": invoice, "lines": lines, "chosen_lines": set()}
     return render(request, "staff/disputes/_invoice_lines.html", context)
 
@@ -293,6 +296,7 @@ def complaint_list(request: StaffRequest) -> HttpResponse:
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(complaint, selectors.deadline_of(complaint, now)) for complaint in page]
+    log_bulk_reads(complaint for complaint, _deadline in rows)
     return render(request, "staff/disputes/complaint_list.html", {"page": page, "rows": rows, "show": show})
 
 
@@ -308,6 +312,7 @@ def adjustment_queue(request: StaffRequest) -> HttpResponse:
         if not pending:
             raise DjangoPermissionDenied
     page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_bulk_reads(adjustment.invoice for adjustment in page)
     rows = [(a, permissions.adjustment_request_refusal(request.user, a, settings=settings)) for a in page]
     context = {"page": page, "adjustments": [a for a, _refusal in rows], "rows": rows}
     return render(request, "staff/disputes/adjustment_queue.html", context)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any, cast
 
 from auditlog.signals import accessed
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, Conflict
 from disputes import selectors as dispute_selectors
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
@@ -64,6 +66,19 @@ def worklist(request: StaffRequest) -> HttpResponse:
         context["complaints_late"] = [(c, dispute_selectors.deadline_of(c, now)) for c in late]
     page = Paginator(selectors.invoices_overdue(today=today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
+    # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row,
+    # from the rows already read with them, in one insert.
+    calls_due = cast(list[Any], context.get("calls_due", []))
+    complaints = cast(list[Any], context.get("complaints_mine", [])) + cast(
+        list[Any], context.get("complaints_late", [])
+    )
+    log_bulk_reads(
+        [
+            *(call.patient for call in calls_due),
+            *(complaint.invoice for complaint, _deadline in complaints),
+            *page,
+        ]
+    )
     return render(request, "staff/invoices/worklist.html", {**context, "page": page, "rows": rows})
 
 

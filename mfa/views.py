@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic_billing.client_address import client_address
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES, user_roles
 from session_policy.services import TWO_FACTOR_TURNED_ON, session_cycle_key, sessions_end
 
@@ -45,9 +46,12 @@ def _default_next(audience: str) -> str:
 
 
 def _next_url(request: HttpRequest, audience: str) -> str:
-    """Where to go once the step is done: `next` if it stays on this site, else the audience's home."""
+    """Where to go once the step is done: `next` if it is a path on this site, else the audience's home.
+
+    Only a path: `redirect()` takes a bare word such as `foo` for a URL name and fails when none matches.
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
@@ -61,7 +65,7 @@ def _check_audience(request: HttpRequest, audience: str) -> None:
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def _throttled_message(locked_until: datetime) -> str:

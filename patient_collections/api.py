@@ -14,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
@@ -34,9 +35,11 @@ CASE_STATUSES = ", ".join(CollectionCase.Status.values)
 DECISIONS = [choice for choice in CollectionCase.Status.choices if choice[0] != CollectionCase.Status.PROPOSED]
 
 
-def _require_invoice(invoice_id: int) -> None:
-    if not Invoice.objects.filter(pk=invoice_id).exists():
+def _require_invoice(invoice_id: int) -> Invoice:
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
         raise NotFound(_("No such invoice."), field="invoice")
+    return invoice
 
 
 def _plans() -> QuerySet[PaymentPlan]:
@@ -119,8 +122,9 @@ class PaymentPlanListCreateApi(StaffApi):
         filters = InvoiceFilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         invoice_id = filters.validated_data["invoice"]
-        _require_invoice(invoice_id)
+        invoice = _require_invoice(invoice_id)
         plans = _plans().filter(invoice_id=invoice_id).order_by("-created_at", "-id")
+        log_bulk_reads([invoice])
         return Response(PaymentPlanOutputSerializer(plans, many=True).data)
 
     @extend_schema(
@@ -212,8 +216,9 @@ class ReminderListApi(StaffApi):
         filters = InvoiceFilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
         invoice_id = filters.validated_data["invoice"]
-        _require_invoice(invoice_id)
+        invoice = _require_invoice(invoice_id)
         reminders = Reminder.objects.filter(invoice_id=invoice_id).order_by("step")
+        log_bulk_reads([invoice])
         return Response(self.OutputSerializer(reminders, many=True).data)
 
 
@@ -266,7 +271,8 @@ class CollectionCaseListApi(StaffApi):
         if "status" in filters.validated_data:
             cases = cases.filter(status=filters.validated_data["status"])
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(cases, request, view=self)
+        page = paginator.paginate_queryset(cases, request, view=self) or []
+        log_bulk_reads(case.invoice for case in page)
         return paginator.get_paginated_response(CollectionCaseOutputSerializer(page, many=True).data)
 
 
@@ -341,7 +347,8 @@ class FollowUpCallListApi(StaffApi):
             include_completed=filters.validated_data["include_completed"],
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(calls, request, view=self)
+        page = paginator.paginate_queryset(calls, request, view=self) or []
+        log_bulk_reads(call.patient for call in page)
         return paginator.get_paginated_response(FollowUpCallOutputSerializer(page, many=True).data)
 
 

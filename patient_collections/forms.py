@@ -7,6 +7,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.dates import BoundedDateField
 from patients.forms import StaffForm
 
 from .models import CollectionCase, NoticeType, ReminderStep
@@ -61,7 +62,7 @@ class CaseFilterForm(forms.Form):
 
 
 class DayForm(StaffForm):
-    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    day = BoundedDateField(label=_("Day"), widget=DATE_INPUT)
 
     @classmethod
     def from_query(cls, query: Any) -> "DayForm":

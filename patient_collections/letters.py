@@ -7,7 +7,6 @@ every URL. A letter to a patient is in the patient's language; the case file, wr
 agency, is in the clinic's (the jurisdiction's default locale).
 """
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clinic_billing.csv_safety import spreadsheet_writer
 from disputes.models import Complaint
 from disputes.selectors import invoice_ids_disputed
 from invoices.jurisdiction import current_profile
@@ -267,12 +267,6 @@ AGENCY_CSV_HEADER = (
 )
 AGENCY_COLLECT = "collect"
 AGENCY_RECALL = "recall"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Free text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def agency_cases() -> QuerySet[CollectionCase]:
@@ -305,7 +299,7 @@ def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
         .order_by("id")
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet_writer(buffer)
     writer.writerow(AGENCY_CSV_HEADER)
     for case in rows:
         invoice = case.invoice
@@ -324,9 +318,9 @@ def agency_export_csv(cases: Iterable[CollectionCase]) -> str:
             [
                 case.pk,
                 invoice.number or "",
-                _cell(patient.name),
+                patient.name,
                 patient.date_of_birth.isoformat(),
-                _cell(address),
+                address,
                 f"{owed:.2f}",
                 invoice.due_date.isoformat() if invoice.due_date else "",
                 timezone.localdate(case.last_notice_at).isoformat() if case.last_notice_at else "",  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ The database does the bucketing and the sums (conditional aggregation on the due
 costs two queries whatever the number of invoices.
 """
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clinic_billing.csv_safety import spreadsheet_writer
 from invoices.models import Invoice
 from invoices.money import CENT, ZERO
 
@@ -130,21 +130,13 @@ def aging_report(*, today: date, limit: int = AGING_ROW_LIMIT) -> AgingReport:
     )
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """A name a spreadsheet would run as a formula is quoted (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
 def aging_report_csv(report: AgingReport) -> str:
     """The report as CSV in the active language: one row per patient shown, then the totals over everyone."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet_writer(buffer)
     writer.writerow([_("Patient id"), _("Patient"), *(str(bucket.label) for bucket in AGING_BUCKETS), _("Total")])
     for row in report.rows:
-        writer.writerow([row.patient_id, _cell(row.name), *row.amounts, row.total])
+        writer.writerow([row.patient_id, row.name, *row.amounts, row.total])
     writer.writerow(["", _("All patients"), *report.totals, report.total])
     return buffer.getvalue()
 

@@ -26,6 +26,7 @@ from disputes.selectors import invoice_ids_disputed
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
 from patients.forms import StaffForm
+from patients.models import Patient
 from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
@@ -58,6 +59,7 @@ DECISION_BUTTONS = (
 def call_list(request: StaffRequest) -> HttpResponse:
     require_perm(request, "patient_collections.view_followupcall")
     page = Paginator(collection_selectors.follow_up_calls_due(), PAGE_SIZE).get_page(request.GET.get("page"))
+    log_bulk_reads(call.patient for call in page)
     context = {
         "page": page,
         "calls": list(page),
@@ -319,6 +321,7 @@ def case_list(request: StaffRequest) -> HttpResponse:
     if status:
         cases = cases.filter(status=status)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_bulk_reads(case.invoice for case in page)
     context = {"page": page, "cases": list(page), "filters": filters, "status": status}
     return render(request, "staff/collections/case_list.html", context)
 
@@ -440,7 +443,13 @@ def print_batch(request: StaffRequest) -> HttpResponse:
     day = form.cleaned_data["day"] if form.is_valid() else None
     # The page lists letters; their lines are only needed for the PDF.
     reminders = list(letters.letter_reminders_sent_on(day).prefetch_related(None)) if day else []
-    return render(request, "staff/collections/print_batch.html", {"form": form, "day": day, "reminders": reminders})
+    log_bulk_reads(reminder.invoice for reminder in reminders)
+    return render(
+        request,
+        "staff/collections/print_batch.html",
+        {"form": form, "day": day, "reminders": reminders},
+        status=200 if day else 400,
+    )
 
 
 @staff_only
@@ -469,6 +478,7 @@ def aging_report(request: StaffRequest) -> HttpResponse:
     """What patients owe by how long it is overdue: totals, a chart of the same figures, the patients."""
     require_perm(request, VIEW_CASE)
     report = collection_selectors.aging_report(today=timezone.localdate())
+    log_bulk_reads(Patient.objects.filter(pk__in=[row.patient_id for row in report.rows]))
     chart = {
         "labels": [str(bucket.label) for bucket in collection_selectors.AGING_BUCKETS],
         # Decimal strings: the chart reads them as numbers, and no float comes near the money.
@@ -483,6 +493,7 @@ def aging_report_csv(request: StaffRequest) -> HttpResponse:
     require_perm(request, VIEW_CASE)
     today = timezone.localdate()
     report = collection_selectors.aging_report(today=today)
+    log_bulk_reads(Patient.objects.filter(pk__in=[row.patient_id for row in report.rows]))
     response = HttpResponse(collection_selectors.aging_report_csv(report), content_type="text/csv; charset=utf-8")
     filename = f"aging-{today.isoformat()}.csv"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""

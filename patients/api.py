@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic_billing.api_errors import ErrorOutputSerializer
+from clinic_billing.api_parsers import DepthLimitedJSONParser
 from invoices.selectors import patient_balance
 
 from .models import Channel, Language, Patient
@@ -56,7 +56,7 @@ class StaffApi(APIView):
     permission_classes = [StaffPermission]
     # The API speaks JSON (the contract); form encodings cannot say null, lists or nested lines, so another
     # body is refused with 415 rather than half-understood.
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
     required_permission: str = ""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

@@ -6,7 +6,6 @@ ids of the patients the search matched and whether it was the page or the export
 the log like any other, so a manager's look at a patient's history is as visible as a look at the patient.
 """
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+
+from clinic_billing.csv_safety import spreadsheet_writer
+from clinic_billing.dates import BoundedDateField
 
 from . import audit_selectors as selectors
 from .forms import StaffForm
@@ -68,12 +70,12 @@ class AuditLogFilterForm(StaffForm):
             ("access", gettext_lazy("Viewed")),
         ],
     )
-    start = forms.DateField(
+    start = BoundedDateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -185,16 +187,6 @@ def audit_log(request: StaffRequest) -> HttpResponse:
     return render(request, "staff/audit/log.html", context, status=200 if search is not None else 400)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def csv_header() -> list[str]:
     return [
         _("When"),
@@ -236,7 +228,7 @@ def audit_log_csv(request: StaffRequest) -> HttpResponse:
     filename = f"audit-log-{timezone.localdate().isoformat()}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
-    writer = csv.writer(response)
+    writer = spreadsheet_writer(response)
     writer.writerow(csv_header())
-    writer.writerows([spreadsheet_safe(value) for value in values] for values in csv_rows(search.entries))
+    writer.writerows(csv_rows(search.entries))
     return response

@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError
 from disputes import selectors as dispute_selectors
 from invoices import selectors as invoice_selectors
@@ -43,8 +44,10 @@ def account_summary(patient: Patient) -> dict[str, object]:
 @require_GET
 def search(request: StaffRequest) -> HttpResponse:
     require_perm(request, "patients.view_patient")
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses a NUL in a string literal (a 500); no name, number or reference contains one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     patients = list(selectors.patient_search(query=query))
+    log_bulk_reads(patients)
     if len(patients) == 1 and not request.htmx:  # type: ignore[attr-defined]
         return redirect("patient-detail", patient_id=patients[0].pk)
     template = "staff/patients/_search_results.html" if request.htmx else "staff/patients/search.html"  # type: ignore[attr-defined]

@@ -83,3 +83,53 @@ def test_a_refusal_with_several_messages_keeps_them_all_in_detail():
     response = exception_handler(exceptions.ValidationError(["Choose a day.", "Choose an amount."]), {})
 
     assert response.data == {"detail": "Choose a day. Choose an amount."}
+
+
+# --- Bad input is a 4xx with a message, never a 500 (issue 12 item 5) ------------------------------------
+
+
+@pytest.mark.parametrize("depth", [100, 5000, 100_000])
+def test_it_refuses_json_nested_too_deep_with_a_400(api, depth):
+    """Thousands of levels made the JSON decoder raise RecursionError: a 500."""
+    body = "[" * depth + "]" * depth
+
+    response = api.post("/api/v1/patients/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
+
+
+def test_it_takes_json_nested_as_deep_as_an_invoice_needs(api, patient):
+    body = {
+        "patient": patient.pk,
+        "service_date": "2026-11-02",
+        "lines": [
+            {"code": "GP1", "description": "Visit", "quantity": "1", "unit_price": "500.00", "coverage": "patient"}
+        ],
+    }
+    assert api.post("/api/v1/invoices/", body, content_type="application/json").status_code == 201
+
+
+def test_it_answers_a_body_over_the_size_limit_with_a_json_413(api, settings):
+    body = '{"name": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+
+    response = api.post("/api/v1/patients/", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "too large" in response.json()["detail"]
+
+
+def test_it_answers_a_too_large_body_to_a_staff_page_with_413(billing, client_for, settings, patient):
+    body = {"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
+
+    response = client_for(billing).post(f"/patients/{patient.pk}/contact/", body)
+
+    assert response.status_code == 413
+
+
+def test_it_answers_a_body_in_an_unknown_charset_with_a_400_not_a_500(api):
+    response = api.generic("POST", "/api/v1/patients/", b"{}", content_type="application/json; charset=no-such-charset")
+
+    assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from invoices import services
 from invoices.models import Invoice, LedgerEntry
 from patients.models import Patient
-from tests.factories import PatientFactory, UserFactory, issued_invoice
+from tests.factories import PatientFactory, ProxyFactory, UserFactory, issued_invoice
 
 
 def _key(entry: LogEntry) -> tuple[str, str, int]:
@@ -114,6 +114,18 @@ def test_it_refuses_an_end_before_the_start(manager_client):
     response = _search(manager_client, start="2026-11-20", end="2026-11-01")
     assert response.status_code == 400
     assert "The end date comes before the start date." in response.content.decode()
+
+
+@pytest.mark.parametrize("route", ["audit-log", "audit-log-csv"])
+@pytest.mark.parametrize(
+    "dates", [{"end": "9999-12-31"}, {"start": "9999-12-31"}, {"start": "0001-01-01"}, {"end": "0001-01-01"}]
+)
+def test_it_refuses_a_date_out_of_range_with_a_400(manager_client, route, dates):
+    """The day after 9999-12-31 does not exist: the search overflowed and answered 500."""
+    response = manager_client.get(reverse(route), dates)
+
+    assert response.status_code == 400
+    assert "Give a date between" in response.content.decode()
 
 
 def test_it_lists_newest_first(manager_client, kari_history):
@@ -216,6 +228,18 @@ def test_it_quotes_cells_a_spreadsheet_would_run_as_formulas(manager_client, bil
     assert all(row[5].startswith("'=") for row in rows)
 
 
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_it_quotes_a_formula_after_a_separator_in_a_proxy_name(manager_client, patient, billing, separator):
+    with set_actor(billing):
+        ProxyFactory(patient=patient, name=f"Ola{separator}=cmd|' /C calc'!A0")
+
+    text = manager_client.get(reverse("audit-log-csv"), {"action": "create"}).content.decode()
+    [row] = [row for row in csv.reader(io.StringIO(text)) if row[4] == "authorised proxy"]
+
+    assert row[5].startswith(f"Ola{separator}'=cmd|")
+    assert not any(cell.lstrip(' "').startswith("=") for line in text.splitlines() for cell in line.split(separator))
+
+
 def test_it_exports_changed_field_names_without_values(manager_client, patient, billing):
     with set_actor(billing):
         patient.email = "kari.secret@example.com"
@@ -254,3 +278,52 @@ def test_it_runs_a_fixed_number_of_queries(manager_client, billing):
     # entry's insert; and the two-factor device that verified the session (django-otp, mfa).
     assert _queries_for_search(manager_client, str(one.pk)) == 10
     assert _queries_for_search(manager_client, str(twenty.pk)) == 10
+
+
+# --- From where: the address the lockout uses, never the client's own claim ------------------------------
+
+
+def _read_patient(client, patient, **headers) -> LogEntry:
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+    response = client.get(reverse("patient-detail", args=[patient.pk]), REMOTE_ADDR="198.51.100.7", **headers)
+    assert response.status_code == 200
+    return LogEntry.objects.get_for_object(patient).get(action=LogEntry.Action.ACCESS)
+
+
+def test_it_ignores_a_forwarded_for_header_without_trusted_proxies(patient, billing, client_for):
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_FOR="203.0.113.66, 10.0.0.1")
+    assert entry.remote_addr == "198.51.100.7"
+
+
+def test_it_takes_the_address_a_trusted_proxy_forwards(settings, patient, billing, client_for):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_FOR="203.0.113.66, 10.0.0.1")
+    assert entry.remote_addr == "203.0.113.66"
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", "203.0.113.66:8080", "<script>", "999.1.1.1", "\x00"])
+def test_it_stores_no_address_rather_than_a_value_that_is_none(settings, patient, billing, client_for, forwarded):
+    """On PostgreSQL the column is `inet`: storing `unknown` failed every audited request with a 500."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_FOR=forwarded)
+    assert entry.remote_addr in {None, "203.0.113.66", "198.51.100.7"}
+    assert entry.remote_addr != forwarded
+
+
+def test_it_stores_no_address_when_the_connection_names_none(patient, billing, client_for):
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+    client_for(billing).get(reverse("patient-detail", args=[patient.pk]), REMOTE_ADDR="unknown")
+    assert LogEntry.objects.get_for_object(patient).get(action=LogEntry.Action.ACCESS).remote_addr is None
+
+
+@pytest.mark.parametrize("port", ["99999999999", "-1", "http", "٣"])
+def test_it_stores_no_port_that_is_no_port(settings, patient, billing, client_for, port):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    entry = _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_PORT=port)
+    assert entry.remote_port is None
+
+
+def test_it_ignores_a_forwarded_port_without_trusted_proxies(patient, billing, client_for):
+    assert _read_patient(client_for(billing), patient, HTTP_X_FORWARDED_PORT="4431").remote_port is None

@@ -6,18 +6,23 @@ stopped calling `log_read` fails here.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from auditlog.models import LogEntry
 from django.db.models import Model
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
+from clinic_billing import read_audit
 from disputes import services as dispute_services
+from disputes.models import AdjustmentRequest, ProposalKind, Role
 from invoices import services as invoice_services
 from invoices.models import CreditNote
-from patient_collections.models import CollectionCase
-from tests.factories import UserFactory, issued_invoice
+from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage
+from portal import services as portal_services
+from tests.factories import ProxyFactory, UserFactory, issued_invoice
 from tests.patient_collections.test_letters import issue, letter_patient, run_day
 
 pytestmark = pytest.mark.django_db
@@ -128,29 +133,171 @@ def test_the_read_leaves_an_audit_row_naming_who_what_and_from_where(read, world
     assert entry.timestamp is not None
 
 
-# Routes ending like a record's page that show no one patient's records: policy, schedules, help, API docs,
-# the print batch (audited per letter by reminder-letter's code path), the public price estimate.
-NOT_A_PATIENTS_RECORD = ("policy-", "schedule-", "help-", "api-schema", "api-docs", "print-batch", "portal-estimate")
+@dataclass(frozen=True)
+class ListRead:
+    route: str
+    reader: str
+    audited: str  # the record of the world an audit row must name
+    query: tuple[tuple[str, str], ...] = ()  # (parameter, record of the world whose id it takes)
 
 
-def test_every_read_route_of_a_patients_records_is_listed():
-    """A new page or document about a patient's records joins READS, so its audit row is proven too."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+# The lists, exports and pages issue 12 item 4 found unaudited.
+LIST_READS = [
+    ListRead("api-payment-plan-list", "billing", "invoice", (("invoice", "invoice"),)),
+    ListRead("api-reminder-list", "billing", "notice invoice", (("invoice", "notice invoice"),)),
+    ListRead("api-follow-up-call-list", "billing", "patient", (("patient", "patient"),)),
+    ListRead("api-collection-case-list", "manager", "case invoice"),
+    ListRead("api-adjustment-list", "manager", "invoice"),
+    ListRead("complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))),
+    ListRead("call-list", "billing", "patient"),
+    ListRead("case-list", "manager", "case invoice"),
+    ListRead("aging-report-csv", "manager", "patient"),
+    ListRead("portal-callback", "patient", "patient"),
+]
 
-    def names(resolver: URLResolver) -> set[str]:
-        found: set[str] = set()
-        for pattern in resolver.url_patterns:
-            if isinstance(pattern, URLResolver):
-                found |= names(pattern)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                found.add(pattern.name)
-        return found
 
-    showing_one_record = {
-        name
-        for name in names(get_resolver())
-        if name.endswith(("-detail", "-pdf", "-letter", "-summary", "-notice"))
-        and not name.startswith(NOT_A_PATIENTS_RECORD)
-        and "quick-pay" not in name
-    } | {"portal-bill", "portal-complaint"}
-    assert showing_one_record == {read.route for read in READS}
+@pytest.mark.parametrize("read", LIST_READS, ids=[read.route for read in LIST_READS])
+def test_a_list_leaves_an_audit_row_for_each_record_it_shows(read, wider_world, request, client_for):
+    patient = wider_world["patient"]
+    reader = patient.user if read.reader == "patient" else request.getfixturevalue(read.reader)
+    kwargs = {"patient_id": patient.pk} if read.route.startswith("portal-") else {}
+    query = {parameter: wider_world[record].pk for parameter, record in read.query}
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+
+    response = client_for(reader).get(reverse(read.route, kwargs=kwargs), query, REMOTE_ADDR=ADDRESS)
+
+    assert response.status_code == 200, response.content[:300]
+    entries = LogEntry.objects.get_for_object(wider_world[read.audited]).filter(action=LogEntry.Action.ACCESS)
+    assert entries.filter(actor=reader, remote_addr=ADDRESS).exists()
+
+
+# --- Discovery: every route of the URLconf is declared, and the declaration holds -------------------------
+
+ROUTES = dict(read_audit.routes())
+STAFF_ROLES = ["front_desk", "billing", "office_manager", "provider"]
+
+
+def test_every_route_is_declared_as_showing_patient_records_or_not():
+    """A new route joins SHOWS_PATIENT_RECORDS (and audits its reads) or SHOWS_NO_PATIENT_RECORDS."""
+    assert read_audit.undeclared_routes() == set()
+    declared = read_audit.SHOWS_PATIENT_RECORDS | read_audit.SHOWS_NO_PATIENT_RECORDS
+    assert declared <= set(ROUTES), "a declared route no longer exists"
+    assert not read_audit.SHOWS_PATIENT_RECORDS & read_audit.SHOWS_NO_PATIENT_RECORDS
+
+
+def test_a_route_left_undeclared_fails_the_discovery(monkeypatch):
+    names = sorted(read_audit.SHOWS_NO_PATIENT_RECORDS)
+    monkeypatch.setattr(read_audit, "SHOWS_NO_PATIENT_RECORDS", frozenset(names[1:]))
+    assert read_audit.undeclared_routes() == {names[0]}
+
+
+def test_the_read_audit_covers_every_patient_route_tested_above():
+    """Every route of READS is declared as showing patient records."""
+    assert {read.route for read in READS} <= read_audit.SHOWS_PATIENT_RECORDS
+
+
+# What a route needs in its query string to show the world's records, beyond `invoice` and `patient`.
+QUERIES = {"case-agency-export": {"status": CollectionCase.Status.PROPOSED}}
+
+
+def _url(name: str, world: dict[str, Any]) -> str | None:
+    """The route's URL for the world's records, or None when its arguments name nothing the world has."""
+    values = {
+        "patient_id": world["patient"].pk,
+        "invoice_id": world["case invoice"].pk,
+        "complaint_id": world["complaint"].pk,
+        "case_id": world["case"].pk,
+        "reminder_id": world["reminder"].pk,
+        "call_id": world["call"].pk,
+        "request_id": world["callback"].pk,
+        "message_id": world["message"].pk,
+        "version": 1,
+        "slug": "no-such-article",
+        "token": "no-such-token",
+        "proxy_id": world["proxy"].pk,
+        "user_id": world["staff"].pk,
+        "adjustment_id": 0,
+        "article_id": 0,
+        "uidb64": "x",
+    }
+    pattern = ROUTES[name].pattern
+    arguments = set(pattern.converters) | set(pattern.regex.groupindex)
+    if not arguments <= set(values):
+        return None
+    try:
+        return reverse(name, kwargs={argument: values[argument] for argument in arguments})
+    except NoReverseMatch:
+        return None
+
+
+@pytest.fixture
+def wider_world(world, billing) -> dict[str, Any]:
+    """The world, with a follow-up call of the closed complaint, a portal message, a proxy and a staff member
+    who holds every role (so every staff page opens)."""
+    patient = world["patient"]
+    staff = UserFactory(username="alma_allroles", roles=STAFF_ROLES)
+    call = FollowUpCall.objects.filter(patient=patient).first() or FollowUpCall.objects.create(
+        patient=patient, invoice=world["invoice"], due_at=timezone.now()
+    )
+    message = PortalMessage.objects.create(patient=patient, subject="Reminder", body="Your bill is overdue.")
+    dispute_services.complaint_file(
+        patient_id=patient.pk,
+        invoice_id=world["invoice"].pk,
+        line_ids=[],
+        channel="phone",
+        category="invoice_question",
+        description="And what is this line?",
+        by=billing,
+    )
+    AdjustmentRequest.objects.create(
+        complaint=world["complaint"],
+        invoice=world["invoice"],
+        kind=ProposalKind.REDUCTION,
+        amount=Decimal("10.00"),
+        reason="Waited too long.",
+        required_role=Role.OFFICE_MANAGER,
+        requested_by=billing,
+    )
+    callback = portal_services.callback_request_create(
+        patient_id=patient.pk, request_key="read-audit-callback", request_note="Please call me about my bill."
+    )
+    return {
+        **world,
+        "staff": staff,
+        "call": call,
+        "callback": callback,
+        "message": message,
+        "proxy": ProxyFactory(patient=patient),
+    }
+
+
+def _shows_the_patient(content: bytes, patient) -> bool:
+    text = content.decode("utf-8", errors="replace")
+    return patient.name in text or (bool(patient.email) and patient.email in text)
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_a_page_that_shows_a_patients_records_leaves_an_audit_row(name, wider_world, client_for):
+    """Each route, opened by whoever may open it: if it shows the patient, it is declared and leaves a row."""
+    url = _url(name, wider_world)
+    if url is None:
+        pytest.skip(f"{name}: its arguments name nothing the world has")
+    patient = wider_world["patient"]
+    portal = url.startswith("/portal/") and not url.startswith(("/portal/manage/", "/portal/staff/"))
+    reader = patient.user if portal else wider_world["staff"]
+    query = {
+        "invoice": wider_world["case invoice"].pk,
+        "patient": patient.pk,
+        "q": patient.name,
+        "day": timezone.localdate(wider_world["reminder"].sent_at).isoformat(),
+        **QUERIES.get(name, {}),
+    }
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+
+    response = client_for(reader).get(url, query, REMOTE_ADDR=ADDRESS)
+
+    audited = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=reader, remote_addr=ADDRESS).exists()
+    if name in read_audit.SHOWS_PATIENT_RECORDS and response.status_code == 200:
+        assert audited, f"{name} shows a patient's records without an audit row"
+    if name in read_audit.SHOWS_NO_PATIENT_RECORDS:
+        assert not _shows_the_patient(response.content, patient), f"{name} shows the patient but is declared not to"

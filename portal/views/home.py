@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from clinic_billing.audited import log_bulk_reads
 from patients.models import Language, Patient
 from patients.roles import is_staff_member
 from patients.services import patient_set_language
@@ -26,6 +27,8 @@ def home(request: HttpRequest) -> HttpResponse:
     patients = list(accessible_patients(request.user))
     if len(patients) == 1:
         return redirect("portal-bills", patient_id=patients[0].pk)
+    # A proxy's choice of whose bills to see names each patient.
+    log_bulk_reads(patients)
     return render(request, "portal/home.html", {"patients": patients})
 
 

@@ -396,6 +396,8 @@ def callback(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_portal(request, patient_id)
     proxy = _proxy(request, patient)
     reachable = _reachable(patient, proxy)
+    # The page shows the phone number and e-mail address the office would use.
+    accessed.send(sender=Patient, instance=patient)
     form = CallbackForm(request.POST or None, initial={"request_key": new_request_key()}, reachable=reachable)
     if request.method == "POST" and form.is_valid():
         try:
@@ -434,6 +436,7 @@ def request_sent(request: HttpRequest, patient_id: int, request_id: int) -> Http
     )
     if call is None:
         raise Http404
+    accessed.send(sender=Patient, instance=patient)
     due = timezone.localtime(call.due_at)
     context = _base(
         patient,

@@ -582,7 +582,8 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
         # permissions  6. count of the pending requests  7. the page, with complaint, invoice and requester
         # 8. the active policy's approval settings  9. the active staff by role (each row's can_approve)
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(10):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(11):
             response = client.get("/api/v1/adjustments/?status=pending")
         assert len(response.json()["results"]) == count
 
@@ -598,7 +599,8 @@ def test_it_lists_follow_up_calls_in_a_fixed_number_of_queries(
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the open calls  7. the page, with patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(9):
             response = client.get(f"/api/v1/follow-up-calls/?patient={patient.pk}")
         assert len(response.json()["results"]) == count
 

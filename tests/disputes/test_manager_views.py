@@ -438,3 +438,16 @@ def test_it_runs_a_fixed_number_of_queries_on_the_report(
     with django_assert_num_queries(11):
         response = manager_client.get(reverse("complaint-report"))
     assert response.context["tables"].complaints_total == complaints
+
+
+def test_it_shows_a_period_out_of_range_as_a_form_error(manager_client):
+    """The report counts up to the day after `end`: after 9999-12-31 there is none."""
+    response = manager_client.get(reverse("complaint-report"), {"start": "2026-01-01", "end": "9999-12-31"})
+    assert "Give a date between" in response.content.decode()
+    assert "tables" not in response.context
+
+
+def test_it_refuses_a_csv_for_a_period_out_of_range(manager_client):
+    response = manager_client.get(reverse("complaint-report-csv"), {"start": "2026-01-01", "end": "9999-12-31"})
+    assert response.status_code == 400
+    assert "Give a date between" in response.content.decode()

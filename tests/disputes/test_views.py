@@ -504,7 +504,8 @@ def test_it_lists_complaints_in_a_fixed_number_of_queries(patient, manager, clie
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of open complaints routed to the user's roles (paginator), 7 the page with patients and invoices
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(9):
             response = client.get(reverse("complaint-list"))
         assert len(response.context["rows"]) == count
 
@@ -520,6 +521,7 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
         # 6 the active policy's approval settings, 7 the active staff by role (who may approve what),
         # 8 count of pending requests (paginator), 9 the page with complaint, decision, invoice, patient, requester
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(10):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(11):
             response = client.get(reverse("adjustment-queue"))
         assert len(response.context["adjustments"]) == count

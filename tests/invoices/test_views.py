@@ -117,7 +117,8 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
     # roles, 9 the first meetings past their deadline, 10 count of overdue invoices (paginator),
     # 11 the page of invoices with their patients
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
-    with django_assert_num_queries(12):
+    # +1: the audit rows of the patients and invoices shown, in one insert
+    with django_assert_num_queries(13):
         response = staff_client.get(reverse("home"))
     assert len(response.context["rows"]) == rows
     assert (response.context["calls_due_count"], len(response.context["complaints_mine"])) == (rows, min(rows, 5))

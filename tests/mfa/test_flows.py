@@ -160,6 +160,15 @@ def test_it_refuses_to_send_anyone_to_another_site(billing, next_url):
     assert response["Location"] == reverse("home")
 
 
+@pytest.mark.parametrize("next_url", ["foo", "audit", "home.html"])
+def test_it_sends_a_verified_session_home_when_next_is_no_path(billing, client_for, next_url):
+    """A bare word in `next` is no address on this site (redirect() would look it up as a URL name and fail)."""
+    response = client_for(billing).get(reverse("mfa-verify"), {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
 # --- Resets -------------------------------------------------------------------------------------------
 
 

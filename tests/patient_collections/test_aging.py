@@ -165,3 +165,16 @@ def test_the_csv_has_a_header_a_row_per_patient_and_the_totals(patient, other_pa
     ]
     assert rows[3] == ["", "All patients", "10.00", "0.00", "0.00", "20.00", "0.00", "5.00", "35.00"]
     assert len(rows) == 4
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_the_csv_starts_no_formula_after_a_separator_in_a_name(patient, separator):
+    owing(patient, days_past_due=10)
+    patient.name = f'Kari{separator}=HYPERLINK("http://evil.example")'
+    patient.save()
+
+    text = aging_report_csv(aging_report(today=TODAY))
+    [row] = [row for row in csv.reader(io.StringIO(text)) if row[0] == str(patient.pk)]
+
+    assert row[1] == f'Kari{separator}\'=HYPERLINK("http://evil.example")'
+    assert not any(cell.lstrip(' "').startswith("=") for line in text.splitlines() for cell in line.split(separator))

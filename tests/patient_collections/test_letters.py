@@ -360,3 +360,18 @@ def test_the_agency_csv_has_a_header_and_one_row_per_case(case):
     assert rows[2][7] == ""  # no notice sent
     assert len(rows) == 3
     assert letters.agency_export_csv([other_case]).splitlines()[1].startswith(f"{other_case.pk},")
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_the_agency_csv_starts_no_formula_in_a_spreadsheet_splitting_on_any_separator(separator):
+    """A city `x;=cmd|…;` has no comma, so the writer leaves it unquoted: an nb-NO Excel splits it on `;`."""
+    patient = letter_patient()
+    patient.city = f"x{separator}=cmd|' /C calc'!A0{separator}"
+    patient.save()
+    invoice = issue(patient)
+    CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
+
+    line = letters.agency_export_csv(CollectionCase.objects.all()).splitlines()[1]
+
+    assert f"{separator}'=cmd|" in line
+    assert not any(cell.lstrip(' "').startswith("=") for cell in line.split(separator))

@@ -145,7 +145,8 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
         # 6 count of open calls (paginator), 7 the page with patients, invoices and complaints
         # 8 the notices with an unknown outcome, with their invoices and patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(9):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(10):
             response = client.get(reverse("call-list"))
         assert len(response.context["calls"]) == count
 
@@ -607,11 +608,19 @@ def test_it_shows_todays_letters_by_default(front_desk, client_for):
     assert "No letters were sent that day." in response.content.decode()
 
 
-def test_it_shows_a_malformed_day_as_a_form_error(front_desk, client_for):
-    response = client_for(front_desk).get(reverse("print-batch"), {"day": "2026-13-45"})
-    assert response.status_code == 200
+@pytest.mark.parametrize("day", ["2026-13-45", "9999-12-31", "0001-01-01"])
+def test_it_shows_a_malformed_day_as_a_form_error(front_desk, client_for, day):
+    """9999-12-31 is a valid date, but the day after it is not: the batch overflowed and answered 500."""
+    response = client_for(front_desk).get(reverse("print-batch"), {"day": day})
+    assert response.status_code == 400
     assert list(response.context["form"].errors) == ["day"]
     assert response.context["reminders"] == []
+
+
+def test_it_sends_a_pdf_request_for_a_day_out_of_range_back_to_the_form(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": "9999-12-31"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('print-batch')}?day=9999-12-31"
 
 
 def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
@@ -642,7 +651,7 @@ def test_it_says_when_no_letter_went_out_that_day(front_desk, client_for):
 
 def test_it_sends_a_malformed_pdf_day_back_to_the_form(front_desk, client_for):
     response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": "soon"}, follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert list(response.context["form"].errors) == ["day"]
 
 
@@ -743,7 +752,8 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(manager, client_for, django
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of cases (paginator), 7 the page with invoices, patients, deciders, disputes and notices
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(9):
             response = client.get(reverse("case-list"))
         assert len(response.context["cases"]) == count
 
@@ -757,7 +767,8 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the day's letters with invoices and patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(7):
+        # +1: the audit rows of the records shown, in one insert
+        with django_assert_num_queries(8):
             response = client.get(reverse("print-batch"), {"day": day.isoformat()})
         assert len(response.context["reminders"]) == count
 
@@ -770,7 +781,8 @@ def test_it_builds_the_aging_report_in_a_fixed_number_of_queries(manager, client
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 totals and counts per bucket, 7 the per-patient rows
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(8):
+        # +2: the listed patients, read for their audit rows, and the rows' insert
+        with django_assert_num_queries(10):
             response = client.get(reverse("aging-report"))
         assert len(response.context["report"].rows) == count
 

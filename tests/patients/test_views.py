@@ -56,6 +56,14 @@ def test_it_finds_a_patient_by_payment_reference(staff_client, patient, other_pa
     assert "Kari Nordmann" not in response.content.decode()
 
 
+@pytest.mark.parametrize("query", ["\x00", "Kari\x00", "\x00nordm"])
+def test_it_searches_without_the_nul_characters_of_a_query(staff_client, patient, query):
+    """PostgreSQL refuses a NUL in a string literal: the search answered 500 there."""
+    response = search(staff_client, query)
+    assert response.status_code == 200
+    assert ("Kari Nordmann" in response.content.decode()) == (query != "\x00")
+
+
 def test_it_returns_only_the_results_partial_to_htmx(staff_client, patient):
     response = search(staff_client, "Kari")
     assert "<html" not in response.content.decode()
