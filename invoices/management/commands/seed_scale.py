@@ -413,6 +413,7 @@ class Seeder:
                     "outcome",
                     "prevention_note",
                     "resolution_note",
+                    "resolution_text",
                     "received_at",
                     "closed_at",
                 ),
@@ -931,6 +932,7 @@ class Seeder:
             outcome,
             "" if is_open else "Checked the lines with the patient; the desk now explains the card rules.",
             "",
+            "" if is_open else "We went through each line of your bill with you; what you were charged is correct.",
             received,
             closed_at,
         )
