@@ -28,7 +28,8 @@ from disputes.models import Complaint, Role
 from disputes.services import complaint_file
 from invoices.models import Invoice, InvoiceLine
 from invoices.templatetags.money import local_date, money
-from patient_collections.models import Deferral, FollowUpCall, PaymentPlan, PortalMessage
+from patient_collections.models import FollowUpCall, PaymentPlan, PortalMessage
+from patient_collections.selectors import invoice_active_deferral
 from patient_collections.services import MAX_DEFERRAL_DAYS, MAX_PLAN_MONTHS
 from patients.models import AuthorisedProxy, Channel, Patient
 from patients.services import patient_update_contact
@@ -373,7 +374,7 @@ def payment_plan(request: HttpRequest, patient_id: int, invoice_id: int) -> Http
 @require_GET
 def deferral(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
     invoice = invoice_for_portal(request, patient_id, invoice_id)
-    current = Deferral.objects.filter(invoice=invoice, until__gte=timezone.localdate()).order_by("-until").first()
+    current = invoice_active_deferral(invoice_id=invoice.pk, today=timezone.localdate())
     if current is None:
         raise Http404
     accessed.send(sender=Invoice, instance=invoice)
