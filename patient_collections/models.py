@@ -262,15 +262,15 @@ class Deferral(models.Model):
 
     objects = DeferralQuerySet.as_manager()
 
-    def is_active(self, today: date) -> bool:
-        """The same test as `Deferral.objects.active(today)`, on a row already read."""
-        return self.ended_at is None and self.until >= today
-
     class Meta:
         ordering = ["-until", "-id"]
 
     def __str__(self) -> str:
         return f"{self.invoice} deferred until {self.until}"
+
+    def is_active(self, today: date) -> bool:
+        """The same test as `Deferral.objects.active(today)`, on a row already read."""
+        return self.ended_at is None and self.until >= today
 
 
 class CollectionCase(models.Model):

@@ -722,7 +722,7 @@ def _arrangement_to_replace(*, invoice: Invoice, replace: bool) -> PaymentPlan |
     """The arrangement a new one would replace (call with the invoice locked): refused unless `replace`."""
     current = invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
     if current is not None and not replace:
-        raise InvalidTransition(arrangement_refusal(current), field="replace_arrangement")
+        raise InvalidTransition(arrangement_refusal(current), field="invoice")
     return current
 
 

@@ -344,14 +344,18 @@ def cannot_pay_later(request: HttpRequest, patient_id: int, invoice_id: int) -> 
             if outcome.deferral is not None:
                 return redirect("portal-deferral", patient_id=invoice.patient_id, invoice_id=invoice.pk)
             assert outcome.request is not None
-            messages.info(
-                request,
-                _(
+            if until > timezone.localdate() + timedelta(days=MAX_DEFERRAL_DAYS):
+                told = _(
                     "Online we can agree a date up to %(days)s days from today, so we have asked our billing team "
                     "to agree a date with you instead."
+                ) % {"days": MAX_DEFERRAL_DAYS}
+            else:
+                # Within the limit, so refused because the bill was deferred before: one deferral online per bill.
+                told = _(
+                    "This bill has been deferred before, so we have asked our billing team to agree a new date "
+                    "with you."
                 )
-                % {"days": MAX_DEFERRAL_DAYS},
-            )
+            messages.info(request, told)
             return redirect("portal-request-sent", patient_id=invoice.patient_id, request_id=outcome.request.pk)
     return render(request, "portal/requests/deferral_form.html", _cannot_pay_context(request, invoice, form=form))
 

@@ -152,8 +152,14 @@ def test_it_accepts_only_the_first_of_three_portal_deferrals_and_sends_the_other
 ):
     client = client_for(english_patient.user)
     url = reverse("portal-cannot-pay-later", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
-    for number, days in enumerate((10, 20, 30)):
-        client.post(url, {"until": (TODAY + timedelta(days=days)).isoformat(), "request_key": str(number) * 32})
+    pages = [
+        page_text(
+            client.post(
+                url, {"until": (TODAY + timedelta(days=days)).isoformat(), "request_key": str(n) * 32}, follow=True
+            )
+        )
+        for n, days in enumerate((10, 20, 30))
+    ]
 
     assert list(Deferral.objects.values_list("until", flat=True)) == [TODAY + timedelta(days=10)]
     calls = list(FollowUpCall.objects.order_by("id"))
@@ -161,6 +167,7 @@ def test_it_accepts_only_the_first_of_three_portal_deferrals_and_sends_the_other
     for call, days in zip(calls, (20, 30), strict=True):
         assert (TODAY + timedelta(days=days)).isoformat() in call.request_note
         assert "deferred before" in call.request_note  # the note says why billing gets it
+    assert "This bill has been deferred before, so we have asked our billing team" in pages[2]
 
 
 def test_it_shows_the_deferral_on_the_portal_bill_page(invoice, english_patient, client_for):
