@@ -17,6 +17,7 @@ from invoices.templatetags.money import local_date, money
 from patient_collections import services
 from patient_collections.models import Deferral, FollowUpCall, PaymentPlan
 from patients.models import Patient
+from tests.concurrency import POSTGRESQL_ONLY, run_together
 from tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,30 @@ def test_it_refuses_on_the_staff_form_until_the_checkbox_is_ticked(invoice, bill
     assert PaymentPlan.objects.get().status == PaymentPlan.Status.ACTIVE
     deferral.refresh_from_db()
     assert deferral.ended_by == billing
+
+
+# --- Concurrency (PostgreSQL) ------------------------------------------------------------------------
+
+
+def _postgresql_only(test):
+    for mark in reversed(POSTGRESQL_ONLY):
+        test = mark(test)
+    return test
+
+
+@_postgresql_only
+def test_it_keeps_one_arrangement_when_a_plan_and_a_deferral_arrive_at_once(english_patient, billing):
+    invoice = issued_invoice(english_patient, lines=LINES)
+
+    results = run_together(
+        [
+            lambda: services.payment_plan_create(invoice_id=invoice.pk, instalments=2, by=billing),
+            lambda: services.deferral_create(invoice_id=invoice.pk, until=TODAY + timedelta(days=20), by=billing),
+            lambda: services.deferral_create(invoice_id=invoice.pk, until=TODAY + timedelta(days=40), by=billing),
+        ]
+    )
+
+    assert sum(not isinstance(result, Exception) for result in results) == 1
+    assert all(isinstance(result, InvalidTransition) for result in results if isinstance(result, Exception))
+    running = PaymentPlan.objects.filter(status="active").count() + Deferral.objects.active(TODAY).count()
+    assert running == 1
