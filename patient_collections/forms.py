@@ -39,8 +39,9 @@ class ArrangementForm(StaffForm):
             field.help_text = _("A payment plan of %(total)s is being kept; it is cancelled now.") % {
                 "total": money(current.total)
             }
-        # StaffForm built the bound field with the generic label: build it again with this one.
-        self._bound_fields_cache.pop("replace_arrangement", None)
+        # StaffForm already built the bound field, which copied the generic label and help: give it these.
+        bound = self["replace_arrangement"]
+        bound.label, bound.help_text = str(field.label), str(field.help_text)
 
 
 class PaymentPlanForm(ArrangementForm):
