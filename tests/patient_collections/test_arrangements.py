@@ -264,6 +264,7 @@ def test_it_refuses_on_the_staff_form_until_the_checkbox_is_ticked(invoice, bill
     assert PaymentPlan.objects.get().status == PaymentPlan.Status.ACTIVE
     deferral.refresh_from_db()
     assert deferral.ended_by == billing
+    assert "replaced on" in client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
 
 
 # --- Concurrency (PostgreSQL) ------------------------------------------------------------------------
