@@ -103,6 +103,10 @@ class PaymentPlanListCreateApi(StaffApi):
         first_due = serializers.DateField(
             required=False, help_text="When the first instalment is due: today or later (default: in a month)."
         )
+        replace_arrangement = serializers.BooleanField(
+            default=False,
+            help_text="End the invoice's running deferral or plan in the same step; without it, one answers 409.",
+        )
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # One URL, two operations: reading plans and making one are separate permissions.
@@ -141,6 +145,7 @@ class PaymentPlanListCreateApi(StaffApi):
             instalments=data.get("instalments"),
             monthly_amount=data.get("monthly_amount"),
             first_due=data.get("first_due"),
+            replace_arrangement=data["replace_arrangement"],
             by=staff_member(request),
         )
         return Response(PaymentPlanOutputSerializer(_plans().get(pk=plan.pk)).data, status=status.HTTP_201_CREATED)
@@ -157,6 +162,10 @@ class DeferralCreateApi(StaffApi):
 
         until = serializers.DateField(help_text="After today, and at most 180 days ahead.")
         reason = TextField(max_length=300, allow_blank=True, default="")
+        replace_arrangement = serializers.BooleanField(
+            default=False,
+            help_text="End the invoice's running deferral or plan in the same step; without it, one answers 409.",
+        )
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -168,6 +177,7 @@ class DeferralCreateApi(StaffApi):
         reason = serializers.CharField()
         created_at = serializers.DateTimeField()
         created_by = serializers.CharField(source="created_by.username", allow_null=True)
+        ended_at = serializers.DateTimeField(allow_null=True, help_text="When a later plan or deferral replaced it.")
 
     @extend_schema(
         operation_id="invoice_defer",

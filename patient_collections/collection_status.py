@@ -93,7 +93,7 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
         reasons.append(_("Recalled from the collection agency after a complaint."))
     if invoice.insurance_status == InsuranceStatus.PENDING:
         reasons.append(_("Insurance is pending: what the patient owes is not final yet."))
-    running = [deferral for deferral in deferrals if deferral.until >= today]
+    running = [deferral for deferral in deferrals if deferral.is_active(today)]
     if running:
         latest = max(running, key=lambda deferral: deferral.until)
         reasons.append(_("Deferred until %(day)s.") % {"day": local_date(latest.until)})

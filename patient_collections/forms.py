@@ -8,16 +8,44 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField
+from invoices.templatetags.money import local_date, money
 from patients.forms import StaffForm
 
-from .models import CollectionCase, NoticeType, ReminderStep
+from .models import CollectionCase, Deferral, NoticeType, PaymentPlan, ReminderStep
 from .schedule_admin import StepInput
 from .services import fee_codes
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PaymentPlanForm(StaffForm):
+class ArrangementForm(StaffForm):
+    """A plan or deferral form: while another arrangement holds the invoice, it offers to replace it (the
+    service refuses otherwise). `current` is that arrangement, described in the field's help text."""
+
+    replace_arrangement = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, current: PaymentPlan | Deferral | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if current is None:
+            del self.fields["replace_arrangement"]
+            return
+        field = self.fields["replace_arrangement"]
+        if isinstance(current, Deferral):
+            field.label = _("Replace the current deferral")
+            field.help_text = _("Collection is deferred until %(day)s; that deferral ends now.") % {
+                "day": local_date(current.until)
+            }
+        else:
+            field.label = _("Replace the current payment plan")
+            field.help_text = _("A payment plan of %(total)s is being kept; it is cancelled now.") % {
+                "total": money(current.total)
+            }
+        # StaffForm already built the bound field, which copied the generic label and help: give it these.
+        bound = self["replace_arrangement"]
+        bound.label, bound.help_text = str(field.label), str(field.help_text)
+
+
+class PaymentPlanForm(ArrangementForm):
     """Either the number of instalments or the monthly amount; payment_plan_create says which fits."""
 
     instalments = forms.IntegerField(
@@ -41,7 +69,7 @@ class PaymentPlanForm(StaffForm):
         self.fields["monthly_amount"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
 
-class DeferralForm(StaffForm):
+class DeferralForm(ArrangementForm):
     until = forms.DateField(label=_("Defer until"), widget=DATE_INPUT, help_text=_("After today, at most 180 days."))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 

@@ -1,3 +1,4 @@
+from datetime import date
 from typing import ClassVar
 
 from django.conf import settings
@@ -239,6 +240,12 @@ class Instalment(models.Model):
         return f"{self.number}: {self.amount} on {self.due_date}"
 
 
+class DeferralQuerySet(AuditedQuerySet["Deferral"]):
+    def active(self, today: date) -> "DeferralQuerySet":
+        """The deferrals that hold collection on `today`: not yet past their date and not ended (replaced)."""
+        return self.filter(until__gte=today, ended_at__isnull=True)
+
+
 class Deferral(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deferrals")
     until = models.DateField(_("deferred until"))
@@ -247,14 +254,23 @@ class Deferral(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when a new plan or deferral replaced this one: at most one arrangement holds an invoice at a time.
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
-    objects = AuditedQuerySet["Deferral"].as_manager()
+    objects = DeferralQuerySet.as_manager()
 
     class Meta:
         ordering = ["-until", "-id"]
 
     def __str__(self) -> str:
         return f"{self.invoice} deferred until {self.until}"
+
+    def is_active(self, today: date) -> bool:
+        """The same test as `Deferral.objects.active(today)`, on a row already read."""
+        return self.ended_at is None and self.until >= today
 
 
 class CollectionCase(models.Model):

@@ -19,7 +19,7 @@ from clinic_billing.csv_safety import spreadsheet_writer
 from invoices.models import Invoice
 from invoices.money import CENT, ZERO
 
-from .models import FollowUpCall, Reminder
+from .models import Deferral, FollowUpCall, Instalment, PaymentPlan, Reminder
 
 AGING_ROW_LIMIT = 200
 
@@ -173,3 +173,21 @@ def reminders_outcome_unknown() -> QuerySet[Reminder]:
         .select_related("invoice__patient")
         .order_by("claimed_at", "id")
     )
+
+
+def invoice_active_deferral(*, invoice_id: int, today: date) -> Deferral | None:
+    """The deferral that holds collection of the invoice today, if any (the latest, should old data hold two)."""
+    return Deferral.objects.active(today).filter(invoice_id=invoice_id).order_by("-until", "-id").first()
+
+
+def invoice_active_arrangement(*, invoice_id: int, today: date) -> PaymentPlan | Deferral | None:
+    """The one arrangement that holds the invoice today: its kept payment plan, else its running deferral."""
+    plan = PaymentPlan.objects.filter(invoice_id=invoice_id, status=PaymentPlan.Status.ACTIVE).first()
+    if plan is not None:
+        return plan
+    return invoice_active_deferral(invoice_id=invoice_id, today=today)
+
+
+def plan_next_instalment(*, plan: PaymentPlan) -> Instalment | None:
+    """The plan's first instalment not yet paid: what the patient pays next, and by when."""
+    return plan.instalments.exclude(status=Instalment.Status.PAID).order_by("number").first()

@@ -25,6 +25,7 @@ from disputes.selectors import invoice_ids_disputed, invoice_ids_with_open_compl
 from invoices import services as invoice_services
 from invoices.models import InsuranceStatus, Invoice, LedgerEntry
 from invoices.money import CENT, MoneyError, to_money
+from invoices.templatetags.money import local_date
 from patients.models import Channel
 from patients.roles import OFFICE_MANAGER, PROVIDER, user_roles
 
@@ -43,6 +44,7 @@ from .models import (
     ReminderStep,
 )
 from .notices import INSTALMENT_STEPS, notice_text
+from .selectors import invoice_active_arrangement
 
 SWEEP_BATCH = 500
 INSTALMENT_BATCH = 200
@@ -114,7 +116,7 @@ def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
     paused = (
         Q(insurance_status=InsuranceStatus.PENDING)
         | Q(pk__in=invoice_ids_disputed())
-        | Q(pk__in=Deferral.objects.filter(until__gte=today).values("invoice_id"))
+        | Q(pk__in=Deferral.objects.active(today).values("invoice_id"))
     )
     if by_plans:
         paused |= Q(pk__in=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).values("invoice_id"))
@@ -707,6 +709,36 @@ def _patient_paid(invoice_ids: list[int]) -> dict[int, Decimal]:
     return {row["invoice_id"]: -Decimal(row["total"]).quantize(CENT) for row in rows}
 
 
+def arrangement_refusal(arrangement: PaymentPlan | Deferral) -> str:
+    """Why a new plan or deferral waits for the choice to replace `arrangement`, in the reader's words."""
+    if isinstance(arrangement, Deferral):
+        return _("This bill is deferred until %(day)s; choose to replace the deferral.") % {
+            "day": local_date(arrangement.until)
+        }
+    return _("This bill has a payment plan that is being kept; choose to replace the payment plan.")
+
+
+def _arrangement_to_replace(*, invoice: Invoice, replace: bool) -> PaymentPlan | Deferral | None:
+    """The arrangement a new one would replace (call with the invoice locked): refused unless `replace`."""
+    current = invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
+    if current is not None and not replace:
+        raise InvalidTransition(arrangement_refusal(current), field="invoice")
+    return current
+
+
+def _arrangement_end(arrangement: PaymentPlan | Deferral | None, *, by: User | None) -> None:
+    """End the arrangement a new one replaces; saved one by one, so the audit log says who ended it."""
+    now = timezone.now()
+    if isinstance(arrangement, PaymentPlan):
+        arrangement.status = PaymentPlan.Status.CANCELLED
+        arrangement.ended_at = now
+        arrangement.save(update_fields=["status", "ended_at"])
+    elif isinstance(arrangement, Deferral):
+        arrangement.ended_at = now
+        arrangement.ended_by = by
+        arrangement.save(update_fields=["ended_at", "ended_by"])
+
+
 @transaction.atomic
 def payment_plan_create(
     *,
@@ -714,17 +746,19 @@ def payment_plan_create(
     instalments: int | None = None,
     monthly_amount: Decimal | str | None = None,
     first_due: date | None = None,
+    replace_arrangement: bool = False,
     by: User | None,
 ) -> PaymentPlan:
-    """Spread what the patient owes over monthly instalments; reminders pause while the plan is kept."""
+    """Spread what the patient owes over monthly instalments; reminders pause while the plan is kept.
+
+    A running deferral or plan is refused unless `replace_arrangement`: then it ends in this transaction."""
     invoice = invoice_services.invoice_lock(invoice_id=invoice_id)
     if invoice.status != Invoice.Status.ISSUED:
         raise InvalidTransition(_("Only an issued invoice can be paid by instalments."), field="invoice")
     owed = invoice.patient_due
     if owed <= 0:
         raise ApplicationError(_("Nothing is owed on this invoice."), field="invoice")
-    if PaymentPlan.objects.filter(invoice=invoice, status=PaymentPlan.Status.ACTIVE).exists():
-        raise InvalidTransition(_("This invoice already has a payment plan."), field="invoice")
+    ending = _arrangement_to_replace(invoice=invoice, replace=replace_arrangement)
     if (instalments is None) == (monthly_amount is None):
         raise ApplicationError(_("Give either the number of instalments or the monthly amount."), field="instalments")
     if monthly_amount is not None:
@@ -751,6 +785,7 @@ def payment_plan_create(
     start = first_due or _add_months(timezone.localdate(), 1)
     if start < timezone.localdate():
         raise ApplicationError(_("The first instalment cannot be due in the past."), field="first_due")
+    _arrangement_end(ending, by=by)
     plan = PaymentPlan.objects.create(
         invoice=invoice,
         total=owed,
@@ -765,12 +800,29 @@ def payment_plan_create(
 
 
 @transaction.atomic
-def deferral_create(*, invoice_id: int, until: date, reason: str = "", by: User | None) -> Deferral:
-    """Move collection of an invoice to a later date the patient can keep; reminders wait until then."""
+def deferral_create(
+    *,
+    invoice_id: int,
+    until: date,
+    reason: str = "",
+    replace_arrangement: bool = False,
+    self_service: bool = False,
+    by: User | None,
+) -> Deferral:
+    """Move collection of an invoice to a later date the patient can keep; reminders wait until then.
+
+    A running deferral or plan is refused unless `replace_arrangement`: then it ends in this transaction.
+    `self_service` (the patient in the portal) never replaces anything and gets one deferral per invoice: a
+    bill deferred before, even by billing, needs billing to agree the next one."""
     invoice = invoice_services.invoice_lock(invoice_id=invoice_id)
     today = timezone.localdate()
     if invoice.status != Invoice.Status.ISSUED:
         raise InvalidTransition(_("Only an issued invoice can be deferred."), field="invoice")
+    if self_service and Deferral.objects.filter(invoice=invoice).exists():
+        raise InvalidTransition(
+            _("This bill has been deferred before; billing agrees any further deferral."), field="invoice"
+        )
+    ending = _arrangement_to_replace(invoice=invoice, replace=replace_arrangement and not self_service)
     if until <= today:
         raise ApplicationError(_("Choose a date after today."), field="until")
     if until > today + timedelta(days=MAX_DEFERRAL_DAYS):
@@ -778,6 +830,7 @@ def deferral_create(*, invoice_id: int, until: date, reason: str = "", by: User 
             _("A deferral may last at most %(days)s days; offer a payment plan instead.") % {"days": MAX_DEFERRAL_DAYS},
             field="until",
         )
+    _arrangement_end(ending, by=by)
     return Deferral.objects.create(invoice=invoice, until=until, reason=reason.strip()[:300], created_by=by)
 
 

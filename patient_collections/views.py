@@ -153,7 +153,8 @@ def payment_plan_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
     """Set up a payment plan. The invoice page posts here; a refusal shows this page with the input kept."""
     require_perm(request, "patient_collections.add_paymentplan")
     invoice = _invoice_for_form(request, invoice_id)
-    form = PaymentPlanForm(request.POST if request.method == "POST" else None)
+    current = collection_selectors.invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
+    form = PaymentPlanForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -162,6 +163,7 @@ def payment_plan_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
                 instalments=data["instalments"],
                 monthly_amount=data["monthly_amount"],
                 first_due=data["first_due"],
+                replace_arrangement=data.get("replace_arrangement", False),
                 by=request.user,
             )
         except NotFound as exc:
@@ -188,13 +190,15 @@ def deferral_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
     """Defer collection of an invoice. The invoice page posts here; a refusal shows this page with the input kept."""
     require_perm(request, "patient_collections.add_deferral")
     invoice = _invoice_for_form(request, invoice_id)
-    form = DeferralForm(request.POST if request.method == "POST" else None)
+    current = collection_selectors.invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
+    form = DeferralForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         try:
             deferral = collection_services.deferral_create(
                 invoice_id=invoice.pk,
                 until=form.cleaned_data["until"],
                 reason=form.cleaned_data["reason"],
+                replace_arrangement=form.cleaned_data.get("replace_arrangement", False),
                 by=request.user,
             )
         except NotFound as exc:

@@ -202,9 +202,12 @@ def payment_plan_request(
     refusal = ""
     if preview.within_limits:
         try:
-            plan = collection_services.payment_plan_create(
-                invoice_id=invoice.pk, monthly_amount=preview.monthly_amount, by=by
-            )
+            # A refusal goes into billing's note, so it is worded in the clinic's language; the patient never
+            # replaces a deferral or plan billing agreed.
+            with translation.override(settings.LANGUAGE_CODE):
+                plan = collection_services.payment_plan_create(
+                    invoice_id=invoice.pk, monthly_amount=preview.monthly_amount, by=by
+                )
         except ApplicationError as exc:
             refusal = exc.message
         else:
@@ -238,11 +241,15 @@ def deferral_request(
     proxy: AuthorisedProxy | None = None,
     by: User | None,
 ) -> CannotPayOutcome:
-    """Defer the bill to the date the patient chose when collections allows it; otherwise ask billing."""
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Asked in the patient portal")
+    """Defer the bill to the date the patient chose when collections allows it (once per bill, and never over
+    another deferral or a plan); otherwise ask billing, with the reason it was not done in the note."""
     try:
-        deferral = collection_services.deferral_create(invoice_id=invoice.pk, until=until, reason=reason, by=by)
+        # The reason and any refusal are for the billing office, so they are in the clinic's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("Asked in the patient portal")
+            deferral = collection_services.deferral_create(
+                invoice_id=invoice.pk, until=until, reason=reason, self_service=True, by=by
+            )
     except ApplicationError as exc:
         refusal = exc.message
     else:

@@ -25,6 +25,8 @@ from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from invoices.selectors import credit_notes_for_invoice
+from patient_collections.models import Deferral, Instalment, PaymentPlan
+from patient_collections.selectors import invoice_active_arrangement, plan_next_instalment
 from patients.models import Coverage as PatientCoverage
 from patients.models import Patient
 
@@ -244,6 +246,27 @@ def bill_context(invoice: Invoice) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class BillArrangement:
+    """What the patient agreed instead of the original due date: a deferral, or a plan's next instalment."""
+
+    deferral: Deferral | None = None
+    plan: PaymentPlan | None = None
+    next_instalment: Instalment | None = None
+
+
+def bill_arrangement(invoice: Invoice, today: date) -> BillArrangement | None:
+    """The arrangement that holds an unpaid bill today: 2 queries, none for a bill with nothing to pay."""
+    if invoice.status != Invoice.Status.ISSUED or invoice.patient_due <= 0:
+        return None
+    current = invoice_active_arrangement(invoice_id=invoice.pk, today=today)
+    if isinstance(current, Deferral):
+        return BillArrangement(deferral=current)
+    if isinstance(current, PaymentPlan):
+        return BillArrangement(plan=current, next_instalment=plan_next_instalment(plan=current))
+    return None
+
+
 def _pdf_response(invoice: Invoice) -> HttpResponse:
     filename = f"bill-{invoice.number}.pdf"
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
@@ -282,6 +305,7 @@ def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpR
         **_patient_context(request, invoice.patient),
         **bill_context(invoice),
         "credit_notes": list(credit_notes_for_invoice(invoice_id=invoice.pk)),
+        "arrangement": bill_arrangement(invoice, timezone.localdate()),
     }
     return render(request, "portal/bills/detail.html", context)
 

@@ -28,7 +28,8 @@ from disputes.models import Complaint, Role
 from disputes.services import complaint_file
 from invoices.models import Invoice, InvoiceLine
 from invoices.templatetags.money import local_date, money
-from patient_collections.models import Deferral, FollowUpCall, PaymentPlan, PortalMessage
+from patient_collections.models import FollowUpCall, PaymentPlan, PortalMessage
+from patient_collections.selectors import invoice_active_deferral
 from patient_collections.services import MAX_DEFERRAL_DAYS, MAX_PLAN_MONTHS
 from patients.models import AuthorisedProxy, Channel, Patient
 from patients.services import patient_update_contact
@@ -343,14 +344,18 @@ def cannot_pay_later(request: HttpRequest, patient_id: int, invoice_id: int) -> 
             if outcome.deferral is not None:
                 return redirect("portal-deferral", patient_id=invoice.patient_id, invoice_id=invoice.pk)
             assert outcome.request is not None
-            messages.info(
-                request,
-                _(
+            if until > timezone.localdate() + timedelta(days=MAX_DEFERRAL_DAYS):
+                told = _(
                     "Online we can agree a date up to %(days)s days from today, so we have asked our billing team "
                     "to agree a date with you instead."
+                ) % {"days": MAX_DEFERRAL_DAYS}
+            else:
+                # Within the limit, so refused because the bill was deferred before: one deferral online per bill.
+                told = _(
+                    "This bill has been deferred before, so we have asked our billing team to agree a new date "
+                    "with you."
                 )
-                % {"days": MAX_DEFERRAL_DAYS},
-            )
+            messages.info(request, told)
             return redirect("portal-request-sent", patient_id=invoice.patient_id, request_id=outcome.request.pk)
     return render(request, "portal/requests/deferral_form.html", _cannot_pay_context(request, invoice, form=form))
 
@@ -373,7 +378,7 @@ def payment_plan(request: HttpRequest, patient_id: int, invoice_id: int) -> Http
 @require_GET
 def deferral(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
     invoice = invoice_for_portal(request, patient_id, invoice_id)
-    current = Deferral.objects.filter(invoice=invoice, until__gte=timezone.localdate()).order_by("-until").first()
+    current = invoice_active_deferral(invoice_id=invoice.pk, today=timezone.localdate())
     if current is None:
         raise Http404
     accessed.send(sender=Invoice, instance=invoice)

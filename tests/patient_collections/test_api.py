@@ -515,7 +515,8 @@ def endpoints(letter_patient, billing) -> list[tuple[str, str, dict]]:
     return [
         ("post", "/api/v1/payment-plans/", {"invoice": other.pk, "instalments": 3}),
         ("get", f"/api/v1/payment-plans/?invoice={invoice.pk}", {}),
-        ("post", f"/api/v1/invoices/{other.pk}/defer/", {"until": until}),
+        # The plan posted just before holds `other`: the deferral replaces it (otherwise 409, one arrangement).
+        ("post", f"/api/v1/invoices/{other.pk}/defer/", {"until": until, "replace_arrangement": True}),
         ("get", f"/api/v1/reminders/?invoice={invoice.pk}", {}),
         ("get", "/api/v1/collection-cases/?status=proposed", {}),
         ("post", f"/api/v1/collection-cases/{case.pk}/decide/", {"decision": "credited"}),

@@ -95,8 +95,13 @@ def full_history_patient(name: str = "Åse Ødegård", at: datetime = LONG_AGO) 
         invoice = issue(patient, service_date=day)
         complaint = complain(invoice, proxy=proxy)
         plan = payment_plan_create(invoice_id=invoice.pk, instalments=2, by=None)
+        # One arrangement at a time: the deferral replaces the plan, and both stay in the patient's record.
         deferral_create(
-            invoice_id=invoice.pk, until=day + timedelta(days=20), reason="Waiting for her pension", by=None
+            invoice_id=invoice.pk,
+            until=day + timedelta(days=20),
+            reason="Waiting for her pension",
+            replace_arrangement=True,
+            by=None,
         )
         reminder = Reminder.objects.create(
             invoice=invoice, step=1, notice_type=NoticeType.REMINDER, channel="portal", status="sent", sent_at=at

@@ -247,9 +247,9 @@ def test_it_shows_a_bill_with_a_fixed_number_of_queries(
     warm_content_types()
     # 1. session, 2. user, 3. staff roles, 4. the user's patient, 5. the patient the user may see, 6. the
     # invoice, 7. the audit log entry, 8. the lines, 9. the ledger entries with what they reverse, 10. an
-    # exemption card on file, 11. the bill's credit notes (no session save: the idle clock is written at most
-    # once a minute)
-    with django_assert_num_queries(11):
+    # exemption card on file, 11. the bill's credit notes, 12. its kept payment plan, 13. its running deferral
+    # (no session save: the idle clock is written at most once a minute)
+    with django_assert_num_queries(13):
         response = patient_client.get(bill_url(invoice))
     assert len(response.context["bill_lines"]) == line_count
 
