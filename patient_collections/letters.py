@@ -144,6 +144,10 @@ def letter_reminders_to_print() -> QuerySet[Reminder]:
     )
 
 
+def _rendered(reminders: QuerySet[Reminder]) -> list["Document"]:
+    return [_render(_notice_html(reminder)) for reminder in reminders]
+
+
 def print_batch_pdf(day: date, *, now: datetime | None = None) -> bytes | None:
     """Every letter-channel notice of `day` in one PDF to print, each letter starting on a new page, ordered by
     postal code then name; None when there is no letter for that day.
@@ -158,13 +162,14 @@ def print_batch_pdf(day: date, *, now: datetime | None = None) -> bytes | None:
     number of letters.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        if day == timezone.localdate(now):
+    if day != timezone.localdate(now):
+        documents = _rendered(letter_reminders_sent_on(day))
+    else:
+        with transaction.atomic():
             reminders_record_printed(now=now)
-        reminders = list(letter_reminders_sent_on(day))
-        if not reminders:
-            return None
-        documents = [_render(_notice_html(reminder)) for reminder in reminders]
+            documents = _rendered(letter_reminders_sent_on(day))
+    if not documents:
+        return None
     batch = documents[0].copy([page for document in documents for page in document.pages])
     batch.metadata.title = _("Letters to print, %(day)s") % {"day": day.isoformat()}
     return bytes(batch.write_pdf())

@@ -184,10 +184,19 @@ def sweep_candidates(
         .values("invoice_id")
         .annotate(queued=Count("pk", filter=Q(status__in=RETRIED_STATUSES)))
     )
+    # A letter waiting for the print batch is not sent: like every unsent notice it blocks the next step and
+    # the case, and the sweep has nothing to do for it (printing records it).
+    printing = (
+        Reminder.objects.filter(invoice_id=OuterRef("pk"))
+        .order_by()
+        .values("invoice_id")
+        .annotate(to_print=Count("pk", filter=Q(status=Reminder.Status.TO_PRINT, step__lt=INSTALMENT_STEPS)))
+    )
     return (
         overdue_candidates(today=today, shard=shard, shards=shards, with_cases=True)
         .alias(
             has_case=Exists(CollectionCase.objects.filter(invoice_id=OuterRef("pk"))),
+            printing=Coalesce(Subquery(printing.values("to_print")), 0),
             unsent_step_due=Subquery(unsent_step_due.values("number")[:1]),
             latest_deadline=Subquery(latest.values("ends_on")[:1]),  # type: ignore[misc]
             final_deadline=Subquery(final.values("ends_on")[:1]),  # type: ignore[misc]
@@ -196,6 +205,7 @@ def sweep_candidates(
         .filter(
             (
                 Q(has_case=False)
+                & Q(printing=0)
                 & (
                     (
                         Q(unsent_step_due__isnull=False)
