@@ -469,9 +469,10 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
     Returns the notice to deliver, or None when there is nothing to deliver now: already sent, skipped
     (paid, paused, no channel) with the reason, waiting for the contact hours, claimed by an attempt that
     may still be running, sent here and now (portal message, call: rows in this database, so they are
-    recorded in this same transaction), or a letter, which waits for the print batch (`to_print`). A claim older than REMINDER_UNCERTAIN_AFTER belongs to an
-    attempt that died (the send task's hard time limit is shorter): it is claimed again where a resend is
-    safe (an SMS provider that deduplicates by reference), else it becomes `uncertain` for staff.
+    recorded in this same transaction), or a letter, which waits for the print batch (`to_print`). A claim
+    older than REMINDER_UNCERTAIN_AFTER belongs to an attempt that died (the send task's hard time limit is
+    shorter): it is claimed again where a resend is safe (an SMS provider that deduplicates by reference),
+    else it becomes `uncertain` for staff.
     """
     try:
         reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
