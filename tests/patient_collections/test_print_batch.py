@@ -7,6 +7,7 @@ from io import BytesIO
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -173,3 +174,19 @@ def test_the_print_batch_page_lists_every_letter_waiting_whatever_day_is_shown(f
     assert "Berit Oslo" in waiting_section and waiting.invoice.number in waiting_section
     assert "Bjarne Bergen" not in waiting_section
     assert f"{reverse('print-batch-pdf')}?day={shown_day.isoformat()}" in waiting_section
+
+
+def test_downloading_todays_batch_prints_the_waiting_letters_and_audits_their_invoices(front_desk, client_for):
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    today = first_day(invoice) + timedelta(days=1)
+
+    with time_machine.travel(at(today, 9), tick=False):
+        response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": today.isoformat()})
+
+    reminder.refresh_from_db()
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert (reminder.status, reminder.sent_at) == (Reminder.Status.SENT, at(today, 9))
+    assert fees_posted(invoice) == 1
+    rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk)
+    assert [int(row.object_pk) for row in rows] == [invoice.pk]
