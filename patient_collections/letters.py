@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import DecimalField, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,7 +30,7 @@ from patients.models import Channel
 
 from .models import CollectionCase, ConciliationNotice, NoticeType, Reminder
 from .notices import FEE_ENTRIES, claim_breakdown, instalment_context, missed_instalment, notice_subject
-from .services import CONCILIATION_NOTICE_DAYS
+from .services import CONCILIATION_NOTICE_DAYS, reminders_record_printed
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -120,28 +121,55 @@ def notice_letter_pdf(reminder: Reminder) -> bytes:
     return _pdf(notice_letter_html(reminder))
 
 
+FRANKING_ORDER = ("invoice__patient__postal_code", "invoice__patient__name", "invoice__patient_id", "id")
+
+
 def letter_reminders_sent_on(day: date) -> QuerySet[Reminder]:
-    """Letter-channel notices sent on `day` (the local date), in franking order: postal code, then name."""
+    """Letter-channel notices sent (printed) on `day` (the local date), in franking order: postal code, then name."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
     return (
         _reminders_with_letter_data()
         .filter(status=Reminder.Status.SENT, channel=Channel.LETTER, sent_at__gte=start, sent_at__lt=end)
-        .order_by("invoice__patient__postal_code", "invoice__patient__name", "invoice__patient_id", "id")
+        .order_by(*FRANKING_ORDER)
     )
 
 
-def print_batch_pdf(day: date) -> bytes | None:
-    """Every letter-channel notice sent on `day` in one PDF to print, each letter starting on a new page,
-    ordered by postal code then name; None when no letter went out that day.
+def letter_reminders_to_print() -> QuerySet[Reminder]:
+    """Letter-channel notices waiting for the print batch, whatever day they were claimed, in franking order."""
+    return (
+        _reminders_with_letter_data()
+        .filter(status=Reminder.Status.TO_PRINT, channel=Channel.LETTER)
+        .order_by(*FRANKING_ORDER)
+    )
+
+
+def _rendered(reminders: QuerySet[Reminder]) -> list["Document"]:
+    return [_render(_notice_html(reminder)) for reminder in reminders]
+
+
+def print_batch_pdf(day: date, *, now: datetime | None = None) -> bytes | None:
+    """Every letter-channel notice of `day` in one PDF to print, each letter starting on a new page, ordered by
+    postal code then name; None when there is no letter for that day.
+
+    Today's batch is the one that makes the letters: every letter waiting for print is first recorded sent now,
+    with its fee (services.reminders_record_printed), so its date and deadline run from the print day. Its
+    recording and the rendering share one transaction: a batch that fails to render records nothing. Printing
+    it again, or an earlier day's batch, reprints what was recorded and records nothing.
 
     Each letter is laid out on its own (so its page numbers count its own pages) and the pages are joined.
-    Queries: the reminders with invoice and patient, and their lines — two, whatever the number of letters.
+    Queries for an earlier day: the reminders with invoice and patient, and their lines — two, whatever the
+    number of letters.
     """
-    reminders = list(letter_reminders_sent_on(day))
-    if not reminders:
+    now = now or timezone.now()
+    if day != timezone.localdate(now):
+        documents = _rendered(letter_reminders_sent_on(day))
+    else:
+        with transaction.atomic():
+            reminders_record_printed(now=now)
+            documents = _rendered(letter_reminders_sent_on(day))
+    if not documents:
         return None
-    documents = [_render(_notice_html(reminder)) for reminder in reminders]
     batch = documents[0].copy([page for document in documents for page in document.pages])
     batch.metadata.title = _("Letters to print, %(day)s") % {"day": day.isoformat()}
     return bytes(batch.write_pdf())

@@ -122,13 +122,17 @@ class Reminder(models.Model):
         QUEUED = "queued", _("Queued")
         # Claimed by one attempt (attempt_id) and committed; the notice is on its way, outside any transaction.
         SENDING = "sending", _("Sending")
+        # A letter: claimed, waiting for the day's print batch. Not sent (no fee, no deadline counts) until staff
+        # print the batch; neither the dispatcher nor the sweep touches it meanwhile.
+        TO_PRINT = "to_print", _("Waiting for print")
         SENT = "sent", _("Sent")
         # The channel may or may not have taken the notice: staff confirm it went out or send it again.
         UNCERTAIN = "uncertain", _("Outcome unknown")
         SKIPPED = "skipped", _("Skipped")
 
     ALLOWED_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.QUEUED: frozenset({Status.SENDING, Status.SENT, Status.SKIPPED}),
+        Status.QUEUED: frozenset({Status.SENDING, Status.TO_PRINT, Status.SENT, Status.SKIPPED}),
+        Status.TO_PRINT: frozenset({Status.SENT}),
         Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.UNCERTAIN}),
         Status.UNCERTAIN: frozenset({Status.SENT, Status.QUEUED}),
         Status.SENT: frozenset(),

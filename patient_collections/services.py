@@ -186,10 +186,19 @@ def sweep_candidates(
         .values("invoice_id")
         .annotate(queued=Count("pk", filter=Q(status__in=RETRIED_STATUSES)))
     )
+    # A letter waiting for the print batch is not sent: like every unsent notice it blocks the next step and
+    # the case, and the sweep has nothing to do for it (printing records it).
+    printing = (
+        Reminder.objects.filter(invoice_id=OuterRef("pk"))
+        .order_by()
+        .values("invoice_id")
+        .annotate(to_print=Count("pk", filter=Q(status=Reminder.Status.TO_PRINT, step__lt=INSTALMENT_STEPS)))
+    )
     return (
         overdue_candidates(today=today, shard=shard, shards=shards, with_cases=True)
         .alias(
             has_case=Exists(CollectionCase.objects.filter(invoice_id=OuterRef("pk"))),
+            printing=Coalesce(Subquery(printing.values("to_print")), 0),
             unsent_step_due=Subquery(unsent_step_due.values("number")[:1]),
             latest_deadline=Subquery(latest.values("ends_on")[:1]),  # type: ignore[misc]
             final_deadline=Subquery(final.values("ends_on")[:1]),  # type: ignore[misc]
@@ -198,6 +207,7 @@ def sweep_candidates(
         .filter(
             (
                 Q(has_case=False)
+                & Q(printing=0)
                 & (
                     (
                         Q(unsent_step_due__isnull=False)
@@ -432,9 +442,12 @@ def _skip(reminder: Reminder, reason: str) -> Reminder:
     return _move(reminder, Reminder.Status.SKIPPED, ["skip_reason", "attempts"])
 
 
-def _record_sent(reminder: Reminder, invoice: Invoice, *, channel: str, sent_at: datetime) -> Reminder:
-    """Mark a notice sent and post its fee, on the locked invoice, in the caller's transaction."""
-    fields = ["channel", "sent_at", "attempts", "attempt_id", "not_before"]
+def _record_sent(
+    reminder: Reminder, invoice: Invoice, *, channel: str, sent_at: datetime, also: tuple[str, ...] = ()
+) -> Reminder:
+    """Mark a notice sent and post its fee, on the locked invoice, in the caller's transaction (`also`: other
+    fields the caller changed, saved with it)."""
+    fields = ["channel", "sent_at", "attempts", "attempt_id", "not_before", *also]
     if reminder.fee > 0 and reminder.fee_entry_id is None:
         reminder.fee_entry = invoice_services.invoice_charge_fee(
             invoice=invoice, amount=reminder.fee, reference=f"reminder-{reminder.pk}"
@@ -457,10 +470,11 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
 
     Returns the notice to deliver, or None when there is nothing to deliver now: already sent, skipped
     (paid, paused, no channel) with the reason, waiting for the contact hours, claimed by an attempt that
-    may still be running, or sent here and now (portal message, call, letter: rows in this database, so
-    they are recorded in this same transaction). A claim older than REMINDER_UNCERTAIN_AFTER belongs to an
-    attempt that died (the send task's hard time limit is shorter): it is claimed again where a resend is
-    safe (an SMS provider that deduplicates by reference), else it becomes `uncertain` for staff.
+    may still be running, sent here and now (portal message, call: rows in this database, so they are
+    recorded in this same transaction), or a letter, which waits for the print batch (`to_print`). A claim
+    older than REMINDER_UNCERTAIN_AFTER belongs to an attempt that died (the send task's hard time limit is
+    shorter): it is claimed again where a resend is safe (an SMS provider that deduplicates by reference),
+    else it becomes `uncertain` for staff.
     """
     try:
         reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
@@ -515,8 +529,13 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
                 "due_at": now,
             },
         )
-    if channel in (Channel.PORTAL, Channel.PHONE, Channel.LETTER):
-        # Letters are printed from the day's print batch, rendered from these rows.
+    if channel == Channel.LETTER:
+        # A letter leaves the office when staff print the day's batch: it is recorded sent, with its fee and the
+        # deadline counted from that day, by reminders_record_printed.
+        reminder.channel = channel
+        reminder.not_before = None
+        return _move(reminder, Reminder.Status.TO_PRINT, ["channel", "attempts", "not_before"]), None
+    if channel in (Channel.PORTAL, Channel.PHONE):
         return _record_sent(reminder, invoice, channel=channel, sent_at=now), None
     reminder.channel = channel
     reminder.attempt_id = uuid.uuid4()
@@ -562,6 +581,29 @@ def reminder_record_sent(*, reminder_id: int, attempt_id: uuid.UUID | None, sent
         return Reminder.objects.get(pk=reminder_id)
     invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
     return _record_sent(reminder, invoice, channel=reminder.channel, sent_at=sent_at)
+
+
+@transaction.atomic
+def reminders_record_printed(*, now: datetime) -> list[int]:
+    """Record every letter waiting for print as sent at `now`, when staff produce the print batch: post its fee
+    and move its payment deadline to at least the step's deadline days from the print day, so the letter and
+    the sweep count from the day it left the office. Idempotent: a letter already recorded is not waiting
+    any more. Returns the ids recorded, in the order of their invoices (the lock order)."""
+    today = timezone.localdate(now)
+    deadline_days = {step.number: step.deadline_days for step in schedule_steps(on=today)}
+    waiting = Reminder.objects.filter(status=Reminder.Status.TO_PRINT, channel=Channel.LETTER)
+    recorded = []
+    for reminder_id in waiting.order_by("invoice_id", "id").values_list("id", flat=True):
+        reminder = _locked_reminder(reminder_id)
+        if reminder.status != Reminder.Status.TO_PRINT:
+            continue  # recorded by a print that ran at the same time
+        invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
+        if reminder.step in deadline_days:
+            earliest = today + timedelta(days=deadline_days[reminder.step])
+            reminder.deadline = max(reminder.deadline or earliest, earliest)
+        _record_sent(reminder, invoice, channel=Channel.LETTER, sent_at=now, also=("deadline",))
+        recorded.append(reminder.pk)
+    return recorded
 
 
 @transaction.atomic

@@ -441,17 +441,20 @@ def case_agency_export(request: StaffRequest) -> HttpResponse:
 @staff_only
 @require_GET
 def print_batch(request: StaffRequest) -> HttpResponse:
-    """The letters sent on a day (default today), to print and post; a malformed day is a form error."""
+    """The letters waiting for print (today's batch makes them), and those printed on a day (default today), to
+    print and post; a malformed day is a form error."""
     require_perm(request, VIEW_REMINDER)
     form = DayForm.from_query(request.GET)
     day = form.cleaned_data["day"] if form.is_valid() else None
     # The page lists letters; their lines are only needed for the PDF.
     reminders = list(letters.letter_reminders_sent_on(day).prefetch_related(None)) if day else []
-    log_bulk_reads(reminder.invoice for reminder in reminders)
+    # Every waiting letter is listed, whatever day was asked for, so none is forgotten.
+    waiting = list(letters.letter_reminders_to_print().prefetch_related(None))
+    log_bulk_reads(reminder.invoice for reminder in [*waiting, *reminders])
     return render(
         request,
         "staff/collections/print_batch.html",
-        {"form": form, "day": day, "reminders": reminders},
+        {"form": form, "day": day, "reminders": reminders, "waiting": waiting, "today": timezone.localdate()},
         status=200 if day else 400,
     )
 

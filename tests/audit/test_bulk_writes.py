@@ -317,10 +317,10 @@ def test_the_sweep_logs_the_cases_it_proposes_in_one_insert_per_batch():
     for days in (1, 16, 31):  # the notices of the Norwegian schedule, up to the final one
         day = due + timedelta(days=days)
         result = collection_services.reminders_sweep(today=day, enqueue=False)
+        moment = timezone.make_aware(datetime.combine(day, time(10)))
         for reminder_id in result.reminder_ids:
-            collection_services.reminder_send(
-                reminder_id=reminder_id, now=timezone.make_aware(datetime.combine(day, time(10)))
-            )
+            collection_services.reminder_send(reminder_id=reminder_id, now=moment)
+        collection_services.reminders_record_printed(now=moment)  # the final notice goes by letter
 
     with CaptureQueriesContext(connection) as queries:
         collection_services.reminders_sweep_batch(today=due + timedelta(days=46), enqueue=False)

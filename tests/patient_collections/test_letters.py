@@ -50,8 +50,13 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 
 def run_day(day: date) -> list[Reminder]:
+    """What beat, the worker and the staff printing the day's letters do on `day`: sweep, send what was queued,
+    print the batch (the letters count as sent from then)."""
     result = services.reminders_sweep(today=day, enqueue=False)
-    return [services.reminder_send(reminder_id=rid, now=at(day)) for rid in result.reminder_ids]
+    for rid in result.reminder_ids:
+        services.reminder_send(reminder_id=rid, now=at(day))
+    services.reminders_record_printed(now=at(day))
+    return [Reminder.objects.get(pk=rid) for rid in result.reminder_ids]
 
 
 def letter_patient(name: str = "Astrid Berg", postal_code: str = "0155", language: str = "nb", **kwargs):

@@ -24,9 +24,13 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def run_day(day: date, hour: int = 10) -> list[Reminder]:
-    """What beat and the worker do on `day`: sweep, then send what was queued."""
+    """What beat, the worker and the staff printing the day's letters do on `day`: sweep, send what was queued,
+    print the batch (the letters count as sent from then)."""
     result = services.reminders_sweep(today=day, enqueue=False)
-    return [services.reminder_send(reminder_id=rid, now=at(day, hour)) for rid in result.reminder_ids]
+    for rid in result.reminder_ids:
+        services.reminder_send(reminder_id=rid, now=at(day, hour))
+    services.reminders_record_printed(now=at(day, hour))
+    return [Reminder.objects.get(pk=rid) for rid in result.reminder_ids]
 
 
 @pytest.fixture

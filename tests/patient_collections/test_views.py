@@ -183,7 +183,7 @@ def letter_patient(**kwargs) -> Patient:
 
 
 def sent_letter(invoice: Invoice, *, day: date) -> Reminder:
-    """A letter-channel notice as reminder_send leaves it, without going through the schedule."""
+    """A letter-channel notice as the print batch leaves it, without going through the schedule."""
     return Reminder.objects.create(
         invoice=invoice,
         step=1,
@@ -762,15 +762,17 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
     client = client_for(front_desk)
     day = date(2026, 3, 10)
     for count in (1, 10):
-        while Reminder.objects.count() < count:
+        while Reminder.objects.count() < 2 * count:
             sent_letter(overdue(letter_patient()), day=day)
+            waiting = sent_letter(overdue(letter_patient()), day=day)
+            Reminder.objects.filter(pk=waiting.pk).update(status=Reminder.Status.TO_PRINT, sent_at=None)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 the day's letters with invoices and patients
+        # 6 the day's letters with invoices and patients, 7 the letters waiting for print with theirs
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             response = client.get(reverse("print-batch"), {"day": day.isoformat()})
-        assert len(response.context["reminders"]) == count
+        assert len(response.context["reminders"]) == len(response.context["waiting"]) == count
 
 
 def test_it_builds_the_aging_report_in_a_fixed_number_of_queries(manager, client_for, django_assert_num_queries):

@@ -1,0 +1,192 @@
+"""Letters count as sent when the print batch is produced (issue 20, item 1): a letter notice waits for the
+day's print batch, and printing it records it sent, posts its fee and starts its deadline."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+import time_machine
+from auditlog.models import LogEntry
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from invoices import services as invoice_services
+from invoices.models import Invoice, LedgerEntry
+from patient_collections import letters, services
+from patient_collections.models import Reminder
+from patient_collections.notices import FEE_ENTRIES
+from tests.factories import PatientFactory, draft_invoice
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
+
+ISSUED = date(2026, 1, 5)
+LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
+FEE = Decimal("35.00")
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def letter_invoice(name: str = "Astrid Berg", postal_code: str = "0155") -> Invoice:
+    patient = PatientFactory(
+        name=name,
+        language="nb",
+        preferred_channel="letter",
+        address_line="Storgata 5",
+        postal_code=postal_code,
+        city="Oslo",
+        municipality="Oslo",
+    )
+    return invoice_services.invoice_issue(invoice_id=draft_invoice(patient, lines=LINES).pk, by=None, today=ISSUED)
+
+
+def first_day(invoice: Invoice) -> date:
+    assert invoice.due_date is not None
+    return invoice.due_date + timedelta(days=1)
+
+
+def claimed_letter(invoice: Invoice) -> Reminder:
+    """The first notice of the invoice, swept and handed to the letter channel on the first overdue day, with a
+    fee so that its posting shows."""
+    day = first_day(invoice)
+    with time_machine.travel(at(day), tick=False):
+        [reminder_id] = services.reminders_sweep(today=day, enqueue=False).reminder_ids
+        Reminder.objects.filter(pk=reminder_id).update(fee=FEE)
+        return services.reminder_send(reminder_id=reminder_id, now=at(day))
+
+
+def print_on(day: date, hour: int = 14) -> bytes | None:
+    with time_machine.travel(at(day, hour), tick=False):
+        return letters.print_batch_pdf(day)
+
+
+def fees_posted(invoice: Invoice) -> int:
+    return LedgerEntry.objects.filter(FEE_ENTRIES, invoice=invoice).count()
+
+
+def test_it_keeps_a_letter_unsent_and_posts_no_fee_until_the_batch_is_printed():
+    invoice = letter_invoice()
+
+    reminder = claimed_letter(invoice)
+
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.channel) == (Reminder.Status.TO_PRINT, "letter")
+    assert reminder.sent_at is None
+    assert reminder.fee_entry_id is None
+    assert fees_posted(invoice) == 0
+
+
+def test_printing_records_the_letter_sent_at_the_printing_time_and_posts_its_fee_once():
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    print_day = first_day(invoice) + timedelta(days=2)
+
+    content = print_on(print_day)
+
+    reminder.refresh_from_db()
+    assert content is not None and len(PdfReader(BytesIO(content)).pages) == 1
+    assert reminder.status == Reminder.Status.SENT
+    assert reminder.sent_at == at(print_day, 14)
+    assert reminder.fee_entry is not None and reminder.fee_entry.amount == FEE
+    assert fees_posted(invoice) == 1
+    # The Norwegian first notice gives 14 days, counted from the day the letter left the office.
+    assert reminder.deadline == print_day + timedelta(days=14)
+
+
+def test_printing_the_batch_twice_records_nothing_twice_and_reprints_the_same_letters():
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    print_day = first_day(invoice)
+    first = print_on(print_day, 11)
+
+    second = print_on(print_day, 16)
+
+    reminder.refresh_from_db()
+    assert first is not None and second is not None
+    assert len(PdfReader(BytesIO(second)).pages) == len(PdfReader(BytesIO(first)).pages) == 1
+    assert reminder.sent_at == at(print_day, 11)
+    assert fees_posted(invoice) == 1
+    assert invoice_services.invoice_lock(invoice_id=invoice.pk).patient_due == Decimal("500.00") + FEE
+
+
+def test_printing_an_earlier_days_batch_records_no_waiting_letter():
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    day = first_day(invoice)
+
+    with time_machine.travel(at(day + timedelta(days=1)), tick=False):
+        content = letters.print_batch_pdf(day)
+
+    reminder.refresh_from_db()
+    assert content is None
+    assert reminder.status == Reminder.Status.TO_PRINT
+    assert fees_posted(invoice) == 0
+
+
+def test_the_next_step_counts_from_the_print_day_not_from_the_claim():
+    invoice = letter_invoice()
+    claimed_letter(invoice)
+    day = first_day(invoice)
+
+    def sweep(on: date) -> list[int]:
+        with time_machine.travel(at(on, 6), tick=False):
+            return services.reminders_sweep(today=on, enqueue=False).reminder_ids
+
+    # Fifteen days after the claim, the unprinted letter has not gone out: no next step.
+    assert sweep(day + timedelta(days=15)) == []
+    print_on(day + timedelta(days=16))
+    assert sweep(day + timedelta(days=30)) == []
+    [next_step] = sweep(day + timedelta(days=31))
+    assert Reminder.objects.get(pk=next_step).step == 2
+
+
+def test_the_dispatcher_and_a_redelivered_task_leave_a_letter_waiting_for_print_alone(settings):
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    later = at(first_day(invoice) + timedelta(days=3))
+
+    with time_machine.travel(later, tick=False):
+        result = services.reminders_dispatch(now=later, enqueue=False)
+        services.reminder_send(reminder_id=reminder.pk, now=later)
+
+    reminder.refresh_from_db()
+    assert result.uncertain == 0 and reminder.pk not in result.published
+    assert reminder.status == Reminder.Status.TO_PRINT
+    assert fees_posted(invoice) == 0
+
+
+def test_the_print_batch_page_lists_every_letter_waiting_whatever_day_is_shown(front_desk, client_for):
+    waiting = claimed_letter(letter_invoice("Berit Oslo", "0155"))
+    printed_invoice = letter_invoice("Bjarne Bergen", "5003")
+    claimed_letter(printed_invoice)
+    day = first_day(printed_invoice)
+    Reminder.objects.filter(invoice=printed_invoice).update(status=Reminder.Status.SENT, sent_at=at(day))
+    shown_day = day + timedelta(days=5)
+
+    with time_machine.travel(at(shown_day), tick=False):
+        response = client_for(front_desk).get(reverse("print-batch"), {"day": day.isoformat()})
+
+    page = response.content.decode()
+    waiting_section = page[page.index('id="waiting-title"') : page.index('id="letters-title"')]
+    assert "Berit Oslo" in waiting_section and waiting.invoice.number in waiting_section
+    assert "Bjarne Bergen" not in waiting_section
+    assert f"{reverse('print-batch-pdf')}?day={shown_day.isoformat()}" in waiting_section
+
+
+def test_downloading_todays_batch_prints_the_waiting_letters_and_audits_their_invoices(front_desk, client_for):
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    today = first_day(invoice) + timedelta(days=1)
+
+    with time_machine.travel(at(today, 9), tick=False):
+        response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": today.isoformat()})
+
+    reminder.refresh_from_db()
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert (reminder.status, reminder.sent_at) == (Reminder.Status.SENT, at(today, 9))
+    assert fees_posted(invoice) == 1
+    rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk)
+    assert [int(row.object_pk) for row in rows] == [invoice.pk]
