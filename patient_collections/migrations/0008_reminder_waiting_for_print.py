@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patient_collections', '0006_case_recall_tvistevarsel_inkassosats'),
+        ('patient_collections', '0007_deferral_ended'),
     ]
 
     operations = [
