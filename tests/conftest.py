@@ -11,6 +11,7 @@ from django.db import close_old_connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -33,6 +34,14 @@ def _allow_flushing_the_test_database(sender, connection, **kwargs):
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clinic_language_after_each_test() -> Iterator[None]:
+    """A view that speaks the patient's language activates it for the thread (portal pages, quick-pay links);
+    the next test in the same process must not inherit it, so each test ends in the clinic's language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
