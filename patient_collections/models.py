@@ -132,7 +132,8 @@ class Reminder(models.Model):
 
     ALLOWED_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.QUEUED: frozenset({Status.SENDING, Status.TO_PRINT, Status.SENT, Status.SKIPPED}),
-        Status.TO_PRINT: frozenset({Status.SENT}),
+        # A letter whose claim was paid or put on hold before the batch was printed is not printed.
+        Status.TO_PRINT: frozenset({Status.SENT, Status.SKIPPED}),
         Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.UNCERTAIN}),
         Status.UNCERTAIN: frozenset({Status.SENT, Status.QUEUED}),
         Status.SENT: frozenset(),

@@ -437,6 +437,19 @@ def _move(reminder: Reminder, to: str, fields: list[str]) -> Reminder:
     return reminder
 
 
+def _held_back(reminder: Reminder, invoice: Invoice, *, today: date) -> str:
+    """Why the notice must not leave today (the invoice locked by the caller), or "": paid meanwhile, or paused
+    (disputed, insurance pending, deferred, or a plan kept, which holds all but the plan's own reminders).
+    Asked when a notice is claimed and again when a letter is printed: a claim disputed in between is never
+    pursued."""
+    if invoice.patient_due <= 0:
+        return SKIPPED_PAID
+    paused = paused_invoices(today=today, by_plans=reminder.step < INSTALMENT_STEPS)
+    if Invoice.objects.filter(pk=invoice.pk).filter(paused).exists():
+        return SKIPPED_PAUSED
+    return ""
+
+
 def _skip(reminder: Reminder, reason: str) -> Reminder:
     reminder.skip_reason = reason[:200]
     return _move(reminder, Reminder.Status.SKIPPED, ["skip_reason", "attempts"])
@@ -490,14 +503,10 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
         return reminder, None
     invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
     reminder.attempts += 1
-    today = timezone.localdate(now)
     if reminder.status == Reminder.Status.QUEUED:
-        if invoice.patient_due <= 0:
-            return _skip(reminder, SKIPPED_PAID), None
-        is_instalment_reminder = reminder.step >= INSTALMENT_STEPS
-        paused = paused_invoices(today=today, by_plans=not is_instalment_reminder)
-        if Invoice.objects.filter(pk=invoice.pk).filter(paused).exists():
-            return _skip(reminder, SKIPPED_PAUSED), None
+        held = _held_back(reminder, invoice, today=timezone.localdate(now))
+        if held:
+            return _skip(reminder, held), None
     patient = invoice.patient
     if reminder.status == Reminder.Status.SENDING:
         channel = reminder.channel  # the stale attempt's channel: the resend goes where the first one went
@@ -587,8 +596,9 @@ def reminder_record_sent(*, reminder_id: int, attempt_id: uuid.UUID | None, sent
 def reminders_record_printed(*, now: datetime) -> list[int]:
     """Record every letter waiting for print as sent at `now`, when staff produce the print batch: post its fee
     and move its payment deadline to at least the step's deadline days from the print day, so the letter and
-    the sweep count from the day it left the office. Idempotent: a letter already recorded is not waiting
-    any more. Returns the ids recorded, in the order of their invoices (the lock order)."""
+    the sweep count from the day it left the office. A letter whose invoice was paid or put on hold (a
+    complaint, a deferral) since it was claimed is skipped, not printed. Idempotent: a letter already recorded
+    is not waiting any more. Returns the ids recorded, in the order of their invoices (the lock order)."""
     today = timezone.localdate(now)
     deadline_days = {step.number: step.deadline_days for step in schedule_steps(on=today)}
     waiting = Reminder.objects.filter(status=Reminder.Status.TO_PRINT, channel=Channel.LETTER)
@@ -598,6 +608,10 @@ def reminders_record_printed(*, now: datetime) -> list[int]:
         if reminder.status != Reminder.Status.TO_PRINT:
             continue  # recorded by a print that ran at the same time
         invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
+        held = _held_back(reminder, invoice, today=today)
+        if held:
+            _skip(reminder, held)  # the sweep queues it again once the hold ends
+            continue
         if reminder.step in deadline_days:
             earliest = today + timedelta(days=deadline_days[reminder.step])
             reminder.deadline = max(reminder.deadline or earliest, earliest)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from disputes.services import complaint_file
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
 from patient_collections import letters, services
@@ -192,3 +193,39 @@ def test_downloading_todays_batch_prints_the_waiting_letters_and_audits_their_in
     assert fees_posted(invoice) == 1
     rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk)
     assert [int(row.object_pk) for row in rows] == [invoice.pk]
+
+
+def test_a_letter_whose_claim_is_disputed_before_printing_is_not_printed_and_posts_no_fee():
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    print_day = first_day(invoice) + timedelta(days=1)
+    with time_machine.travel(at(print_day, 9), tick=False):
+        complaint_file(
+            patient_id=invoice.patient_id,
+            invoice_id=invoice.pk,
+            line_ids=[],
+            channel="phone",
+            category="billing_error",
+            description="I was charged twice.",
+            by=None,
+        )
+
+    content = print_on(print_day)
+
+    reminder.refresh_from_db()
+    assert content is None
+    assert (reminder.status, reminder.sent_at, reminder.fee_entry_id) == (Reminder.Status.SKIPPED, None, None)
+    assert fees_posted(invoice) == 0
+
+
+def test_a_letter_paid_before_printing_is_not_printed():
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    print_day = first_day(invoice) + timedelta(days=1)
+    with time_machine.travel(at(print_day, 9), tick=False):
+        invoice_services.payment_record(invoice_id=invoice.pk, amount="500.00", payer="patient", method="card", by=None)
+
+    assert print_on(print_day) is None
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.SKIPPED
+    assert fees_posted(invoice) == 0
