@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest, Mod, TruncDate
+from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -38,6 +38,7 @@ from .models import (
     FeeRate,
     FollowUpCall,
     Instalment,
+    NoticeType,
     PaymentPlan,
     PortalMessage,
     Reminder,
@@ -55,6 +56,8 @@ SKIPPED_PAUSED = gettext_noop("collection paused (complaint, insurance, deferral
 SKIPPED_NO_CHANNEL = gettext_noop("no channel the patient accepts or can be reached on")
 MAX_PLAN_MONTHS = 36
 MAX_DEFERRAL_DAYS = 180
+# The payment deadline of a missed-instalment notice, counted from its sending.
+INSTALMENT_DEADLINE_DAYS = 14
 
 
 def _rate_in_force(code: str, on: date) -> Decimal | None:
@@ -116,6 +119,9 @@ def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
     paused = (
         Q(insurance_status=InsuranceStatus.PENDING)
         | Q(pk__in=invoice_ids_disputed())
+        # A decided case (credited, agency, conciliation board, withdrawn) ends the reminders: whatever still
+        # waited from before it is never sent.
+        | Q(pk__in=CollectionCase.objects.exclude(status=CollectionCase.Status.PROPOSED).values("invoice_id"))
         | Q(pk__in=Deferral.objects.active(today).values("invoice_id"))
     )
     if by_plans:
@@ -184,7 +190,7 @@ def sweep_candidates(
         Reminder.objects.filter(invoice_id=OuterRef("pk"))
         .order_by()
         .values("invoice_id")
-        .annotate(queued=Count("pk", filter=Q(status__in=RETRIED_STATUSES)))
+        .annotate(queued=Count("pk", filter=RETRIED))
     )
     # A letter waiting for the print batch is not sent: like every unsent notice it blocks the next step and
     # the case, and the sweep has nothing to do for it (printing records it).
@@ -329,8 +335,8 @@ def reminders_sweep_batch(
                 new_cases.append(CollectionCase(invoice=invoice, amount=account.patient_due))
         Reminder.objects.bulk_create(new_reminders, ignore_conflicts=True)
         CollectionCase.objects.bulk_create(new_cases, ignore_conflicts=True)
-        if any(row[1] in RETRIED_STATUSES for rows in by_invoice.values() for row in rows):
-            _notices_retry(invoice_ids=invoice_ids, steps=steps, today=today)
+        if any(row[1] == Reminder.Status.SKIPPED for rows in by_invoice.values() for row in rows):
+            _notices_retry(invoice_ids=invoice_ids)
         # New notices, and older ones still waiting (for the contact hours, or a send that failed).
         queued = list(
             Reminder.objects.filter(invoice_id__in=invoice_ids, status=Reminder.Status.QUEUED).values_list(
@@ -347,26 +353,20 @@ def reminders_sweep_batch(
     return SweepResult(len(invoices), queued, len(new_cases)), next_batch
 
 
-# The statuses of a schedule notice the sweep sends again. A notice skipped while the invoice was on hold, or
-# because no channel reached the patient, goes back in the queue once the invoice is a candidate again: the
-# step is never passed over. The channel is chosen again at sending, and falls back to a letter whenever the
-# patient has a postal address (channels.FALLBACK_ORDER), so a step that must go out goes by letter.
-RETRIED_STATUSES = (Reminder.Status.QUEUED, Reminder.Status.SKIPPED)
+# What the sweep sends again: a queued notice (waiting for the contact hours, or a send that failed), and a
+# schedule notice skipped while the invoice was paid or on hold, once the invoice is a candidate again: the
+# step is never passed over. A notice skipped for want of any channel stays skipped (it still blocks the next
+# step) until someone records a way to reach the patient: retrying it every sweep would only skip it again.
+RETRIED = Q(status=Reminder.Status.QUEUED) | Q(
+    status=Reminder.Status.SKIPPED, step__lt=INSTALMENT_STEPS, skip_reason__in=(SKIPPED_PAID, SKIPPED_PAUSED)
+)
 
 
-def _notices_retry(*, invoice_ids: list[int], steps: tuple[schedule.Step, ...], today: date) -> None:
-    """Put the skipped schedule notices of the (locked) invoices back in the queue, and give every notice still
-    waiting its payment deadline from today at the earliest, the first day it can go out: a deadline counts
-    from the sending. One update."""
-    deadline_from_today = Case(
-        *(When(step=step.number, then=Value(today + timedelta(days=step.deadline_days))) for step in steps),
-        default=Value(today),
-        output_field=DateField(),
-    )
-    Reminder.objects.filter(invoice_id__in=invoice_ids, step__lt=INSTALMENT_STEPS, status__in=RETRIED_STATUSES).update(
-        status=Reminder.Status.QUEUED,
-        skip_reason="",
-        deadline=Greatest(Coalesce("deadline", deadline_from_today), deadline_from_today),
+def _notices_retry(*, invoice_ids: list[int]) -> None:
+    """Put the retried skipped notices of the (locked) invoices back in the queue, in one update. Their payment
+    deadline is set when they go out (reminder_claim)."""
+    Reminder.objects.filter(RETRIED, invoice_id__in=invoice_ids, status=Reminder.Status.SKIPPED).update(
+        status=Reminder.Status.QUEUED, skip_reason=""
     )
 
 
@@ -503,18 +503,17 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
         return reminder, None
     invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
     reminder.attempts += 1
+    today = timezone.localdate(now)
     if reminder.status == Reminder.Status.QUEUED:
-        held = _held_back(reminder, invoice, today=timezone.localdate(now))
+        held = _held_back(reminder, invoice, today=today)
         if held:
             return _skip(reminder, held), None
     patient = invoice.patient
+    step = ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION, number=reminder.step).first()
     if reminder.status == Reminder.Status.SENDING:
         channel = reminder.channel  # the stale attempt's channel: the resend goes where the first one went
     else:
-        letter_only = ReminderStep.objects.filter(
-            jurisdiction=settings.BILLING_JURISDICTION, number=reminder.step, letter_only=True
-        ).exists()
-        chosen = channels.choose_channel(patient, letter_only=letter_only)
+        chosen = channels.choose_channel(patient, letter_only=step is not None and step.letter_only)
         if chosen is None:
             return _skip(reminder, SKIPPED_NO_CHANNEL), None
         channel = chosen
@@ -523,6 +522,10 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
         reminder.not_before = next_contact_time(local_now, settings.BILLING_JURISDICTION)
         reminder.save(update_fields=["attempts", "not_before"])
         return reminder, None
+    # The payment deadline the notice states counts from its sending: a notice that waited (contact hours, a
+    # relay that was down) gives its full time from today. A letter gets it when it is printed.
+    deadline_days = step.deadline_days if step is not None else INSTALMENT_DEADLINE_DAYS
+    reminder.deadline = max(reminder.deadline or today, today + timedelta(days=deadline_days))
     text = notice_text(reminder, invoice, invoice.patient_due)
     reference = f"reminder-{reminder.pk}"
     if channel == Channel.PORTAL:
@@ -545,12 +548,12 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
         reminder.not_before = None
         return _move(reminder, Reminder.Status.TO_PRINT, ["channel", "attempts", "not_before"]), None
     if channel in (Channel.PORTAL, Channel.PHONE):
-        return _record_sent(reminder, invoice, channel=channel, sent_at=now), None
+        return _record_sent(reminder, invoice, channel=channel, sent_at=now, also=("deadline",)), None
     reminder.channel = channel
     reminder.attempt_id = uuid.uuid4()
     reminder.claimed_at = now
     reminder.not_before = None
-    fields = ["channel", "attempt_id", "claimed_at", "not_before", "attempts"]
+    fields = ["channel", "attempt_id", "claimed_at", "not_before", "attempts", "deadline"]
     if reminder.status == Reminder.Status.SENDING:
         reminder.save(update_fields=fields)  # a new attempt on the same claim: no change of status
     else:
@@ -937,6 +940,9 @@ def instalments_sweep_batch(
             transaction.on_commit(lambda: _enqueue_sends(new_reminder_ids))
         plans = list(
             PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE, pk__gt=after)
+            # A disputed claim is not pursued: no instalment is judged missed and no call made while it is;
+            # the instalments that fell due meanwhile are judged when the dispute ends.
+            .exclude(invoice_id__in=invoice_ids_disputed())
             .select_related("invoice")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("id")[:batch_size]
@@ -969,7 +975,10 @@ def instalments_sweep_batch(
                     reminder, created = Reminder.objects.get_or_create(
                         invoice_id=plan.invoice_id,
                         step=INSTALMENT_STEPS + instalment.number,
-                        defaults={"notice_type": "reminder", "deadline": today + timedelta(days=14)},
+                        defaults={
+                            "notice_type": NoticeType.REMINDER,
+                            "deadline": today + timedelta(days=INSTALMENT_DEADLINE_DAYS),
+                        },
                     )
                     if created:
                         new_reminder_ids.append(reminder.pk)

@@ -131,21 +131,14 @@ def test_a_queued_notice_blocks_the_next_step_and_is_sent_again(letter_patient):
     assert not Reminder.objects.filter(invoice=invoice, step=2).exists()
 
 
-def test_a_queued_notice_gets_its_deadline_from_the_day_it_can_go_out(letter_patient):
-    invoice = issue(letter_patient)
-    day = invoice.due_date + timedelta(days=60)
-    waiting = Reminder.objects.create(
-        invoice=invoice, step=1, notice_type="reminder", deadline=invoice.due_date + timedelta(days=15)
-    )
-    sweep(day)
-    waiting.refresh_from_db()
-    assert waiting.deadline == day + timedelta(days=14)
-
-
 def test_a_skipped_notice_is_retried_never_skipped_over(letter_patient):
     invoice = issue(letter_patient)
     skipped = Reminder.objects.create(
-        invoice=invoice, step=1, notice_type="reminder", status=Reminder.Status.SKIPPED, skip_reason="paused"
+        invoice=invoice,
+        step=1,
+        notice_type="reminder",
+        status=Reminder.Status.SKIPPED,
+        skip_reason=services.SKIPPED_PAUSED,
     )
     result = sweep(invoice.due_date + timedelta(days=60))
     skipped.refresh_from_db()
@@ -390,3 +383,66 @@ def test_the_instalment_sweep_works_in_batches(letter_patient, django_assert_num
     assert services.instalments_sweep(today=ISSUED + timedelta(days=2), batch_size=2, enqueue=False) == 1
     assert Instalment.objects.filter(status="missed").count() == 3
     assert PaymentPlan.objects.filter(status="active").count() == 3
+
+
+# --- Review of the combined round: where the retry, the holds and the cases meet ------------------------
+
+
+@pytest.mark.parametrize("decision", ["withdrawn", "conciliation", "agency"])
+def test_a_decided_case_sends_no_notice_left_over_from_before_it(letter_patient, manager, pinned_clock, decision):
+    invoice = issue(letter_patient)
+    skipped = Reminder.objects.create(
+        invoice=invoice,
+        step=1,
+        notice_type="reminder",
+        status=Reminder.Status.SKIPPED,
+        skip_reason=services.SKIPPED_PAUSED,
+    )
+    case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
+    if decision == "conciliation":
+        services.conciliation_notice_record(case_id=case.pk, by=manager)
+        pinned_clock.move_to(at(ISSUED + timedelta(days=15)))
+    services.collection_case_decide(case_id=case.pk, decision=decision, by=manager)
+    day = invoice.due_date + timedelta(days=60)
+    pinned_clock.move_to(at(day))
+    for reminder_id in sweep(day).reminder_ids:
+        services.reminder_send(reminder_id=reminder_id, now=at(day))
+    skipped.refresh_from_db()
+    assert skipped.status != Reminder.Status.SENT
+    assert not Reminder.objects.filter(invoice=invoice, status=Reminder.Status.SENT).exists()
+
+
+def test_the_instalment_sweep_leaves_a_disputed_claim_alone(letter_patient):
+    invoice = issue(letter_patient)
+    services.payment_plan_create(invoice_id=invoice.pk, instalments=4, first_due=ISSUED + timedelta(days=1), by=None)
+    file_complaint(invoice)
+    assert services.instalments_sweep(today=ISSUED + timedelta(days=70), enqueue=False) == 0
+    assert not FollowUpCall.objects.filter(invoice=invoice, reason="missed_instalment").exists()
+    assert not Instalment.objects.filter(plan__invoice=invoice, status="missed").exists()
+
+
+def test_a_notice_skipped_for_want_of_a_channel_is_not_queued_again_every_sweep(letter_patient):
+    invoice = issue(letter_patient)
+    skipped = Reminder.objects.create(
+        invoice=invoice,
+        step=1,
+        notice_type="reminder",
+        status=Reminder.Status.SKIPPED,
+        skip_reason=services.SKIPPED_NO_CHANNEL,
+    )
+    assert sweep(invoice.due_date + timedelta(days=60)).reminder_ids == []
+    skipped.refresh_from_db()
+    assert skipped.status == Reminder.Status.SKIPPED
+    assert not Reminder.objects.filter(invoice=invoice, step=2).exists()  # it still blocks the next step
+
+
+def test_a_notice_sent_after_waiting_gives_its_full_deadline_from_the_sending(letter_patient, pinned_clock):
+    invoice = issue(letter_patient)
+    day = invoice.due_date + timedelta(days=1)
+    pinned_clock.move_to(at(day))
+    [reminder_id] = sweep(day).reminder_ids
+    later = day + timedelta(days=9)  # e.g. the relay was down for nine days
+    pinned_clock.move_to(at(later))
+    reminder = services.reminder_send(reminder_id=reminder_id, now=at(later))
+    assert reminder.status == Reminder.Status.SENT
+    assert reminder.deadline == later + timedelta(days=14)
