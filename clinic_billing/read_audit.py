@@ -144,6 +144,7 @@ SHOWS_NO_PATIENT_RECORDS = frozenset(
         "case-decide",
         "case-conciliation-notice-sent",
         "reminder-confirm-sent",
+        "print-batch-record",
         "reminder-resend",
         "patient-contact-change-confirm",
         "portal-proxy-grant",

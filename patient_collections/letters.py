@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import DecimalField, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,7 +29,7 @@ from patients.models import Channel
 
 from .models import CollectionCase, ConciliationNotice, NoticeType, Reminder
 from .notices import FEE_ENTRIES, claim_breakdown, instalment_context, missed_instalment, notice_subject
-from .services import CONCILIATION_NOTICE_DAYS, reminders_record_printed
+from .services import CONCILIATION_NOTICE_DAYS
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -148,26 +147,15 @@ def _rendered(reminders: QuerySet[Reminder]) -> list["Document"]:
     return [_render(_notice_html(reminder)) for reminder in reminders]
 
 
-def print_batch_pdf(day: date, *, now: datetime | None = None) -> bytes | None:
-    """Every letter-channel notice of `day` in one PDF to print, each letter starting on a new page, ordered by
-    postal code then name; None when there is no letter for that day.
-
-    Today's batch is the one that makes the letters: every letter waiting for print is first recorded sent now,
-    with its fee (services.reminders_record_printed), so its date and deadline run from the print day. Its
-    recording and the rendering share one transaction: a batch that fails to render records nothing. Printing
-    it again, or an earlier day's batch, reprints what was recorded and records nothing.
+def print_batch_pdf(day: date) -> bytes | None:
+    """Every letter-channel notice sent (printed) on `day` in one PDF, each letter starting on a new page, ordered
+    by postal code then name; None when there is no letter for that day. Only reads: staff record the waiting
+    letters as printed first (services.reminders_record_printed, a POST), then download today's batch.
 
     Each letter is laid out on its own (so its page numbers count its own pages) and the pages are joined.
-    Queries for an earlier day: the reminders with invoice and patient, and their lines — two, whatever the
-    number of letters.
+    Queries: the reminders with invoice and patient, and their lines — two, whatever the number of letters.
     """
-    now = now or timezone.now()
-    if day != timezone.localdate(now):
-        documents = _rendered(letter_reminders_sent_on(day))
-    else:
-        with transaction.atomic():
-            reminders_record_printed(now=now)
-            documents = _rendered(letter_reminders_sent_on(day))
+    documents = _rendered(letter_reminders_sent_on(day))
     if not documents:
         return None
     batch = documents[0].copy([page for document in documents for page in document.pages])

@@ -603,7 +603,10 @@ def reminders_record_printed(*, now: datetime) -> list[int]:
     complaint, a deferral) since it was claimed is skipped, not printed. Idempotent: a letter already recorded
     is not waiting any more. Returns the ids recorded, in the order of their invoices (the lock order)."""
     today = timezone.localdate(now)
-    deadline_days = {step.number: step.deadline_days for step in schedule_steps(on=today)}
+    # Only the days are needed, not the fees: schedule_steps would price every step (and fail on a missing rate).
+    deadline_days = dict(
+        ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).values_list("number", "deadline_days")
+    )
     waiting = Reminder.objects.filter(status=Reminder.Status.TO_PRINT, channel=Channel.LETTER)
     recorded = []
     for reminder_id in waiting.order_by("invoice_id", "id").values_list("id", flat=True):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/<int:case_id>/summary.pdf", views.case_summary, name="case-summary"),
     path("print/", views.print_batch, name="print-batch"),
     path("print/letters.pdf", views.print_batch_pdf, name="print-batch-pdf"),
+    path("print/record/", views.print_batch_record, name="print-batch-record"),
     path("aging/", views.aging_report, name="aging-report"),
     path("aging/aging.csv", views.aging_report_csv, name="aging-report-csv"),
 ]

@@ -476,6 +476,20 @@ def print_batch_pdf(request: StaffRequest) -> HttpResponse:
     return _pdf_response(content, f"letters-{day.isoformat()}.pdf", as_attachment=True)
 
 
+@staff_only
+@require_POST
+def print_batch_record(request: StaffRequest) -> HttpResponse:
+    """Staff print today's batch: every letter waiting is recorded sent now, with its fee and a deadline from
+    today (a letter whose claim was paid or put on hold meanwhile is skipped), then today's PDF downloads."""
+    require_perm(request, CHANGE_REMINDER)
+    recorded = collection_services.reminders_record_printed(now=timezone.now())
+    today = timezone.localdate()
+    if not recorded:
+        messages.info(request, _("No letters were waiting to be printed."))
+        return redirect(f"{reverse('print-batch')}?{urlencode({'day': today.isoformat()})}")
+    return redirect(f"{reverse('print-batch-pdf')}?{urlencode({'day': today.isoformat()})}")
+
+
 # --- The aging report -----------------------------------------------------------------------------------
 
 

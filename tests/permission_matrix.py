@@ -490,6 +490,7 @@ ROUTES: dict[str, Route] = {
     "case-summary": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
     "print-batch": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
     "print-batch-pdf": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
+    "print-batch-record": Route({"POST": staff_page(BILLING, MANAGER)}),
     "aging-report": Route({"GET": staff_page(BILLING, MANAGER)}),
     "aging-report-csv": Route({"GET": staff_page(BILLING, MANAGER)}),
     # --- Staff: help articles for the portal ---

@@ -60,7 +60,9 @@ def claimed_letter(invoice: Invoice) -> Reminder:
 
 
 def print_on(day: date, hour: int = 14) -> bytes | None:
+    """What staff do: record the waiting letters as printed, then download the day's batch."""
     with time_machine.travel(at(day, hour), tick=False):
+        services.reminders_record_printed(now=at(day, hour))
         return letters.print_batch_pdf(day)
 
 
@@ -161,7 +163,7 @@ def test_the_dispatcher_and_a_redelivered_task_leave_a_letter_waiting_for_print_
     assert fees_posted(invoice) == 0
 
 
-def test_the_print_batch_page_lists_every_letter_waiting_whatever_day_is_shown(front_desk, client_for):
+def test_the_print_batch_page_lists_every_letter_waiting_whatever_day_is_shown(billing, client_for):
     waiting = claimed_letter(letter_invoice("Berit Oslo", "0155"))
     printed_invoice = letter_invoice("Bjarne Bergen", "5003")
     claimed_letter(printed_invoice)
@@ -170,29 +172,52 @@ def test_the_print_batch_page_lists_every_letter_waiting_whatever_day_is_shown(f
     shown_day = day + timedelta(days=5)
 
     with time_machine.travel(at(shown_day), tick=False):
-        response = client_for(front_desk).get(reverse("print-batch"), {"day": day.isoformat()})
+        response = client_for(billing).get(reverse("print-batch"), {"day": day.isoformat()})
 
     page = response.content.decode()
     waiting_section = page[page.index('id="waiting-title"') : page.index('id="letters-title"')]
     assert "Berit Oslo" in waiting_section and waiting.invoice.number in waiting_section
     assert "Bjarne Bergen" not in waiting_section
-    assert f"{reverse('print-batch-pdf')}?day={shown_day.isoformat()}" in waiting_section
+    assert f'action="{reverse("print-batch-record")}"' in waiting_section
 
 
-def test_downloading_todays_batch_prints_the_waiting_letters_and_audits_their_invoices(front_desk, client_for):
+def test_the_front_desk_sees_the_waiting_letters_and_who_prints_them(front_desk, client_for):
+    claimed_letter(letter_invoice("Berit Oslo", "0155"))
+    response = client_for(front_desk).get(reverse("print-batch"))
+    page = response.content.decode()
+    assert "Berit Oslo" in page
+    assert reverse("print-batch-record") not in page
+    assert "Billing prints them in today's batch." in page
+
+
+def test_printing_todays_batch_records_the_waiting_letters_and_downloads_them_audited(billing, client_for):
     invoice = letter_invoice()
     reminder = claimed_letter(invoice)
     today = first_day(invoice) + timedelta(days=1)
 
     with time_machine.travel(at(today, 9), tick=False):
-        response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": today.isoformat()})
+        response = client_for(billing).post(reverse("print-batch-record"), follow=True)
 
     reminder.refresh_from_db()
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert (reminder.status, reminder.sent_at) == (Reminder.Status.SENT, at(today, 9))
     assert fees_posted(invoice) == 1
-    rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk)
+    rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=billing)
     assert [int(row.object_pk) for row in rows] == [invoice.pk]
+
+
+def test_downloading_todays_batch_records_nothing(front_desk, client_for):
+    """A GET (a prefetch, a reload, a shared link) never moves money: only the print button records letters."""
+    invoice = letter_invoice()
+    reminder = claimed_letter(invoice)
+    today = first_day(invoice) + timedelta(days=1)
+
+    with time_machine.travel(at(today, 9), tick=False):
+        client_for(front_desk).get(reverse("print-batch-pdf"), {"day": today.isoformat()})
+
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.TO_PRINT
+    assert fees_posted(invoice) == 0
 
 
 def test_a_letter_whose_claim_is_disputed_before_printing_is_not_printed_and_posts_no_fee():
