@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
 from patient_collections.channels import sms_backend
 
+from . import selectors
 from .models import Channel, ContactChange, Language, Patient
 from .validators import name_refusal
 
@@ -105,8 +107,15 @@ def _token_hash(token: str) -> str:
 
 def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, by: User | None) -> ContactChange:
     """Record an email change made by someone other than the patient, and tell the patient on the channel that
-    still reaches them (the previous address, else their phone), after commit, with a link to confirm it."""
+    still reaches them (the previous address, else their phone), after commit, with a link to confirm it.
+
+    While an earlier change is unconfirmed, "previous" means from before the oldest unconfirmed change: else
+    whoever typed the first new address (or a new phone) would get the link that confirms the next one.
+    """
     token = secrets.token_urlsafe(32)
+    chain = selectors.email_changes_unconfirmed(patient_id=patient.pk)
+    if chain:
+        old_email, old_phone = chain[0].old_email, chain[0].old_phone
     if old_email:
         notified_by = ContactChange.NotifiedBy.EMAIL
     elif old_phone:
@@ -117,6 +126,7 @@ def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, 
     change = ContactChange.objects.create(
         patient=patient,
         old_email=old_email,
+        old_phone=old_phone,
         new_email=patient.email,
         changed_by=by,
         changed_at=now,
@@ -156,28 +166,47 @@ def contact_change_for_token(token: str) -> ContactChange:
     return change
 
 
+def _earlier_unconfirmed(change: ContactChange) -> list[ContactChange]:
+    """The unconfirmed changes of the patient made before `change`, locked in primary key order."""
+    earlier = ContactChange.objects.filter(patient_id=change.patient_id, confirmed_at__isnull=True).filter(
+        Q(changed_at__lt=change.changed_at) | Q(changed_at=change.changed_at, id__lt=change.pk)
+    )
+    return list(earlier.select_for_update().order_by("pk"))
+
+
+def _confirm(changes: list[ContactChange], *, by: User | None) -> None:
+    now = timezone.now()
+    for change in changes:
+        change.confirmed_at = now
+        change.confirmed_by = by
+        change.save(update_fields=["confirmed_at", "confirmed_by"])  # through save(): the audit log records it
+
+
 @transaction.atomic
 def contact_change_confirm_by_patient(*, token: str) -> ContactChange:
-    """The patient confirms, through the link sent to their previous address or phone, that the change is theirs."""
+    """The patient confirms, through the link sent to their previous address or phone, that the change is theirs.
+
+    It confirms the earlier unconfirmed changes too: every notice of a chain went to the address (or phone)
+    from before its oldest change, so the person confirming is the one who had that address.
+    """
     change = ContactChange.objects.select_for_update().get(pk=contact_change_for_token(token).pk)
-    change.confirmed_at = timezone.now()
-    change.save(update_fields=["confirmed_at"])
+    _confirm([*_earlier_unconfirmed(change), change], by=None)
     return change
 
 
 @transaction.atomic
 def contact_change_confirm_by_staff(*, change_id: int, by: User) -> ContactChange:
-    """A second staff member confirms the change after checking with the patient; never the one who made it."""
+    """A second staff member confirms the change (and the unconfirmed ones before it) after checking with the
+    patient; never one who made any of them."""
     change = ContactChange.objects.select_for_update().filter(pk=change_id).first()
     if change is None:
         raise NotFound(_("No such contact change."))
     if change.confirmed_at is not None:
         return change
-    if change.changed_by_id == by.pk:
+    chain = [*_earlier_unconfirmed(change), change]
+    if any(link.changed_by_id == by.pk for link in chain):
         raise PermissionDenied(_("You made this change: another staff member must confirm it with the patient."))
-    change.confirmed_at = timezone.now()
-    change.confirmed_by = by
-    change.save(update_fields=["confirmed_at", "confirmed_by"])
+    _confirm(chain, by=by)
     return change
 
 

@@ -165,3 +165,77 @@ def test_a_change_of_other_details_leaves_invitations_alone(client_for, front_de
 
     assert not ContactChange.objects.exists()
     assert PortalInvitation.objects.get().email == "nora@example.org"
+
+
+def test_a_second_change_is_told_to_the_address_from_before_the_first_unconfirmed_one(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "second@example.org")
+
+    # The insider's own address never gets the link that would confirm the address after it.
+    assert [message.to for message in mail.outbox] == [["nora@example.org"], ["nora@example.org"]]
+    assert "second@example.org" in mail.outbox[1].body
+
+
+def test_confirming_the_first_change_of_a_chain_leaves_invitations_blocked(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "second@example.org")
+
+    client.post(link_in(mail.outbox[0].body))
+    invite(desk, nora)
+
+    assert not PortalInvitation.objects.exists()
+
+
+def test_the_patient_confirming_the_latest_link_confirms_the_chain(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "second@example.org")
+
+    client.post(link_in(mail.outbox[1].body))
+    invite(desk, nora)
+
+    assert not ContactChange.objects.filter(confirmed_at__isnull=True).exists()
+    assert PortalInvitation.objects.get().email == "second@example.org"
+
+
+def test_a_staff_member_who_made_any_change_of_the_chain_cannot_confirm_it(client_for, front_desk, second_desk, nora):
+    change_email(client_for(front_desk), nora, INSIDER)
+    change_email(client_for(second_desk), nora, "second@example.org")
+    latest = ContactChange.objects.order_by("-pk").first()
+    assert latest is not None
+
+    client_for(front_desk).post(reverse("patient-contact-change-confirm", args=[nora.pk, latest.pk]))
+
+    assert not ContactChange.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def test_a_staff_change_of_the_only_phone_left_does_not_become_the_channel_of_the_notice(
+    settings, tmp_path, client_for, front_desk, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "patient_collections.channels.FileSmsBackend"
+    settings.SMS_OUTBOX = str(tmp_path / "sms.log")
+    ola = PatientFactory(email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, ola, INSIDER, preferred_channel="sms")
+    ola.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, ola, "second@example.org", preferred_channel="sms", phone="+47 911 11 111")
+
+    outbox = Path(settings.SMS_OUTBOX).read_text(encoding="utf-8")
+    assert outbox.count("to +47 400 99 999") == 2
+    assert "+47 911 11 111" not in outbox
