@@ -1,26 +1,31 @@
 """Writes of patient data. Every change is recorded by django-auditlog (who, when, what)."""
 
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
-from patient_collections.channels import sms_backend
 
 from . import selectors
 from .models import Channel, ContactChange, Language, Patient
 from .validators import name_refusal
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -137,21 +142,64 @@ def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, 
     if notified_by == ContactChange.NotifiedBy.NONE:
         return change
     link = settings.SITE_URL + reverse("portal-contact-change-confirm", kwargs={"token": token})
-    with translation.override(patient.language):
-        body = render_to_string(
-            "portal/email/contact_change.txt",
-            {"patient": patient, "change": change, "link": link, "CLINIC": settings.CLINIC},
-        )
-        subject = _("Your email address at %(clinic)s was changed") % {"clinic": settings.CLINIC["name"]}
     # The notice goes even to a patient who opted out of email or text messages: it is about their account's
     # safety, not a reminder, and the previous address is the one channel the person who made the change
-    # does not control.
-    if notified_by == ContactChange.NotifiedBy.EMAIL:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [old_email]))
-    else:
-        reference = f"contact-change-{change.pk}"
-        transaction.on_commit(lambda: sms_backend().send(to=old_phone, text=body, reference=reference))
+    # does not control. It is sent after commit, so a relay that fails cannot undo the change.
+    with translation.override(patient.language):
+        if notified_by == ContactChange.NotifiedBy.EMAIL:
+            body = render_to_string(
+                "portal/email/contact_change.txt",
+                {"patient": patient, "change": change, "link": link, "CLINIC": settings.CLINIC},
+            )
+            subject = _("Your email address at %(clinic)s was changed") % {"clinic": settings.CLINIC["name"]}
+            message = EmailMessage(subject, body, None, [old_email])
+            transaction.on_commit(lambda: _notice_deliver(change_id=change.pk, send=lambda: _email_send(message)))
+        else:
+            text = _(
+                "%(clinic)s: your email address was changed to %(email)s. If you asked for it, confirm: %(link)s "
+                "If not, call %(phone)s."
+            ) % {
+                "clinic": settings.CLINIC["name"],
+                "email": patient.email,
+                "link": link,
+                "phone": settings.CLINIC["phone"],
+            }
+            reference = f"contact-change-{change.pk}"
+            transaction.on_commit(
+                lambda: _notice_deliver(
+                    change_id=change.pk, send=lambda: _sms_backend().send(to=old_phone, text=text, reference=reference)
+                )
+            )
     return change
+
+
+def _email_send(message: EmailMessage) -> None:
+    message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    message.send()
+
+
+def _sms_backend() -> Any:
+    """The configured SMS backend (settings.SMS_BACKEND), which bounds its call by settings.SMS_TIMEOUT.
+
+    Resolved here rather than through patient_collections.channels: patients sits below that app.
+    """
+    return import_string(settings.SMS_BACKEND)()
+
+
+def _notice_deliver(*, change_id: int, send: Callable[[], None]) -> None:
+    """Send a contact-change notice after commit; when it fails, record that the patient was not told.
+
+    A failure must neither give the clerk a 500 for a change that is saved, nor leave the page claiming a link
+    went out: the change then reads as one with no channel left, for a second staff member to confirm.
+    Only the change's id goes to the log, never the address, phone or text.
+    """
+    try:
+        send()
+    # An SMS provider's backend raises its own errors (patient_collections.channels.DeliveryError, or its HTTP
+    # client's): whatever it raises, the patient was not told.
+    except Exception as exc:
+        logger.warning("The notice of contact change %s was not delivered (%s).", change_id, type(exc).__name__)
+        ContactChange.objects.filter(pk=change_id).update(notified_by=ContactChange.NotifiedBy.NONE)
 
 
 def contact_change_for_token(token: str) -> ContactChange:

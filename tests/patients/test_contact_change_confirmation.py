@@ -9,8 +9,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from patient_collections.channels import DeliveryError
 from patients.models import ContactChange, Patient
 from portal.models import PortalInvitation
+from tests import fake_smtp
 from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +241,59 @@ def test_a_staff_change_of_the_only_phone_left_does_not_become_the_channel_of_th
     outbox = Path(settings.SMS_OUTBOX).read_text(encoding="utf-8")
     assert outbox.count("to +47 400 99 999") == 2
     assert "+47 911 11 111" not in outbox
+
+
+class RefusingSmsBackend:
+    """An SMS provider that refuses every message."""
+
+    idempotent = False
+
+    def send(self, *, to: str, text: str, reference: str) -> None:
+        raise DeliveryError("provider refused")
+
+
+def test_a_relay_that_never_answers_leaves_the_change_saved_and_recorded_as_not_told(
+    settings, client_for, front_desk, nora, caplog, django_capture_on_commit_callbacks
+):
+    with fake_smtp.hanging() as relay:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = relay.host, relay.port
+        settings.EMAIL_TIMEOUT = 0.5
+        with django_capture_on_commit_callbacks(execute=True):
+            change_email(client_for(front_desk), nora, INSIDER)
+
+    change = ContactChange.objects.get()
+    assert change.notified_by == ContactChange.NotifiedBy.NONE
+    nora.refresh_from_db()
+    assert nora.email == INSIDER
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert f"contact change {change.pk}" in logged
+    assert "nora" not in logged.lower() and INSIDER not in logged
+
+
+def test_a_refused_text_message_is_recorded_as_not_told(
+    settings, client_for, front_desk, caplog, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "tests.patients.test_contact_change_confirmation.RefusingSmsBackend"
+    ola = PatientFactory(email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(client_for(front_desk), ola, INSIDER, preferred_channel="sms")
+
+    assert ContactChange.objects.get().notified_by == ContactChange.NotifiedBy.NONE
+    assert "400 99 999" not in " ".join(record.getMessage() for record in caplog.records)
+
+
+def test_the_text_message_is_short_and_has_no_letter_greeting_or_footer(
+    settings, tmp_path, client_for, front_desk, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "patient_collections.channels.FileSmsBackend"
+    settings.SMS_OUTBOX = str(tmp_path / "sms.log")
+    ola = PatientFactory(name="Ola Nordmann", email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(client_for(front_desk), ola, INSIDER, preferred_channel="sms")
+
+    text = Path(settings.SMS_OUTBOX).read_text(encoding="utf-8").split("\n", 1)[1]
+    assert "Hello" not in text and "Ola Nordmann" not in text
+    assert settings.CLINIC["email"] not in text
+    assert INSIDER in text and "/portal/contact-change/" in text
+    assert len(text.strip()) < 300
