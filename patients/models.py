@@ -203,6 +203,11 @@ class ContactChange(models.Model):
         return f"Email change for patient {self.patient_id}"
 
     @property
+    def patient_was_told(self) -> bool:
+        """A link went to the patient's previous address or phone (False: none was left, or sending failed)."""
+        return self.notified_by != self.NotifiedBy.NONE
+
+    @property
     def changed_by_name(self) -> str:
         """Who made the change, as staff pages show it ("" for a change without a signed-in person)."""
         if self.changed_by is None:

@@ -56,16 +56,21 @@ def invitation_create(
             raise ApplicationError(_("Only an active authorisation can get portal access."), field="proxy")
     elif patient.user_id is not None:
         raise Conflict(_("This patient already has a portal account."), field="patient")
-    elif email_change_unconfirmed(patient_id=patient.pk) is not None:
+    elif (change := email_change_unconfirmed(patient_id=patient.pk)) is not None:
         # Whoever typed the new address could otherwise invite themselves into the patient's account.
-        raise Conflict(
-            _(
+        if not change.patient_was_told:
+            message = _(
+                "The email address was changed by someone other than the patient and is not confirmed yet. "
+                "No link could be sent to the patient: another staff member must confirm it on the account page "
+                "after checking with the patient."
+            )
+        else:
+            message = _(
                 "The email address was changed by someone other than the patient and is not confirmed yet. "
                 "The patient confirms it with the link sent to their previous address or phone, or another "
                 "staff member confirms it on the account page."
-            ),
-            field="email",
-        )
+            )
+        raise Conflict(message, field="email")
     token = secrets.token_urlsafe(32)
     invitation = PortalInvitation.objects.create(
         patient=patient,

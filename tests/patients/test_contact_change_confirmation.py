@@ -297,3 +297,28 @@ def test_the_text_message_is_short_and_has_no_letter_greeting_or_footer(
     assert settings.CLINIC["email"] not in text
     assert INSIDER in text and "/portal/contact-change/" in text
     assert len(text.strip()) < 300
+
+
+def test_the_account_page_says_no_link_was_sent_when_no_channel_was_left(client_for, front_desk, second_desk):
+    lone = PatientFactory(email="", phone="", language="en", preferred_channel="letter")
+    address = {"address_line": "Storgata 1", "postal_code": "0155", "city": "Oslo"}
+    change_email(client_for(front_desk), lone, INSIDER, preferred_channel="letter", phone="", **address)
+    assert ContactChange.objects.get().notified_by == ContactChange.NotifiedBy.NONE
+
+    page = client_for(second_desk).get(reverse("patient-detail", args=[lone.pk])).content.decode()
+    assert "No link could be sent to the patient" in page
+    assert "link sent to their previous address" not in page
+    refusal = invite(client_for(second_desk), lone).content.decode()
+    assert "No link could be sent to the patient" in refusal
+    assert "link sent to their previous address" not in refusal
+
+
+def test_the_account_page_tells_the_one_who_made_the_change_that_another_staff_member_must_confirm(
+    client_for, front_desk, nora
+):
+    desk = client_for(front_desk)
+    change_email(desk, nora, INSIDER)
+
+    page = desk.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+
+    assert "You made this change: another staff member must confirm it" in page
