@@ -32,6 +32,8 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.models import Device
 
+from clinic_billing.client_address import client_address
+
 from .services import two_factor_check
 
 
@@ -59,7 +61,11 @@ def sign_in_with_second_step(request: HttpRequest, *, username: str, password: s
     """Authenticate a throttled username with its password and a second-step code, both right, or refuse with
     one message whichever was wrong (a wrong code counts as a failed sign-in, like a wrong password)."""
     user = authenticate(request, username=username, password=password)
-    result = two_factor_check(user=user, code=code) if user is not None and code.strip() else None
+    result = (
+        two_factor_check(user=user, code=code, remote_addr=client_address(request))
+        if user is not None and code.strip()
+        else None
+    )
     if user is None or result is None or result.device is None:
         if user is not None:
             # The password was right: count the attempt anyway, so the answer and the count do not tell.

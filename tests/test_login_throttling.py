@@ -3,10 +3,11 @@ password plus the second step still passes (mfa/sign_in_throttle.py), and no esc
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
-from mfa.sign_in_throttle import username_failures
+from mfa.sign_in_throttle import sign_in_with_second_step, username_failures
 from tests.conftest import confirmed_device, current_code
 from tests.factories import UserFactory
 
@@ -146,3 +147,16 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked(settings
     other = Client()
     assert sign_in(other, "bjorn_billing", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99, 10.0.0.1").status_code == 302
     assert is_signed_in(other)
+
+
+def test_a_throttled_sign_in_with_the_second_step_records_the_clients_address(settings, rf, staff_member):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    device = confirmed_device(staff_member)
+    # Called without the audit middleware around it, so the address is the one the throttle passes on.
+    request = rf.post(reverse("login"), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.77, 10.0.0.1")
+
+    sign_in_with_second_step(request, username="bjorn_billing", password=PASSWORD, code=current_code(device))
+
+    verified = LogEntry.objects.get(object_pk=str(staff_member.pk), additional_data__two_factor="verified")
+    assert verified.remote_addr == "203.0.113.77"
