@@ -160,3 +160,31 @@ def test_a_throttled_sign_in_with_the_second_step_records_the_clients_address(se
 
     verified = LogEntry.objects.get(object_pk=str(staff_member.pk), additional_data__two_factor="verified")
     assert verified.remote_addr == "203.0.113.77"
+
+
+def test_a_throttled_staff_member_is_told_to_ask_the_office_manager_not_to_reset_a_password(staff_member):
+    confirmed_device(staff_member)
+    fail_from_many_addresses("bjorn_billing")
+
+    html = sign_in(Client(REMOTE_ADDR="203.0.113.77"), "bjorn_billing", PASSWORD).content.decode()
+
+    assert "reset your password" not in html
+    assert "ask the office manager or an administrator, or wait 60 minutes" in html
+
+
+def test_the_throttled_staff_form_asks_for_the_code_once_on_the_same_form(staff_member):
+    confirmed_device(staff_member)
+    fail_from_many_addresses("bjorn_billing")
+
+    html = sign_in(Client(REMOTE_ADDR="203.0.113.77"), "bjorn_billing", PASSWORD).content.decode()
+
+    assert "Next you type the code" not in html
+    assert '<label class="form-label" for="id_otp_token">Code</label>' in html
+    assert "The 6-digit code from your authenticator app, or one of your recovery codes." in html
+
+
+def test_the_staff_form_before_any_failure_says_the_code_comes_next(client):
+    html = client.get(reverse("login")).content.decode()
+
+    assert "Next you type the code" in html
+    assert 'name="otp_token"' not in html
