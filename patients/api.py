@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic_billing.api_errors import ErrorOutputSerializer
-from clinic_billing.api_parsers import DepthLimitedJSONParser
 from invoices.selectors import patient_balance
 
 from .models import Channel, Language, Patient
@@ -54,9 +53,6 @@ class StaffApi(APIView):
     """Base of the staff API: session or token auth, staff only, one Django permission per operation."""
 
     permission_classes = [StaffPermission]
-    # The API speaks JSON (the contract); form encodings cannot say null, lists or nested lines, so another
-    # body is refused with 415 rather than half-understood.
-    parser_classes = [DepthLimitedJSONParser]
     required_permission: str = ""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
