@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic_billing.api_errors import ErrorOutputSerializer
+from clinic_billing.dates import date_in_range
 from invoices.selectors import patient_balance
 
 from .models import Channel, Language, Patient
@@ -150,7 +151,7 @@ class PatientCreateApi(StaffApi):
             ref_name = "PatientCreate"
 
         name = TextField(max_length=200, validators=[validate_name])
-        date_of_birth = serializers.DateField()
+        date_of_birth = serializers.DateField(validators=[date_in_range])
         email = serializers.EmailField(allow_blank=True, default="")
         phone = TextField(max_length=40, allow_blank=True, default="")
         address_line = TextField(max_length=200, allow_blank=True, default="")
