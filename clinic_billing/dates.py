@@ -25,6 +25,13 @@ def date_in_range(value: date) -> None:
         )
 
 
+def period_check(form: forms.Form, *, start: str = "start", end: str = "end") -> None:
+    """In a form's clean(): an end date before the start date is an error on the end field, in one wording."""
+    first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if first and last and first > last:
+        form.add_error(end, _("The end date comes before the start date."))
+
+
 class BoundedDateField(forms.DateField):
     """A DateField that takes only dates between EARLIEST_DATE and LATEST_DATE."""
 

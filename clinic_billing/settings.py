@@ -283,7 +283,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic_billing.api_errors.exception_handler",
-    # JSON only, nested at most a few dozen levels: deeper bodies are a 400, not a RecursionError.
+    # JSON only (the contract: form encodings cannot say null, lists or nested lines, so another body is a 415
+    # rather than half-understood), nested at most a few dozen levels: deeper bodies are a 400.
     "DEFAULT_PARSER_CLASSES": ["clinic_billing.api_parsers.DepthLimitedJSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

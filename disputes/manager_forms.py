@@ -3,7 +3,7 @@
 Forms only parse input into the engine's plain values; disputes.services decides whether a policy is valid.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,7 +13,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinic_billing.dates import BoundedDateField
+from clinic_billing.dates import BoundedDateField, period_check
 from invoices.models import InsuranceStatus
 from patients.forms import StaffForm
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES
@@ -258,8 +258,5 @@ class ReportPeriodForm(StaffForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start: date | None = data.get("start")
-        end: date | None = data.get("end")
-        if start and end and start > end:
-            self.add_error("end", _("The end date is before the start date."))
+        period_check(self)
         return data

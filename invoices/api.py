@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic_billing.api_errors import ErrorOutputSerializer
+from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import ApplicationError
 from disputes.selectors import open_complaint_for_invoice
 from patients.api import StaffApi, TextField, log_read, staff_member
@@ -173,7 +174,7 @@ class InvoiceCreateApi(StaffApi):
             coverage = serializers.ChoiceField(choices=Coverage.choices)
 
         patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
-        service_date = serializers.DateField()
+        service_date = serializers.DateField(validators=[date_in_range])
         lines = LineSerializer(many=True, allow_empty=False)
         insurance_status = serializers.ChoiceField(
             choices=InsuranceStatus.choices,

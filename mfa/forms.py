@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 
 from patients.forms import StaffForm
 
-from .sign_in_throttle import ThrottledSignInFormMixin
+from .sign_in_throttle import ThrottledSignInFormMixin, staff_throttled_message
 
 
 class SetUpCodeForm(StaffForm):
@@ -36,6 +36,8 @@ class VerifyCodeForm(StaffForm):
 
 class StaffLoginForm(ThrottledSignInFormMixin, AuthenticationForm):
     """The staff sign-in; after many failures for the username, the code is asked with the password."""
+
+    throttled_message = staticmethod(staff_throttled_message)
 
     otp_token = forms.CharField(
         label=gettext_lazy("Code"),

@@ -17,6 +17,7 @@ address within the cool-off (an hour after the last failure):
 The trade-off is in docs/security.md ("Round 2").
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.models import Device
+
+from clinic_billing.client_address import client_address
 
 from .services import two_factor_check
 
@@ -47,6 +50,7 @@ def username_throttled(username: str) -> bool:
 
 
 def throttled_message() -> str:
+    """The portal's wording: a patient without their app can reset the password by the emailed link."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
     return _(
         "There were many failed attempts to sign in to this account, so the password alone is not enough for "
@@ -55,16 +59,33 @@ def throttled_message() -> str:
     ) % {"minutes": minutes}
 
 
-def sign_in_with_second_step(request: HttpRequest, *, username: str, password: str, code: str) -> tuple[User, Device]:
+def staff_throttled_message() -> str:
+    """The staff wording: staff cannot reset their own password, the office manager or an administrator can."""
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    return _(
+        "There were many failed attempts to sign in to this account, so the password alone is not enough for "
+        "now. Type your password and the code from your authenticator app (or a recovery code). Without the "
+        "app, ask the office manager or an administrator, or wait %(minutes)s minutes."
+    ) % {"minutes": minutes}
+
+
+def sign_in_with_second_step(
+    request: HttpRequest, *, username: str, password: str, code: str, refusal: Callable[[], str] = throttled_message
+) -> tuple[User, Device]:
     """Authenticate a throttled username with its password and a second-step code, both right, or refuse with
-    one message whichever was wrong (a wrong code counts as a failed sign-in, like a wrong password)."""
+    one message (`refusal`, the audience's wording) whichever was wrong (a wrong code counts as a failed
+    sign-in, like a wrong password)."""
     user = authenticate(request, username=username, password=password)
-    result = two_factor_check(user=user, code=code) if user is not None and code.strip() else None
+    result = (
+        two_factor_check(user=user, code=code, remote_addr=client_address(request))
+        if user is not None and code.strip()
+        else None
+    )
     if user is None or result is None or result.device is None:
         if user is not None:
             # The password was right: count the attempt anyway, so the answer and the count do not tell.
             user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
-        raise ValidationError(throttled_message(), code="second_step_required")
+        raise ValidationError(refusal(), code="second_step_required")
     return user, result.device
 
 
@@ -81,6 +102,8 @@ class ThrottledSignInFormMixin:
     data: Any
     second_step_required = False
     verified_device: Device | None = None
+    # What a refused throttled sign-in is told; the staff form says whom to ask instead of "reset".
+    throttled_message = staticmethod(throttled_message)
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
@@ -90,7 +113,11 @@ class ThrottledSignInFormMixin:
         self.second_step_required = True
         assert self.request is not None
         user, device = sign_in_with_second_step(
-            self.request, username=username, password=password, code=str(self.data.get("otp_token", ""))
+            self.request,
+            username=username,
+            password=password,
+            code=str(self.data.get("otp_token", "")),
+            refusal=self.throttled_message,
         )
         self.confirm_login_allowed(user)  # type: ignore[attr-defined]
         self.user_cache = user

@@ -64,10 +64,6 @@ def _check_audience(request: HttpRequest, audience: str) -> None:
         raise PermissionDenied
 
 
-def _remote_addr(request: HttpRequest) -> str | None:
-    return client_address(request)
-
-
 def _throttled_message(locked_until: datetime) -> str:
     seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
     return ngettext(
@@ -111,7 +107,7 @@ def set_up(request: HttpRequest, audience: str) -> HttpResponse:
         result = services.totp_device_confirm(
             user=user,  # type: ignore[arg-type]
             code=form.cleaned_data["code"],
-            remote_addr=_remote_addr(request),
+            remote_addr=client_address(request),
         )
         if result.accepted:
             _finish_sign_in(request, result.device)
@@ -162,7 +158,7 @@ def verify(request: HttpRequest, audience: str) -> HttpResponse:
         result = services.two_factor_check(
             user=user,  # type: ignore[arg-type]
             code=form.cleaned_data["code"],
-            remote_addr=_remote_addr(request),
+            remote_addr=client_address(request),
         )
         if result.accepted:
             _finish_sign_in(request, result.device)
@@ -198,7 +194,7 @@ def portal_settings(request: HttpRequest) -> HttpResponse:
             user=request.user,  # type: ignore[arg-type]
             actor=request.user,  # type: ignore[arg-type]
             event=services.Event.TURNED_OFF,
-            remote_addr=_remote_addr(request),
+            remote_addr=client_address(request),
         )
         request.session.pop(services.TWO_FACTOR_REQUIRED_SESSION_KEY, None)
         messages.success(request, _("Two-step sign-in is off. You sign in with your password only."))
@@ -250,7 +246,7 @@ def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     if refusal:
         messages.error(request, refusal)
         return redirect("mfa-staff-list")
-    services.two_factor_reset(user=member, actor=request.user, remote_addr=_remote_addr(request))  # type: ignore[arg-type]
+    services.two_factor_reset(user=member, actor=request.user, remote_addr=client_address(request))  # type: ignore[arg-type]
     messages.success(
         request,
         _("Two-step sign-in of %(username)s is reset. They set it up again when they next sign in.")

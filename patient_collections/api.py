@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic_billing.audited import log_bulk_reads
+from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
@@ -101,7 +102,9 @@ class PaymentPlanListCreateApi(StaffApi):
             "Give this or instalments; the plan may last at most 36 months.",
         )
         first_due = serializers.DateField(
-            required=False, help_text="When the first instalment is due: today or later (default: in a month)."
+            required=False,
+            validators=[date_in_range],
+            help_text="When the first instalment is due: today or later (default: in a month).",
         )
         replace_arrangement = serializers.BooleanField(
             default=False,
@@ -160,7 +163,7 @@ class DeferralCreateApi(StaffApi):
         class Meta:
             ref_name = "DeferralCreate"
 
-        until = serializers.DateField(help_text="After today, and at most 180 days ahead.")
+        until = serializers.DateField(validators=[date_in_range], help_text="After today, and at most 180 days ahead.")
         reason = TextField(max_length=300, allow_blank=True, default="")
         replace_arrangement = serializers.BooleanField(
             default=False,

@@ -57,7 +57,7 @@ class PaymentPlanForm(ArrangementForm):
     monthly_amount = forms.DecimalField(
         label=_("Or the monthly amount"), required=False, max_digits=12, decimal_places=2, localize=True
     )
-    first_due = forms.DateField(
+    first_due = BoundedDateField(
         label=_("First instalment due"),
         required=False,
         widget=DATE_INPUT,
@@ -70,7 +70,7 @@ class PaymentPlanForm(ArrangementForm):
 
 
 class DeferralForm(ArrangementForm):
-    until = forms.DateField(label=_("Defer until"), widget=DATE_INPUT, help_text=_("After today, at most 180 days."))
+    until = BoundedDateField(label=_("Defer until"), widget=DATE_INPUT, help_text=_("After today, at most 180 days."))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 

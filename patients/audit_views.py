@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
-from clinic_billing.dates import BoundedDateField
+from clinic_billing.dates import BoundedDateField, period_check
 
 from . import audit_selectors as selectors
 from .forms import StaffForm
@@ -83,9 +83,7 @@ class AuditLogFilterForm(StaffForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and start > end:
-            self.add_error("end", _("The end date comes before the start date."))
+        period_check(self)
         return cleaned
 
     def filters(self) -> selectors.AuditFilters:

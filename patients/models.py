@@ -175,6 +175,9 @@ class ContactChange(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="contact_changes")
     old_email = models.EmailField(_("previous email"), blank=True)
+    # The phone before the change: a later change in the same unconfirmed chain is told to it, not to a phone
+    # typed in since.
+    old_phone = models.CharField(_("previous phone"), max_length=40, blank=True)
     new_email = models.EmailField(_("new email"), blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -198,6 +201,11 @@ class ContactChange(models.Model):
 
     def __str__(self) -> str:
         return f"Email change for patient {self.patient_id}"
+
+    @property
+    def patient_was_told(self) -> bool:
+        """A link went to the patient's previous address or phone (False: none was left, or sending failed)."""
+        return self.notified_by != self.NotifiedBy.NONE
 
     @property
     def changed_by_name(self) -> str:

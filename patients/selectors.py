@@ -34,13 +34,22 @@ def patient_search(*, query: str, limit: int = 25) -> QuerySet[Patient]:
     return Patient.objects.filter(condition).order_by("name", "id")[:limit]
 
 
+def email_changes_unconfirmed(*, patient_id: int) -> list[ContactChange]:
+    """The patient's email changes made by someone else since the last confirmed one, oldest first, when any of
+    them is unconfirmed (else []): the chain that blocks portal invitations and whose notices all go to the
+    address and phone from before its oldest change."""
+    # One query: a patient has a handful of changes, newest first until the last confirmed one.
+    newest_first = ContactChange.objects.filter(patient_id=patient_id).select_related("changed_by")
+    chain: list[ContactChange] = []
+    for change in newest_first.order_by("-changed_at", "-id"):
+        if change.confirmed_at is not None:
+            break
+        chain.append(change)
+    return chain[::-1]
+
+
 def email_change_unconfirmed(*, patient_id: int) -> ContactChange | None:
-    """The patient's latest email change when someone else made it and it is not confirmed yet (it blocks
+    """The patient's latest email change when any change since the last confirmed one is unconfirmed (it blocks
     portal invitations to the new address), else None."""
-    latest = (
-        ContactChange.objects.filter(patient_id=patient_id)
-        .select_related("changed_by")
-        .order_by("-changed_at", "-id")
-        .first()
-    )
-    return latest if latest is not None and latest.confirmed_at is None else None
+    chain = email_changes_unconfirmed(patient_id=patient_id)
+    return chain[-1] if chain else None

@@ -1,24 +1,31 @@
 """Writes of patient data. Every change is recorded by django-auditlog (who, when, what)."""
 
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
-from patient_collections.channels import sms_backend
 
+from . import selectors
 from .models import Channel, ContactChange, Language, Patient
 from .validators import name_refusal
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,15 @@ def _token_hash(token: str) -> str:
 
 def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, by: User | None) -> ContactChange:
     """Record an email change made by someone other than the patient, and tell the patient on the channel that
-    still reaches them (the previous address, else their phone), after commit, with a link to confirm it."""
+    still reaches them (the previous address, else their phone), after commit, with a link to confirm it.
+
+    While an earlier change is unconfirmed, "previous" means from before the oldest unconfirmed change: else
+    whoever typed the first new address (or a new phone) would get the link that confirms the next one.
+    """
     token = secrets.token_urlsafe(32)
+    chain = selectors.email_changes_unconfirmed(patient_id=patient.pk)
+    if chain:
+        old_email, old_phone = chain[0].old_email, chain[0].old_phone
     if old_email:
         notified_by = ContactChange.NotifiedBy.EMAIL
     elif old_phone:
@@ -117,6 +131,7 @@ def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, 
     change = ContactChange.objects.create(
         patient=patient,
         old_email=old_email,
+        old_phone=old_phone,
         new_email=patient.email,
         changed_by=by,
         changed_at=now,
@@ -127,21 +142,64 @@ def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, 
     if notified_by == ContactChange.NotifiedBy.NONE:
         return change
     link = settings.SITE_URL + reverse("portal-contact-change-confirm", kwargs={"token": token})
-    with translation.override(patient.language):
-        body = render_to_string(
-            "portal/email/contact_change.txt",
-            {"patient": patient, "change": change, "link": link, "CLINIC": settings.CLINIC},
-        )
-        subject = _("Your email address at %(clinic)s was changed") % {"clinic": settings.CLINIC["name"]}
     # The notice goes even to a patient who opted out of email or text messages: it is about their account's
     # safety, not a reminder, and the previous address is the one channel the person who made the change
-    # does not control.
-    if notified_by == ContactChange.NotifiedBy.EMAIL:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [old_email]))
-    else:
-        reference = f"contact-change-{change.pk}"
-        transaction.on_commit(lambda: sms_backend().send(to=old_phone, text=body, reference=reference))
+    # does not control. It is sent after commit, so a relay that fails cannot undo the change.
+    with translation.override(patient.language):
+        if notified_by == ContactChange.NotifiedBy.EMAIL:
+            body = render_to_string(
+                "portal/email/contact_change.txt",
+                {"patient": patient, "change": change, "link": link, "CLINIC": settings.CLINIC},
+            )
+            subject = _("Your email address at %(clinic)s was changed") % {"clinic": settings.CLINIC["name"]}
+            message = EmailMessage(subject, body, None, [old_email])
+            transaction.on_commit(lambda: _notice_deliver(change_id=change.pk, send=lambda: _email_send(message)))
+        else:
+            text = _(
+                "%(clinic)s: your email address was changed to %(email)s. If you asked for it, confirm: %(link)s "
+                "If not, call %(phone)s."
+            ) % {
+                "clinic": settings.CLINIC["name"],
+                "email": patient.email,
+                "link": link,
+                "phone": settings.CLINIC["phone"],
+            }
+            reference = f"contact-change-{change.pk}"
+            transaction.on_commit(
+                lambda: _notice_deliver(
+                    change_id=change.pk, send=lambda: _sms_backend().send(to=old_phone, text=text, reference=reference)
+                )
+            )
     return change
+
+
+def _email_send(message: EmailMessage) -> None:
+    message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    message.send()
+
+
+def _sms_backend() -> Any:
+    """The configured SMS backend (settings.SMS_BACKEND), which bounds its call by settings.SMS_TIMEOUT.
+
+    Resolved here rather than through patient_collections.channels: patients sits below that app.
+    """
+    return import_string(settings.SMS_BACKEND)()
+
+
+def _notice_deliver(*, change_id: int, send: Callable[[], None]) -> None:
+    """Send a contact-change notice after commit; when it fails, record that the patient was not told.
+
+    A failure must neither give the clerk a 500 for a change that is saved, nor leave the page claiming a link
+    went out: the change then reads as one with no channel left, for a second staff member to confirm.
+    Only the change's id goes to the log, never the address, phone or text.
+    """
+    try:
+        send()
+    # An SMS provider's backend raises its own errors (patient_collections.channels.DeliveryError, or its HTTP
+    # client's): whatever it raises, the patient was not told.
+    except Exception as exc:
+        logger.warning("The notice of contact change %s was not delivered (%s).", change_id, type(exc).__name__)
+        ContactChange.objects.filter(pk=change_id).update(notified_by=ContactChange.NotifiedBy.NONE)
 
 
 def contact_change_for_token(token: str) -> ContactChange:
@@ -156,28 +214,47 @@ def contact_change_for_token(token: str) -> ContactChange:
     return change
 
 
+def _earlier_unconfirmed(change: ContactChange) -> list[ContactChange]:
+    """The unconfirmed changes of the patient made before `change`, locked in primary key order."""
+    earlier = ContactChange.objects.filter(patient_id=change.patient_id, confirmed_at__isnull=True).filter(
+        Q(changed_at__lt=change.changed_at) | Q(changed_at=change.changed_at, id__lt=change.pk)
+    )
+    return list(earlier.select_for_update().order_by("pk"))
+
+
+def _confirm(changes: list[ContactChange], *, by: User | None) -> None:
+    now = timezone.now()
+    for change in changes:
+        change.confirmed_at = now
+        change.confirmed_by = by
+        change.save(update_fields=["confirmed_at", "confirmed_by"])  # through save(): the audit log records it
+
+
 @transaction.atomic
 def contact_change_confirm_by_patient(*, token: str) -> ContactChange:
-    """The patient confirms, through the link sent to their previous address or phone, that the change is theirs."""
+    """The patient confirms, through the link sent to their previous address or phone, that the change is theirs.
+
+    It confirms the earlier unconfirmed changes too: every notice of a chain went to the address (or phone)
+    from before its oldest change, so the person confirming is the one who had that address.
+    """
     change = ContactChange.objects.select_for_update().get(pk=contact_change_for_token(token).pk)
-    change.confirmed_at = timezone.now()
-    change.save(update_fields=["confirmed_at"])
+    _confirm([*_earlier_unconfirmed(change), change], by=None)
     return change
 
 
 @transaction.atomic
 def contact_change_confirm_by_staff(*, change_id: int, by: User) -> ContactChange:
-    """A second staff member confirms the change after checking with the patient; never the one who made it."""
+    """A second staff member confirms the change (and the unconfirmed ones before it) after checking with the
+    patient; never one who made any of them."""
     change = ContactChange.objects.select_for_update().filter(pk=change_id).first()
     if change is None:
         raise NotFound(_("No such contact change."))
     if change.confirmed_at is not None:
         return change
-    if change.changed_by_id == by.pk:
+    chain = [*_earlier_unconfirmed(change), change]
+    if any(link.changed_by_id == by.pk for link in chain):
         raise PermissionDenied(_("You made this change: another staff member must confirm it with the patient."))
-    change.confirmed_at = timezone.now()
-    change.confirmed_by = by
-    change.save(update_fields=["confirmed_at", "confirmed_by"])
+    _confirm(chain, by=by)
     return change
 
 

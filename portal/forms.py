@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.dates import BoundedDateField
 from clinic_billing.exceptions import ApplicationError
 from disputes.models import Category
 from invoices.models import InvoiceLine
@@ -158,7 +159,7 @@ class PlanForm(PortalForm):
 
 
 class DeferralForm(PortalForm):
-    until = forms.DateField(
+    until = BoundedDateField(
         label=_("When can you pay the whole amount?"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
@@ -299,7 +300,7 @@ class ProxyGrantForm(PortalForm):
         required=False,
         max_length=100,
     )
-    valid_to = forms.DateField(
+    valid_to = BoundedDateField(
         label=_("Until when may they help you?"),
         help_text=_("Leave empty if there is no end date. You can stop their access at any time."),
         required=False,

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,6 +28,16 @@ from .models import PortalInvitation
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _another_patients_account(*, patient_id: int, account: Q) -> Conflict | None:
+    """The refusal for a patient's invitation whose account already belongs to another patient: an account
+    links to one patient only, so a relative with their own account is added as a proxy instead."""
+    if not Patient.objects.filter(account).exclude(pk=patient_id).exists():
+        return None
+    return Conflict(
+        _("This address already signs in for another patient; add that person as a proxy instead."), field="email"
+    )
 
 
 def invitation_link(token: str) -> str:
@@ -56,16 +67,23 @@ def invitation_create(
             raise ApplicationError(_("Only an active authorisation can get portal access."), field="proxy")
     elif patient.user_id is not None:
         raise Conflict(_("This patient already has a portal account."), field="patient")
-    elif email_change_unconfirmed(patient_id=patient.pk) is not None:
+    elif (refusal := _another_patients_account(patient_id=patient.pk, account=Q(user__username=email))) is not None:
+        raise refusal
+    elif (change := email_change_unconfirmed(patient_id=patient.pk)) is not None:
         # Whoever typed the new address could otherwise invite themselves into the patient's account.
-        raise Conflict(
-            _(
+        if not change.patient_was_told:
+            message = _(
+                "The email address was changed by someone other than the patient and is not confirmed yet. "
+                "No link could be sent to the patient: another staff member must confirm it on the account page "
+                "after checking with the patient."
+            )
+        else:
+            message = _(
                 "The email address was changed by someone other than the patient and is not confirmed yet. "
                 "The patient confirms it with the link sent to their previous address or phone, or another "
                 "staff member confirms it on the account page."
-            ),
-            field="email",
-        )
+            )
+        raise Conflict(message, field="email")
     token = secrets.token_urlsafe(32)
     invitation = PortalInvitation.objects.create(
         patient=patient,
@@ -130,6 +148,9 @@ def _grant_access(invitation: PortalInvitation, user: User) -> None:
         patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
         if patient.user_id is not None and patient.user_id != user.pk:
             raise Conflict(_("This patient already has a portal account."), field="patient")
+        # Checked again here: the account may have been linked to another patient after the invitation went.
+        if (refusal := _another_patients_account(patient_id=patient.pk, account=Q(user=user))) is not None:
+            raise refusal
         patient.user = user
         patient.save(update_fields=["user"])
     invitation.accepted_at = timezone.now()

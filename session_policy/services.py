@@ -11,6 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clinic_billing.client_address import client_address
+
 from .models import UserSession
 
 # Why a person's sessions were ended, as written in the audit entry.
@@ -31,7 +33,8 @@ def session_track(*, request: HttpRequest, user: AbstractBaseUser) -> None:
         session_key=session_key,
         defaults={
             "user_id": user.pk,
-            "last_ip": request.META.get("REMOTE_ADDR") or None,
+            # As the lockout and the audit log see it: behind a trusted proxy, the client's, not the proxy's.
+            "last_ip": client_address(request),
             "user_agent": request.headers.get("User-Agent", "")[:200],
         },
     )

@@ -3,10 +3,11 @@ password plus the second step still passes (mfa/sign_in_throttle.py), and no esc
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
-from mfa.sign_in_throttle import username_failures
+from mfa.sign_in_throttle import sign_in_with_second_step, username_failures
 from tests.conftest import confirmed_device, current_code
 from tests.factories import UserFactory
 
@@ -146,3 +147,44 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked(settings
     other = Client()
     assert sign_in(other, "bjorn_billing", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99, 10.0.0.1").status_code == 302
     assert is_signed_in(other)
+
+
+def test_a_throttled_sign_in_with_the_second_step_records_the_clients_address(settings, rf, staff_member):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    device = confirmed_device(staff_member)
+    # Called without the audit middleware around it, so the address is the one the throttle passes on.
+    request = rf.post(reverse("login"), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.77, 10.0.0.1")
+
+    sign_in_with_second_step(request, username="bjorn_billing", password=PASSWORD, code=current_code(device))
+
+    verified = LogEntry.objects.get(object_pk=str(staff_member.pk), additional_data__two_factor="verified")
+    assert verified.remote_addr == "203.0.113.77"
+
+
+def test_a_throttled_staff_member_is_told_to_ask_the_office_manager_not_to_reset_a_password(staff_member):
+    confirmed_device(staff_member)
+    fail_from_many_addresses("bjorn_billing")
+
+    html = sign_in(Client(REMOTE_ADDR="203.0.113.77"), "bjorn_billing", PASSWORD).content.decode()
+
+    assert "reset your password" not in html
+    assert "ask the office manager or an administrator, or wait 60 minutes" in html
+
+
+def test_the_throttled_staff_form_asks_for_the_code_once_on_the_same_form(staff_member):
+    confirmed_device(staff_member)
+    fail_from_many_addresses("bjorn_billing")
+
+    html = sign_in(Client(REMOTE_ADDR="203.0.113.77"), "bjorn_billing", PASSWORD).content.decode()
+
+    assert "Next you type the code" not in html
+    assert '<label class="form-label" for="id_otp_token">Code</label>' in html
+    assert "The 6-digit code from your authenticator app, or one of your recovery codes." in html
+
+
+def test_the_staff_form_before_any_failure_says_the_code_comes_next(client):
+    html = client.get(reverse("login")).content.decode()
+
+    assert "Next you type the code" in html
+    assert 'name="otp_token"' not in html

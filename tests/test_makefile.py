@@ -5,6 +5,7 @@ Neither test installs anything: `serve` and `system-libraries` have no prerequis
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -158,3 +159,15 @@ def test_it_passes_make_system_libraries_silently_when_they_are_present():
     )
 
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_the_readme_names_the_library_check_make_run_uses():
+    root = PROJECT_ROOT
+    run = re.search(r"^run: (.*?) ##", (root / "Makefile").read_text(), re.MULTILINE)
+    assert run is not None
+    check = next(target for target in run.group(1).split() if target.startswith("system-libraries"))
+    readme = (root / "README.md").read_text()
+    section = readme.split("## What `make run` does", 1)[1].split("\n## ", 1)[0]
+
+    assert f"`make {check}`" in section
+    assert "system libraries (`make system-libraries`," not in section

@@ -451,3 +451,9 @@ def test_it_refuses_a_csv_for_a_period_out_of_range(manager_client):
     response = manager_client.get(reverse("complaint-report-csv"), {"start": "2026-01-01", "end": "9999-12-31"})
     assert response.status_code == 400
     assert "Give a date between" in response.content.decode()
+
+
+def test_it_words_a_reversed_period_as_the_audit_log_does(manager_client):
+    response = manager_client.get(reverse("complaint-report"), {"start": "2026-05-01", "end": "2026-04-01"})
+
+    assert response.context["form"].errors["end"] == ["The end date comes before the start date."]

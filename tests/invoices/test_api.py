@@ -424,3 +424,12 @@ def test_it_refuses_a_number_as_the_payment_method_and_posts_nothing(patient, bi
     assert response.status_code == 400
     assert response.json()["method"] == ["Not a valid string."]
     assert payments(invoice) == 0
+
+
+def test_it_answers_a_service_date_in_the_year_9999_with_a_field_error(patient, billing, client_for):
+    body = {**DRAFT, "patient": patient.pk, "service_date": "9999-12-31"}
+
+    response = client_for(billing).post("/api/v1/invoices/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["service_date"] == ["Give a date between 1900-01-01 and 2199-12-31."]

@@ -579,3 +579,14 @@ def test_it_refuses_an_empty_filter(db, manager, client_for, url):
 
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(("endpoint", "field"), [("payment-plans", "first_due"), ("defer", "until")])
+def test_it_answers_a_date_in_the_year_9999_with_a_field_error(invoice, billing, client_for, endpoint, field):
+    url = "/api/v1/payment-plans/" if endpoint == "payment-plans" else f"/api/v1/invoices/{invoice.pk}/defer/"
+    body = plan_body(invoice, instalments=3) if endpoint == "payment-plans" else {}
+
+    response = post(client_for(billing), url, {**body, field: "9999-12-31"})
+
+    assert response.status_code == 400
+    assert response.json()[field] == ["Give a date between 1900-01-01 and 2199-12-31."]

@@ -823,3 +823,14 @@ def test_it_shows_why_a_notice_was_skipped_in_the_readers_language(billing, clie
     client = client_for(billing)
     page = client.get(reverse("invoice-detail", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="nb").content.decode()
     assert "betalt før varselet ble sendt" in page
+
+
+@pytest.mark.parametrize(("view", "form"), [("invoice-payment-plan", {"instalments": "3"}), ("invoice-deferral", {})])
+def test_it_refuses_a_date_in_the_year_9999_on_the_field(patient, billing, client_for, view, form):
+    invoice = overdue(patient)
+    field = "first_due" if view == "invoice-payment-plan" else "until"
+
+    response = client_for(billing).post(reverse(view, args=[invoice.pk]), {**form, field: "9999-12-31"})
+
+    assert response.status_code == 200
+    assert "Give a date between 1900-01-01 and 2199-12-31." in response.context["form"].errors[field]

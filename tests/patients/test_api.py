@@ -173,3 +173,12 @@ def test_it_refuses_a_number_as_text(billing, client_for):
     assert response.status_code == 400
     assert response.json()["city"] == ["Not a valid string."]
     assert not Patient.objects.exists()
+
+
+def test_it_answers_a_date_of_birth_in_the_year_1_with_a_field_error(billing, client_for):
+    payload = {**NEW_PATIENT, "date_of_birth": "0001-01-01"}
+
+    response = client_for(billing).post("/api/v1/patients/", payload, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["date_of_birth"] == ["Give a date between 1900-01-01 and 2199-12-31."]

@@ -9,8 +9,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from patient_collections.channels import DeliveryError
 from patients.models import ContactChange, Patient
 from portal.models import PortalInvitation
+from tests import fake_smtp
 from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +167,158 @@ def test_a_change_of_other_details_leaves_invitations_alone(client_for, front_de
 
     assert not ContactChange.objects.exists()
     assert PortalInvitation.objects.get().email == "nora@example.org"
+
+
+def test_a_second_change_is_told_to_the_address_from_before_the_first_unconfirmed_one(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "second@example.org")
+
+    # The insider's own address never gets the link that would confirm the address after it.
+    assert [message.to for message in mail.outbox] == [["nora@example.org"], ["nora@example.org"]]
+    assert "second@example.org" in mail.outbox[1].body
+
+
+def test_confirming_the_first_change_of_a_chain_leaves_invitations_blocked(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "second@example.org")
+
+    client.post(link_in(mail.outbox[0].body))
+    invite(desk, nora)
+
+    assert not PortalInvitation.objects.exists()
+
+
+def test_the_patient_confirming_the_latest_link_confirms_the_chain(
+    client, client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, INSIDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, nora, "second@example.org")
+
+    client.post(link_in(mail.outbox[1].body))
+    invite(desk, nora)
+
+    assert not ContactChange.objects.filter(confirmed_at__isnull=True).exists()
+    assert PortalInvitation.objects.get().email == "second@example.org"
+
+
+def test_a_staff_member_who_made_any_change_of_the_chain_cannot_confirm_it(client_for, front_desk, second_desk, nora):
+    change_email(client_for(front_desk), nora, INSIDER)
+    change_email(client_for(second_desk), nora, "second@example.org")
+    latest = ContactChange.objects.order_by("-pk").first()
+    assert latest is not None
+
+    client_for(front_desk).post(reverse("patient-contact-change-confirm", args=[nora.pk, latest.pk]))
+
+    assert not ContactChange.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def test_a_staff_change_of_the_only_phone_left_does_not_become_the_channel_of_the_notice(
+    settings, tmp_path, client_for, front_desk, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "patient_collections.channels.FileSmsBackend"
+    settings.SMS_OUTBOX = str(tmp_path / "sms.log")
+    ola = PatientFactory(email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    desk = client_for(front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, ola, INSIDER, preferred_channel="sms")
+    ola.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(desk, ola, "second@example.org", preferred_channel="sms", phone="+47 911 11 111")
+
+    outbox = Path(settings.SMS_OUTBOX).read_text(encoding="utf-8")
+    assert outbox.count("to +47 400 99 999") == 2
+    assert "+47 911 11 111" not in outbox
+
+
+class RefusingSmsBackend:
+    """An SMS provider that refuses every message."""
+
+    idempotent = False
+
+    def send(self, *, to: str, text: str, reference: str) -> None:
+        raise DeliveryError("provider refused")
+
+
+def test_a_relay_that_never_answers_leaves_the_change_saved_and_recorded_as_not_told(
+    settings, client_for, front_desk, nora, caplog, django_capture_on_commit_callbacks
+):
+    with fake_smtp.hanging() as relay:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = relay.host, relay.port
+        settings.EMAIL_TIMEOUT = 0.5
+        with django_capture_on_commit_callbacks(execute=True):
+            change_email(client_for(front_desk), nora, INSIDER)
+
+    change = ContactChange.objects.get()
+    assert change.notified_by == ContactChange.NotifiedBy.NONE
+    nora.refresh_from_db()
+    assert nora.email == INSIDER
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert f"contact change {change.pk}" in logged
+    assert "nora" not in logged.lower() and INSIDER not in logged
+
+
+def test_a_refused_text_message_is_recorded_as_not_told(
+    settings, client_for, front_desk, caplog, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "tests.patients.test_contact_change_confirmation.RefusingSmsBackend"
+    ola = PatientFactory(email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(client_for(front_desk), ola, INSIDER, preferred_channel="sms")
+
+    assert ContactChange.objects.get().notified_by == ContactChange.NotifiedBy.NONE
+    assert "400 99 999" not in " ".join(record.getMessage() for record in caplog.records)
+
+
+def test_the_text_message_is_short_and_has_no_letter_greeting_or_footer(
+    settings, tmp_path, client_for, front_desk, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "patient_collections.channels.FileSmsBackend"
+    settings.SMS_OUTBOX = str(tmp_path / "sms.log")
+    ola = PatientFactory(name="Ola Nordmann", email="", phone="+47 400 99 999", language="en", preferred_channel="sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(client_for(front_desk), ola, INSIDER, preferred_channel="sms")
+
+    text = Path(settings.SMS_OUTBOX).read_text(encoding="utf-8").split("\n", 1)[1]
+    assert "Hello" not in text and "Ola Nordmann" not in text
+    assert settings.CLINIC["email"] not in text
+    assert INSIDER in text and "/portal/contact-change/" in text
+    assert len(text.strip()) < 300
+
+
+def test_the_account_page_says_no_link_was_sent_when_no_channel_was_left(client_for, front_desk, second_desk):
+    lone = PatientFactory(email="", phone="", language="en", preferred_channel="letter")
+    address = {"address_line": "Storgata 1", "postal_code": "0155", "city": "Oslo"}
+    change_email(client_for(front_desk), lone, INSIDER, preferred_channel="letter", phone="", **address)
+    assert ContactChange.objects.get().notified_by == ContactChange.NotifiedBy.NONE
+
+    page = client_for(second_desk).get(reverse("patient-detail", args=[lone.pk])).content.decode()
+    assert "No link could be sent to the patient" in page
+    assert "link sent to their previous address" not in page
+    refusal = invite(client_for(second_desk), lone).content.decode()
+    assert "No link could be sent to the patient" in refusal
+    assert "link sent to their previous address" not in refusal
+
+
+def test_the_account_page_tells_the_one_who_made_the_change_that_another_staff_member_must_confirm(
+    client_for, front_desk, nora
+):
+    desk = client_for(front_desk)
+    change_email(desk, nora, INSIDER)
+
+    page = desk.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+
+    assert "You made this change: another staff member must confirm it" in page

@@ -95,3 +95,48 @@ def test_a_patients_invitation_to_an_existing_accounts_address_also_waits_for_si
     assert patient.user is None
     sara.refresh_from_db()
     assert sara.check_password(OWN_PASSWORD)
+
+
+@pytest.fixture
+def anna(db):
+    """A patient whose portal account signs in as anna@example.org."""
+    return PatientFactory(
+        name="Anna Lund", language="en", user=UserFactory(username="anna@example.org", email="anna@example.org")
+    )
+
+
+def test_it_refuses_to_invite_a_patient_to_the_address_of_another_patients_account(anna):
+    son = PatientFactory(name="Even Lund", email="anna@example.org", user=None)
+
+    with pytest.raises(Conflict) as refused:
+        invitation_create(patient_id=son.pk, email="Anna@example.org ", by=None)
+
+    assert "add that person as a proxy instead" in refused.value.message
+    assert not PortalInvitation.objects.exists()
+
+
+def test_the_staff_invite_page_explains_the_refusal(client_for, front_desk, anna):
+    son = PatientFactory(name="Even Lund", email="anna@example.org", user=None)
+
+    response = client_for(front_desk).post(reverse("portal-staff-invite", kwargs={"patient_id": son.pk}), follow=True)
+
+    assert response.status_code == 200
+    assert "This address already signs in for another patient" in response.content.decode()
+
+
+def test_accepting_into_another_patients_account_answers_a_clear_page(client_for, anna):
+    son = PatientFactory(name="Even Lund", email="anna@example.org", user=None)
+    # Sent before the address became the sign-in name of Anna's account.
+    anna.user.username = "anna.old@example.org"
+    anna.user.save()
+    _invitation, token = invitation_create(patient_id=son.pk, email=son.email, by=None)
+    anna.user.username = "anna@example.org"
+    anna.user.save()
+
+    response = client_for(anna.user).post(activate_url(token), follow=True)
+
+    assert response.status_code == 200
+    assert "This address already signs in for another patient" in response.content.decode()
+    son.refresh_from_db()
+    assert son.user is None
+    assert PortalInvitation.objects.get().accepted_at is None

@@ -115,3 +115,14 @@ def test_it_answers_404_for_another_patients_grant(client_for, patient, other_pa
     theirs.refresh_from_db()
     assert response.status_code == 404
     assert theirs.revoked_at is None
+
+
+def test_it_refuses_an_end_date_in_the_year_9999_on_the_field(client_for, patient):
+    response = client_for(patient.user).post(
+        url("portal-proxy-grant", patient_id=patient.pk),
+        {"name": "Sara Nordmann", "email": "sara@example.org", "valid_to": "9999-12-31"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["valid_to"] == ["Give a date between 1900-01-01 and 2199-12-31."]
+    assert not AuthorisedProxy.objects.exists()

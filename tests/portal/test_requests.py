@@ -525,3 +525,16 @@ def test_it_answers_404_to_a_proxy_for_patients_not_granted(client_for, proxy, o
     proxy_client = client_for(proxy.user)
     for address in other_patient_urls(proxy.patient, other_patient, other_things):
         assert proxy_client.get(address).status_code == 404, address
+
+
+def test_it_refuses_a_deferral_to_the_year_9999_on_the_field(patient_client, patient):
+    invoice = issued_invoice(patient, lines=LARGE_BILL)
+
+    response = patient_client.post(
+        url("portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
+        {"until": "9999-12-31", "request_key": "e" * 32},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["until"] == ["Give a date between 1900-01-01 and 2199-12-31."]
+    assert Deferral.objects.count() == FollowUpCall.objects.count() == 0

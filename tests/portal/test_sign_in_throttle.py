@@ -74,3 +74,12 @@ def test_a_password_reset_lifts_the_throttle_of_an_account_without_the_second_st
 
     assert username_failures("kari@example.org") == 0
     assert sign_in(owner, NEW_PASSWORD)["Location"] == reverse("portal-home")
+
+
+def test_a_throttled_patient_is_still_told_they_can_reset_their_password(kari):
+    confirmed_device(kari)
+    fail_from_many_addresses()
+
+    html = sign_in(Client(REMOTE_ADDR="203.0.113.5"), FACTORY_PASSWORD).content.decode()
+
+    assert "Without the app, reset your password or wait 60 minutes." in html

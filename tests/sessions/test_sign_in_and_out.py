@@ -68,6 +68,18 @@ def test_it_records_where_a_session_was_opened(client, patient):
     assert tracked.user_agent == "Firefox on a shared computer"
 
 
+def test_behind_a_trusted_proxy_it_records_the_clients_address_not_the_proxys(settings, client, patient):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    client.post(
+        reverse("portal-login"),
+        {"username": patient.user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="192.0.2.7, 10.0.0.1",
+    )
+    assert UserSession.objects.get(user=patient.user).last_ip == "192.0.2.7"
+
+
 # --- Signing out ----------------------------------------------------------------------------------------
 
 
