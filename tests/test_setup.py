@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -138,6 +138,17 @@ def test_it_runs_every_billing_job_and_reports_each():
     for job in JOBS:
         assert f"{job.name}: ok" in out.getvalue()
     assert "as of 2026-11-20" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_counts_the_letters_a_catch_up_run_leaves_for_the_print_batch():
+    patient = PatientFactory(preferred_channel="letter", address_line="Storgata 5", postal_code="0155", city="Oslo")
+    invoice = issued_invoice(patient, lines=[("GP1", "Consultation", "1", "450.00", "patient")])
+    out = StringIO()
+
+    call_command("run_billing_jobs", "--as-of", (invoice.due_date + timedelta(days=2)).isoformat(), stdout=out)
+
+    assert "0 notice(s) sent, 1 letter(s) waiting for the print batch" in out.getvalue()
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ the command exit non-zero after every job has run.
 """
 
 import argparse
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -72,14 +73,15 @@ def _escalate_overdue_complaints(as_of: date) -> JobOutcome:
 def _sweep_reminders(as_of: date) -> JobOutcome:
     result = reminders_sweep(today=as_of, enqueue=False)
     # Cron installs have no worker: send what the sweep queued right here, through the same service.
-    statuses = [
+    statuses = Counter(
         reminder_send(reminder_id=reminder_id, now=_moment(as_of)).status for reminder_id in result.reminder_ids
-    ]
+    )
     return JobOutcome(
         summary=(
-            f"{result.examined} overdue invoice(s) examined, {statuses.count('sent')} notice(s) sent, "
-            f"{statuses.count('skipped')} skipped, {statuses.count('queued')} waiting for contact hours, "
-            f"{statuses.count('uncertain')} with an unknown outcome, "
+            f"{result.examined} overdue invoice(s) examined, {statuses[Reminder.Status.SENT]} notice(s) sent, "
+            f"{statuses[Reminder.Status.TO_PRINT]} letter(s) waiting for the print batch, "
+            f"{statuses[Reminder.Status.SKIPPED]} skipped, {statuses[Reminder.Status.QUEUED]} waiting for contact "
+            f"hours, {statuses[Reminder.Status.UNCERTAIN]} with an unknown outcome, "
             f"{result.cases_proposed} collection case(s) proposed"
         )
     )
@@ -88,11 +90,12 @@ def _sweep_reminders(as_of: date) -> JobOutcome:
 def _dispatch_reminders(as_of: date) -> JobOutcome:
     now = _moment(as_of)
     result = reminders_dispatch(now=now, enqueue=False)
-    statuses = [reminder_send(reminder_id=reminder_id, now=now).status for reminder_id in result.published]
+    statuses = Counter(reminder_send(reminder_id=reminder_id, now=now).status for reminder_id in result.published)
     return JobOutcome(
         summary=(
-            f"{statuses.count('sent')} waiting notice(s) sent, "
-            f"{result.uncertain + statuses.count('uncertain')} with an unknown outcome left to staff"
+            f"{statuses[Reminder.Status.SENT]} waiting notice(s) sent, "
+            f"{statuses[Reminder.Status.TO_PRINT]} letter(s) waiting for the print batch, "
+            f"{result.uncertain + statuses[Reminder.Status.UNCERTAIN]} with an unknown outcome left to staff"
         )
     )
 
