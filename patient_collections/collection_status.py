@@ -13,29 +13,13 @@ from disputes.models import Complaint
 from disputes.selectors import invoice_ids_disputed
 from invoices.models import InsuranceStatus, Invoice
 from invoices.templatetags.money import local_date
-from patients.models import Channel
 
 from .models import CollectionCase, Deferral, Instalment, PaymentPlan, Reminder
 
 
-def channel_label(code: str) -> str:
-    """The channel a notice went by, in the reader's words (empty until it is sent)."""
-    return str(Channel(code).label) if code in Channel.values else code
-
-
-@dataclass(frozen=True)
-class ReminderRow:
-    reminder: Reminder
-    channel: str
-
-    @classmethod
-    def of(cls, reminder: Reminder) -> "ReminderRow":
-        return cls(reminder, channel_label(reminder.channel))
-
-
 @dataclass(frozen=True)
 class CollectionStatus:
-    reminders: list[ReminderRow] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
     plans: list[PaymentPlan] = field(default_factory=list)
     deferrals: list[Deferral] = field(default_factory=list)
     open_complaint: Complaint | None = None
@@ -60,7 +44,7 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
     six; a draft has none and costs none."""
     if invoice.is_draft:
         return CollectionStatus()
-    reminders = [ReminderRow.of(r) for r in Reminder.objects.filter(invoice=invoice).order_by("step", "id")]
+    reminders = list(Reminder.objects.filter(invoice=invoice).order_by("step", "id"))
     plans = list(
         PaymentPlan.objects.filter(invoice=invoice)
         .select_related("created_by")

@@ -192,7 +192,7 @@ def _case_context(case: CollectionCase) -> dict[str, Any]:
         {
             "reminder": reminder,
             "sent_on": timezone.localdate(reminder.sent_at) if reminder.sent_at else None,
-            "channel": Channel(reminder.channel).label if reminder.channel in Channel.values else reminder.channel,
+            "channel": reminder.channel_label,
         }
         for reminder in invoice.notices_sent  # type: ignore[attr-defined]
     ]

@@ -174,6 +174,7 @@ class Reminder(models.Model):
 
     @property
     def channel_label(self) -> str:
+        """The channel the notice went by, in the reader's words (empty until it is sent)."""
         return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel
 
 

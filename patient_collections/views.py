@@ -33,7 +33,6 @@ from patients.views import account_summary
 from . import letters, schedule
 from . import selectors as collection_selectors
 from . import services as collection_services
-from .collection_status import ReminderRow
 from .forms import CaseDecisionForm, CaseFilterForm, DayForm, DeferralForm, PaymentPlanForm, step_formset
 from .models import CollectionCase, FeeRate, FollowUpCall, Reminder, ReminderStep
 from .schedule_admin import EDIT_SCHEDULE, ScheduleInvalid, schedule_replace
@@ -336,7 +335,7 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
     case = _case_for_user(request, case_id)
     accessed.send(sender=Invoice, instance=case.invoice)
     sent = Reminder.objects.filter(invoice_id=case.invoice_id, status=Reminder.Status.SENT).order_by("step")
-    notices = [ReminderRow.of(reminder) for reminder in sent]
+    notices = list(sent)
     roles = user_roles(request.user)
     tvistevarsel = case.conciliation_notices.order_by("-sent_on", "-id").first()
     context = {

@@ -232,7 +232,7 @@ def test_it_shows_the_reminders_sent_with_a_letter_to_download(patient, billing,
     reminder = send_first_reminder(invoice)
     response = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk]))
     (row,) = response.context["collections"].reminders
-    assert (row.reminder, row.channel) == (reminder, "Portal message")  # the patient has a portal account
+    assert (row, row.channel_label) == (reminder, "Portal message")  # the patient has a portal account
     page = response.content.decode()
     assert "<td>Portal message</td>" in page and "<td>Sent" in page
     assert reverse("reminder-letter", args=[reminder.pk]) in page
