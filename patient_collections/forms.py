@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField
+from invoices.forms import TypedMoneyField
 from invoices.templatetags.money import local_date, money
 from patients.forms import StaffForm
 
@@ -54,7 +55,7 @@ class PaymentPlanForm(ArrangementForm):
         min_value=1,
         help_text=_("Monthly, 2 to 36. Leave empty to give the monthly amount instead."),
     )
-    monthly_amount = forms.DecimalField(
+    monthly_amount = TypedMoneyField(
         label=_("Or the monthly amount"), required=False, max_digits=12, decimal_places=2, localize=True
     )
     first_due = BoundedDateField(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic_billing.dates import BoundedDateField
 from clinic_billing.exceptions import ApplicationError
 from disputes.models import Category
+from invoices.forms import TypedMoneyField
 from invoices.models import InvoiceLine
 from invoices.templatetags.money import money
 from patients.models import Channel, Language, Patient
@@ -134,7 +135,7 @@ class CannotPayForm(PortalForm):
 
 
 class PlanForm(PortalForm):
-    monthly_amount = forms.DecimalField(
+    monthly_amount = TypedMoneyField(
         label=_("How much can you pay each month?"),
         max_digits=12,
         decimal_places=2,
