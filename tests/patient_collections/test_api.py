@@ -1,6 +1,6 @@
 """Payment plans, deferrals, reminders and collection cases through the REST API (v1)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from invoices.models import Invoice, LedgerEntry
 from patient_collections import services
 from patient_collections.models import CollectionCase, ConciliationNotice, Deferral, PaymentPlan, Reminder
 from tests.factories import PatientFactory, draft_invoice
+from tests.patient_collections.builders import at, run_day
 
 pytestmark = pytest.mark.django_db
 
@@ -22,20 +23,6 @@ LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 
 def post(client: Client, url: str, data: dict | None = None):
     return client.post(url, data or {}, content_type="application/json")
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
-def run_day(day: date) -> list[Reminder]:
-    """What beat, the worker and the staff printing the day's letters do on `day`: sweep, send what was queued,
-    print the batch (the letters count as sent from then)."""
-    result = services.reminders_sweep(today=day, enqueue=False)
-    for rid in result.reminder_ids:
-        services.reminder_send(reminder_id=rid, now=at(day))
-    services.reminders_record_printed(now=at(day))
-    return [Reminder.objects.get(pk=rid) for rid in result.reminder_ids]
 
 
 def issue(patient, day: date = ISSUED) -> Invoice:

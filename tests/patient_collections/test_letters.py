@@ -5,7 +5,7 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from unittest import mock
@@ -20,9 +20,10 @@ from disputes import services as dispute_services
 from invoices import pdf as invoice_pdf
 from invoices import services as invoice_services
 from invoices.templatetags.money import local_date, money
-from patient_collections import letters, services
+from patient_collections import letters
 from patient_collections.models import CollectionCase, Reminder
 from tests.factories import PatientFactory, draft_invoice
+from tests.patient_collections.builders import at, run_day
 
 pytestmark = pytest.mark.django_db
 
@@ -43,20 +44,6 @@ def pdf_text(data: bytes) -> str:
 def squeezed(text: str) -> str:
     """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
     return "".join(text.split())
-
-
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
-
-
-def run_day(day: date) -> list[Reminder]:
-    """What beat, the worker and the staff printing the day's letters do on `day`: sweep, send what was queued,
-    print the batch (the letters count as sent from then)."""
-    result = services.reminders_sweep(today=day, enqueue=False)
-    for rid in result.reminder_ids:
-        services.reminder_send(reminder_id=rid, now=at(day))
-    services.reminders_record_printed(now=at(day))
-    return [Reminder.objects.get(pk=rid) for rid in result.reminder_ids]
 
 
 def letter_patient(name: str = "Astrid Berg", postal_code: str = "0155", language: str = "nb", **kwargs):

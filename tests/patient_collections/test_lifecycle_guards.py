@@ -8,12 +8,12 @@ Every test runs on a pinned clock.
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.utils import timezone, translation
+from django.utils import translation
 
 from clinic_billing.exceptions import InvalidTransition, PermissionDenied
 from disputes import services as dispute_services
@@ -32,6 +32,7 @@ from patient_collections.models import (
 from patient_collections.notices import notice_text
 from patient_collections.schedule_admin import StepInput, schedule_problems
 from tests.factories import PatientFactory, draft_invoice
+from tests.patient_collections.builders import at
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,6 @@ LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 def nok(amount: str) -> str:
     with translation.override("en"):
         return money(Decimal(amount))
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Letters count as sent when the print batch is produced (issue 20, item 1): a letter notice waits for the
 day's print batch, and printing it records it sent, posts its fee and starts its deadline."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from auditlog.models import LogEntry
 from django.urls import reverse
-from django.utils import timezone
 from pypdf import PdfReader
 
 from disputes.services import complaint_file
@@ -19,16 +18,13 @@ from patient_collections import letters, services
 from patient_collections.models import Reminder
 from patient_collections.notices import FEE_ENTRIES
 from tests.factories import PatientFactory, draft_invoice
+from tests.patient_collections.builders import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 
 ISSUED = date(2026, 1, 5)
 LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 FEE = Decimal("35.00")
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
 def letter_invoice(name: str = "Astrid Berg", postal_code: str = "0155") -> Invoice:

@@ -1,6 +1,6 @@
 """Time-travel through the reminder schedule of each jurisdiction, with its pauses, through the services."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,25 +12,12 @@ from invoices import services as invoice_services
 from patient_collections import schedule, services
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage, Reminder
 from tests.factories import PatientFactory, draft_invoice
+from tests.patient_collections.builders import at, run_day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 
 ISSUED = date(2026, 1, 5)
 LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
-def run_day(day: date, hour: int = 10) -> list[Reminder]:
-    """What beat, the worker and the staff printing the day's letters do on `day`: sweep, send what was queued,
-    print the batch (the letters count as sent from then)."""
-    result = services.reminders_sweep(today=day, enqueue=False)
-    for rid in result.reminder_ids:
-        services.reminder_send(reminder_id=rid, now=at(day, hour))
-    services.reminders_record_printed(now=at(day, hour))
-    return [Reminder.objects.get(pk=rid) for rid in result.reminder_ids]
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ schedule, collection cases, the day's print batch and the aging report."""
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -30,6 +30,7 @@ from patient_collections.models import (
 )
 from patients.models import Patient
 from tests.factories import PatientFactory, draft_invoice, issued_invoice
+from tests.patient_collections.builders import at
 
 pytestmark = pytest.mark.django_db
 
@@ -154,10 +155,6 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
 # --- Shared set-ups -------------------------------------------------------------------------------------
 
 LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
 def overdue(patient: Patient, *, days: int = 40, lines=LINES) -> Invoice:
