@@ -6,6 +6,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.lifecycle import Lifecycle, StatusChange
 from patients.models import Patient
 
 
@@ -64,6 +65,17 @@ class Invoice(models.Model):
         VOID = "void", _("Cancelled draft")
 
     BOOKED_STATUSES = (Status.ISSUED, Status.CREDITED)
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.DRAFT: {Status.ISSUED, Status.VOID},
+            Status.ISSUED: {Status.CREDITED},
+            Status.CREDITED: set(),
+            Status.VOID: set(),
+        },
+        history="InvoiceStatusChange",
+        subject="invoice",
+        refusal=_("A %(from)s invoice cannot become %(to)s."),
+    )
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invoices")
     service_date = models.DateField(_("service date"))
@@ -311,18 +323,11 @@ class InvoiceNumberCounter(models.Model):
         return f"{self.series} {self.year}: {self.last_value}"
 
 
-class InvoiceStatusChange(models.Model):
+class InvoiceStatusChange(StatusChange):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="status_changes")
-    from_status = models.CharField(max_length=10)
-    to_status = models.CharField(max_length=10)
-    changed_at = models.DateTimeField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reason = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["changed_at", "id"]
+    class Meta(StatusChange.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.from_status} → {self.to_status}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
+from clinic_billing.lifecycle import transition
 from patients.models import Patient
 
 from .jurisdiction import current_profile
@@ -38,14 +39,6 @@ from .payment_reference import account_reference, kid_for_invoice
 
 Status = Invoice.Status
 Kind = LedgerEntry.Kind
-
-ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    Status.DRAFT: {Status.ISSUED, Status.VOID},
-    Status.ISSUED: {Status.CREDITED},
-    Status.CREDITED: set(),
-    Status.VOID: set(),
-}
-
 
 @dataclass(frozen=True)
 class LineInput:
@@ -90,24 +83,8 @@ def _lock_invoice(invoice_id: int) -> Invoice:
 def invoice_transition(
     *, invoice: Invoice, to_status: str, by: User | None, reason: str = "", extra_fields: Sequence[str] = ()
 ) -> Invoice:
-    """Move a locked invoice to `to_status` if the state table allows it, recording who, when and why."""
-    if to_status not in ALLOWED_TRANSITIONS[invoice.status]:
-        raise InvalidTransition(
-            _("A %(from)s invoice cannot become %(to)s.")
-            % {"from": Status(invoice.status).label.lower(), "to": Status(to_status).label.lower()}
-        )
-    from_status = invoice.status
-    invoice.status = to_status
-    invoice.save(update_fields=["status", *extra_fields])
-    InvoiceStatusChange.objects.create(
-        invoice=invoice,
-        from_status=from_status,
-        to_status=to_status,
-        changed_at=timezone.now(),
-        changed_by=by,
-        reason=reason,
-    )
-    return invoice
+    """Move a locked invoice to `to_status` if its lifecycle allows it, recording who, when and why."""
+    return transition(invoice, to_status, by=by, reason=reason, extra_fields=extra_fields)
 
 
 def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
