@@ -147,8 +147,9 @@ def transition_rows(
     queryset: QuerySet[M], to_status: str, *, by: User | None = None, reason: str = "", **also: object
 ) -> list[int]:
     """Move every row of `queryset` whose table allows it to `to_status`, in one UPDATE, with one history row
-    each (three queries whatever the count, plus the audit log's two for an audited model). Rows whose status does not allow the move are left as they are.
-    Returns the ids moved. The caller filters (and locks, where it must) the rows it means."""
+    each: three queries whatever the count, plus the audit log's two for an audited model. Rows whose status
+    does not allow the move are left as they are. Returns the ids moved. The caller filters (and locks, where
+    it must) the rows it means."""
     model = queryset.model
     cycle = lifecycle_of(model)
     sources = [status for status in cycle.states if cycle.allows(status, to_status)]
