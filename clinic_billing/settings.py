@@ -2,9 +2,10 @@
 
 The defaults give a zero-setup development install: SQLite, DEBUG on, Celery in-process.
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
+Every variable is parsed strictly (clinic_billing/environment.py): a malformed boolean, number or URL stops
+start-up with the variable's name; secrets may come from a file (`SECRET_KEY_FILE=/run/secrets/key`).
 """
 
-import os
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -13,22 +14,22 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.environment import (
+    env_bool,
+    env_decimal,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    env_url,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -120,8 +121,13 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        env_url(
+            "DATABASE_URL",
+            f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
+            schemes=frozenset({"sqlite", "postgres", "postgresql", "pgsql"}),
+            secret=True,
+        ),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -131,7 +137,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A process that leaves a transaction open (a hung call made inside one) loses its connection after this
     # many seconds instead of holding its row locks while it hangs. Off in development: a test waiting on a
     # worker subprocess keeps its own test transaction open.
-    _idle_seconds = int(os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT") or ("0" if DEBUG else "60"))
+    _idle_seconds = env_int("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 0 if DEBUG else 60, minimum=0)
     if _idle_seconds > 0:
         DATABASES["default"]["OPTIONS"]["options"] += f" -c idle_in_transaction_session_timeout={_idle_seconds * 1000}"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -142,7 +148,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
             "transaction_mode": "IMMEDIATE",
         }
     )
@@ -180,7 +186,7 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Oslo")
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True
 
@@ -199,14 +205,14 @@ STORAGES = {
 }
 
 # --- Billing ---------------------------------------------------------------------------------------
-BILLING_JURISDICTION = os.environ.get("BILLING_JURISDICTION", "NO")
+BILLING_JURISDICTION = env_str("BILLING_JURISDICTION", "NO")
 if BILLING_JURISDICTION not in {"NO", "US", "FR"}:
     raise ImproperlyConfigured("BILLING_JURISDICTION must be NO, US or FR.")
 # Money is quantised once, at the boundary, with this rounding mode (half up is what invoices and banks use).
 MONEY_ROUNDING = ROUND_HALF_UP
 # The largest amount one invoice may carry, and the largest running sum kept for it (total, balance,
 # insurer paid): far below what a money column holds (9,999,999,999.99), so no sum can overflow it.
-INVOICE_AMOUNT_LIMIT = Decimal(os.environ.get("INVOICE_AMOUNT_LIMIT", "10000000.00"))
+INVOICE_AMOUNT_LIMIT = env_decimal("INVOICE_AMOUNT_LIMIT", Decimal("10000000.00"))
 if (
     not INVOICE_AMOUNT_LIMIT.is_finite()
     or not Decimal("0") < INVOICE_AMOUNT_LIMIT <= Decimal("9999999999.99")
@@ -214,26 +220,34 @@ if (
 ):
     raise ImproperlyConfigured("INVOICE_AMOUNT_LIMIT must be a positive amount of at most 9999999999.99.")
 CLINIC = {
-    "name": os.environ.get("CLINIC_NAME", "Fjordside Clinic"),
-    "address": os.environ.get("CLINIC_ADDRESS", "Storgata 1, 0155 Oslo"),
-    "organisation_number": os.environ.get("CLINIC_ORGANISATION_NUMBER", "987 654 321"),
-    "bank_account": os.environ.get("CLINIC_BANK_ACCOUNT", "1503.12.34567"),
-    "phone": os.environ.get("CLINIC_PHONE", "+47 22 00 00 00"),
-    "email": os.environ.get("CLINIC_EMAIL", "billing@clinic.example"),
+    "name": env_str("CLINIC_NAME", "Fjordside Clinic"),
+    "address": env_str("CLINIC_ADDRESS", "Storgata 1, 0155 Oslo"),
+    "organisation_number": env_str("CLINIC_ORGANISATION_NUMBER", "987 654 321"),
+    "bank_account": env_str("CLINIC_BANK_ACCOUNT", "1503.12.34567"),
+    "phone": env_str("CLINIC_PHONE", "+47 22 00 00 00"),
+    "email": env_str("CLINIC_EMAIL", "billing@clinic.example"),
 }
 # KID length for Norway (2–25 digits, per the clinic's bank agreement) and its check-digit scheme.
-PAYMENT_REFERENCE_LENGTH = int(os.environ.get("PAYMENT_REFERENCE_LENGTH", "12"))
-PAYMENT_REFERENCE_SCHEME = os.environ.get("PAYMENT_REFERENCE_SCHEME", "MOD10")
+PAYMENT_REFERENCE_LENGTH = env_int("PAYMENT_REFERENCE_LENGTH", 12)
+PAYMENT_REFERENCE_SCHEME = env_str("PAYMENT_REFERENCE_SCHEME", "MOD10")
 
 # --- Celery ----------------------------------------------------------------------------------------
-# No broker configured: tasks run in-process (tests, one-off commands). `make run` uses kombu's
-# filesystem transport; docker-compose and production use Redis.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# `make run` uses kombu's filesystem transport; docker-compose and production use Redis. Tasks run in-process
+# only when CELERY_TASK_ALWAYS_EAGER says so, and that is its default only in development without a broker
+# (tests, one-off commands): with DEBUG off a missing broker stops start-up instead of quietly running every
+# reminder inside a web request.
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL", "", schemes=frozenset({"redis", "rediss", "filesystem", "amqp", "amqps"}), secret=True
+)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", DEBUG and not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL and not CELERY_TASK_ALWAYS_EAGER:
+    raise ImproperlyConfigured(
+        "Set CELERY_BROKER_URL (e.g. redis://redis:6379/0), or CELERY_TASK_ALWAYS_EAGER=1 to run tasks in-process."
+    )
 CELERY_TASK_EAGER_PROPAGATES = True
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: a folder under the project stands in for Redis (`make run`).
-    _broker_folder = Path(os.environ.get("CELERY_BROKER_FOLDER", BASE_DIR / "var" / "celery-broker"))
+    _broker_folder = Path(env_str("CELERY_BROKER_FOLDER", str(BASE_DIR / "var" / "celery-broker")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_folder / "out"),
         "data_folder_out": str(_broker_folder / "out"),
@@ -244,8 +258,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_RESULT_BACKEND = None
 # How many tasks share the reminder sweep (one per worker you run; each takes the invoices id % N == its shard).
-REMINDER_SWEEP_SHARDS = int(os.environ.get("REMINDER_SWEEP_SHARDS", "1"))
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+REMINDER_SWEEP_SHARDS = env_int("REMINDER_SWEEP_SHARDS", 1)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -253,19 +267,19 @@ CELERY_TIMEZONE = TIME_ZONE
 # Reminder sweeps run every REMINDER_SWEEP_INTERVAL seconds and the outbox dispatcher every minute. Redis hands
 # a task a dead worker took to another only after the visibility timeout, so it stays below the sweep interval
 # (and above the send task's hard time limit, or a running task would be handed out twice).
-REMINDER_SWEEP_INTERVAL = int(os.environ.get("REMINDER_SWEEP_INTERVAL") or "900")
-CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or "300")
+REMINDER_SWEEP_INTERVAL = env_int("REMINDER_SWEEP_INTERVAL", 900)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300)
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 # A send task is stopped after these many seconds (soft: an exception in the task; hard: the process is killed);
 # the SMTP and SMS timeouts below end a hung connection well before.
-REMINDER_SEND_SOFT_TIME_LIMIT = int(os.environ.get("REMINDER_SEND_SOFT_TIME_LIMIT") or "60")
-REMINDER_SEND_TIME_LIMIT = int(os.environ.get("REMINDER_SEND_TIME_LIMIT") or "90")
+REMINDER_SEND_SOFT_TIME_LIMIT = env_int("REMINDER_SEND_SOFT_TIME_LIMIT", 60)
+REMINDER_SEND_TIME_LIMIT = env_int("REMINDER_SEND_TIME_LIMIT", 90)
 # A notice claimed this long ago whose outcome was never recorded belongs to an attempt that died: it becomes
 # "outcome unknown" for staff (or is sent again where the SMS provider deduplicates). Above the hard limit.
-REMINDER_UNCERTAIN_AFTER = int(os.environ.get("REMINDER_UNCERTAIN_AFTER") or "600")
+REMINDER_UNCERTAIN_AFTER = env_int("REMINDER_UNCERTAIN_AFTER", 600)
 # A queued notice whose send task was published this long ago without effect gets another.
-REMINDER_REDISPATCH_AFTER = int(os.environ.get("REMINDER_REDISPATCH_AFTER") or "300")
+REMINDER_REDISPATCH_AFTER = env_int("REMINDER_REDISPATCH_AFTER", 300)
 if not REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INTERVAL:
     raise ImproperlyConfigured(
         "Need REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INTERVAL (seconds)."
@@ -322,15 +336,15 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Portal ----------------------------------------------------------------------------------------
 # Absolute address of the site, for links in emails, PDFs and letters (quick-pay links, invitations).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-QUICK_PAY_LINK_DAYS = int(os.environ.get("QUICK_PAY_LINK_DAYS", "90"))
-PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "14"))
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=frozenset({"http", "https"})).rstrip("/")
+QUICK_PAY_LINK_DAYS = env_int("QUICK_PAY_LINK_DAYS", 90)
+PORTAL_INVITATION_DAYS = env_int("PORTAL_INVITATION_DAYS", 14)
 # How long the link that confirms a staff member's change of a patient's email works (sent to the old address).
-CONTACT_CHANGE_CONFIRMATION_DAYS = int(os.environ.get("CONTACT_CHANGE_CONFIRMATION_DAYS", "14"))
+CONTACT_CHANGE_CONFIRMATION_DAYS = env_int("CONTACT_CHANGE_CONFIRMATION_DAYS", 14)
 
 # --- Login throttling (django-axes) -------------------------------------------------------------------
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1)
 # django-axes locks a network address, whatever usernames it tries. A username is not locked by axes (anyone
 # could lock the office manager out from many addresses): after AXES_FAILURE_LIMIT failures from anywhere it
 # needs the password and the second-step code together (mfa/sign_in_throttle.py, docs/security.md).
@@ -340,14 +354,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.account.locked_out"
 # Behind a proxy, set how many trusted proxies add X-Forwarded-For; with 0 the header is ignored, so a
 # client cannot escape the lockout by forging it.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_TRUSTED_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_TRUSTED_PROXY_COUNT", 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
 # --- Two-step sign-in (django-otp) -------------------------------------------------------------------
 # The name authenticator apps show next to the codes.
-OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "") or CLINIC["name"]
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", CLINIC["name"])
 # After each wrong code the next try waits twice as long: 1 s, 2 s, 4 s, 8 s… (per device).
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
@@ -371,11 +385,11 @@ CONTENT_SECURITY_POLICY = {
 # --- Security --------------------------------------------------------------------------------------
 # Signed-in sessions end after this long without activity (staff, and patients and proxies), and in any case
 # this long after signing in; "last seen" is written at most once per refresh interval (docs/sessions.md).
-STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("STAFF_SESSION_IDLE_SECONDS", str(15 * 60)))
-PORTAL_SESSION_IDLE_SECONDS = int(os.environ.get("PORTAL_SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
-SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 15 * 60)
+PORTAL_SESSION_IDLE_SECONDS = env_int("PORTAL_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -386,42 +400,42 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # SMS goes through a pluggable backend; the default writes each message to a file for development. A provider's
 # backend reads its credentials from SMS_API_URL / SMS_API_KEY / SMS_SENDER and bounds each call by SMS_TIMEOUT.
-SMS_BACKEND = os.environ.get("SMS_BACKEND") or "patient_collections.channels.FileSmsBackend"
-SMS_OUTBOX = os.environ.get("SMS_OUTBOX") or str(BASE_DIR / "var" / "sms-outbox.log")
-SMS_API_URL = os.environ.get("SMS_API_URL", "")
-SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
-SMS_SENDER = os.environ.get("SMS_SENDER", "")
-SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT") or "10")
+SMS_BACKEND = env_str("SMS_BACKEND", "patient_collections.channels.FileSmsBackend")
+SMS_OUTBOX = env_str("SMS_OUTBOX", str(BASE_DIR / "var" / "sms-outbox.log"))
+SMS_API_URL = env_url("SMS_API_URL", "", schemes=frozenset({"http", "https"}))
+SMS_API_KEY = env_secret("SMS_API_KEY")
+SMS_SENDER = env_str("SMS_SENDER", "")
+SMS_TIMEOUT = env_float("SMS_TIMEOUT", 10)
 
 # Every e-mail setting from the environment. Without EMAIL_TIMEOUT a relay that accepts and never answers would
 # hold a worker for as long as it hangs.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465), not both.")
-EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT") or "10")
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or CLINIC["email"]
-SERVER_EMAIL = os.environ.get("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", CLINIC["email"])
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Test-only: a worker subprocess started by tests/celery runs on the clock its test gives it, since a real
 # process cannot be pinned from the test's own. Needs DEBUG and time-machine (a development dependency).
-if DEBUG and os.environ.get("TEST_WORKER_CLOCK"):
+if DEBUG and env_str("TEST_WORKER_CLOCK"):
     from datetime import datetime
 
     import time_machine
 
-    time_machine.travel(datetime.fromisoformat(os.environ["TEST_WORKER_CLOCK"]), tick=True).start()
+    time_machine.travel(datetime.fromisoformat(env_str("TEST_WORKER_CLOCK")), tick=True).start()
 
 # Logs carry ids, never names, amounts with names, or free text written by patients.
 LOGGING = {
@@ -429,6 +443,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }

@@ -21,6 +21,7 @@ def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "clinic.example",
         "CSRF_TRUSTED_ORIGINS": "https://clinic.example",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "DJANGO_SETTINGS_MODULE": "clinic_billing.settings",
         **environment,
     }
