@@ -145,6 +145,15 @@ def test_it_never_replaces_for_the_patient_and_allows_one_self_service_deferral_
     assert Deferral.objects.count() == 1
 
 
+def test_a_self_service_deferral_never_replaces_a_kept_plan_even_when_asked(invoice):
+    plan = services.payment_plan_create(invoice_id=invoice.pk, instalments=2, by=None)
+    with pytest.raises(InvalidTransition):
+        defer(invoice, days=30, self_service=True, replace_arrangement=True)
+    plan.refresh_from_db()
+    assert plan.status == PaymentPlan.Status.ACTIVE
+    assert not Deferral.objects.exists()
+
+
 # --- The portal --------------------------------------------------------------------------------------
 
 

@@ -235,6 +235,24 @@ def test_a_recalled_case_is_a_recall_line_in_the_agency_export(letter_patient):
     ]
 
 
+def test_a_recalled_case_stays_a_recall_line_after_the_complaint_is_resolved(letter_patient):
+    invoice = issue(letter_patient)
+    case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due, status="agency")
+    complaint = file_complaint(invoice)
+    dispute_services.complaint_close(complaint_id=complaint.pk, outcome="resolved", prevention_note="Agreed", by=None)
+    rows = list(csv.DictReader(io.StringIO(letters.agency_export_csv(letters.agency_cases()))))
+    # Until the office manager decides it again, the agency was told to stop and is never told to collect.
+    assert [(row["case_id"], row["action"]) for row in rows] == [(str(case.pk), "recall")]
+
+
+def test_a_case_at_the_agency_on_a_disputed_claim_is_a_recall_line_even_if_not_recalled(letter_patient):
+    invoice = issue(letter_patient)
+    file_complaint(invoice)  # no case at the agency yet: nothing to recall
+    case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due, status="agency")
+    rows = list(csv.DictReader(io.StringIO(letters.agency_export_csv(letters.agency_cases()))))
+    assert [(row["case_id"], row["action"]) for row in rows] == [(str(case.pk), "recall")]
+
+
 def test_a_recalled_case_is_decided_again(letter_patient, manager):
     invoice = issue(letter_patient)
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due, status="agency")
@@ -278,6 +296,14 @@ def test_a_provider_credits_a_disputed_claim(letter_patient, provider):
     assert case.invoice.patient_due == Decimal("0.00")
 
 
+def test_billing_does_not_credit_a_disputed_claim(letter_patient, billing):
+    case = proposed_case(letter_patient)
+    with pytest.raises(PermissionDenied):
+        services.collection_case_decide(case_id=case.pk, decision="credited", by=billing)
+    case.invoice.refresh_from_db()
+    assert case.invoice.patient_due == Decimal("500.00")
+
+
 def test_a_provider_does_not_send_a_claim_to_the_agency(letter_patient, provider):
     case = proposed_case(letter_patient)
     with pytest.raises(PermissionDenied):
@@ -293,6 +319,17 @@ def test_fees_are_fractions_of_the_inkassosats_in_force():
     FeeRate.objects.create(code="inkassosats", amount=Decimal("800.00"), effective_from=date(2027, 1, 1))
     assert services.fee_amount(code="NO_REMINDER", on=date(2026, 12, 31)) == Decimal("35.00")
     assert services.fee_amount(code="NO_REMINDER", on=date(2027, 1, 1)) == Decimal("40.00")
+
+
+def test_a_notice_queued_under_a_new_inkassosats_carries_the_new_fee(letter_patient):
+    FeeRate.objects.create(code="inkassosats", amount=Decimal("800.00"), effective_from=date(2026, 2, 1))
+    invoice = issue(letter_patient)
+    due = invoice.due_date
+    sent_notice(invoice, 1, due + timedelta(days=1))
+    day = due + timedelta(days=16)
+    assert day >= date(2026, 2, 1)
+    [step_two] = sweep(day).reminder_ids
+    assert Reminder.objects.get(pk=step_two).fee == Decimal("40.00")  # 1/20 of 800, not of the old 700
 
 
 def test_the_fee_cap_moves_with_the_inkassosats():
@@ -331,6 +368,26 @@ def test_the_inkassovarsel_states_principal_earlier_fees_and_its_fee_apart(lette
     final = Reminder.objects.create(invoice=invoice, step=3, notice_type="final_notice", fee=Decimal("35.00"))
     invoice.refresh_from_db()
     body = notice_text(final, invoice, invoice.patient_due).body
+    assert f"Principal: {nok('500.00')}" in body
+    assert f"Earlier reminder fees: {nok('35.00')}" in body
+    assert f"Reminder fee: {nok('35.00')}" in body
+    assert f"Total to pay: {nok('570.00')}" in body
+
+
+def test_a_notice_whose_fee_is_posted_does_not_count_it_among_the_earlier_fees(letter_patient):
+    letter_patient.language = "en"
+    letter_patient.save(update_fields=["language"])
+    invoice = issue(letter_patient)
+    due = invoice.due_date
+    sent_notice(invoice, 1, due + timedelta(days=1))
+    invoice_services.invoice_charge_fee(invoice=invoice, amount=Decimal("35.00"), reference="reminder-test")
+    final = Reminder.objects.create(invoice=invoice, step=3, notice_type="final_notice", fee=Decimal("35.00"))
+    final.fee_entry = invoice_services.invoice_charge_fee(
+        invoice=invoice, amount=final.fee, reference=f"reminder-{final.pk}"
+    )
+    final.save(update_fields=["fee_entry"])
+    invoice.refresh_from_db()
+    body = notice_text(final, invoice, invoice.patient_due - final.fee).body
     assert f"Principal: {nok('500.00')}" in body
     assert f"Earlier reminder fees: {nok('35.00')}" in body
     assert f"Reminder fee: {nok('35.00')}" in body

@@ -75,6 +75,18 @@ def test_a_staff_change_blocks_the_invitation_and_tells_the_patient_at_the_old_a
     assert (change.old_email, change.new_email, change.changed_by) == ("nora@example.org", INSIDER, front_desk)
 
 
+def test_the_notice_leaves_only_after_the_change_is_committed(
+    client_for, front_desk, nora, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        change_email(client_for(front_desk), nora, INSIDER)
+
+    assert mail.outbox == []  # nothing left while the patient's row was locked
+    for callback in callbacks:
+        callback()
+    assert [message.to for message in mail.outbox] == [["nora@example.org"]]
+
+
 def test_the_patient_confirms_with_the_link_and_then_the_invitation_goes(
     client, client_for, front_desk, nora, django_capture_on_commit_callbacks
 ):
