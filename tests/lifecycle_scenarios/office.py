@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from patient_collections.models import Reminder
 from patients.models import Patient
 from tests.factories import PatientFactory
 from tests.patient_collections.builders import at
@@ -46,8 +47,8 @@ def bill(api: APIClient, patient: Patient, *lines: dict[str, str]) -> dict[str, 
 @dataclass
 class Office:
     """The billing office on the pinned clock: `day()` is what a cron install does on a day at `hour`, every
-    billing sweep with the notices sent through the patient's channel; then, unless `printing` is off, billing
-    prints the day's letters on the print page (a fresh sign-in each day: a staff session idles out)."""
+    billing sweep with the notices sent through the patient's channel; then, unless `printing` is off and when
+    letters wait, billing prints the day's batch on the print page (signed in afresh: a staff session idles out)."""
 
     clock: Any
     sign_in: Callable[[], Client]
@@ -55,7 +56,7 @@ class Office:
     def day(self, day: date, *, hour: int = 10, printing: bool = True) -> None:
         self.clock.move_to(at(day, hour))
         call_command("run_billing_jobs", stdout=io.StringIO())
-        if printing:
+        if printing and Reminder.objects.filter(status=Reminder.Status.TO_PRINT).exists():
             response = self.sign_in().post(reverse("print-batch-record"))
             assert response.status_code == 302 and "/login/" not in response["Location"], response
 
