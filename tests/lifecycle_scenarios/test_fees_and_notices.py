@@ -58,7 +58,8 @@ def schedule_post(steps: list[dict[str, object]]) -> dict[str, object]:
 def test_the_schedule_page_refuses_fee_notices_out_of_section_1_3_order(
     clock, manager, client_for, third_step, problem
 ):
-    saved = list(ReminderStep.objects.filter(jurisdiction="NO").values_list("number", "notice_type", "fee_code"))
+    saved_steps = ReminderStep.objects.filter(jurisdiction="NO").values_list("number", "notice_type", "fee_code")
+    saved = list(saved_steps)
     steps = [
         FREE_REMINDER,
         {"number": 2, "days_after_due": 15, **INKASSOVARSEL},
