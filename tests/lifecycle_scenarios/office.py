@@ -16,18 +16,11 @@ from rest_framework.test import APIClient
 
 from patient_collections.models import Reminder
 from patients.models import Patient
-from tests.factories import PatientFactory
 from tests.patient_collections.builders import at
 
 # A Monday; a bill issued today falls due 14 days later, on Monday 16 March 2026.
 START = date(2026, 3, 2)
 CONSULTATION = {"code": "GP1", "description": "Consultation", "quantity": "1", "unit_price": "500.00"}
-
-
-def another_patient(**overrides: Any) -> Patient:
-    return PatientFactory(
-        language="en", address_line="Kirkeveien 3", postal_code="0368", city="Oslo", municipality="Oslo", **overrides
-    )
 
 
 def bill(api: APIClient, patient: Patient, *lines: dict[str, str]) -> dict[str, Any]:
@@ -47,16 +40,16 @@ def bill(api: APIClient, patient: Patient, *lines: dict[str, str]) -> dict[str, 
 @dataclass
 class Office:
     """The billing office on the pinned clock: `day()` is what a cron install does on a day at `hour`, every
-    billing sweep with the notices sent through the patient's channel; then, unless `printing` is off and when
-    letters wait, billing prints the day's batch on the print page (signed in afresh: a staff session idles out)."""
+    billing sweep with the notices sent through the patient's channel; then, when letters wait, billing prints the
+    day's batch on the print page (signed in afresh: a staff session idles out)."""
 
     clock: Any
     sign_in: Callable[[], Client]
 
-    def day(self, day: date, *, hour: int = 10, printing: bool = True) -> None:
+    def day(self, day: date, *, hour: int = 10) -> None:
         self.clock.move_to(at(day, hour))
         call_command("run_billing_jobs", stdout=io.StringIO())
-        if printing and Reminder.objects.filter(status=Reminder.Status.TO_PRINT).exists():
+        if Reminder.objects.filter(status=Reminder.Status.TO_PRINT).exists():
             response = self.sign_in().post(reverse("print-batch-record"))
             assert response.status_code == 302 and "/login/" not in response["Location"], response
 

@@ -52,7 +52,7 @@ def test_an_open_complaint_holds_every_notice_the_case_and_the_agency_file(
 
 
 def test_a_complaint_closed_still_disagrees_stays_held_and_never_reaches_the_agency(
-    clock, office, reminded, reachable_patient, front_desk, billing, manager, api_as, client_for
+    office, reminded, reachable_patient, front_desk, billing, manager, api_as, client_for
 ):
     due = date.fromisoformat(reminded["due_date"])
     complaint = complain(api_as(front_desk), reachable_patient, reminded["id"])
