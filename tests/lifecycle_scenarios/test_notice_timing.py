@@ -88,11 +88,6 @@ def test_a_catch_up_at_midnight_sends_the_first_notice_only(clock, office, reach
     assert steps(api, invoice["id"]) == [(1, "sent")]  # the purring waits 14 days from that night
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_billing_jobs --as-of a past day records its notices as sent at that past midnight, so one night's "
-    "catch-up over the missed days sends the reminder, the purring and the inkassovarsel together",
-)
 def test_a_night_of_catch_up_runs_over_the_missed_days_does_not_jump_to_the_final_notice(
     clock, office, reachable_patient, billing, api_as
 ):

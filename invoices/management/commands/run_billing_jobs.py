@@ -55,7 +55,9 @@ def _verify_ledger(as_of: date) -> JobOutcome:
 
 
 def _moment(as_of: date) -> datetime:
-    """Now when as_of is today; otherwise the end of that day in the clinic's time zone."""
+    """Now when as_of is today; otherwise the end of that day in the clinic's time zone. For deadlines only:
+    a notice sent by a catch-up run leaves now and counts from now (`reminder_send` without `now`), or one
+    night's catch-up over missed days would send the reminder, the purring and the inkassovarsel together."""
     if as_of == timezone.localdate():
         return timezone.now()
     return timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
@@ -73,9 +75,7 @@ def _escalate_overdue_complaints(as_of: date) -> JobOutcome:
 def _sweep_reminders(as_of: date) -> JobOutcome:
     result = reminders_sweep(today=as_of, enqueue=False)
     # Cron installs have no worker: send what the sweep queued right here, through the same service.
-    statuses = Counter(
-        reminder_send(reminder_id=reminder_id, now=_moment(as_of)).status for reminder_id in result.reminder_ids
-    )
+    statuses = Counter(reminder_send(reminder_id=reminder_id).status for reminder_id in result.reminder_ids)
     return JobOutcome(
         summary=(
             f"{result.examined} overdue invoice(s) examined, {statuses[Reminder.Status.SENT]} notice(s) sent, "
@@ -88,9 +88,8 @@ def _sweep_reminders(as_of: date) -> JobOutcome:
 
 
 def _dispatch_reminders(as_of: date) -> JobOutcome:
-    now = _moment(as_of)
-    result = reminders_dispatch(now=now, enqueue=False)
-    statuses = Counter(reminder_send(reminder_id=reminder_id, now=now).status for reminder_id in result.published)
+    result = reminders_dispatch(now=timezone.now(), enqueue=False)
+    statuses = Counter(reminder_send(reminder_id=reminder_id).status for reminder_id in result.published)
     return JobOutcome(
         summary=(
             f"{statuses[Reminder.Status.SENT]} waiting notice(s) sent, "
@@ -106,7 +105,7 @@ def _sweep_instalments(as_of: date) -> JobOutcome:
         "id", flat=True
     )
     for reminder_id in list(queued):
-        reminder_send(reminder_id=reminder_id, now=_moment(as_of))
+        reminder_send(reminder_id=reminder_id)
     return JobOutcome(summary=f"{missed} missed instalment(s) followed up")
 
 
