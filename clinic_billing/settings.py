@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "disputes.models.Role",
         "CreditNoteKindEnum": "invoices.models.CreditNote.Kind",
         "ProposalKindEnum": "disputes.models.ProposalKind",
+        "CollectionStateEnum": "patient_collections.collection_state.CollectionState",
+        "HoldReasonEnum": "patient_collections.collection_state.HoldReason",
     },
 }
 

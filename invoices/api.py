@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +17,7 @@ from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import ApplicationError
 from disputes.selectors import open_complaint_for_invoice
+from patient_collections.collection_state import CollectionState, HoldReason, collection_state
 from patients.api import StaffApi, TextField, log_read, staff_member
 from patients.models import Patient
 
@@ -84,15 +86,32 @@ def _get_invoice(invoice_id: int) -> Invoice:
     if invoice is None:
         raise Http404
     invoice.open_complaint = open_complaint_for_invoice(invoice_id=invoice.pk)  # type: ignore[attr-defined]
+    invoice.collection = collection_state(invoice_id=invoice.pk, today=timezone.localdate())  # type: ignore[attr-defined]
     return invoice
 
 
+class CollectionStateFields(serializers.Serializer):
+    """`collection_state` and `holds` of an invoice, read from its `collection` attribute (an
+    InvoiceCollectionState): the same state the staff pages, the portal, the letters and the sweeps read."""
+
+    collection_state = serializers.ChoiceField(
+        source="collection.state",
+        choices=CollectionState.choices,
+        help_text="Where the claim stands in collections today; `held` while any hold stops the clock.",
+    )
+    holds = serializers.ListField(
+        source="collection.holds",
+        child=serializers.ChoiceField(choices=HoldReason.choices),
+        help_text="Every hold that stops collection today, most important first; empty when none does.",
+    )
+
+
 class InvoiceDetailApi(StaffApi):
-    """The invoice with its lines, shares and what the patient owes now."""
+    """The invoice with its lines, shares, what the patient owes now and its collection state."""
 
     required_permission = "invoices.view_invoice"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(CollectionStateFields):
         class Meta:
             ref_name = "Invoice"
 

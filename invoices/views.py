@@ -20,6 +20,7 @@ from clinic_billing.exceptions import ApplicationError, Conflict
 from disputes import selectors as dispute_selectors
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from patient_collections import selectors as collection_selectors
+from patient_collections.collection_state import state_of, with_collection_state
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
 from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
@@ -64,8 +65,11 @@ def worklist(request: StaffRequest) -> HttpResponse:
         context["complaints_mine"] = [(c, dispute_selectors.deadline_of(c, now)) for c in mine]
         late = dispute_selectors.complaints_past_deadline(now=now)[:WORKLIST_SECTION_SIZE]
         context["complaints_late"] = [(c, dispute_selectors.deadline_of(c, now)) for c in late]
-    page = Paginator(selectors.invoices_overdue(today=today), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    overdue = with_collection_state(selectors.invoices_overdue(today=today), today=today)
+    page = Paginator(overdue, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
+    for invoice, _days in rows:
+        invoice.collection = state_of(invoice, today=today)  # type: ignore[attr-defined]
     # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row,
     # from the rows already read with them, in one insert.
     calls_due = cast(list[Any], context.get("calls_due", []))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -25,6 +26,7 @@ from invoices.models import Invoice
 from patients.api import StaffApi, TextField, query_filters, staff_member
 
 from . import selectors, services
+from .collection_state import CollectionState, HoldReason, collection_states
 from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
 
 # drf-spectacular names an enum after its field; plans, instalments, reminders and cases each have a
@@ -250,6 +252,16 @@ class CollectionCaseOutputSerializer(serializers.Serializer):
     disputed = serializers.BooleanField(
         help_text="A complaint is open on the invoice: the claim cannot go to a collection agency."
     )
+    collection_state = serializers.ChoiceField(
+        source="invoice.collection.state",
+        choices=CollectionState.choices,
+        help_text="Where the invoice's claim stands in collections today (as on the invoice).",
+    )
+    holds = serializers.ListField(
+        source="invoice.collection.holds",
+        child=serializers.ChoiceField(choices=HoldReason.choices),
+        help_text="Every hold that stops collection of the invoice today, most important first.",
+    )
     proposed_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
@@ -257,6 +269,14 @@ class CollectionCaseOutputSerializer(serializers.Serializer):
     ledger_entry = serializers.IntegerField(
         source="ledger_entry_id", allow_null=True, help_text="The small-claim credit posted when credited."
     )
+
+
+def _with_collection_states(cases: list[CollectionCase]) -> list[CollectionCase]:
+    """Give each case's invoice its collection state, for the serializer: one query for any number of cases."""
+    states = collection_states(invoice_ids=[case.invoice_id for case in cases], today=timezone.localdate())
+    for case in cases:
+        case.invoice.collection = states[case.invoice_id]  # type: ignore[attr-defined]
+    return cases
 
 
 class CollectionCaseListApi(StaffApi):
@@ -284,7 +304,7 @@ class CollectionCaseListApi(StaffApi):
         if "status" in filters.validated_data:
             cases = cases.filter(status=filters.validated_data["status"])
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(cases, request, view=self) or []
+        page = _with_collection_states(paginator.paginate_queryset(cases, request, view=self) or [])
         log_bulk_reads(case.invoice for case in page)
         return paginator.get_paginated_response(CollectionCaseOutputSerializer(page, many=True).data)
 
@@ -313,7 +333,8 @@ class CollectionCaseDecideApi(StaffApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = services.collection_case_decide(case_id=case_id, by=staff_member(request), **serializer.validated_data)
-        return Response(CollectionCaseOutputSerializer(_cases().get(pk=case.pk)).data)
+        (decided,) = _with_collection_states([_cases().get(pk=case.pk)])
+        return Response(CollectionCaseOutputSerializer(decided).data)
 
 
 class FollowUpCallOutputSerializer(serializers.Serializer):

@@ -20,16 +20,24 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clinic_billing.csv_safety import spreadsheet_writer
+from clinic_billing.exceptions import InvalidTransition
 from disputes.models import Complaint
 from disputes.selectors import invoice_ids_disputed
 from invoices.jurisdiction import current_profile
-from invoices.models import InvoiceLine, LedgerEntry
+from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from invoices.pdf import pdf_document
 from patients.models import Channel
 
 from .models import CollectionCase, ConciliationNotice, NoticeType, Reminder
-from .notices import FEE_ENTRIES, claim_breakdown, instalment_context, missed_instalment, notice_subject
-from .services import CONCILIATION_NOTICE_DAYS
+from .notices import (
+    FEE_ENTRIES,
+    INSTALMENT_STEPS,
+    claim_breakdown,
+    instalment_context,
+    missed_instalment,
+    notice_subject,
+)
+from .services import CONCILIATION_NOTICE_DAYS, paused_invoices
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -106,8 +114,24 @@ def _notice_html(reminder: Reminder) -> str:
         return render_to_string("pdf/notice.html", _notice_context(reminder))
 
 
+def _refuse_if_held(reminder: Reminder) -> None:
+    """A notice that has not gone out is never produced as a letter while collection of its invoice is held
+    (a complaint, insurance, a deferral, a plan for the schedule's notices, a decided case): the same condition
+    that skips it when it is claimed or printed (services.paused_invoices). A notice sent is a copy of what the
+    patient got, and is always produced."""
+    if reminder.status == Reminder.Status.SENT:
+        return
+    paused = paused_invoices(today=timezone.localdate(), by_plans=reminder.step < INSTALMENT_STEPS)
+    if Invoice.objects.filter(pk=reminder.invoice_id).filter(paused).exists():
+        raise InvalidTransition(
+            _("Collection of this invoice is on hold, so this notice is not sent and no letter is produced.")
+        )
+
+
 def notice_letter_html(reminder: Reminder) -> str:
-    """The notice letter as HTML in the patient's language (two queries: the reminder's data and lines)."""
+    """The notice letter as HTML in the patient's language (two queries: the reminder's data and lines; one
+    more for a notice not sent, which is refused while its invoice is held)."""
+    _refuse_if_held(reminder)
     return _notice_html(_reminders_with_letter_data().get(pk=reminder.pk))
 
 

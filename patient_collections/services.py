@@ -21,15 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
-from disputes.selectors import invoice_ids_disputed, invoice_ids_with_open_complaint
+from disputes.selectors import invoice_ids_disputed
 from invoices import services as invoice_services
-from invoices.models import InsuranceStatus, Invoice, LedgerEntry
+from invoices.models import Invoice, LedgerEntry
 from invoices.money import CENT, MoneyError, to_money
 from invoices.templatetags.money import local_date
 from patients.models import Channel
 from patients.roles import OFFICE_MANAGER, PROVIDER, user_roles
 
-from . import channels, schedule
+from . import channels, collection_state, schedule
 from .contact_hours import next_contact_time, within_contact_hours
 from .models import (
     CollectionCase,
@@ -113,34 +113,27 @@ def schedule_steps(*, on: date) -> tuple[schedule.Step, ...]:
 
 
 def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
-    """Invoices collections leave alone today: the claim is disputed (a complaint is open, or the patient still
-    disagrees after it closed), insurance is pending, a deferral runs, or (unless `by_plans` is off, for the
-    plan's own instalment reminders) a payment plan is kept."""
-    paused = (
-        Q(insurance_status=InsuranceStatus.PENDING)
-        | Q(pk__in=invoice_ids_disputed())
-        # A decided case (credited, agency, conciliation board, withdrawn) ends the reminders: whatever still
-        # waited from before it is never sent.
-        | Q(pk__in=CollectionCase.objects.exclude(status=CollectionCase.Status.PROPOSED).values("invoice_id"))
-        | Q(pk__in=Deferral.objects.active(today).values("invoice_id"))
-    )
-    if by_plans:
-        paused |= Q(pk__in=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).values("invoice_id"))
-    return paused
+    """Invoices collections leave alone today: a hold stops the clock (collection_state.HoldReason: disputed,
+    still disputed, recalled from the agency, insurance pending, a deferral, and, unless `by_plans` is off for
+    the plan's own instalment reminders, a kept payment plan), or a decided case ended the reminders."""
+    # A decided case (credited, agency, conciliation board, withdrawn) ends the reminders: whatever still waited
+    # from before it is never sent.
+    return collection_state.held(today=today, by_plans=by_plans) | collection_state.case_decided()
 
 
 def overdue_candidates(*, today: date, shard: int = 0, shards: int = 1, with_cases: bool = False) -> QuerySet[Invoice]:
-    """Issued, unpaid, past due, not paused and (unless `with_cases`) not yet escalated to a case: what the
-    reminder sweep looks at, in id order. With `shards` > 1, only the invoices whose id falls in `shard`, so
-    workers never overlap."""
+    """The invoices whose collection state lets the schedule act today (collection_state.SCHEDULE_STATES:
+    issued, owed, past due, no hold, no case), and with `with_cases` also those whose case waits for a
+    decision: what the reminder sweep looks at, in id order. With `shards` > 1, only the invoices whose id falls
+    in `shard`, so workers never overlap."""
     candidates = (
-        Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
+        Invoice.objects.filter(collection_state.owed_past_due(today=today))
         .with_patient_due()
         .filter(patient_due_amount__gt=0)  # type: ignore[misc]
         .exclude(paused_invoices(today=today))
     )
     if not with_cases:
-        candidates = candidates.exclude(pk__in=CollectionCase.objects.values("invoice_id"))
+        candidates = candidates.exclude(collection_state.has_case())
     if shards > 1:
         candidates = candidates.alias(shard_number=Mod("id", shards)).filter(shard_number=shard)
     return candidates.order_by("id")
@@ -408,9 +401,9 @@ def disputed_cases_propose(*, today: date) -> int:
     or the office manager decides it (credit, or a tvistevarsel and the conciliation board): a disputed claim
     is held, and without a case nobody would be asked. Idempotent; returns how many cases were proposed."""
     still_disputed = (
-        Invoice.objects.filter(status=Invoice.Status.ISSUED, pk__in=invoice_ids_disputed())
-        .exclude(pk__in=invoice_ids_with_open_complaint())
-        .exclude(pk__in=CollectionCase.objects.values("invoice_id"))
+        Invoice.objects.filter(status=Invoice.Status.ISSUED)
+        .filter(collection_state.hold_conditions(today=today)[collection_state.HoldReason.STILL_DISPUTED])
+        .exclude(collection_state.has_case())
         .with_patient_due()
         .filter(patient_due_amount__gt=0)  # type: ignore[misc]
         .order_by("id")

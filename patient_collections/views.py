@@ -224,7 +224,12 @@ def reminder_letter(request: StaffRequest, reminder_id: int) -> HttpResponse:
     reminder = get_object_or_404(Reminder.objects.select_related("invoice"), pk=reminder_id)
     accessed.send(sender=Invoice, instance=reminder.invoice)
     filename = f"notice-{reminder.invoice.number or reminder.invoice_id}-step-{reminder.step}.pdf"
-    return _pdf_response(letters.notice_letter_pdf(reminder), filename)
+    try:
+        content = letters.notice_letter_pdf(reminder)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("invoice-detail", invoice_id=reminder.invoice_id)
+    return _pdf_response(content, filename)
 
 
 # --- The reminder schedule ------------------------------------------------------------------------------

@@ -67,3 +67,19 @@ def test_it_documents_the_pdf_as_binary(db):
 
 def test_it_serves_the_interactive_docs(db):
     assert Client().get("/api/docs/").status_code == 200
+
+
+def test_it_documents_the_collection_state_and_holds_as_enums(db):
+    from patient_collections.collection_state import CollectionState, HoldReason
+
+    schema = _schema(Client())
+    schemas = schema["components"]["schemas"]
+
+    for reader in ("Invoice", "CollectionCase"):
+        properties = schemas[reader]["properties"]
+        assert properties["collection_state"]["allOf"][0]["$ref"] == "#/components/schemas/CollectionStateEnum"
+        assert properties["holds"]["type"] == "array"
+        assert properties["holds"]["items"]["$ref"] == "#/components/schemas/HoldReasonEnum"
+        assert {"collection_state", "holds"} <= set(schemas[reader]["required"])
+    assert schemas["CollectionStateEnum"]["enum"] == CollectionState.values
+    assert schemas["HoldReasonEnum"]["enum"] == HoldReason.values

@@ -25,8 +25,12 @@ from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from invoices.selectors import credit_notes_for_invoice
-from patient_collections.models import Deferral, Instalment, PaymentPlan
-from patient_collections.selectors import invoice_active_arrangement, plan_next_instalment
+from patient_collections.collection_state import (
+    InvoiceCollectionState,
+    collection_state,
+    state_of,
+    with_collection_state,
+)
 from patients.models import Coverage as PatientCoverage
 from patients.models import Patient
 
@@ -42,6 +46,9 @@ Kind = LedgerEntry.Kind
 class BillState(StrEnum):
     TO_PAY = "to_pay"
     OVERDUE = "overdue"
+    # Owed, but collection waits (patient_collections.collection_state): a complaint, insurance, a plan or a
+    # deferral. The patient reads the arrangement in force, never "Overdue".
+    ON_HOLD = "on_hold"
     WAITING_FOR_INSURER = "waiting_for_insurer"
     CREDIT = "credit"
     PAID = "paid"
@@ -49,9 +56,12 @@ class BillState(StrEnum):
     CANCELLED = "cancelled"
 
 
-def bill_state(invoice: Invoice, today: date) -> BillState:
+def bill_state(invoice: Invoice, today: date, collection: InvoiceCollectionState) -> BillState:
+    """The bill's status in the patient's words, from its collection state."""
     due = invoice.patient_due
     if due > 0:
+        if collection.is_held:
+            return BillState.ON_HOLD
         overdue = invoice.status == Invoice.Status.ISSUED and invoice.due_date is not None and invoice.due_date < today
         return BillState.OVERDUE if overdue else BillState.TO_PAY
     if due < 0:
@@ -64,7 +74,7 @@ def bill_state(invoice: Invoice, today: date) -> BillState:
 
 
 # Bills that want something from the patient come first, then those waiting for the insurer, then the rest.
-_STATE_RANK = {BillState.OVERDUE: 0, BillState.TO_PAY: 0, BillState.WAITING_FOR_INSURER: 1}
+_STATE_RANK = {BillState.OVERDUE: 0, BillState.TO_PAY: 0, BillState.ON_HOLD: 0, BillState.WAITING_FOR_INSURER: 1}
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class BillSummary:
     due: Decimal
     what_for: str
     more_lines: int
+    collection: InvoiceCollectionState
 
     @property
     def credit(self) -> Decimal | None:
@@ -81,24 +92,29 @@ class BillSummary:
 
 
 def bills_for_patient(*, patient_id: int, today: date) -> list[BillSummary]:
-    """The patient's bills, unpaid first (soonest due first), then newest first: 1 query."""
+    """The patient's bills with their collection state, unpaid first (soonest due first), then newest first:
+    1 query."""
     first_line = InvoiceLine.objects.filter(invoice_id=OuterRef("pk")).order_by("position", "id")
-    invoices = (
+    invoices = with_collection_state(
         Invoice.objects.issued()
         .filter(patient_id=patient_id)
         .annotate(first_line=Subquery(first_line.values("description")[:1]), line_count=Count("lines"))
-        .order_by("-service_date", "-id")
+        .order_by("-service_date", "-id"),
+        today=today,
     )
-    bills = [
-        BillSummary(
-            invoice=invoice,
-            state=bill_state(invoice, today),
-            due=invoice.patient_due,
-            what_for=invoice.first_line or "",  # type: ignore[attr-defined]
-            more_lines=max(0, invoice.line_count - 1),  # type: ignore[attr-defined]
+    bills = []
+    for invoice in invoices:
+        collection = state_of(invoice, today=today)
+        bills.append(
+            BillSummary(
+                invoice=invoice,
+                state=bill_state(invoice, today, collection),
+                due=invoice.patient_due,
+                what_for=invoice.first_line or "",  # type: ignore[attr-defined]
+                more_lines=max(0, invoice.line_count - 1),  # type: ignore[attr-defined]
+                collection=collection,
+            )
         )
-        for invoice in invoices
-    ]
     # A stable sort keeps newest first within each group; unpaid bills go by due date.
     bills.sort(key=lambda bill: (bill.invoice.due_date or bill.invoice.service_date) if bill.due > 0 else date.max)
     bills.sort(key=lambda bill: _STATE_RANK.get(bill.state, 2))
@@ -213,9 +229,13 @@ def _history(entries: list[LedgerEntry]) -> list[HistoryRow]:
 
 
 def bill_context(invoice: Invoice) -> dict[str, object]:
-    """Lines, figures and payments of one bill: 2 queries, plus 2 when an exemption card may matter."""
+    """Lines, figures, payments and the collection state of one bill: 3 queries, plus 2 when an exemption card
+    may matter."""
+    today = timezone.localdate()
     lines = list(invoice.lines.order_by("position", "id"))
     entries = list(invoice.entries.select_related("reverses").order_by("posted_at", "id"))
+    collection = collection_state(invoice_id=invoice.pk, today=today)
+    assert collection is not None  # the invoice was just read
     settled = invoice.insurance_status == InsuranceStatus.SETTLED
     figures = BillFigures(
         total=invoice.total,
@@ -234,7 +254,8 @@ def bill_context(invoice: Invoice) -> dict[str, object]:
     pending = invoice.insurance_status == InsuranceStatus.PENDING
     return {
         "invoice": invoice,
-        "state": bill_state(invoice, timezone.localdate()),
+        "state": bill_state(invoice, today, collection),
+        "collection": collection,
         "bill_lines": bill_lines,
         "covers": covers,
         "card_explanation": bool(covers & {LineCover.YOURS_DESPITE_CARD, LineCover.YOURS_CARD_NEVER_COVERS}),
@@ -244,27 +265,6 @@ def bill_context(invoice: Invoice) -> dict[str, object]:
         "insurance_pending": pending and invoice.third_party_outstanding > 0,
         "reference_is_kid": current_profile().payment_reference_scheme == "KID",
     }
-
-
-@dataclass(frozen=True)
-class BillArrangement:
-    """What the patient agreed instead of the original due date: a deferral, or a plan's next instalment."""
-
-    deferral: Deferral | None = None
-    plan: PaymentPlan | None = None
-    next_instalment: Instalment | None = None
-
-
-def bill_arrangement(invoice: Invoice, today: date) -> BillArrangement | None:
-    """The arrangement that holds an unpaid bill today: 2 queries, none for a bill with nothing to pay."""
-    if invoice.status != Invoice.Status.ISSUED or invoice.patient_due <= 0:
-        return None
-    current = invoice_active_arrangement(invoice_id=invoice.pk, today=today)
-    if isinstance(current, Deferral):
-        return BillArrangement(deferral=current)
-    if isinstance(current, PaymentPlan):
-        return BillArrangement(plan=current, next_instalment=plan_next_instalment(plan=current))
-    return None
 
 
 def _pdf_response(invoice: Invoice) -> HttpResponse:
@@ -305,7 +305,6 @@ def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpR
         **_patient_context(request, invoice.patient),
         **bill_context(invoice),
         "credit_notes": list(credit_notes_for_invoice(invoice_id=invoice.pk)),
-        "arrangement": bill_arrangement(invoice, timezone.localdate()),
     }
     return render(request, "portal/bills/detail.html", context)
 

@@ -483,7 +483,8 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(letter_patient, manager, cl
         # permissions  6. count of the cases  7. the page, with invoices, patients, deciders and disputes
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(9):
+        # +1: the collection state and holds of the page's invoices, in one query (collection_state)
+        with django_assert_num_queries(10):
             response = client.get("/api/v1/collection-cases/?status=proposed")
         assert len(response.json()["results"]) == count
 

@@ -192,7 +192,7 @@ def test_it_shows_the_plans_next_instalment_on_the_portal_bill_page(invoice, eng
     page = page_text(client_for(english_patient.user).get(_bill_url(invoice)))
     with translation.override("en"):
         amount = money(Decimal("250.00"))
-    assert f"Payment plan: next instalment {amount} by {en_date(TODAY + timedelta(days=5))}." in page
+    assert f"On a payment plan: next instalment {amount} on {en_date(TODAY + timedelta(days=5))}." in page
     assert "Overdue: was due" not in page
 
 
