@@ -28,10 +28,17 @@ class CollectionStatus:
     case: CollectionCase | None = None
     # Why reminders wait, in words (the same conditions as services.paused_invoices).
     pause_reasons: list[str] = field(default_factory=list)
+    # The deferral that holds the invoice today (the latest, as selectors.invoice_active_deferral).
+    running_deferral: Deferral | None = None
 
     @property
     def active_plan(self) -> PaymentPlan | None:
         return next((plan for plan in self.plans if plan.status == PaymentPlan.Status.ACTIVE), None)
+
+    @property
+    def current_arrangement(self) -> PaymentPlan | Deferral | None:
+        """What a new plan or deferral would replace: as selectors.invoice_active_arrangement, on rows read."""
+        return self.active_plan or self.running_deferral
 
     @property
     def is_paused(self) -> bool:
@@ -78,8 +85,8 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
     if invoice.insurance_status == InsuranceStatus.PENDING:
         reasons.append(_("Insurance is pending: what the patient owes is not final yet."))
     running = [deferral for deferral in deferrals if deferral.is_active(today)]
-    if running:
-        latest = max(running, key=lambda deferral: deferral.until)
+    latest = max(running, key=lambda deferral: (deferral.until, deferral.pk)) if running else None
+    if latest is not None:
         reasons.append(_("Deferred until %(day)s.") % {"day": local_date(latest.until)})
     if any(plan.status == PaymentPlan.Status.ACTIVE for plan in plans):
         reasons.append(_("A payment plan is being kept."))
@@ -91,4 +98,5 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
         still_disputed=still_disputed,
         case=case,
         pause_reasons=reasons,
+        running_deferral=latest,
     )
