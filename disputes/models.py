@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.lifecycle import Lifecycle, StatusChange
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from patients.models import AuthorisedProxy, Patient
 
@@ -130,6 +131,18 @@ class Complaint(models.Model):
         CLOSED = "closed", _("Closed")
 
     OPEN_STATUSES = (Status.OPEN, Status.MET, Status.ESCALATED)
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.OPEN: {Status.MET, Status.ESCALATED, Status.CLOSED},
+            Status.MET: {Status.ESCALATED, Status.CLOSED},
+            Status.ESCALATED: {Status.MET, Status.CLOSED},
+            # A patient not satisfied at the follow-up call goes back to the office manager.
+            Status.CLOSED: {Status.ESCALATED},
+        },
+        history="ComplaintStatusChange",
+        subject="complaint",
+        refusal=_("A complaint that is %(from)s cannot become %(to)s."),
+    )
 
     class Outcome(models.TextChoices):
         RESOLVED = "resolved", _("Resolved with the patient")
@@ -189,18 +202,11 @@ class Complaint(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
-class ComplaintStatusChange(models.Model):
+class ComplaintStatusChange(StatusChange):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10)
-    to_status = models.CharField(max_length=10)
-    changed_at = models.DateTimeField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    reason = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["changed_at", "id"]
+    class Meta(StatusChange.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.from_status} → {self.to_status}"

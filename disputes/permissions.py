@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.lifecycle import may_transition, refuse
 from patients.roles import FRONT_DESK, OFFICE_MANAGER, STAFF_ROLES, user_roles
 
 from .models import AdjustmentRequest, Complaint, Policy, ProposalKind
@@ -147,11 +148,8 @@ def may_open_approval_queue(user: UserLike, pending: Iterable[AdjustmentRequest]
 
 def complaint_meeting_refusal(user: UserLike | None, complaint: Complaint) -> str | None:
     """Why `user` may not record the meeting; None when they may (None for the system)."""
-    if complaint.status not in (Complaint.Status.OPEN, Complaint.Status.ESCALATED):
-        return _("A complaint that is %(from)s cannot become %(to)s.") % {
-            "from": Complaint.Status(complaint.status).label.lower(),
-            "to": Complaint.Status.MET.label.lower(),
-        }
+    if not may_transition(complaint, Complaint.Status.MET):
+        return refuse(Complaint, complaint.status, Complaint.Status.MET).message
     if user is None or getattr(user, "is_superuser", False):
         return None
     if not _has_perm(user, MEET_PERMISSION) or not user_roles(user) & MEETING_RECORDERS[complaint.route_to]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from clinic_billing.lifecycle import transition
 from clinic_calendar import clinic_calendar
 from invoices import services as invoice_services
 from invoices.models import Invoice
@@ -26,7 +27,6 @@ from .models import (
     Category,
     Complaint,
     ComplaintChannel,
-    ComplaintStatusChange,
     Decision,
     Policy,
     PolicyRule,
@@ -34,36 +34,13 @@ from .models import (
 )
 
 Status = Complaint.Status
-ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    Status.OPEN: {Status.MET, Status.ESCALATED, Status.CLOSED},
-    Status.MET: {Status.ESCALATED, Status.CLOSED},
-    Status.ESCALATED: {Status.MET, Status.CLOSED},
-    # A patient not satisfied at the follow-up call goes back to the office manager.
-    Status.CLOSED: {Status.ESCALATED},
-}
 
 
 def complaint_transition(
     *, complaint: Complaint, to_status: str, by: User | None, reason: str = "", extra_fields: tuple = ()
 ) -> Complaint:
-    """Move a locked complaint along the state table, recording who, when and why."""
-    if to_status not in ALLOWED_TRANSITIONS[complaint.status]:
-        raise InvalidTransition(
-            _("A complaint that is %(from)s cannot become %(to)s.")
-            % {"from": Status(complaint.status).label.lower(), "to": Status(to_status).label.lower()}
-        )
-    from_status = complaint.status
-    complaint.status = to_status
-    complaint.save(update_fields=["status", *extra_fields])
-    ComplaintStatusChange.objects.create(
-        complaint=complaint,
-        from_status=from_status,
-        to_status=to_status,
-        changed_at=timezone.now(),
-        changed_by=by,
-        reason=reason[:300],
-    )
-    return complaint
+    """Move a locked complaint along its lifecycle (Complaint.LIFECYCLE), recording who, when and why."""
+    return transition(complaint, to_status, by=by, reason=reason, extra_fields=extra_fields)
 
 
 def policy_snapshot(policy: Policy) -> engine.PolicySnapshot:

@@ -23,6 +23,7 @@ from patient_collections import selectors as collection_selectors
 from patient_collections.collection_state import state_of, with_collection_state
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
+from patient_collections.permissions import arrangement_replace_refusal
 from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
@@ -92,6 +93,9 @@ def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
     invoice = _get_invoice_for_user(request, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
     patient_due = invoice.patient_due
+    collections = invoice_collection_status(invoice=invoice, today=timezone.localdate())
+    # A new plan or deferral replaces the one that holds the invoice: the forms offer it only to whoever may.
+    current = collections.current_arrangement
     context = {
         **account_summary(invoice.patient),
         "invoice": invoice,
@@ -99,9 +103,11 @@ def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
         "invoice_credit": -patient_due if patient_due < 0 else None,
         "entries": [(entry, payment_method_label(entry.method)) for entry in invoice.entries.all()],
         "credit_notes": invoice.credit_notes.all(),
-        "collections": invoice_collection_status(invoice=invoice, today=timezone.localdate()),
-        "plan_form": PaymentPlanForm(),
-        "deferral_form": DeferralForm(),
+        "collections": collections,
+        "arrangement_refusal": arrangement_replace_refusal(request.user, current),
+        # Both forms on one page: their replace checkboxes need ids of their own.
+        "plan_form": PaymentPlanForm(current=current, auto_id="plan_%s"),
+        "deferral_form": DeferralForm(current=current, auto_id="deferral_%s"),
     }
     return render(request, "staff/invoices/detail.html", context)
 

@@ -1,11 +1,11 @@
 """Admin for collections. Call outcomes are recorded through disputes.services (the staff calls list), so
-follow-up calls are read-only here."""
+follow-up calls are read-only here; so are the status histories, which only the lifecycle writes."""
 
 from django.contrib import admin
 
 from invoices.admin import ReadOnlyAdmin
 
-from .models import FollowUpCall
+from .models import FollowUpCall, InstalmentStatusChange, PaymentPlanStatusChange, ReminderStatusChange
 
 
 @admin.register(FollowUpCall)
@@ -15,3 +15,30 @@ class FollowUpCallAdmin(ReadOnlyAdmin):
     search_fields = ("patient__name", "idempotency_key")
     list_select_related = ("patient",)
     date_hierarchy = "due_at"
+
+
+@admin.register(ReminderStatusChange)
+class ReminderStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "reminder", "from_status", "to_status", "changed_by", "reason")
+    list_filter = ("to_status",)
+    search_fields = ("reminder__invoice__number", "reason")
+    list_select_related = ("reminder", "reminder__invoice", "changed_by")
+    date_hierarchy = "changed_at"
+
+
+@admin.register(PaymentPlanStatusChange)
+class PaymentPlanStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "plan", "from_status", "to_status", "changed_by", "reason")
+    list_filter = ("to_status",)
+    search_fields = ("plan__invoice__number", "reason")
+    list_select_related = ("plan", "plan__invoice", "changed_by")
+    date_hierarchy = "changed_at"
+
+
+@admin.register(InstalmentStatusChange)
+class InstalmentStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "instalment", "from_status", "to_status", "changed_by", "reason")
+    list_filter = ("to_status",)
+    search_fields = ("instalment__plan__invoice__number", "reason")
+    list_select_related = ("instalment", "changed_by")
+    date_hierarchy = "changed_at"

@@ -10,7 +10,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Query
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,7 @@ from invoices.api import money_field
 from invoices.models import Invoice
 from patients.api import StaffApi, TextField, query_filters, staff_member
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .collection_state import CollectionState, HoldReason, collection_states
 from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
 
@@ -82,6 +82,17 @@ class PaymentPlanOutputSerializer(serializers.Serializer):
     created_by = serializers.CharField(source="created_by.username", allow_null=True)
     ended_at = serializers.DateTimeField(allow_null=True, help_text="When the plan completed, broke or was cancelled.")
     instalments = InstalmentSerializer(many=True, help_text="Monthly, by number; the last takes the remainder.")
+    can_cancel = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.BooleanField(
+            help_text="Whether the signed-in user may cancel this plan now, by replacing it with a new plan or a "
+            "deferral (replace_arrangement)."
+        )
+    )
+    def get_can_cancel(self, plan: PaymentPlan) -> bool:
+        request = self.context.get("request")
+        return request is not None and permissions.payment_plan_cancel_refusal(request.user, plan) is None
 
 
 class PaymentPlanListCreateApi(StaffApi):
@@ -134,7 +145,7 @@ class PaymentPlanListCreateApi(StaffApi):
         invoice = _require_invoice(invoice_id)
         plans = _plans().filter(invoice_id=invoice_id).order_by("-created_at", "-id")
         log_bulk_reads([invoice])
-        return Response(PaymentPlanOutputSerializer(plans, many=True).data)
+        return Response(PaymentPlanOutputSerializer(plans, many=True, context={"request": request}).data)
 
     @extend_schema(
         operation_id="payment_plan_create",
@@ -153,7 +164,8 @@ class PaymentPlanListCreateApi(StaffApi):
             replace_arrangement=data["replace_arrangement"],
             by=staff_member(request),
         )
-        return Response(PaymentPlanOutputSerializer(_plans().get(pk=plan.pk)).data, status=status.HTTP_201_CREATED)
+        output = PaymentPlanOutputSerializer(_plans().get(pk=plan.pk), context={"request": request})
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class DeferralCreateApi(StaffApi):
@@ -221,6 +233,26 @@ class ReminderListApi(StaffApi):
         sent_at = serializers.DateTimeField(allow_null=True)
         deadline = serializers.DateField(allow_null=True, help_text="The new payment deadline the notice gives.")
         fee = money_field(help_text="The reminder fee, posted to the invoice when the notice is sent.")
+        can_confirm_sent = serializers.SerializerMethodField()
+        can_resend = serializers.SerializerMethodField()
+
+        @extend_schema_field(
+            serializers.BooleanField(
+                help_text="Whether the signed-in user may record now that this notice of unknown outcome went out."
+            )
+        )
+        def get_can_confirm_sent(self, reminder: Reminder) -> bool:
+            request = self.context.get("request")
+            return request is not None and permissions.reminder_confirm_sent_refusal(request.user, reminder) is None
+
+        @extend_schema_field(
+            serializers.BooleanField(
+                help_text="Whether the signed-in user may send this notice of unknown outcome again now."
+            )
+        )
+        def get_can_resend(self, reminder: Reminder) -> bool:
+            request = self.context.get("request")
+            return request is not None and permissions.reminder_resend_refusal(request.user, reminder) is None
 
     @extend_schema(
         operation_id="reminder_list",
@@ -234,7 +266,7 @@ class ReminderListApi(StaffApi):
         invoice = _require_invoice(invoice_id)
         reminders = Reminder.objects.filter(invoice_id=invoice_id).order_by("step")
         log_bulk_reads([invoice])
-        return Response(self.OutputSerializer(reminders, many=True).data)
+        return Response(self.OutputSerializer(reminders, many=True, context={"request": request}).data)
 
 
 class CollectionCaseOutputSerializer(serializers.Serializer):

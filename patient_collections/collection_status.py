@@ -27,6 +27,8 @@ class CollectionStatus:
     case: CollectionCase | None = None
     # The one collection state every reader shares; None for a draft.
     state: InvoiceCollectionState | None = None
+    # The deferral that holds the invoice today (the latest, as selectors.invoice_active_deferral).
+    running_deferral: Deferral | None = None
 
     @property
     def active_plan(self) -> PaymentPlan | None:
@@ -40,6 +42,11 @@ class CollectionStatus:
     def pause_reasons(self) -> list[str]:
         """Why reminders wait, in words: the labels of the holds (collection_state.HoldReason)."""
         return self.state.pause_reasons if self.state is not None else []
+
+    @property
+    def current_arrangement(self) -> PaymentPlan | Deferral | None:
+        """What a new plan or deferral would replace: as selectors.invoice_active_arrangement, on rows read."""
+        return self.active_plan or self.running_deferral
 
     @property
     def is_paused(self) -> bool:
@@ -71,6 +78,8 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
             .first()
         )
     case = CollectionCase.objects.filter(invoice=invoice).first()
+    running = [deferral for deferral in deferrals if deferral.is_active(today)]
+    latest = max(running, key=lambda deferral: (deferral.until, deferral.pk)) if running else None
     return CollectionStatus(
         reminders=reminders,
         plans=plans,
@@ -79,4 +88,5 @@ def invoice_collection_status(*, invoice: Invoice, today: date) -> CollectionSta
         still_disputed=HoldReason.STILL_DISPUTED in holds,
         case=case,
         state=state,
+        running_deferral=latest,
     )

@@ -1,5 +1,4 @@
 from datetime import date
-from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.lifecycle import Lifecycle, StatusChange
 from invoices.models import Invoice
 from patients.models import Channel, Patient
 
@@ -130,17 +130,22 @@ class Reminder(models.Model):
         UNCERTAIN = "uncertain", _("Outcome unknown")
         SKIPPED = "skipped", _("Skipped")
 
-    ALLOWED_TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.QUEUED: frozenset({Status.SENDING, Status.TO_PRINT, Status.SENT, Status.SKIPPED}),
-        # A letter whose claim was paid or put on hold before the batch was printed is not printed.
-        Status.TO_PRINT: frozenset({Status.SENT, Status.SKIPPED}),
-        Status.SENDING: frozenset({Status.SENT, Status.QUEUED, Status.UNCERTAIN}),
-        Status.UNCERTAIN: frozenset({Status.SENT, Status.QUEUED}),
-        Status.SENT: frozenset(),
-        # The reminder sweep puts a skipped schedule notice back in the queue once the invoice is a candidate
-        # again (services.RETRIED_STATUSES): a step is never passed over.
-        Status.SKIPPED: frozenset({Status.QUEUED}),
-    }
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.QUEUED: {Status.SENDING, Status.TO_PRINT, Status.SENT, Status.SKIPPED},
+            # A letter whose claim was paid or put on hold before the batch was printed is not printed.
+            Status.TO_PRINT: {Status.SENT, Status.SKIPPED},
+            Status.SENDING: {Status.SENT, Status.QUEUED, Status.UNCERTAIN},
+            Status.UNCERTAIN: {Status.SENT, Status.QUEUED},
+            Status.SENT: set(),
+            # The reminder sweep puts a skipped schedule notice back in the queue once the invoice is a candidate
+            # again (services.RETRIED): a step is never passed over.
+            Status.SKIPPED: {Status.QUEUED},
+        },
+        history="ReminderStatusChange",
+        subject="reminder",
+        refusal=_("This notice cannot go from %(from)s to %(to)s."),
+    )
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
     step = models.PositiveSmallIntegerField(_("step"))
@@ -178,6 +183,16 @@ class Reminder(models.Model):
         return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel
 
 
+class ReminderStatusChange(StatusChange):
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.reminder_id}: {self.from_status} → {self.to_status}"
+
+
 class PortalMessage(models.Model):
     """A message the patient reads in the portal (the portal channel)."""
 
@@ -201,6 +216,19 @@ class PaymentPlan(models.Model):
         COMPLETED = "completed", _("Completed")
         BROKEN = "broken", _("Broken")
         CANCELLED = "cancelled", _("Cancelled")
+
+    LIFECYCLE = Lifecycle(
+        transitions={
+            # Completed when the invoice is settled; cancelled when a new plan or a deferral replaces it.
+            Status.ACTIVE: {Status.COMPLETED, Status.BROKEN, Status.CANCELLED},
+            Status.COMPLETED: set(),
+            Status.BROKEN: set(),
+            Status.CANCELLED: set(),
+        },
+        history="PaymentPlanStatusChange",
+        subject="plan",
+        refusal=_("A payment plan that is %(from)s cannot become %(to)s."),
+    )
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_plans")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -232,6 +260,14 @@ class Instalment(models.Model):
         PAID = "paid", _("Paid")
         MISSED = "missed", _("Missed")
 
+    LIFECYCLE = Lifecycle(
+        # The instalment sweep judges a due instalment once its day has passed: paid, or missed for good.
+        transitions={Status.DUE: {Status.PAID, Status.MISSED}, Status.PAID: set(), Status.MISSED: set()},
+        history="InstalmentStatusChange",
+        subject="instalment",
+        refusal=_("An instalment that is %(from)s cannot become %(to)s."),
+    )
+
     plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(_("due date"))
@@ -244,6 +280,26 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.amount} on {self.due_date}"
+
+
+class PaymentPlanStatusChange(StatusChange):
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.from_status} → {self.to_status}"
+
+
+class InstalmentStatusChange(StatusChange):
+    instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.instalment_id}: {self.from_status} → {self.to_status}"
 
 
 class DeferralQuerySet(AuditedQuerySet["Deferral"]):

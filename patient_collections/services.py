@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from clinic_billing.lifecycle import transition, transition_rows
 from disputes.selectors import invoice_ids_disputed
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
@@ -29,7 +30,7 @@ from invoices.templatetags.money import local_date
 from patients.models import Channel
 from patients.roles import OFFICE_MANAGER, PROVIDER, user_roles
 
-from . import channels, collection_state, schedule
+from . import channels, collection_state, permissions, schedule
 from .contact_hours import next_contact_time, within_contact_hours
 from .models import (
     CollectionCase,
@@ -329,6 +330,9 @@ def reminders_sweep_batch(
         Reminder.objects.bulk_create(new_reminders, ignore_conflicts=True)
         CollectionCase.objects.bulk_create(new_cases, ignore_conflicts=True)
         if any(row[1] == Reminder.Status.SKIPPED for rows in by_invoice.values() for row in rows):
+            # Only in a batch that read a skipped notice: the read of the retried ones, and when there are any,
+            # their update and the insert of their history rows (one bare update before the lifecycle), whatever
+            # their number.
             _notices_retry(invoice_ids=invoice_ids)
         # New notices, and older ones still waiting (for the contact hours, or a send that failed).
         queued = list(
@@ -356,10 +360,15 @@ RETRIED = Q(status=Reminder.Status.QUEUED) | Q(
 
 
 def _notices_retry(*, invoice_ids: list[int]) -> None:
-    """Put the retried skipped notices of the (locked) invoices back in the queue, in one update. Their payment
-    deadline is set when they go out (reminder_claim)."""
-    Reminder.objects.filter(RETRIED, invoice_id__in=invoice_ids, status=Reminder.Status.SKIPPED).update(
-        status=Reminder.Status.QUEUED, skip_reason=""
+    """Put the retried skipped notices of the (locked) invoices back in the queue, in one update with their
+    history. Their payment deadline is set when they go out (reminder_claim).
+
+    No lock on the notices: a skipped notice changes only here, and the sweep holds its invoice's lock."""
+    transition_rows(
+        Reminder.objects.filter(RETRIED, invoice_id__in=invoice_ids, status=Reminder.Status.SKIPPED),
+        Reminder.Status.QUEUED,
+        reason="the invoice is a candidate again",
+        skip_reason="",
     )
 
 
@@ -417,17 +426,10 @@ def disputed_cases_propose(*, today: date) -> int:
     return len(CollectionCase.objects.bulk_create(cases, ignore_conflicts=True))
 
 
-def _move(reminder: Reminder, to: str, fields: list[str]) -> Reminder:
-    """The one way a reminder changes status: checked against Reminder.ALLOWED_TRANSITIONS, saved with only
-    the fields that changed."""
-    if to not in Reminder.ALLOWED_TRANSITIONS[reminder.status]:
-        raise InvalidTransition(
-            _("This notice cannot go from %(from)s to %(to)s.")
-            % {"from": reminder.get_status_display(), "to": Reminder.Status(to).label}
-        )
-    reminder.status = to
-    reminder.save(update_fields=["status", *fields])
-    return reminder
+def _move(reminder: Reminder, to: str, fields: list[str], *, by: User | None = None, reason: str = "") -> Reminder:
+    """The one way a reminder changes status: checked against Reminder.LIFECYCLE, saved with only the fields
+    that changed, and written to its history (who, when, why)."""
+    return transition(reminder, to, by=by, reason=reason, extra_fields=fields)
 
 
 def _held_back(reminder: Reminder, invoice: Invoice, *, today: date) -> str:
@@ -445,14 +447,20 @@ def _held_back(reminder: Reminder, invoice: Invoice, *, today: date) -> str:
 
 def _skip(reminder: Reminder, reason: str) -> Reminder:
     reminder.skip_reason = reason[:200]
-    return _move(reminder, Reminder.Status.SKIPPED, ["skip_reason", "attempts"])
+    return _move(reminder, Reminder.Status.SKIPPED, ["skip_reason", "attempts"], reason=reason)
 
 
 def _record_sent(
-    reminder: Reminder, invoice: Invoice, *, channel: str, sent_at: datetime, also: tuple[str, ...] = ()
+    reminder: Reminder,
+    invoice: Invoice,
+    *,
+    channel: str,
+    sent_at: datetime,
+    also: tuple[str, ...] = (),
+    by: User | None = None,
 ) -> Reminder:
     """Mark a notice sent and post its fee, on the locked invoice, in the caller's transaction (`also`: other
-    fields the caller changed, saved with it)."""
+    fields the caller changed, saved with it; `by`: the member of staff who recorded it, if not the system)."""
     fields = ["channel", "sent_at", "attempts", "attempt_id", "not_before", *also]
     if reminder.fee > 0 and reminder.fee_entry_id is None:
         reminder.fee_entry = invoice_services.invoice_charge_fee(
@@ -462,7 +470,7 @@ def _record_sent(
     reminder.channel = channel
     reminder.sent_at = sent_at
     reminder.not_before = None
-    return _move(reminder, Reminder.Status.SENT, fields)
+    return _move(reminder, Reminder.Status.SENT, fields, by=by)
 
 
 def _uncertain_after() -> timedelta:
@@ -589,12 +597,16 @@ def reminder_record_sent(*, reminder_id: int, attempt_id: uuid.UUID | None, sent
 
 
 @transaction.atomic
-def reminders_record_printed(*, now: datetime) -> list[int]:
+def reminders_record_printed(*, now: datetime, by: User | None = None) -> list[int]:
     """Record every letter waiting for print as sent at `now`, when staff produce the print batch: post its fee
     and move its payment deadline to at least the step's deadline days from the print day, so the letter and
     the sweep count from the day it left the office. A letter whose invoice was paid or put on hold (a
     complaint, a deferral) since it was claimed is skipped, not printed. Idempotent: a letter already recorded
-    is not waiting any more. Returns the ids recorded, in the order of their invoices (the lock order)."""
+    is not waiting any more. Returns the ids recorded, in the order of their invoices (the lock order).
+    `by`: the member of staff who prints (None for the system)."""
+    refusal = permissions.print_batch_refusal(by)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     today = timezone.localdate(now)
     # Only the days are needed, not the fees: schedule_steps would price every step (and fail on a missing rate).
     deadline_days = dict(
@@ -614,7 +626,7 @@ def reminders_record_printed(*, now: datetime) -> list[int]:
         if reminder.step in deadline_days:
             earliest = today + timedelta(days=deadline_days[reminder.step])
             reminder.deadline = max(reminder.deadline or earliest, earliest)
-        _record_sent(reminder, invoice, channel=Channel.LETTER, sent_at=now, also=("deadline",))
+        _record_sent(reminder, invoice, channel=Channel.LETTER, sent_at=now, also=("deadline",), by=by)
         recorded.append(reminder.pk)
     return recorded
 
@@ -667,15 +679,26 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> Reminder:
     return reminder_record_sent(reminder_id=reminder_id, attempt_id=reminder.attempt_id, sent_at=now)
 
 
+def _refuse_unless_allowed(refusal: str | None, reminder: Reminder) -> None:
+    """Raise the refusal of a staff action on a notice: a notice in the wrong state, or a user without the
+    right."""
+    if refusal is None:
+        return
+    if reminder.status != Reminder.Status.UNCERTAIN:
+        raise InvalidTransition(refusal)
+    raise PermissionDenied(refusal)
+
+
 @transaction.atomic
 def reminder_confirm_sent(*, reminder_id: int, by: User) -> Reminder:
     """Staff found the notice did go out (the mail log, the provider's report): record it as sent when it
     was claimed, and post its fee."""
     reminder = _locked_reminder(reminder_id)
-    if reminder.status != Reminder.Status.UNCERTAIN:
-        raise InvalidTransition(_("Only a notice whose outcome is unknown can be confirmed as sent."))
+    _refuse_unless_allowed(permissions.reminder_confirm_sent_refusal(by, reminder), reminder)
     invoice = invoice_services.invoice_lock(invoice_id=reminder.invoice_id)
-    return _record_sent(reminder, invoice, channel=reminder.channel, sent_at=reminder.claimed_at or timezone.now())
+    return _record_sent(
+        reminder, invoice, channel=reminder.channel, sent_at=reminder.claimed_at or timezone.now(), by=by
+    )
 
 
 @transaction.atomic
@@ -683,11 +706,10 @@ def reminder_resend(*, reminder_id: int, by: User) -> Reminder:
     """Staff found the notice did not go out: queue it again; it leaves with the same reference and
     Message-ID, so a copy that arrived after all stays one message."""
     reminder = _locked_reminder(reminder_id)
-    if reminder.status != Reminder.Status.UNCERTAIN:
-        raise InvalidTransition(_("Only a notice whose outcome is unknown can be sent again."))
+    _refuse_unless_allowed(permissions.reminder_resend_refusal(by, reminder), reminder)
     reminder.attempt_id = None
     reminder.dispatched_at = timezone.now()
-    _move(reminder, Reminder.Status.QUEUED, ["attempt_id", "dispatched_at"])
+    _move(reminder, Reminder.Status.QUEUED, ["attempt_id", "dispatched_at"], by=by, reason="staff send it again")
     transaction.on_commit(lambda: _enqueue_sends([reminder.pk]))
     return reminder
 
@@ -712,8 +734,15 @@ def reminders_dispatch(*, now: datetime, batch_size: int = SWEEP_BATCH, enqueue:
     reclaimable: list[int] = []
     if channels.resend_is_safe(Channel.SMS):
         reclaimable = list(stale.filter(channel=Channel.SMS).values_list("id", flat=True))
-    # sending -> uncertain, allowed by Reminder.ALLOWED_TRANSITIONS, in one statement for every dead claim.
-    uncertain = stale.exclude(id__in=reclaimable).update(status=Reminder.Status.UNCERTAIN)
+    # sending -> uncertain for every dead claim at once, with its history row. Locked, skipping the claims a
+    # worker is recording at this moment: they are moved (or not) by that worker, and judged next minute if not.
+    uncertain = len(
+        transition_rows(
+            stale.exclude(id__in=reclaimable).select_for_update(skip_locked=True),
+            Reminder.Status.UNCERTAIN,
+            reason="the attempt that claimed it died",
+        )
+    )
     due = list(
         Reminder.objects.filter(status=Reminder.Status.QUEUED)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
@@ -773,11 +802,15 @@ def arrangement_refusal(arrangement: PaymentPlan | Deferral) -> str:
     return _("This bill has a payment plan that is being kept; choose to replace the payment plan.")
 
 
-def _arrangement_to_replace(*, invoice: Invoice, replace: bool) -> PaymentPlan | Deferral | None:
-    """The arrangement a new one would replace (call with the invoice locked): refused unless `replace`."""
+def _arrangement_to_replace(*, invoice: Invoice, replace: bool, by: User | None) -> PaymentPlan | Deferral | None:
+    """The arrangement a new one would replace (call with the invoice locked): refused unless `replace`, and
+    a plan being kept unless `by` may cancel it (permissions.arrangement_replace_refusal)."""
     current = invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
     if current is not None and not replace:
         raise InvalidTransition(arrangement_refusal(current), field="invoice")
+    refusal = permissions.arrangement_replace_refusal(by, current)
+    if refusal is not None:
+        raise PermissionDenied(refusal, field="replace_arrangement")
     return current
 
 
@@ -785,9 +818,8 @@ def _arrangement_end(arrangement: PaymentPlan | Deferral | None, *, by: User | N
     """End the arrangement a new one replaces; saved one by one, so the audit log says who ended it."""
     now = timezone.now()
     if isinstance(arrangement, PaymentPlan):
-        arrangement.status = PaymentPlan.Status.CANCELLED
         arrangement.ended_at = now
-        arrangement.save(update_fields=["status", "ended_at"])
+        transition(arrangement, PaymentPlan.Status.CANCELLED, by=by, reason="replaced", extra_fields=["ended_at"])
     elif isinstance(arrangement, Deferral):
         arrangement.ended_at = now
         arrangement.ended_by = by
@@ -813,7 +845,7 @@ def payment_plan_create(
     owed = invoice.patient_due
     if owed <= 0:
         raise ApplicationError(_("Nothing is owed on this invoice."), field="invoice")
-    ending = _arrangement_to_replace(invoice=invoice, replace=replace_arrangement)
+    ending = _arrangement_to_replace(invoice=invoice, replace=replace_arrangement, by=by)
     if (instalments is None) == (monthly_amount is None):
         raise ApplicationError(_("Give either the number of instalments or the monthly amount."), field="instalments")
     if monthly_amount is not None:
@@ -877,7 +909,7 @@ def deferral_create(
         raise InvalidTransition(
             _("This bill has been deferred before; billing agrees any further deferral."), field="invoice"
         )
-    ending = _arrangement_to_replace(invoice=invoice, replace=replace_arrangement and not self_service)
+    ending = _arrangement_to_replace(invoice=invoice, replace=replace_arrangement and not self_service, by=by)
     if until <= today:
         raise ApplicationError(_("Choose a date after today."), field="until")
     if until > today + timedelta(days=MAX_DEFERRAL_DAYS):
@@ -950,11 +982,11 @@ def instalments_sweep_batch(
         for instalment in Instalment.objects.filter(plan__in=plans).order_by("number"):
             due_by_plan[instalment.plan_id].append(instalment)
         now = timezone.now()
+        settled: list[int] = []
+        judged: dict[str, list[int]] = {Instalment.Status.PAID: [], Instalment.Status.MISSED: []}
         for plan in plans:
             if plan.invoice.patient_due <= 0:
-                plan.status = PaymentPlan.Status.COMPLETED
-                plan.ended_at = now
-                plan.save(update_fields=["status", "ended_at"])
+                settled.append(plan.pk)
                 continue
             paid_towards_plan = paid.get(plan.invoice_id, Decimal("0.00")) - plan.paid_before
             cumulative = Decimal("0.00")
@@ -963,9 +995,9 @@ def instalments_sweep_batch(
                 if instalment.status != Instalment.Status.DUE or instalment.due_date >= today:
                     continue
                 if paid_towards_plan >= cumulative:
-                    instalment.status = Instalment.Status.PAID
+                    judged[Instalment.Status.PAID].append(instalment.pk)
                 else:
-                    instalment.status = Instalment.Status.MISSED
+                    judged[Instalment.Status.MISSED].append(instalment.pk)
                     missed += 1
                     _missed_instalment_call(plan=plan, instalment=instalment, now=now)
                     reminder, created = Reminder.objects.get_or_create(
@@ -978,7 +1010,18 @@ def instalments_sweep_batch(
                     )
                     if created:
                         new_reminder_ids.append(reminder.pk)
-                instalment.save(update_fields=["status"])
+        # The plans are locked, and nothing else changes their instalments: one update per new status, with
+        # its history rows, whatever the batch holds.
+        for status, instalment_ids in judged.items():
+            if instalment_ids:
+                transition_rows(Instalment.objects.filter(pk__in=instalment_ids), status, reason="instalment sweep")
+        if settled:
+            transition_rows(
+                PaymentPlan.objects.filter(pk__in=settled),
+                PaymentPlan.Status.COMPLETED,
+                reason="the invoice is settled",
+                ended_at=now,
+            )
     return missed, (plans[-1].pk if len(plans) == batch_size else None)
 
 

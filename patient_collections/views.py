@@ -30,7 +30,7 @@ from patients.models import Patient
 from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
-from . import letters, schedule
+from . import letters, permissions, schedule
 from . import selectors as collection_selectors
 from . import services as collection_services
 from .forms import CaseDecisionForm, CaseFilterForm, DayForm, DeferralForm, PaymentPlanForm, step_formset
@@ -41,7 +41,6 @@ PAGE_SIZE = 25
 VIEW_CASE = "patient_collections.view_collectioncase"
 DECIDE_CASE = "patient_collections.decide_collection_case"
 VIEW_REMINDER = "patient_collections.view_reminder"
-CHANGE_REMINDER = "patient_collections.change_reminder"
 # Notices with an unknown outcome shown on the worklist: a handful at most, unless the mail relay is down.
 UNCERTAIN_SHOWN = 50
 # The office manager's buttons on a proposed case, in the order they are offered.
@@ -64,11 +63,19 @@ def call_list(request: StaffRequest) -> HttpResponse:
         "calls": list(page),
         "due_before": collection_selectors.end_of_today(),
         "now": timezone.now(),
-        "uncertain_notices": (
-            list(collection_selectors.reminders_outcome_unknown()[:UNCERTAIN_SHOWN])
-            if request.user.has_perm(VIEW_REMINDER)
-            else []
-        ),
+        # Each notice with the buttons this user may press on it (the service asks the same functions).
+        "uncertain_notices": [
+            (
+                notice,
+                permissions.reminder_confirm_sent_refusal(request.user, notice) is None,
+                permissions.reminder_resend_refusal(request.user, notice) is None,
+            )
+            for notice in (
+                collection_selectors.reminders_outcome_unknown()[:UNCERTAIN_SHOWN]
+                if request.user.has_perm(VIEW_REMINDER)
+                else []
+            )
+        ],
     }
     return render(request, "staff/collections/call_list.html", context)
 
@@ -82,7 +89,7 @@ def reminder_confirm_sent(request: StaffRequest, reminder_id: int) -> HttpRespon
         collection_services.reminder_confirm_sent(reminder_id=reminder_id, by=request.user)
         return _("The notice is recorded as sent.")
 
-    return run_staff_action(request, perm=CHANGE_REMINDER, action=confirm, then="call-list")
+    return run_staff_action(request, perm=permissions.SETTLE_NOTICE_PERMISSION, action=confirm, then="call-list")
 
 
 @staff_only
@@ -94,7 +101,7 @@ def reminder_resend(request: StaffRequest, reminder_id: int) -> HttpResponse:
         collection_services.reminder_resend(reminder_id=reminder_id, by=request.user)
         return _("The notice will be sent again.")
 
-    return run_staff_action(request, perm=CHANGE_REMINDER, action=resend, then="call-list")
+    return run_staff_action(request, perm=permissions.SETTLE_NOTICE_PERMISSION, action=resend, then="call-list")
 
 
 @staff_only
@@ -141,9 +148,13 @@ def _invoice_for_form(request: StaffRequest, invoice_id: int) -> Invoice:
     return get_object_or_404(Invoice.objects.select_related("patient"), pk=invoice_id)
 
 
-def _invoice_form_page(request: StaffRequest, invoice: Invoice, template: str, form: StaffForm) -> HttpResponse:
+def _invoice_form_page(
+    request: StaffRequest, invoice: Invoice, template: str, form: StaffForm, refusal: str | None
+) -> HttpResponse:
+    """The plan or deferral page; with `refusal` (the plan that holds the invoice is not this user's to replace)
+    it says why instead of showing a form that would be refused."""
     accessed.send(sender=Invoice, instance=invoice)
-    context = {**account_summary(invoice.patient), "invoice": invoice, "form": form}
+    context = {**account_summary(invoice.patient), "invoice": invoice, "form": form, "refusal": refusal}
     return render(request, template, context)
 
 
@@ -153,8 +164,9 @@ def payment_plan_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
     require_perm(request, "patient_collections.add_paymentplan")
     invoice = _invoice_for_form(request, invoice_id)
     current = collection_selectors.invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
-    form = PaymentPlanForm(request.POST if request.method == "POST" else None, current=current)
-    if request.method == "POST" and form.is_valid():
+    refusal = permissions.arrangement_replace_refusal(request.user, current)
+    form = PaymentPlanForm(request.POST if request.method == "POST" else None, current=None if refusal else current)
+    if request.method == "POST" and refusal is None and form.is_valid():
         data = form.cleaned_data
         try:
             plan = collection_services.payment_plan_create(
@@ -181,7 +193,7 @@ def payment_plan_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
                 % {"count": count},
             )
             return redirect("invoice-detail", invoice_id=invoice.pk)
-    return _invoice_form_page(request, invoice, "staff/collections/payment_plan_form.html", form)
+    return _invoice_form_page(request, invoice, "staff/collections/payment_plan_form.html", form, refusal)
 
 
 @staff_only
@@ -190,8 +202,9 @@ def deferral_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
     require_perm(request, "patient_collections.add_deferral")
     invoice = _invoice_for_form(request, invoice_id)
     current = collection_selectors.invoice_active_arrangement(invoice_id=invoice.pk, today=timezone.localdate())
-    form = DeferralForm(request.POST if request.method == "POST" else None, current=current)
-    if request.method == "POST" and form.is_valid():
+    refusal = permissions.arrangement_replace_refusal(request.user, current)
+    form = DeferralForm(request.POST if request.method == "POST" else None, current=None if refusal else current)
+    if request.method == "POST" and refusal is None and form.is_valid():
         try:
             deferral = collection_services.deferral_create(
                 invoice_id=invoice.pk,
@@ -207,7 +220,7 @@ def deferral_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Collection deferred until %(day)s.") % {"day": local_date(deferral.until)})
             return redirect("invoice-detail", invoice_id=invoice.pk)
-    return _invoice_form_page(request, invoice, "staff/collections/deferral_form.html", form)
+    return _invoice_form_page(request, invoice, "staff/collections/deferral_form.html", form, refusal)
 
 
 def _pdf_response(content: bytes, filename: str, *, as_attachment: bool = False) -> HttpResponse:
@@ -458,7 +471,14 @@ def print_batch(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "staff/collections/print_batch.html",
-        {"form": form, "day": day, "reminders": reminders, "waiting": waiting, "today": timezone.localdate()},
+        {
+            "form": form,
+            "day": day,
+            "reminders": reminders,
+            "waiting": waiting,
+            "today": timezone.localdate(),
+            "may_print": permissions.print_batch_refusal(request.user) is None,
+        },
         status=200 if day else 400,
     )
 
@@ -485,8 +505,9 @@ def print_batch_pdf(request: StaffRequest) -> HttpResponse:
 def print_batch_record(request: StaffRequest) -> HttpResponse:
     """Staff print today's batch: every letter waiting is recorded sent now, with its fee and a deadline from
     today (a letter whose claim was paid or put on hold meanwhile is skipped), then today's PDF downloads."""
-    require_perm(request, CHANGE_REMINDER)
-    recorded = collection_services.reminders_record_printed(now=timezone.now())
+    if permissions.print_batch_refusal(request.user) is not None:
+        raise PermissionDenied
+    recorded = collection_services.reminders_record_printed(now=timezone.now(), by=request.user)
     today = timezone.localdate()
     if not recorded:
         messages.info(request, _("No letters were waiting to be printed."))

@@ -29,9 +29,12 @@ from patient_collections.models import (
     Deferral,
     FollowUpCall,
     Instalment,
+    InstalmentStatusChange,
     PaymentPlan,
+    PaymentPlanStatusChange,
     PortalMessage,
     Reminder,
+    ReminderStatusChange,
 )
 from portal.models import PortalInvitation
 
@@ -184,8 +187,17 @@ def patient_data_export(*, patient_id: int) -> dict[str, Any]:
                 "ledger_entries": _rows(LedgerEntry.objects.filter(invoice=invoice)),
                 "status_changes": _rows(InvoiceStatusChange.objects.filter(invoice=invoice)),
                 "reminders": _rows(Reminder.objects.filter(invoice=invoice)),
+                "reminder_status_changes": _rows(ReminderStatusChange.objects.filter(reminder__invoice=invoice)),
                 "payment_plans": [
-                    {**_row(plan), "instalments": _rows(Instalment.objects.filter(plan=plan))} for plan in plans
+                    {
+                        **_row(plan),
+                        "instalments": _rows(Instalment.objects.filter(plan=plan)),
+                        "status_changes": _rows(PaymentPlanStatusChange.objects.filter(plan=plan)),
+                        "instalment_status_changes": _rows(
+                            InstalmentStatusChange.objects.filter(instalment__plan=plan)
+                        ),
+                    }
+                    for plan in plans
                 ],
                 "deferrals": _rows(Deferral.objects.filter(invoice=invoice).order_by("created_at", "id")),
                 "collection_cases": _rows(CollectionCase.objects.filter(invoice=invoice)),

@@ -157,12 +157,18 @@ def test_it_exports_every_kind_of_record():
     assert invoice["ledger_entries"][1]["amount"] == "-471.00"
     assert invoice["reminders"][0]["step"] == 1
     assert [i["amount"] for i in invoice["payment_plans"][0]["instalments"]] == ["235.50", "235.50"]
+    # The status histories: the plan the deferral replaced; none yet for the notice and the instalments.
+    changes = invoice["payment_plans"][0]["status_changes"]
+    assert [(c["from_status"], c["to_status"], c["reason"]) for c in changes] == [("active", "cancelled", "replaced")]
+    assert invoice["payment_plans"][0]["instalment_status_changes"] == []
+    assert invoice["reminder_status_changes"] == []
     assert invoice["deferrals"][0]["reason"] == "Waiting for her pension"
     assert invoice["collection_cases"][0]["status"] == "withdrawn"
     [complaint] = export["complaints"]
     assert complaint["description"].startswith("Åse says")
     assert complaint["decision"]["rule_name"]
     assert complaint["adjustment_requests"] == []
+    assert [c["to_status"] for c in complaint["status_changes"]] == ["closed"]
     assert complaint["received_at"] == "2014-03-03T10:00:00+00:00"
     assert export["follow_up_calls"][0]["outcome"] == "satisfied"
     assert export["portal_messages"][0]["body"] == "Dear Åse Ødegård, please pay."
