@@ -253,7 +253,10 @@ def test_it_shows_the_active_plan_with_its_instalments(patient, billing, client_
     page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
     assert "A payment plan is being kept." in page
     assert page.count(money(Decimal("125.00"))) >= 4
-    assert reverse("invoice-payment-plan", args=[invoice.pk]) not in page  # no second plan offered
+    # No second plan beside it: the plan form is offered only to replace this one, with the checkbox that says so.
+    assert "Set up a payment plan" not in page
+    assert "Replace the payment plan" in page
+    assert 'id="plan_replace_arrangement"' in page
 
 
 def test_it_downloads_a_reminder_letter(patient, billing, client_for):
