@@ -33,7 +33,8 @@ class FollowUpCall(models.Model):
         "disputes.Complaint", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_up_calls"
     )
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
-    request_note = models.CharField(_("what the patient asked"), max_length=500, blank=True)
+    # A second request about the same invoice while its call is open is added here (services.follow_up_call_open).
+    request_note = models.CharField(_("what the patient asked"), max_length=2000, blank=True)
     preferred_time = models.CharField(_("preferred time"), max_length=100, blank=True)
     preferred_channel = models.CharField(_("how to reach them"), max_length=10, blank=True)
     role = models.CharField(_("who calls"), max_length=20)
@@ -56,11 +57,13 @@ class FollowUpCall(models.Model):
         verbose_name_plural = _("follow-up calls")
         indexes = [models.Index(fields=["completed_at", "due_at"], name="call_open_due_idx")]
         constraints = [
-            # One open missed-instalment call per invoice: a second missed instalment is the same call to make.
+            # One open call per reason per invoice: a second missed instalment, a second notice by phone or a
+            # second request from the portal is the same conversation (the worklist showed one call three times).
+            # A complaint's follow-up call is per complaint, so it stays out.
             models.UniqueConstraint(
                 fields=["invoice", "reason"],
-                condition=Q(completed_at__isnull=True, reason="missed_instalment"),
-                name="one_open_missed_instalment_call",
+                condition=Q(completed_at__isnull=True, invoice__isnull=False) & ~Q(reason="complaint_follow_up"),
+                name="one_open_call_per_reason_per_invoice",
             )
         ]
 

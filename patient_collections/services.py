@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
@@ -532,15 +532,13 @@ def reminder_claim(*, reminder_id: int, now: datetime) -> tuple[Reminder, channe
     if channel == Channel.PORTAL:
         PortalMessage.objects.create(patient=patient, subject=text.subject, body=text.body, reminder=reminder)
     elif channel == Channel.PHONE:
-        FollowUpCall.objects.get_or_create(
+        follow_up_call_open(
             idempotency_key=f"{reference}-call",
-            defaults={
-                "patient": patient,
-                "invoice": invoice,
-                "reason": FollowUpCall.Reason.OVERDUE_ACCOUNT,
-                "role": "billing",
-                "due_at": now,
-            },
+            patient_id=patient.pk,
+            invoice_id=invoice.pk,
+            reason=FollowUpCall.Reason.OVERDUE_ACCOUNT,
+            role="billing",
+            due_at=now,
         )
     if channel == Channel.LETTER:
         # A letter leaves the office when staff print the day's batch: it is recorded sent, with its fee and the
@@ -934,22 +932,71 @@ def instalments_sweep(*, today: date, enqueue: bool = True, batch_size: int = IN
         after = after_id
 
 
-def _missed_instalment_call(*, plan: PaymentPlan, instalment: Instalment, now: datetime) -> None:
-    """One open call per invoice for missed instalments: a second miss while the first call is open is the
-    same conversation (the worklist showed the same call three times)."""
-    if FollowUpCall.objects.filter(
-        invoice_id=plan.invoice_id, reason=FollowUpCall.Reason.MISSED_INSTALMENT, completed_at__isnull=True
-    ).exists():
+def follow_up_call_open(
+    *, idempotency_key: str, patient_id: int, invoice_id: int | None, reason: str, **fields: object
+) -> tuple[FollowUpCall, bool]:
+    """The call to make for `reason` about an invoice: the open one if there is one, else a new one. Returns the
+    call and whether it was created.
+
+    One open call per reason per invoice (a database constraint holds it too): a second missed instalment, a
+    second notice by phone or a second request from the portal is the same conversation, not another line on
+    the worklist. What the patient asked the second time is added to the open call's note, so nothing is lost.
+    A complaint's follow-up call is per complaint. The same `idempotency_key` again returns the same call.
+    """
+    with transaction.atomic():
+        existing = FollowUpCall.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+        if invoice_id is not None and reason != FollowUpCall.Reason.COMPLAINT_FOLLOW_UP:
+            open_call = (
+                FollowUpCall.objects.select_for_update()
+                .filter(invoice_id=invoice_id, reason=reason, completed_at__isnull=True)
+                .first()
+            )
+            if open_call is not None:
+                _add_request_note(open_call, str(fields.get("request_note", "")))
+                return open_call, False
+        try:
+            with transaction.atomic():
+                call = FollowUpCall.objects.create(
+                    idempotency_key=idempotency_key,
+                    patient_id=patient_id,
+                    invoice_id=invoice_id,
+                    reason=reason,
+                    **fields,
+                )
+            return call, True
+        except IntegrityError:
+            # A concurrent request made the call (same key, or the invoice's open call) between the read and here.
+            same_key = FollowUpCall.objects.filter(idempotency_key=idempotency_key).first()
+            if same_key is not None:
+                return same_key, False
+            if invoice_id is None:
+                raise
+            open_call = FollowUpCall.objects.select_for_update().get(
+                invoice_id=invoice_id, reason=reason, completed_at__isnull=True
+            )
+            _add_request_note(open_call, str(fields.get("request_note", "")))
+            return open_call, False
+
+
+def _add_request_note(call: FollowUpCall, note: str) -> None:
+    if not note or note in call.request_note:
         return
-    FollowUpCall.objects.get_or_create(
+    max_length = FollowUpCall._meta.get_field("request_note").max_length or len(note)
+    call.request_note = (f"{call.request_note}\n\n{note}" if call.request_note else note)[:max_length]
+    call.save(update_fields=["request_note"])
+
+
+def _missed_instalment_call(*, plan: PaymentPlan, instalment: Instalment, now: datetime) -> None:
+    """A missed instalment goes on the worklist, once per invoice while its call is open."""
+    follow_up_call_open(
         idempotency_key=f"plan-{plan.pk}-instalment-{instalment.number}",
-        defaults={
-            "patient_id": plan.invoice.patient_id,
-            "invoice_id": plan.invoice_id,
-            "reason": FollowUpCall.Reason.MISSED_INSTALMENT,
-            "role": "billing",
-            "due_at": now,
-        },
+        patient_id=plan.invoice.patient_id,
+        invoice_id=plan.invoice_id,
+        reason=FollowUpCall.Reason.MISSED_INSTALMENT,
+        role="billing",
+        due_at=now,
     )
 
 

@@ -155,18 +155,16 @@ def callback_request_create(
     if proxy is not None:
         with translation.override(settings.LANGUAGE_CODE):
             note = _("Asked by %(name)s, who may speak for the patient: %(note)s") % {"name": proxy.name, "note": note}
-    call, _created = FollowUpCall.objects.get_or_create(
+    call, _created = collection_services.follow_up_call_open(
         idempotency_key=f"portal-{patient_id}-{request_key}"[:100],
-        defaults={
-            "patient_id": patient_id,
-            "invoice_id": invoice_id,
-            "reason": FollowUpCall.Reason.CALLBACK_REQUEST,
-            "request_note": note[:500],
-            "preferred_time": preferred_time.strip()[:100],
-            "preferred_channel": preferred_channel,
-            "role": role,
-            "due_at": callback_due_at(now),
-        },
+        patient_id=patient_id,
+        invoice_id=invoice_id,
+        reason=FollowUpCall.Reason.CALLBACK_REQUEST,
+        request_note=note[:500],
+        preferred_time=preferred_time.strip()[:100],
+        preferred_channel=preferred_channel,
+        role=role,
+        due_at=callback_due_at(now),
     )
     if call.patient_id != patient_id:
         raise NotFound(_("No such request."))

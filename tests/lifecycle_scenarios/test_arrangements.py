@@ -62,11 +62,6 @@ def test_a_missed_instalment_notice_asks_for_that_instalment_of_that_plan(office
     assert "payment plan or a later date" not in message.body  # they have a plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the letter (pdf/notice.html) of a missed instalment keeps the generic help section, which offers "
-    "'we can agree a payment plan or a later date' to a patient who has one",
-)
 def test_the_missed_instalment_letter_asks_for_that_instalment_and_offers_no_new_plan(
     office, plan, billing, api_as, client_for
 ):
@@ -90,11 +85,6 @@ def test_two_missed_instalments_make_one_open_call_on_the_worklist(office, plan,
     assert open_calls(api, reachable_patient) == [(plan["invoice"]["id"], "missed_instalment")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every notice by phone opens its own overdue-account call (key reminder-<id>-call): the reminder and "
-    "the purring put two open calls for one invoice on the worklist",
-)
 def test_notices_by_phone_make_one_open_call_per_invoice(office, reachable_patient, billing, api_as):
     reachable_patient.preferred_channel = "phone"
     reachable_patient.save(update_fields=["preferred_channel"])
@@ -141,7 +131,7 @@ def test_a_plan_on_a_disputed_claim_waits_for_the_dispute(office, plan, reachabl
     assert {instalment["status"] for instalment in kept["instalments"]} == {"due"}
 
 
-def test_the_portal_grants_the_first_deferral_and_sends_the_next_two_to_billing(
+def test_the_portal_grants_the_first_deferral_and_sends_the_next_two_to_billing_as_one_request(
     clock, reachable_patient, billing, api_as, client_for
 ):
     invoice = bill(api_as(billing), reachable_patient)
@@ -152,17 +142,11 @@ def test_the_portal_grants_the_first_deferral_and_sends_the_next_two_to_billing(
         client_for(reachable_patient.user).post(url, {"until": until.isoformat(), "request_key": str(number) * 32})
 
     assert list(Deferral.objects.filter(invoice_id=invoice["id"]).values_list("until", flat=True)) == [asked[0]]
-    requests = FollowUpCall.objects.filter(invoice_id=invoice["id"]).order_by("id")
-    assert [call.reason for call in requests] == [FollowUpCall.Reason.CALLBACK_REQUEST] * 2
-    for call, until in zip(requests, asked[1:], strict=True):
-        assert until.isoformat() in call.request_note and call.role == "billing"
+    [request] = FollowUpCall.objects.filter(invoice_id=invoice["id"])
+    assert (request.reason, request.role) == (FollowUpCall.Reason.CALLBACK_REQUEST, "billing")
+    assert all(until.isoformat() in request.request_note for until in asked[1:])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each refused portal deferral opens its own callback request: two open calls of one reason for one "
-    "invoice on the worklist",
-)
 def test_refused_portal_deferrals_make_one_open_call_on_the_worklist(
     clock, reachable_patient, billing, api_as, client_for
 ):
