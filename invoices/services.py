@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,12 +33,23 @@ from .models import (
     InvoiceStatusChange,
     LedgerEntry,
 )
-from .money import MAX_QUANTITY, MoneyError, invoice_amount_limit, parse_plain_decimal, round_money, to_money
+from .money import (
+    CENT,
+    MAX_QUANTITY,
+    ZERO,
+    MoneyError,
+    invoice_amount_limit,
+    parse_plain_decimal,
+    round_money,
+    to_money,
+)
 from .parties import buyer_snapshot, seller_snapshot
 from .payment_reference import account_reference, kid_for_invoice
+from .templatetags.money import money
 
 Status = Invoice.Status
 Kind = LedgerEntry.Kind
+
 
 @dataclass(frozen=True)
 class LineInput:
@@ -485,6 +496,47 @@ def _lines_of(invoice: Invoice, line_ids: Sequence[int]) -> list[int]:
     return sorted(found)
 
 
+# What was charged on an invoice: the charge at issue and every reminder fee, less the fees reversed since
+# (a charge itself is never reversed). Every credit of every kind draws on it (CreditNote.KIND_OF_ENTRY).
+CHARGED_ENTRIES = Q(kind__in=[Kind.CHARGE, Kind.REMINDER_FEE]) | Q(kind=Kind.REVERSAL, reverses__kind=Kind.REMINDER_FEE)
+CREDITED_ENTRIES = Q(kind__in=list(CreditNote.KIND_OF_ENTRY))
+
+
+@dataclass(frozen=True)
+class CreditRoom:
+    """How much more may be credited on a locked invoice, by a credit note or an adjustment alike."""
+
+    uncredited: Decimal  # what was charged less every credit already given
+    creditable: Decimal  # the most one credit may be now: the uncredited charges, and no more than the patient owes
+
+    def check(self, value: Decimal) -> None:
+        """Refuse a credit beyond the room, naming the amount still creditable in the reader's language."""
+        if ZERO < value <= self.creditable:
+            return
+        if self.creditable <= 0:
+            message = _(
+                "Nothing can be credited on this invoice now: what was charged is credited in full, or the patient "
+                "owes nothing on it."
+            )
+        else:
+            message = _(
+                "At most %(amount)s can be credited on this invoice now: what was charged less every credit "
+                "already given, and no more than the patient owes."
+            ) % {"amount": money(self.creditable)}
+        raise ApplicationError(message, field="amount")
+
+
+def _credit_room(invoice: Invoice) -> CreditRoom:
+    """The credit room of a locked invoice: one query over its entries."""
+    sums = invoice.entries.aggregate(
+        charged=Sum("amount", filter=CHARGED_ENTRIES), credited=Sum("amount", filter=CREDITED_ENTRIES)
+    )
+    # SQLite sums decimals as floats; quantising to cents restores the exact value (PostgreSQL is exact).
+    charged = Decimal(sums["charged"] or 0).quantize(CENT)
+    uncredited = charged + Decimal(sums["credited"] or 0).quantize(CENT)
+    return CreditRoom(uncredited=uncredited, creditable=max(ZERO, min(uncredited, invoice.patient_due)))
+
+
 @transaction.atomic
 def invoice_credit(
     *,
@@ -504,14 +556,9 @@ def invoice_credit(
     invoice = _lock_invoice(invoice_id)
     _require_booked(invoice, _("A credit note"))
     lines = _lines_of(invoice, line_ids)
-    credited = -(invoice.entries.filter(kind=Kind.CREDIT_NOTE).aggregate(s=Sum("amount"))["s"] or Decimal("0"))
-    creditable = invoice.total - credited
-    value = creditable if amount is None else _positive_money(amount, "amount")
-    if value <= 0 or value > creditable:
-        raise ApplicationError(
-            _("A credit note can be at most %(max)s, what is left of the invoice total.") % {"max": creditable},
-            field="amount",
-        )
+    room = _credit_room(invoice)
+    value = room.creditable if amount is None else _positive_money(amount, "amount")
+    room.check(value)
     numbered = _credit_note_number()
     entry = _post(
         invoice=invoice,
@@ -530,7 +577,7 @@ def invoice_credit(
         requested_by=None,
         approved_by=by,
     )
-    if value == creditable and invoice.status == Status.ISSUED:
+    if value == room.uncredited and invoice.status == Status.ISSUED:
         invoice_transition(invoice=invoice, to_status=Status.CREDITED, by=by, reason=reason.strip()[:300])
     return entry
 
@@ -555,6 +602,9 @@ def entry_reverse(*, entry_id: int, reason: str, by: User | None) -> LedgerEntry
         # The patient holds the credit note: silently undoing it would leave the books and the documents
         # the patient received disagreeing.
         raise InvalidTransition(_("A credit documented by a credit note is not reversed; bill the amount again."))
+    if original.kind == Kind.REMINDER_FEE and _credit_room(invoice).uncredited < original.amount:
+        # The fee was credited: taking it back too would leave more credited than was ever charged.
+        raise InvalidTransition(_("This fee has been credited already, so it cannot be reversed as well."))
     return _post(
         invoice=invoice,
         kind=Kind.REVERSAL,
@@ -640,19 +690,15 @@ def invoice_adjust(
     """Post an approved reduction, write-off or small-claim credit on a locked invoice, with its credit note.
 
     Called by disputes.services.adjustment_approve (after the four-eyes checks) and by the collection case
-    decision, inside their transactions; never more than the patient owes now. `by` approved it; the credit
+    decision, inside their transactions; never more than the patient owes now, nor more than was charged less
+    every credit already given (credit notes and adjustments alike). `by` approved it; the credit
     note names the lines it concerns (a complaint's disputed lines) and, where known, who asked for it.
     """
     if kind not in ADJUSTMENT_KINDS:
         raise ApplicationError(_("Only reductions, write-offs and small-claim credits adjust a bill."), field="kind")
     value = _positive_money(amount, "amount")
     _require_booked(invoice, _("An adjustment"))
-    if value > invoice.patient_due:
-        raise ApplicationError(
-            _("The adjustment (%(amount)s) is more than the patient owes now (%(due)s).")
-            % {"amount": value, "due": max(invoice.patient_due, Decimal("0.00"))},
-            field="amount",
-        )
+    _credit_room(invoice).check(value)
     lines = _lines_of(invoice, line_ids)
     numbered = _credit_note_number()
     entry = _post(invoice=invoice, kind=kind, amount=-value, by=by, reference=reference, note=note[:300])
