@@ -5,13 +5,15 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROK
 """
 
 import os
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from invoices.money import invoice_amount_limit_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -205,14 +207,8 @@ if BILLING_JURISDICTION not in {"NO", "US", "FR"}:
 # Money is quantised once, at the boundary, with this rounding mode (half up is what invoices and banks use).
 MONEY_ROUNDING = ROUND_HALF_UP
 # The largest amount one invoice may carry, and the largest running sum kept for it (total, balance,
-# insurer paid): far below what a money column holds (9,999,999,999.99), so no sum can overflow it.
-INVOICE_AMOUNT_LIMIT = Decimal(os.environ.get("INVOICE_AMOUNT_LIMIT", "10000000.00"))
-if (
-    not INVOICE_AMOUNT_LIMIT.is_finite()
-    or not Decimal("0") < INVOICE_AMOUNT_LIMIT <= Decimal("9999999999.99")
-    or INVOICE_AMOUNT_LIMIT.quantize(Decimal("0.01")) != INVOICE_AMOUNT_LIMIT
-):
-    raise ImproperlyConfigured("INVOICE_AMOUNT_LIMIT must be a positive amount of at most 9999999999.99.")
+# insurer paid): far below what a money column holds (invoices.money.MAX_AMOUNT), so no sum can overflow it.
+INVOICE_AMOUNT_LIMIT = invoice_amount_limit_setting(os.environ.get("INVOICE_AMOUNT_LIMIT"))
 CLINIC = {
     "name": os.environ.get("CLINIC_NAME", "Fjordside Clinic"),
     "address": os.environ.get("CLINIC_ADDRESS", "Storgata 1, 0155 Oslo"),

@@ -38,8 +38,8 @@ from .money import (
     MAX_QUANTITY,
     ZERO,
     MoneyError,
-    invoice_amount_limit,
     parse_plain_decimal,
+    refuse_past_invoice_limit,
     round_money,
     to_money,
 )
@@ -74,14 +74,11 @@ def _positive_money(value: Decimal | str | int, field: str) -> Decimal:
     return amount
 
 
-def _within_limit(total: Decimal, field: str) -> Decimal:
-    limit = invoice_amount_limit()
-    if total > limit:
-        raise ApplicationError(
-            _("The lines add up to more than %(limit)s, the most one invoice can carry.") % {"limit": limit},
-            field=field,
-        )
-    return total
+def _within_limit(*amounts: Decimal, field: str) -> None:
+    try:
+        refuse_past_invoice_limit(*amounts)
+    except MoneyError as exc:
+        raise ApplicationError(str(exc), field=field) from exc
 
 
 def _lock_invoice(invoice_id: int) -> Invoice:
@@ -132,7 +129,7 @@ def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
                 amount=amount,
             )
         )
-    _within_limit(sum((line.amount for line in result), Decimal("0.00")), "lines")
+    _within_limit(sum((line.amount for line in result), Decimal("0.00")), field="lines")
     return result
 
 
@@ -231,7 +228,7 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     if total <= 0:
         raise ApplicationError(_("An invoice total must be greater than zero."), field="lines")
     # Lines written before the limit was lowered (or by an import) are checked again before they are booked.
-    _within_limit(total, "lines")
+    _within_limit(total, field="lines")
     third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
     year = today.year
     sequence = _next_number(series="invoice", year=year)
@@ -295,12 +292,7 @@ def _post(
     new_insurer_paid = invoice.insurer_paid
     if kind == Kind.INSURANCE_PAYMENT or (reverses is not None and reverses.kind == Kind.INSURANCE_PAYMENT):
         new_insurer_paid -= amount
-    limit = invoice_amount_limit()
-    if abs(amount) > limit or abs(new_balance) > limit or abs(new_insurer_paid) > limit:
-        raise ApplicationError(
-            _("This amount would take the invoice past %(limit)s, the most one invoice can carry.") % {"limit": limit},
-            field="amount",
-        )
+    _within_limit(amount, new_balance, new_insurer_paid, field="amount")
     entry = LedgerEntry.objects.create(
         invoice=invoice,
         kind=kind,
