@@ -20,7 +20,16 @@ from .money import DECIMAL_PLACES, MAX_DIGITS, MoneyError, refuse_past_invoice_l
 TYPED_AMOUNT = re.compile(r"-?[0-9.,'\s]+")
 
 
-class TypedMoneyField(forms.DecimalField):
+class TypedDecimalField(forms.DecimalField):
+    """A localized number as a person types it, refusing input that only Python's Decimal would read as one."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not TYPED_AMOUNT.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class TypedMoneyField(TypedDecimalField):
     """A localized amount as a person types it, within what one invoice can carry.
 
     Refuses input that only Python's Decimal would read as a number, and an amount past the invoice limit with
@@ -32,11 +41,6 @@ class TypedMoneyField(forms.DecimalField):
         kwargs.setdefault("decimal_places", DECIMAL_PLACES)
         kwargs.setdefault("localize", True)
         super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and value.strip() and not TYPED_AMOUNT.fullmatch(value.strip()):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
     def validate(self, value: Any) -> None:
         super().validate(value)
