@@ -19,7 +19,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -307,6 +307,31 @@ def test_the_pdf_is_in_the_patients_language_with_number_invoice_lines_and_amoun
     assert "60,00" in text
     assert "Gamleveien 2" in text and "Nyveien 9" not in text  # the buyer as the credit note was issued
     assert "987 654 321" in text  # the seller's organisation number
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "bill_to"),
+    [
+        ("en", "Credited to", "Bill to"),
+        ("nb", "Kreditert til", "Fakturamottaker"),
+        ("fr", "Au crédit de", "Facturé à"),
+        ("pt", "Creditado a", "Faturado a"),
+        ("ru", "В пользу", "Плательщик"),
+    ],
+)
+@time_machine.travel(MIDDAY, tick=False)
+def test_a_credit_note_names_its_buyer_as_credited_not_billed_in_every_language(patient, language, label, bill_to):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    note = adjust(invoice, Kind.REDUCTION, "10.00").credit_note
+
+    with translation.override(language):
+        credit_note = pdf.credit_note_html(CreditNote.objects.get(pk=note.pk))
+        invoice_document = pdf.invoice_html(Invoice.objects.select_related("patient").get(pk=invoice.pk))
+
+    assert f'<p class="label">{label}</p>' in credit_note and bill_to not in credit_note
+    assert f'<p class="label">{bill_to}</p>' in invoice_document
+    for document in (credit_note, invoice_document):  # the shared buyer block and footer
+        assert patient.name in document and '<footer class="page-footer">' in document
 
 
 # --- API ----------------------------------------------------------------------------------------------------
