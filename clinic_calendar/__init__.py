@@ -6,7 +6,6 @@ patient_collections, invoices, portal) may import it without creating a cycle. S
 
 from .opening_hours import (
     DEFAULT_OPENING_HOURS,
-    HOLIDAY_COUNTRIES,
     ClinicCalendar,
     clinic_calendar,
     is_public_holiday,
@@ -14,7 +13,6 @@ from .opening_hours import (
 
 __all__ = [
     "DEFAULT_OPENING_HOURS",
-    "HOLIDAY_COUNTRIES",
     "ClinicCalendar",
     "clinic_calendar",
     "is_public_holiday",
