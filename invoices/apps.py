@@ -16,4 +16,5 @@ class InvoicesConfig(AppConfig):
         auditlog.register(models.Invoice)
         auditlog.register(models.InvoiceLine)
         auditlog.register(models.LedgerEntry)
+        auditlog.register(models.CreditNote, m2m_fields={"lines"})
         checks.register(check_pdf_libraries)

@@ -333,12 +333,12 @@ class InvoiceStatusChange(StatusChange):
         return f"{self.invoice_id}: {self.from_status} → {self.to_status}"
 
 
-class CreditNoteQuerySet(models.QuerySet["CreditNote"]):
+class CreditNoteQuerySet(AuditedQuerySet["CreditNote"]):
     def update(self, **kwargs: object) -> int:
         raise ImmutableRecordError("A credit note is never edited; issue another credit note.")
 
     def replace_buyer_details(self, details: dict[str, str]) -> int:
-        """The one change a credit note allows: an anonymised patient's details replace the snapshot."""
+        """The one change a credit note allows: an anonymised patient's details replace the snapshot (audited)."""
         return super().update(buyer_details=details)
 
     def delete(self) -> tuple[int, dict[str, int]]:

@@ -17,7 +17,8 @@ import time_machine
 from auditlog.models import LogEntry
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
@@ -472,3 +473,37 @@ def test_a_credit_with_a_credit_note_is_not_reversed(patient):
         with pytest.raises(InvalidTransition):
             services.entry_reverse(entry_id=entry.pk, reason="mistake", by=None)
     assert not LedgerEntry.objects.filter(kind=Kind.REVERSAL).exists()
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_issuing_a_credit_note_leaves_an_audit_entry(patient, billing):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+
+    entry = services.invoice_credit(invoice_id=invoice.pk, amount="50.00", reason="price error", by=billing)
+
+    note = entry.credit_note
+    logged = LogEntry.objects.get_for_object(note).get(action=LogEntry.Action.CREATE)
+    assert logged.changes["number"] == ["None", "CN-2026-000001"]
+    assert logged.changes["amount"] == ["None", "50.00"]
+
+
+def anonymise_counting_queries(patient, documents: int) -> tuple[int, int]:
+    """Queries of one anonymisation over `documents` invoices with a credit note each, and the audit entries."""
+    for _ in range(documents):
+        adjust(issued_invoice(patient, lines=PATIENT_LINES), Kind.REDUCTION, "10.00")
+    patient.name = f"Anonymised patient {patient.pk}"
+    patient.save()
+    last_entry = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as queries:
+        services.issued_documents_anonymise(patient=patient)
+    return len(queries), LogEntry.objects.filter(pk__gt=last_entry, action=LogEntry.Action.UPDATE).count()
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_anonymising_takes_the_same_queries_for_one_document_or_many_and_audits_each(patient, other_patient):
+    one, one_logged = anonymise_counting_queries(other_patient, 1)
+    many, many_logged = anonymise_counting_queries(patient, 5)
+
+    # Per table (invoices, then credit notes): read and lock the rows, update them, insert their audit entries.
+    assert one == many == 6
+    assert (one_logged, many_logged) == (2, 10)  # one entry per invoice and per credit note
