@@ -135,6 +135,11 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number or _("Draft %(id)s") % {"id": self.pk}
 
+    @staticmethod
+    def number_of(year: int, sequence: int) -> str:
+        """The invoice number of a year's sequence number: "2026-000001"."""
+        return f"{year}-{sequence:06d}"
+
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
@@ -408,6 +413,11 @@ class CreditNote(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError("A credit note is never deleted; it is part of the books.")
+
+    @staticmethod
+    def number_of(year: int, sequence: int) -> str:
+        """The credit note number of a year's sequence number: "CN-2026-000001"."""
+        return f"CN-{Invoice.number_of(year, sequence)}"
 
     @property
     def line_ids(self) -> list[int]:

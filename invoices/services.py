@@ -234,7 +234,7 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     sequence = _next_number(series="invoice", year=year)
     invoice.year = year
     invoice.sequence = sequence
-    invoice.number = f"{year}-{sequence:06d}"
+    invoice.number = Invoice.number_of(year, sequence)
     invoice.payment_reference = _payment_reference(invoice, year, sequence, invoice.number)
     invoice.issued_at = now
     invoice.due_date = today + timedelta(days=current_profile().payment_terms_days)
@@ -432,7 +432,7 @@ class CreditNoteNumber:
 
     @property
     def number(self) -> str:
-        return f"CN-{self.year}-{self.sequence:06d}"
+        return CreditNote.number_of(self.year, self.sequence)
 
 
 def _credit_note_number() -> CreditNoteNumber:

@@ -65,6 +65,11 @@ def test_it_numbers_credit_notes_in_their_own_gapless_series(patient):
     assert correction.reference == "CN-2026-000001"
 
 
+def test_the_invoice_and_credit_note_numbers_have_one_format_each():
+    assert (Invoice.number_of(2026, 1), Invoice.number_of(2027, 123456)) == ("2026-000001", "2027-123456")
+    assert CreditNote.number_of(2026, 42) == "CN-2026-000042"
+
+
 def test_it_starts_a_new_series_on_new_years_day_in_the_clinics_time_zone(patient):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=OSLO), tick=False):
