@@ -6,22 +6,14 @@ patient_collections, invoices, portal) may import it without creating a cycle. S
 
 from .opening_hours import (
     DEFAULT_OPENING_HOURS,
-    HOLIDAY_COUNTRIES,
     ClinicCalendar,
-    add_open_hours,
     clinic_calendar,
-    is_open,
     is_public_holiday,
-    next_open_moment,
 )
 
 __all__ = [
     "DEFAULT_OPENING_HOURS",
-    "HOLIDAY_COUNTRIES",
     "ClinicCalendar",
-    "add_open_hours",
     "clinic_calendar",
-    "is_open",
     "is_public_holiday",
-    "next_open_moment",
 ]

@@ -5,9 +5,9 @@ and `add_open_hours(start, hours)` for aware datetimes, in the clinic's time zon
 means four hours while the clinic is open, so a complaint logged at 15:00 on a Friday before a holiday
 Monday is due on Tuesday, never at 02:32 in the night.
 
-The module-level functions use `clinic_calendar()`, which reads the jurisdiction (`BILLING_JURISDICTION`),
-the time zone (`TIME_ZONE`) and optional opening hours (`CLINIC_OPENING_HOURS`: weekday 0 = Monday →
-("08:00", "16:00"); a missing weekday is closed) from the settings at call time.
+`clinic_calendar()` builds this deployment's calendar from the settings at call time: the jurisdiction
+(`BILLING_JURISDICTION`), the time zone (`TIME_ZONE`) and optional opening hours (`CLINIC_OPENING_HOURS`:
+weekday 0 = Monday → ("08:00", "16:00"); a missing weekday is closed). Callers ask that object.
 """
 
 from collections.abc import Mapping
@@ -134,18 +134,3 @@ def clinic_calendar() -> ClinicCalendar:
     configured = getattr(settings, "CLINIC_OPENING_HOURS", None)
     hours = _parse_hours(configured) if configured else DEFAULT_OPENING_HOURS[jurisdiction]
     return ClinicCalendar(jurisdiction=jurisdiction, opening_hours=hours, time_zone=ZoneInfo(settings.TIME_ZONE))
-
-
-def is_open(moment: datetime) -> bool:
-    """Whether the clinic is open at `moment` (aware)."""
-    return clinic_calendar().is_open(moment)
-
-
-def next_open_moment(moment: datetime) -> datetime:
-    """`moment` while the clinic is open, otherwise when it next opens."""
-    return clinic_calendar().next_open_moment(moment)
-
-
-def add_open_hours(start: datetime, hours: float | timedelta) -> datetime:
-    """`hours` of opening time after `start`, in the clinic's time zone."""
-    return clinic_calendar().add_open_hours(start, hours)

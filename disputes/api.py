@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import NotFound, PermissionDenied
+from invoices.money import DECIMAL_PLACES, MAX_DIGITS
 from patients.api import StaffApi, TextField, log_read, query_filters, staff_member
 from patients.models import Patient
 
@@ -21,7 +22,7 @@ from . import permissions, services
 from .models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
 from .selectors import adjustments_by_status, complaint_detail
 
-MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLACES}
 # Ids are 64-bit (BigAutoField); a larger number in a list lookup would overflow the database driver.
 MAX_ID = 2**63 - 1
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField, period_check
+from invoices.forms import TypedDecimalField, TypedMoneyField
 from invoices.models import InsuranceStatus
 from patients.forms import StaffForm
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES
@@ -33,9 +34,8 @@ SIMULATE_MAX = 5000
 
 
 def _amount(label: StrOrPromise, **kwargs: Any) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, max_digits=12, decimal_places=2, min_value=Decimal("0"), localize=True, **kwargs
-    )
+    """An amount as the office manager types it (as in the payment and plan forms), never negative."""
+    return TypedMoneyField(label=label, min_value=Decimal("0"), **kwargs)
 
 
 def _checkboxes(label: StrOrPromise, choices: Any, help_text: StrOrPromise) -> forms.MultipleChoiceField:
@@ -111,7 +111,7 @@ class RuleForm(StaffForm):
         help_text=_("Counted in the clinic's opening hours: nights, closed days and public holidays do not count."),
     )
     proposal_kind = forms.ChoiceField(label=_("Proposal"), choices=[("", _("Choose…")), *ProposalKind.choices])
-    proposal_percent = forms.DecimalField(
+    proposal_percent = TypedDecimalField(
         label=_("Reduction %"), max_digits=5, decimal_places=2, required=False, localize=True
     )
     proposal_amount = _amount(_("Reduction amount"), required=False)

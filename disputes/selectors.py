@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
+from clinic_calendar import clinic_calendar
 from invoices.models import InvoiceLine
 from patient_collections.models import CollectionCase, FollowUpCall
 
@@ -70,12 +71,17 @@ class Deadline:
 
 
 def deadline_of(complaint: Complaint, now: datetime) -> Deadline:
-    seconds = (complaint.meeting_due_at - now).total_seconds()
+    """How the meeting deadline stands at `now`, in the clinic's open hours: "meet within N hours" counted only
+    open time when it was set, so the hours left (or overdue) count down only while the clinic is open."""
+    calendar = clinic_calendar()
+    due_at = complaint.meeting_due_at
+    passed = now > due_at
+    open_time = calendar.open_time_between(due_at, now) if passed else calendar.open_time_between(now, due_at)
     met = complaint.met_at is not None
     return Deadline(
-        due_at=complaint.meeting_due_at,
-        hours=round(abs(seconds) / 3600),
-        overdue=seconds < 0 and not met and complaint.is_open,
+        due_at=due_at,
+        hours=round(open_time.total_seconds() / 3600),
+        overdue=passed and not met and complaint.is_open,
         met=met,
     )
 

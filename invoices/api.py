@@ -23,7 +23,7 @@ from patients.models import Patient
 
 from . import services
 from .models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
-from .money import PLAIN_DECIMAL
+from .money import DECIMAL_PLACES, MAX_DIGITS, PLAIN_DECIMAL
 from .pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from .selectors import credit_note_detail, invoice_detail
 
@@ -45,7 +45,7 @@ class DecimalStringField(serializers.DecimalField):
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:
     """Money as a decimal string with two decimals; an input with more decimals is a field error."""
-    return DecimalStringField(max_digits=12, decimal_places=2, **kwargs)
+    return DecimalStringField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
 
 
 class OpenComplaintSerializer(serializers.Serializer):

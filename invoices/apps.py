@@ -8,12 +8,18 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.conf import settings
         from django.core import checks
 
         from . import models
         from .checks import check_pdf_libraries
+        from .money import invoice_amount_limit_setting
+
+        # A limit that is not a money amount fitting a money column stops start-up (ImproperlyConfigured).
+        invoice_amount_limit_setting(str(settings.INVOICE_AMOUNT_LIMIT))
 
         auditlog.register(models.Invoice)
         auditlog.register(models.InvoiceLine)
         auditlog.register(models.LedgerEntry)
+        auditlog.register(models.CreditNote, m2m_fields={"lines"})
         checks.register(check_pdf_libraries)

@@ -12,6 +12,7 @@ from clinic_billing.exceptions import ApplicationError
 from patients.forms import StaffForm
 
 from .models import PaymentMethod
+from .money import DECIMAL_PLACES, MAX_DIGITS, MoneyError, refuse_past_invoice_limit
 
 # What a person types for an amount in the clinic's languages: ASCII digits, a sign, and the decimal and
 # grouping separators those locales use. Decimal() alone would also take "1_000", "1e3" and other
@@ -19,8 +20,8 @@ from .models import PaymentMethod
 TYPED_AMOUNT = re.compile(r"-?[0-9.,'\s]+")
 
 
-class TypedMoneyField(forms.DecimalField):
-    """A localized amount, refusing input that only Python's Decimal would read as a number."""
+class TypedDecimalField(forms.DecimalField):
+    """A localized number as a person types it, refusing input that only Python's Decimal would read as one."""
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str) and value.strip() and not TYPED_AMOUNT.fullmatch(value.strip()):
@@ -28,8 +29,30 @@ class TypedMoneyField(forms.DecimalField):
         return super().to_python(value)
 
 
+class TypedMoneyField(TypedDecimalField):
+    """A localized amount as a person types it, within what one invoice can carry.
+
+    Refuses input that only Python's Decimal would read as a number, and an amount past the invoice limit with
+    the one message that names the limit (invoices.money); a money column's digits are the default bounds.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None:
+            try:
+                refuse_past_invoice_limit(value)
+            except MoneyError as exc:
+                raise ValidationError(str(exc), code="max_value") from exc
+
+
 class PaymentForm(StaffForm):
-    amount = TypedMoneyField(label=_("Amount"), max_digits=12, decimal_places=2, localize=True)
+    amount = TypedMoneyField(label=_("Amount"))
     payer = forms.ChoiceField(
         label=_("Paid by"), choices=[("patient", _("Patient")), ("insurer", _("Insurer"))], initial="patient"
     )

@@ -135,6 +135,11 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number or _("Draft %(id)s") % {"id": self.pk}
 
+    @staticmethod
+    def number_of(year: int, sequence: int) -> str:
+        """The invoice number of a year's sequence number: "2026-000001"."""
+        return f"{year}-{sequence:06d}"
+
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
@@ -333,12 +338,12 @@ class InvoiceStatusChange(StatusChange):
         return f"{self.invoice_id}: {self.from_status} → {self.to_status}"
 
 
-class CreditNoteQuerySet(models.QuerySet["CreditNote"]):
+class CreditNoteQuerySet(AuditedQuerySet["CreditNote"]):
     def update(self, **kwargs: object) -> int:
         raise ImmutableRecordError("A credit note is never edited; issue another credit note.")
 
     def replace_buyer_details(self, details: dict[str, str]) -> int:
-        """The one change a credit note allows: an anonymised patient's details replace the snapshot."""
+        """The one change a credit note allows: an anonymised patient's details replace the snapshot (audited)."""
         return super().update(buyer_details=details)
 
     def delete(self) -> tuple[int, dict[str, int]]:
@@ -408,6 +413,11 @@ class CreditNote(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError("A credit note is never deleted; it is part of the books.")
+
+    @staticmethod
+    def number_of(year: int, sequence: int) -> str:
+        """The credit note number of a year's sequence number: "CN-2026-000001"."""
+        return f"CN-{Invoice.number_of(year, sequence)}"
 
     @property
     def line_ids(self) -> list[int]:

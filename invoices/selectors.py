@@ -68,15 +68,6 @@ def credit_notes_for_invoice(*, invoice_id: int) -> QuerySet[CreditNote]:
     return CreditNote.objects.filter(invoice_id=invoice_id).order_by("issued_at", "id")
 
 
-def credit_notes_for_patient(*, patient_id: int) -> QuerySet[CreditNote]:
-    """Every credit note on a patient's invoices, newest first, with the invoice: 1 query."""
-    return (
-        CreditNote.objects.filter(invoice__patient_id=patient_id)
-        .select_related("invoice")
-        .order_by("-issued_at", "-id")
-    )
-
-
 def invoice_detail(*, invoice_id: int) -> Invoice | None:
     """An invoice with patient, lines, ledger entries and credit notes (with their lines): 5 queries."""
     return (

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,9 +33,19 @@ from .models import (
     InvoiceStatusChange,
     LedgerEntry,
 )
-from .money import MAX_QUANTITY, MoneyError, invoice_amount_limit, parse_plain_decimal, round_money, to_money
+from .money import (
+    CENT,
+    MAX_QUANTITY,
+    ZERO,
+    MoneyError,
+    parse_plain_decimal,
+    refuse_past_invoice_limit,
+    round_money,
+    to_money,
+)
 from .parties import buyer_snapshot, seller_snapshot
 from .payment_reference import account_reference, kid_for_invoice
+from .templatetags.money import money
 
 Status = Invoice.Status
 Kind = LedgerEntry.Kind
@@ -64,14 +74,11 @@ def _positive_money(value: Decimal | str | int, field: str) -> Decimal:
     return amount
 
 
-def _within_limit(total: Decimal, field: str) -> Decimal:
-    limit = invoice_amount_limit()
-    if total > limit:
-        raise ApplicationError(
-            _("The lines add up to more than %(limit)s, the most one invoice can carry.") % {"limit": limit},
-            field=field,
-        )
-    return total
+def _within_limit(*amounts: Decimal, field: str) -> None:
+    try:
+        refuse_past_invoice_limit(*amounts)
+    except MoneyError as exc:
+        raise ApplicationError(str(exc), field=field) from exc
 
 
 def _lock_invoice(invoice_id: int) -> Invoice:
@@ -122,7 +129,7 @@ def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
                 amount=amount,
             )
         )
-    _within_limit(sum((line.amount for line in result), Decimal("0.00")), "lines")
+    _within_limit(sum((line.amount for line in result), Decimal("0.00")), field="lines")
     return result
 
 
@@ -221,13 +228,13 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     if total <= 0:
         raise ApplicationError(_("An invoice total must be greater than zero."), field="lines")
     # Lines written before the limit was lowered (or by an import) are checked again before they are booked.
-    _within_limit(total, "lines")
+    _within_limit(total, field="lines")
     third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
     year = today.year
     sequence = _next_number(series="invoice", year=year)
     invoice.year = year
     invoice.sequence = sequence
-    invoice.number = f"{year}-{sequence:06d}"
+    invoice.number = Invoice.number_of(year, sequence)
     invoice.payment_reference = _payment_reference(invoice, year, sequence, invoice.number)
     invoice.issued_at = now
     invoice.due_date = today + timedelta(days=current_profile().payment_terms_days)
@@ -285,12 +292,7 @@ def _post(
     new_insurer_paid = invoice.insurer_paid
     if kind == Kind.INSURANCE_PAYMENT or (reverses is not None and reverses.kind == Kind.INSURANCE_PAYMENT):
         new_insurer_paid -= amount
-    limit = invoice_amount_limit()
-    if abs(amount) > limit or abs(new_balance) > limit or abs(new_insurer_paid) > limit:
-        raise ApplicationError(
-            _("This amount would take the invoice past %(limit)s, the most one invoice can carry.") % {"limit": limit},
-            field="amount",
-        )
+    _within_limit(amount, new_balance, new_insurer_paid, field="amount")
     entry = LedgerEntry.objects.create(
         invoice=invoice,
         kind=kind,
@@ -430,7 +432,7 @@ class CreditNoteNumber:
 
     @property
     def number(self) -> str:
-        return f"CN-{self.year}-{self.sequence:06d}"
+        return CreditNote.number_of(self.year, self.sequence)
 
 
 def _credit_note_number() -> CreditNoteNumber:
@@ -486,6 +488,47 @@ def _lines_of(invoice: Invoice, line_ids: Sequence[int]) -> list[int]:
     return sorted(found)
 
 
+# What was charged on an invoice: the charge at issue and every reminder fee, less the fees reversed since
+# (a charge itself is never reversed). Every credit of every kind draws on it (CreditNote.KIND_OF_ENTRY).
+CHARGED_ENTRIES = Q(kind__in=[Kind.CHARGE, Kind.REMINDER_FEE]) | Q(kind=Kind.REVERSAL, reverses__kind=Kind.REMINDER_FEE)
+CREDITED_ENTRIES = Q(kind__in=list(CreditNote.KIND_OF_ENTRY))
+
+
+@dataclass(frozen=True)
+class CreditRoom:
+    """How much more may be credited on a locked invoice, by a credit note or an adjustment alike."""
+
+    uncredited: Decimal  # what was charged less every credit already given
+    creditable: Decimal  # the most one credit may be now: the uncredited charges, and no more than the patient owes
+
+    def check(self, value: Decimal) -> None:
+        """Refuse a credit beyond the room, naming the amount still creditable in the reader's language."""
+        if ZERO < value <= self.creditable:
+            return
+        if self.creditable <= 0:
+            message = _(
+                "Nothing can be credited on this invoice now: what was charged is credited in full, or the patient "
+                "owes nothing on it."
+            )
+        else:
+            message = _(
+                "At most %(amount)s can be credited on this invoice now: what was charged less every credit "
+                "already given, and no more than the patient owes."
+            ) % {"amount": money(self.creditable)}
+        raise ApplicationError(message, field="amount")
+
+
+def _credit_room(invoice: Invoice) -> CreditRoom:
+    """The credit room of a locked invoice: one query over its entries."""
+    sums = invoice.entries.aggregate(
+        charged=Sum("amount", filter=CHARGED_ENTRIES), credited=Sum("amount", filter=CREDITED_ENTRIES)
+    )
+    # SQLite sums decimals as floats; quantising to cents restores the exact value (PostgreSQL is exact).
+    charged = Decimal(sums["charged"] or 0).quantize(CENT)
+    uncredited = charged + Decimal(sums["credited"] or 0).quantize(CENT)
+    return CreditRoom(uncredited=uncredited, creditable=max(ZERO, min(uncredited, invoice.patient_due)))
+
+
 @transaction.atomic
 def invoice_credit(
     *,
@@ -505,14 +548,9 @@ def invoice_credit(
     invoice = _lock_invoice(invoice_id)
     _require_booked(invoice, _("A credit note"))
     lines = _lines_of(invoice, line_ids)
-    credited = -(invoice.entries.filter(kind=Kind.CREDIT_NOTE).aggregate(s=Sum("amount"))["s"] or Decimal("0"))
-    creditable = invoice.total - credited
-    value = creditable if amount is None else _positive_money(amount, "amount")
-    if value <= 0 or value > creditable:
-        raise ApplicationError(
-            _("A credit note can be at most %(max)s, what is left of the invoice total.") % {"max": creditable},
-            field="amount",
-        )
+    room = _credit_room(invoice)
+    value = room.creditable if amount is None else _positive_money(amount, "amount")
+    room.check(value)
     numbered = _credit_note_number()
     entry = _post(
         invoice=invoice,
@@ -531,7 +569,7 @@ def invoice_credit(
         requested_by=None,
         approved_by=by,
     )
-    if value == creditable and invoice.status == Status.ISSUED:
+    if value == room.uncredited and invoice.status == Status.ISSUED:
         invoice_transition(invoice=invoice, to_status=Status.CREDITED, by=by, reason=reason.strip()[:300])
     return entry
 
@@ -556,6 +594,9 @@ def entry_reverse(*, entry_id: int, reason: str, by: User | None) -> LedgerEntry
         # The patient holds the credit note: silently undoing it would leave the books and the documents
         # the patient received disagreeing.
         raise InvalidTransition(_("A credit documented by a credit note is not reversed; bill the amount again."))
+    if original.kind == Kind.REMINDER_FEE and _credit_room(invoice).uncredited < original.amount:
+        # The fee was credited: taking it back too would leave more credited than was ever charged.
+        raise InvalidTransition(_("This fee has been credited already, so it cannot be reversed as well."))
     return _post(
         invoice=invoice,
         kind=Kind.REVERSAL,
@@ -641,19 +682,15 @@ def invoice_adjust(
     """Post an approved reduction, write-off or small-claim credit on a locked invoice, with its credit note.
 
     Called by disputes.services.adjustment_approve (after the four-eyes checks) and by the collection case
-    decision, inside their transactions; never more than the patient owes now. `by` approved it; the credit
+    decision, inside their transactions; never more than the patient owes now, nor more than was charged less
+    every credit already given (credit notes and adjustments alike). `by` approved it; the credit
     note names the lines it concerns (a complaint's disputed lines) and, where known, who asked for it.
     """
     if kind not in ADJUSTMENT_KINDS:
         raise ApplicationError(_("Only reductions, write-offs and small-claim credits adjust a bill."), field="kind")
     value = _positive_money(amount, "amount")
     _require_booked(invoice, _("An adjustment"))
-    if value > invoice.patient_due:
-        raise ApplicationError(
-            _("The adjustment (%(amount)s) is more than the patient owes now (%(due)s).")
-            % {"amount": value, "due": max(invoice.patient_due, Decimal("0.00"))},
-            field="amount",
-        )
+    _credit_room(invoice).check(value)
     lines = _lines_of(invoice, line_ids)
     numbered = _credit_note_number()
     entry = _post(invoice=invoice, kind=kind, amount=-value, by=by, reference=reference, note=note[:300])
@@ -676,9 +713,9 @@ def issued_documents_anonymise(*, patient: Patient) -> None:
     period has passed: the documents keep their numbers and amounts but no longer identify the person.
     """
     details = buyer_snapshot(patient)
-    for invoice in Invoice.objects.filter(patient=patient).exclude(buyer_details={}).order_by("pk"):
-        invoice.buyer_details = details
-        invoice.save(update_fields=["buyer_details"])
+    # Two audited bulk updates (clinic_billing.audited): each row's change is logged, in queries that do not
+    # grow with the number of documents.
+    Invoice.objects.filter(patient=patient).exclude(buyer_details={}).update(buyer_details=details)
     CreditNote.objects.filter(invoice__patient=patient).replace_buyer_details(details)
 
 

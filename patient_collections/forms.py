@@ -55,9 +55,7 @@ class PaymentPlanForm(ArrangementForm):
         min_value=1,
         help_text=_("Monthly, 2 to 36. Leave empty to give the monthly amount instead."),
     )
-    monthly_amount = TypedMoneyField(
-        label=_("Or the monthly amount"), required=False, max_digits=12, decimal_places=2, localize=True
-    )
+    monthly_amount = TypedMoneyField(label=_("Or the monthly amount"), required=False)
     first_due = BoundedDateField(
         label=_("First instalment due"),
         required=False,

@@ -137,10 +137,7 @@ class CannotPayForm(PortalForm):
 class PlanForm(PortalForm):
     monthly_amount = TypedMoneyField(
         label=_("How much can you pay each month?"),
-        max_digits=12,
-        decimal_places=2,
         min_value=Decimal("0.01"),
-        localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         error_messages={
             "required": _("Enter how much you can pay each month."),

@@ -8,7 +8,7 @@ from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.deletion import Collector
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +18,7 @@ from clinic_billing.audited import AuditedQuerySet, UnauditedBulkWrite
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy, PolicyRule
 from invoices import services as invoice_services
-from invoices.models import ImmutableRecordError, Invoice, InvoiceLine, LedgerEntry
+from invoices.models import CreditNote, ImmutableRecordError, Invoice, InvoiceLine, LedgerEntry
 from patient_collections import services as collection_services
 from patient_collections.models import (
     CollectionCase,
@@ -41,6 +41,7 @@ BULK_WRITES = ("update", "bulk_create")
 OVERRIDES = {
     ("invoices.InvoiceLine", "update"): "refuses issued lines, then the audited update",
     ("invoices.LedgerEntry", "update"): "always refuses",
+    ("invoices.CreditNote", "update"): "always refuses (replace_buyer_details is the audited update)",
 }
 
 
@@ -82,6 +83,15 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         meeting_due_at=timezone.now(),
     )
     _invitation, _token = invitation_create(patient_id=patient.pk, email="bulk@example.org", by=None)
+    with transaction.atomic():
+        credit_note = invoice_services.invoice_adjust(
+            invoice=invoice_services.invoice_lock(invoice_id=invoice.pk),
+            kind="reduction",
+            amount=Decimal("5.00"),
+            reference="",
+            note="Wrong fee",
+            by=None,
+        ).credit_note
     rows: dict[type[models.Model], models.Model] = {
         Patient: patient,
         Coverage: coverage,
@@ -89,6 +99,7 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         Invoice: invoice,
         InvoiceLine: InvoiceLine.objects.filter(invoice=invoice).first(),
         LedgerEntry: LedgerEntry.objects.filter(invoice=invoice).first(),
+        CreditNote: credit_note,
         Complaint: complaint,
         AdjustmentRequest: AdjustmentRequest.objects.create(
             complaint=complaint,

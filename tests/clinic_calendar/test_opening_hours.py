@@ -93,7 +93,7 @@ def test_it_reads_the_jurisdiction_time_zone_and_opening_hours_from_the_settings
     with time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=NEW_YORK), tick=False):
         calendar = clinic_calendar.clinic_calendar()
         assert calendar.opening_hours == {5: (time(10), time(14))}
-        assert clinic_calendar.next_open_moment(datetime.now(NEW_YORK)) == datetime(2027, 1, 9, 10, 0, tzinfo=NEW_YORK)
+        assert calendar.next_open_moment(datetime.now(NEW_YORK)) == datetime(2027, 1, 9, 10, 0, tzinfo=NEW_YORK)
 
 
 def test_it_refuses_opening_hours_that_close_before_they_open(settings):

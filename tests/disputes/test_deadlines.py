@@ -8,6 +8,7 @@ import time_machine
 
 from disputes import services
 from disputes.models import Complaint
+from disputes.selectors import deadline_of
 from disputes.tasks import escalate_overdue_complaints
 from tests.factories import issued_invoice
 
@@ -83,3 +84,32 @@ def test_the_beat_sweep_escalates_nothing_on_a_holiday(patient):
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.OPEN
     assert complaint.meeting_due_at == datetime(2027, 5, 14, 13, 0, tzinfo=OSLO)
+
+
+# --- How a deadline stands: the hours shown count down only while the clinic is open ---------------------------
+
+
+def test_a_complaint_received_friday_afternoon_is_due_on_monday_and_its_hours_count_open_time(patient):
+    complaint = filed_at(datetime(2026, 12, 4, 15, 0, tzinfo=OSLO), patient)  # Friday; the clinic closes at 16:00
+
+    assert complaint.meeting_due_at == datetime(2026, 12, 7, 11, 0, tzinfo=OSLO)  # one hour Friday, three Monday
+    received = deadline_of(complaint, datetime(2026, 12, 4, 15, 0, tzinfo=OSLO))
+    saturday = deadline_of(complaint, datetime(2026, 12, 5, 12, 0, tzinfo=OSLO))
+    assert (received.hours, received.overdue) == (4, False)
+    assert (saturday.hours, saturday.overdue) == (3, False)  # 47 hours on the wall clock; the weekend is closed
+
+
+def test_an_overdue_deadline_counts_the_open_hours_since_it_passed(patient):
+    complaint = filed_at(datetime(2026, 12, 4, 15, 0, tzinfo=OSLO), patient)  # due Monday 11:00
+
+    tuesday = deadline_of(complaint, datetime(2026, 12, 8, 9, 0, tzinfo=OSLO))
+
+    assert (tuesday.hours, tuesday.overdue) == (6, True)  # Monday 11:00–16:00 and Tuesday 08:00–09:00
+
+
+def test_a_complaint_received_on_a_public_holiday_counts_from_the_next_opening(patient):
+    complaint = filed_at(datetime(2027, 5, 17, 10, 0, tzinfo=OSLO), patient)  # Monday 17 May, Constitution Day
+
+    assert complaint.meeting_due_at == datetime(2027, 5, 18, 12, 0, tzinfo=OSLO)
+    for moment in (datetime(2027, 5, 17, 10, 0, tzinfo=OSLO), datetime(2027, 5, 18, 8, 0, tzinfo=OSLO)):
+        assert deadline_of(complaint, moment).hours == 4

@@ -207,6 +207,8 @@ def test_it_refuses_intake_without_the_permission(patient, provider_without_inta
 # --- The complaint page ------------------------------------------------------------------------------
 
 
+# The hours overdue are open hours (deadline_of): pinned to a Tuesday afternoon, all of them were open.
+@time_machine.travel(datetime(2026, 12, 8, 14, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
 def test_it_marks_an_overdue_meeting_in_words(patient, front_desk, client_for):
     complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
     Complaint.objects.filter(pk=complaint.pk).update(meeting_due_at=timezone.now() - timedelta(hours=5))
@@ -395,6 +397,8 @@ def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, 
     assert care in [complaint for complaint, _deadline in everything.context["rows"]]
 
 
+# The hours overdue are open hours (deadline_of): pinned to a Tuesday afternoon, all of them were open.
+@time_machine.travel(datetime(2026, 12, 8, 14, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
 def test_it_marks_overdue_complaints_on_the_list(patient, front_desk, billing, client_for):
     complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
     Complaint.objects.filter(pk=complaint.pk).update(meeting_due_at=timezone.now() - timedelta(hours=2))

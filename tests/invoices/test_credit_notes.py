@@ -17,9 +17,10 @@ import time_machine
 from auditlog.models import LogEntry
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -62,6 +63,11 @@ def test_it_numbers_credit_notes_in_their_own_gapless_series(patient):
     assert numbers == ["CN-2026-000001", "CN-2026-000002", "CN-2026-000003"]
     assert invoice.number == "2026-000001"  # the invoice series is not touched by credit notes
     assert correction.reference == "CN-2026-000001"
+
+
+def test_the_invoice_and_credit_note_numbers_have_one_format_each():
+    assert (Invoice.number_of(2026, 1), Invoice.number_of(2027, 123456)) == ("2026-000001", "2027-123456")
+    assert CreditNote.number_of(2026, 42) == "CN-2026-000042"
 
 
 def test_it_starts_a_new_series_on_new_years_day_in_the_clinics_time_zone(patient):
@@ -309,6 +315,31 @@ def test_the_pdf_is_in_the_patients_language_with_number_invoice_lines_and_amoun
     assert "987 654 321" in text  # the seller's organisation number
 
 
+@pytest.mark.parametrize(
+    ("language", "label", "bill_to"),
+    [
+        ("en", "Credited to", "Bill to"),
+        ("nb", "Kreditert til", "Fakturamottaker"),
+        ("fr", "Au crédit de", "Facturé à"),
+        ("pt", "Creditado a", "Faturado a"),
+        ("ru", "В пользу", "Плательщик"),
+    ],
+)
+@time_machine.travel(MIDDAY, tick=False)
+def test_a_credit_note_names_its_buyer_as_credited_not_billed_in_every_language(patient, language, label, bill_to):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    note = adjust(invoice, Kind.REDUCTION, "10.00").credit_note
+
+    with translation.override(language):
+        credit_note = pdf.credit_note_html(CreditNote.objects.get(pk=note.pk))
+        invoice_document = pdf.invoice_html(Invoice.objects.select_related("patient").get(pk=invoice.pk))
+
+    assert f'<p class="label">{label}</p>' in credit_note and bill_to not in credit_note
+    assert f'<p class="label">{bill_to}</p>' in invoice_document
+    for document in (credit_note, invoice_document):  # the shared buyer block and footer
+        assert patient.name in document and '<footer class="page-footer">' in document
+
+
 # --- API ----------------------------------------------------------------------------------------------------
 
 
@@ -448,3 +479,37 @@ def test_a_credit_with_a_credit_note_is_not_reversed(patient):
         with pytest.raises(InvalidTransition):
             services.entry_reverse(entry_id=entry.pk, reason="mistake", by=None)
     assert not LedgerEntry.objects.filter(kind=Kind.REVERSAL).exists()
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_issuing_a_credit_note_leaves_an_audit_entry(patient, billing):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+
+    entry = services.invoice_credit(invoice_id=invoice.pk, amount="50.00", reason="price error", by=billing)
+
+    note = entry.credit_note
+    logged = LogEntry.objects.get_for_object(note).get(action=LogEntry.Action.CREATE)
+    assert logged.changes["number"] == ["None", "CN-2026-000001"]
+    assert logged.changes["amount"] == ["None", "50.00"]
+
+
+def anonymise_counting_queries(patient, documents: int) -> tuple[int, int]:
+    """Queries of one anonymisation over `documents` invoices with a credit note each, and the audit entries."""
+    for _ in range(documents):
+        adjust(issued_invoice(patient, lines=PATIENT_LINES), Kind.REDUCTION, "10.00")
+    patient.name = f"Anonymised patient {patient.pk}"
+    patient.save()
+    last_entry = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as queries:
+        services.issued_documents_anonymise(patient=patient)
+    return len(queries), LogEntry.objects.filter(pk__gt=last_entry, action=LogEntry.Action.UPDATE).count()
+
+
+@time_machine.travel(MIDDAY, tick=False)
+def test_anonymising_takes_the_same_queries_for_one_document_or_many_and_audits_each(patient, other_patient):
+    one, one_logged = anonymise_counting_queries(other_patient, 1)
+    many, many_logged = anonymise_counting_queries(patient, 5)
+
+    # Per table (invoices, then credit notes): read and lock the rows, update them, insert their audit entries.
+    assert one == many == 6
+    assert (one_logged, many_logged) == (2, 10)  # one entry per invoice and per credit note

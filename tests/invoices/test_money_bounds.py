@@ -64,7 +64,8 @@ def test_it_refuses_a_line_beyond_the_limit_naming_the_line(patient, billing, cl
     response = post(client_for(billing), "/api/v1/invoices/", draft_body(patient, line("10000000.01")))
 
     assert response.status_code == 400
-    assert "10000000.00" in response.json()["lines[0]"][0]
+    # The limit is formatted by the money filter in the reader's language (invoices.money.invoice_limit_message).
+    assert "NOK10,000,000.00" in response.json()["lines[0]"][0]
     assert not Invoice.objects.exists()
 
 
@@ -380,3 +381,26 @@ def test_it_refuses_to_start_with_a_limit_that_is_not_a_money_amount_that_fits(v
         "INVOICE_AMOUNT_LIMIT must be a positive amount" in completed.stderr
         or 'Environment variable "INVOICE_AMOUNT_LIMIT" invalid' in completed.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "NOK10,000,000.00"), ("nb", "10\xa0000\xa0000,00\xa0kr"), ("pt", "NOK\xa010.000.000,00")],
+)
+def test_every_path_refuses_past_the_limit_with_one_message_naming_it_in_the_readers_language(patient, language, shown):
+    invoice = issued_invoice(patient)
+    with translation.override(language):
+        with pytest.raises(ApplicationError) as payment:
+            services.payment_record(
+                invoice_id=invoice.pk, amount="10000000.01", payer="patient", method="cash", by=None
+            )
+        with pytest.raises(ApplicationError) as lines:
+            draft_invoice(patient, lines=[("GP1", "Consultation", "2", "6000000.00", "patient")])
+        form = PaymentForm(
+            {"amount": "10000000.01", "payer": "patient", "method": "card", "idempotency_key": str(uuid4())}
+        )
+        form.is_valid()
+
+    messages = {payment.value.message, lines.value.message, *form.errors["amount"]}
+    assert len(messages) == 1
+    assert shown in messages.pop()

@@ -670,7 +670,7 @@ class Seeder:
         year = issue_day.year
         sequence = self.counters.get(year, 0) + 1
         self.counters[year] = sequence
-        number = f"{year}-{sequence:06d}"
+        number = Invoice.number_of(year, sequence)
         state = InvoiceState(id=invoice_id, patient_id=patient["id"], issued_at=issued_at)
         state.total, state.third_party = total, third_party
         state.post(Event(issued_at, Kind.CHARGE, total, reference=number))
@@ -847,7 +847,7 @@ class Seeder:
             self.ids.take(CreditNote),
             state.id,
             adjustment["entry_id"],
-            f"CN-{year}-{sequence:06d}",
+            CreditNote.number_of(year, sequence),
             year,
             sequence,
             CreditNote.KIND_OF_ENTRY[event.kind],
