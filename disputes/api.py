@@ -154,7 +154,14 @@ class AdjustmentOutputSerializer(serializers.Serializer):
         ref_name = "Adjustment"
 
     id = serializers.IntegerField()
-    complaint = serializers.IntegerField(source="complaint_id")
+    complaint = serializers.IntegerField(
+        source="complaint_id", allow_null=True, help_text="The complaint it was asked for on; null for a case's credit."
+    )
+    collection_case = serializers.IntegerField(
+        source="collection_case_id",
+        allow_null=True,
+        help_text="The collection case whose claim it credits; approving it credits the case. Null for a complaint's.",
+    )
     invoice = serializers.IntegerField(source="invoice_id")
     invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
     patient = serializers.IntegerField(source="invoice.patient_id")
@@ -333,9 +340,11 @@ class ComplaintCloseApi(StaffApi):
 
 
 class AdjustmentListApi(StaffApi):
-    """The approval queue: adjustment requests, oldest first, paginated (`?page=`)."""
+    """The approval queue: adjustment requests, oldest first, paginated (`?page=`). Approvers see every request;
+    a deputy approver sees the pending requests theirs to decide, while there are any (403 otherwise)."""
 
-    required_permission = "disputes.view_adjustmentrequest"
+    # Approvers hold the approve permission; a deputy approver may hold only this (permissions.approval_queue_for).
+    required_permission = "disputes.view_complaint"
     pagination_class = PAGINATION_CLASS
 
     class FilterSerializer(serializers.Serializer):
@@ -351,28 +360,17 @@ class AdjustmentListApi(StaffApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
-        paginator = self.pagination_class()
-        page = (
-            paginator.paginate_queryset(
-                adjustments_by_status(status=filters.validated_data.get("status")), request, view=self
-            )
-            or []
+        settings = permissions.approval_settings()
+        adjustments = permissions.approval_queue_for(
+            request.user, adjustments_by_status(status=filters.validated_data.get("status")), settings
         )
+        if adjustments is None:
+            raise PermissionDenied(_("Only the office manager may decide this request."))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(adjustments, request, view=self) or []  # type: ignore[arg-type]
         log_bulk_reads(adjustment.invoice for adjustment in page)
-        context = {"request": request, "approval_settings": permissions.approval_settings()}
+        context = {"request": request, "approval_settings": settings}
         return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True, context=context).data)
-
-
-def _require_decider(request: Request, adjustment_id: int) -> None:
-    """Approvers hold the permission (the service then applies four-eyes and the threshold); a deputy approver
-    without it may decide only a request that is theirs. Checked before the input, so others get 403."""
-    if request.user.has_perm(permissions.APPROVE_PERMISSION):
-        return
-    adjustment = AdjustmentRequest.objects.filter(pk=adjustment_id).first()
-    if adjustment is None:
-        raise NotFound(_("No such adjustment request."))
-    if not permissions.adjustment_request_can_approve(request.user, adjustment):
-        raise PermissionDenied(_("Only the office manager may decide this request."))
 
 
 class AdjustmentApproveApi(StaffApi):
@@ -380,7 +378,7 @@ class AdjustmentApproveApi(StaffApi):
     only the office manager may (403). A request already decided is refused with 409.
     """
 
-    # The permission, or being the deputy approver of this very request (checked by _require_decider).
+    # The permission, or being the deputy approver of this very request (permissions.adjustment_decider_check).
     required_permission = "disputes.view_complaint"
 
     class InputSerializer(serializers.Serializer):
@@ -395,7 +393,7 @@ class AdjustmentApproveApi(StaffApi):
         responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
-        _require_decider(request, adjustment_id)
+        permissions.adjustment_decider_check(request.user, adjustment_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_approve(
@@ -421,7 +419,7 @@ class AdjustmentRejectApi(StaffApi):
         responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
-        _require_decider(request, adjustment_id)
+        permissions.adjustment_decider_check(request.user, adjustment_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_reject(

@@ -40,6 +40,7 @@ from .payment_reference import account_reference, kid_for_invoice
 Status = Invoice.Status
 Kind = LedgerEntry.Kind
 
+
 @dataclass(frozen=True)
 class LineInput:
     code: str

@@ -45,6 +45,7 @@ from hypothesis.stateful import (
 from clinic_billing.exceptions import ApplicationError
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Category, Complaint
+from disputes.permissions import adjustment_request_can_approve
 from disputes.selectors import invoice_ids_disputed
 from invoices import services as invoice_services
 from invoices.models import CreditNote, InsuranceStatus, Invoice, LedgerEntry
@@ -118,6 +119,12 @@ class AccountLifecycle(RuleBasedStateMachine):
             .exclude(status=CollectionCase.Status.PROPOSED)
             .exists(),
             "credit note issued": CreditNote.objects.filter(invoice=self.invoice).exists(),
+            "case credit requested": AdjustmentRequest.objects.filter(
+                invoice=self.invoice, collection_case__isnull=False
+            ).exists(),
+            "case credited": CollectionCase.objects.filter(
+                invoice=self.invoice, status=CollectionCase.Status.CREDITED
+            ).exists(),
             "patient still disagrees": Complaint.objects.filter(
                 invoice=self.invoice, outcome=Complaint.Outcome.STILL_DISAGREES
             ).exists(),
@@ -235,15 +242,15 @@ class AccountLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self._pending_adjustments().exists())
     @rule(approve=st.booleans())
     def a_colleague_decides_the_adjustment(self, approve: bool) -> None:
-        for adjustment_id in self._pending_adjustments().values_list("id", flat=True):
+        """A complaint's adjustment or a case's credit, decided by the first colleague who may (four-eyes: the
+        office manager, or the deputy when the office manager asked)."""
+        for adjustment in self._pending_adjustments():
+            colleagues = (self.manager, self.provider, self.billing)
+            by = next((c for c in colleagues if adjustment_request_can_approve(c, adjustment)), self.manager)
             if approve:
-                self._try(partial(dispute_services.adjustment_approve, adjustment_id=adjustment_id, by=self.manager))
+                self._try(partial(dispute_services.adjustment_approve, adjustment_id=adjustment.pk, by=by))
             else:
-                self._try(
-                    partial(
-                        dispute_services.adjustment_reject, adjustment_id=adjustment_id, by=self.manager, note="No."
-                    )
-                )
+                self._try(partial(dispute_services.adjustment_reject, adjustment_id=adjustment.pk, by=by, note="No."))
 
     @precondition(lambda self: self._open_complaint() is not None)
     @rule(outcome=st.sampled_from(Complaint.Outcome.values))
@@ -416,6 +423,20 @@ class AccountLifecycle(RuleBasedStateMachine):
             approved = AdjustmentRequest.objects.filter(ledger_entry=entry, status=AdjustmentRequest.Status.APPROVED)
             decided = CollectionCase.objects.filter(ledger_entry=entry, status=CollectionCase.Status.CREDITED)
             assert approved.exists() or decided.exists(), f"{entry.kind} {entry.amount} without a decision"
+
+    @invariant()
+    def a_case_credit_waits_for_its_approval_on_hold(self) -> None:
+        case = CollectionCase.objects.filter(invoice=self.invoice).first()
+        if case is None:
+            return
+        requests = AdjustmentRequest.objects.filter(collection_case=case)
+        waiting = requests.filter(status=AdjustmentRequest.Status.PENDING).exists()
+        assert waiting == (case.status == CollectionCase.Status.CREDIT_PENDING), (case.status, waiting)
+        if waiting:
+            assert self._held(), "a claim whose credit waits for approval is not on hold"
+        if case.status == CollectionCase.Status.CREDITED:
+            approved = requests.filter(status=AdjustmentRequest.Status.APPROVED, ledger_entry=case.ledger_entry)
+            assert approved.exists(), "a case credited without an approved credit"
 
     @invariant()
     def at_most_one_arrangement(self) -> None:
