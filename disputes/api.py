@@ -102,6 +102,13 @@ class ComplaintOutputSerializer(serializers.Serializer):
         requested_at = serializers.DateTimeField()
         decided_at = serializers.DateTimeField(allow_null=True)
         ledger_entry = serializers.IntegerField(source="ledger_entry_id", allow_null=True)
+        can_approve = serializers.SerializerMethodField()
+
+        @extend_schema_field(
+            serializers.BooleanField(help_text="Whether the signed-in user may approve or reject this request now.")
+        )
+        def get_can_approve(self, adjustment: AdjustmentRequest) -> bool:
+            return _can_approve(self.context, adjustment)
 
     class FollowUpCallSummarySerializer(serializers.Serializer):
         class Meta:
@@ -184,17 +191,29 @@ class AdjustmentOutputSerializer(serializers.Serializer):
         serializers.BooleanField(help_text="Whether the signed-in user may approve or reject this request now.")
     )
     def get_can_approve(self, adjustment: AdjustmentRequest) -> bool:
-        request = self.context.get("request")
-        if request is None:
-            return False
-        return permissions.adjustment_request_can_approve(
-            request.user, adjustment, settings=self.context.get("approval_settings")
-        )
+        return _can_approve(self.context, adjustment)
 
 
-def complaint_response(complaint_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+def _can_approve(context: dict[str, Any], adjustment: AdjustmentRequest) -> bool:
+    """The same answer the service checks (permissions.adjustment_request_can_approve) for who asks."""
+    request = context.get("request")
+    if request is None:
+        return False
+    settings = context.get("approval_settings")
+    return permissions.adjustment_request_can_approve(request.user, adjustment, settings=settings)
+
+
+def complaint_output(complaint: Complaint, request: Request) -> dict[str, Any]:
+    """The complaint as the API shows it to who asks: whether they may decide each pending adjustment (the
+    approval settings are read, two queries, only when one is pending)."""
+    pending = any(a.status == AdjustmentRequest.Status.PENDING for a in complaint.adjustments.all())
+    settings = permissions.approval_settings() if pending else None
+    return ComplaintOutputSerializer(complaint, context={"request": request, "approval_settings": settings}).data
+
+
+def complaint_response(complaint_id: int, request: Request, *, status_code: int = status.HTTP_200_OK) -> Response:
     complaint = _get_complaint(complaint_id)
-    return Response(ComplaintOutputSerializer(complaint).data, status=status_code)
+    return Response(complaint_output(complaint, request), status=status_code)
 
 
 def _get_complaint(complaint_id: int) -> Complaint:
@@ -249,7 +268,7 @@ class ComplaintCreateApi(StaffApi):
             proxy_id=data.get("proxy"),
             by=staff_member(request),
         )
-        return complaint_response(complaint.pk, status_code=status.HTTP_201_CREATED)
+        return complaint_response(complaint.pk, request, status_code=status.HTTP_201_CREATED)
 
 
 class ComplaintDetailApi(StaffApi):
@@ -261,7 +280,7 @@ class ComplaintDetailApi(StaffApi):
     def get(self, request: Request, complaint_id: int) -> Response:
         complaint = _get_complaint(complaint_id)
         log_read(complaint)
-        return Response(ComplaintOutputSerializer(complaint).data)
+        return Response(complaint_output(complaint, request))
 
 
 class ComplaintMetApi(StaffApi):
@@ -276,7 +295,7 @@ class ComplaintMetApi(StaffApi):
     )
     def post(self, request: Request, complaint_id: int) -> Response:
         services.complaint_mark_met(complaint_id=complaint_id, by=staff_member(request))
-        return complaint_response(complaint_id)
+        return complaint_response(complaint_id, request)
 
 
 class ComplaintAcceptProposalApi(StaffApi):
@@ -336,7 +355,7 @@ class ComplaintCloseApi(StaffApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.complaint_close(complaint_id=complaint_id, by=staff_member(request), **serializer.validated_data)
-        return complaint_response(complaint_id)
+        return complaint_response(complaint_id, request)
 
 
 class AdjustmentListApi(StaffApi):

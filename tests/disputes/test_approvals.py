@@ -213,3 +213,15 @@ def test_it_shows_approve_on_the_complaint_page_only_to_who_may_decide(patient, 
     approved = client_for(provider).post(approve_url, {"back": "subject"}, follow=True)
     assert approved.redirect_chain == [(page, 302)]
     assert next(str(m) for m in approved.context["messages"]).startswith("Approved:")
+
+
+def test_it_says_on_the_complaint_in_the_api_who_may_decide_its_adjustment(patient, manager, provider, client_for):
+    request = write_off_requested_by(patient, manager)
+    url = f"/api/v1/complaints/{request.complaint_id}/"
+
+    shown = {
+        user.username: [a["can_approve"] for a in client_for(user).get(url).json()["adjustments"]]
+        for user in (manager, provider)
+    }
+
+    assert shown == {"mona_manager": [False], "petter_provider": [True]}
