@@ -7,7 +7,15 @@ from django.http import HttpRequest
 
 from invoices.admin import ReadOnlyAdmin
 
-from .models import AdjustmentRequest, Complaint, ComplaintStatusChange, Decision, Policy, PolicyRule
+from .models import (
+    AdjustmentRequest,
+    AdjustmentRequestStatusChange,
+    Complaint,
+    ComplaintStatusChange,
+    Decision,
+    Policy,
+    PolicyRule,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -107,3 +115,10 @@ class ComplaintStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ("complaint", "from_status", "to_status", "changed_at", "changed_by", "reason")
     list_filter = ("to_status",)
     list_select_related = ("complaint", "complaint__invoice", "changed_by")
+
+
+@admin.register(AdjustmentRequestStatusChange)
+class AdjustmentRequestStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("adjustment", "from_status", "to_status", "changed_at", "changed_by", "reason")
+    list_filter = ("to_status",)
+    list_select_related = ("adjustment", "changed_by")

@@ -103,6 +103,13 @@ class ComplaintOutputSerializer(serializers.Serializer):
         requested_at = serializers.DateTimeField()
         decided_at = serializers.DateTimeField(allow_null=True)
         ledger_entry = serializers.IntegerField(source="ledger_entry_id", allow_null=True)
+        can_approve = serializers.SerializerMethodField()
+
+        @extend_schema_field(
+            serializers.BooleanField(help_text="Whether the signed-in user may approve or reject this request now.")
+        )
+        def get_can_approve(self, adjustment: AdjustmentRequest) -> bool:
+            return _can_approve(self.context, adjustment)
 
     class FollowUpCallSummarySerializer(serializers.Serializer):
         class Meta:
@@ -155,7 +162,14 @@ class AdjustmentOutputSerializer(serializers.Serializer):
         ref_name = "Adjustment"
 
     id = serializers.IntegerField()
-    complaint = serializers.IntegerField(source="complaint_id")
+    complaint = serializers.IntegerField(
+        source="complaint_id", allow_null=True, help_text="The complaint it was asked for on; null for a case's credit."
+    )
+    collection_case = serializers.IntegerField(
+        source="collection_case_id",
+        allow_null=True,
+        help_text="The collection case whose claim it credits; approving it credits the case. Null for a complaint's.",
+    )
     invoice = serializers.IntegerField(source="invoice_id")
     invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
     patient = serializers.IntegerField(source="invoice.patient_id")
@@ -178,17 +192,29 @@ class AdjustmentOutputSerializer(serializers.Serializer):
         serializers.BooleanField(help_text="Whether the signed-in user may approve or reject this request now.")
     )
     def get_can_approve(self, adjustment: AdjustmentRequest) -> bool:
-        request = self.context.get("request")
-        if request is None:
-            return False
-        return permissions.adjustment_request_can_approve(
-            request.user, adjustment, settings=self.context.get("approval_settings")
-        )
+        return _can_approve(self.context, adjustment)
 
 
-def complaint_response(complaint_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+def _can_approve(context: dict[str, Any], adjustment: AdjustmentRequest) -> bool:
+    """The same answer the service checks (permissions.adjustment_request_can_approve) for who asks."""
+    request = context.get("request")
+    if request is None:
+        return False
+    settings = context.get("approval_settings")
+    return permissions.adjustment_request_can_approve(request.user, adjustment, settings=settings)
+
+
+def complaint_output(complaint: Complaint, request: Request) -> dict[str, Any]:
+    """The complaint as the API shows it to who asks: whether they may decide each pending adjustment (the
+    approval settings are read, two queries, only when one is pending)."""
+    pending = any(a.status == AdjustmentRequest.Status.PENDING for a in complaint.adjustments.all())
+    settings = permissions.approval_settings() if pending else None
+    return ComplaintOutputSerializer(complaint, context={"request": request, "approval_settings": settings}).data
+
+
+def complaint_response(complaint_id: int, request: Request, *, status_code: int = status.HTTP_200_OK) -> Response:
     complaint = _get_complaint(complaint_id)
-    return Response(ComplaintOutputSerializer(complaint).data, status=status_code)
+    return Response(complaint_output(complaint, request), status=status_code)
 
 
 def _get_complaint(complaint_id: int) -> Complaint:
@@ -243,7 +269,7 @@ class ComplaintCreateApi(StaffApi):
             proxy_id=data.get("proxy"),
             by=staff_member(request),
         )
-        return complaint_response(complaint.pk, status_code=status.HTTP_201_CREATED)
+        return complaint_response(complaint.pk, request, status_code=status.HTTP_201_CREATED)
 
 
 class ComplaintDetailApi(StaffApi):
@@ -255,7 +281,7 @@ class ComplaintDetailApi(StaffApi):
     def get(self, request: Request, complaint_id: int) -> Response:
         complaint = _get_complaint(complaint_id)
         log_read(complaint)
-        return Response(ComplaintOutputSerializer(complaint).data)
+        return Response(complaint_output(complaint, request))
 
 
 class ComplaintMetApi(StaffApi):
@@ -270,7 +296,7 @@ class ComplaintMetApi(StaffApi):
     )
     def post(self, request: Request, complaint_id: int) -> Response:
         services.complaint_mark_met(complaint_id=complaint_id, by=staff_member(request))
-        return complaint_response(complaint_id)
+        return complaint_response(complaint_id, request)
 
 
 class ComplaintAcceptProposalApi(StaffApi):
@@ -330,13 +356,15 @@ class ComplaintCloseApi(StaffApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.complaint_close(complaint_id=complaint_id, by=staff_member(request), **serializer.validated_data)
-        return complaint_response(complaint_id)
+        return complaint_response(complaint_id, request)
 
 
 class AdjustmentListApi(StaffApi):
-    """The approval queue: adjustment requests, oldest first, paginated (`?page=`)."""
+    """The approval queue: adjustment requests, oldest first, paginated (`?page=`). Approvers see every request;
+    a deputy approver sees the pending requests theirs to decide, while there are any (403 otherwise)."""
 
-    required_permission = "disputes.view_adjustmentrequest"
+    # Approvers hold the approve permission; a deputy approver may hold only this (permissions.approval_queue_for).
+    required_permission = "disputes.view_complaint"
     pagination_class = PAGINATION_CLASS
 
     class FilterSerializer(serializers.Serializer):
@@ -352,28 +380,17 @@ class AdjustmentListApi(StaffApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=query_filters(request))
         filters.is_valid(raise_exception=True)
-        paginator = self.pagination_class()
-        page = (
-            paginator.paginate_queryset(
-                adjustments_by_status(status=filters.validated_data.get("status")), request, view=self
-            )
-            or []
+        settings = permissions.approval_settings()
+        adjustments = permissions.approval_queue_for(
+            request.user, adjustments_by_status(status=filters.validated_data.get("status")), settings
         )
+        if adjustments is None:
+            raise PermissionDenied(_("Only the office manager may decide this request."))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(adjustments, request, view=self) or []  # type: ignore[arg-type]
         log_bulk_reads(adjustment.invoice for adjustment in page)
-        context = {"request": request, "approval_settings": permissions.approval_settings()}
+        context = {"request": request, "approval_settings": settings}
         return paginator.get_paginated_response(AdjustmentOutputSerializer(page, many=True, context=context).data)
-
-
-def _require_decider(request: Request, adjustment_id: int) -> None:
-    """Approvers hold the permission (the service then applies four-eyes and the threshold); a deputy approver
-    without it may decide only a request that is theirs. Checked before the input, so others get 403."""
-    if request.user.has_perm(permissions.APPROVE_PERMISSION):
-        return
-    adjustment = AdjustmentRequest.objects.filter(pk=adjustment_id).first()
-    if adjustment is None:
-        raise NotFound(_("No such adjustment request."))
-    if not permissions.adjustment_request_can_approve(request.user, adjustment):
-        raise PermissionDenied(_("Only the office manager may decide this request."))
 
 
 class AdjustmentApproveApi(StaffApi):
@@ -381,7 +398,7 @@ class AdjustmentApproveApi(StaffApi):
     only the office manager may (403). A request already decided is refused with 409.
     """
 
-    # The permission, or being the deputy approver of this very request (checked by _require_decider).
+    # The permission, or being the deputy approver of this very request (permissions.adjustment_decider_check).
     required_permission = "disputes.view_complaint"
 
     class InputSerializer(serializers.Serializer):
@@ -396,7 +413,7 @@ class AdjustmentApproveApi(StaffApi):
         responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
-        _require_decider(request, adjustment_id)
+        permissions.adjustment_decider_check(request.user, adjustment_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_approve(
@@ -422,7 +439,7 @@ class AdjustmentRejectApi(StaffApi):
         responses={200: AdjustmentOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
-        _require_decider(request, adjustment_id)
+        permissions.adjustment_decider_check(request.user, adjustment_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_reject(

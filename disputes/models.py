@@ -235,12 +235,26 @@ class Decision(models.Model):
 
 
 class AdjustmentRequest(models.Model):
-    """A proposed reduction, write-off or small-claim credit. Money moves only when it is approved."""
+    """A proposed reduction, write-off or small-claim credit. Money moves only when it is approved.
+
+    It is asked for on a complaint (the proposal the patient accepted) or on a collection case (the provider or
+    the office manager chose to credit the claim); approving it posts the entry and its credit note."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.PENDING: {Status.APPROVED, Status.REJECTED},
+            Status.APPROVED: set(),
+            Status.REJECTED: set(),
+        },
+        history="AdjustmentRequestStatusChange",
+        subject="adjustment",
+        refusal=_("A request that is %(from)s cannot become %(to)s."),
+    )
 
     KIND_TO_ENTRY: dict[str, str] = {
         ProposalKind.REDUCTION: LedgerEntry.Kind.REDUCTION,
@@ -248,7 +262,17 @@ class AdjustmentRequest(models.Model):
         ProposalKind.SMALL_CLAIM_CREDIT: LedgerEntry.Kind.SMALL_CLAIM_CREDIT,
     }
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="adjustments")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
+    )
+    collection_case = models.ForeignKey(
+        "patient_collections.CollectionCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_requests",
+        verbose_name=_("collection case"),
+    )
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
     kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -280,8 +304,28 @@ class AdjustmentRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["reduction", "write_off", "small_claim_credit"]), name="adjustment_money_kind"
             ),
+            # Asked for on exactly one of a complaint or a collection case.
+            models.CheckConstraint(
+                condition=Q(complaint__isnull=False, collection_case__isnull=True)
+                | Q(complaint__isnull=True, collection_case__isnull=False),
+                name="adjustment_complaint_or_case",
+            ),
+            # A case waits for one credit at a time: a second click while one is pending is refused.
+            models.UniqueConstraint(
+                fields=["collection_case"], condition=Q(status="pending"), name="one_pending_credit_per_case"
+            ),
         ]
         permissions = [("approve_adjustment", "Can approve or reject adjustment requests")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} ({self.get_status_display()})"
+
+
+class AdjustmentRequestStatusChange(StatusChange):
+    adjustment = models.ForeignKey(AdjustmentRequest, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.adjustment_id}: {self.from_status} → {self.to_status}"

@@ -6,7 +6,10 @@ then refuses.
 Approvals are four-eyes without deadlock: the approvers of a request are the office managers, and below the
 policy's threshold also the holders of the rule's approval role, never the requester. When that leaves
 nobody (a sole office manager's own request), the policy's deputy decides: every holder of the deputy role
-and/or the named deputy. A request that nobody may approve cannot be created.
+and/or the named deputy. A request that nobody may approve cannot be created (`creation_refusal`).
+
+A request comes from a complaint (the proposal the patient accepted) or from a collection case (the provider or
+the office manager chose to credit the claim); the same rules decide both.
 """
 
 from collections.abc import Iterable, Mapping
@@ -14,9 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin, User
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError
+from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
 from clinic_billing.lifecycle import may_transition, refuse
 from patients.roles import FRONT_DESK, OFFICE_MANAGER, STAFF_ROLES, user_roles
 
@@ -102,6 +106,19 @@ def approvers_for(
     return regular or deputies(requested_by_id=requested_by_id, settings=settings)
 
 
+def creation_refusal(
+    *, amount: Decimal, required_role: str, requested_by_id: int | None, settings: ApprovalSettings
+) -> str | None:
+    """Why a request like this one cannot be created (nobody but the requester could approve it, so it would
+    wait for ever); None when someone may. Every path that creates a request asks this first."""
+    if approvers_for(amount=amount, required_role=required_role, requested_by_id=requested_by_id, settings=settings):
+        return None
+    return _(
+        "Nobody else may approve this request. The office manager must name a deputy approver "
+        "(a role or a person) in the policy first."
+    )
+
+
 def adjustment_request_refusal(
     user: UserLike, adjustment: AdjustmentRequest, *, settings: ApprovalSettings | None = None
 ) -> str | None:
@@ -141,6 +158,35 @@ def may_open_approval_queue(user: UserLike, pending: Iterable[AdjustmentRequest]
     return _has_perm(user, APPROVE_PERMISSION) or any(
         adjustment_request_can_approve(user, adjustment, settings=settings) for adjustment in pending
     )
+
+
+def approval_queue_for(
+    user: UserLike, adjustments: QuerySet[AdjustmentRequest], settings: ApprovalSettings
+) -> QuerySet[AdjustmentRequest] | list[AdjustmentRequest] | None:
+    """What the approval queue (page and API list) shows `user` of `adjustments`: all of them to an approver by
+    permission; to anyone else (a deputy approver), only the pending ones theirs to decide now; None when
+    nothing is theirs, so the queue is closed to them."""
+    if _has_perm(user, APPROVE_PERMISSION):
+        return adjustments
+    pending = adjustments.filter(status=AdjustmentRequest.Status.PENDING)
+    mine = [adjustment for adjustment in pending if adjustment_request_can_approve(user, adjustment, settings=settings)]
+    return mine if may_open_approval_queue(user, mine, settings) else None
+
+
+def adjustment_decider_check(user: UserLike, adjustment_id: int) -> AdjustmentRequest:
+    """May `user` ask to approve or reject this request at all? Checked before the input is read, by the
+    page and the API alike. Holders of the approve permission may ask (the service then applies four-eyes,
+    the role and the threshold, and says why it refuses); anyone else only when the request is theirs to
+    decide now (a deputy approver). Raises NotFound or PermissionDenied; returns the request."""
+    adjustment = AdjustmentRequest.objects.filter(pk=adjustment_id).first()
+    if adjustment is None:
+        raise NotFound(_("No such adjustment request."))
+    if _has_perm(user, APPROVE_PERMISSION):
+        return adjustment
+    refusal = adjustment_request_refusal(user, adjustment)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return adjustment
 
 
 # --- Complaints ----------------------------------------------------------------------------------------------

@@ -109,6 +109,25 @@ def adjustments_by_status(*, status: str | None = None) -> QuerySet[AdjustmentRe
     return adjustments.order_by("requested_at", "id")
 
 
+def credit_requests_pending() -> QuerySet[AdjustmentRequest]:
+    """Collection cases' credit requests waiting for approval, with who asked (to prefetch on cases)."""
+    return AdjustmentRequest.objects.filter(
+        collection_case__isnull=False, status=AdjustmentRequest.Status.PENDING
+    ).select_related("requested_by")
+
+
+def case_credit_requests(*, case_ids: list[int]) -> dict[int, list[AdjustmentRequest]]:
+    """The credit requests of collection cases, newest first, by case id (one query)."""
+    requests: dict[int, list[AdjustmentRequest]] = {case_id: [] for case_id in case_ids}
+    for adjustment in (
+        AdjustmentRequest.objects.filter(collection_case_id__in=case_ids)
+        .select_related("requested_by", "decided_by")
+        .order_by("-requested_at", "-id")
+    ):
+        requests[adjustment.collection_case_id].append(adjustment)  # type: ignore[index]
+    return requests
+
+
 def complaint_detail(*, complaint_id: int) -> Complaint | None:
     """A complaint with its lines, adjustments, status history and calls (and who did each): 5 queries."""
     return (

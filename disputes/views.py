@@ -6,7 +6,6 @@ from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -157,6 +156,8 @@ def _detail_context(
     decision = complaint.decision
     adjustments = list(complaint.adjustments.all())
     actions = permissions.complaint_actions(request.user, complaint)
+    pending = [a for a in adjustments if a.status == AdjustmentRequest.Status.PENDING]
+    settings = permissions.approval_settings() if pending else None
     return {
         **account_summary(complaint.patient),
         "open_complaint": complaint
@@ -167,6 +168,10 @@ def _detail_context(
         "deadline": selectors.deadline_of(complaint, timezone.now()),
         "moves_money": decision.proposal_kind in AdjustmentRequest.KIND_TO_ENTRY,
         "adjustments": adjustments,
+        # Approve and Reject beside a pending request only for who may decide it (the service's own check).
+        "decidable": {
+            a.pk for a in pending if permissions.adjustment_request_can_approve(request.user, a, settings=settings)
+        },
         "history": [
             (change, _status_label(change.from_status), _status_label(change.to_status))
             for change in complaint.status_changes.all()
@@ -303,14 +308,14 @@ def complaint_list(request: StaffRequest) -> HttpResponse:
 @staff_only
 @require_GET
 def adjustment_queue(request: StaffRequest) -> HttpResponse:
-    """Pending requests; Approve and Reject only on the ones this user may decide, the reason on the others."""
+    """Pending requests; Approve and Reject only on the ones this user may decide, the reason on the others.
+
+    Approvers by permission see every pending request; a deputy approver sees the queue only while some
+    request is theirs to decide, and only those (permissions.approval_queue_for, as the API)."""
     settings = permissions.approval_settings()
-    pending: list[AdjustmentRequest] | QuerySet[AdjustmentRequest] = selectors.adjustments_pending()
-    if not request.user.has_perm(permissions.APPROVE_PERMISSION):
-        # A deputy approver sees the queue only while some request is theirs to decide, and only those.
-        pending = [a for a in pending if permissions.adjustment_request_can_approve(request.user, a, settings=settings)]
-        if not pending:
-            raise DjangoPermissionDenied
+    pending = permissions.approval_queue_for(request.user, selectors.adjustments_pending(), settings)
+    if pending is None:
+        raise DjangoPermissionDenied
     page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
     log_bulk_reads(adjustment.invoice for adjustment in page)
     rows = [(a, permissions.adjustment_request_refusal(request.user, a, settings=settings)) for a in page]
@@ -318,22 +323,33 @@ def adjustment_queue(request: StaffRequest) -> HttpResponse:
     return render(request, "staff/disputes/adjustment_queue.html", context)
 
 
-def _adjustment_action(request: StaffRequest, adjustment_id: int, action: Callable[[], str]) -> HttpResponse:
-    """Approve or reject from the queue; a refusal (own request, role, threshold) comes back as a message.
+def adjustment_subject_url(adjustment: AdjustmentRequest) -> str:
+    """The page of what the request was asked for on: its complaint or its collection case."""
+    if adjustment.collection_case_id is not None:
+        return reverse("case-detail", kwargs={"case_id": adjustment.collection_case_id})
+    return reverse("complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
 
-    Approvers hold the permission; a deputy approver without it may act only on a request that is theirs.
-    """
-    then = reverse("adjustment-queue")
-    if not request.user.has_perm(permissions.APPROVE_PERMISSION):
-        adjustment = AdjustmentRequest.objects.filter(pk=adjustment_id).first()
-        if adjustment is None:
-            raise Http404
-        if not permissions.adjustment_request_can_approve(request.user, adjustment):
-            raise DjangoPermissionDenied
-        # Back to the complaint: the queue closes to a deputy once nothing in it is theirs.
-        then = reverse("complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
-        return run_staff_action(request, perm="disputes.view_complaint", action=action, then=then)
-    return run_staff_action(request, perm=permissions.APPROVE_PERMISSION, action=action, then=then)
+
+BACK_TO_SUBJECT = "subject"
+
+
+def _adjustment_action(request: StaffRequest, adjustment_id: int, action: Callable[[], str]) -> HttpResponse:
+    """Approve or reject from the queue, a complaint or a case; a refusal (own request, role, threshold) comes
+    back as a message. Who may ask at all is permissions.adjustment_decider_check, as in the API.
+
+    Back to the queue, or to the request's complaint or case when asked from there (`back=subject`) or when
+    the user is a deputy approver: the queue closes to a deputy once nothing in it is theirs."""
+    try:
+        adjustment = permissions.adjustment_decider_check(request.user, adjustment_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    deputy = not request.user.has_perm(permissions.APPROVE_PERMISSION)
+    back_to_subject = deputy or request.POST.get("back") == BACK_TO_SUBJECT
+    then = adjustment_subject_url(adjustment) if back_to_subject else reverse("adjustment-queue")
+    perm = "disputes.view_complaint" if deputy else permissions.APPROVE_PERMISSION
+    return run_staff_action(request, perm=perm, action=action, then=then)
 
 
 @staff_only
@@ -356,7 +372,11 @@ def adjustment_approve(request: StaffRequest, adjustment_id: int) -> HttpRespons
 @require_POST
 def adjustment_reject(request: StaffRequest, adjustment_id: int) -> HttpResponse:
     def run() -> str:
-        services.adjustment_reject(adjustment_id=adjustment_id, by=request.user, note=request.POST.get("note", ""))
+        adjustment = services.adjustment_reject(
+            adjustment_id=adjustment_id, by=request.user, note=request.POST.get("note", "")
+        )
+        if adjustment.collection_case_id is not None:
+            return _("Rejected: nothing was posted. The collection case waits for a new decision.")
         return _("Rejected: nothing was posted. The complaint stays open.")
 
     return _adjustment_action(request, adjustment_id, run)

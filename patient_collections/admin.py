@@ -1,11 +1,18 @@
 """Admin for collections. Call outcomes are recorded through disputes.services (the staff calls list), so
-follow-up calls are read-only here; so are the status histories, which only the lifecycle writes."""
+follow-up calls are read-only here; so are the status histories (reminders, plans, instalments, cases), which
+only the lifecycle writes."""
 
 from django.contrib import admin
 
 from invoices.admin import ReadOnlyAdmin
 
-from .models import FollowUpCall, InstalmentStatusChange, PaymentPlanStatusChange, ReminderStatusChange
+from .models import (
+    CollectionCaseStatusChange,
+    FollowUpCall,
+    InstalmentStatusChange,
+    PaymentPlanStatusChange,
+    ReminderStatusChange,
+)
 
 
 @admin.register(FollowUpCall)
@@ -42,3 +49,10 @@ class InstalmentStatusChangeAdmin(ReadOnlyAdmin):
     search_fields = ("instalment__plan__invoice__number", "reason")
     list_select_related = ("instalment", "changed_by")
     date_hierarchy = "changed_at"
+
+
+@admin.register(CollectionCaseStatusChange)
+class CollectionCaseStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("case", "from_status", "to_status", "changed_at", "changed_by", "reason")
+    list_filter = ("to_status",)
+    list_select_related = ("case", "case__invoice", "changed_by")

@@ -20,7 +20,9 @@ from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
 from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
-from disputes.selectors import invoice_ids_disputed
+from disputes.models import AdjustmentRequest
+from disputes.permissions import adjustment_request_can_approve, approval_settings
+from disputes.selectors import credit_requests_pending, invoice_ids_disputed
 from invoices.api import money_field
 from invoices.models import Invoice
 from patients.api import StaffApi, TextField, query_filters, staff_member
@@ -35,7 +37,7 @@ PLAN_STATUSES = ", ".join(PaymentPlan.Status.values)
 INSTALMENT_STATUSES = ", ".join(Instalment.Status.values)
 REMINDER_STATUSES = ", ".join(Reminder.Status.values)
 CASE_STATUSES = ", ".join(CollectionCase.Status.values)
-DECISIONS = [choice for choice in CollectionCase.Status.choices if choice[0] != CollectionCase.Status.PROPOSED]
+DECISIONS = [choice for choice in CollectionCase.Status.choices if choice[0] not in CollectionCase.UNDECIDED_STATUSES]
 
 
 def _require_invoice(invoice_id: int) -> Invoice:
@@ -52,9 +54,18 @@ def _plans() -> QuerySet[PaymentPlan]:
 
 
 def _cases() -> QuerySet[CollectionCase]:
-    return CollectionCase.objects.select_related("invoice__patient", "decided_by").annotate(
-        disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_disputed()), output_field=BooleanField())
+    return (
+        CollectionCase.objects.select_related("invoice__patient", "decided_by")
+        .annotate(disputed=ExpressionWrapper(Q(invoice_id__in=invoice_ids_disputed()), output_field=BooleanField()))
+        .prefetch_related(Prefetch("credit_requests", queryset=credit_requests_pending(), to_attr="credit_pending"))
     )
+
+
+def _case_context(request: Request, cases: list[CollectionCase]) -> dict[str, Any]:
+    """The serializer's context: who asks, and (two queries) the approval settings when some case of `cases`
+    has a credit waiting for approval, to say whether they may approve it."""
+    waiting = any(getattr(case, "credit_pending", None) for case in cases)
+    return {"request": request, "approval_settings": approval_settings() if waiting else None}
 
 
 class InvoiceFilterSerializer(serializers.Serializer):
@@ -269,6 +280,33 @@ class ReminderListApi(StaffApi):
         return Response(self.OutputSerializer(reminders, many=True, context={"request": request}).data)
 
 
+class CaseCreditRequestSerializer(serializers.Serializer):
+    """The credit of a case's claim while it waits for approval (four-eyes: approve or reject it through
+    /api/v1/adjustments/{id}/approve/ and …/reject/)."""
+
+    class Meta:
+        ref_name = "CollectionCaseCreditRequest"
+
+    id = serializers.IntegerField(help_text="The adjustment request.")
+    kind = serializers.CharField(
+        help_text="small_claim_credit within the policy's small-claim threshold, write_off above it."
+    )
+    amount = money_field(help_text="What the patient owed when credit was chosen.")
+    required_role = serializers.CharField(help_text="The role the policy names to approve it.")
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True)
+    requested_at = serializers.DateTimeField()
+    can_approve = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.BooleanField(help_text="Whether the signed-in user may approve or reject this request now.")
+    )
+    def get_can_approve(self, adjustment: AdjustmentRequest) -> bool:
+        request = self.context.get("request")
+        if request is None:
+            return False
+        return adjustment_request_can_approve(request.user, adjustment, settings=self.context.get("approval_settings"))
+
+
 class CollectionCaseOutputSerializer(serializers.Serializer):
     class Meta:
         ref_name = "CollectionCase"
@@ -299,8 +337,19 @@ class CollectionCaseOutputSerializer(serializers.Serializer):
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
     note = serializers.CharField()
     ledger_entry = serializers.IntegerField(
-        source="ledger_entry_id", allow_null=True, help_text="The small-claim credit posted when credited."
+        source="ledger_entry_id", allow_null=True, help_text="The credit posted when its approval credited the case."
     )
+    credit_request = serializers.SerializerMethodField()
+
+    @extend_schema_field(CaseCreditRequestSerializer(allow_null=True))
+    def get_credit_request(self, case: CollectionCase) -> dict[str, Any] | None:
+        """The credit waiting for approval (status credit_pending); null otherwise."""
+        pending = getattr(case, "credit_pending", None)
+        if pending is None:
+            pending = list(credit_requests_pending().filter(collection_case=case))
+        if not pending:
+            return None
+        return CaseCreditRequestSerializer(pending[0], context=self.context).data
 
 
 def _with_collection_states(cases: list[CollectionCase]) -> list[CollectionCase]:
@@ -338,13 +387,17 @@ class CollectionCaseListApi(StaffApi):
         paginator = self.pagination_class()
         page = _with_collection_states(paginator.paginate_queryset(cases, request, view=self) or [])
         log_bulk_reads(case.invoice for case in page)
-        return paginator.get_paginated_response(CollectionCaseOutputSerializer(page, many=True).data)
+        output = CollectionCaseOutputSerializer(page, many=True, context=_case_context(request, page))
+        return paginator.get_paginated_response(output.data)
 
 
 class CollectionCaseDecideApi(StaffApi):
-    """The office manager decides: credit the claim (posts a small-claim credit for what is owed), the
-    collection agency, the conciliation board, or withdraw. A disputed claim is never sent to an agency,
-    and a case already decided cannot be decided again (both 409).
+    """The provider or the office manager decides credit or the conciliation board; the office manager the
+    collection agency or withdrawing. Credit is four-eyes: `credited` asks a colleague to approve the credit of
+    what the patient owes now, and the case answers `credit_pending` with its `credit_request` until the
+    request is approved (the case becomes `credited`) or rejected (it waits for a decision again). A disputed
+    claim is never sent to an agency, and a case already decided, or whose credit waits, cannot be decided
+    again (both 409).
     """
 
     required_permission = "patient_collections.decide_collection_case"
@@ -366,7 +419,7 @@ class CollectionCaseDecideApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         case = services.collection_case_decide(case_id=case_id, by=staff_member(request), **serializer.validated_data)
         (decided,) = _with_collection_states([_cases().get(pk=case.pk)])
-        return Response(CollectionCaseOutputSerializer(decided).data)
+        return Response(CollectionCaseOutputSerializer(decided, context=_case_context(request, [decided])).data)
 
 
 class FollowUpCallOutputSerializer(serializers.Serializer):

@@ -77,7 +77,9 @@ class CaseDecisionForm(StaffForm):
     """The office manager's decision: the pressed button's value, and an optional note."""
 
     decision = forms.ChoiceField(
-        choices=[choice for choice in CollectionCase.Status.choices if choice[0] != CollectionCase.Status.PROPOSED]
+        choices=[
+            choice for choice in CollectionCase.Status.choices if choice[0] not in CollectionCase.UNDECIDED_STATUSES
+        ]
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 

@@ -343,10 +343,31 @@ class CollectionCase(models.Model):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
+        # Credit was chosen; the claim is still held (no reminder, no agency) until a colleague approves the
+        # credit (four-eyes, disputes.AdjustmentRequest), or rejects it and the case is decided again.
+        CREDIT_PENDING = "credit_pending", _("Credit requested, waiting for approval")
         CREDITED = "credited", _("Claim credited")
         AGENCY = "agency", _("Sent to the collection agency")
         CONCILIATION = "conciliation", _("Conciliation board")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # Waiting for a decision or for the credit's approval: the account is not settled.
+    UNDECIDED_STATUSES = (Status.PROPOSED, Status.CREDIT_PENDING)
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.PROPOSED: {Status.CREDIT_PENDING, Status.AGENCY, Status.CONCILIATION, Status.WITHDRAWN},
+            Status.CREDIT_PENDING: {Status.CREDITED, Status.PROPOSED},
+            # A case recalled from the agency by a complaint is decided again (services.case_is_open); going
+            # back to the agency once the dispute is over keeps its status.
+            Status.AGENCY: {Status.AGENCY, Status.CREDIT_PENDING, Status.CONCILIATION, Status.WITHDRAWN},
+            Status.CREDITED: set(),
+            Status.CONCILIATION: set(),
+            Status.WITHDRAWN: set(),
+        },
+        history="CollectionCaseStatusChange",
+        subject="case",
+        refusal=_("A case that is %(from)s cannot become %(to)s."),
+    )
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="collection_cases")
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.PROPOSED)
@@ -373,6 +394,16 @@ class CollectionCase(models.Model):
 
     def __str__(self) -> str:
         return f"Case for {self.invoice}: {self.get_status_display()}"
+
+
+class CollectionCaseStatusChange(StatusChange):
+    case = models.ForeignKey(CollectionCase, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(StatusChange.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status} → {self.to_status}"
 
 
 class ConciliationNotice(models.Model):

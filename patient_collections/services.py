@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Mod, TruncDate
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.lifecycle import transition, transition_rows
+from disputes import services as dispute_services
 from disputes.selectors import invoice_ids_disputed
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
@@ -1074,6 +1075,7 @@ def instalments_sweep_batch(
 
 # Who decides what on a case. Credit or the conciliation board: the provider or the office manager (the
 # provider knows the treatment the patient disputes). The agency and withdrawing a claim: the office manager.
+# Credit is only asked for here: a colleague approves it (four-eyes, disputes.services.adjustment_approve).
 DISPUTE_DECISIONS = (CollectionCase.Status.CREDITED, CollectionCase.Status.CONCILIATION)
 DECIDERS: dict[str, set[str]] = {
     CollectionCase.Status.CREDITED: {OFFICE_MANAGER, PROVIDER},
@@ -1092,11 +1094,27 @@ def _lock_case(case_id: int) -> CollectionCase:
         raise NotFound(_("No such case."), field="case") from exc
 
 
+def collection_case_lock(*, case_id: int) -> CollectionCase:
+    """Lock a case row for a service of another app that moves it (the approval of its credit)."""
+    return _lock_case(case_id)
+
+
 def case_is_open(case: CollectionCase) -> bool:
-    """A case waits for a decision while proposed, and again once a complaint recalled it from the agency."""
+    """A case waits for a decision while proposed, and again once a complaint recalled it from the agency. A
+    case whose credit waits for approval is not open: it is decided again only if the credit is rejected."""
     return case.status == CollectionCase.Status.PROPOSED or (
         case.status == CollectionCase.Status.AGENCY and case.recalled_at is not None
     )
+
+
+def case_decider_refusal(user: User | AnonymousUser, decision: str) -> str | None:
+    """Why `user` may not take `decision` on a case; None when they may. The case page offers only the
+    decisions this answers None for, and the service refuses the others with this message."""
+    if user_roles(user) & DECIDERS[decision]:
+        return None
+    if decision in DISPUTE_DECISIONS:
+        return _("Only a provider or the office manager decides credit or conciliation.")
+    return _("Only the office manager decides escalations.")
 
 
 @transaction.atomic
@@ -1107,16 +1125,20 @@ def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: U
     a claim to the agency or withdraws it. A disputed claim (complaint open, or the patient still disagrees)
     never goes to an agency. The conciliation board needs a tvistevarsel sent whose deadline has passed.
     A case recalled from the agency by a complaint is decided again.
+
+    Credit is four-eyes: choosing it asks a colleague to approve the credit of what the patient owes now
+    (disputes.services.case_credit_request). Meanwhile the case waits as "credit requested", still held (no
+    reminder, no agency); approving it posts the credit and its credit note, rejecting it opens the case again.
     """
     if decision not in DECIDERS:
         raise ApplicationError(_("Choose credit, agency, conciliation board or withdraw."), field="decision")
-    roles = user_roles(by)
-    if not roles & DECIDERS[decision]:
-        if decision in DISPUTE_DECISIONS:
-            raise PermissionDenied(_("Only a provider or the office manager decides credit or conciliation."))
-        raise PermissionDenied(_("Only the office manager decides escalations."))
+    refusal = case_decider_refusal(by, decision)
+    if refusal:
+        raise PermissionDenied(refusal)
     case = _lock_case(case_id)
     if not case_is_open(case):
+        if case.status == CollectionCase.Status.CREDIT_PENDING:
+            raise InvalidTransition(_("The credit of this claim is waiting for approval."))
         raise InvalidTransition(_("This case was already decided."))
     invoice = invoice_services.invoice_lock(invoice_id=case.invoice_id)
     disputed = invoice_ids_disputed().filter(invoice_id=invoice.pk).exists()
@@ -1135,35 +1157,53 @@ def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: U
                 % {"day": notice.answer_by.isoformat()},
                 field="decision",
             )
-    fields = ["status", "decided_at", "decided_by", "note", "ledger_entry"]
+    to_status = decision
+    fields = ["decided_at", "decided_by", "note"]
     if decision == CollectionCase.Status.CREDITED:
         if invoice.patient_due <= 0:
             raise InvalidTransition(_("Nothing is owed any more."), field="decision")
-        case.ledger_entry = invoice_services.invoice_adjust(
-            invoice=invoice,
-            kind=LedgerEntry.Kind.SMALL_CLAIM_CREDIT,
-            amount=invoice.patient_due,
-            reference=f"case-{case.pk}",
-            note=note or "claim credited on the collection case",
-            by=by,
+        dispute_services.case_credit_request(
+            case_id=case.pk, invoice_id=invoice.pk, amount=invoice.patient_due, note=note, by=by
         )
+        to_status = CollectionCase.Status.CREDIT_PENDING
     if decision == CollectionCase.Status.AGENCY and case.recalled_at is not None:
         case.recalled_at = None  # the dispute is over and the claim goes back to the agency
         fields.append("recalled_at")
-    case.status = decision
     case.decided_at = timezone.now()
     case.decided_by = by
     case.note = note.strip()[:300]
-    case.save(update_fields=fields)
-    return case
+    return transition(case, to_status, by=by, reason=note, extra_fields=fields)
+
+
+def collection_case_credit_approved(*, case_id: int, entry: LedgerEntry, by: User) -> CollectionCase:
+    """The credit a case asked for was approved and posted (disputes.services.adjustment_approve, inside its
+    transaction): the case is credited, with the entry. Whoever chose credit stays the case's decider."""
+    case = _lock_case(case_id)
+    case.ledger_entry = entry
+    return transition(
+        case, CollectionCase.Status.CREDITED, by=by, reason="credit approved", extra_fields=["ledger_entry"]
+    )
+
+
+def collection_case_credit_rejected(*, case_id: int, by: User, note: str) -> CollectionCase:
+    """The credit a case asked for was rejected (disputes.services.adjustment_reject, inside its transaction):
+    the case waits for a decision again, as if credit had not been chosen; its history keeps what happened."""
+    case = _lock_case(case_id)
+    case.decided_at = None
+    case.decided_by = None
+    case.note = ""
+    return transition(
+        case, CollectionCase.Status.PROPOSED, by=by, reason=note, extra_fields=["decided_at", "decided_by", "note"]
+    )
 
 
 @transaction.atomic
 def conciliation_notice_record(*, case_id: int, by: User) -> ConciliationNotice:
     """Record that the tvistevarsel went out on paper today; the patient has 14 days to pay or answer, and the
     conciliation board may be chosen only after that. Sending it again starts a new deadline."""
-    if not user_roles(by) & DECIDERS[CollectionCase.Status.CONCILIATION]:
-        raise PermissionDenied(_("Only a provider or the office manager decides credit or conciliation."))
+    refusal = case_decider_refusal(by, CollectionCase.Status.CONCILIATION)
+    if refusal:
+        raise PermissionDenied(refusal)
     case = _lock_case(case_id)
     if not case_is_open(case):
         raise InvalidTransition(_("This case was already decided."))

@@ -22,12 +22,14 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, NotFound
 from disputes import services
-from disputes.selectors import invoice_ids_disputed
+from disputes.models import AdjustmentRequest
+from disputes.permissions import adjustment_request_refusal
+from disputes.selectors import case_credit_requests, invoice_ids_disputed
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
 from patients.forms import StaffForm
 from patients.models import Patient
-from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
+from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only
 from patients.views import account_summary
 
 from . import letters, permissions, schedule
@@ -45,7 +47,7 @@ VIEW_REMINDER = "patient_collections.view_reminder"
 UNCERTAIN_SHOWN = 50
 # The office manager's buttons on a proposed case, in the order they are offered.
 DECISION_BUTTONS = (
-    (CollectionCase.Status.CREDITED, gettext_lazy("Credit the claim")),
+    (CollectionCase.Status.CREDITED, gettext_lazy("Credit the claim (a colleague approves)")),
     (CollectionCase.Status.AGENCY, gettext_lazy("Send to collection agency")),
     (CollectionCase.Status.CONCILIATION, gettext_lazy("Conciliation board")),
     (CollectionCase.Status.WITHDRAWN, gettext_lazy("Withdraw")),
@@ -354,8 +356,9 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
     accessed.send(sender=Invoice, instance=case.invoice)
     sent = Reminder.objects.filter(invoice_id=case.invoice_id, status=Reminder.Status.SENT).order_by("step")
     notices = list(sent)
-    roles = user_roles(request.user)
     tvistevarsel = case.conciliation_notices.order_by("-sent_on", "-id").first()
+    credit_requests = case_credit_requests(case_ids=[case.pk])[case.pk]
+    credit_pending = next((r for r in credit_requests if r.status == AdjustmentRequest.Status.PENDING), None)
     context = {
         **account_summary(case.invoice.patient),
         "case": case,
@@ -363,9 +366,15 @@ def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
         "notices": notices,
         # Only the decisions this user may take (the provider: credit or conciliation board).
         "decisions": [
-            (value, label) for value, label in DECISION_BUTTONS if roles & collection_services.DECIDERS[value]
+            (value, label)
+            for value, label in DECISION_BUTTONS
+            if collection_services.case_decider_refusal(request.user, value) is None
         ],
         "case_open": collection_services.case_is_open(case),
+        "credit_requests": credit_requests,
+        "credit_pending": credit_pending,
+        # Approve and Reject only for who may decide the credit (the service's own check); the reason otherwise.
+        "credit_refusal": adjustment_request_refusal(request.user, credit_pending) if credit_pending else None,
         "tvistevarsel": tvistevarsel,
         "conciliation_allowed": tvistevarsel is not None and timezone.localdate() > tvistevarsel.answer_by,
     }
@@ -390,7 +399,10 @@ def case_decide(request: StaffRequest, case_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Case decided: %(status)s.") % {"status": case.get_status_display()})
+        if case.status == CollectionCase.Status.CREDIT_PENDING:
+            messages.success(request, _("Credit requested: a colleague must approve it before the claim is credited."))
+        else:
+            messages.success(request, _("Case decided: %(status)s.") % {"status": case.get_status_display()})
     return redirect("case-detail", case_id=case_id)
 
 

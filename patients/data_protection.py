@@ -21,11 +21,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic_billing.exceptions import NotFound, PermissionDenied
-from disputes.models import AdjustmentRequest, Complaint, ComplaintStatusChange, Decision
+from disputes.models import AdjustmentRequest, AdjustmentRequestStatusChange, Complaint, ComplaintStatusChange, Decision
 from invoices.models import InsuranceStatus, Invoice, InvoiceLine, InvoiceStatusChange, LedgerEntry
 from invoices.services import issued_documents_anonymise
 from patient_collections.models import (
     CollectionCase,
+    CollectionCaseStatusChange,
     Deferral,
     FollowUpCall,
     Instalment,
@@ -134,9 +135,8 @@ def _owned_object_ids(patient: Patient) -> dict[type[models.Model], list[int]]:
         InvoiceLine: list(InvoiceLine.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         LedgerEntry: list(LedgerEntry.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         Complaint: complaint_ids,
-        AdjustmentRequest: list(
-            AdjustmentRequest.objects.filter(complaint__in=complaint_ids).values_list("pk", flat=True)
-        ),
+        # A complaint's requests and a collection case's credit requests: all are on the patient's invoices.
+        AdjustmentRequest: list(AdjustmentRequest.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         FollowUpCall: list(FollowUpCall.objects.filter(patient=patient).values_list("pk", flat=True)),
         PaymentPlan: list(PaymentPlan.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         Deferral: list(Deferral.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
@@ -163,6 +163,13 @@ def _audit_row(entry: LogEntry) -> dict[str, object]:
         "changes": entry.changes,
         "actor": entry.actor.get_username() if entry.actor else None,
     }
+
+
+def _adjustment_requests(requests: Iterable[AdjustmentRequest]) -> list[dict[str, object]]:
+    return [
+        {**_row(request), "status_changes": _rows(AdjustmentRequestStatusChange.objects.filter(adjustment=request))}
+        for request in requests
+    ]
 
 
 def patient_data_export(*, patient_id: int) -> dict[str, Any]:
@@ -200,7 +207,14 @@ def patient_data_export(*, patient_id: int) -> dict[str, Any]:
                     for plan in plans
                 ],
                 "deferrals": _rows(Deferral.objects.filter(invoice=invoice).order_by("created_at", "id")),
-                "collection_cases": _rows(CollectionCase.objects.filter(invoice=invoice)),
+                "collection_cases": [
+                    {
+                        **_row(case),
+                        "credit_requests": _adjustment_requests(AdjustmentRequest.objects.filter(collection_case=case)),
+                        "status_changes": _rows(CollectionCaseStatusChange.objects.filter(case=case)),
+                    }
+                    for case in CollectionCase.objects.filter(invoice=invoice)
+                ],
             }
         )
 
@@ -212,7 +226,7 @@ def patient_data_export(*, patient_id: int) -> dict[str, Any]:
                 **_row(complaint),
                 "line_ids": sorted(complaint.lines.values_list("pk", flat=True)),
                 "decision": _row(decision) if decision else None,
-                "adjustment_requests": _rows(AdjustmentRequest.objects.filter(complaint=complaint)),
+                "adjustment_requests": _adjustment_requests(AdjustmentRequest.objects.filter(complaint=complaint)),
                 "status_changes": _rows(ComplaintStatusChange.objects.filter(complaint=complaint)),
             }
         )
@@ -273,7 +287,8 @@ def patients_past_retention(*, older_than_years: int, today: date) -> models.Que
     """Patients not yet anonymised whose accounts are settled and whose last activity is before the cutoff.
 
     Settled: no draft, every issued or credited invoice owes nothing either way and expects nothing more from
-    an insurer, no open complaint, no active payment plan, no proposed collection case, no call still to make.
+    an insurer, no open complaint, no active payment plan, no collection case waiting for a decision or for the
+    approval of its credit, no call still to make.
     Last activity: the registration, the last service date, ledger entry and complaint.
     """
     cutoff = retention_cutoff(older_than_years=older_than_years, today=today)
@@ -285,7 +300,9 @@ def patients_past_retention(*, older_than_years: int, today: date) -> models.Que
         .exclude(pk__in=Complaint.objects.filter(status__in=Complaint.OPEN_STATUSES).values("patient_id"))
         .exclude(pk__in=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).values("invoice__patient_id"))
         .exclude(
-            pk__in=CollectionCase.objects.filter(status=CollectionCase.Status.PROPOSED).values("invoice__patient_id")
+            pk__in=CollectionCase.objects.filter(status__in=CollectionCase.UNDECIDED_STATUSES).values(
+                "invoice__patient_id"
+            )
         )
         .exclude(pk__in=FollowUpCall.objects.filter(completed_at__isnull=True).values("patient_id"))
         .exclude(pk__in=Invoice.objects.filter(service_date__gte=cutoff).values("patient_id"))

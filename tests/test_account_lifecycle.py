@@ -31,7 +31,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Q
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -45,6 +45,7 @@ from hypothesis.stateful import (
 from clinic_billing.exceptions import ApplicationError
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Category, Complaint
+from disputes.permissions import adjustment_request_can_approve
 from disputes.selectors import invoice_ids_disputed
 from invoices import services as invoice_services
 from invoices.models import CreditNote, InsuranceStatus, Invoice, LedgerEntry
@@ -75,6 +76,15 @@ CASE_DECISIONS = [
 ]
 
 
+# The sequences run from this seed, not from the digest of the class's source (what `derandomize` would use), so
+# an edit of a rule's body or docstring no longer reshuffles every example and with it the reach checked below.
+# It is the seed the digest gave before the class changed for the case credit's approval (issue 11 item 5).
+SEED = int(
+    "33923231008852023777011381551371100709310431419912780030303146750449379618997635569768065902464983530015495477862179"
+)
+
+
+@seed(SEED)
 class AccountLifecycle(RuleBasedStateMachine):
     """The personas are class attributes, set by the test, so every example shares the same colleagues."""
 
@@ -118,6 +128,12 @@ class AccountLifecycle(RuleBasedStateMachine):
             .exclude(status=CollectionCase.Status.PROPOSED)
             .exists(),
             "credit note issued": CreditNote.objects.filter(invoice=self.invoice).exists(),
+            "case credit requested": AdjustmentRequest.objects.filter(
+                invoice=self.invoice, collection_case__isnull=False
+            ).exists(),
+            "case credited": CollectionCase.objects.filter(
+                invoice=self.invoice, status=CollectionCase.Status.CREDITED
+            ).exists(),
             "patient still disagrees": Complaint.objects.filter(
                 invoice=self.invoice, outcome=Complaint.Outcome.STILL_DISAGREES
             ).exists(),
@@ -235,15 +251,15 @@ class AccountLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self._pending_adjustments().exists())
     @rule(approve=st.booleans())
     def a_colleague_decides_the_adjustment(self, approve: bool) -> None:
-        for adjustment_id in self._pending_adjustments().values_list("id", flat=True):
+        """A complaint's adjustment or a case's credit, decided by the first colleague who may (four-eyes: the
+        office manager, or the deputy when the office manager asked)."""
+        for adjustment in self._pending_adjustments():
+            colleagues = (self.manager, self.provider, self.billing)
+            by = next((c for c in colleagues if adjustment_request_can_approve(c, adjustment)), self.manager)
             if approve:
-                self._try(partial(dispute_services.adjustment_approve, adjustment_id=adjustment_id, by=self.manager))
+                self._try(partial(dispute_services.adjustment_approve, adjustment_id=adjustment.pk, by=by))
             else:
-                self._try(
-                    partial(
-                        dispute_services.adjustment_reject, adjustment_id=adjustment_id, by=self.manager, note="No."
-                    )
-                )
+                self._try(partial(dispute_services.adjustment_reject, adjustment_id=adjustment.pk, by=by, note="No."))
 
     @precondition(lambda self: self._open_complaint() is not None)
     @rule(outcome=st.sampled_from(Complaint.Outcome.values))
@@ -327,6 +343,8 @@ class AccountLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self._open_case() is not None)
     @rule(decision=st.sampled_from(CASE_DECISIONS), by_provider=st.booleans())
     def the_case_is_decided(self, decision: str, by_provider: bool) -> None:
+        """The office manager's own credit is approved at once by the deputy next door; a provider's credit waits
+        for the office manager (a later step decides it), the claim on hold meanwhile."""
         case = self._open_case()
         if case is not None:
             self._try(
@@ -338,6 +356,8 @@ class AccountLifecycle(RuleBasedStateMachine):
                     by=self.provider if by_provider else self.manager,
                 )
             )
+            if not by_provider:
+                self.a_colleague_decides_the_adjustment(approve=True)
 
     @precondition(lambda self: self._open_case() is not None)
     @rule()
@@ -416,6 +436,20 @@ class AccountLifecycle(RuleBasedStateMachine):
             approved = AdjustmentRequest.objects.filter(ledger_entry=entry, status=AdjustmentRequest.Status.APPROVED)
             decided = CollectionCase.objects.filter(ledger_entry=entry, status=CollectionCase.Status.CREDITED)
             assert approved.exists() or decided.exists(), f"{entry.kind} {entry.amount} without a decision"
+
+    @invariant()
+    def a_case_credit_waits_for_its_approval_on_hold(self) -> None:
+        case = CollectionCase.objects.filter(invoice=self.invoice).first()
+        if case is None:
+            return
+        requests = AdjustmentRequest.objects.filter(collection_case=case)
+        waiting = requests.filter(status=AdjustmentRequest.Status.PENDING).exists()
+        assert waiting == (case.status == CollectionCase.Status.CREDIT_PENDING), (case.status, waiting)
+        if waiting:
+            assert self._held(), "a claim whose credit waits for approval is not on hold"
+        if case.status == CollectionCase.Status.CREDITED:
+            approved = requests.filter(status=AdjustmentRequest.Status.APPROVED, ledger_entry=case.ledger_entry)
+            assert approved.exists(), "a case credited without an approved credit"
 
     @invariant()
     def at_most_one_arrangement(self) -> None:

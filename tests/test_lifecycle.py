@@ -77,18 +77,6 @@ ROOT = Path(settings.BASE_DIR)
 SCANNED_PACKAGES = sorted(path.parent for path in ROOT.glob("*/__init__.py") if path.parent.name != "tests")
 MECHANISM = Path("clinic_billing/lifecycle.py")
 
-# AdjustmentRequest and CollectionCase move to the lifecycle on another branch, which converts these write
-# sites (adjustment approve/reject, the case decision). Until it is merged they stay as they are, named here
-# exactly; the merge empties both lists (the tests below fail on an entry that no longer writes a status).
-PENDING_WRITE_SITES = frozenset(
-    {
-        ("disputes/services.py", "adjustment_approve"),
-        ("disputes/services.py", "adjustment_reject"),
-        ("patient_collections/services.py", "collection_case_decide"),
-    }
-)
-PENDING_MODELS = frozenset({"disputes.AdjustmentRequest", "patient_collections.CollectionCase"})
-
 
 @dataclass(frozen=True)
 class StatusWrite:
@@ -218,15 +206,7 @@ def app_status_writes() -> list[StatusWrite]:
 
 @pytest.mark.django_db
 def test_it_writes_a_status_field_only_through_the_lifecycle():
-    outside = [write for write in app_status_writes() if (write.path, write.function) not in PENDING_WRITE_SITES]
-
-    assert outside == [], "Move these through clinic_billing.lifecycle.transition() or transition_rows()"
-
-
-@pytest.mark.django_db
-def test_the_pending_write_sites_still_write_a_status():
-    # An entry whose function no longer writes a status (converted, renamed) must leave the list.
-    assert {(write.path, write.function) for write in app_status_writes()} >= PENDING_WRITE_SITES
+    assert app_status_writes() == [], "Move these through clinic_billing.lifecycle.transition() or transition_rows()"
 
 
 @pytest.mark.django_db
@@ -285,8 +265,6 @@ def _project_models_with_a_status() -> list[type[Model]]:
 def test_every_status_field_with_choices_declares_a_lifecycle_over_exactly_its_choices():
     checked = []
     for model in _project_models_with_a_status():
-        if model._meta.label in PENDING_MODELS:
-            continue
         cycle = lifecycle_of(model)
         field = model._meta.get_field("status")
         assert isinstance(field, Field)
@@ -302,11 +280,6 @@ def test_every_status_field_with_choices_declares_a_lifecycle_over_exactly_its_c
         "patient_collections.Reminder",
         "patient_collections.PaymentPlan",
         "patient_collections.Instalment",
+        "disputes.AdjustmentRequest",
+        "patient_collections.CollectionCase",
     } <= set(checked)
-
-
-def test_the_pending_models_still_lack_a_lifecycle():
-    # Once the other branch gives them one, they must leave PENDING_MODELS (and be checked above).
-    labels = {model._meta.label: model for model in _project_models_with_a_status()}
-    assert set(labels) >= PENDING_MODELS
-    assert not [label for label in PENDING_MODELS if isinstance(getattr(labels[label], "LIFECYCLE", None), Lifecycle)]

@@ -144,7 +144,7 @@ def test_it_shows_no_approver_for_a_proposal_that_moves_no_money(patient, front_
     assert body["decision"]["approval_role"] is None
 
 
-def test_it_refuses_approval_by_the_requester(patient, manager, client_for):
+def test_it_refuses_approval_by_the_requester(patient, manager, provider, client_for):
     adjustment = pending_write_off(patient, requested_by=manager)
 
     response = post(client_for(manager), f"/api/v1/adjustments/{adjustment.pk}/approve/")
@@ -154,7 +154,7 @@ def test_it_refuses_approval_by_the_requester(patient, manager, client_for):
     assert posted_adjustments() == 0
 
 
-def test_it_refuses_approval_by_a_role_below_the_required_one(patient, front_desk, billing, client_for):
+def test_it_refuses_approval_by_a_role_below_the_required_one(patient, front_desk, billing, manager, client_for):
     adjustment = pending_write_off(patient, requested_by=front_desk)
 
     response = post(client_for(billing), f"/api/v1/adjustments/{adjustment.pk}/approve/")
@@ -164,7 +164,7 @@ def test_it_refuses_approval_by_a_role_below_the_required_one(patient, front_des
     assert posted_adjustments() == 0
 
 
-def test_it_refuses_approval_by_a_role_without_the_permission(patient, billing, front_desk, client_for):
+def test_it_refuses_approval_by_a_role_without_the_permission(patient, billing, front_desk, manager, client_for):
     adjustment = pending_write_off(patient, requested_by=billing)
 
     response = post(client_for(front_desk), f"/api/v1/adjustments/{adjustment.pk}/approve/")
@@ -325,7 +325,7 @@ def test_it_refuses_to_accept_a_proposal_that_moves_no_money(patient, front_desk
     assert not AdjustmentRequest.objects.exists()
 
 
-def test_it_refuses_to_accept_a_proposal_twice(patient, front_desk, billing, client_for):
+def test_it_refuses_to_accept_a_proposal_twice(patient, front_desk, billing, manager, client_for):
     complaint = file_complaint(patient, issued_invoice(patient, lines=PATIENT_LINES), by=front_desk)
     client = client_for(billing)
     assert post(client, f"/api/v1/complaints/{complaint.pk}/accept-proposal/").status_code == 201
@@ -477,7 +477,7 @@ def _every_endpoint(complaint: Complaint, adjustment: AdjustmentRequest, call: F
 
 
 @pytest.fixture
-def records(patient, billing):
+def records(patient, billing, manager):
     """One complaint with a pending adjustment, and a closed one with its follow-up call."""
     adjustment = pending_write_off(patient, requested_by=billing)
     closed = file_complaint(patient, issued_invoice(patient), by=billing, category="invoice_question")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from disputes.permissions import ApprovalSettings, approvers_for
+from disputes.permissions import ApprovalSettings, approvers_for, approving_roles, deputies
 from patients.roles import OFFICE_MANAGER, STAFF_ROLES
 
 USERS = st.integers(min_value=1, max_value=8)
@@ -42,8 +42,23 @@ def test_it_finds_an_approver_whenever_someone_other_than_the_requester_could_st
 
 
 @given(settings=approval_settings(), amount=AMOUNTS, role=st.sampled_from(STAFF_ROLES), requester=st.none() | USERS)
-def test_it_lets_only_office_managers_or_deputies_approve_above_the_threshold(settings, amount, role, requester):
+def test_it_calls_on_the_deputies_only_when_no_regular_approver_is_left(settings, amount, role, requester):
+    approvers = approvers_for(amount=amount, required_role=role, requested_by_id=requester, settings=settings)
+    regular = set().union(
+        *(settings.holders[r] for r in approving_roles(amount=amount, required_role=role, settings=settings))
+    ) - {requester}
+    if regular:
+        assert approvers == regular
+    else:
+        assert approvers == deputies(requested_by_id=requester, settings=settings)
+    assert requester not in approvers
+
+
+@given(settings=approval_settings(), amount=AMOUNTS, role=st.sampled_from(STAFF_ROLES), requester=st.none() | USERS)
+def test_it_lets_only_office_managers_approve_above_the_threshold_while_one_is_left(settings, amount, role, requester):
     approvers = approvers_for(amount=amount, required_role=role, requested_by_id=requester, settings=settings)
     managers = settings.holders[OFFICE_MANAGER] - {requester}
-    if amount > settings.approval_threshold:
-        assert approvers == managers or not managers
+    if amount > settings.approval_threshold and managers:
+        assert approvers == managers
+    if amount > settings.approval_threshold and not managers:
+        assert approvers == deputies(requested_by_id=requester, settings=settings)

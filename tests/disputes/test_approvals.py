@@ -78,7 +78,20 @@ def test_it_lets_a_named_deputy_approve_and_nobody_else(patient, manager, provid
         False,
         True,
     ]
-    services.adjustment_approve(adjustment_id=request.pk, by=owner)
+    approved = services.adjustment_approve(adjustment_id=request.pk, by=owner)
+
+    entry = approved.ledger_entry
+    assert (approved.status, approved.decided_by) == (AdjustmentRequest.Status.APPROVED, owner)
+    assert (entry.kind, entry.amount, entry.invoice_id) == (
+        LedgerEntry.Kind.WRITE_OFF,
+        Decimal("-700.00"),
+        request.invoice_id,
+    )
+    assert (entry.credit_note.amount, entry.credit_note.requested_by, entry.credit_note.approved_by) == (
+        Decimal("700.00"),
+        manager,
+        owner,
+    )
 
 
 def test_it_never_lets_the_deputy_approve_their_own_request(patient, manager, provider):
@@ -134,9 +147,10 @@ def test_it_says_in_the_api_who_may_approve_and_lets_the_deputy_approve(patient,
     request = write_off_requested_by(patient, manager)
     listed = {
         user.username: client_for(user).get("/api/v1/adjustments/?status=pending").json()["results"][0]["can_approve"]
-        for user in (manager,)
+        for user in (manager, provider)
     }
-    assert listed == {"mona_manager": False}
+    # The provider holds no approval permission: as the deputy they list the request theirs to decide.
+    assert listed == {"mona_manager": False, "petter_provider": True}
 
     refused = post(client_for(manager), f"/api/v1/adjustments/{request.pk}/approve/")
     approved = post(client_for(provider), f"/api/v1/adjustments/{request.pk}/approve/", {"note": "Deputy"})
@@ -151,3 +165,63 @@ def test_it_refuses_the_deputy_in_the_api_while_the_manager_may_decide(patient, 
     response = post(client_for(provider), f"/api/v1/adjustments/{request.pk}/approve/")
     assert response.status_code == 403
     assert Complaint.objects.get().adjustments.get().status == AdjustmentRequest.Status.PENDING
+
+
+def test_it_says_in_the_api_that_a_provider_approves_where_the_rule_names_the_provider(
+    patient, manager, provider, billing, client_for
+):
+    draft = services.policy_draft_from(services.policy_active())
+    rules = tuple(replace(rule, approval_role="provider") if rule.position == 1 else rule for rule in draft.rules)
+    services.policy_publish(draft=replace(draft, rules=rules, note="Providers approve care write-offs"), by=manager)
+    request = write_off_requested_by(patient, billing)
+    assert request.required_role == "provider"
+
+    listed = {
+        user.username: client_for(user).get("/api/v1/adjustments/?status=pending").json()["results"][0]["can_approve"]
+        for user in (manager, provider)
+    }
+
+    assert listed == {"mona_manager": True, "petter_provider": True}
+    approved = post(client_for(provider), f"/api/v1/adjustments/{request.pk}/approve/")
+    assert (approved.status_code, approved.json()["decided_by"]) == (200, "petter_provider")
+
+
+def test_it_lists_nothing_but_their_own_requests_to_a_deputy_and_closes_the_list_when_none_is_left(
+    patient, manager, provider, billing, client_for
+):
+    theirs = write_off_requested_by(patient, manager)
+    write_off_requested_by(patient, billing)  # the office manager's to decide
+
+    listed = client_for(provider).get("/api/v1/adjustments/").json()["results"]
+    assert [row["id"] for row in listed] == [theirs.pk]
+
+    services.adjustment_approve(adjustment_id=theirs.pk, by=provider)
+    assert client_for(provider).get("/api/v1/adjustments/").status_code == 403
+
+
+def test_it_shows_approve_on_the_complaint_page_only_to_who_may_decide(patient, manager, provider, billing, client_for):
+    request = write_off_requested_by(patient, manager)
+    page = reverse("complaint-detail", args=[request.complaint_id])
+    approve_url = reverse("adjustment-approve", args=[request.pk])
+
+    shown = {
+        user.username: approve_url in client_for(user).get(page).content.decode()
+        for user in (manager, billing, provider)
+    }
+
+    assert shown == {"mona_manager": False, "bjorn_billing": False, "petter_provider": True}
+    approved = client_for(provider).post(approve_url, {"back": "subject"}, follow=True)
+    assert approved.redirect_chain == [(page, 302)]
+    assert next(str(m) for m in approved.context["messages"]).startswith("Approved:")
+
+
+def test_it_says_on_the_complaint_in_the_api_who_may_decide_its_adjustment(patient, manager, provider, client_for):
+    request = write_off_requested_by(patient, manager)
+    url = f"/api/v1/complaints/{request.complaint_id}/"
+
+    shown = {
+        user.username: [a["can_approve"] for a in client_for(user).get(url).json()["adjustments"]]
+        for user in (manager, provider)
+    }
+
+    assert shown == {"mona_manager": [False], "petter_provider": [True]}

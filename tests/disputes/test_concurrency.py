@@ -18,7 +18,8 @@ PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dre
 
 
 @pytest.fixture
-def pending_write_off(patient, billing) -> AdjustmentRequest:
+def pending_write_off(patient, billing, manager) -> AdjustmentRequest:
+    """Billing's request, which the office manager approves (a request nobody may approve is refused)."""
     complaint = services.complaint_file(
         patient_id=patient.pk,
         invoice_id=issued_invoice(patient, lines=PATIENT_LINES).pk,

@@ -109,7 +109,7 @@ def test_approval_posts_the_write_off_and_the_follow_up_call_follows(patient, fr
     assert invoice_services.ledger_verify(invoice_ids=[invoice.pk]) == []
 
 
-def test_nobody_approves_their_own_request(patient, manager):
+def test_nobody_approves_their_own_request(patient, manager, provider):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     complaint = file(patient, invoice, by=manager)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=manager)
@@ -118,7 +118,7 @@ def test_nobody_approves_their_own_request(patient, manager):
     assert not invoice.entries.filter(kind="write_off").exists()
 
 
-def test_a_role_without_the_right_cannot_approve(patient, front_desk, billing):
+def test_a_role_without_the_right_cannot_approve(patient, front_desk, billing, manager):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     complaint = file(patient, invoice, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
@@ -126,7 +126,7 @@ def test_a_role_without_the_right_cannot_approve(patient, front_desk, billing):
         services.adjustment_approve(adjustment_id=request.pk, by=billing)  # write-off needs the manager
 
 
-def test_billing_may_approve_a_small_credit_but_not_above_the_threshold(patient, front_desk, billing):
+def test_billing_may_approve_a_small_credit_but_not_above_the_threshold(patient, front_desk, billing, manager):
     invoice = issued_invoice(patient, lines=[("GP1", "Consultation", "1", "2400.00", "patient")])
     complaint = file(patient, invoice, category="billing_error", by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)

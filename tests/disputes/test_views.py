@@ -335,7 +335,7 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
 # --- Approvals ---------------------------------------------------------------------------------------
 
 
-def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, manager, client_for):
+def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, manager, provider, client_for):
     adjustment = pending_write_off(patient, requested_by=manager)
     client = client_for(manager)
     assert "Your own request:" in client.get(reverse("adjustment-queue")).content.decode()
@@ -346,7 +346,7 @@ def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, mana
     assert adjustment.status == AdjustmentRequest.Status.PENDING
 
 
-def test_it_shows_a_role_refusal_from_the_service(patient, front_desk, billing, client_for):
+def test_it_shows_a_role_refusal_from_the_service(patient, front_desk, billing, manager, client_for):
     adjustment = pending_write_off(patient, requested_by=front_desk)  # only the office manager may approve
     response = client_for(billing).post(reverse("adjustment-approve", args=[adjustment.pk]), follow=True)
     assert messages_of(response) == ["Only the office manager may decide this request."]

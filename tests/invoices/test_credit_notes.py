@@ -107,17 +107,19 @@ def test_it_documents_an_approved_small_claim_credit_with_lines_reason_and_both_
 
 
 @time_machine.travel(MIDDAY, tick=False)
-def test_it_documents_the_credit_of_a_collection_case(patient, manager):
+def test_it_documents_the_credit_of_a_collection_case_with_who_asked_and_who_approved(patient, manager, provider):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
+    collection_services.collection_case_decide(case_id=case.pk, decision="credited", note="Disputed twice", by=manager)
 
-    decided = collection_services.collection_case_decide(
-        case_id=case.pk, decision="credited", note="small claim", by=manager
-    )
+    approved = dispute_services.adjustment_approve(adjustment_id=case.credit_requests.get().pk, by=provider)
 
-    note = decided.ledger_entry.credit_note
-    assert (note.kind, note.amount) == (CreditNote.Kind.SMALL_CLAIM_CREDIT, Decimal("700.00"))
-    assert note.approved_by == manager
+    note = approved.ledger_entry.credit_note
+    case.refresh_from_db()
+    assert case.ledger_entry == approved.ledger_entry
+    # Above the small-claim threshold the claim is written off.
+    assert (note.kind, note.amount, note.reason) == (CreditNote.Kind.WRITE_OFF, Decimal("700.00"), "Disputed twice")
+    assert (note.requested_by, note.approved_by) == (manager, provider)
 
 
 @time_machine.travel(MIDDAY, tick=False)

@@ -349,7 +349,9 @@ def proposed_case(patient) -> CollectionCase:
     return CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
 
 
-def test_it_credits_a_claim_when_the_manager_decides_so(letter_patient, manager, client_for):
+def test_it_asks_a_colleague_to_approve_the_credit_and_credits_the_claim_once_approved(
+    letter_patient, manager, provider, client_for
+):
     case = escalated(letter_patient)
     client = client_for(manager)
 
@@ -357,19 +359,42 @@ def test_it_credits_a_claim_when_the_manager_decides_so(letter_patient, manager,
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["status"], body["decided_by"], body["note"], body["amount"], body["balance"]) == (
-        "credited",
+    fields = ("status", "decided_by", "note", "amount", "balance", "ledger_entry")
+    assert tuple(body[field] for field in fields) == (
+        "credit_pending",
         manager.username,
         "Small",
         "570.00",
-        "0.00",
+        "570.00",
+        None,
     )
-    entry = LedgerEntry.objects.get(pk=body["ledger_entry"])
-    assert (entry.kind, entry.amount, entry.invoice_id) == (
-        LedgerEntry.Kind.SMALL_CLAIM_CREDIT,
+    # Above the small-claim threshold the credit is a write-off, which the policy has the office manager approve;
+    # the sole office manager asked, so the deputy (the provider) decides.
+    credit = body["credit_request"]
+    assert (credit["kind"], credit["amount"], credit["required_role"], credit["can_approve"]) == (
+        "write_off",
+        "570.00",
+        "office_manager",
+        False,
+    )
+    queue = client_for(provider).get("/api/v1/adjustments/").json()["results"]
+    assert [(row["id"], row["collection_case"], row["can_approve"]) for row in queue] == [(credit["id"], case.pk, True)]
+
+    approved = post(client_for(provider), f"/api/v1/adjustments/{credit['id']}/approve/")
+
+    assert approved.status_code == 200
+    assert (approved.json()["collection_case"], approved.json()["complaint"]) == (case.pk, None)
+    case.refresh_from_db()
+    assert case.status == CollectionCase.Status.CREDITED
+    assert (case.ledger_entry.kind, case.ledger_entry.amount, case.ledger_entry.invoice_id) == (
+        LedgerEntry.Kind.WRITE_OFF,
         Decimal("-570.00"),
         case.invoice_id,
     )
+    after = client.get("/api/v1/collection-cases/?status=credited").json()["results"]
+    assert [(row["id"], row["ledger_entry"], row["credit_request"]) for row in after] == [
+        (case.pk, case.ledger_entry_id, None)
+    ]
     assert client.get(f"/api/v1/invoices/{case.invoice_id}/").json()["balance"] == "0.00"
 
 
@@ -484,7 +509,9 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(letter_patient, manager, cl
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
         # +1: the collection state and holds of the page's invoices, in one query (collection_state)
-        with django_assert_num_queries(10):
+        # +1: the page's credit requests waiting for approval, in one prefetch (none here, so the approval
+        #     settings are not read)
+        with django_assert_num_queries(11):
             response = client.get("/api/v1/collection-cases/?status=proposed")
         assert len(response.json()["results"]) == count
 
@@ -553,7 +580,8 @@ def test_it_refuses_every_endpoint_to_a_provider_but_credit_or_conciliation(
         ("manager", [True, True, True, True, True, True]),
     ],
 )
-def test_it_gives_each_role_its_own_endpoints(request, endpoints, client_for, persona, allowed):
+def test_it_gives_each_role_its_own_endpoints(request, endpoints, provider, client_for, persona, allowed):
+    # The provider is there as the policy's deputy approver: the sole office manager's credit needs one.
     client = client_for(request.getfixturevalue(persona))
 
     for (method, url, body), expected in zip(endpoints, allowed, strict=True):

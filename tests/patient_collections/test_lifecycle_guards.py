@@ -289,9 +289,11 @@ def test_the_conciliation_board_waits_for_the_tvistevarsel_deadline(letter_patie
     )
 
 
-def test_a_provider_credits_a_disputed_claim(letter_patient, provider):
+def test_a_provider_credits_a_disputed_claim_once_the_office_manager_approves(letter_patient, provider, manager):
     case = proposed_case(letter_patient)
     services.collection_case_decide(case_id=case.pk, decision="credited", by=provider)
+    request = case.credit_requests.get()
+    dispute_services.adjustment_approve(adjustment_id=request.pk, by=manager)
     case.invoice.refresh_from_db()
     assert case.invoice.patient_due == Decimal("0.00")
 

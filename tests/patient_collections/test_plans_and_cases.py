@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, PermissionDenied
-from disputes.services import complaint_file
+from disputes.services import adjustment_approve, complaint_file
 from invoices import services as invoice_services
 from patient_collections import services
 from patient_collections.models import CollectionCase, FollowUpCall, Instalment, PaymentPlan, Reminder
@@ -111,12 +111,13 @@ def proposed_case(patient):
     return CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
 
 
-def test_the_manager_credits_a_claim_and_nothing_is_owed(patient, manager):
+def test_the_manager_credits_a_claim_and_nothing_is_owed_once_the_deputy_approves(patient, manager, provider):
     case = proposed_case(patient)
     services.collection_case_decide(case_id=case.pk, decision="credited", note="small claim", by=manager)
+    adjustment_approve(adjustment_id=case.credit_requests.get().pk, by=provider)
     case.invoice.refresh_from_db()
     assert case.invoice.patient_due == Decimal("0.00")
-    assert case.invoice.entries.filter(kind="small_claim_credit").exists()
+    assert case.invoice.entries.filter(kind="write_off").exists()  # above the small-claim threshold
 
 
 def test_only_the_manager_decides_a_case(patient, billing):

@@ -487,15 +487,30 @@ def test_it_filters_cases_by_status(manager, client_for):
     assert client.get(reverse("case-list"), {"status": "bogus"}).status_code == 200
 
 
-def test_it_lets_the_manager_credit_a_claim(manager, client_for):
+def test_it_lets_the_manager_ask_for_credit_and_the_deputy_approve_it_on_the_case_page(manager, provider, client_for):
     case = proposed_case()
+    page = reverse("case-detail", args=[case.pk])
     response = client_for(manager).post(
         reverse("case-decide", args=[case.pk]), {"decision": "credited", "note": "Small claim"}, follow=True
     )
-    assert response.redirect_chain == [(reverse("case-detail", args=[case.pk]), 302)]
-    assert messages_of(response) == ["Case decided: Claim credited."]
+    assert response.redirect_chain == [(page, 302)]
+    assert messages_of(response) == ["Credit requested: a colleague must approve it before the claim is credited."]
     case.refresh_from_db()
-    assert (case.status, case.decided_by, case.note) == ("credited", manager, "Small claim")
+    assert (case.status, case.decided_by, case.note) == ("credit_pending", manager, "Small claim")
+    request = case.credit_requests.get()
+    approve_url = reverse("adjustment-approve", args=[request.pk])
+    own = response.content.decode()
+    assert "Credit requested, waiting for approval." in own and approve_url not in own
+    assert "Nobody approves their own request" in own
+
+    deputy_page = client_for(provider).get(page).content.decode()
+    assert approve_url in deputy_page
+    approved = client_for(provider).post(approve_url, {"back": "subject"}, follow=True)
+
+    assert approved.redirect_chain == [(page, 302)]
+    assert messages_of(approved)[0].startswith("Approved:")
+    case.refresh_from_db()
+    assert (case.status, case.ledger_entry.credit_note.approved_by) == ("credited", provider)
     case.invoice.refresh_from_db()
     assert case.invoice.patient_due == Decimal("0.00")
 
@@ -807,9 +822,10 @@ def test_it_shows_a_case_in_a_fixed_number_of_queries(manager, client_for, djang
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the case with invoice, patient, decider, dispute and notice count, 7 insert the audit ACCESS entry,
         # 8 the patient's balance and 9 their open complaint for the account header, 10 the notices sent,
-        # 11 the latest pre-litigation notice (tvistevarsel)
+        # 11 the latest pre-litigation notice (tvistevarsel), 12 the case's credit requests (none waits for
+        # approval, so the approval settings are not read)
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(13):
             response = client.get(reverse("case-detail", args=[case.pk]))
         assert len(response.context["notices"]) == notices
 
