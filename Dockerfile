@@ -19,8 +19,8 @@ COPY . .
 RUN pip install -e .
 
 # Build-time only: settings refuse DEBUG off without a key, and collectstatic needs neither database nor broker.
-RUN DEBUG=0 SECRET_KEY=build-only-never-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz python manage.py compilemessages --ignore=var \
-    && DEBUG=0 SECRET_KEY=build-only-never-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz python manage.py collectstatic --noinput \
+RUN DEBUG=0 CELERY_TASK_ALWAYS_EAGER=1 SECRET_KEY=build-only-never-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz python manage.py compilemessages --ignore=var \
+    && DEBUG=0 CELERY_TASK_ALWAYS_EAGER=1 SECRET_KEY=build-only-never-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz python manage.py collectstatic --noinput \
     && mkdir -p var \
     && chown -R clinic:clinic var
 

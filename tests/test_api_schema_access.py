@@ -47,7 +47,13 @@ def test_it_serves_the_schema_to_an_integration_token(production, billing):
 
 def test_production_settings_close_the_schema():
     """settings.py read with DEBUG=0 and no API_SCHEMA_PUBLIC: closed."""
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 30 + "abcdefghijklmnopqrstuvwxyz", "API_SCHEMA_PUBLIC": ""}
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 30 + "abcdefghijklmnopqrstuvwxyz",
+        "API_SCHEMA_PUBLIC": "",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    }
     code = "from clinic_billing import settings; print(settings.API_SCHEMA_PUBLIC)"
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

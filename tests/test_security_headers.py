@@ -88,6 +88,7 @@ def production_settings() -> dict[str, object]:
         "DEBUG": "0",
         "SECRET_KEY": "a-long-random-secret-for-the-settings-test-only-0123456789",
         "SECURE_SSL_REDIRECT": "",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     }
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
