@@ -40,7 +40,8 @@ REASON_LENGTH = 300
 class StatusChange(models.Model):
     """A row of a lifecycle's history: the subject moved from one status to another, when, by whom and why.
 
-    Abstract: each app declares its concrete table with a `subject` foreign key to the model it follows."""
+    Abstract: each app declares its concrete table with a foreign key to the model it follows (the lifecycle's
+    `subject`) and nothing else; it inherits this Meta and __str__."""
 
     from_status = models.CharField(max_length=15)
     to_status = models.CharField(max_length=15)
@@ -55,7 +56,10 @@ class StatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        subject = next(
+            field for field in self._meta.concrete_fields if field.is_relation and field.name != "changed_by"
+        )
+        return f"{getattr(self, subject.attname)}: {self.from_status} → {self.to_status}"
 
 
 @dataclass(frozen=True)

@@ -205,12 +205,6 @@ class Complaint(models.Model):
 class ComplaintStatusChange(StatusChange):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="status_changes")
 
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.complaint_id}: {self.from_status} → {self.to_status}"
-
 
 class Decision(models.Model):
     """What the policy decided, with the facts it saw and its version, so it can be explained later."""
@@ -323,9 +317,3 @@ class AdjustmentRequest(models.Model):
 
 class AdjustmentRequestStatusChange(StatusChange):
     adjustment = models.ForeignKey(AdjustmentRequest, on_delete=models.CASCADE, related_name="status_changes")
-
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.adjustment_id}: {self.from_status} → {self.to_status}"

@@ -331,12 +331,6 @@ class InvoiceNumberCounter(models.Model):
 class InvoiceStatusChange(StatusChange):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="status_changes")
 
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.invoice_id}: {self.from_status} → {self.to_status}"
-
 
 class CreditNoteQuerySet(AuditedQuerySet["CreditNote"]):
     def update(self, **kwargs: object) -> int:

@@ -189,12 +189,6 @@ class Reminder(models.Model):
 class ReminderStatusChange(StatusChange):
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="status_changes")
 
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.reminder_id}: {self.from_status} → {self.to_status}"
-
 
 class PortalMessage(models.Model):
     """A message the patient reads in the portal (the portal channel)."""
@@ -288,21 +282,9 @@ class Instalment(models.Model):
 class PaymentPlanStatusChange(StatusChange):
     plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="status_changes")
 
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.plan_id}: {self.from_status} → {self.to_status}"
-
 
 class InstalmentStatusChange(StatusChange):
     instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="status_changes")
-
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.instalment_id}: {self.from_status} → {self.to_status}"
 
 
 class DeferralQuerySet(AuditedQuerySet["Deferral"]):
@@ -398,12 +380,6 @@ class CollectionCase(models.Model):
 
 class CollectionCaseStatusChange(StatusChange):
     case = models.ForeignKey(CollectionCase, on_delete=models.CASCADE, related_name="status_changes")
-
-    class Meta(StatusChange.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"{self.case_id}: {self.from_status} → {self.to_status}"
 
 
 class ConciliationNotice(models.Model):

@@ -38,6 +38,7 @@ def test_a_transition_saves_the_status_and_writes_who_when_from_to_and_why(patie
         "typed twice",
     )
     assert change.changed_at is not None
+    assert str(change) == f"{invoice.pk}: draft → void"
 
 
 @pytest.mark.django_db
