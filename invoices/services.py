@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -636,7 +636,19 @@ def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerPro
     """Recompute every cached sum from the entries and report each disagreement (reads only).
 
     Also reports every reduction, write-off, small-claim credit or correction that has no credit note.
+    On PostgreSQL its reads share one snapshot (REPEATABLE READ, read only): read statement by statement, a
+    payment or fee committed between reading the sums and reading the invoices looked like a disagreement
+    (seen when two catch-up runs overlapped). SQLite's transactions take the write lock here, so it reads as is.
     """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return _ledger_problems(invoice_ids)
+    return _ledger_problems(invoice_ids)
+
+
+def _ledger_problems(invoice_ids: Sequence[int] | None) -> list[LedgerProblem]:
     from .selectors import credit_entries_without_credit_note, ledger_sums_by_invoice
 
     problems: list[LedgerProblem] = []

@@ -96,3 +96,20 @@ def test_it_numbers_concurrent_credit_notes_without_gaps_or_duplicates(patient):
     assert not [r for r in results if isinstance(r, Exception)]
     assert sorted(CreditNote.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4, 5, 6]
     assert list(credit_entries_without_credit_note()) == []
+
+
+def test_the_ledger_is_verified_on_one_snapshot(monkeypatch):
+    """A payment committed between reading the sums and reading the invoices is no false disagreement: every
+    read of the check sees the same snapshot."""
+    seen = []
+
+    def reads(invoice_ids):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            seen.append(cursor.fetchone()[0])
+        return []
+
+    monkeypatch.setattr(services, "_ledger_problems", reads)
+
+    assert services.ledger_verify() == []
+    assert seen == ["repeatable read"]
