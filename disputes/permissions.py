@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
 from clinic_billing.lifecycle import may_transition, refuse
+from invoices.templatetags.money import money
 from patients.roles import FRONT_DESK, OFFICE_MANAGER, STAFF_ROLES, user_roles
 
 from .models import AdjustmentRequest, Complaint, Policy, ProposalKind
@@ -138,11 +139,20 @@ def adjustment_request_refusal(
     )
     if user.pk in approvers:
         return None
-    if user.pk in deputies(requested_by_id=adjustment.requested_by_id, settings=settings):
+    deputy_ids = deputies(requested_by_id=adjustment.requested_by_id, settings=settings)
+    if user.pk in deputy_ids:
         return _("The deputy approver decides only when nobody else may; a colleague with the approving role decides.")
+    if approvers and approvers <= deputy_ids:
+        # Nobody with the approving role but the requester (a sole office manager's own request): telling the
+        # reader "only the office manager" would send them to the one person who may not decide it.
+        return _(
+            "Only the deputy approver named in the policy may decide this request: it was asked for by the one "
+            "colleague with the approving role."
+        )
     if adjustment.amount > settings.approval_threshold:
-        threshold = settings.approval_threshold
-        return _("Above %(threshold)s only the office manager may approve.") % {"threshold": threshold}
+        return _("Above %(threshold)s only the office manager may approve.") % {
+            "threshold": money(settings.approval_threshold)
+        }
     return _("Only the office manager may decide this request.")
 
 

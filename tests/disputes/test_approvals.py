@@ -130,7 +130,7 @@ def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, 
     deputy = client_for(provider).get(reverse("adjustment-queue"))
 
     assert approve_url not in own and "Your own request:" in own
-    assert approve_url not in by_billing and "Only the office manager may decide this request." in by_billing
+    assert approve_url not in by_billing and "Only the deputy approver named in the policy may decide" in by_billing
     assert deputy.status_code == 200 and approve_url in deputy.content.decode()
     approved = client_for(provider).post(approve_url, {"note": "Deputy for Mona"}, follow=True)
     assert next(str(m) for m in approved.context["messages"]).startswith("Approved:")
