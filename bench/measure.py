@@ -36,6 +36,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from bench.load import process_cpu_s  # noqa: E402
+from clinic_billing.roles import BILLING, OFFICE_MANAGER  # noqa: E402
 from disputes import policy as engine  # noqa: E402
 from disputes.services import policy_active, policy_snapshot  # noqa: E402
 from invoices import services as invoice_services  # noqa: E402
@@ -45,7 +46,6 @@ from invoices.selectors import invoice_detail  # noqa: E402
 from mfa.services import requires_two_factor  # noqa: E402
 from patient_collections.services import reminders_sweep  # noqa: E402
 from patients.models import Patient  # noqa: E402
-from patients.roles import BILLING, OFFICE_MANAGER  # noqa: E402
 
 ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "30"))
 WARMUP = 3

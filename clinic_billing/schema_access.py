@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from patients.roles import is_staff_member
+from clinic_billing.roles import is_staff_member
 
 
 class SchemaAccess(BasePermission):

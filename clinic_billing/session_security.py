@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from patients.roles import reaches_staff_screens
+from clinic_billing.roles import reaches_staff_screens
 
 KIND = "_session_kind"
 LOGIN_AT = "_session_login_at"

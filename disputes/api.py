@@ -11,11 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from clinic_billing.api import StaffApi, TextField, log_read, query_filters, staff_member
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import NotFound, PermissionDenied
 from invoices.money import DECIMAL_PLACES, MAX_DIGITS
-from patients.api import StaffApi, TextField, log_read, query_filters, staff_member
 from patients.models import Patient
 
 from . import permissions, services

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.roles import OFFICE_MANAGER, StaffRequest, require_perm, staff_only, user_roles
 from invoices.models import InsuranceStatus
 from invoices.templatetags.money import money
 from patient_collections.models import FollowUpCall
-from patients.roles import OFFICE_MANAGER, StaffRequest, require_perm, staff_only, user_roles
 
 from . import policy as engine
 from . import selectors, services

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
 from clinic_billing.lifecycle import may_transition, refuse
+from clinic_billing.roles import FRONT_DESK, OFFICE_MANAGER, STAFF_ROLES, user_roles
 from invoices.templatetags.money import money
-from patients.roles import FRONT_DESK, OFFICE_MANAGER, STAFF_ROLES, user_roles
 
 from .models import AdjustmentRequest, Complaint, Policy, ProposalKind
 

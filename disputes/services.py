@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.lifecycle import transition
+from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 from clinic_calendar import clinic_calendar
 from invoices import services as invoice_services
 from invoices.models import Invoice
 from patient_collections import services as collection_services
 from patient_collections.models import FollowUpCall
 from patients.models import AuthorisedProxy
-from patients.roles import OFFICE_MANAGER, STAFF_ROLES
 
 from . import permissions
 from . import policy as engine

@@ -13,12 +13,12 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic_billing.api import StaffApi, TextField, log_read, staff_member
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import ApplicationError
 from disputes.selectors import open_complaint_for_invoice
 from patient_collections.collection_state import CollectionState, HoldReason, collection_state
-from patients.api import StaffApi, TextField, log_read, staff_member
 from patients.models import Patient
 
 from . import services

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, Conflict
+from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from disputes import selectors as dispute_selectors
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from patient_collections import selectors as collection_selectors
@@ -24,7 +25,6 @@ from patient_collections.collection_state import state_of, with_collection_state
 from patient_collections.collection_status import invoice_collection_status
 from patient_collections.forms import DeferralForm, PaymentPlanForm
 from patient_collections.permissions import arrangement_replace_refusal
-from patients.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
 from patients.views import account_summary
 
 from . import selectors, services

@@ -18,7 +18,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patients.roles import reaches_staff_screens
+from clinic_billing.roles import reaches_staff_screens
 
 # Set at sign-in for a user who has a confirmed device: the middleware then asks for the second step on
 # every page until the session is verified. Staff need no flag: they always need the second step.

@@ -30,7 +30,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic_billing.client_address import client_address
-from patients.roles import OFFICE_MANAGER, STAFF_ROLES, user_roles
+from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES, user_roles
 from session_policy.services import TWO_FACTOR_TURNED_ON, session_cycle_key, sessions_end
 
 from . import services

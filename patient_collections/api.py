@@ -15,6 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic_billing.api import StaffApi, TextField, query_filters, staff_member
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import NotFound
@@ -25,7 +26,6 @@ from disputes.permissions import adjustment_request_can_approve, approval_settin
 from disputes.selectors import credit_requests_pending, invoice_ids_disputed
 from invoices.api import money_field
 from invoices.models import Invoice
-from patients.api import StaffApi, TextField, query_filters, staff_member
 
 from . import permissions, selectors, services
 from .collection_state import CollectionState, HoldReason, collection_states

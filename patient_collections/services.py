@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.lifecycle import transition, transition_rows
+from clinic_billing.roles import OFFICE_MANAGER, PROVIDER, user_roles
 from disputes import services as dispute_services
 from disputes.selectors import invoice_ids_disputed
 from invoices import services as invoice_services
@@ -29,7 +30,6 @@ from invoices.models import Invoice, LedgerEntry
 from invoices.money import CENT, MoneyError, to_money
 from invoices.templatetags.money import local_date
 from patients.models import Channel
-from patients.roles import OFFICE_MANAGER, PROVIDER, user_roles
 
 from . import channels, collection_state, permissions, schedule
 from .contact_hours import next_contact_time, within_contact_hours

@@ -1,98 +1,20 @@
 """REST API for patients (v1), and the staff-only base every API view of the billing office uses."""
 
-from typing import Any, cast
-
-from auditlog.context import auditlog_value
-from auditlog.signals import accessed
-from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from clinic_billing.api import StaffApi, StrictBooleanField, TextField, log_read, staff_member
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
 from invoices.selectors import patient_balance
 
 from .models import Channel, Language, Patient
-from .roles import is_staff_member
 from .services import ContactDetails, patient_create
 from .validators import validate_name
-
-
-class StaffPermission(BasePermission):
-    """Staff (a member of a role group, or a superuser) holding the view's `required_permission`."""
-
-    message = "Only staff of the billing office with the right role may do this."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(
-            user and user.is_authenticated and is_staff_member(user) and user.has_perm(view.required_permission)  # type: ignore[attr-defined]
-        )
-
-
-def _attribute_audit_to(user: Any) -> None:
-    """Name the API user as the actor of audit entries written during this request.
-
-    auditlog's middleware runs before DRF authenticates, so a token-authenticated request would
-    otherwise leave every audit entry (reads included) without an actor.
-    """
-    try:
-        context = auditlog_value.get()
-    except LookupError:
-        return
-    if context.get("actor") is None:
-        context["actor"] = user
-
-
-class StaffApi(APIView):
-    """Base of the staff API: session or token auth, staff only, one Django permission per operation."""
-
-    permission_classes = [StaffPermission]
-    required_permission: str = ""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        _attribute_audit_to(request.user)
-
-
-def staff_member(request: Request) -> User:
-    """The user behind a request that passed `StaffPermission` (so never anonymous)."""
-    return cast(User, request.user)
-
-
-def query_filters(request: Request) -> dict[str, str]:
-    """The query string as a plain dict for a filter serializer: DRF reads an empty `?status=` from a
-    QueryDict as "not given", so an empty filter would silently list everything instead of being refused."""
-    return request.query_params.dict()
-
-
-class TextField(serializers.CharField):
-    """Text input only: DRF's CharField also takes a number as its digits, which in JSON is a mistake."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON `true` or `false` only: DRF's field also takes 0, "no" or "off", which in JSON is a mistake."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid", input=data)
-
-
-def log_read(instance: Any) -> None:
-    """Record in the audit log that the current user read this record."""
-    accessed.send(sender=type(instance), instance=instance)
 
 
 class PatientDetailApi(StaffApi):

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic_billing.exceptions import NotFound, PermissionDenied
+from clinic_billing.roles import OFFICE_MANAGER, is_staff_member, user_roles
 from disputes.models import AdjustmentRequest, AdjustmentRequestStatusChange, Complaint, ComplaintStatusChange, Decision
 from invoices.models import InsuranceStatus, Invoice, InvoiceLine, InvoiceStatusChange, LedgerEntry
 from invoices.services import issued_documents_anonymise
@@ -40,7 +41,6 @@ from patient_collections.models import (
 from portal.models import PortalInvitation
 
 from .models import AuthorisedProxy, ContactChange, Coverage, Patient
-from .roles import OFFICE_MANAGER, is_staff_member, user_roles
 
 # Health-related billing records are kept 10 years; see docs/data-protection.md for the reasoning.
 RETENTION_YEARS = 10

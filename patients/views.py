@@ -13,13 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.roles import StaffRequest, require_perm, staff_only
 from disputes import selectors as dispute_selectors
 from invoices import selectors as invoice_selectors
 
 from . import selectors, services
 from .forms import ContactForm
 from .models import Patient
-from .roles import StaffRequest, require_perm, staff_only
 
 
 def _get_patient_for_user(request: StaffRequest, patient_id: int) -> Patient:

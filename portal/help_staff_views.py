@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from patients.roles import StaffRequest, acting_user, require_perm, staff_only
+from clinic_billing.roles import StaffRequest, acting_user, require_perm, staff_only
 from portal.models import HelpArticle
 
 PERMISSION = "portal.change_helparticle"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from patients.roles import is_staff_member
+from clinic_billing.roles import is_staff_member
 
 
 class PortalSessionMiddleware:

@@ -8,8 +8,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.roles import StaffRequest, require_perm, staff_only
 from patients.models import Patient
-from patients.roles import StaffRequest, require_perm, staff_only
 
 from .invitations import invitation_create
 

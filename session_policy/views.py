@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from patients.roles import StaffRequest, acting_user, staff_only
+from clinic_billing.roles import StaffRequest, acting_user, staff_only
 
 from .models import UserSession
 from .services import SIGNED_OUT_ELSEWHERE, sessions_end

@@ -24,9 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from clinic_billing.exceptions import ApplicationError, NotFound
+from clinic_billing.roles import is_staff_member
 from mfa.sign_in_throttle import ThrottledSignInFormMixin, verify_session_after_sign_in
 from patients.models import Patient
-from patients.roles import is_staff_member
 from patients.services import contact_change_confirm_by_patient, contact_change_for_token
 
 from .. import staff_views

@@ -9,8 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.audited import log_bulk_reads
+from clinic_billing.roles import is_staff_member
 from patients.models import Language, Patient
-from patients.roles import is_staff_member
 from patients.services import patient_set_language
 
 from ..access import accessible_patients

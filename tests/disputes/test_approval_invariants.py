@@ -5,8 +5,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 from disputes.permissions import ApprovalSettings, approvers_for, approving_roles, deputies
-from patients.roles import OFFICE_MANAGER, STAFF_ROLES
 
 USERS = st.integers(min_value=1, max_value=8)
 AMOUNTS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000.00"), places=2)

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from clinic_billing.exceptions import InvalidTransition, PermissionDenied
 from clinic_billing.lifecycle import transition
+from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 from disputes import services
 from disputes.models import AdjustmentRequest, Policy
 from disputes.permissions import adjustment_request_can_approve, approval_settings, approvers_for, approving_roles
 from patient_collections.models import CollectionCase
-from patients.roles import OFFICE_MANAGER, STAFF_ROLES
 from tests.factories import UserFactory, issued_invoice
 
 pytestmark = pytest.mark.django_db

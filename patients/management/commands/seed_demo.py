@@ -16,13 +16,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from clinic_billing import roles
 from disputes.models import Complaint
 from disputes.services import complaint_accept_proposal, complaint_file
 from invoices import services
 from invoices.models import Coverage as LineCoverage
 from invoices.models import Invoice
 from patient_collections.models import FollowUpCall
-from patients import roles
 from patients.models import AuthorisedProxy, Channel, Coverage, Patient
 from patients.services import ContactDetails, patient_create
 
