@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.forms import StaffForm
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date, money
-from patients.forms import StaffForm
 from patients.models import AuthorisedProxy
 
 from .models import Category, Complaint, ComplaintChannel

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField, period_check
+from clinic_billing.forms import StaffForm
 from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 from invoices.forms import TypedDecimalField, TypedMoneyField
 from invoices.models import InsuranceStatus
-from patients.forms import StaffForm
 
 from . import policy as engine
 from .models import Category, ProposalKind, Role

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.exceptions import ApplicationError
-from patients.forms import StaffForm
+from clinic_billing.forms import StaffForm
 
 from .models import PaymentMethod
 from .money import DECIMAL_PLACES, MAX_DIGITS, MoneyError, refuse_past_invoice_limit

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy
 
-from patients.forms import StaffForm
+from clinic_billing.forms import StaffForm
 
 from .sign_in_throttle import ThrottledSignInFormMixin, staff_throttled_message
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField
+from clinic_billing.forms import StaffForm
 from invoices.forms import TypedMoneyField
 from invoices.templatetags.money import local_date, money
-from patients.forms import StaffForm
 
 from .models import CollectionCase, Deferral, NoticeType, PaymentPlan, ReminderStep
 from .schedule_admin import StepInput

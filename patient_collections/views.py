@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, NotFound
+from clinic_billing.forms import StaffForm
 from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only
 from disputes import services
 from disputes.models import AdjustmentRequest
@@ -28,7 +29,6 @@ from disputes.permissions import adjustment_request_refusal
 from disputes.selectors import case_credit_requests, invoice_ids_disputed
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
-from patients.forms import StaffForm
 from patients.models import Patient
 from patients.views import account_summary
 

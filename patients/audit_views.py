@@ -24,10 +24,10 @@ from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
 from clinic_billing.dates import BoundedDateField, period_check
+from clinic_billing.forms import StaffForm
 from clinic_billing.roles import StaffRequest, require_perm, staff_only
 
 from . import audit_selectors as selectors
-from .forms import StaffForm
 
 VIEW_AUDIT_LOG = "auditlog.view_logentry"
 PAGE_SIZE = 50
