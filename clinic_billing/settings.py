@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "portal",
     "mfa",
     "session_policy",
+    "compliance",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from clinic_billing.exceptions import InvalidTransition, PermissionDenied
 from clinic_billing.lifecycle import transition
+from compliance.patient_export import patient_data_export
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, AdjustmentRequestStatusChange, Policy
 from disputes.permissions import adjustment_request_can_approve
 from invoices.models import LedgerEntry
 from patient_collections import services
 from patient_collections.models import CollectionCase, CollectionCaseStatusChange
-from patients.data_protection import patient_data_export
 from tests.factories import UserFactory, issued_invoice
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ from auditlog.context import set_actor
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinic_billing.exceptions import ApplicationError
-from patients.data_protection import RETENTION_YEARS, data_protection_actor, patients_anonymise
+from compliance.anonymisation import patients_anonymise
+from compliance.data_protection import RETENTION_YEARS, data_protection_actor
 
 
 class Command(BaseCommand):

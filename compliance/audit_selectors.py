@@ -14,8 +14,7 @@ from django.utils import timezone
 from disputes.models import AdjustmentRequest, Complaint
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan
-
-from .models import AuthorisedProxy, Coverage, Patient
+from patients.models import AuthorisedProxy, Coverage, Patient
 
 # Every audited model that belongs to one patient, with the lookup from that model to the patient's id.
 PATIENT_RECORDS: tuple[tuple[type[models.Model], str], ...] = (

@@ -15,6 +15,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from compliance.anonymisation import patients_anonymise
+from compliance.data_protection import REMOVED
+from compliance.patient_export import patient_data_export
 from disputes.models import Complaint
 from disputes.services import complaint_close, complaint_file, follow_up_call_record_outcome
 from invoices import services as invoice_services
@@ -29,7 +32,6 @@ from patient_collections.models import (
     Reminder,
 )
 from patient_collections.services import deferral_create, payment_plan_create
-from patients.data_protection import REMOVED, patient_data_export, patients_anonymise
 from patients.models import AuthorisedProxy, Coverage, Patient
 from portal.models import PortalInvitation
 from tests.factories import PatientFactory, ProxyFactory, UserFactory, draft_invoice

@@ -14,7 +14,8 @@ from auditlog.context import set_actor
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinic_billing.exceptions import ApplicationError
-from patients.data_protection import data_protection_actor, patient_data_export
+from compliance.data_protection import data_protection_actor
+from compliance.patient_export import patient_data_export
 
 
 class Command(BaseCommand):

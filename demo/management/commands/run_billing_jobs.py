@@ -3,6 +3,10 @@
 For installs that use cron instead of beat, for catching up after an outage, and for tests. Each job is
 named after the beat entry it stands in for; a job reports problems as plain lines, and any problem makes
 the command exit non-zero after every job has run.
+
+It lives in the top app because a catch-up run calls the services of invoices, disputes and
+patient_collections directly (a day given with --as-of, notices sent in-process, a summary and the problems
+of each job), which the Celery tasks, taking no arguments and answering a count, cannot report.
 """
 
 import argparse

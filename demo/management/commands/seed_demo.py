@@ -1,0 +1,25 @@
+"""`manage.py seed_demo [--force]`: the demo data of demo/demo_data.toml (demo/seeding.py creates it)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from demo.seeding import demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create demo staff users, patients and invoices (idempotent; refuses to run with DEBUG off)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never in production).")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("DEBUG is off: demo users with the password 'demo' would be created. Use --force.")
+        seeded = demo_seed()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {seeded.users} users, {seeded.patients} patients "
+                f"({seeded.new_patients} new), {seeded.new_invoices} new invoice(s), {seeded.new_complaints} new "
+                "complaint(s). Password for every user: demo."
+            )
+        )

@@ -1,0 +1,215 @@
+"""Demo data for a development install: staff users, patients in five languages, invoices in every state.
+
+Idempotent: users, patients, coverages and proxies are looked up by their natural keys before anything is
+created, and a demo patient's invoices are created only while that patient has none (the whole run is one
+transaction, so a patient has either all of their demo invoices or none). Money moves only through
+invoices.services, exactly as the staff screens and the API move it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from clinic_billing import roles
+from disputes.models import Complaint
+from disputes.services import complaint_accept_proposal, complaint_file
+from invoices import services
+from invoices.models import Invoice
+from patient_collections.models import FollowUpCall
+from patients.models import AuthorisedProxy, Channel, Coverage, Patient
+from patients.services import ContactDetails, patient_create
+
+from .demo_data import DemoComplaint, DemoInvoice, DemoPatient, demo_data_load
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts exist only where DEBUG is on (or --force)
+
+STAFF_USERS = [
+    ("frontdesk", "Frida", "Fjeld", roles.FRONT_DESK),
+    ("billing", "Bjørn", "Bakke", roles.BILLING),
+    ("manager", "Mona", "Moen", roles.OFFICE_MANAGER),
+    ("provider", "Petter", "Lund", roles.PROVIDER),
+]
+
+
+@dataclass(frozen=True)
+class DemoSeeded:
+    users: int
+    patients: int
+    new_patients: int
+    new_invoices: int
+    new_complaints: int
+
+
+def demo_seed() -> DemoSeeded:
+    """Create whatever of the demo data is missing, in one transaction; report what there is and what is new."""
+    data = demo_data_load()
+    today = timezone.localdate()
+    with transaction.atomic():
+        users = {username: _user(username, first, last, role) for username, first, last, role in STAFF_USERS}
+        created_patients = 0
+        pending: list[tuple[Patient, DemoInvoice]] = []
+        for spec in data.patients:
+            patient, created = _patient(spec)
+            created_patients += created
+            _coverages(patient, spec, today)
+            _proxy(patient, spec, today)
+            if not Invoice.objects.filter(patient=patient).exists():
+                pending.extend((patient, invoice_spec) for invoice_spec in spec.invoices)
+        # Oldest issue first, drafts last: the gapless numbers then follow the issue dates.
+        pending.sort(key=lambda item: -1 if item[1].issued_days_ago is None else -item[1].issued_days_ago)
+        for patient, invoice_spec in pending:
+            _invoice(patient, invoice_spec, today, users)
+        created_complaints = _complaints(data.complaints, users)
+        _callback_request()
+    portal_users = {spec.portal_user for spec in data.patients if spec.portal_user}
+    return DemoSeeded(
+        users=len(STAFF_USERS) + len(portal_users),
+        patients=len(data.patients),
+        new_patients=created_patients,
+        new_invoices=len(pending),
+        new_complaints=created_complaints,
+    )
+
+
+def _complaints(complaints: list[DemoComplaint], users: dict[str, User]) -> int:
+    """Complaints in the states the staff screens show: one to explain, one waiting for approval."""
+    created = 0
+    for spec in complaints:
+        patient = Patient.objects.get(name=spec.patient)
+        if Complaint.objects.filter(patient=patient, description=spec.description).exists():
+            continue
+        invoice = (
+            Invoice.objects.filter(patient=patient, status=Invoice.Status.ISSUED).order_by("-balance", "id").first()
+        )
+        if invoice is None:
+            continue
+        complaint = complaint_file(
+            patient_id=patient.pk,
+            invoice_id=invoice.pk,
+            line_ids=[],
+            channel="phone",
+            category=spec.category,
+            description=spec.description,
+            by=users["frontdesk"],
+        )
+        if spec.accept_proposal:
+            complaint_accept_proposal(complaint_id=complaint.pk, by=users["frontdesk"])
+        created += 1
+    return created
+
+
+def _callback_request(self) -> None:
+    patient = Patient.objects.get(name="Emma Thompson")
+    FollowUpCall.objects.get_or_create(
+        idempotency_key="demo-callback-emma",
+        defaults={
+            "patient": patient,
+            "reason": FollowUpCall.Reason.CALLBACK_REQUEST,
+            "role": roles.BILLING,
+            "due_at": timezone.now(),
+            "preferred_time": "Afternoon",
+            "preferred_channel": Channel.PHONE,
+            "request_note": "Would like to talk about a payment plan.",
+        },
+    )
+
+
+def _user(username: str, first_name: str, last_name: str, role: str | None) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@clinic.example"},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _patient(spec: DemoPatient) -> tuple[Patient, bool]:
+    patient = Patient.objects.filter(name=spec.name, date_of_birth=spec.date_of_birth).first()
+    created = patient is None
+    if patient is None:
+        contact = ContactDetails(
+            email=spec.contact.get("email", ""),
+            phone=spec.contact.get("phone", ""),
+            address_line=spec.contact.get("address_line", ""),
+            postal_code=spec.contact.get("postal_code", ""),
+            city=spec.contact.get("city", ""),
+            language=spec.language,
+            preferred_channel=spec.preferred_channel,
+        )
+        patient = patient_create(name=spec.name, date_of_birth=spec.date_of_birth, contact=contact)
+    if spec.portal_user and patient.user_id is None:
+        first, _space, last = spec.name.partition(" ")
+        patient.user = _user(spec.portal_user, first, last, None)
+        patient.save(update_fields=["user"])
+    return patient, created
+
+
+def _coverages(patient: Patient, spec: DemoPatient, today: date) -> None:
+    if spec.insurer:
+        payer_name, member_number = spec.insurer
+        Coverage.objects.get_or_create(
+            patient=patient,
+            kind=Coverage.Kind.INSURER,
+            payer_name=payer_name,
+            member_number=member_number,
+            defaults={"valid_from": date(today.year - 2, 1, 1)},
+        )
+    if spec.exemption_card:
+        # A frikort is valid from the day the yearly deductible cap is reached to the end of that year.
+        Coverage.objects.get_or_create(
+            patient=patient,
+            kind=Coverage.Kind.EXEMPTION_CARD,
+            payer_name="Helfo (frikort for helsetjenester)",
+            member_number=spec.exemption_card,
+            defaults={"valid_from": date(today.year, 1, 1), "valid_to": date(today.year, 12, 31)},
+        )
+
+
+def _proxy(patient: Patient, spec: DemoPatient, today: date) -> None:
+    if not spec.proxy:
+        return
+    details = dict(spec.proxy)
+    AuthorisedProxy.objects.get_or_create(
+        patient=patient,
+        name=details.pop("name"),
+        document_reference=details.pop("document_reference"),
+        defaults={**details, "scope": AuthorisedProxy.Scope.BILLING, "valid_from": today - timedelta(days=400)},
+    )
+
+
+def _invoice(patient: Patient, spec: DemoInvoice, today: date, users: dict[str, User]) -> None:
+    billing, front_desk = users["billing"], users["frontdesk"]
+    invoice = services.invoice_create_draft(
+        patient_id=patient.pk,
+        service_date=today - timedelta(days=spec.service_days_ago),
+        lines=[
+            services.LineInput(code, description, Decimal(line.quantity), Decimal(price), line.coverage)
+            for line in spec.lines
+            for code, description, price in [line.item]
+        ],
+        by=front_desk,
+    )
+    if spec.issued_days_ago is None:
+        return
+    services.invoice_issue(invoice_id=invoice.pk, by=billing, today=today - timedelta(days=spec.issued_days_ago))
+    for number, payment in enumerate(spec.payments, start=1):
+        services.payment_record(
+            invoice_id=invoice.pk,
+            amount=payment.amount,
+            payer=payment.payer,
+            method=payment.method,
+            by=billing if payment.payer == "insurer" else front_desk,
+            idempotency_key=f"demo-{patient.pk}-{spec.key}-{number}",
+        )
+    if spec.settle_insurance:
+        services.invoice_mark_insurance_settled(invoice_id=invoice.pk, by=billing)
+    if spec.credit_reason:
+        services.invoice_credit(invoice_id=invoice.pk, amount=None, reason=spec.credit_reason, by=billing)
