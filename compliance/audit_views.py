@@ -166,17 +166,18 @@ def _record_search(request: StaffRequest, search: Search, *, kind: str) -> None:
     )
 
 
-def _require_audit_access(request: StaffRequest) -> None:
+def _audit_search(request: StaffRequest) -> tuple[AuditLogFilterForm, Search | None]:
+    """The office manager's filters and what they select (None when they cannot be run)."""
     # Granted to the office manager role only (patients migration 0002); superusers hold every permission.
     require_perm(request, VIEW_AUDIT_LOG)
+    form = AuditLogFilterForm(request.GET)
+    return form, _search(form)
 
 
 @staff_only
 @require_GET
 def audit_log(request: StaffRequest) -> HttpResponse:
-    _require_audit_access(request)
-    form = AuditLogFilterForm(request.GET)
-    search = _search(form)
+    form, search = _audit_search(request)
     context: dict[str, Any] = {"form": form, "search": search}
     if search is not None:
         page = Paginator(search.entries, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -217,9 +218,7 @@ def csv_rows(entries: Any) -> Iterator[list[object]]:
 @staff_only
 @require_GET
 def audit_log_csv(request: StaffRequest) -> HttpResponse:
-    _require_audit_access(request)
-    form = AuditLogFilterForm(request.GET)
-    search = _search(form)
+    form, search = _audit_search(request)
     if search is None:
         return render(request, "staff/audit/log.html", {"form": form, "search": None}, status=400)
     _record_search(request, search, kind="export")

@@ -102,7 +102,7 @@ def _complaints(complaints: list[DemoComplaint], users: dict[str, User]) -> int:
     return created
 
 
-def _callback_request(self) -> None:
+def _callback_request() -> None:
     patient = Patient.objects.get(name="Emma Thompson")
     FollowUpCall.objects.get_or_create(
         idempotency_key="demo-callback-emma",
@@ -191,9 +191,8 @@ def _invoice(patient: Patient, spec: DemoInvoice, today: date, users: dict[str, 
         patient_id=patient.pk,
         service_date=today - timedelta(days=spec.service_days_ago),
         lines=[
-            services.LineInput(code, description, Decimal(line.quantity), Decimal(price), line.coverage)
+            services.LineInput(line.code, line.description, Decimal(line.quantity), Decimal(line.price), line.coverage)
             for line in spec.lines
-            for code, description, price in [line.item]
         ],
         by=front_desk,
     )

@@ -14,6 +14,21 @@ from .base import SeederBase
 from .rows import Event, InvoiceState
 from .vocabulary import COMPLAINT_CATEGORIES, COMPLAINT_WORDS, OPEN_COMPLAINT_DAYS, ZERO, weighted
 
+# The engine's decision fields a Decision row stores under the same name.
+DECISION_FIELDS = ("policy_version", "rule_position", "rule_name", "route_to", "meeting_within_hours", "script")
+
+
+def decision_columns(decision: engine.Decision, facts: engine.Facts) -> dict[str, Any]:
+    """The columns of the Decision row complaint_file stores for what the engine decided on `facts`."""
+    return {
+        **{name: getattr(decision, name) for name in DECISION_FIELDS},
+        "facts": {key: str(value) for key, value in asdict(facts).items()},
+        "proposal_kind": decision.proposal.kind,
+        "proposal_amount": decision.proposal.amount,
+        "approval_role": decision.approval_role or "",
+        "notes": list(decision.notes),
+    }
+
 
 class DisputesHistory(SeederBase):
     def make_complaint(self, state: InvoiceState, patient: dict[str, Any], issue_day: date, number: str) -> datetime:
@@ -74,17 +89,7 @@ class DisputesHistory(SeederBase):
             id=self.ids.take(Decision),
             complaint_id=complaint_id,
             policy_id=self.policy.pk,
-            policy_version=decision.policy_version,
-            facts={key: str(value) for key, value in asdict(facts).items()},
-            rule_position=decision.rule_position,
-            rule_name=decision.rule_name,
-            route_to=decision.route_to,
-            meeting_within_hours=decision.meeting_within_hours,
-            proposal_kind=decision.proposal.kind,
-            proposal_amount=decision.proposal.amount,
-            approval_role=decision.approval_role or "",
-            script=decision.script,
-            notes=list(decision.notes),
+            **decision_columns(decision, facts),
             decided_at=received,
         )
         if money_kind and decision.proposal.amount > 0 and (not is_open or rng.random() < 0.8):
