@@ -93,10 +93,11 @@ test: system-libraries $(STAMP) compilemessages ## Run the test suite (SQLite; P
 	@mkdir -p var/staticfiles
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check, ruff format --check and mypy
+lint: $(STAMP) ## ruff check, ruff format --check, mypy, and the apps' layers (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 migrations-check: $(STAMP) ## Fail when a model change has no migration
 	$(MANAGE) makemigrations --check --dry-run
