@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "mfa",
     "session_policy",
     "compliance",
+    "frontdesk",
+    "api",
     "demo",
 ]
 

@@ -4,11 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic_billing.api_errors import api_not_found
-from disputes.api import urlpatterns as dispute_api
-from invoices.api import urlpatterns as invoice_api
 from mfa.views import StaffLoginView
-from patient_collections.api import urlpatterns as collections_api
-from patients.api import urlpatterns as patient_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,7 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include(patient_api + invoice_api + dispute_api + collections_api)),
+    path("api/v1/", include("api.urls")),
     # JSON, not the HTML 404 page, for an API URL that names no operation. Only paths ending in a slash, so a
     # known URL typed without its slash still gets CommonMiddleware's redirect (APPEND_SLASH).
     re_path(r"^api/(?:.*/)?$", api_not_found),

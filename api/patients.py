@@ -7,14 +7,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic_billing.api import StaffApi, StrictBooleanField, TextField, log_read, staff_member
+from api.base import StaffApi, StrictBooleanField, TextField, log_read, staff_member
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
 from invoices.selectors import patient_balance
-
-from .models import Channel, Language, Patient
-from .services import ContactDetails, patient_create
-from .validators import validate_name
+from patients.models import Channel, Language, Patient
+from patients.services import ContactDetails, patient_create
+from patients.validators import validate_name
 
 
 class PatientDetailApi(StaffApi):

@@ -15,21 +15,36 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic_billing.api import StaffApi, TextField, query_filters, staff_member
+from api.base import (
+    CONFLICT,
+    PAGINATION_CLASS,
+    REFUSED,
+    StaffApi,
+    TextField,
+    id_field,
+    money_field,
+    query_filters,
+    staff_member,
+)
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import NotFound
 from disputes import services as dispute_services
-from disputes.api import CONFLICT, PAGINATION_CLASS, REFUSED, id_field
 from disputes.models import AdjustmentRequest
 from disputes.permissions import adjustment_request_can_approve, approval_settings
 from disputes.selectors import credit_requests_pending, invoice_ids_disputed
-from invoices.api import money_field
 from invoices.models import Invoice
-
-from . import permissions, selectors, services
-from .collection_state import CollectionState, HoldReason, collection_states
-from .models import CollectionCase, Deferral, FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
+from patient_collections import permissions, selectors, services
+from patient_collections.collection_state import CollectionState, HoldReason, collection_states
+from patient_collections.models import (
+    CollectionCase,
+    Deferral,
+    FollowUpCall,
+    Instalment,
+    NoticeType,
+    PaymentPlan,
+    Reminder,
+)
 
 # drf-spectacular names an enum after its field; plans, instalments, reminders and cases each have a
 # `status` of their own, so those fields list their values in the description instead (as disputes.api does).

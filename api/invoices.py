@@ -13,39 +13,20 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic_billing.api import StaffApi, TextField, log_read, staff_member
+from api.base import REFUSED, DecimalStringField, StaffApi, TextField, log_read, money_field, staff_member
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import ApplicationError
 from disputes.selectors import open_complaint_for_invoice
+from invoices import services
+from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
+from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
+from invoices.selectors import credit_note_detail, invoice_detail
 from patient_collections.collection_state import CollectionState, HoldReason, collection_state
 from patients.models import Patient
 
-from . import services
-from .models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
-from .money import DECIMAL_PLACES, MAX_DIGITS, PLAIN_DECIMAL
-from .pdf import credit_note_pdf_bytes, invoice_pdf_bytes
-from .selectors import credit_note_detail, invoice_detail
-
 IDEMPOTENCY_KEY_MAX_LENGTH = 100  # LedgerEntry.idempotency_key
 PAYERS: dict[str, str] = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEntry.Kind.INSURANCE_PAYMENT: "insurer"}
-
-REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
-
-
-class DecimalStringField(serializers.DecimalField):
-    """A decimal as a JSON string of ASCII digits ("120.00"): DRF's field also takes JSON floats (already
-    rounded in binary), "1_000", "1e3" and other scripts' digits ("١٢٣"), none of which an amount should be."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str) or not PLAIN_DECIMAL.fullmatch(data):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def money_field(**kwargs: Any) -> serializers.DecimalField:
-    """Money as a decimal string with two decimals; an input with more decimals is a field error."""
-    return DecimalStringField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
 
 
 class OpenComplaintSerializer(serializers.Serializer):

@@ -1,43 +1,39 @@
 """REST API for complaints and adjustment approvals (v1). Views parse, call a service or selector, and serialise."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from clinic_billing.api import StaffApi, TextField, log_read, query_filters, staff_member
-from clinic_billing.api_errors import ErrorOutputSerializer
+from api.base import (
+    CONFLICT,
+    PAGINATION_CLASS,
+    REFUSED,
+    StaffApi,
+    TextField,
+    id_field,
+    log_read,
+    query_filters,
+    staff_member,
+)
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import NotFound, PermissionDenied
+from disputes import permissions, services
+from disputes.models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
+from disputes.selectors import adjustments_by_status, complaint_detail
 from invoices.money import DECIMAL_PLACES, MAX_DIGITS
 from patients.models import Patient
 
-from . import permissions, services
-from .models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
-from .selectors import adjustments_by_status, complaint_detail
-
 MONEY: dict[str, Any] = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLACES}
-# Ids are 64-bit (BigAutoField); a larger number in a list lookup would overflow the database driver.
-MAX_ID = 2**63 - 1
-
-REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
-CONFLICT = {409: ErrorOutputSerializer}
-PAGINATION_CLASS = cast(type[BasePagination], api_settings.DEFAULT_PAGINATION_CLASS)
 # drf-spectacular names an enum after its field and warns when one choice set has several names or one
 # name several choice sets; so each choice set is an enum under one field name only (route_to for the
 # roles, the queue's status for adjustments) and the other fields list their values in the description.
 ROLES = ", ".join(Role.values)
 ADJUSTMENT_STATUSES = ", ".join(AdjustmentRequest.Status.values)
-
-
-def id_field(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ComplaintOutputSerializer(serializers.Serializer):

@@ -7,11 +7,21 @@ from auditlog.context import auditlog_value
 from auditlog.signals import accessed
 from django.contrib.auth.models import User
 from rest_framework import serializers
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.roles import is_staff_member
+from invoices.money import DECIMAL_PLACES, MAX_DIGITS, PLAIN_DECIMAL
+
+# Ids are 64-bit (BigAutoField); a larger number in a list lookup would overflow the database driver.
+MAX_ID = 2**63 - 1
+REFUSED = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
+CONFLICT = {409: ErrorOutputSerializer}
+PAGINATION_CLASS = cast(type[BasePagination], api_settings.DEFAULT_PAGINATION_CLASS)
 
 
 class StaffPermission(BasePermission):
@@ -83,3 +93,22 @@ class StrictBooleanField(serializers.BooleanField):
 def log_read(instance: Any) -> None:
     """Record in the audit log that the current user read this record."""
     accessed.send(sender=type(instance), instance=instance)
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class DecimalStringField(serializers.DecimalField):
+    """A decimal as a JSON string of ASCII digits ("120.00"): DRF's field also takes JSON floats (already
+    rounded in binary), "1_000", "1e3" and other scripts' digits ("١٢٣"), none of which an amount should be."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not PLAIN_DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def money_field(**kwargs: Any) -> serializers.DecimalField:
+    """Money as a decimal string with two decimals; an input with more decimals is a field error."""
+    return DecimalStringField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
