@@ -29,7 +29,6 @@ from api.base import (
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import NotFound
-from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest
 from disputes.permissions import adjustment_request_can_approve, approval_settings
 from disputes.selectors import credit_requests_pending, invoice_ids_disputed
@@ -508,7 +507,7 @@ class FollowUpCallOutcomeApi(StaffApi):
     def post(self, request: Request, call_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call = dispute_services.follow_up_call_record_outcome(
+        call = services.follow_up_call_record_outcome(
             call_id=call_id, by=staff_member(request), **serializer.validated_data
         )
         return Response(FollowUpCallOutputSerializer(call).data)

@@ -25,7 +25,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("audit/", include("compliance.urls")),
     path("", include("session_policy.urls")),  # /account/… (staff) and /portal/account/sign-out-elsewhere/
-    path("", include("patients.urls")),
+    path("", include("frontdesk.urls")),
 ]
 
 # A bad request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a forged host) answers JSON under /api/.

@@ -20,8 +20,9 @@ from disputes.services import complaint_accept_proposal, complaint_file
 from invoices import services
 from invoices.models import Invoice
 from patient_collections.models import FollowUpCall
+from patient_collections.services import follow_up_call_open
 from patients.models import AuthorisedProxy, Channel, Coverage, Patient
-from patients.services import ContactDetails, patient_create
+from patients.services import ContactDetails, coverage_add, patient_create
 
 from .demo_data import DemoComplaint, DemoInvoice, DemoPatient, demo_data_load
 
@@ -104,17 +105,16 @@ def _complaints(complaints: list[DemoComplaint], users: dict[str, User]) -> int:
 
 def _callback_request() -> None:
     patient = Patient.objects.get(name="Emma Thompson")
-    FollowUpCall.objects.get_or_create(
+    follow_up_call_open(
         idempotency_key="demo-callback-emma",
-        defaults={
-            "patient": patient,
-            "reason": FollowUpCall.Reason.CALLBACK_REQUEST,
-            "role": roles.BILLING,
-            "due_at": timezone.now(),
-            "preferred_time": "Afternoon",
-            "preferred_channel": Channel.PHONE,
-            "request_note": "Would like to talk about a payment plan.",
-        },
+        patient_id=patient.pk,
+        invoice_id=None,
+        reason=FollowUpCall.Reason.CALLBACK_REQUEST,
+        role=roles.BILLING,
+        due_at=timezone.now(),
+        preferred_time="Afternoon",
+        preferred_channel=Channel.PHONE,
+        request_note="Would like to talk about a payment plan.",
     )
 
 
@@ -155,21 +155,22 @@ def _patient(spec: DemoPatient) -> tuple[Patient, bool]:
 def _coverages(patient: Patient, spec: DemoPatient, today: date) -> None:
     if spec.insurer:
         payer_name, member_number = spec.insurer
-        Coverage.objects.get_or_create(
-            patient=patient,
+        coverage_add(
+            patient_id=patient.pk,
             kind=Coverage.Kind.INSURER,
             payer_name=payer_name,
             member_number=member_number,
-            defaults={"valid_from": date(today.year - 2, 1, 1)},
+            valid_from=date(today.year - 2, 1, 1),
         )
     if spec.exemption_card:
         # A frikort is valid from the day the yearly deductible cap is reached to the end of that year.
-        Coverage.objects.get_or_create(
-            patient=patient,
+        coverage_add(
+            patient_id=patient.pk,
             kind=Coverage.Kind.EXEMPTION_CARD,
             payer_name="Helfo (frikort for helsetjenester)",
             member_number=spec.exemption_card,
-            defaults={"valid_from": date(today.year, 1, 1), "valid_to": date(today.year, 12, 31)},
+            valid_from=date(today.year, 1, 1),
+            valid_to=date(today.year, 12, 31),
         )
 
 

@@ -18,7 +18,7 @@ from clinic_billing.exceptions import ApplicationError
 from clinic_billing.roles import OFFICE_MANAGER, StaffRequest, require_perm, staff_only, user_roles
 from invoices.models import InsuranceStatus
 from invoices.templatetags.money import money
-from patient_collections.models import FollowUpCall
+from patient_collections.interface import FollowUpCall
 
 from . import policy as engine
 from . import selectors, services

@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from clinic_calendar import clinic_calendar
 from invoices.models import InvoiceLine
-from patient_collections.models import CollectionCase, FollowUpCall
+from invoices.selectors import patient_balance
+from patient_collections.interface import CollectionCase, FollowUpCall
+from patients.models import Patient
 
 from .models import AdjustmentRequest, Complaint, ComplaintStatusChange, Policy
 
@@ -230,3 +233,16 @@ def policy_by_version(*, version: int) -> Policy | None:
 
 def policy_latest_version() -> int:
     return Policy.objects.order_by("-version").values_list("version", flat=True).first() or 0
+
+
+def account_summary(patient: Patient) -> dict[str, object]:
+    """What every page of an account shows in its header: the patient, their balance or credit, and the
+    open complaint (collections pause while it is open)."""
+    balance = patient_balance(patient_id=patient.pk)
+    credit: Decimal | None = -balance if balance < 0 else None
+    return {
+        "patient": patient,
+        "balance": balance,
+        "credit": credit,
+        "open_complaint": open_complaint_for_patient(patient_id=patient.pk),
+    }

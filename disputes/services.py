@@ -16,8 +16,7 @@ from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 from clinic_calendar import clinic_calendar
 from invoices import services as invoice_services
 from invoices.models import Invoice
-from patient_collections import services as collection_services
-from patient_collections.models import FollowUpCall
+from patient_collections import interface as collections
 from patients.models import AuthorisedProxy
 
 from . import permissions
@@ -165,7 +164,7 @@ def complaint_file(
     if line_ids:
         complaint.lines.set(line_ids)
     # A disputed claim must not stay with a collection agency: the complaint recalls it (inkassoloven).
-    collection_services.collection_case_recall(invoice_id=invoice.pk)
+    collections.collection_case_recall(invoice_id=invoice.pk)
     Decision.objects.create(
         complaint=complaint,
         policy=policy,
@@ -331,7 +330,7 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
     case_id = adjustment.collection_case_id
     if case_id is not None:
         # The case before the invoice, as the case decision locks them.
-        collection_services.collection_case_lock(case_id=case_id)
+        collections.collection_case_lock(case_id=case_id)
     invoice = invoice_services.invoice_lock(invoice_id=adjustment.invoice_id)
     if adjustment.kind in (ProposalKind.REDUCTION, ProposalKind.WRITE_OFF) and invoice.insurance_status == "pending":
         raise InvalidTransition(_("Reductions and write-offs wait until the insurer has settled this invoice."))
@@ -349,7 +348,7 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
     adjustment.ledger_entry = entry
     _decide(adjustment, AdjustmentRequest.Status.APPROVED, by=by, note=note, extra_fields=("ledger_entry",))
     if case_id is not None:
-        collection_services.collection_case_credit_approved(case_id=case_id, entry=entry, by=by)
+        collections.collection_case_credit_approved(case_id=case_id, entry=entry, by=by)
     return adjustment
 
 
@@ -363,7 +362,7 @@ def adjustment_reject(*, adjustment_id: int, by: User, note: str) -> AdjustmentR
     _check_approver(adjustment, by)
     _decide(adjustment, AdjustmentRequest.Status.REJECTED, by=by, note=note)
     if adjustment.collection_case_id is not None:
-        collection_services.collection_case_credit_rejected(case_id=adjustment.collection_case_id, by=by, note=note)
+        collections.collection_case_credit_rejected(case_id=adjustment.collection_case_id, by=by, note=note)
     return adjustment
 
 
@@ -410,16 +409,12 @@ def complaint_close(
         extra_fields=("outcome", "prevention_note", "resolution_note", "resolution_text", "closed_at", "closed_by"),
     )
     follow_up_days = complaint.decision.policy.follow_up_days
-    FollowUpCall.objects.get_or_create(
-        idempotency_key=f"complaint-{complaint.pk}-follow-up",
-        defaults={
-            "patient_id": complaint.patient_id,
-            "invoice_id": complaint.invoice_id,
-            "complaint": complaint,
-            "reason": FollowUpCall.Reason.COMPLAINT_FOLLOW_UP,
-            "role": complaint.route_to,
-            "due_at": now + timedelta(days=follow_up_days),
-        },
+    collections.complaint_follow_up_call_open(
+        complaint_id=complaint.pk,
+        patient_id=complaint.patient_id,
+        invoice_id=complaint.invoice_id,
+        role=complaint.route_to,
+        due_at=now + timedelta(days=follow_up_days),
     )
     return complaint
 
@@ -452,40 +447,20 @@ def complaints_escalate_overdue(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def follow_up_call_record_outcome(*, call_id: int, outcome: str, note: str = "", by: User | None) -> FollowUpCall:
-    """Record a call. "No answer" tries again the next day; "not satisfied" goes back to the office manager."""
-    if outcome not in FollowUpCall.Outcome.values:
-        raise ApplicationError(_("Choose the outcome of the call."), field="outcome")
-    try:
-        call = FollowUpCall.objects.select_for_update().get(pk=call_id)
-    except FollowUpCall.DoesNotExist as exc:
-        raise NotFound(_("No such call."), field="call") from exc
-    if call.completed_at is not None:
-        raise InvalidTransition(_("This call is already recorded."))
-    now = timezone.now()
-    call.attempts += 1
-    call.outcome_note = note.strip()[:500]
-    if outcome == FollowUpCall.Outcome.NO_ANSWER:
-        call.outcome = outcome
-        call.due_at = now + timedelta(days=1)
-        call.save(update_fields=["attempts", "outcome", "outcome_note", "due_at"])
-        return call
-    call.outcome = outcome
-    call.completed_at = now
-    call.completed_by = by
-    call.save(update_fields=["attempts", "outcome", "outcome_note", "completed_at", "completed_by"])
-    if outcome == FollowUpCall.Outcome.NOT_SATISFIED and call.complaint_id:
-        complaint = _lock_complaint(call.complaint_id)
-        complaint.route_to = OFFICE_MANAGER
-        complaint.escalated_at = now
-        complaint_transition(
-            complaint=complaint,
-            to_status=Status.ESCALATED,
-            by=by,
-            reason="not satisfied at the follow-up call",
-            extra_fields=("route_to", "escalated_at"),
-        )
-    return call
+def complaint_escalate_not_satisfied(*, complaint_id: int, at: datetime, by: User | None) -> Complaint:
+    """The patient was not satisfied at the follow-up call (patient_collections records it): the complaint goes
+    back to the office manager."""
+    complaint = _lock_complaint(complaint_id)
+    complaint.route_to = OFFICE_MANAGER
+    complaint.escalated_at = at
+    complaint_transition(
+        complaint=complaint,
+        to_status=Status.ESCALATED,
+        by=by,
+        reason="not satisfied at the follow-up call",
+        extra_fields=("route_to", "escalated_at"),
+    )
+    return complaint
 
 
 @dataclass(frozen=True)

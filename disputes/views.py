@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
+from disputes.selectors import account_summary
 from invoices import selectors as invoice_selectors
 from invoices.models import Invoice
 from invoices.templatetags.money import money
 from patients.models import AuthorisedProxy, Patient
-from patients.views import account_summary
 
 from . import permissions, selectors, services
 from .forms import SOMEONE_ELSE, CloseForm, ComplaintForm

@@ -3,9 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("<int:invoice_id>/", views.detail, name="invoice-detail"),
     path("<int:invoice_id>/pdf/", views.pdf, name="invoice-pdf"),
-    path("<int:invoice_id>/payment/", views.payment, name="invoice-payment"),
     path("<int:invoice_id>/issue/", views.issue, name="invoice-issue"),
     path("<int:invoice_id>/insurance-settled/", views.insurance_settled, name="invoice-insurance-settled"),
     path("credit-notes/<int:credit_note_id>/pdf/", views.credit_note_pdf, name="credit-note-pdf"),

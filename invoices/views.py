@@ -1,42 +1,24 @@
-"""Staff screens for invoices: the overdue worklist, an invoice, its PDF, payments, issuing, insurance."""
+"""Staff actions on one invoice: its PDF, a credit note's PDF, issuing, insurance settled. The pages that show
+an invoice with its complaint and collections are the front desk's (frontdesk/views/invoices.py)."""
 
 from collections.abc import Callable
-from datetime import date
-from typing import Any, cast
 
 from auditlog.signals import accessed
-from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic_billing.audited import log_bulk_reads
-from clinic_billing.exceptions import ApplicationError, Conflict
-from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only, user_roles
-from disputes import selectors as dispute_selectors
+from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
-from patient_collections import selectors as collection_selectors
-from patient_collections.collection_state import state_of, with_collection_state
-from patient_collections.collection_status import invoice_collection_status
-from patient_collections.forms import DeferralForm, PaymentPlanForm
-from patient_collections.permissions import arrangement_replace_refusal
-from patients.views import account_summary
 
 from . import selectors, services
-from .forms import PaymentForm
-from .models import Invoice, payment_method_label
-from .templatetags.money import local_date, money
-
-WORKLIST_PAGE_SIZE = 25
-WORKLIST_SECTION_SIZE = 5
+from .models import Invoice
+from .templatetags.money import local_date
 
 
-def _get_invoice_for_user(request: StaffRequest, invoice_id: int) -> Invoice:
+def get_invoice_for_user(request: StaffRequest, invoice_id: int) -> Invoice:
     require_perm(request, "invoices.view_invoice")
     invoice = selectors.invoice_detail(invoice_id=invoice_id)
     if invoice is None:
@@ -44,78 +26,10 @@ def _get_invoice_for_user(request: StaffRequest, invoice_id: int) -> Invoice:
     return invoice
 
 
-def _days_overdue(invoice: Invoice, today: date) -> int:
-    assert invoice.due_date is not None  # every issued invoice has one (invoice_issued_has_number)
-    return (today - invoice.due_date).days
-
-
-@staff_only
-@require_GET
-def worklist(request: StaffRequest) -> HttpResponse:
-    """The landing page: calls due today, complaints for the user's roles, missed meetings, overdue accounts."""
-    require_perm(request, "invoices.view_invoice")
-    today = timezone.localdate()
-    now = timezone.now()
-    context: dict[str, object] = {}
-    if request.user.has_perm("patient_collections.view_followupcall"):
-        calls = collection_selectors.follow_up_calls_due_today()
-        context["calls_due_count"] = calls.count()
-        context["calls_due"] = list(calls[:WORKLIST_SECTION_SIZE])
-    if request.user.has_perm("disputes.view_complaint"):
-        mine = dispute_selectors.complaints_open(roles=user_roles(request.user))[:WORKLIST_SECTION_SIZE]
-        context["complaints_mine"] = [(c, dispute_selectors.deadline_of(c, now)) for c in mine]
-        late = dispute_selectors.complaints_past_deadline(now=now)[:WORKLIST_SECTION_SIZE]
-        context["complaints_late"] = [(c, dispute_selectors.deadline_of(c, now)) for c in late]
-    overdue = with_collection_state(selectors.invoices_overdue(today=today), today=today)
-    page = Paginator(overdue, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
-    for invoice, _days in rows:
-        invoice.collection = state_of(invoice, today=today)  # type: ignore[attr-defined]
-    # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row,
-    # from the rows already read with them, in one insert.
-    calls_due = cast(list[Any], context.get("calls_due", []))
-    complaints = cast(list[Any], context.get("complaints_mine", [])) + cast(
-        list[Any], context.get("complaints_late", [])
-    )
-    log_bulk_reads(
-        [
-            *(call.patient for call in calls_due),
-            *(complaint.invoice for complaint, _deadline in complaints),
-            *page,
-        ]
-    )
-    return render(request, "staff/invoices/worklist.html", {**context, "page": page, "rows": rows})
-
-
-@staff_only
-@require_GET
-def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
-    invoice = _get_invoice_for_user(request, invoice_id)
-    accessed.send(sender=Invoice, instance=invoice)
-    patient_due = invoice.patient_due
-    collections = invoice_collection_status(invoice=invoice, today=timezone.localdate())
-    # A new plan or deferral replaces the one that holds the invoice: the forms offer it only to whoever may.
-    current = collections.current_arrangement
-    context = {
-        **account_summary(invoice.patient),
-        "invoice": invoice,
-        "patient_due": patient_due,
-        "invoice_credit": -patient_due if patient_due < 0 else None,
-        "entries": [(entry, payment_method_label(entry.method)) for entry in invoice.entries.all()],
-        "credit_notes": invoice.credit_notes.all(),
-        "collections": collections,
-        "arrangement_refusal": arrangement_replace_refusal(request.user, current),
-        # Both forms on one page: their replace checkboxes need ids of their own.
-        "plan_form": PaymentPlanForm(current=current, auto_id="plan_%s"),
-        "deferral_form": DeferralForm(current=current, auto_id="deferral_%s"),
-    }
-    return render(request, "staff/invoices/detail.html", context)
-
-
 @staff_only
 @require_GET
 def pdf(request: StaffRequest, invoice_id: int) -> HttpResponse:
-    invoice = _get_invoice_for_user(request, invoice_id)
+    invoice = get_invoice_for_user(request, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
     filename = f"invoice-{invoice.number or f'draft-{invoice.pk}'}.pdf"
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
@@ -136,43 +50,6 @@ def credit_note_pdf(request: StaffRequest, credit_note_id: int) -> HttpResponse:
     response = HttpResponse(credit_note_pdf_bytes(credit_note), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
     return response
-
-
-@staff_only
-def payment(request: StaffRequest, invoice_id: int) -> HttpResponse:
-    require_perm(request, "invoices.record_payment")
-    require_perm(request, "invoices.view_invoice")
-    invoice = get_object_or_404(Invoice.objects.select_related("patient"), pk=invoice_id)
-    if request.method == "POST":
-        form = PaymentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                result = services.payment_record(
-                    invoice_id=invoice.pk,
-                    amount=data["amount"],
-                    payer=data["payer"],
-                    method=data["method"],
-                    reference=data["reference"].strip(),
-                    idempotency_key=str(data["idempotency_key"]),
-                    by=request.user,
-                )
-            except Conflict as exc:
-                form = form.with_new_key()
-                form.add_application_error(exc)
-            except ApplicationError as exc:
-                form.add_application_error(exc)
-            else:
-                if result.created:
-                    messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": money(data["amount"])})
-                else:
-                    messages.info(request, _("This payment was already recorded; it was not posted again."))
-                return redirect("invoice-detail", invoice_id=invoice.pk)
-    else:
-        form = PaymentForm()
-    accessed.send(sender=Invoice, instance=invoice)
-    context = {**account_summary(invoice.patient), "invoice": invoice, "form": form}
-    return render(request, "staff/invoices/payment.html", context)
 
 
 def _invoice_action(request: StaffRequest, invoice_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:

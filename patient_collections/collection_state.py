@@ -54,7 +54,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from disputes.selectors import invoice_ids_disputed, invoice_ids_with_open_complaint
+from disputes.interface import invoice_ids_disputed, invoice_ids_with_open_complaint
 from invoices.models import InsuranceStatus, Invoice, InvoiceQuerySet
 
 from .models import CollectionCase, Deferral, Instalment, NoticeType, PaymentPlan, Reminder

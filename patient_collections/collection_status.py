@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 
-from disputes.models import Complaint
+from disputes.interface import Complaint
 from invoices.models import Invoice
 
 from .collection_state import HoldReason, InvoiceCollectionState, collection_state

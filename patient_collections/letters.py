@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.csv_safety import spreadsheet_writer
 from clinic_billing.exceptions import InvalidTransition
-from disputes.models import Complaint
-from disputes.selectors import invoice_ids_disputed
+from disputes.interface import Complaint, invoice_ids_disputed
 from invoices.jurisdiction import current_profile
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from invoices.pdf import pdf_document

@@ -23,8 +23,7 @@ from django.utils.translation import gettext_noop
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.lifecycle import transition, transition_rows
 from clinic_billing.roles import OFFICE_MANAGER, PROVIDER, user_roles
-from disputes import services as dispute_services
-from disputes.selectors import invoice_ids_disputed
+from disputes import interface as disputes
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
 from invoices.money import CENT, MoneyError, to_money
@@ -981,6 +980,34 @@ def follow_up_call_open(
             return open_call, False
 
 
+@transaction.atomic
+def follow_up_call_record_outcome(*, call_id: int, outcome: str, note: str = "", by: User | None) -> FollowUpCall:
+    """Record a call. "No answer" tries again the next day; "not satisfied" goes back to the office manager."""
+    if outcome not in FollowUpCall.Outcome.values:
+        raise ApplicationError(_("Choose the outcome of the call."), field="outcome")
+    try:
+        call = FollowUpCall.objects.select_for_update().get(pk=call_id)
+    except FollowUpCall.DoesNotExist as exc:
+        raise NotFound(_("No such call."), field="call") from exc
+    if call.completed_at is not None:
+        raise InvalidTransition(_("This call is already recorded."))
+    now = timezone.now()
+    call.attempts += 1
+    call.outcome_note = note.strip()[:500]
+    if outcome == FollowUpCall.Outcome.NO_ANSWER:
+        call.outcome = outcome
+        call.due_at = now + timedelta(days=1)
+        call.save(update_fields=["attempts", "outcome", "outcome_note", "due_at"])
+        return call
+    call.outcome = outcome
+    call.completed_at = now
+    call.completed_by = by
+    call.save(update_fields=["attempts", "outcome", "outcome_note", "completed_at", "completed_by"])
+    if outcome == FollowUpCall.Outcome.NOT_SATISFIED and call.complaint_id:
+        disputes.complaint_escalate_not_satisfied(complaint_id=call.complaint_id, at=now, by=by)
+    return call
+
+
 def _add_request_note(call: FollowUpCall, note: str) -> None:
     if not note or note in call.request_note:
         return
@@ -1018,7 +1045,7 @@ def instalments_sweep_batch(
             PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE, pk__gt=after)
             # A disputed claim is not pursued: no instalment is judged missed and no call made while it is;
             # the instalments that fell due meanwhile are judged when the dispute ends.
-            .exclude(invoice_id__in=invoice_ids_disputed())
+            .exclude(invoice_id__in=disputes.invoice_ids_disputed())
             .select_related("invoice")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("id")[:batch_size]
@@ -1141,7 +1168,7 @@ def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: U
             raise InvalidTransition(_("The credit of this claim is waiting for approval."))
         raise InvalidTransition(_("This case was already decided."))
     invoice = invoice_services.invoice_lock(invoice_id=case.invoice_id)
-    disputed = invoice_ids_disputed().filter(invoice_id=invoice.pk).exists()
+    disputed = disputes.invoice_ids_disputed().filter(invoice_id=invoice.pk).exists()
     if decision == CollectionCase.Status.AGENCY and disputed:
         raise InvalidTransition(_("A disputed claim is never sent to a collection agency."), field="decision")
     if decision == CollectionCase.Status.CONCILIATION:
@@ -1162,7 +1189,7 @@ def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: U
     if decision == CollectionCase.Status.CREDITED:
         if invoice.patient_due <= 0:
             raise InvalidTransition(_("Nothing is owed any more."), field="decision")
-        dispute_services.case_credit_request(
+        disputes.case_credit_request(
             case_id=case.pk, invoice_id=invoice.pk, amount=invoice.patient_due, note=note, by=by
         )
         to_status = CollectionCase.Status.CREDIT_PENDING

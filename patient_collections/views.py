@@ -23,14 +23,16 @@ from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError, NotFound
 from clinic_billing.forms import StaffForm
 from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only
-from disputes import services
-from disputes.models import AdjustmentRequest
-from disputes.permissions import adjustment_request_refusal
-from disputes.selectors import case_credit_requests, invoice_ids_disputed
+from disputes.interface import (
+    AdjustmentRequest,
+    account_summary,
+    adjustment_request_refusal,
+    case_credit_requests,
+    invoice_ids_disputed,
+)
 from invoices.models import Invoice
 from invoices.templatetags.money import local_date
 from patients.models import Patient
-from patients.views import account_summary
 
 from . import letters, permissions, schedule
 from . import selectors as collection_selectors
@@ -114,7 +116,7 @@ def call_outcome(request: StaffRequest, call_id: int) -> HttpResponse:
     outcome = request.POST.get("outcome", "")
     error = recorded = ""
     try:
-        call = services.follow_up_call_record_outcome(
+        call = collection_services.follow_up_call_record_outcome(
             call_id=call_id, outcome=outcome, note=request.POST.get("note", ""), by=request.user
         )
     except NotFound as exc:

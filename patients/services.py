@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
 
 from . import selectors
-from .models import Channel, ContactChange, Language, Patient
+from .models import Channel, ContactChange, Coverage, Language, Patient
 from .validators import name_refusal
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,34 @@ def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, b
     _validate_contact(contact)
     values = {f.name: getattr(contact, f.name) for f in fields(contact)}
     return Patient.objects.create(name=name.strip(), date_of_birth=date_of_birth, **values)
+
+
+@transaction.atomic
+def coverage_add(
+    *,
+    patient_id: int,
+    kind: str,
+    payer_name: str,
+    member_number: str = "",
+    valid_from: date,
+    valid_to: date | None = None,
+) -> Coverage:
+    """Register an insurer or an exemption card (frikort) covering the patient from `valid_from`. The same
+    coverage again (kind, payer and number) is the one already registered, not a second row."""
+    if kind not in Coverage.Kind.values:
+        raise ApplicationError(_("Choose an insurer or an exemption card."), field="kind")
+    if not payer_name.strip():
+        raise ApplicationError(_("Enter the insurer or the card issuer."), field="payer_name")
+    if valid_to is not None and valid_to < valid_from:
+        raise ApplicationError(_("The coverage cannot end before it starts."), field="valid_to")
+    coverage, _created = Coverage.objects.get_or_create(
+        patient_id=patient_id,
+        kind=kind,
+        payer_name=payer_name.strip(),
+        member_number=member_number.strip(),
+        defaults={"valid_from": valid_from, "valid_to": valid_to},
+    )
+    return coverage
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from compliance.anonymisation import patients_anonymise
 from compliance.data_protection import REMOVED
 from compliance.patient_export import patient_data_export
 from disputes.models import Complaint
-from disputes.services import complaint_close, complaint_file, follow_up_call_record_outcome
+from disputes.services import complaint_close, complaint_file
 from invoices import services as invoice_services
 from invoices.models import Coverage as LineCoverage
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
@@ -31,7 +31,7 @@ from patient_collections.models import (
     PortalMessage,
     Reminder,
 )
-from patient_collections.services import deferral_create, payment_plan_create
+from patient_collections.services import deferral_create, follow_up_call_record_outcome, payment_plan_create
 from patients.models import AuthorisedProxy, Coverage, Patient
 from portal.models import PortalInvitation
 from tests.factories import PatientFactory, ProxyFactory, UserFactory, draft_invoice

@@ -14,6 +14,7 @@ from disputes import services
 from disputes.models import Complaint, Policy
 from disputes.policy import Rule
 from invoices.templatetags.money import money
+from patient_collections import services as collection_services
 from tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,9 @@ def resolved_clinical_complaint(patient, *, staff, manager) -> Complaint:
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=staff)
     services.adjustment_approve(adjustment_id=request.pk, by=manager)
     services.complaint_close(complaint_id=complaint.pk, outcome="adjusted", prevention_note="Shorter waits", by=manager)
-    services.follow_up_call_record_outcome(call_id=complaint.follow_up_calls.get().pk, outcome="satisfied", by=staff)
+    collection_services.follow_up_call_record_outcome(
+        call_id=complaint.follow_up_calls.get().pk, outcome="satisfied", by=staff
+    )
     return complaint
 
 

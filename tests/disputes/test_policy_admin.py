@@ -11,6 +11,7 @@ from clinic_billing.exceptions import ApplicationError
 from disputes import services
 from disputes.models import Policy
 from disputes.selectors import complaint_report
+from patient_collections import services as collection_services
 from tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_the_report_counts_categories_meetings_adjustments_and_follow_ups(patien
     services.adjustment_approve(adjustment_id=request.pk, by=manager)
     services.complaint_close(complaint_id=complaint.pk, outcome="adjusted", prevention_note="Shorter waits", by=manager)
     call = complaint.follow_up_calls.get()
-    services.follow_up_call_record_outcome(call_id=call.pk, outcome="satisfied", by=front_desk)
+    collection_services.follow_up_call_record_outcome(call_id=call.pk, outcome="satisfied", by=front_desk)
     today = timezone.localdate()
     report = complaint_report(start=today - timedelta(days=30), end=today)
     assert report.by_category_and_outcome == [{"category": "care_quality", "outcome": "adjusted", "count": 1}]

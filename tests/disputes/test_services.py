@@ -12,6 +12,7 @@ from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFo
 from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
+from patient_collections import services as collection_services
 from patient_collections.models import FollowUpCall
 from tests.factories import ProxyFactory, issued_invoice
 
@@ -204,7 +205,7 @@ def test_not_satisfied_at_the_follow_up_goes_back_to_the_manager(patient):
     complaint = file(patient, issued_invoice(patient), category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer text", by=None)
     call = FollowUpCall.objects.get(complaint=complaint)
-    services.follow_up_call_record_outcome(call_id=call.pk, outcome="not_satisfied", by=None)
+    collection_services.follow_up_call_record_outcome(call_id=call.pk, outcome="not_satisfied", by=None)
     complaint.refresh_from_db()
     assert (complaint.status, complaint.route_to) == ("escalated", "office_manager")
 
@@ -213,6 +214,6 @@ def test_no_answer_reschedules_the_call(patient):
     complaint = file(patient, issued_invoice(patient), category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer text", by=None)
     call = FollowUpCall.objects.get(complaint=complaint)
-    services.follow_up_call_record_outcome(call_id=call.pk, outcome="no_answer", by=None)
+    collection_services.follow_up_call_record_outcome(call_id=call.pk, outcome="no_answer", by=None)
     call.refresh_from_db()
     assert call.attempts == 1 and call.completed_at is None

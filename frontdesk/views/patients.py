@@ -1,7 +1,5 @@
 """Staff screens for patients: search, the patient's account and their contact details."""
 
-from decimal import Decimal
-
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.http import HttpResponse
@@ -14,30 +12,18 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic_billing.audited import log_bulk_reads
 from clinic_billing.exceptions import ApplicationError
 from clinic_billing.roles import StaffRequest, require_perm, staff_only
-from disputes import selectors as dispute_selectors
+from disputes.selectors import account_summary
+from frontdesk import selectors
 from invoices import selectors as invoice_selectors
-
-from . import selectors, services
-from .forms import ContactForm
-from .models import Patient
+from patients import services
+from patients.forms import ContactForm
+from patients.models import Patient
+from patients.selectors import email_change_unconfirmed
 
 
 def _get_patient_for_user(request: StaffRequest, patient_id: int) -> Patient:
     require_perm(request, "patients.view_patient")
     return get_object_or_404(Patient.objects.prefetch_related("coverages", "proxies"), pk=patient_id)
-
-
-def account_summary(patient: Patient) -> dict[str, object]:
-    """What every page of an account shows in its header: the patient, their balance or credit, and the
-    open complaint (collections pause while it is open)."""
-    balance = invoice_selectors.patient_balance(patient_id=patient.pk)
-    credit: Decimal | None = -balance if balance < 0 else None
-    return {
-        "patient": patient,
-        "balance": balance,
-        "credit": credit,
-        "open_complaint": dispute_selectors.open_complaint_for_patient(patient_id=patient.pk),
-    }
 
 
 @staff_only
@@ -68,7 +54,7 @@ def account(request: StaffRequest, patient_id: int) -> HttpResponse:
         "ledger": invoice_selectors.ledger_for_patient(patient_id=patient.pk),
         "coverages": [(coverage, coverage.is_valid_on(today)) for coverage in patient.coverages.all()],
         "proxies": [(proxy, proxy.is_active_on(today)) for proxy in patient.proxies.all()],
-        "email_change": selectors.email_change_unconfirmed(patient_id=patient.pk),
+        "email_change": email_change_unconfirmed(patient_id=patient.pk),
     }
     return render(request, "staff/patients/account.html", context)
 
