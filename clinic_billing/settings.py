@@ -1,6 +1,6 @@
 """Settings for Clinic Billing, read from the environment (see .env.example).
 
-The defaults give a zero-setup development install: SQLite, DEBUG on, Celery in-process.
+The defaults give a zero-setup development install: SQLite, DEBUG on; `make run` adds a filesystem Celery broker.
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
 Every variable is parsed strictly (clinic_billing/environment.py): a malformed boolean, number or URL stops
 start-up with the variable's name; secrets may come from a file (`SECRET_KEY_FILE=/run/secrets/key`).
@@ -156,6 +156,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+# The password may come apart from the URL (DATABASE_PASSWORD_FILE: the same secret file the PostgreSQL image
+# reads with POSTGRES_PASSWORD_FILE); in one place only, so nobody wonders which of two passwords is used.
+_database_password = env_secret("DATABASE_PASSWORD")
+if _database_password:
+    if DATABASES["default"].get("PASSWORD"):
+        raise ImproperlyConfigured("DATABASE_URL carries a password: set it there or in DATABASE_PASSWORD, not both.")
+    DATABASES["default"]["PASSWORD"] = _database_password
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -232,14 +239,14 @@ PAYMENT_REFERENCE_SCHEME = env_str("PAYMENT_REFERENCE_SCHEME", "MOD10")
 
 # --- Celery ----------------------------------------------------------------------------------------
 # `make run` uses kombu's filesystem transport; docker-compose and production use Redis. Tasks run in-process
-# only when CELERY_TASK_ALWAYS_EAGER says so, and that is its default only in development without a broker
-# (tests, one-off commands): with DEBUG off a missing broker stops start-up instead of quietly running every
-# reminder inside a web request.
+# only when CELERY_TASK_ALWAYS_EAGER=1 says so (the tests, the Docker build, `make fuzz`), never because no
+# broker is set: with DEBUG off a missing broker stops start-up instead of quietly running every reminder inside
+# a web request; in development, a task sent without one is refused naming both settings (clinic_billing/celery.py).
 CELERY_BROKER_URL = env_url(
     "CELERY_BROKER_URL", "", schemes=frozenset({"redis", "rediss", "filesystem", "amqp", "amqps"}), secret=True
 )
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", DEBUG and not CELERY_BROKER_URL)
-if not CELERY_BROKER_URL and not CELERY_TASK_ALWAYS_EAGER:
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+if not DEBUG and not CELERY_BROKER_URL and not CELERY_TASK_ALWAYS_EAGER:
     raise ImproperlyConfigured(
         "Set CELERY_BROKER_URL (e.g. redis://redis:6379/0), or CELERY_TASK_ALWAYS_EAGER=1 to run tasks in-process."
     )

@@ -89,10 +89,23 @@ def test_a_secret_set_twice_or_in_a_missing_file_stops_start_up(monkeypatch, tmp
         env_secret("SMS_API_KEY")
 
 
-def test_production_refuses_a_misspelt_boolean_naming_it():
-    result = run_django("import clinic_billing.settings", SECURE_SSL_REDIRECT="ture")
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SECURE_SSL_REDIRECT", "ture", 'Environment variable "SECURE_SSL_REDIRECT" invalid'),
+        ("CELERY_TASK_ALWAYS_EAGER", "yes please", 'Environment variable "CELERY_TASK_ALWAYS_EAGER" invalid'),
+        ("EMAIL_PORT", "25a", 'Environment variable "EMAIL_PORT" invalid'),
+        ("REMINDER_SWEEP_INTERVAL", "15m", 'Environment variable "REMINDER_SWEEP_INTERVAL" invalid'),
+        ("SITE_URL", "clinic.example", 'Environment variable "SITE_URL" must start with one of http://, https://'),
+        ("DATABASE_URL", "mysql://db/clinic", 'Environment variable "DATABASE_URL" must start with one of'),
+    ],
+    ids=["boolean", "eager flag", "integer", "integer read by Celery", "URL", "database URL"],
+)
+def test_production_refuses_a_malformed_value_naming_it(variable, value, message):
+    # The Celery app first, as a worker starts: it reads the sweep interval before the settings load.
+    result = run_django("import clinic_billing.celery, django; django.setup()", **{variable: value})
     assert result.returncode != 0
-    assert 'Environment variable "SECURE_SSL_REDIRECT" invalid' in result.stderr
+    assert message in result.stderr
 
 
 def test_production_reads_the_secret_key_from_a_file(tmp_path):
@@ -103,6 +116,36 @@ def test_production_reads_the_secret_key_from_a_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == key_file.read_text(encoding="utf-8").strip()
+
+
+def test_production_refuses_a_secret_set_both_inline_and_in_a_file(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("k" * 60, encoding="utf-8")
+    result = run_django("import clinic_billing.settings", SECRET_KEY_FILE=str(key_file))
+    assert result.returncode != 0
+    assert "Set SECRET_KEY or SECRET_KEY_FILE, not both" in result.stderr
+
+
+def test_the_database_password_comes_from_its_file(tmp_path):
+    password_file = tmp_path / "database_password"
+    password_file.write_text("from the file\n", encoding="utf-8")
+    result = run_django(
+        "from clinic_billing import settings as s; print(s.DATABASES['default']['PASSWORD'])",
+        DATABASE_URL="postgres://clinic@db:5432/clinic",
+        DATABASE_PASSWORD_FILE=str(password_file),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "from the file"
+
+
+def test_a_database_password_in_the_url_and_apart_stops_start_up():
+    result = run_django(
+        "import clinic_billing.settings",
+        DATABASE_URL="postgres://clinic:inline@db:5432/clinic",
+        DATABASE_PASSWORD="apart",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL carries a password: set it there or in DATABASE_PASSWORD, not both" in result.stderr
 
 
 def test_production_without_a_broker_stops_unless_told_to_run_tasks_in_process():
@@ -123,3 +166,26 @@ def test_a_broker_url_with_an_unknown_scheme_stops_start_up():
     result = run_django("import clinic_billing.settings", CELERY_BROKER_URL="rabbit://host")
     assert result.returncode != 0
     assert '"CELERY_BROKER_URL" must start with one of' in result.stderr
+
+
+def test_development_without_a_broker_runs_no_task_in_process_unless_told():
+    # A task sent with neither is refused, naming both settings, before any broker is tried.
+    send = (
+        "import django; django.setup(); from clinic_billing import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER);"
+        "from patient_collections.tasks import dispatch_reminders; dispatch_reminders.delay()"
+    )
+    refused = run_django(send, DEBUG="1", CELERY_BROKER_URL="", CELERY_TASK_ALWAYS_EAGER="")
+    assert refused.returncode != 0
+    assert refused.stdout.strip().splitlines()[-1] == "False"
+    assert "no CELERY_BROKER_URL" in refused.stderr
+    assert "CELERY_TASK_ALWAYS_EAGER=1" in refused.stderr
+
+
+def test_a_broker_alone_does_not_run_tasks_in_process():
+    result = run_django(
+        "from clinic_billing import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER)",
+        DEBUG="1",
+        CELERY_BROKER_URL="filesystem://",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 
 STRONG_KEY = secrets.token_urlsafe(64)
-# What the test run itself sets and a deployment never has (the browser tests allow sync ORM calls in async code).
-TEST_ONLY_ENVIRONMENT = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+# What the test run itself sets and a deployment never has (the browser tests allow sync ORM calls in async code;
+# tests/settings.py runs tasks in-process).
+TEST_ONLY_ENVIRONMENT = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER"}
 
 
 def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,12 @@
+"""The settings of the test run: the project's own, with Celery told to run tasks in-process.
+
+A missing broker never implies eager mode (clinic_billing/settings.py), so the tests say so, in the environment
+and before the project's settings read it: the `manage.py` and interpreter subprocesses some tests start inherit
+it. The real-worker tests (tests/celery) give their worker a broker and an environment of their own.
+"""
+
+import os
+
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+
+from clinic_billing.settings import *  # noqa: F403
