@@ -18,9 +18,9 @@ from invoices.models import Invoice
 from invoices.money import CENT
 from patient_collections import plans
 from patient_collections import services as collection_services
-from patient_collections.models import Deferral, FollowUpCall, PaymentPlan, PortalMessage
+from patient_collections.models import Deferral, FollowUpCall, PaymentPlan
 from patients.models import AuthorisedProxy, Channel
-from patients.validators import name_refusal
+from patients.proxies import authorised_proxy_create
 
 from .invitations import invitation_create
 
@@ -273,19 +273,15 @@ def proxy_grant(
 ) -> AuthorisedProxy:
     """The patient lets someone speak for them about bills; the person is invited to open an account."""
     today = timezone.localdate()
-    if not name.strip():
-        raise ApplicationError(_("Enter the person's name."), field="name")
-    if (refusal := name_refusal(name)) is not None:
-        raise ApplicationError(refusal, field="name")
     if not email.strip():
         raise ApplicationError(_("Enter the person's email address, so we can send them an invitation."), field="email")
     if valid_to is not None and valid_to < today:
         raise ApplicationError(_("The end date must be today or later."), field="valid_to")
-    grant = AuthorisedProxy.objects.create(
+    grant = authorised_proxy_create(
         patient_id=patient_id,
-        name=name.strip(),
-        relationship=relationship.strip(),
-        email=email.strip().lower(),
+        name=name,
+        email=email,
+        relationship=relationship,
         scope=AuthorisedProxy.Scope.BILLING,
         valid_from=today,
         valid_to=valid_to,
@@ -293,28 +289,3 @@ def proxy_grant(
     )
     invitation_create(patient_id=patient_id, email=grant.email, proxy_id=grant.pk, by=by)
     return grant
-
-
-@transaction.atomic
-def proxy_revoke(*, patient_id: int, proxy_id: int, by: User | None) -> AuthorisedProxy:
-    """End a grant now: from the next request on, the person sees nothing of the patient's."""
-    grant = AuthorisedProxy.objects.select_for_update().filter(pk=proxy_id, patient_id=patient_id).first()
-    if grant is None:
-        raise NotFound(_("No such person."), field="proxy")
-    if grant.revoked_at is None:
-        grant.revoked_at = timezone.now()
-        grant.save(update_fields=["revoked_at"])  # through save(), so the audit log records who ended it
-    return grant
-
-
-def portal_message_read(*, patient_id: int, message_id: int) -> PortalMessage:
-    """The message, marked read the first time it is opened."""
-    message = PortalMessage.objects.filter(pk=message_id, patient_id=patient_id).first()
-    if message is None:
-        raise NotFound(_("No such message."), field="message")
-    if message.read_at is None:
-        now = timezone.now()
-        # Conditional update: two tabs opening the message at once record one read time.
-        PortalMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
-        message.read_at = now
-    return message

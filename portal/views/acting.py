@@ -1,7 +1,7 @@
 """Who is asking on the request pages: the patient, or a proxy acting for them; and the words those pages share.
 
 Every request view finds the patient through portal.access, so another patient's ids answer 404. Writes go
-through portal.services, which composes the domain services.
+through the owning app's services; portal.services composes them where a request needs several.
 """
 
 from django.contrib.auth.decorators import login_required

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET
 
 from clinic_billing.exceptions import NotFound
 from patient_collections.models import PortalMessage
+from patient_collections.portal_messages import portal_message_mark_read
 from patients.models import Patient
 
-from .. import services
 from ..access import patient_for_portal
 from .acting import page_context, portal_login_required
 
@@ -29,7 +29,7 @@ def message_list(request: HttpRequest, patient_id: int) -> HttpResponse:
 def message_detail(request: HttpRequest, patient_id: int, message_id: int) -> HttpResponse:
     patient = patient_for_portal(request, patient_id)
     try:
-        message = services.portal_message_read(patient_id=patient.pk, message_id=message_id)
+        message = portal_message_mark_read(patient_id=patient.pk, message_id=message_id)
     except NotFound as exc:
         raise Http404 from exc
     accessed.send(sender=Patient, instance=patient)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from clinic_billing.exceptions import ApplicationError
 from patients.models import AuthorisedProxy, Patient
+from patients.proxies import authorised_proxy_revoke
 
 from .. import services
 from ..forms import ProxyGrantForm
@@ -68,7 +69,7 @@ def proxy_revoke(request: HttpRequest, patient_id: int, proxy_id: int) -> HttpRe
     if grant is None:
         raise Http404
     if request.method == "POST":
-        services.proxy_revoke(patient_id=patient.pk, proxy_id=grant.pk, by=signed_in_user(request))
+        authorised_proxy_revoke(patient_id=patient.pk, proxy_id=grant.pk)
         messages.success(request, _("%(name)s can no longer see your bills or speak for you.") % {"name": grant.name})
         return redirect("portal-proxies", patient_id=patient.pk)
     return render(request, "portal/proxies/revoke.html", page_context(patient, request, grant=grant))
