@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # django-auditlog's middleware with the address the lockout uses (not the client-written header).
     "clinic_billing.client_address.ClientAddressAuditlogMiddleware",
-    "portal.middleware.PortalSessionMiddleware",
+    "portal.middleware.PortalLanguageMiddleware",
     # A PDF asked for where WeasyPrint's system libraries are missing: a 503 page in the reader's language.
     "clinic_billing.pdf_unavailable.PdfUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into its response.

@@ -30,7 +30,7 @@ from invoices.money import CENT, MoneyError, to_money
 from invoices.templatetags.money import local_date
 from patients.models import Channel
 
-from . import channels, collection_state, permissions, schedule
+from . import channels, collection_state, permissions, plans, schedule
 from .contact_hours import next_contact_time, within_contact_hours
 from .models import (
     CollectionCase,
@@ -759,23 +759,6 @@ def reminders_dispatch(*, now: datetime, batch_size: int = SWEEP_BATCH, enqueue:
     return DispatchResult(published, uncertain, len(reclaimable))
 
 
-def _plan_amounts(total: Decimal, instalments: int) -> list[Decimal]:
-    """Equal instalments in cents; the last one takes the rounding remainder so the sum is exact."""
-    base = (total / instalments).quantize(CENT, rounding="ROUND_DOWN")
-    return [base] * (instalments - 1) + [total - base * (instalments - 1)]
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def _patient_paid(invoice_ids: list[int]) -> dict[int, Decimal]:
     """Net patient payments per invoice (payments less their reversals), positive."""
     rows = (
@@ -853,21 +836,23 @@ def payment_plan_create(
             raise ApplicationError(str(exc), field="monthly_amount") from exc
         if monthly <= 0:
             raise ApplicationError(_("The monthly amount must be greater than zero."), field="monthly_amount")
-        count = int((owed / monthly).to_integral_value(rounding="ROUND_CEILING"))
-        amounts = [monthly] * (count - 1) + [owed - monthly * (count - 1)]
+        count = plans.instalment_count(owed=owed, monthly_amount=monthly)
+        amounts = (
+            plans.amounts_of_monthly(owed=owed, monthly_amount=monthly, count=count) if count <= MAX_PLAN_MONTHS else []
+        )
     else:
         assert instalments is not None
         count = instalments
         if count < 2:
             raise ApplicationError(_("A plan has at least two instalments."), field="instalments")
-        amounts = _plan_amounts(owed, count) if count <= MAX_PLAN_MONTHS else []
+        amounts = plans.amounts_in_equal_parts(owed=owed, count=count) if count <= MAX_PLAN_MONTHS else []
     if count > MAX_PLAN_MONTHS:
         raise ApplicationError(
             _("A plan may last at most %(months)s months.") % {"months": MAX_PLAN_MONTHS}, field="instalments"
         )
     if sum(amounts) != owed or any(a <= 0 for a in amounts):
         raise ApplicationError(_("The instalments must add up to what is owed."), field="instalments")
-    start = first_due or _add_months(timezone.localdate(), 1)
+    start = first_due or plans.first_due_date(today=timezone.localdate())
     if start < timezone.localdate():
         raise ApplicationError(_("The first instalment cannot be due in the past."), field="first_due")
     _arrangement_end(ending, by=by)
@@ -878,8 +863,8 @@ def payment_plan_create(
         created_by=by,
     )
     Instalment.objects.bulk_create(
-        Instalment(plan=plan, number=n, due_date=_add_months(start, n - 1), amount=amount)
-        for n, amount in enumerate(amounts, start=1)
+        Instalment(plan=plan, number=planned.number, due_date=planned.due_date, amount=planned.amount)
+        for planned in plans.instalment_schedule(amounts=amounts, first_due=start)
     )
     return plan
 

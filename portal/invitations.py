@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from patients.models import AuthorisedProxy, Patient
+from patients.proxies import authorised_proxy_link_user
 from patients.selectors import email_change_unconfirmed
 
 from .models import PortalInvitation
@@ -143,7 +144,7 @@ def _open_invitation_locked(token: str) -> PortalInvitation:
 def _grant_access(invitation: PortalInvitation, user: User) -> None:
     """Link the account: a patient's invitation to the patient, a proxy's to the authorisation."""
     if invitation.proxy_id is not None:
-        AuthorisedProxy.objects.filter(pk=invitation.proxy_id).update(user=user)
+        authorised_proxy_link_user(proxy_id=invitation.proxy_id, user=user)
     else:
         patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
         if patient.user_id is not None and patient.user_id != user.pk:

@@ -12,7 +12,7 @@ from django.utils import translation
 from clinic_billing.roles import is_staff_member
 
 
-class PortalSessionMiddleware:
+class PortalLanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 

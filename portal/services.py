@@ -16,10 +16,11 @@ from clinic_billing.exceptions import ApplicationError, NotFound
 from disputes.models import Role
 from invoices.models import Invoice
 from invoices.money import CENT
+from patient_collections import plans
 from patient_collections import services as collection_services
-from patient_collections.models import Deferral, FollowUpCall, PaymentPlan, PortalMessage
+from patient_collections.models import Deferral, FollowUpCall, PaymentPlan
 from patients.models import AuthorisedProxy, Channel
-from patients.validators import name_refusal
+from patients.proxies import authorised_proxy_create
 
 from .invitations import invitation_create
 
@@ -33,6 +34,9 @@ PLAN_MINIMUM_MONTHLY: dict[str, Decimal] = {
 # Callback requests are picked up by the billing office on working days from this hour.
 OFFICE_OPENS = time(9)
 OFFICE_CLOSES = time(16)
+
+# A preview stops counting here: a plan this long is far past MAX_PLAN_MONTHS, so staff agree it anyway.
+PREVIEW_MONTHS_AT_MOST = 10 * 12
 
 CALLBACK_TIMES = ("morning", "afternoon", "evening")
 CALLBACK_CHANNELS = (Channel.PHONE, Channel.SMS, Channel.EMAIL)
@@ -48,7 +52,7 @@ class PlanPreview:
 
     owed: Decimal
     monthly_amount: Decimal
-    schedule: list[tuple[int, date, Decimal]]
+    schedule: list[plans.PlannedInstalment]
     minimum: Decimal
     max_months: int
 
@@ -75,19 +79,19 @@ class PlanPreview:
 
 
 def plan_preview(*, invoice: Invoice, monthly_amount: Decimal, today: date | None = None) -> PlanPreview:
-    """The schedule payment_plan_create would make: equal monthly amounts, the last one smaller, the
-    first a month from today. Pure arithmetic on the invoice already loaded; no queries."""
+    """The schedule payment_plan_create would make (patient_collections.plans): equal monthly amounts, the last
+    one smaller, the first a month from today. Pure arithmetic on the invoice already loaded; no queries."""
     today = today or timezone.localdate()
     owed = invoice.patient_due
     monthly = monthly_amount.quantize(CENT)
-    schedule: list[tuple[int, date, Decimal]] = []
+    schedule: list[plans.PlannedInstalment] = []
     if owed > 0 and monthly > 0:
         # Past the limit the exact schedule does not matter: staff agree it with the patient.
-        count = min(int((owed / monthly).to_integral_value(rounding="ROUND_CEILING")), 10 * 12)
-        first = _add_months(today, 1)
-        for number in range(1, count + 1):
-            amount = monthly if number < count else owed - monthly * (count - 1)
-            schedule.append((number, _add_months(first, number - 1), amount))
+        count = min(plans.instalment_count(owed=owed, monthly_amount=monthly), PREVIEW_MONTHS_AT_MOST)
+        schedule = plans.instalment_schedule(
+            amounts=plans.amounts_of_monthly(owed=owed, monthly_amount=monthly, count=count),
+            first_due=plans.first_due_date(today=today),
+        )
     return PlanPreview(
         owed=owed,
         monthly_amount=monthly,
@@ -95,17 +99,6 @@ def plan_preview(*, invoice: Invoice, monthly_amount: Decimal, today: date | Non
         minimum=plan_minimum_monthly(),
         max_months=collection_services.MAX_PLAN_MONTHS,
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last_day in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def callback_due_at(now: datetime | None = None) -> datetime:
@@ -280,19 +273,15 @@ def proxy_grant(
 ) -> AuthorisedProxy:
     """The patient lets someone speak for them about bills; the person is invited to open an account."""
     today = timezone.localdate()
-    if not name.strip():
-        raise ApplicationError(_("Enter the person's name."), field="name")
-    if (refusal := name_refusal(name)) is not None:
-        raise ApplicationError(refusal, field="name")
     if not email.strip():
         raise ApplicationError(_("Enter the person's email address, so we can send them an invitation."), field="email")
     if valid_to is not None and valid_to < today:
         raise ApplicationError(_("The end date must be today or later."), field="valid_to")
-    grant = AuthorisedProxy.objects.create(
+    grant = authorised_proxy_create(
         patient_id=patient_id,
-        name=name.strip(),
-        relationship=relationship.strip(),
-        email=email.strip().lower(),
+        name=name,
+        email=email,
+        relationship=relationship,
         scope=AuthorisedProxy.Scope.BILLING,
         valid_from=today,
         valid_to=valid_to,
@@ -300,28 +289,3 @@ def proxy_grant(
     )
     invitation_create(patient_id=patient_id, email=grant.email, proxy_id=grant.pk, by=by)
     return grant
-
-
-@transaction.atomic
-def proxy_revoke(*, patient_id: int, proxy_id: int, by: User | None) -> AuthorisedProxy:
-    """End a grant now: from the next request on, the person sees nothing of the patient's."""
-    grant = AuthorisedProxy.objects.select_for_update().filter(pk=proxy_id, patient_id=patient_id).first()
-    if grant is None:
-        raise NotFound(_("No such person."), field="proxy")
-    if grant.revoked_at is None:
-        grant.revoked_at = timezone.now()
-        grant.save(update_fields=["revoked_at"])  # through save(), so the audit log records who ended it
-    return grant
-
-
-def portal_message_read(*, patient_id: int, message_id: int) -> PortalMessage:
-    """The message, marked read the first time it is opened."""
-    message = PortalMessage.objects.filter(pk=message_id, patient_id=patient_id).first()
-    if message is None:
-        raise NotFound(_("No such message."), field="message")
-    if message.read_at is None:
-        now = timezone.now()
-        # Conditional update: two tabs opening the message at once record one read time.
-        PortalMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
-        message.read_at = now
-    return message

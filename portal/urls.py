@@ -1,5 +1,16 @@
 """The patient portal under /portal/ (and quick-pay links under /pay/, wired in clinic_billing/urls.py)."""
 
-from .views import account, bills, help_pages, home, requests
+from .views import account, bills, callbacks, cannot_pay, complaints, contact, help_pages, home, inbox, proxies
 
-urlpatterns = home.urlpatterns + account.urlpatterns + bills.urlpatterns + requests.urlpatterns + help_pages.urlpatterns
+urlpatterns = (
+    home.urlpatterns
+    + account.urlpatterns
+    + bills.urlpatterns
+    + complaints.urlpatterns
+    + cannot_pay.urlpatterns
+    + callbacks.urlpatterns
+    + contact.urlpatterns
+    + proxies.urlpatterns
+    + inbox.urlpatterns
+    + help_pages.urlpatterns
+)
