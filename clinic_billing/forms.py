@@ -1,8 +1,11 @@
-"""The staff forms' base: Bootstrap classes on every widget and a service's refusal shown on its field."""
+"""The staff forms' base: Bootstrap classes on every widget, a service's refusal shown on its field, and the
+staff field group (`{{ form.field.as_field_group }}`)."""
 
 from typing import Any
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.template import loader
 
 from clinic_billing.exceptions import ApplicationError
 
@@ -13,10 +16,31 @@ WIDGET_CLASSES = {
 }
 
 
+class FieldGroupRenderer(DjangoTemplates):
+    """Django's own form templates, and one audience's field group from the project's templates.
+
+    Django's form engine searches only its own and the apps' template folders, so the field group (a
+    project template) is loaded through the project's engines; widgets still render from Django's."""
+
+    def __init__(self, field_template_name: str) -> None:
+        self.field_template_name = field_template_name
+
+    def get_template(self, template_name: str) -> Any:
+        if template_name == self.field_template_name:
+            return loader.get_template(template_name)
+        return super().get_template(template_name)
+
+
+STAFF_FORM_RENDERER = FieldGroupRenderer("staff/_field.html")
+
+
 class StaffForm(forms.Form):
-    """Bootstrap classes on every widget, and `is-invalid` on each field that has an error."""
+    """Bootstrap classes on every widget, `is-invalid` on each field that has an error, and the staff field
+    group for `as_field_group`."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        # Also inside a formset, which hands its forms Django's default renderer.
+        kwargs["renderer"] = STAFF_FORM_RENDERER
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for bound in self:
             bound.field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(bound.widget_type, "form-control"))

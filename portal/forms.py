@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.forms import FieldGroupRenderer
 from disputes.models import Category
 from invoices.forms import TypedMoneyField
 from invoices.models import InvoiceLine
@@ -43,13 +44,15 @@ WIDGET_CLASSES = {
     "select": "form-select",
 }
 REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
+PORTAL_FORM_RENDERER = FieldGroupRenderer("portal/_field.html")
 
 
 class PortalForm(forms.Form):
-    """Bootstrap classes on every widget, `is-invalid` on each field with an error, and refusals from a
-    service shown on the field they name."""
+    """Bootstrap classes on every widget, `is-invalid` on each field with an error, refusals from a service
+    shown on the field they name, and the portal field group for `as_field_group`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["renderer"] = PORTAL_FORM_RENDERER
         super().__init__(*args, **kwargs)
         for bound in self:
             bound.field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(bound.widget_type, "form-control"))
