@@ -21,7 +21,8 @@ from invoices import services
 from invoices.models import Invoice
 from patient_collections.models import FollowUpCall
 from patient_collections.services import follow_up_call_open
-from patients.models import AuthorisedProxy, Channel, Coverage, Patient
+from patients.models import Channel, Coverage, Patient
+from patients.proxies import authorised_proxy_create
 from patients.services import ContactDetails, coverage_add, patient_create
 
 from .demo_data import DemoComplaint, DemoInvoice, DemoPatient, demo_data_load
@@ -175,14 +176,17 @@ def _coverages(patient: Patient, spec: DemoPatient, today: date) -> None:
 
 
 def _proxy(patient: Patient, spec: DemoPatient, today: date) -> None:
-    if not spec.proxy:
+    if not spec.proxy or patient.proxies.filter(document_reference=spec.proxy["document_reference"]).exists():
         return
-    details = dict(spec.proxy)
-    AuthorisedProxy.objects.get_or_create(
-        patient=patient,
-        name=details.pop("name"),
-        document_reference=details.pop("document_reference"),
-        defaults={**details, "scope": AuthorisedProxy.Scope.BILLING, "valid_from": today - timedelta(days=400)},
+    proxy = spec.proxy
+    authorised_proxy_create(
+        patient_id=patient.pk,
+        name=proxy["name"],
+        relationship=proxy.get("relationship", ""),
+        phone=proxy.get("phone", ""),
+        email=proxy.get("email", ""),
+        document_reference=proxy["document_reference"],
+        valid_from=today - timedelta(days=400),
     )
 
 
