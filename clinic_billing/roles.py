@@ -11,12 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from clinic_billing.exceptions import ApplicationError, NotFound
+from clinic_billing.vocabulary import Role
 
-FRONT_DESK = "front_desk"
-BILLING = "billing"
-OFFICE_MANAGER = "office_manager"
-PROVIDER = "provider"
-STAFF_ROLES = (FRONT_DESK, BILLING, OFFICE_MANAGER, PROVIDER)
+FRONT_DESK = Role.FRONT_DESK
+BILLING = Role.BILLING
+OFFICE_MANAGER = Role.OFFICE_MANAGER
+PROVIDER = Role.PROVIDER
+STAFF_ROLES = tuple(Role.values)
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:

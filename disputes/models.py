@@ -7,44 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
+from clinic_billing.vocabulary import Role
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from patients.models import AuthorisedProxy, Patient
 
-
-class Role(models.TextChoices):
-    FRONT_DESK = "front_desk", _("Front desk")
-    BILLING = "billing", _("Billing")
-    OFFICE_MANAGER = "office_manager", _("Office manager")
-    PROVIDER = "provider", _("Provider")
-
-
-class Category(models.TextChoices):
-    CARE_QUALITY = "care_quality", _("Quality of care or clinical error")
-    SERVICE_INCIDENT = "service_incident", _("Customer-service incident")
-    BILLING_ERROR = "billing_error", _("Billing error")
-    INSURANCE = "insurance", _("Insurance not billed or billed wrongly")
-    COVERAGE_MISUNDERSTANDING = "coverage_misunderstanding", _("Thought it was covered (exemption card, insurance)")
-    PARTIAL_PAYMENT = "partial_payment", _("Paid part already (e.g. lab charge came separately)")
-    INVOICE_QUESTION = "invoice_question", _("Question about what the invoice is for")
-    CANNOT_PAY = "cannot_pay", _("Cannot pay now")
-
-
-class ProposalKind(models.TextChoices):
-    REDUCTION = "reduction", _("Reduction")
-    WRITE_OFF = "write_off", _("Write-off of the balance after insurance")
-    SMALL_CLAIM_CREDIT = "small_claim_credit", _("Credit a small claim")
-    PAYMENT_PLAN = "payment_plan", _("Payment plan")
-    DEFERRAL = "deferral", _("Deferral")
-    EXPLANATION = "explanation", _("Explanation, no adjustment")
-    HOLD_FOR_INSURANCE = "hold_for_insurance", _("Hold until insurance settles")
-
-
-class ComplaintChannel(models.TextChoices):
-    DESK = "desk", _("At the desk")
-    PHONE = "phone", _("Phone")
-    PORTAL = "portal", _("Patient portal")
-    EMAIL = "email", _("Email")
-    LETTER = "letter", _("Letter")
+from .vocabulary import Category, ComplaintChannel, ProposalKind
 
 
 class Policy(models.Model):

@@ -84,7 +84,7 @@ def _holders_of(roles: Iterable[str], settings: ApprovalSettings) -> set[int]:
 
 def approving_roles(*, amount: Decimal, required_role: str, settings: ApprovalSettings) -> set[str]:
     """The office manager always; the rule's role too while the amount is not above the threshold."""
-    roles = {OFFICE_MANAGER}
+    roles: set[str] = {OFFICE_MANAGER}
     if amount <= settings.approval_threshold and required_role:
         roles.add(required_role)
     return roles

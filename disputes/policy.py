@@ -13,36 +13,25 @@ from decimal import ROUND_HALF_UP, Decimal
 # Translation only: the engine still touches no database and no request.
 from django.utils.translation import gettext as _
 
+from clinic_billing.vocabulary import InsuranceStatus, Role
+
+from .vocabulary import (
+    AFTER_INSURANCE_KINDS,
+    CLINICAL_CATEGORIES,
+    CLINICAL_ROUTES,
+    MONEY_KINDS,
+    Category,
+    ComplaintChannel,
+    ProposalKind,
+)
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-ROLES = ("front_desk", "billing", "office_manager", "provider")
-CATEGORIES = (
-    "care_quality",
-    "service_incident",
-    "billing_error",
-    "insurance",
-    "coverage_misunderstanding",
-    "partial_payment",
-    "invoice_question",
-    "cannot_pay",
-)
-PROPOSAL_KINDS = (
-    "reduction",
-    "write_off",
-    "small_claim_credit",
-    "payment_plan",
-    "deferral",
-    "explanation",
-    "hold_for_insurance",
-)
-# Proposals that move money and so need an approved adjustment request.
-MONEY_KINDS = ("reduction", "write_off", "small_claim_credit")
-# Proposals that wait for the insurer: the balance left after insurance is not known before that.
-AFTER_INSURANCE_KINDS = ("reduction", "write_off")
-CLINICAL_CATEGORIES = ("care_quality",)
-CLINICAL_ROUTES = ("provider", "office_manager")
-INSURANCE_STATUSES = ("none", "pending", "settled")
+ROLES = tuple(Role.values)
+CATEGORIES = tuple(Category.values)
+PROPOSAL_KINDS = tuple(ProposalKind.values)
+INSURANCE_STATUSES = tuple(InsuranceStatus.values)
 
 
 class PolicyError(ValueError):
@@ -56,7 +45,7 @@ class Facts:
     insurance_status: str
     invoice_age_days: int
     earlier_complaints: int  # by the same patient, in the last 12 months
-    channel: str = "desk"
+    channel: str = ComplaintChannel.DESK
 
 
 @dataclass(frozen=True)
@@ -153,14 +142,19 @@ class Decision:
 
 def _proposal_amount(rule: Rule, facts: Facts) -> Decimal:
     disputed = max(facts.disputed_amount, ZERO)
-    if rule.proposal_kind == "reduction":
+    if rule.proposal_kind == ProposalKind.REDUCTION:
         if rule.proposal_percent is not None:
             raw = (disputed * rule.proposal_percent / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
         elif rule.proposal_amount is not None:
             raw = rule.proposal_amount
         else:
             raw = disputed
-    elif rule.proposal_kind in ("write_off", "small_claim_credit", "payment_plan", "deferral"):
+    elif rule.proposal_kind in (
+        ProposalKind.WRITE_OFF,
+        ProposalKind.SMALL_CLAIM_CREDIT,
+        ProposalKind.PAYMENT_PLAN,
+        ProposalKind.DEFERRAL,
+    ):
         raw = disputed
     else:
         raw = ZERO
@@ -178,23 +172,23 @@ def decide(facts: Facts, policy: PolicySnapshot) -> Decision:
     notes: list[str] = []
     route_to = rule.route_to
     if facts.category in CLINICAL_CATEGORIES and route_to not in CLINICAL_ROUTES:
-        route_to = "office_manager"
+        route_to = Role.OFFICE_MANAGER
         notes.append("clinical complaint routed to the office manager")
     kind = rule.proposal_kind
     amount = _proposal_amount(rule, facts)
-    if kind in AFTER_INSURANCE_KINDS and facts.insurance_status == "pending":
+    if kind in AFTER_INSURANCE_KINDS and facts.insurance_status == InsuranceStatus.PENDING:
         notes.append(f"{kind} waits until the insurer has settled")
-        kind, amount = "hold_for_insurance", ZERO
-    if kind == "small_claim_credit" and facts.disputed_amount > policy.small_claim_threshold:
+        kind, amount = ProposalKind.HOLD_FOR_INSURANCE, ZERO
+    if kind == ProposalKind.SMALL_CLAIM_CREDIT and facts.disputed_amount > policy.small_claim_threshold:
         notes.append("above the small-claim threshold: explain instead of crediting")
-        kind, amount = "explanation", ZERO
+        kind, amount = ProposalKind.EXPLANATION, ZERO
     if kind in MONEY_KINDS and amount == ZERO:
-        kind = "explanation"
+        kind = ProposalKind.EXPLANATION
     approval_role: str | None = None
     if kind in MONEY_KINDS:
-        approval_role = rule.approval_role or "office_manager"
+        approval_role = rule.approval_role or Role.OFFICE_MANAGER
         if amount > policy.approval_threshold:
-            approval_role = "office_manager"
+            approval_role = Role.OFFICE_MANAGER
     return Decision(
         route_to=route_to,
         meeting_within_hours=rule.meeting_within_hours,
@@ -240,7 +234,7 @@ def validate_policy(rules: tuple[Rule, ...], *, small_claim_threshold: Decimal) 
             problem(_("a fixed reduction must be above zero."))
         if rule.min_amount is not None and rule.max_amount is not None and rule.min_amount > rule.max_amount:
             problem(_("the lowest amount is above the highest."))
-        if rule.proposal_kind == "small_claim_credit" and (
+        if rule.proposal_kind == ProposalKind.SMALL_CLAIM_CREDIT and (
             rule.max_amount is None or rule.max_amount > small_claim_threshold
         ):
             problem(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
+from clinic_billing.vocabulary import InsuranceStatus
 from patients.models import Patient
 
 
@@ -32,12 +33,6 @@ class PaymentMethod(models.TextChoices):
 def payment_method_label(code: str) -> str:
     """The label of a stored method code; entries posted by integrations may carry free text."""
     return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
-
-
-class InsuranceStatus(models.TextChoices):
-    NONE = "none", _("No insurance claim")
-    PENDING = "pending", _("Waiting for insurer")
-    SETTLED = "settled", _("Insurer settled")
 
 
 class InvoiceQuerySet(AuditedQuerySet["Invoice"]):

@@ -7,8 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
+from clinic_billing.vocabulary import Role
 from invoices.models import Invoice
 from patients.models import Channel, Patient
+
+from .vocabulary import NoticeType
 
 
 class FollowUpCall(models.Model):
@@ -37,7 +40,7 @@ class FollowUpCall(models.Model):
     request_note = models.CharField(_("what the patient asked"), max_length=2000, blank=True)
     preferred_time = models.CharField(_("preferred time"), max_length=100, blank=True)
     preferred_channel = models.CharField(_("how to reach them"), max_length=10, blank=True)
-    role = models.CharField(_("who calls"), max_length=20)
+    role = models.CharField(_("who calls"), max_length=20, choices=Role.choices)
     due_at = models.DateTimeField(_("due"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -87,12 +90,6 @@ class FeeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.amount} from {self.effective_from}"
-
-
-class NoticeType(models.TextChoices):
-    REMINDER = "reminder", _("Reminder")
-    FINAL_NOTICE = "final_notice", _("Final notice")
-    STATEMENT = "statement", _("Statement")
 
 
 class ReminderStep(models.Model):

@@ -16,8 +16,10 @@ from decimal import ROUND_HALF_UP, Decimal
 # Translation only: the schedule still touches no database and no request.
 from django.utils.translation import gettext as _
 
-NOTICE_TYPES = ("reminder", "final_notice", "statement")
-FINAL_NOTICE = "final_notice"
+from .vocabulary import NoticeType
+
+NOTICE_TYPES = tuple(NoticeType.values)
+FINAL_NOTICE = NoticeType.FINAL_NOTICE
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
