@@ -11,8 +11,9 @@ from clinic_billing.exceptions import ApplicationError
 
 WIDGET_CLASSES = {
     "checkbox": "form-check-input",
-    "select": "form-select",
+    "checkboxselectmultiple": "form-check-input",
     "radioselect": "form-check-input",
+    "select": "form-select",
 }
 
 
@@ -34,14 +35,16 @@ class FieldGroupRenderer(DjangoTemplates):
 STAFF_FORM_RENDERER = FieldGroupRenderer("staff/_field.html")
 
 
-class StaffForm(forms.Form):
-    """Bootstrap classes on every widget, `is-invalid` on each field that has an error, and the staff field
-    group for `as_field_group`."""
+class BootstrapForm(forms.Form):
+    """Bootstrap classes on every widget, `is-invalid` on each field that has an error, refusals from a service
+    shown on the field they name, and the audience's field group for `as_field_group` (`renderer`)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    renderer: FieldGroupRenderer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Also inside a formset, which hands its forms Django's default renderer.
-        kwargs["renderer"] = STAFF_FORM_RENDERER
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        kwargs["renderer"] = type(self).renderer
+        super().__init__(*args, **kwargs)
         for bound in self:
             bound.field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(bound.widget_type, "form-control"))
 
@@ -57,3 +60,9 @@ class StaffForm(forms.Form):
     def add_application_error(self, error: ApplicationError) -> None:
         """Show a refusal from a service on the field it names, or above the form."""
         self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class StaffForm(BootstrapForm):
+    """A staff page's form: the staff field group."""
+
+    renderer = STAFF_FORM_RENDERER

@@ -12,8 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.dates import BoundedDateField
-from clinic_billing.exceptions import ApplicationError
-from clinic_billing.forms import FieldGroupRenderer
+from clinic_billing.forms import BootstrapForm, FieldGroupRenderer
 from disputes.models import Category
 from invoices.forms import TypedMoneyField
 from invoices.models import InvoiceLine
@@ -37,37 +36,14 @@ CATEGORY_CHOICES = [
     (Category.CANNOT_PAY, _("I can't pay right now")),
 ]
 
-WIDGET_CLASSES = {
-    "checkbox": "form-check-input",
-    "checkboxselectmultiple": "form-check-input",
-    "radioselect": "form-check-input",
-    "select": "form-select",
-}
 REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
 PORTAL_FORM_RENDERER = FieldGroupRenderer("portal/_field.html")
 
 
-class PortalForm(forms.Form):
-    """Bootstrap classes on every widget, `is-invalid` on each field with an error, refusals from a service
-    shown on the field they name, and the portal field group for `as_field_group`."""
+class PortalForm(BootstrapForm):
+    """A portal page's form: the portal field group."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["renderer"] = PORTAL_FORM_RENDERER
-        super().__init__(*args, **kwargs)
-        for bound in self:
-            bound.field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(bound.widget_type, "form-control"))
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "")
-                if "is-invalid" not in classes.split():
-                    widget.attrs["class"] = f"{classes} is-invalid".strip()
-
-    def add_application_error(self, error: ApplicationError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, error.message)
+    renderer = PORTAL_FORM_RENDERER
 
 
 class RequestKeyField(forms.CharField):
