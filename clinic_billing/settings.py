@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "frontdesk",
     "api",
     "demo",
+    "operations",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from demo.management.commands.run_billing_jobs import JOBS
+from operations.management.commands.run_billing_jobs import JOBS
 from invoices.models import Invoice, LedgerEntry
 from patients.models import AuthorisedProxy, Coverage, Patient
 from tests.factories import PatientFactory, issued_invoice
