@@ -1,3 +1,9 @@
-from api import collections, disputes, invoices, patients
+from api import adjustments, collections, complaints, invoices, patients
 
-urlpatterns = patients.urlpatterns + invoices.urlpatterns + disputes.urlpatterns + collections.urlpatterns
+urlpatterns = (
+    patients.urlpatterns
+    + invoices.urlpatterns
+    + complaints.urlpatterns
+    + adjustments.urlpatterns
+    + collections.urlpatterns
+)

@@ -18,7 +18,7 @@ urlpatterns = [
     # known URL typed without its slash still gets CommonMiddleware's redirect (APPEND_SLASH).
     re_path(r"^api/(?:.*/)?$", api_not_found),
     path("invoices/", include("invoices.urls")),
-    path("disputes/manage/", include("disputes.manager_urls")),
+    path("disputes/manage/", include("disputes.office_urls")),
     path("disputes/", include("disputes.urls")),
     path("collections/", include("patient_collections.urls")),
     path("", include("mfa.urls")),  # /two-factor/… and /portal/two-step/… (before the portal's own URLs)

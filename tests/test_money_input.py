@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from disputes.manager_forms import PolicySettingsForm, RuleForm
+from disputes.office_forms import PolicySettingsForm, RuleForm
 from invoices.forms import PaymentForm
 from patient_collections.forms import PaymentPlanForm
 from portal.forms import PlanForm

@@ -11,6 +11,7 @@ from django.db import connection
 from invoices import services
 from invoices.models import CreditNote, Invoice, LedgerEntry
 from invoices.selectors import credit_entries_without_credit_note
+from invoices.services import ledger
 from tests.concurrency import POSTGRESQL_ONLY, run_together
 from tests.factories import draft_invoice, issued_invoice
 
@@ -109,7 +110,7 @@ def test_the_ledger_is_verified_on_one_snapshot(monkeypatch):
             seen.append(cursor.fetchone()[0])
         return []
 
-    monkeypatch.setattr(services, "_ledger_problems", reads)
+    monkeypatch.setattr(ledger, "_ledger_problems", reads)
 
     assert services.ledger_verify() == []
     assert seen == ["repeatable read"]

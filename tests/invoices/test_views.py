@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoices import services
+from invoices.jurisdiction import current_profile
 from invoices.models import Invoice, LedgerEntry
 from invoices.templatetags.money import money
 from patient_collections.models import Deferral, Reminder
@@ -34,7 +35,7 @@ def invoice(patient) -> Invoice:
 def overdue_invoice(patient: Patient, days: int = 10) -> Invoice:
     """An invoice issued long enough ago that its due date passed `days` days ago."""
     draft = draft_invoice(patient)
-    terms = services.current_profile().payment_terms_days
+    terms = current_profile().payment_terms_days
     return services.invoice_issue(invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(terms + days))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manager_views as views
+from . import office_views as views
 
 urlpatterns = [
     path("policy/", views.policy_detail, name="policy-detail"),

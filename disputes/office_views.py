@@ -22,7 +22,8 @@ from patient_collections.interface import FollowUpCall
 
 from . import policy as engine
 from . import selectors, services
-from .manager_forms import (
+from .models import Category, Complaint, Policy, PolicyRule, ProposalKind, Role
+from .office_forms import (
     SIMULATE_DEFAULT,
     PolicySettingsForm,
     PublishForm,
@@ -31,7 +32,6 @@ from .manager_forms import (
     SimulationForm,
     rule_formset,
 )
-from .models import Category, Complaint, Policy, PolicyRule, ProposalKind, Role
 
 EDIT_POLICY = "disputes.edit_policy"
 VIEW_COMPLAINT = "disputes.view_complaint"

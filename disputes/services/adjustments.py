@@ -1,0 +1,158 @@
+"""Adjustment requests: a reduction, write-off or credit waits for four-eyes approval; approving it posts the
+ledger entry and its credit note. Money moves only through an approved AdjustmentRequest."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
+from clinic_billing.lifecycle import transition
+from clinic_billing.roles import OFFICE_MANAGER
+from invoices import services as invoice_services
+from patient_collections import interface as collections
+
+from .. import permissions
+from ..models import AdjustmentRequest, Complaint, Policy, ProposalKind
+from .policy_versions import policy_active
+
+
+def _approval_role_for(policy: Policy, kind: str) -> str:
+    """The role the policy names to approve `kind`: that of its first rule proposing it with an approval role;
+    the office manager when no rule does."""
+    rules = sorted(policy.rules.all(), key=lambda rule: rule.position)
+    return next((rule.approval_role for rule in rules if rule.proposal_kind == kind and rule.approval_role), "") or (
+        OFFICE_MANAGER
+    )
+
+
+def case_credit_request(*, case_id: int, invoice_id: int, amount: Decimal, note: str, by: User) -> AdjustmentRequest:
+    """Queue the credit of a collection case's claim for four-eyes approval (called by the case decision, inside
+    its transaction, with the case and the invoice locked). A claim within the policy's small-claim threshold
+    is a small-claim credit, a larger one a write-off; the policy names who approves that kind, and above its
+    approval threshold only the office manager does. Approving it credits the claim and closes the case."""
+    policy = policy_active()
+    kind = ProposalKind.SMALL_CLAIM_CREDIT if amount <= policy.small_claim_threshold else ProposalKind.WRITE_OFF
+    reason = note.strip() or _("Claim credited on collection case %(case)s") % {"case": case_id}
+    return adjustment_request_create(
+        collection_case_id=case_id,
+        invoice_id=invoice_id,
+        kind=kind,
+        amount=amount,
+        reason=reason,
+        required_role=_approval_role_for(policy, kind),
+        by=by,
+        policy=policy,
+    )
+
+
+@transaction.atomic
+def adjustment_request_create(
+    *,
+    complaint: Complaint | None = None,
+    collection_case_id: int | None = None,
+    invoice_id: int | None = None,
+    kind: str,
+    amount: Decimal,
+    reason: str,
+    required_role: str,
+    by: User | None,
+    policy: Policy | None = None,
+) -> AdjustmentRequest:
+    """Queue a reduction, write-off or credit for four-eyes approval; money moves only when it is approved.
+
+    For a complaint, or for a collection case (then `invoice_id` names the case's invoice). Refused when nobody
+    but the requester could approve it (permissions.creation_refusal): such a request would wait for ever.
+    """
+    if complaint is not None:
+        invoice_id = complaint.invoice_id
+    if (complaint is None) == (collection_case_id is None) or invoice_id is None:
+        raise ValueError("An adjustment request is for a complaint, or for a collection case and its invoice.")
+    settings = permissions.approval_settings(policy)
+    refusal = permissions.creation_refusal(
+        amount=amount, required_role=required_role, requested_by_id=by.pk if by else None, settings=settings
+    )
+    if refusal:
+        raise InvalidTransition(refusal)
+    return AdjustmentRequest.objects.create(
+        complaint=complaint,
+        collection_case_id=collection_case_id,
+        invoice_id=invoice_id,
+        kind=kind,
+        amount=amount,
+        reason=reason[:300],
+        required_role=required_role,
+        requested_by=by,
+    )
+
+
+def _lock_adjustment(adjustment_id: int) -> AdjustmentRequest:
+    try:
+        return AdjustmentRequest.objects.select_for_update().get(pk=adjustment_id)
+    except AdjustmentRequest.DoesNotExist as exc:
+        raise NotFound(_("No such adjustment request."), field="adjustment") from exc
+
+
+def _check_approver(adjustment: AdjustmentRequest, by: User) -> None:
+    if adjustment.status != AdjustmentRequest.Status.PENDING:
+        raise InvalidTransition(_("This request was already decided."))
+    refusal = permissions.adjustment_request_refusal(by, adjustment)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+DECISION_FIELDS = ("decided_at", "decided_by", "decision_note")
+
+
+def _decide(adjustment: AdjustmentRequest, to_status: str, *, by: User, note: str, extra_fields: tuple = ()) -> None:
+    adjustment.decided_at = timezone.now()
+    adjustment.decided_by = by
+    adjustment.decision_note = note.strip()[:300]
+    transition(adjustment, to_status, by=by, reason=note, extra_fields=(*DECISION_FIELDS, *extra_fields))
+
+
+@transaction.atomic
+def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> AdjustmentRequest:
+    """Four-eyes approval: posts the reduction, write-off or credit to the ledger, with its credit note, in the
+    same transaction. A collection case's credit also closes the case as credited."""
+    adjustment = _lock_adjustment(adjustment_id)
+    _check_approver(adjustment, by)
+    case_id = adjustment.collection_case_id
+    if case_id is not None:
+        # The case before the invoice, as the case decision locks them.
+        collections.collection_case_lock(case_id=case_id)
+    invoice = invoice_services.invoice_lock(invoice_id=adjustment.invoice_id)
+    if adjustment.kind in (ProposalKind.REDUCTION, ProposalKind.WRITE_OFF) and invoice.insurance_status == "pending":
+        raise InvalidTransition(_("Reductions and write-offs wait until the insurer has settled this invoice."))
+    complaint = adjustment.complaint
+    entry = invoice_services.invoice_adjust(
+        invoice=invoice,
+        kind=AdjustmentRequest.KIND_TO_ENTRY[adjustment.kind],
+        amount=adjustment.amount,
+        reference=f"complaint-{adjustment.complaint_id}" if complaint is not None else f"case-{case_id}",
+        note=adjustment.reason,
+        by=by,
+        requested_by=adjustment.requested_by,
+        line_ids=list(complaint.lines.values_list("pk", flat=True)) if complaint is not None else [],
+    )
+    adjustment.ledger_entry = entry
+    _decide(adjustment, AdjustmentRequest.Status.APPROVED, by=by, note=note, extra_fields=("ledger_entry",))
+    if case_id is not None:
+        collections.collection_case_credit_approved(case_id=case_id, entry=entry, by=by)
+    return adjustment
+
+
+@transaction.atomic
+def adjustment_reject(*, adjustment_id: int, by: User, note: str) -> AdjustmentRequest:
+    """Refuse a proposed adjustment, saying why; nothing is posted. A collection case whose credit is refused
+    waits for a decision again."""
+    if not note.strip():
+        raise ApplicationError(_("Say why the request is rejected."), field="note")
+    adjustment = _lock_adjustment(adjustment_id)
+    _check_approver(adjustment, by)
+    _decide(adjustment, AdjustmentRequest.Status.REJECTED, by=by, note=note)
+    if adjustment.collection_case_id is not None:
+        collections.collection_case_credit_rejected(case_id=adjustment.collection_case_id, by=by, note=note)
+    return adjustment

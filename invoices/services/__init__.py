@@ -1,0 +1,55 @@
+"""Every write that touches an invoice or money, by subject: drafts and issue, payments, credit notes and the
+ledger. One function per use case, each transactional.
+
+Callers import from `invoices.services` (or `from invoices import services`); the modules below are where each
+use case lives.
+"""
+
+from .credit_notes import (
+    ADJUSTMENT_KINDS,
+    CHARGED_ENTRIES,
+    CREDITED_ENTRIES,
+    CreditNoteNumber,
+    CreditRoom,
+    credit_refund,
+    entry_reverse,
+    invoice_adjust,
+    invoice_credit,
+)
+from .drafts import (
+    LineInput,
+    invoice_create_draft,
+    invoice_issue,
+    invoice_replace_lines,
+    invoice_void_draft,
+    issued_documents_anonymise,
+)
+from .ledger import LedgerProblem, invoice_charge_fee, invoice_lock, invoice_transition, ledger_verify
+from .payments import PaymentResult, invoice_mark_insurance_settled, payment_record, request_fingerprint
+
+__all__ = [
+    "ADJUSTMENT_KINDS",
+    "CHARGED_ENTRIES",
+    "CREDITED_ENTRIES",
+    "CreditNoteNumber",
+    "CreditRoom",
+    "LedgerProblem",
+    "LineInput",
+    "PaymentResult",
+    "credit_refund",
+    "entry_reverse",
+    "invoice_adjust",
+    "invoice_charge_fee",
+    "invoice_create_draft",
+    "invoice_credit",
+    "invoice_issue",
+    "invoice_lock",
+    "invoice_mark_insurance_settled",
+    "invoice_replace_lines",
+    "invoice_transition",
+    "invoice_void_draft",
+    "issued_documents_anonymise",
+    "ledger_verify",
+    "payment_record",
+    "request_fingerprint",
+]
