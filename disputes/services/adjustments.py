@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.lifecycle import transition
 from clinic_billing.roles import OFFICE_MANAGER
+from clinic_billing.vocabulary import InsuranceStatus
 from invoices import services as invoice_services
 from patient_collections import interface as collections
 
 from .. import permissions
 from ..models import AdjustmentRequest, Complaint, Policy, ProposalKind
+from ..vocabulary import AFTER_INSURANCE_KINDS
 from .policy_versions import policy_active
 
 
@@ -124,7 +126,7 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
         # The case before the invoice, as the case decision locks them.
         collections.collection_case_lock(case_id=case_id)
     invoice = invoice_services.invoice_lock(invoice_id=adjustment.invoice_id)
-    if adjustment.kind in (ProposalKind.REDUCTION, ProposalKind.WRITE_OFF) and invoice.insurance_status == "pending":
+    if adjustment.kind in AFTER_INSURANCE_KINDS and invoice.insurance_status == InsuranceStatus.PENDING:
         raise InvalidTransition(_("Reductions and write-offs wait until the insurer has settled this invoice."))
     complaint = adjustment.complaint
     entry = invoice_services.invoice_adjust(
