@@ -22,8 +22,7 @@ from invoices import services as invoice_services
 from invoices.models import CreditNote
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage
 from portal import services as portal_services
-from tests.factories import ProxyFactory, UserFactory, issued_invoice
-from tests.patient_collections.test_letters import issue, letter_patient, run_day
+from tests.factories import ProxyFactory, UserFactory, issue, issued_invoice, patient_with_address, run_day
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,7 @@ READS = [
 @pytest.fixture
 def world(billing) -> dict[str, Any]:
     """One Norwegian patient with a closed complaint on one invoice and a final notice and case on another."""
-    patient = letter_patient(language="en", user=UserFactory(username="astrid@example.org"))
+    patient = patient_with_address(language="en", user=UserFactory(username="astrid@example.org"))
     invoice = issued_invoice(patient)
     complaint = dispute_services.complaint_file(
         patient_id=patient.pk,

@@ -31,13 +31,9 @@ from patient_collections.models import (
 )
 from patient_collections.notices import notice_text
 from patient_collections.schedule_admin import StepInput, schedule_problems
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at
+from tests.factories import ISSUED, PatientFactory, at, issue
 
 pytestmark = pytest.mark.django_db
-
-ISSUED = date(2026, 1, 5)  # a Monday; the invoice falls due 14 days later
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 
 
 def nok(amount: str) -> str:
@@ -49,23 +45,6 @@ def nok(amount: str) -> str:
 def pinned_clock():
     with time_machine.travel(at(ISSUED), tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def letter_patient(db):
-    return PatientFactory(
-        name="Astrid Berg",
-        preferred_channel="email",
-        address_line="Storgata 5",
-        postal_code="0155",
-        city="Oslo",
-        municipality="Oslo",
-    )
-
-
-def issue(patient, day: date = ISSUED):
-    invoice = draft_invoice(patient, lines=LINES)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=day)
 
 
 def sent_notice(invoice, step: int, sent_on: date, *, fee: str = "0.00", deadline: date | None = None) -> Reminder:

@@ -17,27 +17,15 @@ from invoices.models import Invoice, LedgerEntry
 from patient_collections import letters, services
 from patient_collections.models import Reminder
 from patient_collections.notices import FEE_ENTRIES
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at
+from tests.factories import at, issue, patient_with_address
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 
-ISSUED = date(2026, 1, 5)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 FEE = Decimal("35.00")
 
 
 def letter_invoice(name: str = "Astrid Berg", postal_code: str = "0155") -> Invoice:
-    patient = PatientFactory(
-        name=name,
-        language="nb",
-        preferred_channel="letter",
-        address_line="Storgata 5",
-        postal_code=postal_code,
-        city="Oslo",
-        municipality="Oslo",
-    )
-    return invoice_services.invoice_issue(invoice_id=draft_invoice(patient, lines=LINES).pk, by=None, today=ISSUED)
+    return issue(patient_with_address(name, postal_code))
 
 
 def first_day(invoice: Invoice) -> date:
