@@ -4,19 +4,17 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 """
 
 from decimal import Decimal
-from io import BytesIO
 from unittest import mock
 
 import pytest
 from django.utils import timezone, translation
-from pypdf import PdfReader
 
 from clinic_billing.exceptions import InvalidTransition
 from disputes import letters, services
 from disputes.models import Complaint
 from invoices import pdf as invoice_pdf
 from invoices.templatetags.money import local_date, money
-from tests.factories import issued_invoice
+from tests.factories import issued_invoice, pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +23,6 @@ PATIENT_LINES = [
     ("MAT", "Dressing materials", "1", "60.00", "patient"),
 ]
 FILE_IMAGE = '<img src="file:///etc/passwd">'
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
-
-
-def squeezed(text: str) -> str:
-    """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
-    return "".join(text.split())
 
 
 @pytest.fixture

@@ -5,32 +5,21 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
 from unittest import mock
 
 import pytest
 from django.utils import translation
-from pypdf import PdfReader
 
 from invoices import pdf, services
 from invoices.models import Coverage, Invoice
 from invoices.templatetags.money import money
 from patients.models import Coverage as PatientCoverage
-from tests.factories import draft_invoice, issued_invoice
+from tests.factories import draft_invoice, issued_invoice, pdf_text, squeezed
 
 FILE_IMAGE = '<img src="file:///etc/passwd">'
 HTTP_IMAGE = '<img src="http://127.0.0.1:9/x">'
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
-
-
-def squeezed(text: str) -> str:
-    """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
-    return "".join(text.split())
 
 
 def money_in(value: Decimal, language: str) -> str:
