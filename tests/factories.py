@@ -140,12 +140,13 @@ def complaint_about(
     lines: tuple[int, ...] | list[int] = (),
     channel: str = "phone",
     description: str = COMPLAINT_WORDS,
+    patient: Patient | None = None,
     **details: object,
 ) -> Complaint:
-    """A complaint the invoice's patient files about it (about `lines`, or the whole invoice), through the
-    service; `by` the staff member who took it, or None for the patient in the portal."""
+    """A complaint the invoice's patient (or `patient`) files about it (about `lines`, or the whole invoice),
+    through the service; `by` the staff member who took it, or None for the patient in the portal."""
     return dispute_services.complaint_file(
-        patient_id=invoice.patient_id,
+        patient_id=patient.pk if patient else invoice.patient_id,
         invoice_id=invoice.pk,
         line_ids=list(lines),
         channel=channel,

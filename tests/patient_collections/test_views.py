@@ -32,6 +32,7 @@ from tests.factories import (
     CONSULTATION,
     PatientFactory,
     at,
+    complaint_about,
     issued_invoice,
     overdue_invoice,
     patient_with_address,
@@ -44,14 +45,8 @@ HTMX = {"HX-Request": "true"}
 
 def closed_complaint_call(patient, *, by) -> FollowUpCall:
     """The follow-up call a closed complaint schedules (due after the policy's three days)."""
-    complaint = services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=issued_invoice(patient).pk,
-        line_ids=[],
-        channel="desk",
-        category="invoice_question",
-        description="What is this bill for?",
-        by=by,
+    complaint = complaint_about(
+        issued_invoice(patient), category="invoice_question", by=by, description="What is this bill for?"
     )
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer", by=by)
     return FollowUpCall.objects.get(complaint=complaint)
