@@ -164,6 +164,33 @@ def write_off_pending(patient: Patient, *, requested_by: User) -> AdjustmentRequ
     return dispute_services.complaint_accept_proposal(complaint_id=complaint.pk, by=requested_by)
 
 
+# --- Notices ------------------------------------------------------------------------------------------------
+
+
+def sent_notice(
+    invoice: Invoice,
+    *,
+    sent_at: datetime,
+    step: int = 1,
+    channel: str = "letter",
+    status: str = Reminder.Status.SENT,
+    fee: str = "0.00",
+    deadline: date | None = None,
+) -> Reminder:
+    """A notice as reminder_send (for a letter: the print batch) leaves it, without going through the schedule;
+    its deadline 14 days after it went out, unless given. Step 3 is the final notice."""
+    return Reminder.objects.create(
+        invoice=invoice,
+        step=step,
+        notice_type="final_notice" if step == 3 else "reminder",
+        channel=channel,
+        status=status,
+        sent_at=sent_at if status == Reminder.Status.SENT else None,
+        fee=Decimal(fee),
+        deadline=deadline or timezone.localdate(sent_at) + timedelta(days=14),
+    )
+
+
 # --- A day of the office's work -----------------------------------------------------------------------------
 
 

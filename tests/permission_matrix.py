@@ -42,6 +42,7 @@ from tests.factories import (
     complaint_about,
     draft_invoice,
     overdue_invoice,
+    sent_notice,
 )
 
 # --- Personas and outcomes ----------------------------------------------------------------------------------
@@ -134,15 +135,7 @@ def _words(sentinel: str, tag: str) -> str:
 def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: str) -> Side:
     invoice = overdue_invoice(patient, days=60, lines=LINES)
     day = timezone.localdate() - timedelta(days=5)
-    reminder = Reminder.objects.create(
-        invoice=invoice,
-        step=1,
-        notice_type="reminder",
-        channel="letter",
-        status="sent",
-        deadline=day + timedelta(days=14),
-        sent_at=at(day),
-    )
+    reminder = sent_notice(invoice, sent_at=at(day))
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
     complaint = complaint_about(
         invoice, description=_words("complaint_description", tag), category="care_quality", by=staff[FRONT_DESK]

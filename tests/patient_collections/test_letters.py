@@ -5,7 +5,7 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -26,6 +26,7 @@ from tests.factories import (
     pdf_pages,
     pdf_text,
     run_day,
+    sent_notice,
     squeezed,
 )
 
@@ -33,19 +34,6 @@ pytestmark = pytest.mark.django_db
 
 DAY = date(2026, 3, 10)
 FILE_IMAGE = '<img src="file:///etc/passwd">'
-
-
-def sent_letter(invoice, *, sent_at: datetime, channel: str = "letter", step: int = 1, status: str = "sent"):
-    """A notice as reminder_send leaves it, without going through the schedule."""
-    return Reminder.objects.create(
-        invoice=invoice,
-        step=step,
-        notice_type="reminder",
-        channel=channel,
-        status=status,
-        sent_at=sent_at if status == "sent" else None,
-        deadline=timezone.localdate(sent_at) + timedelta(days=14),
-    )
 
 
 def shown(language: str, template_filter, value) -> str:
@@ -122,7 +110,7 @@ def test_it_writes_the_letter_in_the_patients_language_keeping_the_legal_norwegi
 def test_it_titles_a_reminder_and_tells_how_to_ask_for_a_plan(settings):
     settings.BILLING_JURISDICTION = "US"
     invoice = issue(patient_with_address(language="en"))
-    reminder = sent_letter(invoice, sent_at=at(DAY))
+    reminder = sent_notice(invoice, sent_at=at(DAY))
 
     text = squeezed(pdf_text(letters.notice_letter_pdf(reminder)))
 
@@ -136,7 +124,7 @@ def test_it_titles_a_reminder_and_tells_how_to_ask_for_a_plan(settings):
 def test_a_final_notice_outside_norway_says_the_claim_may_go_to_collection(settings):
     settings.BILLING_JURISDICTION = "FR"
     invoice = issue(patient_with_address(language="en"))
-    reminder = sent_letter(invoice, sent_at=at(DAY))
+    reminder = sent_notice(invoice, sent_at=at(DAY))
     Reminder.objects.filter(pk=reminder.pk).update(notice_type="final_notice")
     reminder.refresh_from_db()
 
@@ -152,13 +140,13 @@ def test_the_print_batch_holds_that_days_letters_in_postal_code_order():
     oslo_b = issue(patient_with_address("Berit Oslo", "0155"))
     oslo_a = issue(patient_with_address("Anders Oslo", "0155"))
     tromso = issue(patient_with_address("Tove Tromsø", "9008"))
-    late_evening = sent_letter(bergen, sent_at=at(DAY, 23, 30))
-    sent_letter(oslo_b, sent_at=at(DAY, 9))
-    sent_letter(oslo_a, sent_at=at(DAY, 0, 5))
-    sent_letter(tromso, sent_at=at(DAY - timedelta(days=1), 23, 59))  # yesterday
-    sent_letter(tromso, sent_at=at(DAY + timedelta(days=1), 0, 1), step=2)  # tomorrow
-    sent_letter(issue(patient_with_address("Eva Email", "0001")), sent_at=at(DAY), channel="email")
-    sent_letter(issue(patient_with_address("Queued Quist", "0002")), sent_at=at(DAY), status="queued")
+    late_evening = sent_notice(bergen, sent_at=at(DAY, 23, 30))
+    sent_notice(oslo_b, sent_at=at(DAY, 9))
+    sent_notice(oslo_a, sent_at=at(DAY, 0, 5))
+    sent_notice(tromso, sent_at=at(DAY - timedelta(days=1), 23, 59))  # yesterday
+    sent_notice(tromso, sent_at=at(DAY + timedelta(days=1), 0, 1), step=2)  # tomorrow
+    sent_notice(issue(patient_with_address("Eva Email", "0001")), sent_at=at(DAY), channel="email")
+    sent_notice(issue(patient_with_address("Queued Quist", "0002")), sent_at=at(DAY), status="queued")
 
     pages = pdf_pages(letters.print_batch_pdf(DAY))
 
@@ -169,7 +157,7 @@ def test_the_print_batch_holds_that_days_letters_in_postal_code_order():
 
 
 def test_the_print_batch_is_none_for_a_day_without_letters():
-    sent_letter(issue(patient_with_address()), sent_at=at(DAY), channel="email")
+    sent_notice(issue(patient_with_address()), sent_at=at(DAY), channel="email")
 
     assert letters.print_batch_pdf(DAY) is None
 
@@ -181,12 +169,12 @@ def test_the_print_batch_runs_two_queries_whatever_the_number_of_letters(django_
         return len(queries)
 
     for number in range(2):
-        sent_letter(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
+        sent_notice(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
     # 1. the day's letter reminders with invoice and patient  2. their invoice lines
     with django_assert_num_queries(2):
         letters.print_batch_pdf(DAY)
     for number in range(2, 8):
-        sent_letter(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
+        sent_notice(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
     assert Reminder.objects.filter(channel="letter").count() == 8
     assert batch_queries() == 2
 
@@ -199,7 +187,7 @@ def test_a_notice_letter_runs_two_queries(final_notice, django_assert_num_querie
 
 def test_markup_in_a_description_is_escaped_and_never_fetched(fetched_urls):
     invoice = issue(patient_with_address(), lines=[("MAT", f"Bandage {FILE_IMAGE}", "1", "50.00", "patient")])
-    reminder = sent_letter(invoice, sent_at=at(DAY))
+    reminder = sent_notice(invoice, sent_at=at(DAY))
     case = CollectionCase.objects.create(invoice=invoice, amount=Decimal("50.00"))
 
     html = letters.notice_letter_html(reminder)

@@ -36,6 +36,7 @@ from tests.factories import (
     issued_invoice,
     overdue_invoice,
     patient_with_address,
+    sent_notice,
 )
 
 pytestmark = pytest.mark.django_db
@@ -166,19 +167,6 @@ def send_first_reminder(invoice: Invoice) -> Reminder:
     day = invoice.due_date + timedelta(days=1)
     (reminder_id,) = collection_services.reminders_sweep(today=day, enqueue=False).reminder_ids
     return collection_services.reminder_send(reminder_id=reminder_id, now=at(day))
-
-
-def sent_letter(invoice: Invoice, *, day: date) -> Reminder:
-    """A letter-channel notice as the print batch leaves it, without going through the schedule."""
-    return Reminder.objects.create(
-        invoice=invoice,
-        step=1,
-        notice_type="reminder",
-        channel="letter",
-        status="sent",
-        deadline=day + timedelta(days=14),
-        sent_at=at(day),
-    )
 
 
 def proposed_case(patient: Patient | None = None, *, notices: int = 0) -> CollectionCase:
@@ -597,8 +585,8 @@ def test_it_keeps_cases_from_the_front_desk(front_desk, client_for):
 
 def test_it_lists_the_letters_sent_on_a_day(front_desk, client_for):
     day = date(2026, 3, 10)
-    letter = sent_letter(overdue(patient_with_address(name="Astrid Berg", postal_code="0155")), day=day)
-    sent_letter(overdue(patient_with_address(name="Another Day")), day=day - timedelta(days=1))
+    letter = sent_notice(overdue(patient_with_address(name="Astrid Berg", postal_code="0155")), sent_at=at(day))
+    sent_notice(overdue(patient_with_address(name="Another Day")), sent_at=at(day - timedelta(days=1)))
     response = client_for(front_desk).get(reverse("print-batch"), {"day": day.isoformat()})
     assert response.context["reminders"] == [letter]
     page = response.content.decode()
@@ -629,7 +617,7 @@ def test_it_sends_a_pdf_request_for_a_day_out_of_range_back_to_the_form(front_de
 
 def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
     day = date(2026, 3, 10)
-    sent_letter(overdue(patient_with_address()), day=day)
+    sent_notice(overdue(patient_with_address()), sent_at=at(day))
     response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": day.isoformat()})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -641,7 +629,7 @@ def test_the_print_batch_leaves_an_audit_row_for_each_letters_invoice(front_desk
     day = date(2026, 3, 10)
     invoices = [overdue(patient_with_address(name=name)) for name in ("Astrid Berg", "Per Dahl")]
     for invoice in invoices:
-        sent_letter(invoice, day=day)
+        sent_notice(invoice, sent_at=at(day))
     client_for(front_desk).get(reverse("print-batch-pdf"), {"day": day.isoformat()}, REMOTE_ADDR="10.1.2.3")
     rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk, remote_addr="10.1.2.3")
     assert sorted(int(row.object_pk) for row in rows) == sorted(invoice.pk for invoice in invoices)
@@ -767,8 +755,8 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
     day = date(2026, 3, 10)
     for count in (1, 10):
         while Reminder.objects.count() < 2 * count:
-            sent_letter(overdue(patient_with_address()), day=day)
-            waiting = sent_letter(overdue(patient_with_address()), day=day)
+            sent_notice(overdue(patient_with_address()), sent_at=at(day))
+            waiting = sent_notice(overdue(patient_with_address()), sent_at=at(day))
             Reminder.objects.filter(pk=waiting.pk).update(status=Reminder.Status.TO_PRINT, sent_at=None)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the day's letters with invoices and patients, 7 the letters waiting for print with theirs
