@@ -8,6 +8,7 @@ from django.utils import translation
 
 from invoices.templatetags.money import money
 from patient_collections.models import PaymentPlan
+from tests.browser.conftest import watch_for_problems
 from tests.conftest import sign_in_in_browser
 from tests.factories import PatientFactory, UserFactory, overdue_invoice
 
@@ -22,14 +23,6 @@ def en_money(amount: str) -> str:
 
 def sign_in(page, base_url: str, username: str) -> None:
     sign_in_in_browser(page, base_url, username, PASSWORD)
-
-
-def watch_for_problems(page) -> list[str]:
-    """Script errors, CSP refusals and failed loads (a missing vendored file shows up here)."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    return problems
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,6 +9,7 @@ import time_machine
 
 from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
+from tests.browser.conftest import watch_for_problems
 from tests.conftest import sign_in_in_browser
 from tests.factories import PatientFactory, UserFactory, at, issued_invoice, write_off_pending
 from tests.lifecycle_scenarios.office import START
@@ -22,13 +23,6 @@ def clinic_clock() -> Iterator[None]:
     """A Monday morning at the clinic; the clock runs on, as the sign-in's codes and the sessions expect."""
     with time_machine.travel(at(START, 9), tick=True):
         yield
-
-
-def watch_for_problems(page) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    return problems
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

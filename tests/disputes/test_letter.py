@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from clinic_billing.exceptions import InvalidTransition
 from disputes import letters, services
 from disputes.models import Complaint
-from invoices import pdf as invoice_pdf
 from invoices.templatetags.money import local_date, money
 from tests.factories import issued_invoice, pdf_text, squeezed
 
@@ -23,20 +22,6 @@ PATIENT_LINES = [
     ("MAT", "Dressing materials", "1", "60.00", "patient"),
 ]
 FILE_IMAGE = '<img src="file:///etc/passwd">'
-
-
-@pytest.fixture
-def fetched_urls():
-    """Every URL WeasyPrint asks the shared refusing fetcher for (it must be asked for none)."""
-    urls: list[str] = []
-    refuse = invoice_pdf.RefusingURLFetcher.fetch
-
-    def recording_fetch(self, url, headers=None):
-        urls.append(url)
-        return refuse(self, url, headers)
-
-    with mock.patch.object(invoice_pdf.RefusingURLFetcher, "fetch", recording_fetch):
-        yield urls
 
 
 def credited_and_closed(

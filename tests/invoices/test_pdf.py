@@ -5,7 +5,6 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 
 from datetime import date
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.utils import translation
@@ -25,20 +24,6 @@ pytestmark = pytest.mark.django_db
 def money_in(value: Decimal, language: str) -> str:
     with translation.override(language):
         return squeezed(money(value))
-
-
-@pytest.fixture
-def fetched_urls():
-    """Every URL WeasyPrint asks the invoice fetcher for (it must refuse them all)."""
-    urls: list[str] = []
-    refuse = pdf.RefusingURLFetcher.fetch
-
-    def recording_fetch(self, url, headers=None):
-        urls.append(url)
-        return refuse(self, url, headers)
-
-    with mock.patch.object(pdf.RefusingURLFetcher, "fetch", recording_fetch):
-        yield urls
 
 
 def test_it_renders_an_issued_invoice_with_its_number_lines_reference_and_amount_due(patient):

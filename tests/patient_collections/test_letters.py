@@ -7,7 +7,6 @@ import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -15,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from disputes import services as dispute_services
-from invoices import pdf as invoice_pdf
 from invoices.templatetags.money import local_date, money
 from patient_collections import letters
 from patient_collections.models import CollectionCase, Reminder
@@ -40,20 +38,6 @@ def shown(language: str, template_filter, value) -> str:
     """How a template filter (money, local_date) shows `value` to a reader of `language`, squeezed."""
     with translation.override(language):
         return squeezed(template_filter(value))
-
-
-@pytest.fixture
-def fetched_urls():
-    """Every URL WeasyPrint asks the shared refusing fetcher for (it must be asked for none)."""
-    urls: list[str] = []
-    refuse = invoice_pdf.RefusingURLFetcher.fetch
-
-    def recording_fetch(self, url, headers=None):
-        urls.append(url)
-        return refuse(self, url, headers)
-
-    with mock.patch.object(invoice_pdf.RefusingURLFetcher, "fetch", recording_fetch):
-        yield urls
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 from pypdf import PdfReader
 
-from disputes.services import complaint_file
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
 from patient_collections import letters, services
 from patient_collections.models import Reminder
 from patient_collections.notices import FEE_ENTRIES
-from tests.factories import at, issue, patient_with_address
+from tests.factories import at, complaint_about, issue, patient_with_address
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 
@@ -214,15 +213,7 @@ def test_a_letter_whose_claim_is_disputed_before_printing_is_not_printed_and_pos
     reminder = claimed_letter(invoice)
     print_day = first_day(invoice) + timedelta(days=1)
     with time_machine.travel(at(print_day, 9), tick=False):
-        complaint_file(
-            patient_id=invoice.patient_id,
-            invoice_id=invoice.pk,
-            line_ids=[],
-            channel="phone",
-            category="billing_error",
-            description="I was charged twice.",
-            by=None,
-        )
+        complaint_about(invoice, category="billing_error", description="I was charged twice.")
 
     content = print_on(print_day)
 

@@ -178,15 +178,7 @@ def proposed_case(patient: Patient | None = None, *, notices: int = 0) -> Collec
 
 
 def dispute(invoice: Invoice) -> Complaint:
-    return services.complaint_file(
-        patient_id=invoice.patient_id,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="phone",
-        category="billing_error",
-        description="I was charged twice.",
-        by=None,
-    )
+    return complaint_about(invoice, category="billing_error", description="I was charged twice.")
 
 
 def warm_content_types() -> None:
