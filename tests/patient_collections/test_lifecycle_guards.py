@@ -31,7 +31,7 @@ from patient_collections.models import (
 )
 from patient_collections.notices import notice_text
 from patient_collections.schedule_admin import StepInput, schedule_problems
-from tests.factories import ISSUED, PatientFactory, at, issue, sent_notice
+from tests.factories import ISSUED, PatientFactory, at, complaint_about, issue, sent_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -52,15 +52,7 @@ def sweep(day: date) -> services.SweepResult:
 
 
 def file_complaint(invoice):
-    return dispute_services.complaint_file(
-        patient_id=invoice.patient_id,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="phone",
-        category="billing_error",
-        description="I never had this consultation.",
-        by=None,
-    )
+    return complaint_about(invoice, category="billing_error", description="I never had this consultation.")
 
 
 def close_still_disagrees(complaint) -> None:
