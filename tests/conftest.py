@@ -3,6 +3,7 @@
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from unittest import mock
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from invoices import pdf as invoice_pdf
 from mfa.services import requires_two_factor
 from patients.models import Patient
 from tests.factories import PatientFactory, ProxyFactory, UserFactory
@@ -143,6 +145,20 @@ def sign_in_in_browser(page, base_url: str, username: str, password: str = FACTO
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Code", exact=True).fill(current_code(device))
     page.get_by_role("button", name="Continue").click()
+
+
+@pytest.fixture
+def fetched_urls() -> Iterator[list[str]]:
+    """Every URL WeasyPrint asks the shared refusing fetcher for while a PDF is made (it must be asked for none)."""
+    urls: list[str] = []
+    refuse = invoice_pdf.RefusingURLFetcher.fetch
+
+    def recording_fetch(self, url, headers=None):
+        urls.append(url)
+        return refuse(self, url, headers)
+
+    with mock.patch.object(invoice_pdf.RefusingURLFetcher, "fetch", recording_fetch):
+        yield urls
 
 
 @pytest.fixture

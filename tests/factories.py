@@ -1,14 +1,27 @@
-"""factory_boy factories. Amounts are Decimal strings, never floats."""
+"""The one home of test builders: factory_boy factories for plain rows, and the data the tests build through the
+services themselves (invoices, complaints, a day of the office's work). Amounts are Decimal strings, never
+floats."""
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from pypdf import PdfReader
 
+from disputes import services as dispute_services
+from disputes.models import AdjustmentRequest, Complaint
 from invoices import services
+from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, Invoice
+from patient_collections import services as collection_services
+from patient_collections.models import Reminder
 from patients.models import AuthorisedProxy, Patient
+
+# --- Plain rows ---------------------------------------------------------------------------------------------
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -48,13 +61,41 @@ class ProxyFactory(factory.django.DjangoModelFactory):
     document_reference = "FULLMAKT-001"
 
 
+def patient_with_address(
+    name: str = "Astrid Berg", postal_code: str = "0155", *, preferred_channel: str = "letter", **fields: object
+) -> Patient:
+    """A patient with a postal address in Oslo, so every notice can go on paper (the final notice always does)."""
+    address = {"address_line": "Storgata 5", "postal_code": postal_code, "city": "Oslo", "municipality": "Oslo"}
+    return PatientFactory(name=name, preferred_channel=preferred_channel, **{**address, **fields})  # type: ignore[return-value]
+
+
+# --- Time ---------------------------------------------------------------------------------------------------
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """`hour`:`minute` on `day`, in the clinic's time zone."""
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+# --- Invoices -----------------------------------------------------------------------------------------------
+
+Lines = Sequence[tuple[str, str, str, str, str]]  # (code, description, quantity, unit price, coverage)
+
+ISSUED = date(2026, 1, 5)  # a Monday; an invoice issued then falls due 14 days later, on 19 January
+CONSULTATION = [("GP1", "Consultation", "1", "500.00", Coverage.PATIENT)]  # 500.00, all the patient's
+OWED_BY_PATIENT = [  # 700.00, all the patient's: the default policy proposes writing it off for a care complaint
+    ("GP1", "Consultation", "1", "640.00", Coverage.PATIENT),
+    ("MAT", "Dressing", "1", "60.00", Coverage.PATIENT),
+]
+
+
 def draft_invoice(
     patient: Patient,
-    lines: list[tuple[str, str, str, str, str]] | None = None,
+    lines: Lines | None = None,
     service_date: date = date(2026, 11, 2),
     insurance_status: str | None = None,
 ) -> Invoice:
-    """A draft with (code, description, quantity, unit_price, coverage) lines."""
+    """A draft with these lines (a consultation the insurer covers and dressing materials, unless given)."""
     lines = lines or [
         ("GP1", "Consultation with a general practitioner", "1", "400.00", Coverage.INSURER),
         ("MAT", "Dressing materials", "2", "35.50", Coverage.PATIENT),
@@ -68,6 +109,112 @@ def draft_invoice(
     )
 
 
-def issued_invoice(patient: Patient, **kwargs: object) -> Invoice:
-    invoice = draft_invoice(patient, **kwargs)  # type: ignore[arg-type]
-    return services.invoice_issue(invoice_id=invoice.pk, by=None, today=date(2026, 11, 2))
+def issued_invoice(patient: Patient, *, issued: date = date(2026, 11, 2), **draft: object) -> Invoice:
+    """A draft made with `draft` (see draft_invoice), issued on `issued`."""
+    invoice = draft_invoice(patient, **draft)  # type: ignore[arg-type]
+    return services.invoice_issue(invoice_id=invoice.pk, by=None, today=issued)
+
+
+def issue(patient: Patient, day: date = ISSUED, *, lines: Lines = CONSULTATION) -> Invoice:
+    """An invoice of 500.00 (unless `lines` say otherwise), all the patient's, issued on `day`."""
+    return issued_invoice(patient, lines=lines, issued=day)
+
+
+def overdue_invoice(patient: Patient, *, days: int, lines: Lines | None = None) -> Invoice:
+    """An invoice issued long enough ago, under the jurisdiction's payment terms, that it fell due `days` days
+    ago (by today's date, which the caller pins or reads)."""
+    terms = current_profile().payment_terms_days
+    return issued_invoice(patient, lines=lines, issued=timezone.localdate() - timedelta(days=terms + days))
+
+
+# --- Complaints ---------------------------------------------------------------------------------------------
+
+COMPLAINT_WORDS = "I waited two hours and the doctor was rude."
+
+
+def complaint_about(
+    invoice: Invoice,
+    *,
+    category: str = "care_quality",
+    by: User | None = None,
+    lines: tuple[int, ...] | list[int] = (),
+    channel: str = "phone",
+    description: str = COMPLAINT_WORDS,
+    patient: Patient | None = None,
+    **details: object,
+) -> Complaint:
+    """A complaint the invoice's patient (or `patient`) files about it (about `lines`, or the whole invoice),
+    through the service; `by` the staff member who took it, or None for the patient in the portal."""
+    return dispute_services.complaint_file(
+        patient_id=patient.pk if patient else invoice.patient_id,
+        invoice_id=invoice.pk,
+        line_ids=list(lines),
+        channel=channel,
+        category=category,
+        description=description,
+        by=by,
+        **details,  # type: ignore[arg-type]
+    )
+
+
+def write_off_pending(patient: Patient, *, requested_by: User) -> AdjustmentRequest:
+    """A care complaint's write-off of 700.00, requested by `requested_by`: above the default policy's
+    threshold, so only the office manager (or the deputy the policy names) may approve it."""
+    complaint = complaint_about(issued_invoice(patient, lines=OWED_BY_PATIENT), by=requested_by)
+    return dispute_services.complaint_accept_proposal(complaint_id=complaint.pk, by=requested_by)
+
+
+# --- Notices ------------------------------------------------------------------------------------------------
+
+
+def sent_notice(
+    invoice: Invoice,
+    *,
+    sent_at: datetime,
+    step: int = 1,
+    channel: str = "letter",
+    status: str = Reminder.Status.SENT,
+    fee: str = "0.00",
+    deadline: date | None = None,
+) -> Reminder:
+    """A notice as reminder_send (for a letter: the print batch) leaves it, without going through the schedule;
+    its deadline 14 days after it went out, unless given. Step 3 is the final notice."""
+    return Reminder.objects.create(
+        invoice=invoice,
+        step=step,
+        notice_type="final_notice" if step == 3 else "reminder",
+        channel=channel,
+        status=status,
+        sent_at=sent_at if status == Reminder.Status.SENT else None,
+        fee=Decimal(fee),
+        deadline=deadline or timezone.localdate(sent_at) + timedelta(days=14),
+    )
+
+
+# --- A day of the office's work -----------------------------------------------------------------------------
+
+
+def run_day(day: date, hour: int = 10) -> list[Reminder]:
+    """What beat, the worker and the staff printing the day's letters do on `day`: sweep, send what was queued,
+    print the batch (the letters count as sent from then). Returns the notices the sweep queued, as they ended."""
+    result = collection_services.reminders_sweep(today=day, enqueue=False)
+    for reminder_id in result.reminder_ids:
+        collection_services.reminder_send(reminder_id=reminder_id, now=at(day, hour))
+    collection_services.reminders_record_printed(now=at(day, hour))
+    return [Reminder.objects.get(pk=reminder_id) for reminder_id in result.reminder_ids]
+
+
+# --- Reading what was built ---------------------------------------------------------------------------------
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(BytesIO(data)).pages]
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(pdf_pages(data))
+
+
+def squeezed(text: str) -> str:
+    """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
+    return "".join(text.split())

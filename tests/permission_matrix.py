@@ -14,7 +14,7 @@ Staff work for the whole clinic, so for them both are ordinary objects of the cl
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -26,7 +26,6 @@ from django.utils import timezone
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
-from invoices.jurisdiction import current_profile
 from invoices.models import CreditNote, Invoice
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
@@ -35,7 +34,16 @@ from portal import services as portal_services
 from portal.invitations import invitation_create
 from portal.models import HelpArticle
 from portal.quick_pay import quick_pay_token
-from tests.factories import PatientFactory, ProxyFactory, UserFactory, draft_invoice
+from tests.factories import (
+    PatientFactory,
+    ProxyFactory,
+    UserFactory,
+    at,
+    complaint_about,
+    draft_invoice,
+    overdue_invoice,
+    sent_notice,
+)
 
 # --- Personas and outcomes ----------------------------------------------------------------------------------
 
@@ -47,12 +55,20 @@ OWN, OTHER, NO_OBJECT = "own", "other", "-"
 
 
 class Outcome(StrEnum):
-    ALLOWED = "allowed"  # 2xx, a 3xx that is not to a login page, or 400/422 when an empty POST reached validation
-    REFUSED = "refused"  # 403; for anonymous a redirect to the (staff or portal) login page, or API 401/403
+    # The view acted, or reached its own checks of the input: 2xx, a 3xx that is not to a login page (also one
+    # whose error message complains about the input, as an empty POST gets), or 400/422.
+    ALLOWED = "allowed"
+    # The view turned the caller away: 403; for anonymous a redirect to the (staff or portal) login page, or API
+    # 401/403.
+    REFUSED = "refused"
+    # The caller reached the view (their role holds its permission), but the domain refused them on this object
+    # and the page says why: the service's PermissionDenied shown as an error message, and nothing done.
+    REFUSED_WITH_MESSAGE = "refused_with_message"
     NOT_FOUND = "not_found"  # 404: the portal answers 404 for anything the user may not see (portal/access.py)
 
 
 ALLOWED, REFUSED, NOT_FOUND = Outcome.ALLOWED, Outcome.REFUSED, Outcome.NOT_FOUND
+REFUSED_WITH_MESSAGE = Outcome.REFUSED_WITH_MESSAGE
 
 
 # --- Sentinels: clinical words collections work must never show ----------------------------------------------
@@ -112,54 +128,22 @@ LINES = [
 ]
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
-def overdue_invoice(patient: Patient, *, days: int = 60) -> Invoice:
-    draft = draft_invoice(patient, lines=LINES)
-    terms = current_profile().payment_terms_days
-    return invoice_services.invoice_issue(
-        invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(days=terms + days)
-    )
-
-
-def file_complaint(invoice: Invoice, description: str, *, category: str, by: object) -> Complaint:
-    return dispute_services.complaint_file(
-        patient_id=invoice.patient_id,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="phone",
-        category=category,
-        description=description,
-        by=by,  # type: ignore[arg-type]
-    )
-
-
 def _words(sentinel: str, tag: str) -> str:
     return f"{CLINICAL_SENTINELS[sentinel]} [{tag}]"
 
 
 def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: str) -> Side:
-    invoice = overdue_invoice(patient)
+    invoice = overdue_invoice(patient, days=60, lines=LINES)
     day = timezone.localdate() - timedelta(days=5)
-    reminder = Reminder.objects.create(
-        invoice=invoice,
-        step=1,
-        notice_type="reminder",
-        channel="letter",
-        status="sent",
-        deadline=day + timedelta(days=14),
-        sent_at=_at(day),
-    )
+    reminder = sent_notice(invoice, sent_at=at(day))
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
-    complaint = file_complaint(
-        invoice, _words("complaint_description", tag), category="care_quality", by=staff[FRONT_DESK]
+    complaint = complaint_about(
+        invoice, description=_words("complaint_description", tag), category="care_quality", by=staff[FRONT_DESK]
     )
 
-    closed_invoice = overdue_invoice(patient, days=30)
-    closed = file_complaint(
-        closed_invoice, _words("closed_description", tag), category="invoice_question", by=staff[FRONT_DESK]
+    closed_invoice = overdue_invoice(patient, days=30, lines=LINES)
+    closed = complaint_about(
+        closed_invoice, description=_words("closed_description", tag), category="invoice_question", by=staff[FRONT_DESK]
     )
     dispute_services.complaint_mark_met(complaint_id=closed.pk, by=staff[FRONT_DESK])  # type: ignore[arg-type]
     closed = dispute_services.complaint_close(
@@ -173,18 +157,18 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         invoice_id=closed_invoice.pk, amount="10.00", reason="Price corrected", by=staff[BILLING]
     )
 
-    adjustment_invoice = overdue_invoice(patient, days=20)
-    adjusted = file_complaint(
+    adjustment_invoice = overdue_invoice(patient, days=20, lines=LINES)
+    adjusted = complaint_about(
         adjustment_invoice,
-        _words("adjustment_description", tag),
+        description=_words("adjustment_description", tag),
         category="care_quality",
         by=staff[FRONT_DESK],
     )
     adjustment = dispute_services.complaint_accept_proposal(complaint_id=adjusted.pk, by=staff[FRONT_DESK])  # type: ignore[arg-type]
 
-    plan_invoice = overdue_invoice(patient, days=10)
+    plan_invoice = overdue_invoice(patient, days=10, lines=LINES)
     plan = collection_services.payment_plan_create(invoice_id=plan_invoice.pk, instalments=3, by=staff[BILLING])  # type: ignore[arg-type]
-    deferral_invoice = overdue_invoice(patient, days=10)
+    deferral_invoice = overdue_invoice(patient, days=10, lines=LINES)
     deferral = collection_services.deferral_create(
         invoice_id=deferral_invoice.pk,
         until=timezone.localdate() + timedelta(days=20),
@@ -271,12 +255,15 @@ def world_in_a_transaction(django_db_blocker: Any) -> Iterator[World]:
 Expectation = Callable[[str, str], Outcome]  # (persona, OWN/OTHER/NO_OBJECT) -> outcome
 
 
-def staff_page(*allowed: str) -> Expectation:
-    """A staff screen: the roles named may use it on any patient's object; everyone else is refused
-    (anonymous users go to the staff login page, patients and proxies get 403)."""
+def staff_page(*allowed: str, told_why: tuple[str, ...] = ()) -> Expectation:
+    """A staff screen: the roles named may use it on any patient's object; the roles in `told_why` reach it but
+    are refused on the world's object with a message; everyone else is refused (anonymous users go to the staff
+    login page, patients and proxies get 403)."""
 
     def expect(persona: str, whose: str) -> Outcome:
-        return ALLOWED if persona in allowed else REFUSED
+        if persona in allowed:
+            return ALLOWED
+        return REFUSED_WITH_MESSAGE if persona in told_why else REFUSED
 
     return expect
 
@@ -447,7 +434,9 @@ ROUTES: dict[str, Route] = {
     "complaint-close": Route({"POST": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_complaint_id),
     "complaint-letter": Route({"GET": ALL_STAFF}, kwargs=_closed_complaint_id),
     "adjustment-queue": Route({"GET": staff_page(BILLING, MANAGER)}),
-    "adjustment-approve": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_adjustment),
+    # Billing holds the approval permission, but the world's write-off is above the threshold: the page tells
+    # billing that only the office manager may decide it (the API answers 403, below).
+    "adjustment-approve": Route({"POST": staff_page(MANAGER, told_why=(BILLING,))}, kwargs=_adjustment),
     "adjustment-reject": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_adjustment),
     # --- Staff: the office manager's policy and reports ---
     "policy-detail": Route({"GET": staff_page(MANAGER)}),
@@ -518,7 +507,7 @@ ROUTES: dict[str, Route] = {
     "api-complaint-close": Route({"POST": staff_api(BILLING, MANAGER, PROVIDER)}, kwargs=_complaint_id),
     "api-adjustment-list": Route({"GET": staff_api(BILLING, MANAGER)}),
     # The world's adjustment is a write-off above the threshold: only the office manager approves it. The API
-    # answers billing 403; the staff page shows billing the refusal as a message (and posts nothing).
+    # answers billing 403; the staff page shows billing the refusal as a message (REFUSED_WITH_MESSAGE above).
     "api-adjustment-approve": Route({"POST": staff_api(MANAGER)}, kwargs=_adjustment),
     "api-adjustment-reject": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_adjustment),
     "api-payment-plan-list": Route(

@@ -14,7 +14,7 @@ from clinic_billing.environment import (
     env_secret,
     env_url,
 )
-from tests.test_production_settings import run_django
+from tests.production_django import run_django
 
 HTTP = frozenset({"http", "https"})
 

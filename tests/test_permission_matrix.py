@@ -13,11 +13,14 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import Count
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clinic_billing import exceptions
+from disputes import permissions as dispute_permissions
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy
 from invoices.models import Invoice, LedgerEntry
@@ -25,6 +28,7 @@ from patient_collections.models import CollectionCase, Deferral, FollowUpCall, P
 from patients.models import AuthorisedProxy, Patient
 from portal.models import HelpArticle, PortalInvitation
 from tests import permission_matrix as matrix
+from tests.factories import complaint_about, overdue_invoice
 from tests.permission_matrix import (
     ALLOWED,
     NO_OBJECT,
@@ -32,6 +36,7 @@ from tests.permission_matrix import (
     OTHER,
     OWN,
     REFUSED,
+    REFUSED_WITH_MESSAGE,
     ROUTES,
     Outcome,
 )
@@ -207,9 +212,29 @@ def _send(client: Client, cell: Cell, url: str):
     return client.generic(cell.method, url, data="", content_type="application/x-www-form-urlencoded")
 
 
-def outcome_of(cell: Cell, response) -> Outcome:
+@pytest.fixture
+def domain_refusals(monkeypatch) -> list[str]:
+    """The messages of every PermissionDenied the services raise during the test (the domain's refusals)."""
+    refusals: list[str] = []
+    make = exceptions.PermissionDenied.__init__
+
+    def recording_init(self, message: str, **kwargs: object) -> None:
+        refusals.append(str(message))
+        make(self, message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exceptions.PermissionDenied, "__init__", recording_init)
+    return refusals
+
+
+def _error_messages(response) -> set[str]:
+    return {str(message) for message in messages.get_messages(response.wsgi_request) if message.level >= messages.ERROR}
+
+
+def outcome_of(cell: Cell, response, refusals: list[str]) -> Outcome:
     """Refused means 403 for a signed-in user; for an anonymous visitor a redirect to a sign-in page (the API,
-    which redirects nobody, answers 401 or 403)."""
+    which redirects nobody, answers 401 or 403). Refused with a message means the page shows, as an error, the
+    message of a PermissionDenied the domain raised (`refusals`); an error message about the input (an empty
+    POST) is the view's own validation, so allowed."""
     status = response.status_code
     assert status < 500, f"{cell.id}: server error {status}"
     assert status != 405, f"{cell.id}: the route does not accept {cell.method}; fix the matrix"
@@ -219,6 +244,9 @@ def outcome_of(cell: Cell, response) -> Outcome:
     if status == 403 or (status == 401 and anonymous):
         assert not anonymous or cell.name.startswith("api-"), f"{cell.id}: anonymous gets {status}, not the sign-in"
         return REFUSED
+    if _error_messages(response) & set(refusals):
+        assert status < 400, f"{cell.id}: a refusal shown as a message comes with {status}"
+        return REFUSED_WITH_MESSAGE
     if 300 <= status < 400:
         to_login = urlsplit(response["Location"]).path.endswith(LOGIN_PATHS)
         if to_login and cell.name not in SIGN_OUT_ROUTES:
@@ -231,7 +259,7 @@ def outcome_of(cell: Cell, response) -> Outcome:
 
 
 @pytest.mark.parametrize("cell", _params())
-def test_cell(cell: Cell, world: matrix.World, client_for, db):
+def test_cell(cell: Cell, world: matrix.World, client_for, db, domain_refusals):
     user = world.users[cell.persona]
     client = Client() if user is None else client_for(user)
     url = _url(cell, world)
@@ -239,14 +267,37 @@ def test_cell(cell: Cell, world: matrix.World, client_for, db):
 
     response = _send(client, cell, url)
 
-    assert outcome_of(cell, response) == cell.expected, f"{cell.id} -> {response.status_code} {url}"
+    assert outcome_of(cell, response, domain_refusals) == cell.expected, f"{cell.id} -> {response.status_code} {url}"
     if before is not None:
         assert _state() == before, f"{cell.id}: a refused request changed data"
 
 
-@pytest.mark.parametrize("count", [pytest.param(CELL_COUNT, id=f"{CELL_COUNT} cells")])
-def test_the_matrix_size_is_quoted(count):
-    assert count == len(CELLS) > 1000
+def test_every_cell_is_a_test_of_its_own():
+    """pytest would run two cells of one id once; a matrix that lost its routes would pass with few cells."""
+    ids = [cell.id for cell in CELLS]
+    assert len(set(ids)) == len(ids)
+    assert CELL_COUNT > 1000
+
+
+def _billing_approves_the_write_off(world: matrix.World, client_for, refusals: list[str]) -> tuple[Outcome, bool]:
+    cell = next(cell for cell in CELLS if cell.id == "POST adjustment-approve own billing")
+    client = client_for(world.users[matrix.BILLING])
+    before = _state()
+    response = _send(client, cell, _url(cell, world))
+    return outcome_of(cell, response, refusals), _state() == before
+
+
+def test_billing_is_refused_the_write_off_with_a_message(world, client_for, db, domain_refusals):
+    assert _billing_approves_the_write_off(world, client_for, domain_refusals) == (REFUSED_WITH_MESSAGE, True)
+
+
+def test_a_page_that_lets_billing_approve_the_write_off_fails_its_cell(
+    world, client_for, db, domain_refusals, monkeypatch
+):
+    """The cell's expectation can fail: with the approval rule gone, billing's request is allowed and posts."""
+    monkeypatch.setattr(dispute_permissions, "adjustment_request_refusal", lambda user, adjustment, **kwargs: None)
+
+    assert _billing_approves_the_write_off(world, client_for, domain_refusals) == (ALLOWED, False)
 
 
 # --- Lists show only what the caller may see ----------------------------------------------------------------
@@ -337,8 +388,10 @@ def test_only_the_office_manager_approves_above_the_threshold(world, client_for,
 @pytest.mark.parametrize("via", ["page", "api"])
 def test_nobody_approves_their_own_request(world, client_for, db, via):
     manager = world.users[matrix.MANAGER]
-    invoice = matrix.overdue_invoice(world.sides[OWN].patient, days=15)
-    complaint = matrix.file_complaint(invoice, "Charged twice for one visit.", category="care_quality", by=manager)
+    invoice = overdue_invoice(world.sides[OWN].patient, days=15, lines=matrix.LINES)
+    complaint = complaint_about(
+        invoice, description="Charged twice for one visit.", category="care_quality", by=manager
+    )
     own_request = dispute_services.complaint_accept_proposal(complaint_id=complaint.pk, by=manager)
     entries = LedgerEntry.objects.count()
 

@@ -77,3 +77,11 @@ def serious_axe_problems(page) -> list[str]:
 
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def watch_for_problems(page) -> list[str]:
+    """Script errors, CSP refusals and failed loads (a missing vendored file shows up here)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    return problems

@@ -1,20 +1,19 @@
 """Collections in the browser: billing sets up a payment plan from the invoice page, the office manager reads
 the aging report and its chart. Debian's chromium driven by Playwright."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from invoices import services as invoice_services
-from invoices.jurisdiction import current_profile
 from invoices.templatetags.money import money
 from patient_collections.models import PaymentPlan
+from tests.browser.conftest import watch_for_problems
 from tests.conftest import sign_in_in_browser
-from tests.factories import PatientFactory, UserFactory, draft_invoice
+from tests.factories import PatientFactory, UserFactory, overdue_invoice
 
 PASSWORD = "correct-horse-battery"
+LINES = [("GP1", "Consultation", "1", "600.00", "patient")]
 
 
 def en_money(amount: str) -> str:
@@ -22,24 +21,8 @@ def en_money(amount: str) -> str:
         return money(Decimal(amount))
 
 
-def overdue_invoice(patient, *, days: int):
-    draft = draft_invoice(patient, lines=[("GP1", "Consultation", "1", "600.00", "patient")])
-    terms = current_profile().payment_terms_days
-    return invoice_services.invoice_issue(
-        invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(days=terms + days)
-    )
-
-
 def sign_in(page, base_url: str, username: str) -> None:
     sign_in_in_browser(page, base_url, username, PASSWORD)
-
-
-def watch_for_problems(page) -> list[str]:
-    """Script errors, CSP refusals and failed loads (a missing vendored file shows up here)."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    return problems
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -47,7 +30,7 @@ def test_it_lets_billing_set_up_a_payment_plan_from_the_invoice_page(live_server
     from playwright.sync_api import expect
 
     UserFactory(username="bjorn_billing", roles=["billing"])
-    invoice = overdue_invoice(PatientFactory(name="Kari Nordmann"), days=20)
+    invoice = overdue_invoice(PatientFactory(name="Kari Nordmann"), days=20, lines=LINES)
     page = browser_page
     problems = watch_for_problems(page)
     sign_in(page, live_server.url, "bjorn_billing")
@@ -75,8 +58,8 @@ def test_it_shows_the_office_manager_the_aging_report_with_its_chart(live_server
     from playwright.sync_api import expect
 
     UserFactory(username="mona_manager", roles=["office_manager"])
-    overdue_invoice(PatientFactory(name="Old Debt"), days=45)
-    overdue_invoice(PatientFactory(name="New Debt"), days=5)
+    overdue_invoice(PatientFactory(name="Old Debt"), days=45, lines=LINES)
+    overdue_invoice(PatientFactory(name="New Debt"), days=5, lines=LINES)
     page = browser_page
     problems = watch_for_problems(page)
     sign_in(page, live_server.url, "mona_manager")

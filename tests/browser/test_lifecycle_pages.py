@@ -9,11 +9,10 @@ import time_machine
 
 from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
+from tests.browser.conftest import watch_for_problems
 from tests.conftest import sign_in_in_browser
-from tests.disputes.test_approvals import write_off_requested_by
-from tests.factories import PatientFactory, UserFactory, issued_invoice
+from tests.factories import PatientFactory, UserFactory, at, issued_invoice, write_off_pending
 from tests.lifecycle_scenarios.office import START
-from tests.patient_collections.builders import at
 
 FOR_THE_PATIENT = "We checked your visit and took the cancelled consultation off the bill."
 INTERNAL = "Reception logs cancellations before the day closes."
@@ -26,13 +25,6 @@ def clinic_clock() -> Iterator[None]:
         yield
 
 
-def watch_for_problems(page) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    return problems
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_billing_sees_no_approve_it_cannot_use_and_the_deputy_approves(clinic_clock, live_server, browser_page):
     from playwright.sync_api import expect
@@ -41,7 +33,7 @@ def test_billing_sees_no_approve_it_cannot_use_and_the_deputy_approves(clinic_cl
     manager = UserFactory(username="mona_manager", roles=["office_manager"])  # the clinic's only office manager
     UserFactory(username="petter_provider", roles=["provider"])  # the policy's deputy role
     patient = PatientFactory(name="Kari Nordmann")
-    write_off = write_off_requested_by(patient, manager)
+    write_off = write_off_pending(patient, requested_by=manager)
     credited = services.complaint_file(
         patient_id=patient.pk,
         invoice_id=issued_invoice(patient, lines=[("MAT", "Dressing", "1", "60.00", "patient")]).pk,

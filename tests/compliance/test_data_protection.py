@@ -34,7 +34,7 @@ from patient_collections.models import (
 from patient_collections.services import deferral_create, follow_up_call_record_outcome, payment_plan_create
 from patients.models import AuthorisedProxy, Coverage, Patient
 from portal.models import PortalInvitation
-from tests.factories import PatientFactory, ProxyFactory, UserFactory, draft_invoice
+from tests.factories import PatientFactory, ProxyFactory, UserFactory, draft_invoice, issued_invoice
 
 TODAY = date(2026, 11, 26)
 LONG_AGO = datetime(2014, 3, 3, 10, 0, tzinfo=UTC)
@@ -50,11 +50,6 @@ def clock(at: datetime) -> Iterator[None]:
     """Everything created inside happened at `at` (auto_now_add, ledger postings, complaint deadlines)."""
     with mock.patch("django.utils.timezone.now", return_value=at):
         yield
-
-
-def issue(patient: Patient, service_date: date) -> Invoice:
-    invoice = draft_invoice(patient, lines=PATIENT_LINES, service_date=service_date)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=service_date)
 
 
 def pay_in_full(invoice: Invoice) -> None:
@@ -94,7 +89,7 @@ def full_history_patient(name: str = "Åse Ødegård", at: datetime = LONG_AGO) 
             patient=patient, kind="insurer", payer_name="Gjensidige", member_number="GJ-778899", valid_from=day
         )
         proxy = ProxyFactory(patient=patient, name="Ola Ødegård", valid_from=day - timedelta(days=30))
-        invoice = issue(patient, service_date=day)
+        invoice = issued_invoice(patient, lines=PATIENT_LINES, service_date=day, issued=day)
         complaint = complain(invoice, proxy=proxy)
         plan = payment_plan_create(invoice_id=invoice.pk, instalments=2, by=None)
         # One arrangement at a time: the deferral replaces the plan, and both stay in the patient's record.
@@ -275,9 +270,9 @@ def test_it_leaves_recent_owing_and_disputed_patients_untouched():
     recent = full_history_patient(name="Recent Patient", at=timezone.now())
     with clock(LONG_AGO):
         owing = PatientFactory(name="Owing Patient")
-        issue(owing, service_date=date(2014, 3, 1))
+        issued_invoice(owing, lines=PATIENT_LINES, service_date=date(2014, 3, 1), issued=date(2014, 3, 1))
         disputed = PatientFactory(name="Disputed Patient")
-        invoice = issue(disputed, service_date=date(2014, 3, 1))
+        invoice = issued_invoice(disputed, lines=PATIENT_LINES, service_date=date(2014, 3, 1), issued=date(2014, 3, 1))
         complain(invoice)
         pay_in_full(invoice)
         drafted = PatientFactory(name="Drafted Patient")

@@ -11,12 +11,17 @@ from disputes import services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices.models import LedgerEntry
 from patient_collections.models import FollowUpCall
-from tests.factories import ProxyFactory, UserFactory, issued_invoice
+from tests.factories import (
+    COMPLAINT_WORDS,
+    OWED_BY_PATIENT,
+    ProxyFactory,
+    UserFactory,
+    complaint_about,
+    issued_invoice,
+    write_off_pending,
+)
 
 pytestmark = pytest.mark.django_db
-
-PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
-DESCRIPTION = "I waited two hours and the doctor was rude."
 
 
 def post(client: Client, url: str, data: dict | None = None):
@@ -30,7 +35,7 @@ def complaint_body(patient, invoice, /, **overrides) -> dict:
         "lines": [],
         "channel": "desk",
         "category": "care_quality",
-        "description": DESCRIPTION,
+        "description": COMPLAINT_WORDS,
         **overrides,
     }
 
@@ -39,26 +44,8 @@ def posted_adjustments() -> int:
     return LedgerEntry.objects.exclude(kind=LedgerEntry.Kind.CHARGE).count()
 
 
-def file_complaint(patient, invoice, *, by, category="care_quality", lines=()) -> Complaint:
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=invoice.pk,
-        line_ids=list(lines),
-        channel="phone",
-        category=category,
-        description=DESCRIPTION,
-        by=by,
-    )
-
-
-def pending_write_off(patient, *, requested_by) -> AdjustmentRequest:
-    """A pending write-off of 700.00 that only the office manager may approve."""
-    complaint = file_complaint(patient, issued_invoice(patient, lines=PATIENT_LINES), by=requested_by)
-    return services.complaint_accept_proposal(complaint_id=complaint.pk, by=requested_by)
-
-
 def test_it_runs_the_whole_path_from_complaint_to_follow_up_call(patient, front_desk, billing, manager, client_for):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
 
     filed = post(client_for(front_desk), "/api/v1/complaints/", complaint_body(patient, invoice))
     assert filed.status_code == 201
@@ -116,7 +103,7 @@ def test_it_runs_the_whole_path_from_complaint_to_follow_up_call(patient, front_
 
 
 def test_it_disputes_only_the_chosen_lines(patient, front_desk, client_for):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     material = invoice.lines.get(code="MAT")
 
     response = post(
@@ -145,7 +132,7 @@ def test_it_shows_no_approver_for_a_proposal_that_moves_no_money(patient, front_
 
 
 def test_it_refuses_approval_by_the_requester(patient, manager, provider, client_for):
-    adjustment = pending_write_off(patient, requested_by=manager)
+    adjustment = write_off_pending(patient, requested_by=manager)
 
     response = post(client_for(manager), f"/api/v1/adjustments/{adjustment.pk}/approve/")
 
@@ -155,7 +142,7 @@ def test_it_refuses_approval_by_the_requester(patient, manager, provider, client
 
 
 def test_it_refuses_approval_by_a_role_below_the_required_one(patient, front_desk, billing, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=front_desk)
+    adjustment = write_off_pending(patient, requested_by=front_desk)
 
     response = post(client_for(billing), f"/api/v1/adjustments/{adjustment.pk}/approve/")
 
@@ -165,7 +152,7 @@ def test_it_refuses_approval_by_a_role_below_the_required_one(patient, front_des
 
 
 def test_it_refuses_approval_by_a_role_without_the_permission(patient, billing, front_desk, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
 
     response = post(client_for(front_desk), f"/api/v1/adjustments/{adjustment.pk}/approve/")
 
@@ -174,7 +161,7 @@ def test_it_refuses_approval_by_a_role_without_the_permission(patient, billing, 
 
 
 def test_it_refuses_a_second_approval(patient, billing, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
     client = client_for(manager)
     assert post(client, f"/api/v1/adjustments/{adjustment.pk}/approve/").status_code == 200
 
@@ -186,7 +173,7 @@ def test_it_refuses_a_second_approval(patient, billing, manager, client_for):
 
 def test_it_lets_billing_approve_a_small_credit_a_colleague_requested(patient, front_desk, billing, client_for):
     invoice = issued_invoice(patient, lines=[("MAT", "Dressing", "1", "80.00", "patient")])
-    complaint = file_complaint(patient, invoice, by=front_desk, category="billing_error")
+    complaint = complaint_about(invoice, by=front_desk, category="billing_error")
     adjustment = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
 
     response = post(client_for(billing), f"/api/v1/adjustments/{adjustment.pk}/approve/")
@@ -197,7 +184,7 @@ def test_it_lets_billing_approve_a_small_credit_a_colleague_requested(patient, f
 
 @pytest.mark.parametrize("body", [{}, {"note": "   "}])
 def test_it_refuses_a_rejection_without_a_note(patient, billing, manager, client_for, body):
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
 
     response = post(client_for(manager), f"/api/v1/adjustments/{adjustment.pk}/reject/", body)
 
@@ -207,7 +194,7 @@ def test_it_refuses_a_rejection_without_a_note(patient, billing, manager, client
 
 
 def test_it_rejects_with_a_note_and_posts_nothing(patient, billing, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
 
     response = post(client_for(manager), f"/api/v1/adjustments/{adjustment.pk}/reject/", {"note": "Care was fine"})
 
@@ -246,7 +233,7 @@ def test_it_refuses_a_complaint_about_another_patients_invoice(patient, other_pa
     ],
 )
 def test_it_names_the_field_of_bad_input(patient, front_desk, client_for, field, value):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
 
     response = post(client_for(front_desk), "/api/v1/complaints/", complaint_body(patient, invoice, **{field: value}))
 
@@ -291,7 +278,7 @@ def test_it_returns_404_naming_an_unknown_invoice(patient, front_desk, client_fo
 def test_it_tells_an_unauthorised_proxy_how_to_get_authorisation_and_nothing_else(
     patient, other_patient, front_desk, client_for
 ):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     someone_elses = ProxyFactory(patient=other_patient)
 
     response = post(
@@ -317,7 +304,7 @@ def test_it_records_who_spoke_for_the_patient(patient, proxy, front_desk, client
 
 
 def test_it_refuses_to_accept_a_proposal_that_moves_no_money(patient, front_desk, billing, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="coverage_misunderstanding")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="coverage_misunderstanding")
 
     response = post(client_for(billing), f"/api/v1/complaints/{complaint.pk}/accept-proposal/")
 
@@ -326,7 +313,7 @@ def test_it_refuses_to_accept_a_proposal_that_moves_no_money(patient, front_desk
 
 
 def test_it_refuses_to_accept_a_proposal_twice(patient, front_desk, billing, manager, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient, lines=PATIENT_LINES), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient, lines=OWED_BY_PATIENT), by=front_desk)
     client = client_for(billing)
     assert post(client, f"/api/v1/complaints/{complaint.pk}/accept-proposal/").status_code == 201
 
@@ -335,7 +322,7 @@ def test_it_refuses_to_accept_a_proposal_twice(patient, front_desk, billing, man
 
 
 def test_it_refuses_to_close_while_an_adjustment_waits(patient, billing, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
 
     response = post(
         client_for(manager),
@@ -356,7 +343,7 @@ def test_it_refuses_to_close_while_an_adjustment_waits(patient, billing, manager
     ],
 )
 def test_it_names_the_field_missing_to_close(patient, front_desk, manager, client_for, body, field):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
 
     response = post(client_for(manager), f"/api/v1/complaints/{complaint.pk}/close/", body)
 
@@ -366,7 +353,7 @@ def test_it_names_the_field_missing_to_close(patient, front_desk, manager, clien
 
 
 def test_it_refuses_closing_to_front_desk(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
 
     response = post(
         client_for(front_desk),
@@ -378,7 +365,7 @@ def test_it_refuses_closing_to_front_desk(patient, front_desk, client_for):
 
 
 def test_it_refuses_meeting_twice(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
     client = client_for(front_desk)
     assert post(client, f"/api/v1/complaints/{complaint.pk}/met/").status_code == 200
 
@@ -386,7 +373,7 @@ def test_it_refuses_meeting_twice(patient, front_desk, client_for):
 
 
 def test_it_refuses_a_second_call_outcome(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer", by=None)
     call = FollowUpCall.objects.get()
     client = client_for(front_desk)
@@ -398,7 +385,7 @@ def test_it_refuses_a_second_call_outcome(patient, front_desk, client_for):
 
 
 def test_it_names_an_unknown_call_outcome(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer", by=None)
     call = FollowUpCall.objects.get()
 
@@ -424,9 +411,9 @@ def test_it_names_a_bad_filter(manager, client_for, url, field):
 
 
 def test_it_filters_the_queue_by_status(patient, billing, manager, client_for):
-    approved = pending_write_off(patient, requested_by=billing)
+    approved = write_off_pending(patient, requested_by=billing)
     services.adjustment_approve(adjustment_id=approved.pk, by=manager)
-    pending = pending_write_off(patient, requested_by=billing)
+    pending = write_off_pending(patient, requested_by=billing)
     client = client_for(manager)
 
     def ids(query: str) -> list[int]:
@@ -479,8 +466,8 @@ def _every_endpoint(complaint: Complaint, adjustment: AdjustmentRequest, call: F
 @pytest.fixture
 def records(patient, billing, manager):
     """One complaint with a pending adjustment, and a closed one with its follow-up call."""
-    adjustment = pending_write_off(patient, requested_by=billing)
-    closed = file_complaint(patient, issued_invoice(patient), by=billing, category="invoice_question")
+    adjustment = write_off_pending(patient, requested_by=billing)
+    closed = complaint_about(issued_invoice(patient), by=billing, category="invoice_question")
     services.complaint_close(complaint_id=closed.pk, outcome="explained", prevention_note="Clearer", by=None)
     return adjustment.complaint, adjustment, FollowUpCall.objects.get()
 
@@ -522,7 +509,7 @@ def test_it_refuses_a_user_without_a_staff_role_even_with_the_permissions(record
 
 
 def test_it_logs_each_read_of_a_complaint(patient, front_desk, provider, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
 
     client_for(provider).get(f"/api/v1/complaints/{complaint.pk}/")
 
@@ -534,8 +521,8 @@ def _complaint_with(patient, count: int, *, manager) -> Complaint:
     """A closed complaint with `count` disputed lines, adjustment requests, status changes and follow-up calls."""
     lines = [(f"L{n}", f"Service {n}", "1", "100.00", "patient") for n in range(count)]
     invoice = issued_invoice(patient, lines=lines)
-    complaint = file_complaint(
-        patient, invoice, by=None, category="billing_error", lines=invoice.lines.values_list("pk", flat=True)
+    complaint = complaint_about(
+        invoice, by=None, category="billing_error", lines=invoice.lines.values_list("pk", flat=True)
     )
     for _ in range(count):
         adjustment = services.complaint_accept_proposal(complaint_id=complaint.pk, by=None)
@@ -577,7 +564,7 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
     client = client_for(manager)
     for count in (1, 10):
         while AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.PENDING).count() < count:
-            pending_write_off(patient, requested_by=billing)
+            write_off_pending(patient, requested_by=billing)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the pending requests  7. the page, with complaint, invoice and requester
         # 8. the active policy's approval settings  9. the active staff by role (each row's can_approve)
@@ -594,7 +581,7 @@ def test_it_lists_follow_up_calls_in_a_fixed_number_of_queries(
     client = client_for(front_desk)
     for count in (1, 10):
         while FollowUpCall.objects.count() < count:
-            complaint = file_complaint(patient, issued_invoice(patient), by=None, category="invoice_question")
+            complaint = complaint_about(issued_invoice(patient), by=None, category="invoice_question")
             services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="x", by=manager)
         # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
         # permissions  6. count of the open calls  7. the page, with patients

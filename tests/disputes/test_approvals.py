@@ -12,25 +12,9 @@ from disputes import services
 from disputes.models import AdjustmentRequest, Complaint, Policy
 from disputes.permissions import adjustment_request_can_approve
 from invoices.models import LedgerEntry
-from tests.factories import UserFactory, issued_invoice
+from tests.factories import UserFactory, write_off_pending
 
 pytestmark = pytest.mark.django_db
-
-PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
-
-
-def write_off_requested_by(patient, user) -> AdjustmentRequest:
-    """A care complaint's write-off of 700.00: the office manager approves it under the default policy."""
-    complaint = services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=issued_invoice(patient, lines=PATIENT_LINES).pk,
-        line_ids=[],
-        channel="desk",
-        category="care_quality",
-        description="The doctor was rude.",
-        by=user,
-    )
-    return services.complaint_accept_proposal(complaint_id=complaint.pk, by=user)
 
 
 def publish_deputy(manager, *, role: str = "", person=None) -> Policy:
@@ -44,7 +28,7 @@ def post(client: Client, url: str, data: dict | None = None):
 
 
 def test_it_lets_the_deputy_approve_the_sole_office_managers_own_request(patient, manager, provider):
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
 
     assert not adjustment_request_can_approve(manager, request)
     with pytest.raises(PermissionDenied):
@@ -59,7 +43,7 @@ def test_it_lets_the_deputy_approve_the_sole_office_managers_own_request(patient
 
 def test_it_keeps_the_deputy_out_while_another_office_manager_may_approve(patient, manager, provider):
     second_manager = UserFactory(username="mari_manager", roles=["office_manager"])
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
 
     assert adjustment_request_can_approve(second_manager, request)
     assert not adjustment_request_can_approve(provider, request)
@@ -70,7 +54,7 @@ def test_it_keeps_the_deputy_out_while_another_office_manager_may_approve(patien
 def test_it_lets_a_named_deputy_approve_and_nobody_else(patient, manager, provider, billing):
     owner = UserFactory(username="olav_owner", roles=["provider"])
     publish_deputy(manager, person=owner)
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
 
     assert [adjustment_request_can_approve(user, request) for user in (manager, provider, billing, owner)] == [
         False,
@@ -95,7 +79,7 @@ def test_it_lets_a_named_deputy_approve_and_nobody_else(patient, manager, provid
 
 
 def test_it_never_lets_the_deputy_approve_their_own_request(patient, manager, provider):
-    request = write_off_requested_by(patient, provider)
+    request = write_off_pending(patient, requested_by=provider)
     assert not adjustment_request_can_approve(provider, request)
     assert adjustment_request_can_approve(manager, request)
 
@@ -117,12 +101,12 @@ def test_it_refuses_the_office_manager_role_or_an_inactive_person_as_deputy(mana
 def test_it_refuses_a_request_nobody_could_approve_under_a_policy_without_deputy(patient, manager):
     Policy.objects.filter(is_active=True).update(deputy_approver_role="")
     with pytest.raises(InvalidTransition):
-        write_off_requested_by(patient, manager)
+        write_off_pending(patient, requested_by=manager)
     assert not AdjustmentRequest.objects.exists()
 
 
 def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, provider, billing, client_for):
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
     approve_url = reverse("adjustment-approve", args=[request.pk])
 
     own = client_for(manager).get(reverse("adjustment-queue")).content.decode()
@@ -139,12 +123,12 @@ def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, 
 
 
 def test_it_keeps_a_provider_out_of_the_queue_when_nothing_is_theirs(patient, manager, provider, billing, client_for):
-    write_off_requested_by(patient, billing)
+    write_off_pending(patient, requested_by=billing)
     assert client_for(provider).get(reverse("adjustment-queue")).status_code == 403
 
 
 def test_it_says_in_the_api_who_may_approve_and_lets_the_deputy_approve(patient, manager, provider, client_for):
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
     listed = {
         user.username: client_for(user).get("/api/v1/adjustments/?status=pending").json()["results"][0]["can_approve"]
         for user in (manager, provider)
@@ -161,7 +145,7 @@ def test_it_says_in_the_api_who_may_approve_and_lets_the_deputy_approve(patient,
 
 
 def test_it_refuses_the_deputy_in_the_api_while_the_manager_may_decide(patient, manager, provider, billing, client_for):
-    request = write_off_requested_by(patient, billing)
+    request = write_off_pending(patient, requested_by=billing)
     response = post(client_for(provider), f"/api/v1/adjustments/{request.pk}/approve/")
     assert response.status_code == 403
     assert Complaint.objects.get().adjustments.get().status == AdjustmentRequest.Status.PENDING
@@ -173,7 +157,7 @@ def test_it_says_in_the_api_that_a_provider_approves_where_the_rule_names_the_pr
     draft = services.policy_draft_from(services.policy_active())
     rules = tuple(replace(rule, approval_role="provider") if rule.position == 1 else rule for rule in draft.rules)
     services.policy_publish(draft=replace(draft, rules=rules, note="Providers approve care write-offs"), by=manager)
-    request = write_off_requested_by(patient, billing)
+    request = write_off_pending(patient, requested_by=billing)
     assert request.required_role == "provider"
 
     listed = {
@@ -189,8 +173,8 @@ def test_it_says_in_the_api_that_a_provider_approves_where_the_rule_names_the_pr
 def test_it_lists_nothing_but_their_own_requests_to_a_deputy_and_closes_the_list_when_none_is_left(
     patient, manager, provider, billing, client_for
 ):
-    theirs = write_off_requested_by(patient, manager)
-    write_off_requested_by(patient, billing)  # the office manager's to decide
+    theirs = write_off_pending(patient, requested_by=manager)
+    write_off_pending(patient, requested_by=billing)  # the office manager's to decide
 
     listed = client_for(provider).get("/api/v1/adjustments/").json()["results"]
     assert [row["id"] for row in listed] == [theirs.pk]
@@ -200,7 +184,7 @@ def test_it_lists_nothing_but_their_own_requests_to_a_deputy_and_closes_the_list
 
 
 def test_it_shows_approve_on_the_complaint_page_only_to_who_may_decide(patient, manager, provider, billing, client_for):
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
     page = reverse("complaint-detail", args=[request.complaint_id])
     approve_url = reverse("adjustment-approve", args=[request.pk])
 
@@ -216,7 +200,7 @@ def test_it_shows_approve_on_the_complaint_page_only_to_who_may_decide(patient, 
 
 
 def test_it_says_on_the_complaint_in_the_api_who_may_decide_its_adjustment(patient, manager, provider, client_for):
-    request = write_off_requested_by(patient, manager)
+    request = write_off_pending(patient, requested_by=manager)
     url = f"/api/v1/complaints/{request.complaint_id}/"
 
     shown = {

@@ -10,7 +10,7 @@ from clinic_billing.exceptions import PermissionDenied
 from disputes import letters, services
 from disputes.models import Complaint
 from disputes.permissions import complaint_actions
-from tests.factories import issued_invoice
+from tests.factories import complaint_about, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -22,14 +22,8 @@ CLOSING = {
 
 
 def file(patient, category: str, by) -> Complaint:
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=issued_invoice(patient).pk,
-        line_ids=[],
-        channel="desk",
-        category=category,
-        description="I have a frikort, why do I pay?",
-        by=by,
+    return complaint_about(
+        issued_invoice(patient), category=category, by=by, description="I have a frikort, why do I pay?"
     )
 
 

@@ -10,26 +10,15 @@ from disputes.models import AdjustmentRequest
 from invoices.models import LedgerEntry
 from tests.concurrency import POSTGRESQL_ONLY, run_together
 from tests.conftest import verify_otp
-from tests.factories import UserFactory, issued_invoice
+from tests.factories import UserFactory, write_off_pending
 
 pytestmark = POSTGRESQL_ONLY
-
-PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
 
 
 @pytest.fixture
 def pending_write_off(patient, billing, manager) -> AdjustmentRequest:
     """Billing's request, which the office manager approves (a request nobody may approve is refused)."""
-    complaint = services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=issued_invoice(patient, lines=PATIENT_LINES).pk,
-        line_ids=[],
-        channel="desk",
-        category="care_quality",
-        description="The doctor never examined me.",
-        by=billing,
-    )
-    return services.complaint_accept_proposal(complaint_id=complaint.pk, by=billing)
+    return write_off_pending(patient, requested_by=billing)
 
 
 def logged_in(user) -> Client:

@@ -6,11 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from disputes import services
 from disputes.models import Complaint
 from disputes.selectors import deadline_of
 from disputes.tasks import escalate_overdue_complaints
-from tests.factories import issued_invoice
+from tests.factories import complaint_about, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +18,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 def file_care_complaint(patient):
     """The default policy: a care complaint is met by the provider within 4 (open) hours."""
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=issued_invoice(patient).pk,
-        line_ids=[],
-        channel="phone",
-        category="care_quality",
-        description="The doctor did not listen.",
-        by=None,
-    )
+    return complaint_about(issued_invoice(patient), description="The doctor did not listen.")
 
 
 def filed_at(moment: datetime, patient) -> Complaint:

@@ -4,19 +4,16 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 """
 
 from decimal import Decimal
-from io import BytesIO
 from unittest import mock
 
 import pytest
 from django.utils import timezone, translation
-from pypdf import PdfReader
 
 from clinic_billing.exceptions import InvalidTransition
 from disputes import letters, services
 from disputes.models import Complaint
-from invoices import pdf as invoice_pdf
 from invoices.templatetags.money import local_date, money
-from tests.factories import issued_invoice
+from tests.factories import issued_invoice, pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -25,29 +22,6 @@ PATIENT_LINES = [
     ("MAT", "Dressing materials", "1", "60.00", "patient"),
 ]
 FILE_IMAGE = '<img src="file:///etc/passwd">'
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
-
-
-def squeezed(text: str) -> str:
-    """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
-    return "".join(text.split())
-
-
-@pytest.fixture
-def fetched_urls():
-    """Every URL WeasyPrint asks the shared refusing fetcher for (it must be asked for none)."""
-    urls: list[str] = []
-    refuse = invoice_pdf.RefusingURLFetcher.fetch
-
-    def recording_fetch(self, url, headers=None):
-        urls.append(url)
-        return refuse(self, url, headers)
-
-    with mock.patch.object(invoice_pdf.RefusingURLFetcher, "fetch", recording_fetch):
-        yield urls
 
 
 def credited_and_closed(

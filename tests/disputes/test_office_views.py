@@ -15,7 +15,7 @@ from disputes.models import Complaint, Policy
 from disputes.policy import Rule
 from invoices.templatetags.money import money
 from patient_collections import services as collection_services
-from tests.factories import issued_invoice
+from tests.factories import complaint_about, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +28,8 @@ def manager_client(manager, client_for) -> Client:
     return client_for(manager)
 
 
-def file(patient, category: str, *, lines=None, by=None) -> Complaint:
-    invoice = issued_invoice(patient, lines=lines) if lines else issued_invoice(patient)
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="desk",
-        category=category,
-        description="It is wrong.",
-        by=by,
-    )
+def file(patient, category: str, *, lines=None) -> Complaint:
+    return complaint_about(issued_invoice(patient, lines=lines), category=category)
 
 
 def resolved_clinical_complaint(patient, *, staff, manager) -> Complaint:

@@ -12,21 +12,9 @@ from disputes import services
 from disputes.models import Policy
 from disputes.selectors import complaint_report
 from patient_collections import services as collection_services
-from tests.factories import issued_invoice
+from tests.factories import complaint_about, issued_invoice
 
 pytestmark = pytest.mark.django_db
-
-
-def file(patient, invoice, category):
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="desk",
-        category=category,
-        description="It is wrong.",
-        by=None,
-    )
 
 
 def current_draft():
@@ -34,7 +22,7 @@ def current_draft():
 
 
 def test_it_publishes_a_valid_change_as_the_next_version(manager, patient):
-    old_complaint = file(patient, issued_invoice(patient), "coverage_misunderstanding")
+    old_complaint = complaint_about(issued_invoice(patient), category="coverage_misunderstanding")
     draft = current_draft()
     rules = tuple(replace(r, meeting_within_hours=2) if r.position == 6 else r for r in draft.rules)
     policy = services.policy_publish(draft=replace(draft, rules=rules, note="Meet sooner"), by=manager)
@@ -42,7 +30,7 @@ def test_it_publishes_a_valid_change_as_the_next_version(manager, patient):
     assert Policy.objects.filter(is_active=True).count() == 1
     old_complaint.decision.refresh_from_db()
     assert old_complaint.decision.policy_version == 1
-    new = file(patient, issued_invoice(patient), "coverage_misunderstanding")
+    new = complaint_about(issued_invoice(patient), category="coverage_misunderstanding")
     assert new.decision.policy_version == 2 and new.decision.meeting_within_hours == 2
 
 
@@ -63,8 +51,10 @@ def test_it_refuses_rules_that_overlap_so_one_never_applies(manager):
 
 
 def test_simulation_lists_the_decisions_a_change_would_alter(patient):
-    file(patient, issued_invoice(patient, lines=[("GP1", "Visit", "1", "500.00", "patient")]), "service_incident")
-    file(patient, issued_invoice(patient), "coverage_misunderstanding")
+    complaint_about(
+        issued_invoice(patient, lines=[("GP1", "Visit", "1", "500.00", "patient")]), category="service_incident"
+    )
+    complaint_about(issued_invoice(patient), category="coverage_misunderstanding")
     draft = current_draft()
     rules = tuple(replace(r, proposal_percent=Decimal("20")) if r.position == 2 else r for r in draft.rules)
     simulation = services.policy_simulate(draft=replace(draft, rules=rules), last=10)
@@ -79,7 +69,7 @@ def test_simulation_lists_the_decisions_a_change_would_alter(patient):
 
 def test_the_report_counts_categories_meetings_adjustments_and_follow_ups(patient, front_desk, manager):
     invoice = issued_invoice(patient, lines=[("GP1", "Visit", "1", "500.00", "patient")])
-    complaint = file(patient, invoice, "care_quality")
+    complaint = complaint_about(invoice, category="care_quality")
     services.complaint_mark_met(complaint_id=complaint.pk, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     services.adjustment_approve(adjustment_id=request.pk, by=manager)

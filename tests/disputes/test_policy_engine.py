@@ -1,5 +1,6 @@
 """The pure policy engine: invariants by hypothesis, scenarios from real billing offices, no database."""
 
+import copy
 from dataclasses import replace
 from decimal import Decimal
 
@@ -104,9 +105,15 @@ def test_every_decision_names_its_rule_and_version(facts):
     assert decision.rule_name == next(r.name for r in DEFAULT.rules if r.position == decision.rule_position)
 
 
-@given(facts=facts_strategy)
-def test_it_is_deterministic(facts):
-    assert decide(facts, DEFAULT) == decide(facts, DEFAULT)
+@given(facts=facts_strategy, earlier=facts_strategy, order=st.permutations(range(len(DEFAULT.rules))))
+def test_it_is_deterministic(facts, earlier, order):
+    """The decision follows from the facts and the policy alone: not from what was decided before, from which
+    objects carry them, nor from the order the rules are stored in (they apply by position)."""
+    expected = decide(facts, DEFAULT)
+    decide(earlier, DEFAULT)
+    same_policy_rebuilt = replace(snapshot(), rules=tuple(copy.deepcopy(DEFAULT.rules[i]) for i in order))
+
+    assert decide(copy.deepcopy(facts), same_policy_rebuilt) == expected
 
 
 @given(facts=facts_strategy)

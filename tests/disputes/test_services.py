@@ -14,7 +14,7 @@ from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
 from patient_collections import services as collection_services
 from patient_collections.models import FollowUpCall
-from tests.factories import ProxyFactory, issued_invoice
+from tests.factories import ProxyFactory, complaint_about, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -22,23 +22,10 @@ OSLO = ZoneInfo("Europe/Oslo")
 PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
 
 
-def file(patient, invoice, category="care_quality", lines=(), by=None, **kwargs):
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=invoice.pk,
-        line_ids=list(lines),
-        channel="phone",
-        category=category,
-        description="I waited two hours and the doctor was rude.",
-        by=by,
-        **kwargs,
-    )
-
-
 @time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=OSLO), tick=False)  # a Monday morning
 def test_it_routes_and_decides_on_filing(patient, front_desk):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=front_desk)
+    complaint = complaint_about(invoice, by=front_desk)
     decision = complaint.decision
     assert complaint.route_to == "provider"
     assert complaint.meeting_due_at == datetime(2026, 12, 7, 14, 0, tzinfo=OSLO)
@@ -50,7 +37,7 @@ def test_it_routes_and_decides_on_filing(patient, front_desk):
 def test_it_disputes_only_the_chosen_lines(patient):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     material = invoice.lines.get(code="MAT")
-    complaint = file(patient, invoice, category="billing_error", lines=[material.pk])
+    complaint = complaint_about(invoice, category="billing_error", lines=[material.pk])
     assert complaint.disputed_amount == Decimal("60.00")
     assert complaint.decision.proposal_kind == "small_claim_credit"
 
@@ -58,7 +45,7 @@ def test_it_disputes_only_the_chosen_lines(patient):
 def test_it_refuses_a_complaint_about_another_patients_invoice(patient, other_patient):
     invoice = issued_invoice(other_patient)
     with pytest.raises(NotFound):
-        file(patient, invoice)
+        complaint_about(invoice, patient=patient)
     assert not Complaint.objects.exists()
 
 
@@ -66,7 +53,7 @@ def test_it_refuses_lines_of_another_invoice(patient):
     invoice = issued_invoice(patient)
     other = issued_invoice(patient)
     with pytest.raises(ApplicationError):
-        file(patient, invoice, lines=[other.lines.first().pk])
+        complaint_about(invoice, lines=[other.lines.first().pk])
 
 
 def test_it_tells_an_unauthorised_caller_how_to_get_authorisation(patient):
@@ -77,25 +64,25 @@ def test_it_tells_an_unauthorised_caller_how_to_get_authorisation(patient):
         valid_from=timezone.localdate() - timedelta(days=30),
     )
     with pytest.raises(PermissionDenied) as error:
-        file(patient, invoice, proxy_id=expired.pk)
+        complaint_about(invoice, proxy_id=expired.pk)
     assert "authoris" in error.value.message
     assert not Complaint.objects.exists()
 
 
 def test_an_authorised_proxy_may_file(patient, proxy):
     invoice = issued_invoice(patient)
-    assert file(patient, invoice, proxy_id=proxy.pk).proxy == proxy
+    assert complaint_about(invoice, proxy_id=proxy.pk).proxy == proxy
 
 
 def test_it_holds_a_reduction_while_insurance_is_pending(patient):
     invoice = issued_invoice(patient)  # insurer line, pending
-    complaint = file(patient, invoice, category="service_incident")
+    complaint = complaint_about(invoice, category="service_incident")
     assert complaint.decision.proposal_kind == "hold_for_insurance"
 
 
 def test_approval_posts_the_write_off_and_the_follow_up_call_follows(patient, front_desk, manager):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=front_desk)
+    complaint = complaint_about(invoice, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     assert request.required_role == "office_manager"
     services.adjustment_approve(adjustment_id=request.pk, by=manager, note="agreed at meeting")
@@ -112,7 +99,7 @@ def test_approval_posts_the_write_off_and_the_follow_up_call_follows(patient, fr
 
 def test_nobody_approves_their_own_request(patient, manager, provider):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=manager)
+    complaint = complaint_about(invoice, by=manager)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=manager)
     with pytest.raises(PermissionDenied):
         services.adjustment_approve(adjustment_id=request.pk, by=manager)
@@ -121,7 +108,7 @@ def test_nobody_approves_their_own_request(patient, manager, provider):
 
 def test_a_role_without_the_right_cannot_approve(patient, front_desk, billing, manager):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=front_desk)
+    complaint = complaint_about(invoice, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     with pytest.raises(PermissionDenied):
         services.adjustment_approve(adjustment_id=request.pk, by=billing)  # write-off needs the manager
@@ -129,13 +116,13 @@ def test_a_role_without_the_right_cannot_approve(patient, front_desk, billing, m
 
 def test_billing_may_approve_a_small_credit_but_not_above_the_threshold(patient, front_desk, billing, manager):
     invoice = issued_invoice(patient, lines=[("GP1", "Consultation", "1", "2400.00", "patient")])
-    complaint = file(patient, invoice, category="billing_error", by=front_desk)
+    complaint = complaint_about(invoice, category="billing_error", by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     assert request.required_role == "office_manager"
     with pytest.raises(PermissionDenied):
         services.adjustment_approve(adjustment_id=request.pk, by=billing)
     small = issued_invoice(patient, lines=[("MAT", "Dressing", "1", "80.00", "patient")])
-    small_complaint = file(patient, small, category="billing_error", by=front_desk)
+    small_complaint = complaint_about(small, category="billing_error", by=front_desk)
     small_request = services.complaint_accept_proposal(complaint_id=small_complaint.pk, by=front_desk)
     services.adjustment_approve(adjustment_id=small_request.pk, by=billing)
     assert small.entries.filter(kind="small_claim_credit").exists()
@@ -143,7 +130,7 @@ def test_billing_may_approve_a_small_credit_but_not_above_the_threshold(patient,
 
 def test_a_second_approval_is_refused(patient, front_desk, manager):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=front_desk)
+    complaint = complaint_about(invoice, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     services.adjustment_approve(adjustment_id=request.pk, by=manager)
     with pytest.raises(InvalidTransition):
@@ -153,7 +140,7 @@ def test_a_second_approval_is_refused(patient, front_desk, manager):
 
 def test_it_refuses_an_adjustment_above_what_is_owed_now(patient, front_desk, manager):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=front_desk)
+    complaint = complaint_about(invoice, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     invoice_services.payment_record(invoice_id=invoice.pk, amount="500.00", payer="patient", method="card", by=None)
     with pytest.raises(ApplicationError):
@@ -164,7 +151,7 @@ def test_it_refuses_an_adjustment_above_what_is_owed_now(patient, front_desk, ma
 
 def test_rejection_needs_a_reason_and_posts_nothing(patient, front_desk, manager):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    complaint = file(patient, invoice, by=front_desk)
+    complaint = complaint_about(invoice, by=front_desk)
     request = services.complaint_accept_proposal(complaint_id=complaint.pk, by=front_desk)
     with pytest.raises(ApplicationError):
         services.adjustment_reject(adjustment_id=request.pk, by=manager, note=" ")
@@ -174,19 +161,19 @@ def test_rejection_needs_a_reason_and_posts_nothing(patient, front_desk, manager
 
 def test_an_explanation_has_nothing_to_approve(patient):
     invoice = issued_invoice(patient)
-    complaint = file(patient, invoice, category="coverage_misunderstanding")
+    complaint = complaint_about(invoice, category="coverage_misunderstanding")
     with pytest.raises(InvalidTransition):
         services.complaint_accept_proposal(complaint_id=complaint.pk, by=None)
 
 
 def test_closing_needs_a_prevention_note(patient):
-    complaint = file(patient, issued_invoice(patient), category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), category="invoice_question")
     with pytest.raises(ApplicationError):
         services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="", by=None)
 
 
 def test_an_unmet_deadline_escalates_to_the_office_manager(patient):
-    complaint = file(patient, issued_invoice(patient), category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), category="invoice_question")
     late = complaint.meeting_due_at + timedelta(minutes=1)
     assert services.complaints_escalate_overdue(now=complaint.meeting_due_at) == 0
     assert services.complaints_escalate_overdue(now=late) == 1
@@ -196,13 +183,13 @@ def test_an_unmet_deadline_escalates_to_the_office_manager(patient):
 
 
 def test_a_met_complaint_does_not_escalate(patient):
-    complaint = file(patient, issued_invoice(patient), category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), category="invoice_question")
     services.complaint_mark_met(complaint_id=complaint.pk, by=None)
     assert services.complaints_escalate_overdue(now=complaint.meeting_due_at + timedelta(days=1)) == 0
 
 
 def test_not_satisfied_at_the_follow_up_goes_back_to_the_manager(patient):
-    complaint = file(patient, issued_invoice(patient), category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer text", by=None)
     call = FollowUpCall.objects.get(complaint=complaint)
     collection_services.follow_up_call_record_outcome(call_id=call.pk, outcome="not_satisfied", by=None)
@@ -211,7 +198,7 @@ def test_not_satisfied_at_the_follow_up_goes_back_to_the_manager(patient):
 
 
 def test_no_answer_reschedules_the_call(patient):
-    complaint = file(patient, issued_invoice(patient), category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer text", by=None)
     call = FollowUpCall.objects.get(complaint=complaint)
     collection_services.follow_up_call_record_outcome(call_id=call.pk, outcome="no_answer", by=None)

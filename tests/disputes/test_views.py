@@ -19,13 +19,19 @@ from invoices.models import Invoice, LedgerEntry
 from invoices.templatetags.money import money
 from patient_collections.models import FollowUpCall
 from patients.models import Patient
-from tests.factories import PatientFactory, ProxyFactory, issued_invoice
+from tests.factories import (
+    COMPLAINT_WORDS,
+    OWED_BY_PATIENT,
+    PatientFactory,
+    ProxyFactory,
+    complaint_about,
+    issued_invoice,
+    write_off_pending,
+)
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-PATIENT_LINES = [("GP1", "Consultation", "1", "640.00", "patient"), ("MAT", "Dressing", "1", "60.00", "patient")]
-WORDS = "I waited two hours and the doctor was rude."
 # Deadlines count the clinic's open hours: tests that read them run on a Monday morning in Oslo.
 MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Oslo"))
 
@@ -41,28 +47,10 @@ def intake_form(invoice: Invoice, **overrides: object) -> dict[str, object]:
         "channel": "desk",
         "invoice": invoice.pk,
         "category": "care_quality",
-        "description": WORDS,
+        "description": COMPLAINT_WORDS,
     }
     form.update(overrides)
     return form
-
-
-def file_complaint(patient, invoice, *, by, category="care_quality", lines=()) -> Complaint:
-    return services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=invoice.pk,
-        line_ids=list(lines),
-        channel="phone",
-        category=category,
-        description=WORDS,
-        by=by,
-    )
-
-
-def pending_write_off(patient, *, requested_by) -> AdjustmentRequest:
-    """A pending write-off of 700.00 that only the office manager may approve."""
-    complaint = file_complaint(patient, issued_invoice(patient, lines=PATIENT_LINES), by=requested_by)
-    return services.complaint_accept_proposal(complaint_id=complaint.pk, by=requested_by)
 
 
 def posted_adjustments() -> int:
@@ -83,14 +71,14 @@ def warm_content_types() -> None:
 
 @time_machine.travel(MONDAY_MORNING, tick=False)
 def test_it_logs_a_complaint_and_shows_the_decision(patient, front_desk, client_for):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     client = client_for(front_desk)
 
     response = client.post(intake_url(patient), intake_form(invoice), follow=True)
 
     complaint = Complaint.objects.get()
     assert response.redirect_chain == [(reverse("complaint-detail", args=[complaint.pk]), 302)]
-    assert (complaint.channel, complaint.received_by, complaint.description) == ("desk", front_desk, WORDS)
+    assert (complaint.channel, complaint.received_by, complaint.description) == ("desk", front_desk, COMPLAINT_WORDS)
     page = response.content.decode()
     assert "Direct the patient to" in page
     assert '<dd id="decision-route">Provider</dd>' in page
@@ -99,11 +87,11 @@ def test_it_logs_a_complaint_and_shows_the_decision(patient, front_desk, client_
     assert '<dd id="decision-approver">Office manager</dd>' in page
     assert "Decided by rule 1 “Care or clinical complaint: the provider meets the patient” of policy version 1" in page
     assert "Let the patient speak without interrupting" in page
-    assert WORDS in page
+    assert COMPLAINT_WORDS in page
 
 
 def test_it_offers_the_patients_issued_invoices_with_what_is_owed(patient, front_desk, client_for):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     other = issued_invoice(PatientFactory())
     page = client_for(front_desk).get(intake_url(patient)).content.decode()
     assert f"{invoice.number} — issued" in page
@@ -112,7 +100,7 @@ def test_it_offers_the_patients_issued_invoices_with_what_is_owed(patient, front
 
 
 def test_it_loads_the_lines_of_the_chosen_invoice_with_htmx(patient, front_desk, client_for):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     url = f"{reverse('complaint-invoice-lines')}?patient={patient.pk}&invoice={invoice.pk}"
     response = client_for(front_desk).get(url, headers=HTMX)
     page = response.content.decode()
@@ -122,7 +110,7 @@ def test_it_loads_the_lines_of_the_chosen_invoice_with_htmx(patient, front_desk,
 
 
 def test_it_files_a_complaint_about_the_chosen_lines(patient, front_desk, client_for):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     dressing = invoice.lines.get(code="MAT")
     client_for(front_desk).post(intake_url(patient), intake_form(invoice, lines=[dressing.pk]))
     complaint = Complaint.objects.get()
@@ -210,21 +198,21 @@ def test_it_refuses_intake_without_the_permission(patient, provider_without_inta
 # The hours overdue are open hours (deadline_of): pinned to a Tuesday afternoon, all of them were open.
 @time_machine.travel(datetime(2026, 12, 8, 14, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
 def test_it_marks_an_overdue_meeting_in_words(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     Complaint.objects.filter(pk=complaint.pk).update(meeting_due_at=timezone.now() - timedelta(hours=5))
     page = client_for(front_desk).get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
     assert "<strong>Overdue</strong> by 5 hours" in page
 
 
 def test_it_shows_the_open_complaint_in_the_account_header(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     page = client_for(front_desk).get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
     assert 'id="account-open-complaint"' in page
     assert "collections paused" in page
 
 
 def test_it_records_the_meeting(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     response = client_for(front_desk).post(reverse("complaint-met", args=[complaint.pk]), follow=True)
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.MET
@@ -233,7 +221,7 @@ def test_it_records_the_meeting(patient, front_desk, client_for):
 
 
 def test_it_explains_why_a_proposal_without_money_cannot_be_accepted(patient, front_desk, billing, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="coverage_misunderstanding")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="coverage_misunderstanding")
     url = reverse("complaint-detail", args=[complaint.pk])
     page = client_for(billing).get(url).content.decode()
     assert "Nothing to approve: this proposal moves no money" in page
@@ -244,14 +232,14 @@ def test_it_explains_why_a_proposal_without_money_cannot_be_accepted(patient, fr
 
 
 def test_it_refuses_accepting_a_proposal_to_front_desk(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     response = client_for(front_desk).post(reverse("complaint-accept-proposal", args=[complaint.pk]))
     assert response.status_code == 403
     assert AdjustmentRequest.objects.count() == 0
 
 
 def test_it_shows_a_refusal_to_close_on_the_field_it_names(patient, front_desk, manager, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     form = {"outcome": "resolved", "prevention_note": "", "resolution_note": "We talked."}
     response = client_for(manager).post(reverse("complaint-close", args=[complaint.pk]), form)
     assert response.status_code == 200
@@ -264,14 +252,14 @@ def test_it_shows_a_refusal_to_close_on_the_field_it_names(patient, front_desk, 
 
 
 def test_it_refuses_the_letter_of_an_open_complaint_with_a_message(patient, front_desk, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     response = client_for(front_desk).get(reverse("complaint-letter", args=[complaint.pk]), follow=True)
     assert response.redirect_chain == [(reverse("complaint-detail", args=[complaint.pk]), 302)]
     assert "written when the complaint is closed" in messages_of(response)[0]
 
 
 def test_it_logs_a_read_of_the_complaint(patient, front_desk, provider, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk)
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
     client_for(provider).get(reverse("complaint-detail", args=[complaint.pk]))
     entry = LogEntry.objects.get_for_object(complaint).get(action=LogEntry.Action.ACCESS)
     assert entry.actor == provider
@@ -287,7 +275,7 @@ def test_it_answers_404_for_an_unknown_complaint(front_desk, client_for):
 def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
     patient, front_desk, billing, manager, client_for
 ):
-    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
     desk, clerk, boss = client_for(front_desk), client_for(billing), client_for(manager)
 
     desk.post(intake_url(patient, invoice), intake_form(invoice))
@@ -301,7 +289,7 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
     assert (adjustment.kind, adjustment.amount, adjustment.requested_by) == ("write_off", Decimal("700.00"), billing)
 
     queue = boss.get(reverse("adjustment-queue")).content.decode()
-    assert "Kari Nordmann" in queue and WORDS[:40] in queue
+    assert "Kari Nordmann" in queue and COMPLAINT_WORDS[:40] in queue
     approved = boss.post(reverse("adjustment-approve", args=[adjustment.pk]), {"note": "Agreed"}, follow=True)
     assert messages_of(approved) == [
         f"Approved: Write-off of the balance after insurance of {money(Decimal('700.00'))} posted to invoice "
@@ -336,7 +324,7 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
 
 
 def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, manager, provider, client_for):
-    adjustment = pending_write_off(patient, requested_by=manager)
+    adjustment = write_off_pending(patient, requested_by=manager)
     client = client_for(manager)
     assert "Your own request:" in client.get(reverse("adjustment-queue")).content.decode()
     response = client.post(reverse("adjustment-approve", args=[adjustment.pk]), follow=True)
@@ -347,14 +335,14 @@ def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, mana
 
 
 def test_it_shows_a_role_refusal_from_the_service(patient, front_desk, billing, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=front_desk)  # only the office manager may approve
+    adjustment = write_off_pending(patient, requested_by=front_desk)  # only the office manager may approve
     response = client_for(billing).post(reverse("adjustment-approve", args=[adjustment.pk]), follow=True)
     assert messages_of(response) == ["Only the office manager may decide this request."]
     assert posted_adjustments() == 0
 
 
 def test_it_rejects_only_with_a_note(patient, billing, manager, client_for):
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
     client = client_for(manager)
     refused = client.post(reverse("adjustment-reject", args=[adjustment.pk]), {"note": " "}, follow=True)
     assert messages_of(refused) == ["Say why the request is rejected."]
@@ -367,7 +355,7 @@ def test_it_rejects_only_with_a_note(patient, billing, manager, client_for):
 @pytest.mark.parametrize("name", ["adjustment-approve", "adjustment-reject"])
 def test_it_refuses_a_provider_in_the_queue(patient, billing, manager, provider, client_for, name):
     # The provider is the default deputy approver, needed only when nobody else may approve: here the manager may.
-    adjustment = pending_write_off(patient, requested_by=billing)
+    adjustment = write_off_pending(patient, requested_by=billing)
     client = client_for(provider)
     assert client.get(reverse("adjustment-queue")).status_code == 403
     assert client.post(reverse(name, args=[adjustment.pk]), {"note": "x"}).status_code == 403
@@ -385,9 +373,9 @@ def test_it_hides_the_approvals_link_without_the_permission(front_desk, manager,
 
 @time_machine.travel(MONDAY_MORNING, tick=False)
 def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, billing, client_for):
-    care = file_complaint(patient, issued_invoice(patient), by=front_desk)  # to the provider
-    error_late = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
-    error_soon = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
+    care = complaint_about(issued_invoice(patient), by=front_desk)  # to the provider
+    error_late = complaint_about(issued_invoice(patient), by=front_desk, category="billing_error")
+    error_soon = complaint_about(issued_invoice(patient), by=front_desk, category="billing_error")
     Complaint.objects.filter(pk=error_late.pk).update(meeting_due_at=timezone.now() + timedelta(days=30))
     client = client_for(billing)
 
@@ -400,7 +388,7 @@ def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, 
 # The hours overdue are open hours (deadline_of): pinned to a Tuesday afternoon, all of them were open.
 @time_machine.travel(datetime(2026, 12, 8, 14, 0, tzinfo=ZoneInfo("Europe/Oslo")), tick=False)
 def test_it_marks_overdue_complaints_on_the_list(patient, front_desk, billing, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="billing_error")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="billing_error")
     Complaint.objects.filter(pk=complaint.pk).update(meeting_due_at=timezone.now() - timedelta(hours=2))
     page = client_for(billing).get(reverse("complaint-list")).content.decode()
     assert 'class="row-overdue"' in page
@@ -408,7 +396,7 @@ def test_it_marks_overdue_complaints_on_the_list(patient, front_desk, billing, c
 
 
 def test_it_leaves_closed_complaints_off_the_list(patient, front_desk, manager, client_for):
-    complaint = file_complaint(patient, issued_invoice(patient), by=front_desk, category="invoice_question")
+    complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="x", by=manager)
     response = client_for(manager).get(reverse("complaint-list"), {"show": "all"})
     assert response.context["rows"] == []
@@ -420,8 +408,8 @@ def test_it_leaves_closed_complaints_off_the_list(patient, front_desk, manager, 
 @pytest.fixture
 def records(patient, billing, manager):
     """A complaint with a pending adjustment, and a closed one with its follow-up call."""
-    adjustment = pending_write_off(patient, requested_by=billing)
-    closed = file_complaint(patient, issued_invoice(patient), by=billing, category="invoice_question")
+    adjustment = write_off_pending(patient, requested_by=billing)
+    closed = complaint_about(issued_invoice(patient), by=billing, category="invoice_question")
     services.complaint_close(complaint_id=closed.pk, outcome="explained", prevention_note="Clearer", by=manager)
     return adjustment.complaint, closed, adjustment, FollowUpCall.objects.get()
 
@@ -472,8 +460,8 @@ def complaint_with(patient, count: int, *, manager) -> Complaint:
     """An open complaint with `count` disputed lines, rejected adjustment requests and status changes."""
     lines = [(f"L{n}", f"Service {n}", "1", "100.00", "patient") for n in range(count)]
     invoice = issued_invoice(patient, lines=lines)
-    complaint = file_complaint(
-        patient, invoice, by=manager, category="billing_error", lines=invoice.lines.values_list("pk", flat=True)
+    complaint = complaint_about(
+        invoice, by=manager, category="billing_error", lines=invoice.lines.values_list("pk", flat=True)
     )
     for _ in range(count):
         adjustment = services.complaint_accept_proposal(complaint_id=complaint.pk, by=None)
@@ -504,7 +492,7 @@ def test_it_lists_complaints_in_a_fixed_number_of_queries(patient, manager, clie
     for count in (1, 10):
         while Complaint.objects.count() < count:
             other = PatientFactory()
-            file_complaint(other, issued_invoice(other), by=None, category="service_incident")
+            complaint_about(issued_invoice(other), by=None, category="service_incident")
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 count of open complaints routed to the user's roles (paginator), 7 the page with patients and invoices
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
@@ -520,7 +508,7 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
     client = client_for(manager)
     for count in (1, 10):
         while AdjustmentRequest.objects.count() < count:
-            pending_write_off(patient, requested_by=billing)
+            write_off_pending(patient, requested_by=billing)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the active policy's approval settings, 7 the active staff by role (who may approve what),
         # 8 count of pending requests (paginator), 9 the page with complaint, decision, invoice, patient, requester

@@ -8,7 +8,7 @@ import importlib
 import pkgutil
 from datetime import datetime
 from decimal import Decimal
-from io import BytesIO, StringIO
+from io import StringIO
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pypdf import PdfReader
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition
 from disputes import services as dispute_services
@@ -32,7 +31,7 @@ from invoices import pdf, selectors, services
 from invoices.models import CreditNote, ImmutableRecordError, Invoice, InvoiceNumberCounter, LedgerEntry
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase
-from tests.factories import draft_invoice, issued_invoice
+from tests.factories import draft_invoice, issued_invoice, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -291,10 +290,6 @@ def test_the_migration_backfills_details_and_credit_notes_keeping_earlier_number
 
 
 # --- The document -------------------------------------------------------------------------------------------
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 @time_machine.travel(MIDDAY, tick=False)

@@ -5,18 +5,15 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
-from unittest import mock
 
 import pytest
 from django.utils import translation
-from pypdf import PdfReader
 
 from invoices import pdf, services
 from invoices.models import Coverage, Invoice
 from invoices.templatetags.money import money
 from patients.models import Coverage as PatientCoverage
-from tests.factories import draft_invoice, issued_invoice
+from tests.factories import draft_invoice, issued_invoice, pdf_text, squeezed
 
 FILE_IMAGE = '<img src="file:///etc/passwd">'
 HTTP_IMAGE = '<img src="http://127.0.0.1:9/x">'
@@ -24,32 +21,9 @@ HTTP_IMAGE = '<img src="http://127.0.0.1:9/x">'
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
-
-
-def squeezed(text: str) -> str:
-    """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
-    return "".join(text.split())
-
-
 def money_in(value: Decimal, language: str) -> str:
     with translation.override(language):
         return squeezed(money(value))
-
-
-@pytest.fixture
-def fetched_urls():
-    """Every URL WeasyPrint asks the invoice fetcher for (it must refuse them all)."""
-    urls: list[str] = []
-    refuse = pdf.RefusingURLFetcher.fetch
-
-    def recording_fetch(self, url, headers=None):
-        urls.append(url)
-        return refuse(self, url, headers)
-
-    with mock.patch.object(pdf.RefusingURLFetcher, "fetch", recording_fetch):
-        yield urls
 
 
 def test_it_renders_an_issued_invoice_with_its_number_lines_reference_and_amount_due(patient):

@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoices import services
-from invoices.jurisdiction import current_profile
 from invoices.models import Invoice, LedgerEntry
 from invoices.templatetags.money import money
 from patient_collections.models import Deferral, Reminder
 from patient_collections.services import payment_plan_create
 from patients.models import Patient
-from tests.factories import PatientFactory, UserFactory, draft_invoice, issued_invoice
+from tests.factories import PatientFactory, UserFactory, draft_invoice, issued_invoice, overdue_invoice
 
 
 @pytest.fixture
@@ -30,13 +29,6 @@ def staff_client(billing, client_for) -> Client:
 @pytest.fixture
 def invoice(patient) -> Invoice:
     return issued_invoice(patient)
-
-
-def overdue_invoice(patient: Patient, days: int = 10) -> Invoice:
-    """An invoice issued long enough ago that its due date passed `days` days ago."""
-    draft = draft_invoice(patient)
-    terms = current_profile().payment_terms_days
-    return services.invoice_issue(invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(terms + days))
 
 
 def payment_form(**overrides: str) -> dict[str, str]:
@@ -71,7 +63,7 @@ def test_it_lists_overdue_accounts_with_days_overdue(staff_client, patient):
 
 
 def test_it_leaves_paid_and_not_yet_due_invoices_off_the_worklist(staff_client, patient, billing):
-    paid = overdue_invoice(patient)
+    paid = overdue_invoice(patient, days=10)
     services.payment_record(invoice_id=paid.pk, amount="71.00", payer="patient", method="cash", by=billing)
     draft = draft_invoice(patient)
     services.invoice_issue(invoice_id=draft.pk, by=None, today=timezone.localdate())
@@ -94,7 +86,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
 
     for _ in range(rows):
         patient = PatientFactory()
-        invoice = overdue_invoice(patient)
+        invoice = overdue_invoice(patient, days=10)
         for category in ("billing_error", "invoice_question"):
             dispute_services.complaint_file(
                 patient_id=patient.pk,

@@ -10,8 +10,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from patients.models import Patient
+from tests.factories import at
 from tests.lifecycle_scenarios.office import START, Office
-from tests.patient_collections.builders import at
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from patient_collections.models import Reminder
 from patients.models import Patient
-from tests.patient_collections.builders import at
+from tests.factories import at
 
 # A Monday; a bill issued today falls due 14 days later, on Monday 16 March 2026.
 START = date(2026, 3, 2)

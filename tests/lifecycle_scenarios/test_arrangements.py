@@ -16,7 +16,7 @@ from django.utils import translation
 
 from invoices.templatetags.money import money
 from patient_collections.models import Deferral, FollowUpCall, PaymentPlan
-from tests.disputes.test_letter import pdf_text, squeezed
+from tests.factories import pdf_text, squeezed
 from tests.lifecycle_scenarios.office import START, bill, complain, reminders
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from patients.services import ContactDetails, patient_update_contact
-from tests.disputes.test_letter import pdf_text, squeezed
+from tests.factories import pdf_text, squeezed
 from tests.lifecycle_scenarios.office import CONSULTATION, bill, complain
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]

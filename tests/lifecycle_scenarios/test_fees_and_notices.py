@@ -17,9 +17,8 @@ from invoices.models import LedgerEntry
 from invoices.templatetags.money import money
 from patient_collections import services
 from patient_collections.models import FeeRate, ReminderStep
-from tests.disputes.test_letter import pdf_text, squeezed
+from tests.factories import at, pdf_text, squeezed
 from tests.lifecycle_scenarios.office import agency_file, bill, reminders
-from tests.patient_collections.builders import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 

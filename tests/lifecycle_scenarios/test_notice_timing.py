@@ -16,8 +16,8 @@ from django.core.management import call_command
 from invoices.models import LedgerEntry
 from patient_collections.models import CollectionCase, Reminder
 from patients.models import Patient
+from tests.factories import at
 from tests.lifecycle_scenarios.office import bill, complain, reminders
-from tests.patient_collections.builders import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from invoices.models import LedgerEntry
 from patient_collections.models import Reminder
 from tests.concurrency import POSTGRESQL_ONLY, run_together
+from tests.factories import at
 from tests.lifecycle_scenarios.office import bill
-from tests.patient_collections.builders import at
 
 pytestmark = [*POSTGRESQL_ONLY, pytest.mark.clock_sensitive]
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from disputes.models import Complaint
-from tests.disputes.test_letter import pdf_text, squeezed
+from tests.factories import pdf_text, squeezed
 from tests.lifecycle_scenarios.office import bill, complain
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]

@@ -12,40 +12,17 @@ from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
 from patient_collections import services
 from patient_collections.models import CollectionCase, ConciliationNotice, Deferral, PaymentPlan, Reminder
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at, run_day
+from tests.factories import CONSULTATION, at, draft_invoice, issue, run_day
 
 pytestmark = pytest.mark.django_db
-
-ISSUED = date(2026, 1, 5)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 
 
 def post(client: Client, url: str, data: dict | None = None):
     return client.post(url, data or {}, content_type="application/json")
 
 
-def issue(patient, day: date = ISSUED) -> Invoice:
-    """An invoice of 500.00, all the patient's, issued on `day` (so overdue a fortnight later)."""
-    invoice = draft_invoice(patient, lines=LINES)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=day)
-
-
 def next_year(month: int) -> date:
     return date(timezone.localdate().year + 1, month, 15)
-
-
-@pytest.fixture
-def letter_patient(db):
-    """A patient reached by email, with a postal address for the final notice (always a letter)."""
-    return PatientFactory(
-        name="Astrid Berg",
-        preferred_channel="email",
-        address_line="Storgata 5",
-        postal_code="0155",
-        city="Oslo",
-        municipality="Oslo",
-    )
 
 
 @pytest.fixture
@@ -165,7 +142,7 @@ def test_it_refuses_a_second_plan_for_an_invoice(invoice, billing, client_for):
 
 
 def test_it_refuses_a_plan_for_a_draft(letter_patient, billing, client_for):
-    draft = draft_invoice(letter_patient, lines=LINES)
+    draft = draft_invoice(letter_patient, lines=CONSULTATION)
 
     response = post(client_for(billing), "/api/v1/payment-plans/", plan_body(draft, instalments=3))
 
@@ -271,7 +248,7 @@ def test_it_names_a_missing_or_malformed_deferral_date(invoice, billing, client_
 
 
 def test_it_refuses_to_defer_a_draft(letter_patient, billing, client_for):
-    draft = draft_invoice(letter_patient, lines=LINES)
+    draft = draft_invoice(letter_patient, lines=CONSULTATION)
 
     response = post(client_for(billing), f"/api/v1/invoices/{draft.pk}/defer/", {"until": next_year(1).isoformat()})
 

@@ -5,76 +5,33 @@ The catalogs must be compiled first (`manage.py compilemessages`, as the Makefil
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from io import BytesIO
-from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from pypdf import PdfReader
 
 from disputes import services as dispute_services
-from invoices import pdf as invoice_pdf
-from invoices import services as invoice_services
 from invoices.templatetags.money import local_date, money
 from patient_collections import letters
 from patient_collections.models import CollectionCase, Reminder
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at, run_day
+from tests.factories import (
+    at,
+    issue,
+    patient_with_address,
+    pdf_pages,
+    pdf_text,
+    run_day,
+    sent_notice,
+    squeezed,
+)
 
 pytestmark = pytest.mark.django_db
 
-ISSUED = date(2026, 1, 5)
 DAY = date(2026, 3, 10)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 FILE_IMAGE = '<img src="file:///etc/passwd">'
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(BytesIO(data)).pages]
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(pdf_pages(data))
-
-
-def squeezed(text: str) -> str:
-    """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
-    return "".join(text.split())
-
-
-def letter_patient(name: str = "Astrid Berg", postal_code: str = "0155", language: str = "nb", **kwargs):
-    return PatientFactory(
-        name=name,
-        language=language,
-        preferred_channel="letter",
-        address_line="Storgata 5",
-        postal_code=postal_code,
-        city="Oslo",
-        municipality="Oslo",
-        **kwargs,
-    )
-
-
-def issue(patient, lines=LINES, day=ISSUED):
-    invoice = draft_invoice(patient, lines=lines)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=day)
-
-
-def sent_letter(invoice, *, sent_at: datetime, channel: str = "letter", step: int = 1, status: str = "sent"):
-    """A notice as reminder_send leaves it, without going through the schedule."""
-    return Reminder.objects.create(
-        invoice=invoice,
-        step=step,
-        notice_type="reminder",
-        channel=channel,
-        status=status,
-        sent_at=sent_at if status == "sent" else None,
-        deadline=timezone.localdate(sent_at) + timedelta(days=14),
-    )
 
 
 def shown(language: str, template_filter, value) -> str:
@@ -84,23 +41,9 @@ def shown(language: str, template_filter, value) -> str:
 
 
 @pytest.fixture
-def fetched_urls():
-    """Every URL WeasyPrint asks the shared refusing fetcher for (it must be asked for none)."""
-    urls: list[str] = []
-    refuse = invoice_pdf.RefusingURLFetcher.fetch
-
-    def recording_fetch(self, url, headers=None):
-        urls.append(url)
-        return refuse(self, url, headers)
-
-    with mock.patch.object(invoice_pdf.RefusingURLFetcher, "fetch", recording_fetch):
-        yield urls
-
-
-@pytest.fixture
 def final_notice():
     """The Norwegian schedule run to its end: reminder, fee reminder, then the inkassovarsel by letter."""
-    invoice = issue(letter_patient())
+    invoice = issue(patient_with_address())
     due = invoice.due_date
     run_day(due + timedelta(days=1))
     run_day(due + timedelta(days=16))
@@ -150,8 +93,8 @@ def test_it_writes_the_letter_in_the_patients_language_keeping_the_legal_norwegi
 
 def test_it_titles_a_reminder_and_tells_how_to_ask_for_a_plan(settings):
     settings.BILLING_JURISDICTION = "US"
-    invoice = issue(letter_patient(language="en"))
-    reminder = sent_letter(invoice, sent_at=at(DAY))
+    invoice = issue(patient_with_address(language="en"))
+    reminder = sent_notice(invoice, sent_at=at(DAY))
 
     text = squeezed(pdf_text(letters.notice_letter_pdf(reminder)))
 
@@ -164,8 +107,8 @@ def test_it_titles_a_reminder_and_tells_how_to_ask_for_a_plan(settings):
 
 def test_a_final_notice_outside_norway_says_the_claim_may_go_to_collection(settings):
     settings.BILLING_JURISDICTION = "FR"
-    invoice = issue(letter_patient(language="en"))
-    reminder = sent_letter(invoice, sent_at=at(DAY))
+    invoice = issue(patient_with_address(language="en"))
+    reminder = sent_notice(invoice, sent_at=at(DAY))
     Reminder.objects.filter(pk=reminder.pk).update(notice_type="final_notice")
     reminder.refresh_from_db()
 
@@ -177,17 +120,17 @@ def test_a_final_notice_outside_norway_says_the_claim_may_go_to_collection(setti
 
 
 def test_the_print_batch_holds_that_days_letters_in_postal_code_order():
-    bergen = issue(letter_patient("Bjarne Bergen", "5003"))
-    oslo_b = issue(letter_patient("Berit Oslo", "0155"))
-    oslo_a = issue(letter_patient("Anders Oslo", "0155"))
-    tromso = issue(letter_patient("Tove Tromsø", "9008"))
-    late_evening = sent_letter(bergen, sent_at=at(DAY, 23, 30))
-    sent_letter(oslo_b, sent_at=at(DAY, 9))
-    sent_letter(oslo_a, sent_at=at(DAY, 0, 5))
-    sent_letter(tromso, sent_at=at(DAY - timedelta(days=1), 23, 59))  # yesterday
-    sent_letter(tromso, sent_at=at(DAY + timedelta(days=1), 0, 1), step=2)  # tomorrow
-    sent_letter(issue(letter_patient("Eva Email", "0001")), sent_at=at(DAY), channel="email")
-    sent_letter(issue(letter_patient("Queued Quist", "0002")), sent_at=at(DAY), status="queued")
+    bergen = issue(patient_with_address("Bjarne Bergen", "5003"))
+    oslo_b = issue(patient_with_address("Berit Oslo", "0155"))
+    oslo_a = issue(patient_with_address("Anders Oslo", "0155"))
+    tromso = issue(patient_with_address("Tove Tromsø", "9008"))
+    late_evening = sent_notice(bergen, sent_at=at(DAY, 23, 30))
+    sent_notice(oslo_b, sent_at=at(DAY, 9))
+    sent_notice(oslo_a, sent_at=at(DAY, 0, 5))
+    sent_notice(tromso, sent_at=at(DAY - timedelta(days=1), 23, 59))  # yesterday
+    sent_notice(tromso, sent_at=at(DAY + timedelta(days=1), 0, 1), step=2)  # tomorrow
+    sent_notice(issue(patient_with_address("Eva Email", "0001")), sent_at=at(DAY), channel="email")
+    sent_notice(issue(patient_with_address("Queued Quist", "0002")), sent_at=at(DAY), status="queued")
 
     pages = pdf_pages(letters.print_batch_pdf(DAY))
 
@@ -198,7 +141,7 @@ def test_the_print_batch_holds_that_days_letters_in_postal_code_order():
 
 
 def test_the_print_batch_is_none_for_a_day_without_letters():
-    sent_letter(issue(letter_patient()), sent_at=at(DAY), channel="email")
+    sent_notice(issue(patient_with_address()), sent_at=at(DAY), channel="email")
 
     assert letters.print_batch_pdf(DAY) is None
 
@@ -210,12 +153,12 @@ def test_the_print_batch_runs_two_queries_whatever_the_number_of_letters(django_
         return len(queries)
 
     for number in range(2):
-        sent_letter(issue(letter_patient(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
+        sent_notice(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
     # 1. the day's letter reminders with invoice and patient  2. their invoice lines
     with django_assert_num_queries(2):
         letters.print_batch_pdf(DAY)
     for number in range(2, 8):
-        sent_letter(issue(letter_patient(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
+        sent_notice(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
     assert Reminder.objects.filter(channel="letter").count() == 8
     assert batch_queries() == 2
 
@@ -227,8 +170,8 @@ def test_a_notice_letter_runs_two_queries(final_notice, django_assert_num_querie
 
 
 def test_markup_in_a_description_is_escaped_and_never_fetched(fetched_urls):
-    invoice = issue(letter_patient(), lines=[("MAT", f"Bandage {FILE_IMAGE}", "1", "50.00", "patient")])
-    reminder = sent_letter(invoice, sent_at=at(DAY))
+    invoice = issue(patient_with_address(), lines=[("MAT", f"Bandage {FILE_IMAGE}", "1", "50.00", "patient")])
+    reminder = sent_notice(invoice, sent_at=at(DAY))
     case = CollectionCase.objects.create(invoice=invoice, amount=Decimal("50.00"))
 
     html = letters.notice_letter_html(reminder)
@@ -264,7 +207,7 @@ def test_the_tvistevarsel_names_the_claim_the_amount_the_board_and_the_14_day_de
 @pytest.mark.parametrize("jurisdiction", ["US", "FR"])
 def test_outside_norway_the_pre_litigation_notice_is_neutral(settings, jurisdiction):
     settings.BILLING_JURISDICTION = jurisdiction
-    invoice = issue(letter_patient(language="en"))
+    invoice = issue(patient_with_address(language="en"))
     case = CollectionCase.objects.create(invoice=invoice, amount=invoice.patient_due)
 
     text = squeezed(pdf_text(letters.conciliation_notice_pdf(case)))
@@ -327,7 +270,7 @@ def test_the_case_file_runs_a_fixed_number_of_queries(case, django_assert_num_qu
 
 def test_the_agency_csv_has_a_header_and_one_row_per_case(case):
     invoice = case.invoice
-    other = issue(letter_patient("=HYPERLINK(1)", "9008"))
+    other = issue(patient_with_address("=HYPERLINK(1)", "9008"))
     other_case = CollectionCase.objects.create(invoice=other, amount=other.patient_due)
     last_notice = Reminder.objects.filter(invoice=invoice, status="sent").order_by("-sent_at").first()
 
@@ -357,7 +300,7 @@ def test_the_agency_csv_has_a_header_and_one_row_per_case(case):
 @pytest.mark.parametrize("separator", [",", ";", "\t"])
 def test_the_agency_csv_starts_no_formula_in_a_spreadsheet_splitting_on_any_separator(separator):
     """A city `x;=cmd|…;` has no comma, so the writer leaves it unquoted: an nb-NO Excel splits it on `;`."""
-    patient = letter_patient()
+    patient = patient_with_address()
     patient.city = f"x{separator}=cmd|' /C calc'!A0{separator}"
     patient.save()
     invoice = issue(patient)

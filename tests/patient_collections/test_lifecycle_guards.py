@@ -31,13 +31,9 @@ from patient_collections.models import (
 )
 from patient_collections.notices import notice_text
 from patient_collections.schedule_admin import StepInput, schedule_problems
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at
+from tests.factories import ISSUED, PatientFactory, at, complaint_about, issue, sent_notice
 
 pytestmark = pytest.mark.django_db
-
-ISSUED = date(2026, 1, 5)  # a Monday; the invoice falls due 14 days later
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 
 
 def nok(amount: str) -> str:
@@ -51,50 +47,12 @@ def pinned_clock():
         yield traveller
 
 
-@pytest.fixture
-def letter_patient(db):
-    return PatientFactory(
-        name="Astrid Berg",
-        preferred_channel="email",
-        address_line="Storgata 5",
-        postal_code="0155",
-        city="Oslo",
-        municipality="Oslo",
-    )
-
-
-def issue(patient, day: date = ISSUED):
-    invoice = draft_invoice(patient, lines=LINES)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=day)
-
-
-def sent_notice(invoice, step: int, sent_on: date, *, fee: str = "0.00", deadline: date | None = None) -> Reminder:
-    return Reminder.objects.create(
-        invoice=invoice,
-        step=step,
-        notice_type="final_notice" if step == 3 else "reminder",
-        channel="email",
-        status=Reminder.Status.SENT,
-        sent_at=at(sent_on),
-        fee=Decimal(fee),
-        deadline=deadline or sent_on + timedelta(days=14),
-    )
-
-
 def sweep(day: date) -> services.SweepResult:
     return services.reminders_sweep(today=day, enqueue=False)
 
 
 def file_complaint(invoice):
-    return dispute_services.complaint_file(
-        patient_id=invoice.patient_id,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="phone",
-        category="billing_error",
-        description="I never had this consultation.",
-        by=None,
-    )
+    return complaint_about(invoice, category="billing_error", description="I never had this consultation.")
 
 
 def close_still_disagrees(complaint) -> None:
@@ -113,7 +71,9 @@ def test_it_counts_the_next_step_from_the_sending_not_the_creation(letter_patien
     invoice = issue(letter_patient)
     due = invoice.due_date
     # Queued the day after the due date (deadline stored from then), but only sent nine days later.
-    sent_notice(invoice, 1, due + timedelta(days=10), deadline=due + timedelta(days=15))
+    sent_notice(
+        invoice, step=1, sent_at=at(due + timedelta(days=10)), channel="email", deadline=due + timedelta(days=15)
+    )
     assert sweep(due + timedelta(days=20)).reminder_ids == []  # 14 days from the creation have passed, not sending
     assert sweep(due + timedelta(days=24)).reminder_ids == []
     [step_two] = sweep(due + timedelta(days=25)).reminder_ids
@@ -147,8 +107,8 @@ def test_a_skipped_notice_is_retried_never_skipped_over(letter_patient):
 def test_an_unsent_final_notice_never_leads_to_a_case(letter_patient):
     invoice = issue(letter_patient)
     due = invoice.due_date
-    sent_notice(invoice, 1, due + timedelta(days=1))
-    sent_notice(invoice, 2, due + timedelta(days=16), fee="35.00")
+    sent_notice(invoice, step=1, sent_at=at(due + timedelta(days=1)), channel="email")
+    sent_notice(invoice, step=2, sent_at=at(due + timedelta(days=16)), channel="email", fee="35.00")
     Reminder.objects.create(invoice=invoice, step=3, notice_type="final_notice", fee=Decimal("35.00"))
     assert sweep(due + timedelta(days=120)).cases_proposed == 0
     assert not CollectionCase.objects.exists()
@@ -164,7 +124,7 @@ def test_queued_notices_are_retried_once_a_case_exists(letter_patient):
 def test_two_runs_on_one_day_post_one_fee(letter_patient, pinned_clock):
     invoice = issue(letter_patient)
     due = invoice.due_date
-    sent_notice(invoice, 1, due + timedelta(days=1))
+    sent_notice(invoice, step=1, sent_at=at(due + timedelta(days=1)), channel="email")
     day = due + timedelta(days=16)
     pinned_clock.move_to(at(day))
     for _ in range(2):
@@ -327,7 +287,7 @@ def test_a_notice_queued_under_a_new_inkassosats_carries_the_new_fee(letter_pati
     FeeRate.objects.create(code="inkassosats", amount=Decimal("800.00"), effective_from=date(2026, 2, 1))
     invoice = issue(letter_patient)
     due = invoice.due_date
-    sent_notice(invoice, 1, due + timedelta(days=1))
+    sent_notice(invoice, step=1, sent_at=at(due + timedelta(days=1)), channel="email")
     day = due + timedelta(days=16)
     assert day >= date(2026, 2, 1)
     [step_two] = sweep(day).reminder_ids
@@ -365,7 +325,7 @@ def test_the_inkassovarsel_states_principal_earlier_fees_and_its_fee_apart(lette
     letter_patient.save(update_fields=["language"])
     invoice = issue(letter_patient)
     due = invoice.due_date
-    sent_notice(invoice, 1, due + timedelta(days=1))
+    sent_notice(invoice, step=1, sent_at=at(due + timedelta(days=1)), channel="email")
     invoice_services.invoice_charge_fee(invoice=invoice, amount=Decimal("35.00"), reference="reminder-test")
     final = Reminder.objects.create(invoice=invoice, step=3, notice_type="final_notice", fee=Decimal("35.00"))
     invoice.refresh_from_db()
@@ -381,7 +341,7 @@ def test_a_notice_whose_fee_is_posted_does_not_count_it_among_the_earlier_fees(l
     letter_patient.save(update_fields=["language"])
     invoice = issue(letter_patient)
     due = invoice.due_date
-    sent_notice(invoice, 1, due + timedelta(days=1))
+    sent_notice(invoice, step=1, sent_at=at(due + timedelta(days=1)), channel="email")
     invoice_services.invoice_charge_fee(invoice=invoice, amount=Decimal("35.00"), reference="reminder-test")
     final = Reminder.objects.create(invoice=invoice, step=3, notice_type="final_notice", fee=Decimal("35.00"))
     final.fee_entry = invoice_services.invoice_charge_fee(

@@ -3,7 +3,7 @@ outcome is unknown, print the day's letters, and cancel (replace) a payment plan
 the services all give the same answer, so no button shows that then refuses."""
 
 import html
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,17 +12,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from clinic_billing.exceptions import PermissionDenied
-from invoices import services as invoice_services
 from patient_collections import permissions, services
 from patient_collections.models import Deferral, PaymentPlan, Reminder
-from tests.factories import PatientFactory, draft_invoice
+from tests.factories import PatientFactory, issue
 
 pytestmark = pytest.mark.django_db
 
 OSLO = ZoneInfo("Europe/Oslo")
-ISSUED = date(2026, 1, 5)
 NOW = datetime(2026, 2, 4, 10, 0, tzinfo=OSLO)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 STAFF = ("front_desk", "billing", "manager", "provider")
 
 
@@ -34,9 +31,7 @@ def _pinned_clock():
 
 @pytest.fixture
 def invoice(db):
-    patient = PatientFactory(preferred_channel="email", language="en")
-    draft = draft_invoice(patient, lines=LINES)
-    return invoice_services.invoice_issue(invoice_id=draft.pk, by=None, today=ISSUED)
+    return issue(PatientFactory(preferred_channel="email", language="en"))
 
 
 def notice(invoice, status: str, step: int = 1) -> Reminder:

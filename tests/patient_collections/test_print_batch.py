@@ -11,33 +11,20 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 from pypdf import PdfReader
 
-from disputes.services import complaint_file
 from invoices import services as invoice_services
 from invoices.models import Invoice, LedgerEntry
 from patient_collections import letters, services
 from patient_collections.models import Reminder
 from patient_collections.notices import FEE_ENTRIES
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at
+from tests.factories import at, complaint_about, issue, patient_with_address
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
 
-ISSUED = date(2026, 1, 5)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 FEE = Decimal("35.00")
 
 
 def letter_invoice(name: str = "Astrid Berg", postal_code: str = "0155") -> Invoice:
-    patient = PatientFactory(
-        name=name,
-        language="nb",
-        preferred_channel="letter",
-        address_line="Storgata 5",
-        postal_code=postal_code,
-        city="Oslo",
-        municipality="Oslo",
-    )
-    return invoice_services.invoice_issue(invoice_id=draft_invoice(patient, lines=LINES).pk, by=None, today=ISSUED)
+    return issue(patient_with_address(name, postal_code))
 
 
 def first_day(invoice: Invoice) -> date:
@@ -226,15 +213,7 @@ def test_a_letter_whose_claim_is_disputed_before_printing_is_not_printed_and_pos
     reminder = claimed_letter(invoice)
     print_day = first_day(invoice) + timedelta(days=1)
     with time_machine.travel(at(print_day, 9), tick=False):
-        complaint_file(
-            patient_id=invoice.patient_id,
-            invoice_id=invoice.pk,
-            line_ids=[],
-            channel="phone",
-            category="billing_error",
-            description="I was charged twice.",
-            by=None,
-        )
+        complaint_about(invoice, category="billing_error", description="I was charged twice.")
 
     content = print_on(print_day)
 

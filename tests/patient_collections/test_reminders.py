@@ -11,30 +11,9 @@ from disputes.services import complaint_file
 from invoices import services as invoice_services
 from patient_collections import schedule, services
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage, Reminder
-from tests.factories import PatientFactory, draft_invoice
-from tests.patient_collections.builders import at, run_day
+from tests.factories import ISSUED, PatientFactory, at, draft_invoice, issue, run_day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
-
-ISSUED = date(2026, 1, 5)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
-
-
-@pytest.fixture
-def letter_patient(db):
-    return PatientFactory(
-        name="Astrid Berg",
-        preferred_channel="email",
-        address_line="Storgata 5",
-        postal_code="0155",
-        city="Oslo",
-        municipality="Oslo",
-    )
-
-
-def issue(patient, day=ISSUED):
-    invoice = draft_invoice(patient, lines=LINES)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=day)
 
 
 def test_norway_reminder_then_fee_reminder_then_inkassovarsel_then_a_case(letter_patient):

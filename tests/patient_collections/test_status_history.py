@@ -2,7 +2,7 @@
 from, to and why; a move the table does not allow is refused in words and changes nothing; the sweeps move
 their rows in batches whose query count does not grow with the batch."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,31 +22,19 @@ from patient_collections.models import (
     Reminder,
     ReminderStatusChange,
 )
-from tests.factories import PatientFactory, draft_invoice
+from tests.factories import issue
 
 pytestmark = pytest.mark.django_db
 
 OSLO = ZoneInfo("Europe/Oslo")
-ISSUED = date(2026, 1, 5)
 # A Wednesday morning, weeks after the invoices fell due (19 January).
 NOW = datetime(2026, 2, 4, 10, 0, tzinfo=OSLO)
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 
 
 @pytest.fixture(autouse=True)
 def _pinned_clock():
     with time_machine.travel(NOW, tick=False), translation.override("en"):
         yield
-
-
-@pytest.fixture
-def letter_patient(db):
-    return PatientFactory(preferred_channel="email", address_line="Storgata 5", postal_code="0155", city="Oslo")
-
-
-def issue(patient):
-    invoice = draft_invoice(patient, lines=LINES)
-    return invoice_services.invoice_issue(invoice_id=invoice.pk, by=None, today=ISSUED)
 
 
 def pay(invoice, amount: str = "500.00") -> None:

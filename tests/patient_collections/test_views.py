@@ -15,7 +15,6 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Complaint
 from invoices import services as invoice_services
-from invoices.jurisdiction import current_profile
 from invoices.models import Invoice
 from invoices.templatetags.money import money
 from patient_collections import services as collection_services
@@ -29,8 +28,16 @@ from patient_collections.models import (
     ReminderStep,
 )
 from patients.models import Patient
-from tests.factories import PatientFactory, draft_invoice, issued_invoice
-from tests.patient_collections.builders import at
+from tests.factories import (
+    CONSULTATION,
+    PatientFactory,
+    at,
+    complaint_about,
+    issued_invoice,
+    overdue_invoice,
+    patient_with_address,
+    sent_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +46,8 @@ HTMX = {"HX-Request": "true"}
 
 def closed_complaint_call(patient, *, by) -> FollowUpCall:
     """The follow-up call a closed complaint schedules (due after the policy's three days)."""
-    complaint = services.complaint_file(
-        patient_id=patient.pk,
-        invoice_id=issued_invoice(patient).pk,
-        line_ids=[],
-        channel="desk",
-        category="invoice_question",
-        description="What is this bill for?",
-        by=by,
+    complaint = complaint_about(
+        issued_invoice(patient), category="invoice_question", by=by, description="What is this bill for?"
     )
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer", by=by)
     return FollowUpCall.objects.get(complaint=complaint)
@@ -154,16 +155,10 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
 
 # --- Shared set-ups -------------------------------------------------------------------------------------
 
-LINES = [("GP1", "Consultation", "1", "500.00", "patient")]
 
-
-def overdue(patient: Patient, *, days: int = 40, lines=LINES) -> Invoice:
+def overdue(patient: Patient, *, days: int = 40) -> Invoice:
     """An invoice of 500.00 the patient owes, its due date `days` days before today."""
-    draft = draft_invoice(patient, lines=lines)
-    terms = current_profile().payment_terms_days
-    return invoice_services.invoice_issue(
-        invoice_id=draft.pk, by=None, today=timezone.localdate() - timedelta(days=terms + days)
-    )
+    return overdue_invoice(patient, days=days, lines=CONSULTATION)
 
 
 def send_first_reminder(invoice: Invoice) -> Reminder:
@@ -172,24 +167,6 @@ def send_first_reminder(invoice: Invoice) -> Reminder:
     day = invoice.due_date + timedelta(days=1)
     (reminder_id,) = collection_services.reminders_sweep(today=day, enqueue=False).reminder_ids
     return collection_services.reminder_send(reminder_id=reminder_id, now=at(day))
-
-
-def letter_patient(**kwargs) -> Patient:
-    defaults = {"preferred_channel": "letter", "address_line": "Storgata 5", "postal_code": "0155", "city": "Oslo"}
-    return PatientFactory(**{**defaults, **kwargs})
-
-
-def sent_letter(invoice: Invoice, *, day: date) -> Reminder:
-    """A letter-channel notice as the print batch leaves it, without going through the schedule."""
-    return Reminder.objects.create(
-        invoice=invoice,
-        step=1,
-        notice_type="reminder",
-        channel="letter",
-        status="sent",
-        deadline=day + timedelta(days=14),
-        sent_at=at(day),
-    )
 
 
 def proposed_case(patient: Patient | None = None, *, notices: int = 0) -> CollectionCase:
@@ -201,15 +178,7 @@ def proposed_case(patient: Patient | None = None, *, notices: int = 0) -> Collec
 
 
 def dispute(invoice: Invoice) -> Complaint:
-    return services.complaint_file(
-        patient_id=invoice.patient_id,
-        invoice_id=invoice.pk,
-        line_ids=[],
-        channel="phone",
-        category="billing_error",
-        description="I was charged twice.",
-        by=None,
-    )
+    return complaint_about(invoice, category="billing_error", description="I was charged twice.")
 
 
 def warm_content_types() -> None:
@@ -608,8 +577,8 @@ def test_it_keeps_cases_from_the_front_desk(front_desk, client_for):
 
 def test_it_lists_the_letters_sent_on_a_day(front_desk, client_for):
     day = date(2026, 3, 10)
-    letter = sent_letter(overdue(letter_patient(name="Astrid Berg", postal_code="0155")), day=day)
-    sent_letter(overdue(letter_patient(name="Another Day")), day=day - timedelta(days=1))
+    letter = sent_notice(overdue(patient_with_address(name="Astrid Berg", postal_code="0155")), sent_at=at(day))
+    sent_notice(overdue(patient_with_address(name="Another Day")), sent_at=at(day - timedelta(days=1)))
     response = client_for(front_desk).get(reverse("print-batch"), {"day": day.isoformat()})
     assert response.context["reminders"] == [letter]
     page = response.content.decode()
@@ -640,7 +609,7 @@ def test_it_sends_a_pdf_request_for_a_day_out_of_range_back_to_the_form(front_de
 
 def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
     day = date(2026, 3, 10)
-    sent_letter(overdue(letter_patient()), day=day)
+    sent_notice(overdue(patient_with_address()), sent_at=at(day))
     response = client_for(front_desk).get(reverse("print-batch-pdf"), {"day": day.isoformat()})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -650,9 +619,9 @@ def test_it_downloads_the_days_letters_as_one_pdf(front_desk, client_for):
 
 def test_the_print_batch_leaves_an_audit_row_for_each_letters_invoice(front_desk, client_for):
     day = date(2026, 3, 10)
-    invoices = [overdue(letter_patient(name=name)) for name in ("Astrid Berg", "Per Dahl")]
+    invoices = [overdue(patient_with_address(name=name)) for name in ("Astrid Berg", "Per Dahl")]
     for invoice in invoices:
-        sent_letter(invoice, day=day)
+        sent_notice(invoice, sent_at=at(day))
     client_for(front_desk).get(reverse("print-batch-pdf"), {"day": day.isoformat()}, REMOTE_ADDR="10.1.2.3")
     rows = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=front_desk, remote_addr="10.1.2.3")
     assert sorted(int(row.object_pk) for row in rows) == sorted(invoice.pk for invoice in invoices)
@@ -778,8 +747,8 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
     day = date(2026, 3, 10)
     for count in (1, 10):
         while Reminder.objects.count() < 2 * count:
-            sent_letter(overdue(letter_patient()), day=day)
-            waiting = sent_letter(overdue(letter_patient()), day=day)
+            sent_notice(overdue(patient_with_address()), sent_at=at(day))
+            waiting = sent_notice(overdue(patient_with_address()), sent_at=at(day))
             Reminder.objects.filter(pk=waiting.pk).update(status=Reminder.Status.TO_PRINT, sent_at=None)
         # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
         # 6 the day's letters with invoices and patients, 7 the letters waiting for print with theirs

@@ -1,6 +1,5 @@
 """Help articles and the price list: public pages in the reader's language, staff editing, the US estimate."""
 
-import io
 from decimal import Decimal
 
 import pytest
@@ -10,10 +9,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from pypdf import PdfReader
 
 from invoices.templatetags.money import money
 from portal.models import HelpArticle, ServiceItem
+from tests.factories import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +29,6 @@ def client_in(language: str) -> Client:
 def money_in(language: str, amount: str) -> str:
     with translation.override(language):
         return money(Decimal(amount))
-
-
-def pdf_text(content: bytes) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def test_it_lists_the_help_articles_without_signing_in(client):
