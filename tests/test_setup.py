@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from operations.management.commands.run_billing_jobs import JOBS
 from invoices.models import Invoice, LedgerEntry
+from operations.management.commands.run_billing_jobs import JOBS
 from patients.models import AuthorisedProxy, Coverage, Patient
 from tests.factories import PatientFactory, issued_invoice
 
