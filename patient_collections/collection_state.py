@@ -13,6 +13,8 @@ The state says where the claim stands, one value at a time, first match wins:
   conciliation board (forliksråd) after a tvistevarsel.
 - `case_proposed`: the final notice's deadline passed (or the patient still disagreed) and a case waits for the
   provider's or the office manager's decision.
+- `credit_pending`: the case decided to credit the claim and the credit waits for a colleague's approval
+  (four-eyes); nothing is sent or pursued meanwhile, as `paused_invoices` says (a decided case).
 - `final_notice`, `reminded`: the final notice (inkassovarsel, mise en demeure, 90-day notice) went out; or
   earlier reminders did. Only a notice *sent* counts: one queued, waiting for print or skipped does not.
 - `overdue`: past the due date, no notice sent yet.
@@ -69,6 +71,7 @@ class CollectionState(TextChoices):
     FINAL_NOTICE = "final_notice", _("Final notice sent")
     HELD = "held", _("On hold")
     CASE_PROPOSED = "case_proposed", _("Escalation waiting for a decision")
+    CREDIT_PENDING = "credit_pending", _("Credit requested, waiting for approval")
     AGENCY = "agency", _("At the collection agency")
     CONCILIATION = "conciliation", _("Before the conciliation board")
     SETTLED = "settled", _("Settled: nothing owed")
@@ -221,17 +224,22 @@ def _state(row: Any, holds: tuple[HoldReason, ...], today: date) -> CollectionSt
         return CollectionState.SETTLED
     if holds:
         return CollectionState.HELD
+    if row.case_status == CollectionCase.Status.CREDIT_PENDING:
+        return CollectionState.CREDIT_PENDING
     if row.case_status == CollectionCase.Status.AGENCY:
         return CollectionState.AGENCY
     if row.case_status == CollectionCase.Status.CONCILIATION:
         return CollectionState.CONCILIATION
     if row.case_status == CollectionCase.Status.PROPOSED:
         return CollectionState.CASE_PROPOSED
+    if row.due_date >= today:
+        # Nothing acts before the due date, whatever notices an earlier due date had.
+        return CollectionState.NOT_DUE
     if row.final_notice_sent:
         return CollectionState.FINAL_NOTICE
     if row.reminder_sent:
         return CollectionState.REMINDED
-    return CollectionState.OVERDUE if row.due_date < today else CollectionState.NOT_DUE
+    return CollectionState.OVERDUE
 
 
 def collection_states(*, invoice_ids: list[int], today: date) -> dict[int, InvoiceCollectionState]:
