@@ -39,7 +39,7 @@ from . import selectors as collection_selectors
 from . import services as collection_services
 from .forms import CaseDecisionForm, CaseFilterForm, DayForm, DeferralForm, PaymentPlanForm, step_formset
 from .models import CollectionCase, FeeRate, FollowUpCall, Reminder, ReminderStep
-from .schedule_admin import EDIT_SCHEDULE, ScheduleInvalid, schedule_replace
+from .services.schedule import EDIT_SCHEDULE, ScheduleInvalid, schedule_replace
 
 PAGE_SIZE = 25
 VIEW_CASE = "patient_collections.view_collectioncase"
