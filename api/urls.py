@@ -1,3 +1,5 @@
-from api import collections, disputes, invoices, patients
+from api import cases, collections, disputes, invoices, patients
 
-urlpatterns = patients.urlpatterns + invoices.urlpatterns + disputes.urlpatterns + collections.urlpatterns
+urlpatterns = (
+    patients.urlpatterns + invoices.urlpatterns + disputes.urlpatterns + collections.urlpatterns + cases.urlpatterns
+)
