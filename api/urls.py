@@ -1,4 +1,4 @@
-from api import adjustments, collections, complaints, invoices, patients
+from api import adjustments, cases, collections, complaints, invoices, patients
 
 urlpatterns = (
     patients.urlpatterns
@@ -6,4 +6,5 @@ urlpatterns = (
     + complaints.urlpatterns
     + adjustments.urlpatterns
     + collections.urlpatterns
+    + cases.urlpatterns
 )

@@ -30,8 +30,8 @@ The holds (HoldReason), each defined ONCE as a condition on Invoice (`hold_condi
 - `deferral`: a deferral runs (until its date, unless a new arrangement ended it);
 - `recalled`: a complaint recalled the claim from the collection agency; it waits for a new decision.
 
-`paused_invoices` and the reminder sweep's candidates (patient_collections.services) are built from these same
-conditions, so the page that says "held" and the sweep that leaves the invoice alone cannot disagree.
+`paused_invoices` (patient_collections.selectors) and the reminder sweep's candidates (services.sweep) are built
+from these same conditions, so the page that says "held" and the sweep that leaves the invoice alone cannot disagree.
 
 `collection_states(invoice_ids=…, today=…)` reads any number of invoices in ONE query (every hold, the case, the
 notices sent and the arrangement in force are annotations); `collection_state` is the same for one invoice, and

@@ -13,8 +13,8 @@ from invoices.forms import TypedMoneyField
 from invoices.templatetags.money import local_date, money
 
 from .models import CollectionCase, Deferral, NoticeType, PaymentPlan, ReminderStep
-from .schedule_admin import StepInput
-from .services import fee_codes
+from .services.fees import fee_codes
+from .services.schedule import StepInput
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -36,7 +36,8 @@ from .notices import (
     missed_instalment,
     notice_subject,
 )
-from .services import CONCILIATION_NOTICE_DAYS, paused_invoices
+from .selectors import paused_invoices
+from .services.cases import CONCILIATION_NOTICE_DAYS
 
 if TYPE_CHECKING:
     from weasyprint.document import Document

@@ -1,7 +1,9 @@
-"""Reads for collections: the aging report of what patients owe, by how long it has been overdue.
+"""Reads for collections: the aging report of what patients owe, by how long it has been overdue; the calls
+worklist and the notices whose outcome is unknown; the arrangement that holds an invoice, the invoices
+collections leave alone today, and what the patient paid towards an invoice.
 
-The database does the bucketing and the sums (conditional aggregation on the due date), so the report
-costs two queries whatever the number of invoices.
+The database does the aging report's bucketing and sums (conditional aggregation on the due date), so the
+report costs two queries whatever the number of invoices.
 """
 
 import io
@@ -16,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinic_billing.csv_safety import spreadsheet_writer
-from invoices.models import Invoice
+from invoices.models import Invoice, LedgerEntry
 from invoices.money import CENT, ZERO
 
+from . import collection_state
 from .models import Deferral, FollowUpCall, Instalment, PaymentPlan, Reminder
 
 AGING_ROW_LIMIT = 200
@@ -191,3 +194,27 @@ def invoice_active_arrangement(*, invoice_id: int, today: date) -> PaymentPlan |
 def plan_next_instalment(*, plan: PaymentPlan) -> Instalment | None:
     """The plan's first instalment not yet paid: what the patient pays next, and by when."""
     return plan.instalments.exclude(status=Instalment.Status.PAID).order_by("number").first()
+
+
+def paused_invoices(*, today: date, by_plans: bool = True) -> Q:
+    """Invoices collections leave alone today: a hold stops the clock (collection_state.HoldReason: disputed,
+    still disputed, recalled from the agency, insurance pending, a deferral, and, unless `by_plans` is off for
+    the plan's own instalment reminders, a kept payment plan), or a decided case ended the reminders."""
+    # A decided case (credited, agency, conciliation board, withdrawn) ends the reminders: whatever still waited
+    # from before it is never sent.
+    return collection_state.held(today=today, by_plans=by_plans) | collection_state.case_decided()
+
+
+def invoices_patient_paid(*, invoice_ids: list[int]) -> dict[int, Decimal]:
+    """Net patient payments per invoice (payments less their reversals), positive."""
+    rows = (
+        LedgerEntry.objects.filter(invoice_id__in=invoice_ids)
+        .filter(
+            Q(kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+            | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+        )
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["invoice_id"]: -Decimal(row["total"]).quantize(CENT) for row in rows}

@@ -30,7 +30,7 @@ from patient_collections.models import (
     Reminder,
 )
 from patient_collections.notices import notice_text
-from patient_collections.schedule_admin import StepInput, schedule_problems
+from patient_collections.services.schedule import StepInput, schedule_problems
 from tests.factories import ISSUED, PatientFactory, at, complaint_about, issue, sent_notice
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,11 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
+from clinic_billing.exceptions import InvalidTransition
 from invoices import services as invoice_services
 from patient_collections import channels, services
 from patient_collections.models import Reminder
+from patient_collections.services import sending
 from tests import fake_smtp
 from tests.factories import PatientFactory, UserFactory, draft_invoice
 
@@ -57,7 +59,7 @@ def _pinned_clock():
 def published(monkeypatch) -> list[int]:
     """The reminder ids whose send tasks were published."""
     ids: list[int] = []
-    monkeypatch.setattr(services, "_enqueue_sends", ids.extend)
+    monkeypatch.setattr(sending, "enqueue_sends", ids.extend)
     return ids
 
 
@@ -188,7 +190,7 @@ def test_staff_confirm_an_uncertain_notice_as_sent_when_it_was_claimed_with_its_
     confirmed = services.reminder_confirm_sent(reminder_id=reminder.pk, by=UserFactory(roles=["billing"]))
     assert (confirmed.status, confirmed.sent_at) == ("sent", NOW)
     assert confirmed.invoice.entries.filter(kind="reminder_fee", amount=Decimal("35.00")).count() == 1
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         services.reminder_confirm_sent(reminder_id=reminder.pk, by=UserFactory(roles=["billing"]))
 
 
@@ -203,7 +205,7 @@ def test_staff_resend_an_uncertain_notice_which_is_published_at_once(
         services.reminder_resend(reminder_id=reminder.pk, by=UserFactory(roles=["billing"]))
     assert published == [reminder.pk]
     assert Reminder.objects.get(pk=reminder.pk).status == "queued"
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         services.reminder_resend(reminder_id=reminder.pk, by=UserFactory(roles=["billing"]))
 
 

@@ -11,6 +11,7 @@ from disputes.services import complaint_file
 from invoices import services as invoice_services
 from patient_collections import schedule, services
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage, Reminder
+from patient_collections.services import sweep
 from tests.factories import ISSUED, PatientFactory, at, draft_invoice, issue, run_day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
@@ -208,7 +209,7 @@ def the_schedule_would_act_on(day: date) -> set[int]:
     acting = set()
     for invoice in services.overdue_candidates(today=day, with_cases=True):
         rows = invoice.reminders.filter(step__lt=services.INSTALMENT_STEPS).order_by("step")
-        sent, unsent = services._sent_notices([(r.step, r.status, r.sent_at, r.deadline, r.fee) for r in rows], steps)
+        sent, unsent = sweep._sent_notices([(r.step, r.status, r.sent_at, r.deadline, r.fee) for r in rows], steps)
         account = schedule.Account(
             due_date=invoice.due_date, patient_due=invoice.patient_due_amount, sent=sent, unsent=unsent
         )

@@ -1,8 +1,7 @@
 """Editing the reminder schedule: the office manager's write, held to the jurisdiction's legal limits.
 
-A service module (writes live here as they do in services.py): `schedule_problems` checks proposed steps
-through the pure core (`schedule.validate_schedule` with the fees in force), and `schedule_replace` saves
-them in one transaction, or nothing at all.
+`schedule_problems` checks proposed steps through the pure core (`patient_collections.schedule.validate_schedule`
+with the fees in force), and `schedule_replace` saves them in one transaction, or nothing at all.
 """
 
 from collections.abc import Sequence
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, PermissionDenied
 
-from . import schedule
-from .models import ReminderStep
-from .services import fee_amount, fee_base_rate
+from .. import schedule
+from ..models import ReminderStep
+from .fees import fee_amount, fee_base_rate
 
 EDIT_SCHEDULE = "patient_collections.edit_schedule"
 
