@@ -65,7 +65,7 @@ def portal_bills_path(patient_id: int) -> str | None:
     """The portal's bill list if that page exists yet (it is built in its own issue)."""
     for kwargs in ({}, {"patient_id": patient_id}):
         try:
-            return reverse("portal-bills", kwargs=kwargs)
+            return reverse("portal:portal-bills", kwargs=kwargs)
         except NoReverseMatch:
             continue
     return None
@@ -98,7 +98,7 @@ def setup() -> dict[str, Any]:
     for patient_id in portal_patients:
         user, _created = User.objects.get_or_create(username=f"bench_patient_{patient_id}")
         Patient.objects.filter(pk=patient_id).update(user=user)
-        path = portal_bills_path(patient_id) or reverse("portal-home")
+        path = portal_bills_path(patient_id) or reverse("portal:portal-home")
         portal_sessions.append({"patient_id": patient_id, "session": session_for(user), "path": path})
     issued = Invoice.objects.issued()
     # The heavy patient's invoice with the most reminders and no plan: the same shape at every size.
@@ -125,11 +125,11 @@ def setup() -> dict[str, Any]:
         "portal_sessions": portal_sessions,
         "portal_bills": portal_bills_path(heavy_id),
         "paths": {
-            "worklist": reverse("home"),
-            "approval_queue": reverse("adjustment-queue"),
+            "worklist": reverse("frontdesk:home"),
+            "approval_queue": reverse("disputes:adjustment-queue"),
             "complaint_create": reverse("api-complaint-create"),
-            "patient_account": [reverse("patient-detail", args=[p]) for p in patients],
-            "invoice_detail": [reverse("invoice-detail", args=[i]) for i in sample],
+            "patient_account": [reverse("frontdesk:patient-detail", args=[p]) for p in patients],
+            "invoice_detail": [reverse("frontdesk:invoice-detail", args=[i]) for i in sample],
             "invoice_api": [reverse("api-invoice-detail", args=[i]) for i in sample],
         },
     }
@@ -185,14 +185,14 @@ def pages(setup_file: str) -> dict[str, Any]:
         return api.post(reverse("api-complaint-create"), body, content_type="application/json")
 
     plan: dict[str, tuple[Callable[[int], Any], int]] = {
-        "staff worklist": (lambda i: staff.get(reverse("home")), 200),
+        "staff worklist": (lambda i: staff.get(reverse("frontdesk:home")), 200),
         "patient account (50 invoices)": (
-            lambda i: staff.get(reverse("patient-detail", args=[data["heavy_patient"]])),
+            lambda i: staff.get(reverse("frontdesk:patient-detail", args=[data["heavy_patient"]])),
             200,
         ),
-        "invoice detail": (lambda i: staff.get(reverse("invoice-detail", args=[detail])), 200),
-        "approval queue": (lambda i: staff.get(reverse("adjustment-queue")), 200),
-        "aging report": (lambda i: staff.get(reverse("aging-report")), 200),
+        "invoice detail": (lambda i: staff.get(reverse("frontdesk:invoice-detail", args=[detail])), 200),
+        "approval queue": (lambda i: staff.get(reverse("disputes:adjustment-queue")), 200),
+        "aging report": (lambda i: staff.get(reverse("collections:aging-report")), 200),
         "invoice API GET": (lambda i: api.get(reverse("api-invoice-detail", args=[detail])), 200),
         "complaint-intake API POST": (complaint, 201),
     }

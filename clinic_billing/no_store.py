@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-# URL names whose answers are the same for every visitor and name nobody.
-PUBLIC_URL_NAMES = frozenset({"portal-help", "portal-help-article", "portal-prices", "portal-estimate-pdf"})
+# URL names (namespace:name) whose answers are the same for every visitor and name nobody.
+PUBLIC_URL_NAMES = frozenset(
+    {"portal:portal-help", "portal:portal-help-article", "portal:portal-prices", "portal:portal-estimate-pdf"}
+)
 
 
 def is_public(request: HttpRequest) -> bool:
@@ -22,7 +24,7 @@ def is_public(request: HttpRequest) -> bool:
     if user is not None and user.is_authenticated:
         return False
     match = request.resolver_match
-    return match is not None and match.url_name in PUBLIC_URL_NAMES
+    return match is not None and match.view_name in PUBLIC_URL_NAMES
 
 
 class NoStoreMiddleware:

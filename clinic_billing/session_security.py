@@ -98,7 +98,7 @@ def _signed_out_response(request: HttpRequest, kind: str, reason: str) -> HttpRe
     message = _signed_out_message(kind, reason)
     if _wants_json(request):
         return JsonResponse({"detail": message, "code": "session_expired"}, status=401)
-    login_url = reverse("login") if kind == STAFF else reverse("portal-login")
+    login_url = reverse("login") if kind == STAFF else reverse("portal:portal-login")
     if request.headers.get("HX-Request"):
         # htmx would swap a redirected login page into the part of the page it was updating.
         response: HttpResponse = HttpResponse(status=204)

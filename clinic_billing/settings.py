@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic_billing.context_processors.clinic",
+                "clinic_billing.context_processors.staff_nav",
             ],
         },
     },
@@ -184,7 +185,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "frontdesk:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Languages of the clinic's patients. Staff screens follow the browser; patients' documents use the

@@ -101,7 +101,7 @@ class ComplaintForm(StaffForm):
         invoice_field.choices = [("", _("Choose the invoice")), *((i.pk, invoice_label(i)) for i in invoices)]
         invoice_field.widget.attrs.update(
             {
-                "hx-get": f"{reverse('complaint-invoice-lines')}?patient={patient_id}",
+                "hx-get": f"{reverse('disputes:complaint-invoice-lines')}?patient={patient_id}",
                 "hx-target": "#invoice-lines",
                 "hx-trigger": "change",
                 "hx-swap": "innerHTML",

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import office_views as views
 
+app_name = "office"
+
 urlpatterns = [
     path("policy/", views.policy_detail, name="policy-detail"),
     path("policy/edit/", views.policy_edit, name="policy-edit"),

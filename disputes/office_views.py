@@ -221,7 +221,7 @@ def policy_edit(request: StaffRequest) -> HttpResponse:
                 problems = [exc.message]
             else:
                 messages.success(request, _("Policy version %(version)s is now in use.") % {"version": policy.version})
-                return redirect("policy-detail")
+                return redirect("office:policy-detail")
     context = {
         "active": active,
         "next_version": _next_version(),

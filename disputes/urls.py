@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "disputes"
+
 urlpatterns = [
     path("", views.complaint_list, name="complaint-list"),
     path("new/", views.complaint_new, name="complaint-new"),

@@ -109,7 +109,7 @@ def complaint_new(request: StaffRequest) -> HttpResponse:
                 form.add_application_error(exc)
             else:
                 messages.success(request, _("Complaint logged. Tell the patient what happens next, as shown below."))
-                return redirect("complaint-detail", complaint_id=complaint.pk)
+                return redirect("disputes:complaint-detail", complaint_id=complaint.pk)
     else:
         invoice = _chosen(invoices, request.GET.get("invoice"))
         form = intake_form(initial={"invoice": invoice.pk if invoice else None})
@@ -196,7 +196,7 @@ def complaint_detail(request: StaffRequest, complaint_id: int) -> HttpResponse:
 
 def _complaint_action(request: StaffRequest, complaint_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
     """Run one POST-only step and report its outcome as a message on the complaint page."""
-    then = reverse("complaint-detail", kwargs={"complaint_id": complaint_id})
+    then = reverse("disputes:complaint-detail", kwargs={"complaint_id": complaint_id})
     return run_staff_action(request, perm=perm, action=action, then=then)
 
 
@@ -265,7 +265,7 @@ def complaint_close(request: StaffRequest, complaint_id: int) -> HttpResponse:
         else:
             if preview is None:
                 messages.success(request, _("Complaint closed. The follow-up call is on the calls list."))
-                return redirect("complaint-detail", complaint_id=complaint_id)
+                return redirect("disputes:complaint-detail", complaint_id=complaint_id)
     accessed.send(sender=Complaint, instance=complaint)
     context = _detail_context(request, complaint, form, preview)
     return render(request, "staff/disputes/complaint_detail.html", context)
@@ -280,7 +280,7 @@ def complaint_letter(request: StaffRequest, complaint_id: int) -> HttpResponse:
         pdf = resolution_letter_pdf(complaint)
     except InvalidTransition as exc:
         messages.error(request, exc.message)
-        return redirect("complaint-detail", complaint_id=complaint_id)
+        return redirect("disputes:complaint-detail", complaint_id=complaint_id)
     accessed.send(sender=Complaint, instance=complaint)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"resolution-letter-{complaint.pk}.pdf"
@@ -326,8 +326,8 @@ def adjustment_queue(request: StaffRequest) -> HttpResponse:
 def adjustment_subject_url(adjustment: AdjustmentRequest) -> str:
     """The page of what the request was asked for on: its complaint or its collection case."""
     if adjustment.collection_case_id is not None:
-        return reverse("case-detail", kwargs={"case_id": adjustment.collection_case_id})
-    return reverse("complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
+        return reverse("collections:case-detail", kwargs={"case_id": adjustment.collection_case_id})
+    return reverse("disputes:complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
 
 
 BACK_TO_SUBJECT = "subject"
@@ -347,7 +347,7 @@ def _adjustment_action(request: StaffRequest, adjustment_id: int, action: Callab
         raise DjangoPermissionDenied(exc.message) from exc
     deputy = not request.user.has_perm(permissions.APPROVE_PERMISSION)
     back_to_subject = deputy or request.POST.get("back") == BACK_TO_SUBJECT
-    then = adjustment_subject_url(adjustment) if back_to_subject else reverse("adjustment-queue")
+    then = adjustment_subject_url(adjustment) if back_to_subject else reverse("disputes:adjustment-queue")
     perm = "disputes.view_complaint" if deputy else permissions.APPROVE_PERMISSION
     return run_staff_action(request, perm=perm, action=action, then=then)
 

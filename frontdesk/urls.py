@@ -2,6 +2,8 @@ from django.urls import path
 
 from frontdesk.views import invoices, patients
 
+app_name = "frontdesk"
+
 urlpatterns = [
     path("", invoices.worklist, name="home"),
     path("patients/search/", patients.search, name="patient-search"),

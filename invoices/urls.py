@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "invoices"
+
 urlpatterns = [
     path("<int:invoice_id>/pdf/", views.pdf, name="invoice-pdf"),
     path("<int:invoice_id>/issue/", views.issue, name="invoice-issue"),

@@ -54,7 +54,7 @@ def credit_note_pdf(request: StaffRequest, credit_note_id: int) -> HttpResponse:
 
 def _invoice_action(request: StaffRequest, invoice_id: int, perm: str, action: Callable[[], str]) -> HttpResponse:
     """Run one POST-only state change and report its outcome as a message on the invoice page."""
-    then = reverse("invoice-detail", kwargs={"invoice_id": invoice_id})
+    then = reverse("frontdesk:invoice-detail", kwargs={"invoice_id": invoice_id})
     return run_staff_action(request, perm=perm, action=action, then=then)
 
 

@@ -27,14 +27,14 @@ from .services import TWO_FACTOR_REQUIRED_SESSION_KEY, has_confirmed_device, req
 def _exempt_prefixes() -> tuple[str, ...]:
     """Pages a person who still owes the second step may open: the step itself, signing in and out."""
     names = [
-        "mfa-setup",
-        "mfa-verify",
-        "mfa-portal-verify",
+        "mfa:mfa-setup",
+        "mfa:mfa-verify",
+        "mfa:mfa-portal-verify",
         "login",
         "logout",
-        "portal-login",
-        "portal-logout",
-        "portal-language",
+        "portal:portal-login",
+        "portal:portal-logout",
+        "portal:portal-language",
     ]
     return (*(reverse(name) for name in names), "/i18n/", "/" + settings.STATIC_URL.lstrip("/"))
 
@@ -63,12 +63,12 @@ class TwoFactorMiddleware:
                     },
                     status=403,
                 )
-            target = "mfa-verify" if has_confirmed_device(user) else "mfa-setup"
+            target = "mfa:mfa-verify" if has_confirmed_device(user) else "mfa:mfa-setup"
             return self._redirect(request, reverse(target))
         if request.session.get(TWO_FACTOR_REQUIRED_SESSION_KEY):
             if _is_api(request.path_info):
                 return JsonResponse({"detail": _("Two-step sign-in is required.")}, status=403)
-            return self._redirect(request, reverse("mfa-portal-verify"))
+            return self._redirect(request, reverse("mfa:mfa-portal-verify"))
         return self.get_response(request)
 
     @staticmethod

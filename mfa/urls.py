@@ -5,7 +5,9 @@ from django.urls import path
 
 from . import views
 
-portal_login_required = login_required(login_url="portal-login")
+portal_login_required = login_required(login_url="portal:portal-login")
+
+app_name = "mfa"
 
 urlpatterns = [
     path("two-factor/set-up/", login_required(views.set_up), {"audience": views.STAFF}, name="mfa-setup"),

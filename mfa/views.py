@@ -42,7 +42,7 @@ PORTAL = "portal"
 
 
 def _default_next(audience: str) -> str:
-    return reverse("home") if audience == STAFF else reverse("portal-home")
+    return reverse("frontdesk:home") if audience == STAFF else reverse("portal:portal-home")
 
 
 def _next_url(request: HttpRequest, audience: str) -> str:
@@ -99,8 +99,8 @@ def set_up(request: HttpRequest, audience: str) -> HttpResponse:
     user = request.user
     if services.has_confirmed_device(user):  # type: ignore[arg-type]
         if audience == PORTAL:
-            return redirect("mfa-portal-settings")
-        return redirect(_with_next("mfa-verify", _next_url(request, audience)))
+            return redirect("mfa:mfa-portal-settings")
+        return redirect(_with_next("mfa:mfa-verify", _next_url(request, audience)))
     device = services.totp_device_for_set_up(user=user)  # type: ignore[arg-type]
     form = SetUpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -152,7 +152,7 @@ def verify(request: HttpRequest, audience: str) -> HttpResponse:
             # Turned off in another session: nothing left to ask for.
             request.session.pop(services.TWO_FACTOR_REQUIRED_SESSION_KEY, None)
             return redirect(next_url)
-        return redirect(_with_next("mfa-setup", next_url))
+        return redirect(_with_next("mfa:mfa-setup", next_url))
     form = VerifyCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.two_factor_check(
@@ -182,14 +182,14 @@ def verify(request: HttpRequest, audience: str) -> HttpResponse:
 
 
 @never_cache
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 def portal_settings(request: HttpRequest) -> HttpResponse:
     """A patient's two-step sign-in: turn it on (set-up) or off."""
     _check_audience(request, PORTAL)
     enabled = services.has_confirmed_device(request.user)  # type: ignore[arg-type]
     if request.method == "POST" and enabled:
         if not services.session_verified(request):
-            return redirect(_with_next("mfa-portal-verify", reverse("mfa-portal-settings")))
+            return redirect(_with_next("mfa:mfa-portal-verify", reverse("mfa:mfa-portal-settings")))
         services.two_factor_reset(
             user=request.user,  # type: ignore[arg-type]
             actor=request.user,  # type: ignore[arg-type]
@@ -198,7 +198,7 @@ def portal_settings(request: HttpRequest) -> HttpResponse:
         )
         request.session.pop(services.TWO_FACTOR_REQUIRED_SESSION_KEY, None)
         messages.success(request, _("Two-step sign-in is off. You sign in with your password only."))
-        return redirect("mfa-portal-settings")
+        return redirect("mfa:mfa-portal-settings")
     return render(request, "mfa/portal/settings.html", {"enabled": enabled})
 
 
@@ -245,14 +245,14 @@ def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     refusal = _reset_refusal(actor=request.user, member=member)
     if refusal:
         messages.error(request, refusal)
-        return redirect("mfa-staff-list")
+        return redirect("mfa:mfa-staff-list")
     services.two_factor_reset(user=member, actor=request.user, remote_addr=client_address(request))  # type: ignore[arg-type]
     messages.success(
         request,
         _("Two-step sign-in of %(username)s is reset. They set it up again when they next sign in.")
         % {"username": member.get_username()},
     )
-    return redirect("mfa-staff-list")
+    return redirect("mfa:mfa-staff-list")
 
 
 class StaffLoginView(auth_views.LoginView):

@@ -2,6 +2,8 @@ from django.urls import path
 
 from .views import aging, arrangements, calls, cases, reminders, schedule
 
+app_name = "collections"
+
 urlpatterns = [
     path("calls/", calls.call_list, name="call-list"),
     path("calls/<int:call_id>/outcome/", calls.call_outcome, name="call-outcome"),

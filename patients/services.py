@@ -169,7 +169,7 @@ def _contact_change_record(*, patient: Patient, old_email: str, old_phone: str, 
     )
     if notified_by == ContactChange.NotifiedBy.NONE:
         return change
-    link = settings.SITE_URL + reverse("portal-contact-change-confirm", kwargs={"token": token})
+    link = settings.SITE_URL + reverse("portal:portal-contact-change-confirm", kwargs={"token": token})
     # The notice goes even to a patient who opted out of email or text messages: it is about their account's
     # safety, not a reminder, and the previous address is the one channel the person who made the change
     # does not control. It is sent after commit, so a relay that fails cannot undo the change.

@@ -52,7 +52,7 @@ def help_article_edit(request: StaffRequest, article_id: int) -> HttpResponse:
         edited.updated_by = acting_user(request)
         edited.save()
         messages.success(request, _("The help article was saved."))
-        return redirect("help-article-list")
+        return redirect("portal:help-article-list")
     return render(request, "staff/help/article_edit.html", {"form": form, "article": article})
 
 

@@ -42,7 +42,7 @@ def _another_patients_account(*, patient_id: int, account: Q) -> Conflict | None
 
 
 def invitation_link(token: str) -> str:
-    return settings.SITE_URL + reverse("portal-activate", kwargs={"token": token})
+    return settings.SITE_URL + reverse("portal:portal-activate", kwargs={"token": token})
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ def quick_pay_token(invoice: Invoice) -> str:
 
 def quick_pay_url(invoice: Invoice) -> str:
     """The absolute link printed on the bill (no query: it needs only the invoice's id)."""
-    return settings.SITE_URL + reverse("portal-quick-pay", kwargs={"token": quick_pay_token(invoice)})
+    return settings.SITE_URL + reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(invoice)})
 
 
 def invoice_id_for_token(token: str) -> int | None:

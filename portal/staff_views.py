@@ -35,4 +35,4 @@ def invite(request: StaffRequest, patient_id: int) -> HttpResponse:
             )
             % {"email": invitation.email, "days": days},
         )
-    return redirect("patient-detail", patient_id=patient.pk)
+    return redirect("frontdesk:patient-detail", patient_id=patient.pk)

@@ -2,6 +2,8 @@
 
 from .views import account, bills, callbacks, cannot_pay, complaints, contact, help_pages, home, inbox, proxies
 
+app_name = "portal"
+
 urlpatterns = (
     home.urlpatterns
     + account.urlpatterns

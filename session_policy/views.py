@@ -46,10 +46,10 @@ def my_account(request: StaffRequest) -> HttpResponse:
 @require_POST
 def staff_sign_out_elsewhere(request: StaffRequest) -> HttpResponse:
     _sign_out_elsewhere(request)
-    return redirect("my-account")
+    return redirect("sessions:my-account")
 
 
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 @require_POST
 def portal_sign_out_elsewhere(request: HttpRequest) -> HttpResponse:
     """The portal button: back to the page it was pressed on."""

@@ -400,91 +400,91 @@ ROUTES: dict[str, Route] = {
     "api-schema": Route({"GET": public}),
     "api-docs": Route({"GET": public}),
     # --- Staff: worklist, patients ---
-    "home": Route({"GET": ALL_STAFF}),
-    "patient-search": Route({"GET": ALL_STAFF}),
-    "patient-detail": Route({"GET": ALL_STAFF}, kwargs=_patient),
-    "patient-contact-edit": Route(
+    "frontdesk:home": Route({"GET": ALL_STAFF}),
+    "frontdesk:patient-search": Route({"GET": ALL_STAFF}),
+    "frontdesk:patient-detail": Route({"GET": ALL_STAFF}, kwargs=_patient),
+    "frontdesk:patient-contact-edit": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_patient,
     ),
-    "portal-staff-invite": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
-    "patient-contact-change-confirm": Route(
+    "portal:portal-staff-invite": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
+    "frontdesk:patient-contact-change-confirm": Route(
         {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=lambda w, s: {"patient_id": s.patient.pk, "change_id": s.contact_change.pk},
     ),
-    "audit-log": Route({"GET": staff_page(MANAGER)}),
-    "audit-log-csv": Route({"GET": staff_page(MANAGER)}),
+    "compliance:audit-log": Route({"GET": staff_page(MANAGER)}),
+    "compliance:audit-log-csv": Route({"GET": staff_page(MANAGER)}),
     # --- Staff: invoices (providers read invoices; money moves by the desk, billing and the manager) ---
-    "invoice-detail": Route({"GET": ALL_STAFF}, kwargs=_invoice),
-    "invoice-pdf": Route({"GET": ALL_STAFF}, kwargs=_invoice),
-    "invoice-payment": Route(
+    "frontdesk:invoice-detail": Route({"GET": ALL_STAFF}, kwargs=_invoice),
+    "invoices:invoice-pdf": Route({"GET": ALL_STAFF}, kwargs=_invoice),
+    "frontdesk:invoice-payment": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_invoice,
     ),
-    "invoice-issue": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_draft),
-    "invoice-insurance-settled": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_invoice),
-    "credit-note-pdf": Route({"GET": ALL_STAFF}, kwargs=_credit_note),
+    "invoices:invoice-issue": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_draft),
+    "invoices:invoice-insurance-settled": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_invoice),
+    "invoices:credit-note-pdf": Route({"GET": ALL_STAFF}, kwargs=_credit_note),
     # --- Staff: complaints ---
-    "complaint-list": Route({"GET": ALL_STAFF}),
-    "complaint-new": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}, query=_patient_query),
-    "complaint-invoice-lines": Route({"GET": ALL_STAFF}, query=_patient_query),
-    "complaint-detail": Route({"GET": ALL_STAFF}, kwargs=_complaint_id),
-    "complaint-met": Route({"POST": ALL_STAFF}, kwargs=_complaint_id),
-    "complaint-accept-proposal": Route({"POST": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_complaint_id),
-    "complaint-close": Route({"POST": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_complaint_id),
-    "complaint-letter": Route({"GET": ALL_STAFF}, kwargs=_closed_complaint_id),
-    "adjustment-queue": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "disputes:complaint-list": Route({"GET": ALL_STAFF}),
+    "disputes:complaint-new": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}, query=_patient_query),
+    "disputes:complaint-invoice-lines": Route({"GET": ALL_STAFF}, query=_patient_query),
+    "disputes:complaint-detail": Route({"GET": ALL_STAFF}, kwargs=_complaint_id),
+    "disputes:complaint-met": Route({"POST": ALL_STAFF}, kwargs=_complaint_id),
+    "disputes:complaint-accept-proposal": Route({"POST": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_complaint_id),
+    "disputes:complaint-close": Route({"POST": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_complaint_id),
+    "disputes:complaint-letter": Route({"GET": ALL_STAFF}, kwargs=_closed_complaint_id),
+    "disputes:adjustment-queue": Route({"GET": staff_page(BILLING, MANAGER)}),
     # Billing holds the approval permission, but the world's write-off is above the threshold: the page tells
     # billing that only the office manager may decide it (the API answers 403, below).
-    "adjustment-approve": Route({"POST": staff_page(MANAGER, told_why=(BILLING,))}, kwargs=_adjustment),
-    "adjustment-reject": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_adjustment),
+    "disputes:adjustment-approve": Route({"POST": staff_page(MANAGER, told_why=(BILLING,))}, kwargs=_adjustment),
+    "disputes:adjustment-reject": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_adjustment),
     # --- Staff: the office manager's policy and reports ---
-    "policy-detail": Route({"GET": staff_page(MANAGER)}),
-    "policy-edit": Route({"GET": staff_page(MANAGER), "POST": staff_page(MANAGER)}),
-    "policy-version": Route(
+    "office:policy-detail": Route({"GET": staff_page(MANAGER)}),
+    "office:policy-edit": Route({"GET": staff_page(MANAGER), "POST": staff_page(MANAGER)}),
+    "office:policy-version": Route(
         {"GET": staff_page(MANAGER)}, kwargs=lambda w, s: {"version": w.policy_version}, per_patient=False
     ),
-    "complaint-report": Route({"GET": staff_page(MANAGER)}),
-    "complaint-report-csv": Route({"GET": staff_page(MANAGER)}),
+    "office:complaint-report": Route({"GET": staff_page(MANAGER)}),
+    "office:complaint-report-csv": Route({"GET": staff_page(MANAGER)}),
     # --- Staff: collections (never providers: "what is this invoice for" goes to the provider, never to
     # collections, and collections work is billing's) ---
-    "call-list": Route({"GET": ALL_STAFF}),
-    "call-outcome": Route({"POST": ALL_STAFF}, kwargs=_call),
-    "invoice-payment-plan": Route(
+    "collections:call-list": Route({"GET": ALL_STAFF}),
+    "collections:call-outcome": Route({"POST": ALL_STAFF}, kwargs=_call),
+    "collections:invoice-payment-plan": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_invoice,
     ),
-    "invoice-deferral": Route(
+    "collections:invoice-deferral": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_invoice,
     ),
-    "reminder-letter": Route(
+    "collections:reminder-letter": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=lambda w, s: {"reminder_id": s.reminder.pk}
     ),
-    "reminder-confirm-sent": Route(
+    "collections:reminder-confirm-sent": Route(
         {"POST": staff_page(BILLING, MANAGER)}, kwargs=lambda w, s: {"reminder_id": s.reminder.pk}
     ),
-    "reminder-resend": Route(
+    "collections:reminder-resend": Route(
         {"POST": staff_page(BILLING, MANAGER)}, kwargs=lambda w, s: {"reminder_id": s.reminder.pk}
     ),
-    "schedule-detail": Route({"GET": staff_page(MANAGER)}),
-    "schedule-edit": Route({"GET": staff_page(MANAGER), "POST": staff_page(MANAGER)}),
+    "collections:schedule-detail": Route({"GET": staff_page(MANAGER)}),
+    "collections:schedule-edit": Route({"GET": staff_page(MANAGER), "POST": staff_page(MANAGER)}),
     # A provider opens cases to decide credit or the conciliation board (issue 11 item 3); not the agency file.
-    "case-list": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}),
-    "case-agency-export": Route({"GET": staff_page(BILLING, MANAGER)}),
-    "case-detail": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
-    "case-decide": Route({"POST": staff_page(MANAGER, PROVIDER)}, kwargs=_case),
-    "case-conciliation-notice": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
-    "case-conciliation-notice-sent": Route({"POST": staff_page(MANAGER, PROVIDER)}, kwargs=_case),
-    "case-summary": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
-    "print-batch": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
-    "print-batch-pdf": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
-    "print-batch-record": Route({"POST": staff_page(BILLING, MANAGER)}),
-    "aging-report": Route({"GET": staff_page(BILLING, MANAGER)}),
-    "aging-report-csv": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "collections:case-list": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}),
+    "collections:case-agency-export": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "collections:case-detail": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
+    "collections:case-decide": Route({"POST": staff_page(MANAGER, PROVIDER)}, kwargs=_case),
+    "collections:case-conciliation-notice": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
+    "collections:case-conciliation-notice-sent": Route({"POST": staff_page(MANAGER, PROVIDER)}, kwargs=_case),
+    "collections:case-summary": Route({"GET": staff_page(BILLING, MANAGER, PROVIDER)}, kwargs=_case),
+    "collections:print-batch": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
+    "collections:print-batch-pdf": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
+    "collections:print-batch-record": Route({"POST": staff_page(BILLING, MANAGER)}),
+    "collections:aging-report": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "collections:aging-report-csv": Route({"GET": staff_page(BILLING, MANAGER)}),
     # --- Staff: help articles for the portal ---
-    "help-article-list": Route({"GET": staff_page(BILLING, MANAGER)}),
-    "help-article-edit": Route(
+    "portal:help-article-list": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "portal:help-article-edit": Route(
         {"GET": staff_page(BILLING, MANAGER), "POST": staff_page(BILLING, MANAGER)},
         kwargs=lambda w, s: {"article_id": w.help_article.pk},
         per_patient=False,
@@ -521,79 +521,83 @@ ROUTES: dict[str, Route] = {
     "api-follow-up-call-list": Route({"GET": staff_api(*STAFF)}, query=_patient_query),
     "api-follow-up-call-outcome": Route({"POST": staff_api(*STAFF)}, kwargs=_call),
     # --- Portal: public pages ---
-    "portal-home": Route({"GET": signed_in}),
-    "portal-language": Route({"POST": public}),
-    "portal-login": Route({"GET": public, "POST": public}),
-    "portal-logout": Route({"POST": public}),
-    "portal-activate": Route(
+    "portal:portal-home": Route({"GET": signed_in}),
+    "portal:portal-language": Route({"POST": public}),
+    "portal:portal-login": Route({"GET": public, "POST": public}),
+    "portal:portal-logout": Route({"POST": public}),
+    "portal:portal-activate": Route(
         {"GET": public, "POST": public}, kwargs=lambda w, s: {"token": w.invitation_token}, per_patient=False
     ),
-    "portal-contact-change-confirm": Route(
+    "portal:portal-contact-change-confirm": Route(
         {"GET": public, "POST": public}, kwargs=lambda w, s: {"token": w.contact_change_token}, per_patient=False
     ),
-    "portal-password-reset": Route({"GET": public, "POST": public}),
-    "portal-password-reset-done": Route({"GET": public}),
-    "portal-password-reset-confirm": Route(
+    "portal:portal-password-reset": Route({"GET": public, "POST": public}),
+    "portal:portal-password-reset-done": Route({"GET": public}),
+    "portal:portal-password-reset-confirm": Route(
         {"GET": public, "POST": public},
         kwargs=lambda w, s: {"uidb64": "MQ", "token": "set-password"},
         per_patient=False,
     ),
-    "portal-password-reset-complete": Route({"GET": public}),
+    "portal:portal-password-reset-complete": Route({"GET": public}),
     # Whoever holds the printed link sees that one bill, read-only: the link is the authorisation.
-    "portal-quick-pay": Route({"GET": public}, kwargs=lambda w, s: {"token": s.quick_pay_token}),
-    "portal-quick-pay-pdf": Route({"GET": public}, kwargs=lambda w, s: {"token": s.quick_pay_token}),
-    "portal-help": Route({"GET": public}),
-    "portal-help-article": Route({"GET": public}, kwargs=lambda w, s: {"slug": w.help_article.slug}, per_patient=False),
-    "portal-prices": Route({"GET": public}),
-    "portal-estimate-pdf": Route({"POST": public_in_the_us}),
+    "portal:portal-quick-pay": Route({"GET": public}, kwargs=lambda w, s: {"token": s.quick_pay_token}),
+    "portal:portal-quick-pay-pdf": Route({"GET": public}, kwargs=lambda w, s: {"token": s.quick_pay_token}),
+    "portal:portal-help": Route({"GET": public}),
+    "portal:portal-help-article": Route(
+        {"GET": public}, kwargs=lambda w, s: {"slug": w.help_article.slug}, per_patient=False
+    ),
+    "portal:portal-prices": Route({"GET": public}),
+    "portal:portal-estimate-pdf": Route({"POST": public_in_the_us}),
     # --- Portal: one patient's account ---
-    "portal-bills": Route({"GET": portal_page()}, kwargs=_patient),
-    "portal-bill": Route({"GET": portal_page()}, kwargs=_bill),
-    "portal-bill-pdf": Route({"GET": portal_page()}, kwargs=_bill),
-    "portal-credit-note-pdf": Route({"GET": portal_page()}, kwargs=_portal_credit_note),
-    "portal-dispute": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
-    "portal-complaints": Route({"GET": portal_page()}, kwargs=_patient),
-    "portal-complaint": Route({"GET": portal_page()}, kwargs=_portal_complaint),
-    "portal-dispute-sent": Route({"GET": portal_page()}, kwargs=_portal_complaint),
-    "portal-complaint-letter": Route({"GET": portal_page()}, kwargs=_portal_closed_complaint),
-    "portal-cannot-pay": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
-    "portal-cannot-pay-plan": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
-    "portal-cannot-pay-later": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
-    "portal-payment-plan": Route(
+    "portal:portal-bills": Route({"GET": portal_page()}, kwargs=_patient),
+    "portal:portal-bill": Route({"GET": portal_page()}, kwargs=_bill),
+    "portal:portal-bill-pdf": Route({"GET": portal_page()}, kwargs=_bill),
+    "portal:portal-credit-note-pdf": Route({"GET": portal_page()}, kwargs=_portal_credit_note),
+    "portal:portal-dispute": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
+    "portal:portal-complaints": Route({"GET": portal_page()}, kwargs=_patient),
+    "portal:portal-complaint": Route({"GET": portal_page()}, kwargs=_portal_complaint),
+    "portal:portal-dispute-sent": Route({"GET": portal_page()}, kwargs=_portal_complaint),
+    "portal:portal-complaint-letter": Route({"GET": portal_page()}, kwargs=_portal_closed_complaint),
+    "portal:portal-cannot-pay": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
+    "portal:portal-cannot-pay-plan": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
+    "portal:portal-cannot-pay-later": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
+    "portal:portal-payment-plan": Route(
         {"GET": portal_page()}, kwargs=lambda w, s: {"patient_id": s.patient.pk, "invoice_id": s.plan_invoice.pk}
     ),
-    "portal-deferral": Route(
+    "portal:portal-deferral": Route(
         {"GET": portal_page()}, kwargs=lambda w, s: {"patient_id": s.patient.pk, "invoice_id": s.deferral_invoice.pk}
     ),
-    "portal-callback": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_patient),
-    "portal-request-sent": Route(
+    "portal:portal-callback": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_patient),
+    "portal:portal-request-sent": Route(
         {"GET": portal_page()}, kwargs=lambda w, s: {"patient_id": s.patient.pk, "request_id": s.call.pk}
     ),
-    "portal-contact": Route({"GET": portal_page(), "POST": proxy_reads_only}, kwargs=_patient),
+    "portal:portal-contact": Route({"GET": portal_page(), "POST": proxy_reads_only}, kwargs=_patient),
     # Who may speak for the patient is the patient's own decision: a proxy cannot see or change it.
-    "portal-proxies": Route({"GET": portal_page(proxy=False)}, kwargs=_patient),
-    "portal-proxy-grant": Route({"GET": portal_page(proxy=False), "POST": portal_page(proxy=False)}, kwargs=_patient),
-    "portal-proxy-revoke": Route(
+    "portal:portal-proxies": Route({"GET": portal_page(proxy=False)}, kwargs=_patient),
+    "portal:portal-proxy-grant": Route(
+        {"GET": portal_page(proxy=False), "POST": portal_page(proxy=False)}, kwargs=_patient
+    ),
+    "portal:portal-proxy-revoke": Route(
         {"GET": portal_page(proxy=False), "POST": portal_page(proxy=False)},
         kwargs=lambda w, s: {"patient_id": s.patient.pk, "proxy_id": s.grant.pk},
     ),
-    "portal-messages": Route({"GET": portal_page()}, kwargs=_patient),
+    "portal:portal-messages": Route({"GET": portal_page()}, kwargs=_patient),
     # --- Two-step sign-in and sessions ---
-    "mfa-setup": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
-    "mfa-verify": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
-    "mfa-staff-list": Route({"GET": staff_page(MANAGER)}),
-    "mfa-staff-reset": Route(
+    "mfa:mfa-setup": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
+    "mfa:mfa-verify": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
+    "mfa:mfa-staff-list": Route({"GET": staff_page(MANAGER)}),
+    "mfa:mfa-staff-reset": Route(
         {"POST": staff_page(MANAGER)},
         kwargs=lambda w, s: {"user_id": cast(User, w.users[FRONT_DESK]).pk},
         per_patient=False,
     ),
-    "mfa-portal-settings": Route({"GET": patients_only, "POST": patients_only}),
-    "mfa-portal-setup": Route({"GET": patients_only, "POST": patients_only}),
-    "mfa-portal-verify": Route({"GET": patients_only, "POST": patients_only}),
-    "my-account": Route({"GET": ALL_STAFF}),
-    "sign-out-elsewhere": Route({"POST": ALL_STAFF}),
-    "portal-sign-out-elsewhere": Route({"POST": signed_in}),
-    "portal-message": Route(
+    "mfa:mfa-portal-settings": Route({"GET": patients_only, "POST": patients_only}),
+    "mfa:mfa-portal-setup": Route({"GET": patients_only, "POST": patients_only}),
+    "mfa:mfa-portal-verify": Route({"GET": patients_only, "POST": patients_only}),
+    "sessions:my-account": Route({"GET": ALL_STAFF}),
+    "sessions:sign-out-elsewhere": Route({"POST": ALL_STAFF}),
+    "sessions:portal-sign-out-elsewhere": Route({"POST": signed_in}),
+    "portal:portal-message": Route(
         {"GET": portal_page()}, kwargs=lambda w, s: {"patient_id": s.patient.pk, "message_id": s.message.pk}
     ),
 }

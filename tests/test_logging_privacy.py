@@ -44,17 +44,17 @@ def assert_nothing_personal(caplog) -> None:
 
 def test_failed_sign_ins_and_the_lockout_log_no_email_or_password(client, solveig, everything_logged):
     for _ in range(6):
-        client.post(reverse("portal-login"), {"username": EMAIL, "password": PASSWORD + "-wrong"})
-    client.post(reverse("portal-login"), {"username": EMAIL, "password": PASSWORD})
+        client.post(reverse("portal:portal-login"), {"username": EMAIL, "password": PASSWORD + "-wrong"})
+    client.post(reverse("portal:portal-login"), {"username": EMAIL, "password": PASSWORD})
     assert_nothing_personal(everything_logged)
 
 
 def test_staff_reading_an_account_and_a_bill_log_no_name_or_words(solveig, billing, client_for, everything_logged):
     invoice = issued_invoice(solveig)
     client = client_for(billing)
-    client.get(reverse("patient-detail", kwargs={"patient_id": solveig.pk}))
-    client.get(reverse("invoice-pdf", kwargs={"invoice_id": invoice.pk}))
-    client.get(reverse("patient-search"), {"q": NAME})
+    client.get(reverse("frontdesk:patient-detail", kwargs={"patient_id": solveig.pk}))
+    client.get(reverse("invoices:invoice-pdf", kwargs={"invoice_id": invoice.pk}))
+    client.get(reverse("frontdesk:patient-search"), {"q": NAME})
     body = {
         "patient": solveig.pk,
         "invoice": invoice.pk,

@@ -65,7 +65,7 @@ def test_failures_from_many_addresses_do_not_lock_out_a_staff_member_who_has_the
     assert response.status_code == 302
     assert is_signed_in(client)
     # The code typed with the password verified the session: the staff pages open without a second prompt.
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("frontdesk:home")).status_code == 200
 
 
 def test_after_five_failures_from_anywhere_the_password_alone_no_longer_signs_in(staff_member):

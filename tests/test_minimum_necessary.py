@@ -86,18 +86,18 @@ def assert_no_clinical_detail(text: str) -> None:
 def test_the_sentinels_are_in_the_world_where_clinical_staff_see_them(world, client_for):
     """The positive control: the provider's complaint page shows the patient's words, so the check can see them."""
     side = world.sides[OWN]
-    page = text_of(client_for(world.users[MANAGER]).get(reverse("complaint-detail", args=[side.complaint.pk])))
+    page = text_of(client_for(world.users[MANAGER]).get(reverse("disputes:complaint-detail", args=[side.complaint.pk])))
     assert CLINICAL_SENTINELS["complaint_description"] in page
 
 
 def collections_pages(side: matrix.Side) -> list[str]:
     day = timezone.localtime(side.reminder.sent_at).date().isoformat()
     return [
-        reverse("call-list"),
-        reverse("case-list"),
-        reverse("case-detail", args=[side.case.pk]),
-        reverse("print-batch") + "?" + urlencode({"day": day}),
-        reverse("aging-report"),
+        reverse("collections:call-list"),
+        reverse("collections:case-list"),
+        reverse("collections:case-detail", args=[side.case.pk]),
+        reverse("collections:print-batch") + "?" + urlencode({"day": day}),
+        reverse("collections:aging-report"),
         reverse("api-collection-case-list"),
         reverse("api-reminder-list") + "?" + urlencode({"invoice": side.invoice.pk}),
         reverse("api-follow-up-call-list") + "?" + urlencode({"patient": side.patient.pk}),
@@ -123,25 +123,25 @@ def test_collections_pages_show_the_account_but_no_clinical_detail(world, side, 
 
 @pytest.mark.parametrize("status", ["", CollectionCase.Status.PROPOSED])
 def test_the_agency_export_names_the_service_but_no_clinical_detail(world, side, client_for, status):
-    url = reverse("case-agency-export") + "?" + urlencode({"status": status})
+    url = reverse("collections:case-agency-export") + "?" + urlencode({"status": status})
     text = text_of(client_for(world.users[BILLING]).get(url))
     assert side.invoice.number in text
     assert_no_clinical_detail(text)
 
 
 def test_the_aging_csv_shows_no_clinical_detail(world, side, client_for):
-    text = text_of(client_for(world.users[BILLING]).get(reverse("aging-report-csv")))
+    text = text_of(client_for(world.users[BILLING]).get(reverse("collections:aging-report-csv")))
     assert side.patient.name in text
     assert_no_clinical_detail(text)
 
 
-@pytest.mark.parametrize("name", ["case-summary", "case-conciliation-notice"])
+@pytest.mark.parametrize("name", ["collections:case-summary", "collections:case-conciliation-notice"])
 def test_the_case_file_pdfs_name_the_service_but_no_clinical_detail(world, side, client_for, laid_out, name):
     response = client_for(world.users[BILLING]).get(reverse(name, args=[side.case.pk]))
     assert response.status_code == 200
     (html,) = laid_out
     assert side.invoice.number in html
-    if name == "case-summary":
+    if name == "collections:case-summary":
         assert SERVICE_DESCRIPTION in html  # the service description is what collections may know
     assert_no_clinical_detail(html)
 
@@ -150,8 +150,8 @@ def test_the_reminder_letters_name_the_service_but_no_clinical_detail(world, sid
     client = client_for(world.users[BILLING])
     day = timezone.localtime(side.reminder.sent_at).date().isoformat()
 
-    assert client.get(reverse("reminder-letter", args=[side.reminder.pk])).status_code == 200
-    assert client.get(reverse("print-batch-pdf") + "?" + urlencode({"day": day})).status_code == 200
+    assert client.get(reverse("collections:reminder-letter", args=[side.reminder.pk])).status_code == 200
+    assert client.get(reverse("collections:print-batch-pdf") + "?" + urlencode({"day": day})).status_code == 200
 
     assert len(laid_out) == 3  # her letter, then the day's batch: her letter and Ivan's
     assert side.invoice.number in laid_out[0]
@@ -164,6 +164,6 @@ def test_the_reminder_letters_name_the_service_but_no_clinical_detail(world, sid
 def test_clinical_words_on_a_collections_page_would_be_caught(world, side, client_for):
     """The check itself: were the complaint's words copied into something the page shows, it would fail."""
     Patient.objects.filter(pk=side.patient.pk).update(name=f"Kari {CLINICAL_SENTINELS['complaint_description']}")
-    text = text_of(client_for(world.users[BILLING]).get(reverse("case-detail", args=[side.case.pk])))
+    text = text_of(client_for(world.users[BILLING]).get(reverse("collections:case-detail", args=[side.case.pk])))
     with pytest.raises(AssertionError, match="clinical detail shown"):
         assert_no_clinical_detail(text)

@@ -24,19 +24,19 @@ def invoice(patient):
 
 
 def test_it_marks_staff_pages_no_store(billing, client_for, invoice):
-    response = client_for(billing).get(reverse("patient-detail", kwargs={"patient_id": invoice.patient_id}))
+    response = client_for(billing).get(reverse("frontdesk:patient-detail", kwargs={"patient_id": invoice.patient_id}))
     assert response.status_code == 200
     assert_not_stored(response)
 
 
 def test_it_marks_staff_pdfs_no_store(billing, client_for, invoice):
-    response = client_for(billing).get(reverse("invoice-pdf", kwargs={"invoice_id": invoice.pk}))
+    response = client_for(billing).get(reverse("invoices:invoice-pdf", kwargs={"invoice_id": invoice.pk}))
     assert response["Content-Type"] == "application/pdf"
     assert_not_stored(response)
 
 
 def test_it_marks_csv_exports_no_store(manager, client_for):
-    response = client_for(manager).get(reverse("audit-log-csv"))
+    response = client_for(manager).get(reverse("compliance:audit-log-csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert_not_stored(response)
@@ -50,24 +50,24 @@ def test_it_marks_api_answers_to_a_token_no_store(billing, invoice):
 
 
 def test_it_marks_portal_pages_no_store(patient, client_for):
-    response = client_for(patient.user).get(reverse("portal-bills", kwargs={"patient_id": patient.pk}))
+    response = client_for(patient.user).get(reverse("portal:portal-bills", kwargs={"patient_id": patient.pk}))
     assert response.status_code == 200
     assert_not_stored(response)
 
 
 def test_it_marks_a_quick_pay_bill_no_store_though_nobody_signed_in(invoice):
-    response = Client().get(reverse("portal-quick-pay", kwargs={"token": quick_pay_token(invoice)}))
+    response = Client().get(reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(invoice)}))
     assert response.status_code == 200
     assert_not_stored(response)
 
 
 def test_it_marks_a_sign_in_redirect_no_store():
-    response = Client().get(reverse("home"))
+    response = Client().get(reverse("frontdesk:home"))
     assert response.status_code == 302
     assert_not_stored(response)
 
 
-@pytest.mark.parametrize("name", ["portal-prices", "portal-help"])
+@pytest.mark.parametrize("name", ["portal:portal-prices", "portal:portal-help"])
 def test_it_leaves_public_pages_cacheable_for_anonymous_visitors(name):
     response = Client().get(reverse(name))
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_it_leaves_public_pages_cacheable_for_anonymous_visitors(name):
 
 def test_it_marks_a_public_page_no_store_once_someone_is_signed_in(patient, client_for):
     # The page's header then names the patient and links to their bills.
-    response = client_for(patient.user).get(reverse("portal-prices"))
+    response = client_for(patient.user).get(reverse("portal:portal-prices"))
     assert_not_stored(response)
 
 

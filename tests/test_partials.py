@@ -46,7 +46,7 @@ def links(node: Element) -> list[str | None]:
 def test_it_marks_an_invalid_staff_field_and_links_the_summary_to_it(billing, client_for, patient):
     invoice = issued_invoice(patient)
     form = {"amount": "ten", "payer": "patient", "method": "bank_transfer", "idempotency_key": "not-a-key"}
-    page = client_for(billing).post(reverse("invoice-payment", args=[invoice.pk]), form).content.decode()
+    page = client_for(billing).post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), form).content.decode()
 
     assert attributes(page, "id_amount")["aria-invalid"] == "true"
     assert attributes(page, "id_amount")["aria-describedby"] == "id_amount_error"
@@ -58,7 +58,7 @@ def test_it_marks_an_invalid_staff_field_and_links_the_summary_to_it(billing, cl
 
 def test_it_marks_invalid_portal_fields_and_links_the_summary_to_each(client_for, patient):
     invoice = issued_invoice(patient)
-    dispute_url = reverse("portal-dispute", kwargs={"patient_id": patient.pk, "invoice_id": invoice.pk})
+    dispute_url = reverse("portal:portal-dispute", kwargs={"patient_id": patient.pk, "invoice_id": invoice.pk})
     page = client_for(patient.user).post(dispute_url, {"lines": ["all"]}).content.decode()
 
     assert attributes(page, "id_category")["aria-describedby"] == "id_category_error"
@@ -70,7 +70,7 @@ def test_it_marks_invalid_portal_fields_and_links_the_summary_to_each(client_for
 
 
 def test_it_marks_a_field_of_a_form_that_includes_the_portal_partial(client: Client, db):
-    page = client.post(reverse("portal-login"), {"username": "", "password": "secret"}).content.decode()
+    page = client.post(reverse("portal:portal-login"), {"username": "", "password": "secret"}).content.decode()
 
     assert attributes(page, "id_username")["aria-invalid"] == "true"
     assert attributes(page, "id_username")["aria-describedby"] == "id_username_error"
@@ -94,7 +94,7 @@ def test_it_keeps_the_filter_in_the_previous_and_next_links(patient, front_desk,
             by=front_desk,
         )
 
-    page = client_for(manager).get(reverse("complaint-list"), {"show": "all", "page": "2"}).content.decode()
+    page = client_for(manager).get(reverse("disputes:complaint-list"), {"show": "all", "page": "2"}).content.decode()
 
     (pagination,) = (node for node in elements(parse_html(page)) if dict(node.attributes).get("class") == "pagination")
     assert links(pagination) == ["?show=all&page=1", "?show=all&page=3"]

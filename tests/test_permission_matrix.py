@@ -42,7 +42,7 @@ from tests.permission_matrix import (
 )
 
 LOGIN_PATHS = ("/login/", "/portal/sign-in/", "/admin/login/")
-SIGN_OUT_ROUTES = {"logout", "portal-logout"}  # their normal answer is a redirect to a sign-in page
+SIGN_OUT_ROUTES = {"logout", "portal:portal-logout"}  # their normal answer is a redirect to a sign-in page
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ def test_every_cell_is_a_test_of_its_own():
 
 
 def _billing_approves_the_write_off(world: matrix.World, client_for, refusals: list[str]) -> tuple[Outcome, bool]:
-    cell = next(cell for cell in CELLS if cell.id == "POST adjustment-approve own billing")
+    cell = next(cell for cell in CELLS if cell.id == "POST disputes:adjustment-approve own billing")
     client = client_for(world.users[matrix.BILLING])
     before = _state()
     response = _send(client, cell, _url(cell, world))
@@ -303,9 +303,9 @@ def test_a_page_that_lets_billing_approve_the_write_off_fails_its_cell(
 # --- Lists show only what the caller may see ----------------------------------------------------------------
 
 PORTAL_LISTS = {
-    "portal-bills": lambda side: f"/bills/{side.invoice.pk}/",
-    "portal-complaints": lambda side: side.complaint.invoice.number,
-    "portal-messages": lambda side: side.message.subject,
+    "portal:portal-bills": lambda side: f"/bills/{side.invoice.pk}/",
+    "portal:portal-complaints": lambda side: side.complaint.invoice.number,
+    "portal:portal-messages": lambda side: side.message.subject,
 }
 
 
@@ -333,15 +333,15 @@ def test_portal_lists_show_the_callers_account_and_nothing_of_another_patient(wo
 
 
 def test_the_portal_home_takes_a_proxy_to_the_granted_account_only(world, client_for, db):
-    response = client_for(world.users[matrix.PROXY]).get(reverse("portal-home"))
-    assert response["Location"] == reverse("portal-bills", kwargs={"patient_id": world.sides[OWN].patient.pk})
+    response = client_for(world.users[matrix.PROXY]).get(reverse("portal:portal-home"))
+    assert response["Location"] == reverse("portal:portal-bills", kwargs={"patient_id": world.sides[OWN].patient.pk})
 
 
 @pytest.mark.parametrize("persona", [matrix.PATIENT, matrix.PROXY])
 def test_staff_search_results_are_staff_only(world, client_for, db, persona):
     other = world.sides[OTHER].patient
     response = client_for(world.users[persona]).get(
-        reverse("patient-search"), {"q": other.name}, HTTP_HX_REQUEST="true"
+        reverse("frontdesk:patient-search"), {"q": other.name}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 403
     assert other.name not in response.content.decode()
@@ -365,7 +365,7 @@ def test_no_persona_gets_into_the_django_admin(world, client_for, db, persona, p
 
 def _approve(client: Client, via: str, adjustment_id: int):
     if via == "page":
-        return client.post(reverse("adjustment-approve", args=[adjustment_id]), {"note": "ok"})
+        return client.post(reverse("disputes:adjustment-approve", args=[adjustment_id]), {"note": "ok"})
     url = reverse("api-adjustment-approve", args=[adjustment_id])
     return client.post(url, '{"note": "ok"}', content_type="application/json")
 

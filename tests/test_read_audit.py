@@ -38,28 +38,28 @@ class Read:
 
 
 READS = [
-    Read("patient-detail", "billing", "patient"),
-    Read("invoice-detail", "billing", "invoice"),
-    Read("invoice-pdf", "billing", "invoice"),
-    Read("complaint-detail", "billing", "complaint"),
-    Read("complaint-letter", "billing", "complaint"),
-    Read("case-detail", "manager", "case", audited="case invoice"),
-    Read("case-summary", "manager", "case", audited="case invoice"),
-    Read("case-conciliation-notice", "manager", "case", audited="case invoice"),
-    Read("reminder-letter", "billing", "reminder", audited="notice invoice"),
+    Read("frontdesk:patient-detail", "billing", "patient"),
+    Read("frontdesk:invoice-detail", "billing", "invoice"),
+    Read("invoices:invoice-pdf", "billing", "invoice"),
+    Read("disputes:complaint-detail", "billing", "complaint"),
+    Read("disputes:complaint-letter", "billing", "complaint"),
+    Read("collections:case-detail", "manager", "case", audited="case invoice"),
+    Read("collections:case-summary", "manager", "case", audited="case invoice"),
+    Read("collections:case-conciliation-notice", "manager", "case", audited="case invoice"),
+    Read("collections:reminder-letter", "billing", "reminder", audited="notice invoice"),
     Read("api-patient-detail", "billing", "patient"),
     Read("api-invoice-detail", "billing", "invoice"),
     Read("api-invoice-pdf", "billing", "invoice"),
     Read("api-complaint-detail", "billing", "complaint"),
-    Read("portal-bill", "patient", "invoice"),
-    Read("portal-bill-pdf", "patient", "invoice"),
-    Read("portal-complaint", "patient", "complaint"),
-    Read("portal-complaint-letter", "patient", "complaint"),
+    Read("portal:portal-bill", "patient", "invoice"),
+    Read("portal:portal-bill-pdf", "patient", "invoice"),
+    Read("portal:portal-complaint", "patient", "complaint"),
+    Read("portal:portal-complaint-letter", "patient", "complaint"),
     # A credit note is a document of the invoice it credits: the read is audited on that invoice.
-    Read("credit-note-pdf", "billing", "credit note", audited="invoice"),
+    Read("invoices:credit-note-pdf", "billing", "credit note", audited="invoice"),
     Read("api-credit-note-detail", "billing", "credit note", audited="invoice"),
     Read("api-credit-note-pdf", "billing", "credit note", audited="invoice"),
-    Read("portal-credit-note-pdf", "patient", "credit note", audited="invoice"),
+    Read("portal:portal-credit-note-pdf", "patient", "credit note", audited="invoice"),
 ]
 
 
@@ -110,9 +110,9 @@ def _kwargs(read: Read, world: dict[str, Any]) -> dict[str, int]:
         "credit note": "credit_note_id",
     }
     kwargs = {names[read.record]: world[read.record].pk}
-    if read.route.startswith("portal-"):
+    if read.route.startswith("portal:portal-"):
         kwargs["patient_id"] = world["patient"].pk
-    if read.route == "portal-credit-note-pdf":
+    if read.route == "portal:portal-credit-note-pdf":
         kwargs["invoice_id"] = world["credit note"].invoice_id
     return kwargs
 
@@ -147,11 +147,13 @@ LIST_READS = [
     ListRead("api-follow-up-call-list", "billing", "patient", (("patient", "patient"),)),
     ListRead("api-collection-case-list", "manager", "case invoice"),
     ListRead("api-adjustment-list", "manager", "invoice"),
-    ListRead("complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))),
-    ListRead("call-list", "billing", "patient"),
-    ListRead("case-list", "manager", "case invoice"),
-    ListRead("aging-report-csv", "manager", "patient"),
-    ListRead("portal-callback", "patient", "patient"),
+    ListRead(
+        "disputes:complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))
+    ),
+    ListRead("collections:call-list", "billing", "patient"),
+    ListRead("collections:case-list", "manager", "case invoice"),
+    ListRead("collections:aging-report-csv", "manager", "patient"),
+    ListRead("portal:portal-callback", "patient", "patient"),
 ]
 
 
@@ -159,7 +161,7 @@ LIST_READS = [
 def test_a_list_leaves_an_audit_row_for_each_record_it_shows(read, wider_world, request, client_for):
     patient = wider_world["patient"]
     reader = patient.user if read.reader == "patient" else request.getfixturevalue(read.reader)
-    kwargs = {"patient_id": patient.pk} if read.route.startswith("portal-") else {}
+    kwargs = {"patient_id": patient.pk} if read.route.startswith("portal:portal-") else {}
     query = {parameter: wider_world[record].pk for parameter, record in read.query}
     LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
 
@@ -196,16 +198,16 @@ def test_the_read_audit_covers_every_patient_route_tested_above():
 
 
 # What a route needs in its query string to show the world's records, beyond `invoice` and `patient`.
-QUERIES = {"case-agency-export": {"status": CollectionCase.Status.PROPOSED}}
+QUERIES = {"collections:case-agency-export": {"status": CollectionCase.Status.PROPOSED}}
 # Routes declared to show a patient's records that do not show them when opened on this world, and why. Every
 # other declared route must answer 200 here, so its audit row is checked, not skipped.
 NOT_SHOWN_HERE = {
-    "patient-search": "one match: it redirects to the patient's page",
-    "portal-home": "it redirects to the patient's bills",
-    "portal-deferral": "the world's invoice has no deferral",
-    "portal-payment-plan": "the world's invoice has no payment plan",
-    "portal-quick-pay": "the world holds no quick-pay link",
-    "portal-quick-pay-pdf": "the world holds no quick-pay link",
+    "frontdesk:patient-search": "one match: it redirects to the patient's page",
+    "portal:portal-home": "it redirects to the patient's bills",
+    "portal:portal-deferral": "the world's invoice has no deferral",
+    "portal:portal-payment-plan": "the world's invoice has no payment plan",
+    "portal:portal-quick-pay": "the world holds no quick-pay link",
+    "portal:portal-quick-pay-pdf": "the world holds no quick-pay link",
 }
 
 

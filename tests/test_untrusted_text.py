@@ -41,7 +41,7 @@ def complaint(patient, front_desk):
 
 
 def test_the_staff_complaint_page_shows_the_patients_words_as_text(complaint, front_desk, client_for):
-    page = client_for(front_desk).get(reverse("complaint-detail", kwargs={"complaint_id": complaint.pk}))
+    page = client_for(front_desk).get(reverse("disputes:complaint-detail", kwargs={"complaint_id": complaint.pk}))
     html = page.content.decode()
     assert page.status_code == 200
     assert ESCAPED in html
@@ -50,7 +50,7 @@ def test_the_staff_complaint_page_shows_the_patients_words_as_text(complaint, fr
 
 def test_the_portal_complaint_page_shows_the_patients_words_as_text(complaint, patient, client_for):
     page = client_for(patient.user).get(
-        reverse("portal-complaint", kwargs={"patient_id": patient.pk, "complaint_id": complaint.pk})
+        reverse("portal:portal-complaint", kwargs={"patient_id": patient.pk, "complaint_id": complaint.pk})
     )
     html = page.content.decode()
     assert page.status_code == 200

@@ -130,7 +130,7 @@ def payment(request: StaffRequest, invoice_id: int) -> HttpResponse:
                     messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": money(data["amount"])})
                 else:
                     messages.info(request, _("This payment was already recorded; it was not posted again."))
-                return redirect("invoice-detail", invoice_id=invoice.pk)
+                return redirect("frontdesk:invoice-detail", invoice_id=invoice.pk)
     else:
         form = PaymentForm()
     accessed.send(sender=Invoice, instance=invoice)

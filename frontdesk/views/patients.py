@@ -35,7 +35,7 @@ def search(request: StaffRequest) -> HttpResponse:
     patients = list(selectors.patient_search(query=query))
     log_bulk_reads(patients)
     if len(patients) == 1 and not request.htmx:  # type: ignore[attr-defined]
-        return redirect("patient-detail", patient_id=patients[0].pk)
+        return redirect("frontdesk:patient-detail", patient_id=patients[0].pk)
     template = "staff/patients/_search_results.html" if request.htmx else "staff/patients/search.html"  # type: ignore[attr-defined]
     response = render(request, template, {"query": query, "patients": patients})
     patch_vary_headers(response, ["HX-Request"])
@@ -72,7 +72,7 @@ def contact_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
                 form.add_application_error(exc)
             else:
                 messages.success(request, _("Contact details saved."))
-                return redirect("patient-detail", patient_id=patient.pk)
+                return redirect("frontdesk:patient-detail", patient_id=patient.pk)
     else:
         form = ContactForm(initial=ContactForm.initial_for(patient))
     accessed.send(sender=Patient, instance=patient)
@@ -92,4 +92,4 @@ def contact_change_confirm(request: StaffRequest, patient_id: int, change_id: in
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The new email address is confirmed. Invitations may go to it now."))
-    return redirect("patient-detail", patient_id=patient.pk)
+    return redirect("frontdesk:patient-detail", patient_id=patient.pk)

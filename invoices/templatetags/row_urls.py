@@ -21,7 +21,7 @@ def _around_id(script_prefix: str, urlconf: str, url_name: str) -> tuple[str, st
 
 @register.filter
 def id_url(object_id: int, url_name: str) -> str:
-    """`{{ invoice.pk|id_url:"invoice-detail" }}`: what `{% url "invoice-detail" invoice.pk %}` gives.
+    """`{{ invoice.pk|id_url:"invoice-detail" }}`: what `{% url "frontdesk:invoice-detail" invoice.pk %}` gives.
 
     For URLs whose only argument is an integer id. Reversing walks the URL patterns (about 0.05 ms); a page of
     a hundred rows with a link or two each spends milliseconds on it. The text around the id is reversed once

@@ -72,7 +72,7 @@ def payment_plan_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
                 )
                 % {"count": count},
             )
-            return redirect("invoice-detail", invoice_id=invoice.pk)
+            return redirect("frontdesk:invoice-detail", invoice_id=invoice.pk)
     return _invoice_form_page(request, invoice, "staff/collections/payment_plan_form.html", form, refusal)
 
 
@@ -99,5 +99,5 @@ def deferral_new(request: StaffRequest, invoice_id: int) -> HttpResponse:
             form.add_application_error(exc)
         else:
             messages.success(request, _("Collection deferred until %(day)s.") % {"day": local_date(deferral.until)})
-            return redirect("invoice-detail", invoice_id=invoice.pk)
+            return redirect("frontdesk:invoice-detail", invoice_id=invoice.pk)
     return _invoice_form_page(request, invoice, "staff/collections/deferral_form.html", form, refusal)

@@ -73,7 +73,7 @@ def call_outcome(request: StaffRequest, call_id: int) -> HttpResponse:
             messages.error(request, error)
         else:
             messages.success(request, recorded)
-        return redirect("call-list")
+        return redirect("collections:call-list")
     call = get_object_or_404(FollowUpCall.objects.select_related("patient", "invoice", "complaint"), pk=call_id)
     context = {
         "call": call,

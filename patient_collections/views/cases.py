@@ -119,7 +119,7 @@ def case_decide(request: StaffRequest, case_id: int) -> HttpResponse:
     form = CaseDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose credit, agency, conciliation board or withdraw."))
-        return redirect("case-detail", case_id=case_id)
+        return redirect("collections:case-detail", case_id=case_id)
     try:
         case = collection_services.collection_case_decide(
             case_id=case_id, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"], by=request.user
@@ -133,7 +133,7 @@ def case_decide(request: StaffRequest, case_id: int) -> HttpResponse:
             messages.success(request, _("Credit requested: a colleague must approve it before the claim is credited."))
         else:
             messages.success(request, _("Case decided: %(status)s.") % {"status": case.get_status_display()})
-    return redirect("case-detail", case_id=case_id)
+    return redirect("collections:case-detail", case_id=case_id)
 
 
 @staff_only
@@ -153,7 +153,7 @@ def case_conciliation_notice_sent(request: StaffRequest, case_id: int) -> HttpRe
             _("Pre-litigation notice recorded as sent; the patient has until %(day)s.")
             % {"day": local_date(notice.answer_by)},
         )
-    return redirect("case-detail", case_id=case_id)
+    return redirect("collections:case-detail", case_id=case_id)
 
 
 @staff_only

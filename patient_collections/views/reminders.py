@@ -33,7 +33,9 @@ def reminder_confirm_sent(request: StaffRequest, reminder_id: int) -> HttpRespon
         collection_services.reminder_confirm_sent(reminder_id=reminder_id, by=request.user)
         return _("The notice is recorded as sent.")
 
-    return run_staff_action(request, perm=permissions.SETTLE_NOTICE_PERMISSION, action=confirm, then="call-list")
+    return run_staff_action(
+        request, perm=permissions.SETTLE_NOTICE_PERMISSION, action=confirm, then="collections:call-list"
+    )
 
 
 @staff_only
@@ -45,7 +47,9 @@ def reminder_resend(request: StaffRequest, reminder_id: int) -> HttpResponse:
         collection_services.reminder_resend(reminder_id=reminder_id, by=request.user)
         return _("The notice will be sent again.")
 
-    return run_staff_action(request, perm=permissions.SETTLE_NOTICE_PERMISSION, action=resend, then="call-list")
+    return run_staff_action(
+        request, perm=permissions.SETTLE_NOTICE_PERMISSION, action=resend, then="collections:call-list"
+    )
 
 
 @staff_only
@@ -60,7 +64,7 @@ def reminder_letter(request: StaffRequest, reminder_id: int) -> HttpResponse:
         content = letters.notice_letter_pdf(reminder)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect("invoice-detail", invoice_id=reminder.invoice_id)
+        return redirect("frontdesk:invoice-detail", invoice_id=reminder.invoice_id)
     return pdf_response(content, filename)
 
 
@@ -101,12 +105,12 @@ def print_batch_pdf(request: StaffRequest) -> HttpResponse:
     require_perm(request, VIEW_REMINDER)
     form = DayForm.from_query(request.GET)
     if not form.is_valid():
-        return redirect(f"{reverse('print-batch')}?{urlencode({'day': request.GET.get('day', '')})}")
+        return redirect(f"{reverse('collections:print-batch')}?{urlencode({'day': request.GET.get('day', '')})}")
     day = form.cleaned_data["day"]
     content = letters.print_batch_pdf(day)
     if content is None:
         messages.info(request, _("No letters were sent that day."))
-        return redirect(f"{reverse('print-batch')}?{urlencode({'day': day.isoformat()})}")
+        return redirect(f"{reverse('collections:print-batch')}?{urlencode({'day': day.isoformat()})}")
     # The batch shows every letter's patient and invoice: one audit row per invoice, as for a single letter.
     log_bulk_reads(Invoice.objects.filter(pk__in=letters.letter_reminders_sent_on(day).values("invoice_id")))
     return pdf_response(content, f"letters-{day.isoformat()}.pdf", as_attachment=True)
@@ -123,5 +127,5 @@ def print_batch_record(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     if not recorded:
         messages.info(request, _("No letters were waiting to be printed."))
-        return redirect(f"{reverse('print-batch')}?{urlencode({'day': today.isoformat()})}")
-    return redirect(f"{reverse('print-batch-pdf')}?{urlencode({'day': today.isoformat()})}")
+        return redirect(f"{reverse('collections:print-batch')}?{urlencode({'day': today.isoformat()})}")
+    return redirect(f"{reverse('collections:print-batch-pdf')}?{urlencode({'day': today.isoformat()})}")

@@ -69,7 +69,7 @@ def schedule_edit(request: StaffRequest) -> HttpResponse:
                 problems = [exc.message]
             else:
                 messages.success(request, _("The reminder schedule is saved; the next sweep uses it."))
-                return redirect("schedule-detail")
+                return redirect("collections:schedule-detail")
     else:
         steps = list(ReminderStep.objects.filter(jurisdiction=settings.BILLING_JURISDICTION).order_by("number"))
         formset = step_formset(steps=steps)

@@ -83,11 +83,11 @@ class PortalLoginView(auth_views.LoginView):
     template_name = "portal/account/login.html"
     authentication_form = PortalLoginForm
     redirect_authenticated_user = True
-    next_page = "portal-home"
+    next_page = "portal:portal-home"
 
     def get_success_url(self) -> str:
         if is_staff_member(self.request.user):
-            return reverse("home")
+            return reverse("frontdesk:home")
         return super().get_success_url()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend=MODEL_BACKEND)
             messages.success(request, _("Your account is ready. You are signed in."))
-            return redirect("portal-home")
+            return redirect("portal:portal-home")
     return render(request, "portal/account/activate.html", {"form": form, "email": invitation.email})
 
 
@@ -181,7 +181,7 @@ def _accept_into_existing_account(
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The invitation is accepted: your account has the new access."))
-        return redirect("portal-home")
+        return redirect("portal:portal-home")
     return render(request, template, {**context, "state": "confirm"})
 
 
@@ -254,7 +254,7 @@ password_reset = auth_views.PasswordResetView.as_view(
     email_template_name="portal/email/password_reset.txt",
     subject_template_name="portal/email/password_reset_subject.txt",
     form_class=PortalPasswordResetForm,
-    success_url=reverse_lazy("portal-password-reset-done"),
+    success_url=reverse_lazy("portal:portal-password-reset-done"),
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="portal/registration/password_reset_done.html"
@@ -262,7 +262,7 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="portal/registration/password_reset_confirm.html",
     form_class=PortalSetPasswordForm,
-    success_url=reverse_lazy("portal-password-reset-complete"),
+    success_url=reverse_lazy("portal:portal-password-reset-complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="portal/registration/password_reset_complete.html"
@@ -270,7 +270,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 
 urlpatterns = [
     path("sign-in/", PortalLoginView.as_view(), name="portal-login"),
-    path("sign-out/", auth_views.LogoutView.as_view(next_page="portal-login"), name="portal-logout"),
+    path("sign-out/", auth_views.LogoutView.as_view(next_page="portal:portal-login"), name="portal-logout"),
     path("activate/<str:token>/", activate, name="portal-activate"),
     path("contact-change/<str:token>/", contact_change_confirm, name="portal-contact-change-confirm"),
     path("password-reset/", password_reset, name="portal-password-reset"),

@@ -17,7 +17,7 @@ from patients.models import AuthorisedProxy, Patient
 from .. import services
 from ..access import acting_as_proxy, patient_for_portal
 
-portal_login_required = login_required(login_url="portal-login")
+portal_login_required = login_required(login_url="portal:portal-login")
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 # Who contacts the patient, by the role the request was routed to.

@@ -280,7 +280,7 @@ def _patient_context(request: HttpRequest, patient: Patient) -> dict[str, object
 
 @require_GET
 @never_cache
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 def bill_list(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_portal(request, patient_id)
     accessed.send(sender=Patient, instance=patient)
@@ -297,7 +297,7 @@ def bill_list(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_GET
 @never_cache
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
     invoice = invoice_for_portal(request, patient_id, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
@@ -311,7 +311,7 @@ def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpR
 
 @require_GET
 @never_cache
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 def bill_pdf(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResponse:
     invoice = invoice_for_portal(request, patient_id, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
@@ -320,7 +320,7 @@ def bill_pdf(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpResp
 
 @require_GET
 @never_cache
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 def credit_note_pdf(request: HttpRequest, patient_id: int, invoice_id: int, credit_note_id: int) -> HttpResponse:
     """A credit note on one of the user's bills, as a PDF; any other credit note is not found (404)."""
     invoice = invoice_for_portal(request, patient_id, invoice_id)

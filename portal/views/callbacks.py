@@ -49,7 +49,7 @@ def callback(request: HttpRequest, patient_id: int) -> HttpResponse:
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            return redirect("portal-request-sent", patient_id=patient.pk, request_id=call.pk)
+            return redirect("portal:portal-request-sent", patient_id=patient.pk, request_id=call.pk)
     context = page_context(patient, request, form=form, reachable=reachable)
     return render(request, "portal/requests/callback.html", context)
 

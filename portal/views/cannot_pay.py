@@ -51,7 +51,7 @@ def _cannot_pay_blocked(request: HttpRequest, invoice: Invoice) -> HttpResponse 
     """A bill with nothing owed, or with a plan already, has nothing to arrange."""
     plan = _active_plan(invoice)
     if plan is not None:
-        return redirect("portal-payment-plan", patient_id=invoice.patient_id, invoice_id=invoice.pk)
+        return redirect("portal:portal-payment-plan", patient_id=invoice.patient_id, invoice_id=invoice.pk)
     if invoice.status != Invoice.Status.ISSUED or invoice.patient_due <= 0:
         return render(request, "portal/requests/nothing_owed.html", _cannot_pay_context(request, invoice))
     return None
@@ -67,7 +67,9 @@ def cannot_pay(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpRe
         return blocked
     form = CannotPayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        name = "portal-cannot-pay-plan" if form.cleaned_data["option"] == PLAN else "portal-cannot-pay-later"
+        name = (
+            "portal:portal-cannot-pay-plan" if form.cleaned_data["option"] == PLAN else "portal:portal-cannot-pay-later"
+        )
         return redirect(name, patient_id=invoice.patient_id, invoice_id=invoice.pk)
     return render(request, "portal/requests/cannot_pay.html", _cannot_pay_context(request, invoice, form=form))
 
@@ -118,10 +120,10 @@ def cannot_pay_plan(request: HttpRequest, patient_id: int, invoice_id: int) -> H
         form.add_application_error(exc)
         return render(request, "portal/requests/plan_form.html", _cannot_pay_context(request, invoice, form=form))
     if outcome.plan is not None:
-        return redirect("portal-payment-plan", patient_id=invoice.patient_id, invoice_id=invoice.pk)
+        return redirect("portal:portal-payment-plan", patient_id=invoice.patient_id, invoice_id=invoice.pk)
     assert outcome.request is not None
     messages.info(request, _plan_outside_limits_message(preview))
-    return redirect("portal-request-sent", patient_id=invoice.patient_id, request_id=outcome.request.pk)
+    return redirect("portal:portal-request-sent", patient_id=invoice.patient_id, request_id=outcome.request.pk)
 
 
 def _plan_outside_limits_message(preview: services.PlanPreview) -> str:
@@ -160,7 +162,7 @@ def cannot_pay_later(request: HttpRequest, patient_id: int, invoice_id: int) -> 
                 by=signed_in_user(request),
             )
             if outcome.deferral is not None:
-                return redirect("portal-deferral", patient_id=invoice.patient_id, invoice_id=invoice.pk)
+                return redirect("portal:portal-deferral", patient_id=invoice.patient_id, invoice_id=invoice.pk)
             assert outcome.request is not None
             if until > timezone.localdate() + timedelta(days=MAX_DEFERRAL_DAYS):
                 told = _(
@@ -174,7 +176,7 @@ def cannot_pay_later(request: HttpRequest, patient_id: int, invoice_id: int) -> 
                     "with you."
                 )
             messages.info(request, told)
-            return redirect("portal-request-sent", patient_id=invoice.patient_id, request_id=outcome.request.pk)
+            return redirect("portal:portal-request-sent", patient_id=invoice.patient_id, request_id=outcome.request.pk)
     return render(request, "portal/requests/deferral_form.html", _cannot_pay_context(request, invoice, form=form))
 
 

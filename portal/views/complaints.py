@@ -72,7 +72,7 @@ def dispute(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpRespo
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            return redirect("portal-dispute-sent", patient_id=patient.pk, complaint_id=complaint.pk)
+            return redirect("portal:portal-dispute-sent", patient_id=patient.pk, complaint_id=complaint.pk)
     accessed.send(sender=Invoice, instance=invoice)
     return render(request, "portal/requests/dispute.html", page_context(patient, request, invoice=invoice, form=form))
 

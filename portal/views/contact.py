@@ -36,7 +36,7 @@ def contact(request: HttpRequest, patient_id: int) -> HttpResponse:
                 request,
                 _("Your contact details are saved. We will use them for everything we send you from now on."),
             )
-            return redirect("portal-contact", patient_id=patient.pk)
+            return redirect("portal:portal-contact", patient_id=patient.pk)
     return render(request, "portal/contact/edit.html", page_context(patient, request, form=form))
 
 

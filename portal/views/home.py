@@ -19,14 +19,14 @@ LANGUAGE_COOKIE = "django_language"
 
 
 @require_GET
-@login_required(login_url="portal-login")
+@login_required(login_url="portal:portal-login")
 def home(request: HttpRequest) -> HttpResponse:
     """A patient with only their own account goes straight to their bills; a proxy chooses whose."""
     if is_staff_member(request.user):
-        return redirect("home")
+        return redirect("frontdesk:home")
     patients = list(accessible_patients(request.user))
     if len(patients) == 1:
-        return redirect("portal-bills", patient_id=patients[0].pk)
+        return redirect("portal:portal-bills", patient_id=patients[0].pk)
     # A proxy's choice of whose bills to see names each patient.
     log_bulk_reads(patients)
     return render(request, "portal/home.html", {"patients": patients})

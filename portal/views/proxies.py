@@ -56,7 +56,7 @@ def proxy_grant(request: HttpRequest, patient_id: int) -> HttpResponse:
                 )
                 % {"email": grant.email, "name": grant.name},
             )
-            return redirect("portal-proxies", patient_id=patient.pk)
+            return redirect("portal:portal-proxies", patient_id=patient.pk)
     return render(request, "portal/proxies/grant.html", page_context(patient, request, form=form))
 
 
@@ -71,7 +71,7 @@ def proxy_revoke(request: HttpRequest, patient_id: int, proxy_id: int) -> HttpRe
     if request.method == "POST":
         authorised_proxy_revoke(patient_id=patient.pk, proxy_id=grant.pk)
         messages.success(request, _("%(name)s can no longer see your bills or speak for you.") % {"name": grant.name})
-        return redirect("portal-proxies", patient_id=patient.pk)
+        return redirect("portal:portal-proxies", patient_id=patient.pk)
     return render(request, "portal/proxies/revoke.html", page_context(patient, request, grant=grant))
 
 

@@ -85,25 +85,25 @@ def test_every_portal_page_passes_axe_for_the_patient(live_server, chromium, acc
     p = account["patient"].pk
     invoice = account["disputed"].pk
     pages = [
-        reverse("portal-bills", args=[p]),
-        reverse("portal-bill", args=[p, invoice]),
-        reverse("portal-dispute", args=[p, invoice]),
-        reverse("portal-dispute-sent", args=[p, account["complaint"].pk]),
-        reverse("portal-complaints", args=[p]),
-        reverse("portal-complaint", args=[p, account["complaint"].pk]),
-        reverse("portal-cannot-pay", args=[p, invoice]),
-        reverse("portal-cannot-pay-plan", args=[p, invoice]),
-        reverse("portal-cannot-pay-later", args=[p, invoice]),
-        reverse("portal-payment-plan", args=[p, account["planned"].pk]),
-        reverse("portal-deferral", args=[p, account["deferred"].pk]),
-        reverse("portal-callback", args=[p]),
-        reverse("portal-request-sent", args=[p, account["call"].pk]),
-        reverse("portal-contact", args=[p]),
-        reverse("portal-proxies", args=[p]),
-        reverse("portal-proxy-grant", args=[p]),
-        reverse("portal-proxy-revoke", args=[p, account["proxy"].pk]),
-        reverse("portal-messages", args=[p]),
-        reverse("portal-message", args=[p, account["message"].pk]),
+        reverse("portal:portal-bills", args=[p]),
+        reverse("portal:portal-bill", args=[p, invoice]),
+        reverse("portal:portal-dispute", args=[p, invoice]),
+        reverse("portal:portal-dispute-sent", args=[p, account["complaint"].pk]),
+        reverse("portal:portal-complaints", args=[p]),
+        reverse("portal:portal-complaint", args=[p, account["complaint"].pk]),
+        reverse("portal:portal-cannot-pay", args=[p, invoice]),
+        reverse("portal:portal-cannot-pay-plan", args=[p, invoice]),
+        reverse("portal:portal-cannot-pay-later", args=[p, invoice]),
+        reverse("portal:portal-payment-plan", args=[p, account["planned"].pk]),
+        reverse("portal:portal-deferral", args=[p, account["deferred"].pk]),
+        reverse("portal:portal-callback", args=[p]),
+        reverse("portal:portal-request-sent", args=[p, account["call"].pk]),
+        reverse("portal:portal-contact", args=[p]),
+        reverse("portal:portal-proxies", args=[p]),
+        reverse("portal:portal-proxy-grant", args=[p]),
+        reverse("portal:portal-proxy-revoke", args=[p, account["proxy"].pk]),
+        reverse("portal:portal-messages", args=[p]),
+        reverse("portal:portal-message", args=[p, account["message"].pk]),
     ]
     page = signed_in_phone_page(chromium, live_server.url, account["patient"].user)
     problems = [problem for path in pages for problem in audit(page, live_server.url + path)]
@@ -115,12 +115,12 @@ def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_ser
     newcomer = PatientFactory(name="Nora Lie", language="en")
     _, token = invitation_create(patient_id=newcomer.pk, email="nora@example.org", by=None)
     pages = [
-        reverse("portal-activate", args=[token]),
-        reverse("portal-login"),
-        reverse("portal-password-reset"),
-        reverse("portal-help"),
-        reverse("portal-help-article", args=["exemption-card"]),
-        reverse("portal-prices"),
+        reverse("portal:portal-activate", args=[token]),
+        reverse("portal:portal-login"),
+        reverse("portal:portal-password-reset"),
+        reverse("portal:portal-help"),
+        reverse("portal:portal-help-article", args=["exemption-card"]),
+        reverse("portal:portal-prices"),
     ]
     page = signed_in_phone_page(chromium, live_server.url)
     problems = [problem for path in pages for problem in audit(page, live_server.url + path)]
@@ -129,8 +129,8 @@ def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_ser
     assert problems == []
     assert account["disputed"].number in page.content()
     assert account["planned"].number not in page.content()
-    assert page.goto(live_server.url + reverse("portal-bills", args=[account["patient"].pk])).url.startswith(
-        live_server.url + reverse("portal-login")
+    assert page.goto(live_server.url + reverse("portal:portal-bills", args=[account["patient"].pk])).url.startswith(
+        live_server.url + reverse("portal:portal-login")
     )
 
 
@@ -138,11 +138,13 @@ def test_public_pages_pass_axe_and_a_quick_pay_link_opens_its_bill_only(live_ser
 def test_a_proxy_sees_the_granted_patient_and_nothing_else(live_server, chromium, account):
     p = account["patient"].pk
     page = signed_in_phone_page(chromium, live_server.url, account["proxy"].user)
-    problems = audit(page, live_server.url + reverse("portal-bills", args=[p]))
-    problems += audit(page, live_server.url + reverse("portal-bill", args=[p, account["disputed"].pk]))
+    problems = audit(page, live_server.url + reverse("portal:portal-bills", args=[p]))
+    problems += audit(page, live_server.url + reverse("portal:portal-bill", args=[p, account["disputed"].pk]))
     assert problems == []
     assert "Kari Nordmann" in page.content()
     other = account["other"].pk
-    assert page.goto(live_server.url + reverse("portal-bills", args=[other])).status == 404
-    assert page.goto(live_server.url + reverse("portal-bill", args=[p, account["other_invoice"].pk])).status == 404
-    assert page.goto(live_server.url + reverse("portal-proxies", args=[p])).status == 404
+    assert page.goto(live_server.url + reverse("portal:portal-bills", args=[other])).status == 404
+    assert (
+        page.goto(live_server.url + reverse("portal:portal-bill", args=[p, account["other_invoice"].pk])).status == 404
+    )
+    assert page.goto(live_server.url + reverse("portal:portal-proxies", args=[p])).status == 404

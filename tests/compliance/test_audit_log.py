@@ -25,7 +25,7 @@ def _key(entry: LogEntry) -> tuple[str, str, int]:
 
 
 def _search(client, **filters):
-    return client.get(reverse("audit-log"), filters)
+    return client.get(reverse("compliance:audit-log"), filters)
 
 
 def _keys(response) -> set[tuple[str, str, int]]:
@@ -46,7 +46,7 @@ def kari_history(patient, billing, client_for):
             invoice_id=invoice.pk, amount="21.00", payer="patient", method="card", by=billing
         ).entry
     client_for(UserFactory(username="frida_desk", roles=["front_desk"])).get(
-        reverse("patient-detail", args=[patient.pk])
+        reverse("frontdesk:patient-detail", args=[patient.pk])
     )
     return invoice, payment
 
@@ -116,7 +116,7 @@ def test_it_refuses_an_end_before_the_start(manager_client):
     assert "The end date comes before the start date." in response.content.decode()
 
 
-@pytest.mark.parametrize("route", ["audit-log", "audit-log-csv"])
+@pytest.mark.parametrize("route", ["compliance:audit-log", "compliance:audit-log-csv"])
 @pytest.mark.parametrize(
     "dates", [{"end": "9999-12-31"}, {"start": "9999-12-31"}, {"start": "0001-01-01"}, {"end": "0001-01-01"}]
 )
@@ -147,26 +147,26 @@ def test_it_names_changed_fields_without_their_values(manager_client, patient, b
 @pytest.mark.parametrize("persona", ["front_desk", "billing", "provider"])
 def test_it_refuses_staff_who_are_not_office_managers(db, persona, request, client_for):
     client = client_for(request.getfixturevalue(persona))
-    assert client.get(reverse("audit-log")).status_code == 403
-    assert client.get(reverse("audit-log-csv")).status_code == 403
+    assert client.get(reverse("compliance:audit-log")).status_code == 403
+    assert client.get(reverse("compliance:audit-log-csv")).status_code == 403
 
 
 def test_it_refuses_patients(patient, client_for):
     client = client_for(patient.user)
-    assert client.get(reverse("audit-log")).status_code == 403
-    assert client.get(reverse("audit-log-csv")).status_code == 403
+    assert client.get(reverse("compliance:audit-log")).status_code == 403
+    assert client.get(reverse("compliance:audit-log-csv")).status_code == 403
 
 
 def test_it_sends_visitors_to_sign_in(client):
-    response = client.get(reverse("audit-log"))
+    response = client.get(reverse("compliance:audit-log"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 def test_it_shows_the_nav_link_to_office_managers_only(manager_client, billing, client_for):
-    link = f'href="{reverse("audit-log")}"'
-    assert link in manager_client.get(reverse("home")).content.decode()
-    assert link not in client_for(billing).get(reverse("home")).content.decode()
+    link = f'href="{reverse("compliance:audit-log")}"'
+    assert link in manager_client.get(reverse("frontdesk:home")).content.decode()
+    assert link not in client_for(billing).get(reverse("frontdesk:home")).content.decode()
 
 
 def test_it_records_each_search_in_the_audit_log(manager_client, manager, patient):
@@ -187,7 +187,7 @@ def _csv(response) -> list[list[str]]:
 
 def test_it_exports_the_filtered_entries_as_csv(manager_client, patient, kari_history, ivan_history):
     invoice, _payment = kari_history
-    response = manager_client.get(reverse("audit-log-csv"), {"patient": "nordm", "action": "create"})
+    response = manager_client.get(reverse("compliance:audit-log-csv"), {"patient": "nordm", "action": "create"})
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -212,7 +212,7 @@ def test_it_exports_the_filtered_entries_as_csv(manager_client, patient, kari_hi
 
 
 def test_it_records_each_export_in_the_audit_log(manager_client, manager):
-    manager_client.get(reverse("audit-log-csv"), {"staff": "bjorn_billing"})
+    manager_client.get(reverse("compliance:audit-log-csv"), {"staff": "bjorn_billing"})
     entry = LogEntry.objects.get(content_type=ContentType.objects.get_for_model(LogEntry))
     assert entry.additional_data["audit_log"] == "export"
     assert entry.actor == manager
@@ -222,7 +222,7 @@ def test_it_quotes_cells_a_spreadsheet_would_run_as_formulas(manager_client, bil
     with set_actor(billing):
         PatientFactory(name='=HYPERLINK("http://evil.example")')
 
-    rows = _csv(manager_client.get(reverse("audit-log-csv"), {"patient": "hyperlink"}))[1:]
+    rows = _csv(manager_client.get(reverse("compliance:audit-log-csv"), {"patient": "hyperlink"}))[1:]
 
     assert rows
     assert all(row[5].startswith("'=") for row in rows)
@@ -233,7 +233,7 @@ def test_it_quotes_a_formula_after_a_separator_in_a_proxy_name(manager_client, p
     with set_actor(billing):
         ProxyFactory(patient=patient, name=f"Ola{separator}=cmd|' /C calc'!A0")
 
-    text = manager_client.get(reverse("audit-log-csv"), {"action": "create"}).content.decode()
+    text = manager_client.get(reverse("compliance:audit-log-csv"), {"action": "create"}).content.decode()
     [row] = [row for row in csv.reader(io.StringIO(text)) if row[4] == "authorised proxy"]
 
     assert row[5].startswith(f"Ola{separator}'=cmd|")
@@ -244,7 +244,7 @@ def test_it_exports_changed_field_names_without_values(manager_client, patient, 
     with set_actor(billing):
         patient.email = "kari.secret@example.com"
         patient.save()
-    content = manager_client.get(reverse("audit-log-csv"), {"patient": "nordm"}).content.decode()
+    content = manager_client.get(reverse("compliance:audit-log-csv"), {"patient": "nordm"}).content.decode()
     assert str(Patient._meta.get_field("email").verbose_name) in content
     assert "kari.secret" not in content
 
@@ -259,9 +259,9 @@ def _patient_with_entries(count: int, billing) -> Patient:
 
 
 def _queries_for_search(client, text: str) -> int:
-    client.get(reverse("audit-log"), {"patient": text})  # warms the content type cache
+    client.get(reverse("compliance:audit-log"), {"patient": text})  # warms the content type cache
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("audit-log"), {"patient": text})
+        response = client.get(reverse("compliance:audit-log"), {"patient": text})
     assert response.status_code == 200
     return len(queries)
 
@@ -285,7 +285,7 @@ def test_it_runs_a_fixed_number_of_queries(manager_client, billing):
 
 def _read_patient(client, patient, **headers) -> LogEntry:
     LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
-    response = client.get(reverse("patient-detail", args=[patient.pk]), REMOTE_ADDR="198.51.100.7", **headers)
+    response = client.get(reverse("frontdesk:patient-detail", args=[patient.pk]), REMOTE_ADDR="198.51.100.7", **headers)
     assert response.status_code == 200
     return LogEntry.objects.get_for_object(patient).get(action=LogEntry.Action.ACCESS)
 
@@ -314,7 +314,7 @@ def test_it_stores_no_address_rather_than_a_value_that_is_none(settings, patient
 
 def test_it_stores_no_address_when_the_connection_names_none(patient, billing, client_for):
     LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
-    client_for(billing).get(reverse("patient-detail", args=[patient.pk]), REMOTE_ADDR="unknown")
+    client_for(billing).get(reverse("frontdesk:patient-detail", args=[patient.pk]), REMOTE_ADDR="unknown")
     assert LogEntry.objects.get_for_object(patient).get(action=LogEntry.Action.ACCESS).remote_addr is None
 
 

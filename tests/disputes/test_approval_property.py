@@ -127,9 +127,9 @@ def test_it_finds_an_approver_for_every_request_and_shows_approve_exactly_to_who
                 assert requester.pk not in may
                 assert may == expected
                 for user in users:
-                    page = client_for(user).get(reverse("adjustment-queue"))
+                    page = client_for(user).get(reverse("disputes:adjustment-queue"))
                     sees_approve = page.status_code == 200 and (
-                        reverse("adjustment-approve", args=[request.pk]) in page.content.decode()
+                        reverse("disputes:adjustment-approve", args=[request.pk]) in page.content.decode()
                     )
                     assert sees_approve == (user.pk in may) == service_accepts(request, user), user.username
                 seen["created"] += 1

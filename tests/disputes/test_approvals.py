@@ -107,11 +107,11 @@ def test_it_refuses_a_request_nobody_could_approve_under_a_policy_without_deputy
 
 def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, provider, billing, client_for):
     request = write_off_pending(patient, requested_by=manager)
-    approve_url = reverse("adjustment-approve", args=[request.pk])
+    approve_url = reverse("disputes:adjustment-approve", args=[request.pk])
 
-    own = client_for(manager).get(reverse("adjustment-queue")).content.decode()
-    by_billing = client_for(billing).get(reverse("adjustment-queue")).content.decode()
-    deputy = client_for(provider).get(reverse("adjustment-queue"))
+    own = client_for(manager).get(reverse("disputes:adjustment-queue")).content.decode()
+    by_billing = client_for(billing).get(reverse("disputes:adjustment-queue")).content.decode()
+    deputy = client_for(provider).get(reverse("disputes:adjustment-queue"))
 
     assert approve_url not in own and "Your own request:" in own
     assert approve_url not in by_billing and "Only the deputy approver named in the policy may decide" in by_billing
@@ -124,7 +124,7 @@ def test_it_shows_approve_only_to_who_may_decide_on_the_queue(patient, manager, 
 
 def test_it_keeps_a_provider_out_of_the_queue_when_nothing_is_theirs(patient, manager, provider, billing, client_for):
     write_off_pending(patient, requested_by=billing)
-    assert client_for(provider).get(reverse("adjustment-queue")).status_code == 403
+    assert client_for(provider).get(reverse("disputes:adjustment-queue")).status_code == 403
 
 
 def test_it_says_in_the_api_who_may_approve_and_lets_the_deputy_approve(patient, manager, provider, client_for):
@@ -185,8 +185,8 @@ def test_it_lists_nothing_but_their_own_requests_to_a_deputy_and_closes_the_list
 
 def test_it_shows_approve_on_the_complaint_page_only_to_who_may_decide(patient, manager, provider, billing, client_for):
     request = write_off_pending(patient, requested_by=manager)
-    page = reverse("complaint-detail", args=[request.complaint_id])
-    approve_url = reverse("adjustment-approve", args=[request.pk])
+    page = reverse("disputes:complaint-detail", args=[request.complaint_id])
+    approve_url = reverse("disputes:adjustment-approve", args=[request.pk])
 
     shown = {
         user.username: approve_url in client_for(user).get(page).content.decode()

@@ -42,9 +42,9 @@ def post(client: Client, url: str, data: dict | None = None):
 def test_it_lets_the_front_desk_close_an_explanation_routed_to_it(patient, front_desk, client_for):
     complaint = file(patient, "coverage_misunderstanding", front_desk)
     client = client_for(front_desk)
-    url = reverse("complaint-close", args=[complaint.pk])
+    url = reverse("disputes:complaint-close", args=[complaint.pk])
 
-    page = client.get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
+    page = client.get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
     client.post(url, {**CLOSING, "action": "preview"})
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.OPEN
@@ -60,11 +60,11 @@ def test_it_refuses_the_front_desk_closing_a_care_complaint(patient, front_desk,
     complaint = file(patient, "care_quality", front_desk)
     client = client_for(front_desk)
 
-    page = client.get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
-    response = client.post(reverse("complaint-close", args=[complaint.pk]), {**CLOSING, "action": "close"})
+    page = client.get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
+    response = client.post(reverse("disputes:complaint-close", args=[complaint.pk]), {**CLOSING, "action": "close"})
     api = post(client, f"/api/v1/complaints/{complaint.pk}/close/", CLOSING)
 
-    assert reverse("complaint-close", args=[complaint.pk]) not in page
+    assert reverse("disputes:complaint-close", args=[complaint.pk]) not in page
     assert (response.status_code, api.status_code) == (403, 403)
     assert Complaint.objects.get().status == Complaint.Status.OPEN
 
@@ -80,12 +80,12 @@ def test_it_lets_only_the_office_manager_record_a_meeting_routed_to_them(patient
     complaint = escalated(patient, front_desk)
     assert complaint.route_to == "office_manager"
 
-    page = client_for(front_desk).get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
+    page = client_for(front_desk).get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
     api = post(client_for(front_desk), f"/api/v1/complaints/{complaint.pk}/met/")
     with pytest.raises(PermissionDenied):
         services.complaint_mark_met(complaint_id=complaint.pk, by=front_desk)
 
-    assert reverse("complaint-met", args=[complaint.pk]) not in page
+    assert reverse("disputes:complaint-met", args=[complaint.pk]) not in page
     assert api.status_code == 403
     assert complaint_actions(manager, complaint).meet
     services.complaint_mark_met(complaint_id=complaint.pk, by=manager)
@@ -101,7 +101,7 @@ def test_it_lets_the_front_desk_record_a_meeting_the_provider_held(patient, fron
 def test_it_previews_the_letter_text_without_the_internal_prevention_note(patient, billing, client_for):
     complaint = file(patient, "coverage_misunderstanding", billing)
     response = client_for(billing).post(
-        reverse("complaint-close", args=[complaint.pk]), {**CLOSING, "action": "preview"}
+        reverse("disputes:complaint-close", args=[complaint.pk]), {**CLOSING, "action": "preview"}
     )
     page = response.content.decode()
     preview = page[page.index('id="letter-preview"') :]
@@ -115,7 +115,7 @@ def test_it_previews_the_letter_text_without_the_internal_prevention_note(patien
 
 def test_it_shows_no_close_button_before_the_preview(patient, billing, client_for):
     complaint = file(patient, "coverage_misunderstanding", billing)
-    page = client_for(billing).get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
+    page = client_for(billing).get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
     assert 'value="preview"' in page and 'value="close"' not in page
 
 

@@ -127,7 +127,7 @@ def publish_again(by, note: str = "Same again") -> Policy:
 
 
 def test_it_lists_the_rules_of_the_active_policy_in_words(manager_client):
-    response = manager_client.get(reverse("policy-detail"))
+    response = manager_client.get(reverse("office:policy-detail"))
     assert response.status_code == 200
     page = response.content.decode()
     assert [row.rule.position for row in response.context["rows"]] == list(range(1, 11))
@@ -141,22 +141,22 @@ def test_it_lists_the_rules_of_the_active_policy_in_words(manager_client):
 
 def test_it_shows_an_earlier_version_as_not_in_use(manager_client, manager):
     publish_again(manager, note="Meet sooner")
-    page = manager_client.get(reverse("policy-version", args=[1])).content.decode()
+    page = manager_client.get(reverse("office:policy-version", args=[1])).content.decode()
     assert "Earlier version, not in use" in page
     assert "Meet sooner" in page
-    assert reverse("policy-version", args=[2]) in page
+    assert reverse("office:policy-version", args=[2]) in page
 
 
 def test_it_answers_404_for_an_unknown_version(manager_client):
-    assert manager_client.get(reverse("policy-version", args=[99])).status_code == 404
+    assert manager_client.get(reverse("office:policy-version", args=[99])).status_code == 404
 
 
 MANAGER_PAGES = [
-    ("policy-detail", []),
-    ("policy-version", [1]),
-    ("policy-edit", []),
-    ("complaint-report", []),
-    ("complaint-report-csv", []),
+    ("office:policy-detail", []),
+    ("office:policy-version", [1]),
+    ("office:policy-edit", []),
+    ("office:complaint-report", []),
+    ("office:complaint-report-csv", []),
 ]
 
 
@@ -180,7 +180,9 @@ def test_it_sends_anonymous_users_to_login(client, db, name, args):
 
 
 def test_it_refuses_a_post_to_the_edit_page_from_billing(client_for, billing):
-    response = client_for(billing).post(reverse("policy-edit"), edit_form(current_draft(), action="publish", note="x"))
+    response = client_for(billing).post(
+        reverse("office:policy-edit"), edit_form(current_draft(), action="publish", note="x")
+    )
     assert response.status_code == 403
     assert Policy.objects.count() == 1
 
@@ -197,7 +199,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_policy_page(
     # 6 active policy, 7 its rules, 8 the version history with who published each
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     with django_assert_num_queries(9):
-        response = manager_client.get(reverse("policy-detail"))
+        response = manager_client.get(reverse("office:policy-detail"))
     assert len(response.context["history"]) == versions
 
 
@@ -205,7 +207,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_policy_page(
 
 
 def test_it_prefills_the_edit_form_from_the_active_policy(manager_client):
-    response = manager_client.get(reverse("policy-edit"))
+    response = manager_client.get(reverse("office:policy-edit"))
     assert response.status_code == 200
     rules = response.context["rules"]
     assert len(rules.forms) == 11  # ten rules and one empty rule to add
@@ -219,7 +221,7 @@ def test_it_simulates_a_change_and_shows_the_decisions_it_would_alter(manager_cl
     changed = file(patient, "service_incident", lines=PATIENT_LINES)
     file(patient, "coverage_misunderstanding")
     draft = with_rule(current_draft(), 2, proposal_percent=Decimal("20"))
-    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="simulate", last="10"))
+    response = manager_client.post(reverse("office:policy-edit"), edit_form(draft, action="simulate", last="10"))
     assert response.status_code == 200
     assert response.context["simulation"].compared == 2
     [change] = response.context["changes"]
@@ -228,15 +230,17 @@ def test_it_simulates_a_change_and_shows_the_decisions_it_would_alter(manager_cl
         f"Office manager: Reduction {money(Decimal('250.00'))}",
         f"Office manager: Reduction {money(Decimal('100.00'))}",
     )
-    assert f'href="{reverse("complaint-detail", args=[changed.pk])}"' in response.content.decode()
+    assert f'href="{reverse("disputes:complaint-detail", args=[changed.pk])}"' in response.content.decode()
     assert Policy.objects.count() == 1
 
 
 def test_it_publishes_the_edit_as_the_next_version_that_decides_new_complaints(manager_client, manager, patient):
     draft = with_rule(current_draft(), 6, meeting_within_hours=2)
-    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="Meet sooner"))
+    response = manager_client.post(
+        reverse("office:policy-edit"), edit_form(draft, action="publish", note="Meet sooner")
+    )
     assert response.status_code == 302
-    assert response["Location"] == reverse("policy-detail")
+    assert response["Location"] == reverse("office:policy-detail")
     policy = Policy.objects.get(is_active=True)
     assert (policy.version, policy.note, policy.created_by) == (2, "Meet sooner", manager)
     complaint = file(patient, "coverage_misunderstanding")
@@ -247,17 +251,19 @@ def test_it_publishes_the_edit_as_the_next_version_that_decides_new_complaints(m
 
 def test_it_names_a_deputy_approver_and_shows_it_on_the_policy(manager_client, provider):
     draft = replace(current_draft(), deputy_approver_role="", deputy_approver_id=provider.pk)
-    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="Petter deputises"))
+    response = manager_client.post(
+        reverse("office:policy-edit"), edit_form(draft, action="publish", note="Petter deputises")
+    )
     assert response.status_code == 302
     policy = Policy.objects.get(is_active=True)
     assert (policy.deputy_approver_role, policy.deputy_approver) == ("", provider)
-    page = manager_client.get(reverse("policy-detail")).content.decode()
+    page = manager_client.get(reverse("office:policy-detail")).content.decode()
     assert "Deputy approver" in page and provider.username in page
 
 
 def test_it_refuses_to_publish_without_a_deputy_approver(manager_client):
     draft = replace(current_draft(), deputy_approver_role="", deputy_approver_id=None)
-    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="No deputy"))
+    response = manager_client.post(reverse("office:policy-edit"), edit_form(draft, action="publish", note="No deputy"))
     assert response.status_code == 200
     assert any("Name a deputy approver" in problem for problem in response.context["problems"])
     assert Policy.objects.get(is_active=True).version == 1
@@ -275,21 +281,23 @@ def test_it_adds_a_rule_from_the_empty_form(manager_client):
         proposal_kind="deferral",
     )
     data = edit_form(draft, action="publish", note="Repeat cases to the manager", new_rule=repeat)
-    assert manager_client.post(reverse("policy-edit"), data).status_code == 302
+    assert manager_client.post(reverse("office:policy-edit"), data).status_code == 302
     rules = list(Policy.objects.get(version=2).rules.values_list("position", "name", "min_earlier_complaints"))
     assert (10, repeat.name, 2) in rules
     assert len(rules) == 11
 
 
 def test_it_adds_an_empty_rule_to_fill_in_without_saving(manager_client):
-    response = manager_client.post(reverse("policy-edit"), edit_form(current_draft(), action="add_rule"))
+    response = manager_client.post(reverse("office:policy-edit"), edit_form(current_draft(), action="add_rule"))
     assert response.status_code == 200
     assert len(response.context["rules"].forms) == 12
     assert Policy.objects.count() == 1
 
 
 def test_it_asks_what_changed_before_publishing(manager_client):
-    response = manager_client.post(reverse("policy-edit"), edit_form(current_draft(), action="publish", note=" "))
+    response = manager_client.post(
+        reverse("office:policy-edit"), edit_form(current_draft(), action="publish", note=" ")
+    )
     assert response.status_code == 200
     assert "Say in a few words what changed" in response.content.decode()
     assert Policy.objects.count() == 1
@@ -297,7 +305,7 @@ def test_it_asks_what_changed_before_publishing(manager_client):
 
 def test_it_refuses_to_remove_the_only_rule_for_patients_who_cannot_pay(manager_client):
     data = edit_form(current_draft(), action="publish", note="Tidy up", delete_positions=(10,))
-    response = manager_client.post(reverse("policy-edit"), data)
+    response = manager_client.post(reverse("office:policy-edit"), data)
     assert response.status_code == 200
     assert any("No rule catches every cannot pay complaint" in p for p in response.context["problems"])
     page = response.content.decode()
@@ -308,7 +316,7 @@ def test_it_refuses_to_remove_the_only_rule_for_patients_who_cannot_pay(manager_
 
 def test_it_refuses_a_clinical_rule_routed_to_the_front_desk(manager_client):
     draft = with_rule(current_draft(), 1, route_to="front_desk")
-    response = manager_client.post(reverse("policy-edit"), edit_form(draft, action="publish", note="Desk first"))
+    response = manager_client.post(reverse("office:policy-edit"), edit_form(draft, action="publish", note="Desk first"))
     assert response.status_code == 200
     problems = response.context["problems"]
     assert problems == [
@@ -323,7 +331,7 @@ def test_it_refuses_a_clinical_rule_routed_to_the_front_desk(manager_client):
 def test_it_shows_a_field_problem_next_to_the_rule_and_in_the_summary(manager_client):
     draft = with_rule(current_draft(), 3, name="")
     data = edit_form(draft, action="simulate")
-    response = manager_client.post(reverse("policy-edit"), data)
+    response = manager_client.post(reverse("office:policy-edit"), data)
     assert response.status_code == 200
     assert response.context["simulation"] is None
     assert 'href="#id_rules-2-name"' in response.content.decode()
@@ -337,7 +345,7 @@ def test_it_reports_counts_by_category_meetings_adjustments_and_follow_ups(
 ):
     resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
     file(patient, "billing_error")
-    response = manager_client.get(reverse("complaint-report"))
+    response = manager_client.get(reverse("office:complaint-report"))
     assert response.status_code == 200
     tables = response.context["tables"]
     by_category = {label: (cells, total) for label, cells, total in tables.by_category}
@@ -364,7 +372,7 @@ def test_it_reports_counts_by_category_meetings_adjustments_and_follow_ups(
 
 def test_it_reports_only_the_chosen_period(manager_client, patient):
     file(patient, "billing_error")
-    response = manager_client.get(reverse("complaint-report"), {"start": "2020-01-01", "end": "2020-12-31"})
+    response = manager_client.get(reverse("office:complaint-report"), {"start": "2020-01-01", "end": "2020-12-31"})
     assert response.context["tables"].complaints_total == 0
 
 
@@ -372,7 +380,7 @@ def test_it_reports_only_the_chosen_period(manager_client, patient):
     "query", [{"start": "2026-13-45"}, {"end": "yesterday"}, {"start": "2026-05-01", "end": "2026-04-01"}]
 )
 def test_it_shows_a_form_error_for_a_malformed_period(manager_client, query):
-    response = manager_client.get(reverse("complaint-report"), query)
+    response = manager_client.get(reverse("office:complaint-report"), query)
     assert response.status_code == 200
     assert response.context["form"].errors
     assert "tables" not in response.context
@@ -382,7 +390,7 @@ def test_it_shows_a_form_error_for_a_malformed_period(manager_client, query):
 def test_it_downloads_the_report_as_csv_with_one_section_per_table(manager_client, patient, front_desk, manager):
     resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
     today = timezone.localdate().isoformat()
-    response = manager_client.get(reverse("complaint-report-csv"), {"start": today, "end": today})
+    response = manager_client.get(reverse("office:complaint-report-csv"), {"start": today, "end": today})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="complaint-report-{today}-{today}.csv"'
@@ -410,12 +418,12 @@ def test_it_downloads_the_report_as_csv_with_one_section_per_table(manager_clien
 def test_it_quotes_free_text_a_spreadsheet_would_run_as_a_formula(manager_client, patient, front_desk, manager):
     complaint = resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
     Complaint.objects.filter(pk=complaint.pk).update(prevention_note="=HYPERLINK(1)")
-    rows = list(csv.reader(io.StringIO(manager_client.get(reverse("complaint-report-csv")).content.decode())))
+    rows = list(csv.reader(io.StringIO(manager_client.get(reverse("office:complaint-report-csv")).content.decode())))
     assert rows[-2][-1] == "'=HYPERLINK(1)"
 
 
 def test_it_refuses_a_csv_for_a_malformed_period(manager_client):
-    response = manager_client.get(reverse("complaint-report-csv"), {"start": "not-a-date"})
+    response = manager_client.get(reverse("office:complaint-report-csv"), {"start": "not-a-date"})
     assert response.status_code == 400
 
 
@@ -430,24 +438,24 @@ def test_it_runs_a_fixed_number_of_queries_on_the_report(
     # 9 follow-up call outcomes, 10 prevention actions
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     with django_assert_num_queries(11):
-        response = manager_client.get(reverse("complaint-report"))
+        response = manager_client.get(reverse("office:complaint-report"))
     assert response.context["tables"].complaints_total == complaints
 
 
 def test_it_shows_a_period_out_of_range_as_a_form_error(manager_client):
     """The report counts up to the day after `end`: after 9999-12-31 there is none."""
-    response = manager_client.get(reverse("complaint-report"), {"start": "2026-01-01", "end": "9999-12-31"})
+    response = manager_client.get(reverse("office:complaint-report"), {"start": "2026-01-01", "end": "9999-12-31"})
     assert "Give a date between" in response.content.decode()
     assert "tables" not in response.context
 
 
 def test_it_refuses_a_csv_for_a_period_out_of_range(manager_client):
-    response = manager_client.get(reverse("complaint-report-csv"), {"start": "2026-01-01", "end": "9999-12-31"})
+    response = manager_client.get(reverse("office:complaint-report-csv"), {"start": "2026-01-01", "end": "9999-12-31"})
     assert response.status_code == 400
     assert "Give a date between" in response.content.decode()
 
 
 def test_it_words_a_reversed_period_as_the_audit_log_does(manager_client):
-    response = manager_client.get(reverse("complaint-report"), {"start": "2026-05-01", "end": "2026-04-01"})
+    response = manager_client.get(reverse("office:complaint-report"), {"start": "2026-05-01", "end": "2026-04-01"})
 
     assert response.context["form"].errors["end"] == ["The end date comes before the start date."]

@@ -37,7 +37,7 @@ MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Oslo"))
 
 
 def intake_url(patient: Patient, invoice: Invoice | None = None) -> str:
-    url = f"{reverse('complaint-new')}?patient={patient.pk}"
+    url = f"{reverse('disputes:complaint-new')}?patient={patient.pk}"
     return f"{url}&invoice={invoice.pk}" if invoice else url
 
 
@@ -77,7 +77,7 @@ def test_it_logs_a_complaint_and_shows_the_decision(patient, front_desk, client_
     response = client.post(intake_url(patient), intake_form(invoice), follow=True)
 
     complaint = Complaint.objects.get()
-    assert response.redirect_chain == [(reverse("complaint-detail", args=[complaint.pk]), 302)]
+    assert response.redirect_chain == [(reverse("disputes:complaint-detail", args=[complaint.pk]), 302)]
     assert (complaint.channel, complaint.received_by, complaint.description) == ("desk", front_desk, COMPLAINT_WORDS)
     page = response.content.decode()
     assert "Direct the patient to" in page
@@ -101,7 +101,7 @@ def test_it_offers_the_patients_issued_invoices_with_what_is_owed(patient, front
 
 def test_it_loads_the_lines_of_the_chosen_invoice_with_htmx(patient, front_desk, client_for):
     invoice = issued_invoice(patient, lines=OWED_BY_PATIENT)
-    url = f"{reverse('complaint-invoice-lines')}?patient={patient.pk}&invoice={invoice.pk}"
+    url = f"{reverse('disputes:complaint-invoice-lines')}?patient={patient.pk}&invoice={invoice.pk}"
     response = client_for(front_desk).get(url, headers=HTMX)
     page = response.content.decode()
     assert "<html" not in page
@@ -178,9 +178,9 @@ def provider_without_intake(provider):
 
 def test_it_puts_the_complaint_button_on_the_account_page(patient, front_desk, provider_without_intake, client_for):
     invoice = issued_invoice(patient)
-    url = reverse("patient-detail", args=[patient.pk])
+    url = reverse("frontdesk:patient-detail", args=[patient.pk])
     assert f'href="{intake_url(patient)}"' in client_for(front_desk).get(url).content.decode()
-    invoice_page = client_for(front_desk).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    invoice_page = client_for(front_desk).get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
     assert f'href="{intake_url(patient, invoice).replace("&", "&amp;")}"' in invoice_page  # the invoice comes along
     assert "Log a complaint or refusal to pay" not in client_for(provider_without_intake).get(url).content.decode()
 
@@ -200,20 +200,20 @@ def test_it_refuses_intake_without_the_permission(patient, provider_without_inta
 def test_it_marks_an_overdue_meeting_in_words(patient, front_desk, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
     Complaint.objects.filter(pk=complaint.pk).update(meeting_due_at=timezone.now() - timedelta(hours=5))
-    page = client_for(front_desk).get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
+    page = client_for(front_desk).get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
     assert "<strong>Overdue</strong> by 5 hours" in page
 
 
 def test_it_shows_the_open_complaint_in_the_account_header(patient, front_desk, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
-    page = client_for(front_desk).get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
+    page = client_for(front_desk).get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
     assert 'id="account-open-complaint"' in page
     assert "collections paused" in page
 
 
 def test_it_records_the_meeting(patient, front_desk, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
-    response = client_for(front_desk).post(reverse("complaint-met", args=[complaint.pk]), follow=True)
+    response = client_for(front_desk).post(reverse("disputes:complaint-met", args=[complaint.pk]), follow=True)
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.MET
     assert "Meeting recorded" in messages_of(response)[0]
@@ -222,18 +222,18 @@ def test_it_records_the_meeting(patient, front_desk, client_for):
 
 def test_it_explains_why_a_proposal_without_money_cannot_be_accepted(patient, front_desk, billing, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk, category="coverage_misunderstanding")
-    url = reverse("complaint-detail", args=[complaint.pk])
+    url = reverse("disputes:complaint-detail", args=[complaint.pk])
     page = client_for(billing).get(url).content.decode()
     assert "Nothing to approve: this proposal moves no money" in page
     assert "Patient accepts the proposal" not in page
-    response = client_for(billing).post(reverse("complaint-accept-proposal", args=[complaint.pk]), follow=True)
+    response = client_for(billing).post(reverse("disputes:complaint-accept-proposal", args=[complaint.pk]), follow=True)
     assert messages_of(response) == ["This proposal moves no money, so there is nothing to approve."]
     assert AdjustmentRequest.objects.count() == 0
 
 
 def test_it_refuses_accepting_a_proposal_to_front_desk(patient, front_desk, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
-    response = client_for(front_desk).post(reverse("complaint-accept-proposal", args=[complaint.pk]))
+    response = client_for(front_desk).post(reverse("disputes:complaint-accept-proposal", args=[complaint.pk]))
     assert response.status_code == 403
     assert AdjustmentRequest.objects.count() == 0
 
@@ -241,7 +241,7 @@ def test_it_refuses_accepting_a_proposal_to_front_desk(patient, front_desk, clie
 def test_it_shows_a_refusal_to_close_on_the_field_it_names(patient, front_desk, manager, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
     form = {"outcome": "resolved", "prevention_note": "", "resolution_note": "We talked."}
-    response = client_for(manager).post(reverse("complaint-close", args=[complaint.pk]), form)
+    response = client_for(manager).post(reverse("disputes:complaint-close", args=[complaint.pk]), form)
     assert response.status_code == 200
     assert response.context["close_form"].errors["prevention_note"] == [
         "Say what will be done so it does not happen again."
@@ -253,20 +253,20 @@ def test_it_shows_a_refusal_to_close_on_the_field_it_names(patient, front_desk, 
 
 def test_it_refuses_the_letter_of_an_open_complaint_with_a_message(patient, front_desk, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
-    response = client_for(front_desk).get(reverse("complaint-letter", args=[complaint.pk]), follow=True)
-    assert response.redirect_chain == [(reverse("complaint-detail", args=[complaint.pk]), 302)]
+    response = client_for(front_desk).get(reverse("disputes:complaint-letter", args=[complaint.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("disputes:complaint-detail", args=[complaint.pk]), 302)]
     assert "written when the complaint is closed" in messages_of(response)[0]
 
 
 def test_it_logs_a_read_of_the_complaint(patient, front_desk, provider, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
-    client_for(provider).get(reverse("complaint-detail", args=[complaint.pk]))
+    client_for(provider).get(reverse("disputes:complaint-detail", args=[complaint.pk]))
     entry = LogEntry.objects.get_for_object(complaint).get(action=LogEntry.Action.ACCESS)
     assert entry.actor == provider
 
 
 def test_it_answers_404_for_an_unknown_complaint(front_desk, client_for):
-    assert client_for(front_desk).get(reverse("complaint-detail", args=[999999])).status_code == 404
+    assert client_for(front_desk).get(reverse("disputes:complaint-detail", args=[999999])).status_code == 404
 
 
 # --- The whole path ----------------------------------------------------------------------------------
@@ -280,17 +280,17 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
 
     desk.post(intake_url(patient, invoice), intake_form(invoice))
     complaint = Complaint.objects.get()
-    detail = reverse("complaint-detail", args=[complaint.pk])
-    desk.post(reverse("complaint-met", args=[complaint.pk]))
+    detail = reverse("disputes:complaint-detail", args=[complaint.pk])
+    desk.post(reverse("disputes:complaint-met", args=[complaint.pk]))
 
-    accepted = clerk.post(reverse("complaint-accept-proposal", args=[complaint.pk]), follow=True)
+    accepted = clerk.post(reverse("disputes:complaint-accept-proposal", args=[complaint.pk]), follow=True)
     assert accepted.redirect_chain == [(detail, 302)]
     adjustment = AdjustmentRequest.objects.get()
     assert (adjustment.kind, adjustment.amount, adjustment.requested_by) == ("write_off", Decimal("700.00"), billing)
 
-    queue = boss.get(reverse("adjustment-queue")).content.decode()
+    queue = boss.get(reverse("disputes:adjustment-queue")).content.decode()
     assert "Kari Nordmann" in queue and COMPLAINT_WORDS[:40] in queue
-    approved = boss.post(reverse("adjustment-approve", args=[adjustment.pk]), {"note": "Agreed"}, follow=True)
+    approved = boss.post(reverse("disputes:adjustment-approve", args=[adjustment.pk]), {"note": "Agreed"}, follow=True)
     assert messages_of(approved) == [
         f"Approved: Write-off of the balance after insurance of {money(Decimal('700.00'))} posted to invoice "
         f"{invoice.number}."
@@ -299,22 +299,26 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
     assert invoice.patient_due == Decimal("0.00")
 
     closing = {"outcome": "adjusted", "prevention_note": "Waiting times shown at the desk", "resolution_text": "Met"}
-    preview = boss.post(reverse("complaint-close", args=[complaint.pk]), {**closing, "action": "preview"})
+    preview = boss.post(reverse("disputes:complaint-close", args=[complaint.pk]), {**closing, "action": "preview"})
     assert preview.status_code == 200 and 'id="letter-preview"' in preview.content.decode()
-    closed = boss.post(reverse("complaint-close", args=[complaint.pk]), {**closing, "action": "close"}, follow=True)
+    closed = boss.post(
+        reverse("disputes:complaint-close", args=[complaint.pk]), {**closing, "action": "close"}, follow=True
+    )
     assert closed.redirect_chain == [(detail, 302)]
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.CLOSED
 
-    letter = desk.get(reverse("complaint-letter", args=[complaint.pk]))
+    letter = desk.get(reverse("disputes:complaint-letter", args=[complaint.pk]))
     assert letter.status_code == 200
     assert letter["Content-Type"] == "application/pdf"
     assert letter.content.startswith(b"%PDF")
 
     call = FollowUpCall.objects.get()
-    calls = desk.get(reverse("call-list")).content.decode()
+    calls = desk.get(reverse("collections:call-list")).content.decode()
     assert f'id="call-{call.pk}"' in calls
-    row = desk.post(reverse("call-outcome", args=[call.pk]), {"outcome": "satisfied", "note": "Happy"}, headers=HTMX)
+    row = desk.post(
+        reverse("collections:call-outcome", args=[call.pk]), {"outcome": "satisfied", "note": "Happy"}, headers=HTMX
+    )
     assert "Call recorded: Satisfied." in row.content.decode()
     call.refresh_from_db()
     assert (call.outcome, call.completed_by, call.outcome_note) == ("satisfied", front_desk, "Happy")
@@ -326,8 +330,8 @@ def test_it_runs_the_whole_path_from_intake_to_a_satisfied_follow_up_call(
 def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, manager, provider, client_for):
     adjustment = write_off_pending(patient, requested_by=manager)
     client = client_for(manager)
-    assert "Your own request:" in client.get(reverse("adjustment-queue")).content.decode()
-    response = client.post(reverse("adjustment-approve", args=[adjustment.pk]), follow=True)
+    assert "Your own request:" in client.get(reverse("disputes:adjustment-queue")).content.decode()
+    response = client.post(reverse("disputes:adjustment-approve", args=[adjustment.pk]), follow=True)
     assert messages_of(response) == ["Nobody approves their own request: another colleague must decide it."]
     assert posted_adjustments() == 0
     adjustment.refresh_from_db()
@@ -336,7 +340,7 @@ def test_it_refuses_self_approval_with_a_message_and_posts_nothing(patient, mana
 
 def test_it_shows_a_role_refusal_from_the_service(patient, front_desk, billing, manager, client_for):
     adjustment = write_off_pending(patient, requested_by=front_desk)  # only the office manager may approve
-    response = client_for(billing).post(reverse("adjustment-approve", args=[adjustment.pk]), follow=True)
+    response = client_for(billing).post(reverse("disputes:adjustment-approve", args=[adjustment.pk]), follow=True)
     assert messages_of(response) == ["Only the office manager may decide this request."]
     assert posted_adjustments() == 0
 
@@ -344,28 +348,31 @@ def test_it_shows_a_role_refusal_from_the_service(patient, front_desk, billing, 
 def test_it_rejects_only_with_a_note(patient, billing, manager, client_for):
     adjustment = write_off_pending(patient, requested_by=billing)
     client = client_for(manager)
-    refused = client.post(reverse("adjustment-reject", args=[adjustment.pk]), {"note": " "}, follow=True)
+    refused = client.post(reverse("disputes:adjustment-reject", args=[adjustment.pk]), {"note": " "}, follow=True)
     assert messages_of(refused) == ["Say why the request is rejected."]
-    client.post(reverse("adjustment-reject", args=[adjustment.pk]), {"note": "Not a care issue"})
+    client.post(reverse("disputes:adjustment-reject", args=[adjustment.pk]), {"note": "Not a care issue"})
     adjustment.refresh_from_db()
     assert (adjustment.status, adjustment.decision_note) == ("rejected", "Not a care issue")
     assert posted_adjustments() == 0
 
 
-@pytest.mark.parametrize("name", ["adjustment-approve", "adjustment-reject"])
+@pytest.mark.parametrize("name", ["disputes:adjustment-approve", "disputes:adjustment-reject"])
 def test_it_refuses_a_provider_in_the_queue(patient, billing, manager, provider, client_for, name):
     # The provider is the default deputy approver, needed only when nobody else may approve: here the manager may.
     adjustment = write_off_pending(patient, requested_by=billing)
     client = client_for(provider)
-    assert client.get(reverse("adjustment-queue")).status_code == 403
+    assert client.get(reverse("disputes:adjustment-queue")).status_code == 403
     assert client.post(reverse(name, args=[adjustment.pk]), {"note": "x"}).status_code == 403
     adjustment.refresh_from_db()
     assert adjustment.status == AdjustmentRequest.Status.PENDING
 
 
 def test_it_hides_the_approvals_link_without_the_permission(front_desk, manager, client_for):
-    assert reverse("adjustment-queue") in client_for(manager).get(reverse("home")).content.decode()
-    assert reverse("adjustment-queue") not in client_for(front_desk).get(reverse("home")).content.decode()
+    assert reverse("disputes:adjustment-queue") in client_for(manager).get(reverse("frontdesk:home")).content.decode()
+    assert (
+        reverse("disputes:adjustment-queue")
+        not in client_for(front_desk).get(reverse("frontdesk:home")).content.decode()
+    )
 
 
 # --- Complaint list ----------------------------------------------------------------------------------
@@ -379,9 +386,9 @@ def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, 
     Complaint.objects.filter(pk=error_late.pk).update(meeting_due_at=timezone.now() + timedelta(days=30))
     client = client_for(billing)
 
-    mine = client.get(reverse("complaint-list"))
+    mine = client.get(reverse("disputes:complaint-list"))
     assert [complaint for complaint, _deadline in mine.context["rows"]] == [error_soon, error_late]
-    everything = client.get(reverse("complaint-list"), {"show": "all"})
+    everything = client.get(reverse("disputes:complaint-list"), {"show": "all"})
     assert care in [complaint for complaint, _deadline in everything.context["rows"]]
 
 
@@ -390,7 +397,7 @@ def test_it_lists_complaints_routed_to_my_role_by_deadline(patient, front_desk, 
 def test_it_marks_overdue_complaints_on_the_list(patient, front_desk, billing, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk, category="billing_error")
     Complaint.objects.filter(pk=complaint.pk).update(meeting_due_at=timezone.now() - timedelta(hours=2))
-    page = client_for(billing).get(reverse("complaint-list")).content.decode()
+    page = client_for(billing).get(reverse("disputes:complaint-list")).content.decode()
     assert 'class="row-overdue"' in page
     assert "<strong>Overdue</strong> by 2 hours" in page
 
@@ -398,7 +405,7 @@ def test_it_marks_overdue_complaints_on_the_list(patient, front_desk, billing, c
 def test_it_leaves_closed_complaints_off_the_list(patient, front_desk, manager, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk, category="invoice_question")
     services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="x", by=manager)
-    response = client_for(manager).get(reverse("complaint-list"), {"show": "all"})
+    response = client_for(manager).get(reverse("disputes:complaint-list"), {"show": "all"})
     assert response.context["rows"] == []
 
 
@@ -418,20 +425,20 @@ def every_page(records) -> list[tuple[str, str]]:
     complaint, closed, adjustment, call = records
     patient = complaint.patient
     return [
-        ("get", reverse("complaint-list")),
+        ("get", reverse("disputes:complaint-list")),
         ("get", intake_url(patient, complaint.invoice)),
         ("post", intake_url(patient, complaint.invoice)),
-        ("get", f"{reverse('complaint-invoice-lines')}?patient={patient.pk}&invoice={complaint.invoice_id}"),
-        ("get", reverse("complaint-detail", args=[complaint.pk])),
-        ("post", reverse("complaint-met", args=[complaint.pk])),
-        ("post", reverse("complaint-accept-proposal", args=[complaint.pk])),
-        ("post", reverse("complaint-close", args=[complaint.pk])),
-        ("get", reverse("complaint-letter", args=[closed.pk])),
-        ("get", reverse("adjustment-queue")),
-        ("post", reverse("adjustment-approve", args=[adjustment.pk])),
-        ("post", reverse("adjustment-reject", args=[adjustment.pk])),
-        ("get", reverse("call-list")),
-        ("post", reverse("call-outcome", args=[call.pk])),
+        ("get", f"{reverse('disputes:complaint-invoice-lines')}?patient={patient.pk}&invoice={complaint.invoice_id}"),
+        ("get", reverse("disputes:complaint-detail", args=[complaint.pk])),
+        ("post", reverse("disputes:complaint-met", args=[complaint.pk])),
+        ("post", reverse("disputes:complaint-accept-proposal", args=[complaint.pk])),
+        ("post", reverse("disputes:complaint-close", args=[complaint.pk])),
+        ("get", reverse("disputes:complaint-letter", args=[closed.pk])),
+        ("get", reverse("disputes:adjustment-queue")),
+        ("post", reverse("disputes:adjustment-approve", args=[adjustment.pk])),
+        ("post", reverse("disputes:adjustment-reject", args=[adjustment.pk])),
+        ("get", reverse("collections:call-list")),
+        ("post", reverse("collections:call-outcome", args=[call.pk])),
     ]
 
 
@@ -483,7 +490,7 @@ def test_it_shows_a_complaint_in_a_fixed_number_of_queries(patient, manager, cli
         # 12 the patient's balance and 13 their open complaint for the account header
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         with django_assert_num_queries(14):
-            response = client.get(reverse("complaint-detail", args=[complaint.pk]))
+            response = client.get(reverse("disputes:complaint-detail", args=[complaint.pk]))
         assert len(response.context["adjustments"]) == complaint.adjustments.count()
 
 
@@ -498,7 +505,7 @@ def test_it_lists_complaints_in_a_fixed_number_of_queries(patient, manager, clie
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
         with django_assert_num_queries(9):
-            response = client.get(reverse("complaint-list"))
+            response = client.get(reverse("disputes:complaint-list"))
         assert len(response.context["rows"]) == count
 
 
@@ -515,5 +522,5 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
         with django_assert_num_queries(11):
-            response = client.get(reverse("adjustment-queue"))
+            response = client.get(reverse("disputes:adjustment-queue"))
         assert len(response.context["adjustments"]) == count

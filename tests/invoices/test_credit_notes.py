@@ -409,11 +409,11 @@ def test_the_api_answers_404_for_an_unknown_credit_note(billing, client_for):
 def test_the_invoice_and_account_pages_show_the_credit_note_with_its_pdf(patient, billing, client_for):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
     note = adjust(invoice, Kind.WRITE_OFF, "100.00").credit_note
-    pdf_url = reverse("credit-note-pdf", args=[note.pk])
+    pdf_url = reverse("invoices:credit-note-pdf", args=[note.pk])
     client = client_for(billing)
 
-    invoice_page = client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
-    account_page = client.get(reverse("patient-detail", args=[patient.pk])).content.decode()
+    invoice_page = client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
+    account_page = client.get(reverse("frontdesk:patient-detail", args=[patient.pk])).content.decode()
     document = client.get(pdf_url)
 
     for page in (invoice_page, account_page):
@@ -424,7 +424,7 @@ def test_the_invoice_and_account_pages_show_the_credit_note_with_its_pdf(patient
 
 def test_the_invoice_page_says_when_there_is_no_credit_note(patient, billing, client_for):
     invoice = issued_invoice(patient, lines=PATIENT_LINES)
-    page = client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    page = client_for(billing).get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
     assert "No credit notes" in page
 
 

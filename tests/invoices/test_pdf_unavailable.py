@@ -101,8 +101,8 @@ def test_it_refuses_every_kind_of_pdf_the_same_way(without_pango, patient):
 def test_it_serves_the_invoice_page_and_a_503_page_for_its_pdf(without_pango, staff_client, patient):
     invoice = issued_invoice(patient)
 
-    page = staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
-    document = staff_client.get(reverse("invoice-pdf", args=[invoice.pk]))
+    page = staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk]))
+    document = staff_client.get(reverse("invoices:invoice-pdf", args=[invoice.pk]))
 
     assert page.status_code == 200
     assert document.status_code == 503
@@ -115,7 +115,7 @@ def test_it_serves_the_invoice_page_and_a_503_page_for_its_pdf(without_pango, st
 def test_it_shows_the_staff_page_in_the_readers_language(without_pango, staff_client, patient):
     invoice = issued_invoice(patient)
 
-    document = staff_client.get(reverse("invoice-pdf", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    document = staff_client.get(reverse("invoices:invoice-pdf", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="fr")
 
     assert document.status_code == 503
     assert "PDF indisponible" in document.content.decode()
@@ -127,8 +127,10 @@ def test_it_tells_a_patient_in_their_language_without_server_details(without_pan
     invoice = issued_invoice(patient)
     client = client_for(patient.user)
 
-    bills = client.get(reverse("portal-bills", kwargs={"patient_id": patient.pk}))
-    document = client.get(reverse("portal-bill-pdf", kwargs={"patient_id": patient.pk, "invoice_id": invoice.pk}))
+    bills = client.get(reverse("portal:portal-bills", kwargs={"patient_id": patient.pk}))
+    document = client.get(
+        reverse("portal:portal-bill-pdf", kwargs={"patient_id": patient.pk, "invoice_id": invoice.pk})
+    )
 
     assert bills.status_code == 200
     assert document.status_code == 503

@@ -7,7 +7,13 @@ from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from invoices.templatetags import row_urls
 
-NAMES = ["invoice-detail", "patient-detail", "complaint-detail", "adjustment-approve", "adjustment-reject"]
+NAMES = [
+    "frontdesk:invoice-detail",
+    "frontdesk:patient-detail",
+    "disputes:complaint-detail",
+    "disputes:adjustment-approve",
+    "disputes:adjustment-reject",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -19,15 +25,15 @@ def test_it_gives_the_url_that_reverse_gives(name) -> None:
 def test_it_follows_the_script_prefix() -> None:
     set_script_prefix("/billing/")
     try:
-        assert row_urls.id_url(12, "invoice-detail") == "/billing/invoices/12/"
+        assert row_urls.id_url(12, "frontdesk:invoice-detail") == "/billing/invoices/12/"
     finally:
         clear_script_prefix()
-    assert row_urls.id_url(12, "invoice-detail") == "/invoices/12/"
+    assert row_urls.id_url(12, "frontdesk:invoice-detail") == "/invoices/12/"
 
 
 def test_it_reverses_once_per_url_name() -> None:
     row_urls._around_id.cache_clear()
     with mock.patch.object(row_urls, "reverse", wraps=reverse) as reversing:
         for object_id in range(1, 101):
-            row_urls.id_url(object_id, "invoice-detail")
+            row_urls.id_url(object_id, "frontdesk:invoice-detail")
     assert reversing.call_count == 1

@@ -57,7 +57,7 @@ def warm_content_types() -> None:
 
 def test_it_lists_overdue_accounts_with_days_overdue(staff_client, patient):
     invoice = overdue_invoice(patient, days=10)
-    response = staff_client.get(reverse("home"))
+    response = staff_client.get(reverse("frontdesk:home"))
     assert response.status_code == 200
     assert response.context["rows"] == [(invoice, 10)]
 
@@ -67,14 +67,14 @@ def test_it_leaves_paid_and_not_yet_due_invoices_off_the_worklist(staff_client, 
     services.payment_record(invoice_id=paid.pk, amount="71.00", payer="patient", method="cash", by=billing)
     draft = draft_invoice(patient)
     services.invoice_issue(invoice_id=draft.pk, by=None, today=timezone.localdate())
-    response = staff_client.get(reverse("home"))
+    response = staff_client.get(reverse("frontdesk:home"))
     assert response.context["rows"] == []
 
 
 def test_it_orders_the_worklist_oldest_due_first(staff_client, patient, other_patient):
     recent = overdue_invoice(patient, days=3)
     oldest = overdue_invoice(other_patient, days=30)
-    response = staff_client.get(reverse("home"))
+    response = staff_client.get(reverse("frontdesk:home"))
     assert [invoice for invoice, _days in response.context["rows"]] == [oldest, recent]
 
 
@@ -112,7 +112,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     # +1: the audit rows of the patients and invoices shown, in one insert
     with django_assert_num_queries(13):
-        response = staff_client.get(reverse("home"))
+        response = staff_client.get(reverse("frontdesk:home"))
     assert len(response.context["rows"]) == rows
     assert (response.context["calls_due_count"], len(response.context["complaints_mine"])) == (rows, min(rows, 5))
     assert len(response.context["complaints_late"]) == min(rows, 5)
@@ -122,7 +122,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
 
 
 def test_it_shows_lines_totals_and_reference(staff_client, invoice):
-    page = staff_client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    page = staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
     assert "Consultation with a general practitioner" in page
     assert invoice.payment_reference in page
     assert money(Decimal("471.00")) in page  # total
@@ -132,23 +132,23 @@ def test_it_shows_lines_totals_and_reference(staff_client, invoice):
 
 def test_it_shows_who_posted_each_entry_with_the_running_balance(staff_client, invoice, billing):
     services.payment_record(invoice_id=invoice.pk, amount="21.00", payer="patient", method="card", by=billing)
-    page = staff_client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    page = staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
     assert "bjorn_billing" in page
     assert money(Decimal("450.00")) in page
     assert "Card" in page
 
 
 def test_it_answers_404_for_an_unknown_invoice(staff_client, db):
-    assert staff_client.get(reverse("invoice-detail", args=[999999])).status_code == 404
+    assert staff_client.get(reverse("frontdesk:invoice-detail", args=[999999])).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["invoice-detail", "invoice-pdf", "invoice-payment"])
+@pytest.mark.parametrize("name", ["frontdesk:invoice-detail", "invoices:invoice-pdf", "frontdesk:invoice-payment"])
 def test_it_refuses_a_patient_user(client_for, patient, invoice, name):
     response = client_for(patient.user).get(reverse(name, args=[invoice.pk]))
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("name", ["invoice-detail", "invoice-pdf", "invoice-payment"])
+@pytest.mark.parametrize("name", ["frontdesk:invoice-detail", "invoices:invoice-pdf", "frontdesk:invoice-payment"])
 def test_it_sends_anonymous_users_to_login(client, invoice, name):
     response = client.get(reverse(name, args=[invoice.pk]))
     assert response.status_code == 302
@@ -156,7 +156,7 @@ def test_it_sends_anonymous_users_to_login(client, invoice, name):
 
 
 def test_it_logs_a_read_of_the_invoice(staff_client, invoice, billing):
-    staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
+    staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk]))
     entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(invoice.pk))
     assert entry.content_type.model_class() is Invoice
     assert entry.actor == billing
@@ -183,7 +183,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
     # complaint on this invoice, 17 the case
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     with django_assert_num_queries(19):
-        response = staff_client.get(reverse("invoice-detail", args=[invoice.pk]))
+        response = staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk]))
     assert len(response.context["entries"]) == entries + 1
     assert len(response.context["collections"].reminders) == entries
 
@@ -192,7 +192,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
 
 
 def test_it_returns_the_pdf_inline(staff_client, invoice):
-    response = staff_client.get(reverse("invoice-pdf", args=[invoice.pk]))
+    response = staff_client.get(reverse("invoices:invoice-pdf", args=[invoice.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'inline; filename="invoice-{invoice.number}.pdf"'
@@ -200,7 +200,7 @@ def test_it_returns_the_pdf_inline(staff_client, invoice):
 
 
 def test_it_logs_a_read_of_the_pdf(staff_client, invoice):
-    staff_client.get(reverse("invoice-pdf", args=[invoice.pk]))
+    staff_client.get(reverse("invoices:invoice-pdf", args=[invoice.pk]))
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(invoice.pk)).count() == 1
 
 
@@ -208,15 +208,15 @@ def test_it_logs_a_read_of_the_pdf(staff_client, invoice):
 
 
 def test_it_renders_the_payment_form_with_a_fresh_idempotency_key(staff_client, invoice):
-    page = staff_client.get(reverse("invoice-payment", args=[invoice.pk])).content.decode()
+    page = staff_client.get(reverse("frontdesk:invoice-payment", args=[invoice.pk])).content.decode()
     key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', page)
     assert key is not None
 
 
 def test_it_records_a_payment(staff_client, invoice, billing):
-    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), payment_form(amount="50.00"))
+    response = staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), payment_form(amount="50.00"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("invoice-detail", args=[invoice.pk])
+    assert response["Location"] == reverse("frontdesk:invoice-detail", args=[invoice.pk])
     entry = LedgerEntry.objects.get(invoice=invoice, kind=LedgerEntry.Kind.PATIENT_PAYMENT)
     assert (entry.amount, entry.method, entry.reference, entry.posted_by) == (
         Decimal("-50.00"),
@@ -228,20 +228,20 @@ def test_it_records_a_payment(staff_client, invoice, billing):
 
 def test_it_records_an_insurer_payment(staff_client, invoice):
     form = payment_form(amount="400.00", payer="insurer", method="insurer_remittance")
-    staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form)
+    staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), form)
     invoice.refresh_from_db()
     assert invoice.insurer_paid == Decimal("400.00")
 
 
 def test_it_refuses_payments_to_a_provider(client_for, provider, invoice):
-    response = client_for(provider).post(reverse("invoice-payment", args=[invoice.pk]), payment_form())
+    response = client_for(provider).post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), payment_form())
     assert response.status_code == 403
     assert payments(invoice) == 0
 
 
 @pytest.mark.parametrize("amount", ["-10.00", "10.005", "ten", "0"])
 def test_it_shows_a_form_error_for_a_bad_amount(staff_client, invoice, amount):
-    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), payment_form(amount=amount))
+    response = staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), payment_form(amount=amount))
     assert response.status_code == 200
     assert response.context["form"].errors["amount"]
     assert payments(invoice) == 0
@@ -249,23 +249,23 @@ def test_it_shows_a_form_error_for_a_bad_amount(staff_client, invoice, amount):
 
 def test_it_keeps_the_users_input_after_an_error(staff_client, invoice):
     form = payment_form(amount="10.005", reference="Receipt 777")
-    page = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form).content.decode()
+    page = staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), form).content.decode()
     assert 'value="Receipt 777"' in page
     assert f'value="{form["idempotency_key"]}"' in page
 
 
 def test_it_posts_a_replayed_form_once(staff_client, invoice):
     form = payment_form()
-    staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form)
-    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form, follow=True)
+    staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), form)
+    response = staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), form, follow=True)
     assert payments(invoice) == 1
     assert "already recorded" in response.content.decode()
 
 
 def test_it_refuses_a_key_reused_for_another_amount_and_offers_a_new_one(staff_client, invoice):
     form = payment_form()
-    staff_client.post(reverse("invoice-payment", args=[invoice.pk]), form)
-    response = staff_client.post(reverse("invoice-payment", args=[invoice.pk]), {**form, "amount": "5.00"})
+    staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), form)
+    response = staff_client.post(reverse("frontdesk:invoice-payment", args=[invoice.pk]), {**form, "amount": "5.00"})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert response.context["form"].data["idempotency_key"] != form["idempotency_key"]
@@ -274,7 +274,7 @@ def test_it_refuses_a_key_reused_for_another_amount_and_offers_a_new_one(staff_c
 
 def test_it_shows_a_refusal_to_pay_a_draft_as_a_message(staff_client, patient):
     draft = draft_invoice(patient)
-    response = staff_client.post(reverse("invoice-payment", args=[draft.pk]), payment_form())
+    response = staff_client.post(reverse("frontdesk:invoice-payment", args=[draft.pk]), payment_form())
     assert response.status_code == 200
     assert "only possible on an issued invoice" in response.content.decode()
     assert payments(draft) == 0
@@ -285,21 +285,21 @@ def test_it_shows_a_refusal_to_pay_a_draft_as_a_message(staff_client, patient):
 
 def test_it_issues_a_draft(staff_client, patient):
     draft = draft_invoice(patient)
-    response = staff_client.post(reverse("invoice-issue", args=[draft.pk]), follow=True)
+    response = staff_client.post(reverse("invoices:invoice-issue", args=[draft.pk]), follow=True)
     draft.refresh_from_db()
     assert draft.status == Invoice.Status.ISSUED
     assert f"Invoice {draft.number} issued" in response.content.decode()
 
 
 def test_it_shows_issuing_twice_as_a_message(staff_client, invoice):
-    response = staff_client.post(reverse("invoice-issue", args=[invoice.pk]), follow=True)
+    response = staff_client.post(reverse("invoices:invoice-issue", args=[invoice.pk]), follow=True)
     assert response.status_code == 200
     assert "already issued" in response.content.decode()
 
 
 def test_it_refuses_to_issue_without_permission(client_for, front_desk, patient):
     draft = draft_invoice(patient)
-    response = client_for(front_desk).post(reverse("invoice-issue", args=[draft.pk]))
+    response = client_for(front_desk).post(reverse("invoices:invoice-issue", args=[draft.pk]))
     assert response.status_code == 403
     draft.refresh_from_db()
     assert draft.is_draft
@@ -307,21 +307,21 @@ def test_it_refuses_to_issue_without_permission(client_for, front_desk, patient)
 
 def test_it_issues_only_on_post(staff_client, patient):
     draft = draft_invoice(patient)
-    assert staff_client.get(reverse("invoice-issue", args=[draft.pk])).status_code == 405
+    assert staff_client.get(reverse("invoices:invoice-issue", args=[draft.pk])).status_code == 405
 
 
 def test_it_answers_404_when_issuing_an_unknown_invoice(staff_client, db):
-    assert staff_client.post(reverse("invoice-issue", args=[999999])).status_code == 404
+    assert staff_client.post(reverse("invoices:invoice-issue", args=[999999])).status_code == 404
 
 
 def test_it_marks_insurance_settled(staff_client, invoice):
-    staff_client.post(reverse("invoice-insurance-settled", args=[invoice.pk]))
+    staff_client.post(reverse("invoices:invoice-insurance-settled", args=[invoice.pk]))
     invoice.refresh_from_db()
     assert invoice.insurance_status == "settled"
 
 
 def test_it_refuses_to_settle_insurance_without_permission(client_for, front_desk, invoice):
-    response = client_for(front_desk).post(reverse("invoice-insurance-settled", args=[invoice.pk]))
+    response = client_for(front_desk).post(reverse("invoices:invoice-insurance-settled", args=[invoice.pk]))
     assert response.status_code == 403
 
 

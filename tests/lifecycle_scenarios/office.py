@@ -50,7 +50,7 @@ class Office:
         self.clock.move_to(at(day, hour))
         call_command("run_billing_jobs", stdout=io.StringIO())
         if Reminder.objects.filter(status=Reminder.Status.TO_PRINT).exists():
-            response = self.sign_in().post(reverse("print-batch-record"))
+            response = self.sign_in().post(reverse("collections:print-batch-record"))
             assert response.status_code == 302 and "/login/" not in response["Location"], response
 
     def days(self, first: date, last: date) -> None:
@@ -68,7 +68,7 @@ def reminders(api: APIClient, invoice_id: int) -> list[dict[str, Any]]:
 
 def agency_file(office_manager: Client) -> list[dict[str, str]]:
     """The collection agency's CSV as the office manager downloads it from the cases page, one dict a row."""
-    response = office_manager.get(reverse("case-agency-export"))
+    response = office_manager.get(reverse("collections:case-agency-export"))
     assert response.status_code == 200, response.content
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 

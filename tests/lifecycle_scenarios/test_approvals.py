@@ -41,10 +41,10 @@ def can_approve(api, adjustment_id: int) -> bool:
 def test_the_sole_office_managers_own_request_waits_for_the_deputy_on_the_queue_page(
     requests_of_the_manager, manager, provider, client_for
 ):
-    approve = reverse("adjustment-approve", args=[requests_of_the_manager["write_off"]["id"]])
+    approve = reverse("disputes:adjustment-approve", args=[requests_of_the_manager["write_off"]["id"]])
 
-    own = client_for(manager).get(reverse("adjustment-queue")).content.decode()
-    deputy = client_for(provider).get(reverse("adjustment-queue"))
+    own = client_for(manager).get(reverse("disputes:adjustment-queue")).content.decode()
+    deputy = client_for(provider).get(reverse("disputes:adjustment-queue"))
 
     assert approve not in own and "Your own request:" in own
     assert deputy.status_code == 200 and approve in deputy.content.decode()
@@ -79,14 +79,14 @@ def test_billing_sees_approve_only_where_billing_may_decide(
     write_off, credit = requests_of_the_manager["write_off"], requests_of_the_manager["small_claim_credit"]
 
     assert (can_approve(api_as(billing), write_off["id"]), can_approve(api_as(billing), credit["id"])) == (False, True)
-    page = client_for(billing).get(reverse("adjustment-queue")).content.decode()
-    assert reverse("adjustment-approve", args=[write_off["id"]]) not in page
-    assert reverse("adjustment-reject", args=[write_off["id"]]) not in page
-    assert reverse("adjustment-approve", args=[credit["id"]]) in page
-    deputy_page = client_for(provider).get(reverse("adjustment-queue")).content.decode()
-    assert reverse("adjustment-approve", args=[credit["id"]]) not in deputy_page  # billing's to decide
+    page = client_for(billing).get(reverse("disputes:adjustment-queue")).content.decode()
+    assert reverse("disputes:adjustment-approve", args=[write_off["id"]]) not in page
+    assert reverse("disputes:adjustment-reject", args=[write_off["id"]]) not in page
+    assert reverse("disputes:adjustment-approve", args=[credit["id"]]) in page
+    deputy_page = client_for(provider).get(reverse("disputes:adjustment-queue")).content.decode()
+    assert reverse("disputes:adjustment-approve", args=[credit["id"]]) not in deputy_page  # billing's to decide
 
-    refused = client_for(billing).post(reverse("adjustment-approve", args=[write_off["id"]]), {"note": "x"})
-    assert (refused.status_code, refused["Location"]) == (302, reverse("adjustment-queue"))
+    refused = client_for(billing).post(reverse("disputes:adjustment-approve", args=[write_off["id"]]), {"note": "x"})
+    assert (refused.status_code, refused["Location"]) == (302, reverse("disputes:adjustment-queue"))
     assert [message.level_tag for message in get_messages(refused.wsgi_request)] == ["error"]
     assert AdjustmentRequest.objects.get(pk=write_off["id"]).status == AdjustmentRequest.Status.PENDING

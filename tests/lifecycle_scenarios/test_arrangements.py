@@ -68,7 +68,9 @@ def test_the_missed_instalment_letter_asks_for_that_instalment_and_offers_no_new
     office.day(FIRST_DUE + timedelta(days=1))
     [notice] = [r for r in reminders(api_as(billing), plan["invoice"]["id"]) if r["step"] == 101]
 
-    letter = squeezed(pdf_text(client_for(billing).get(reverse("reminder-letter", args=[notice["id"]])).content))
+    letter = squeezed(
+        pdf_text(client_for(billing).get(reverse("collections:reminder-letter", args=[notice["id"]])).content)
+    )
 
     assert squeezed("Instalment 1 of your payment plan") in letter
     assert squeezed(f"Instalment to pay{nok('125.00')}") in letter
@@ -135,7 +137,9 @@ def test_the_portal_grants_the_first_deferral_and_sends_the_next_two_to_billing_
     clock, reachable_patient, billing, api_as, client_for
 ):
     invoice = bill(api_as(billing), reachable_patient)
-    url = reverse("portal-cannot-pay-later", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]})
+    url = reverse(
+        "portal:portal-cannot-pay-later", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]}
+    )
     asked = [START + timedelta(days=days) for days in (20, 40, 60)]
 
     for number, until in enumerate(asked):
@@ -151,7 +155,9 @@ def test_refused_portal_deferrals_make_one_open_call_on_the_worklist(
     clock, reachable_patient, billing, api_as, client_for
 ):
     invoice = bill(api_as(billing), reachable_patient)
-    url = reverse("portal-cannot-pay-later", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]})
+    url = reverse(
+        "portal:portal-cannot-pay-later", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]}
+    )
     for number, days in enumerate((20, 40, 60)):
         until = (START + timedelta(days=days)).isoformat()
         client_for(reachable_patient.user).post(url, {"until": until, "request_key": str(number) * 32})

@@ -63,15 +63,17 @@ def test_an_approved_adjustment_is_a_numbered_credit_note_everywhere_the_bill_is
     document = squeezed(pdf_text(api.get(f"/api/v1/credit-notes/{note['id']}/pdf/").content))
     assert squeezed(note["number"]) in document and squeezed(invoice["number"]) in document
 
-    staff_pdf = reverse("credit-note-pdf", args=[note["id"]])
-    account = client_for(approved_by).get(reverse("patient-detail", args=[reachable_patient.pk])).content.decode()
+    staff_pdf = reverse("invoices:credit-note-pdf", args=[note["id"]])
+    account = (
+        client_for(approved_by).get(reverse("frontdesk:patient-detail", args=[reachable_patient.pk])).content.decode()
+    )
     assert note["number"] in account and f'href="{staff_pdf}"' in account
     portal_pdf = reverse(
-        "portal-credit-note-pdf",
+        "portal:portal-credit-note-pdf",
         kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"], "credit_note_id": note["id"]},
     )
     bill_page = client_for(reachable_patient.user).get(
-        reverse("portal-bill", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]})
+        reverse("portal:portal-bill", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]})
     )
     assert f"Credit note {note['number']}" in bill_page.content.decode()
     assert f'href="{portal_pdf}"' in bill_page.content.decode()
@@ -98,7 +100,7 @@ def test_an_issued_invoice_reprints_with_the_address_it_was_issued_to(
 
     reprinted = squeezed(pdf_text(api.get(f"/api/v1/invoices/{invoice['id']}/pdf/").content))
     portal = client_for(reachable_patient.user).get(
-        reverse("portal-bill-pdf", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]})
+        reverse("portal:portal-bill-pdf", kwargs={"patient_id": reachable_patient.pk, "invoice_id": invoice["id"]})
     )
     from_portal = squeezed(pdf_text(portal.content))
 

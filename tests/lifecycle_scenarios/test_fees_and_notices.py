@@ -65,7 +65,7 @@ def test_the_schedule_page_refuses_fee_notices_out_of_section_1_3_order(
         {"number": 3, "days_after_due": 30, **third_step},
     ]
 
-    response = client_for(manager).post(reverse("schedule-edit"), schedule_post(steps))
+    response = client_for(manager).post(reverse("collections:schedule-edit"), schedule_post(steps))
 
     assert response.status_code == 200
     assert problem in response.context["problems"]
@@ -115,7 +115,7 @@ def test_the_inkassovarsel_and_the_agency_file_keep_principal_and_fees_apart(
 
     [final] = [r for r in reminders(api, invoice["id"]) if r["notice_type"] == "final_notice"]
     assert (final["step"], final["status"], final["channel"], final["fee"]) == (3, "sent", "letter", "35.00")
-    letter = client_for(billing).get(reverse("reminder-letter", args=[final["id"]]))
+    letter = client_for(billing).get(reverse("collections:reminder-letter", args=[final["id"]]))
     text = squeezed(pdf_text(letter.content))
     assert squeezed("Varsel om inkasso") in text
     assert squeezed(f"Principal{nok('500.00')}") in text

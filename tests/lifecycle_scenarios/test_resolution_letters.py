@@ -31,10 +31,10 @@ def close_form(action: str) -> dict[str, str]:
 
 def test_the_letter_is_previewed_before_the_complaint_is_closed(complaint, billing, client_for):
     staff = client_for(billing)
-    detail = staff.get(reverse("complaint-detail", args=[complaint.pk])).content.decode()
+    detail = staff.get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
     assert 'value="preview"' in detail and 'value="close"' not in detail  # closing comes after a preview
 
-    preview = staff.post(reverse("complaint-close", args=[complaint.pk]), close_form("preview"))
+    preview = staff.post(reverse("disputes:complaint-close", args=[complaint.pk]), close_form("preview"))
     previewed = preview.content.decode()
     letter_part = previewed[
         previewed.index('id="letter-preview"') : previewed.index("</section>", previewed.index('id="letter-preview"'))
@@ -46,7 +46,7 @@ def test_the_letter_is_previewed_before_the_complaint_is_closed(complaint, billi
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.OPEN  # nothing saved by the preview
 
-    closed = staff.post(reverse("complaint-close", args=[complaint.pk]), close_form("close"))
+    closed = staff.post(reverse("disputes:complaint-close", args=[complaint.pk]), close_form("close"))
     assert closed.status_code == 302
     complaint.refresh_from_db()
     assert (complaint.status, complaint.resolution_text, complaint.prevention_note) == (
@@ -67,11 +67,13 @@ def test_the_prevention_note_never_reaches_the_patient(complaint, reachable_pati
     portal = client_for(reachable_patient.user)
     kwargs = {"patient_id": reachable_patient.pk, "complaint_id": complaint.pk}
 
-    staff_letter = squeezed(pdf_text(client_for(billing).get(reverse("complaint-letter", args=[complaint.pk])).content))
-    portal_letter = squeezed(pdf_text(portal.get(reverse("portal-complaint-letter", kwargs=kwargs)).content))
+    staff_letter = squeezed(
+        pdf_text(client_for(billing).get(reverse("disputes:complaint-letter", args=[complaint.pk])).content)
+    )
+    portal_letter = squeezed(pdf_text(portal.get(reverse("portal:portal-complaint-letter", kwargs=kwargs)).content))
     portal_pages = [
-        portal.get(reverse("portal-complaint", kwargs=kwargs)).content.decode(),
-        portal.get(reverse("portal-complaints", kwargs={"patient_id": reachable_patient.pk})).content.decode(),
+        portal.get(reverse("portal:portal-complaint", kwargs=kwargs)).content.decode(),
+        portal.get(reverse("portal:portal-complaints", kwargs={"patient_id": reachable_patient.pk})).content.decode(),
     ]
     patient_api = api_as(reachable_patient.user).get(f"/api/v1/complaints/{complaint.pk}/")
 

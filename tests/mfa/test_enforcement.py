@@ -39,7 +39,7 @@ def test_it_sends_staff_without_a_device_to_set_up(manager, url):
     response = signed_in_without_second_step(manager).get(url)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa-setup") + "?next=" + _quoted(url)
+    assert response["Location"] == reverse("mfa:mfa-setup") + "?next=" + _quoted(url)
 
 
 @pytest.mark.parametrize("url", STAFF_PAGES)
@@ -49,7 +49,7 @@ def test_it_sends_staff_with_a_device_to_the_code_page(manager, url):
     response = signed_in_without_second_step(manager).get(url)
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("mfa-verify") + "?next=")
+    assert response["Location"].startswith(reverse("mfa:mfa-verify") + "?next=")
 
 
 @pytest.mark.parametrize("url", ["/", "/disputes/manage/policy/", "/audit/", "/two-factor/staff/"])
@@ -71,16 +71,16 @@ def test_it_serves_the_admin_once_the_session_is_verified(db):
 def test_it_covers_a_superuser_without_a_role_and_a_staff_flag_user(db):
     for user in (UserFactory(username="root", is_superuser=True), UserFactory(username="flag", is_staff=True)):
         response = signed_in_without_second_step(user).get("/admin/")
-        assert response["Location"].startswith(reverse("mfa-setup"))
+        assert response["Location"].startswith(reverse("mfa:mfa-setup"))
 
 
 def test_it_sends_a_post_to_set_up_without_running_it(manager, patient):
     response = signed_in_without_second_step(manager).post(
-        reverse("patient-contact-edit", args=[patient.pk]), {"email": "changed@example.org"}
+        reverse("frontdesk:patient-contact-edit", args=[patient.pk]), {"email": "changed@example.org"}
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa-setup")
+    assert response["Location"] == reverse("mfa:mfa-setup")
     patient.refresh_from_db()
     assert patient.email != "changed@example.org"
 
@@ -89,7 +89,7 @@ def test_it_tells_htmx_to_load_the_set_up_page(manager):
     response = signed_in_without_second_step(manager).get("/patients/search/?q=No", headers={"HX-Request": "true"})
 
     assert response.status_code == 204
-    assert response["HX-Redirect"].startswith(reverse("mfa-setup"))
+    assert response["HX-Redirect"].startswith(reverse("mfa:mfa-setup"))
 
 
 @pytest.mark.parametrize("url", ["/api/v1/adjustments/?status=pending", "/api/v1/follow-up-calls/", "/api/schema/"])
@@ -134,7 +134,7 @@ def test_it_has_no_url_that_trades_a_password_for_an_api_token():
 def test_it_lets_staff_reach_the_pages_of_the_step_and_sign_out(manager):
     client = signed_in_without_second_step(manager)
 
-    assert client.get(reverse("mfa-setup")).status_code == 200
+    assert client.get(reverse("mfa:mfa-setup")).status_code == 200
     assert client.get("/static/css/staff.css").status_code in (200, 404)  # never a redirect to set-up
     assert client.post(reverse("logout"))["Location"] == reverse("login")
 
@@ -147,9 +147,9 @@ def test_it_never_serves_an_admin_page_after_a_password_only_admin_login(db):
         "/admin/login/?next=/admin/", {"username": "root", "password": "correct-horse-battery"}, follow=True
     )
 
-    assert [url for url, _status in response.redirect_chain][-1].startswith(reverse("mfa-setup"))
+    assert [url for url, _status in response.redirect_chain][-1].startswith(reverse("mfa:mfa-setup"))
     assert b"Site administration" not in response.content
-    assert client.get("/admin/auth/user/")["Location"].startswith(reverse("mfa-setup"))
+    assert client.get("/admin/auth/user/")["Location"].startswith(reverse("mfa:mfa-setup"))
 
 
 def test_the_admin_site_itself_refuses_an_unverified_staff_member(db):

@@ -161,7 +161,7 @@ def test_it_accepts_only_the_first_of_three_portal_deferrals_and_sends_the_other
     invoice, english_patient, client_for
 ):
     client = client_for(english_patient.user)
-    url = reverse("portal-cannot-pay-later", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
+    url = reverse("portal:portal-cannot-pay-later", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
     pages = [
         page_text(
             client.post(
@@ -204,7 +204,7 @@ def test_it_shows_the_original_due_date_without_an_arrangement(invoice, english_
 
 
 def _bill_url(invoice: Invoice) -> str:
-    return reverse("portal-bill", kwargs={"patient_id": invoice.patient_id, "invoice_id": invoice.pk})
+    return reverse("portal:portal-bill", kwargs={"patient_id": invoice.patient_id, "invoice_id": invoice.pk})
 
 
 # --- Staff: the API and the forms --------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_it_refuses_and_replaces_a_plan_through_the_deferral_api(invoice, billin
 
 def test_it_offers_the_replace_checkbox_only_while_an_arrangement_runs(invoice, billing, client_for):
     client = client_for(billing)
-    url = reverse("invoice-deferral", args=[invoice.pk])
+    url = reverse("collections:invoice-deferral", args=[invoice.pk])
     assert "replace_arrangement" not in client.get(url).content.decode()
 
     services.payment_plan_create(invoice_id=invoice.pk, instalments=4, by=billing)
@@ -261,7 +261,7 @@ def test_it_offers_the_replace_checkbox_only_while_an_arrangement_runs(invoice, 
 def test_it_refuses_on_the_staff_form_until_the_checkbox_is_ticked(invoice, billing, client_for):
     client = client_for(billing)
     deferral = defer(invoice)
-    url = reverse("invoice-payment-plan", args=[invoice.pk])
+    url = reverse("collections:invoice-payment-plan", args=[invoice.pk])
 
     refused = client.post(url, {"instalments": "2"})
     assert refused.status_code == 200
@@ -274,7 +274,7 @@ def test_it_refuses_on_the_staff_form_until_the_checkbox_is_ticked(invoice, bill
     assert PaymentPlan.objects.get().status == PaymentPlan.Status.ACTIVE
     deferral.refresh_from_db()
     assert deferral.ended_by == billing
-    assert "replaced on" in client.get(reverse("invoice-detail", args=[invoice.pk])).content.decode()
+    assert "replaced on" in client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
 
 
 # --- Concurrency (PostgreSQL) ------------------------------------------------------------------------

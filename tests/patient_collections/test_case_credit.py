@@ -209,10 +209,10 @@ def test_the_queue_shows_a_case_credit_with_a_link_to_its_case(patient, provider
     case = large_case(patient)
     request = decide_credit(case, provider)
 
-    page = client_for(manager).get(reverse("adjustment-queue")).content.decode()
+    page = client_for(manager).get(reverse("disputes:adjustment-queue")).content.decode()
 
-    assert reverse("case-detail", args=[case.pk]) in page
-    assert reverse("adjustment-approve", args=[request.pk]) in page
+    assert reverse("collections:case-detail", args=[case.pk]) in page
+    assert reverse("disputes:adjustment-approve", args=[request.pk]) in page
 
 
 def test_the_case_page_shows_a_rejected_credit_and_offers_the_decisions_again(patient, provider, manager, client_for):
@@ -220,22 +220,24 @@ def test_the_case_page_shows_a_rejected_credit_and_offers_the_decisions_again(pa
     request = decide_credit(case, provider)
     client = client_for(manager)
     rejected = client.post(
-        reverse("adjustment-reject", args=[request.pk]), {"note": "Conciliation first", "back": "subject"}, follow=True
+        reverse("disputes:adjustment-reject", args=[request.pk]),
+        {"note": "Conciliation first", "back": "subject"},
+        follow=True,
     )
 
-    assert rejected.redirect_chain == [(reverse("case-detail", args=[case.pk]), 302)]
+    assert rejected.redirect_chain == [(reverse("collections:case-detail", args=[case.pk]), 302)]
     page = rejected.content.decode()
     assert "Rejected: nothing was posted. The collection case waits for a new decision." in page
     assert "Conciliation first" in page
-    assert reverse("case-decide", args=[case.pk]) in page
+    assert reverse("collections:case-decide", args=[case.pk]) in page
 
 
 def test_a_second_office_manager_sees_approve_where_the_deputy_does_not(patient, manager, provider, client_for):
     second = UserFactory(username="mari_manager", roles=["office_manager"])
     case = large_case(patient)
     request = decide_credit(case, manager)
-    approve_url = reverse("adjustment-approve", args=[request.pk])
-    page = reverse("case-detail", args=[case.pk])
+    approve_url = reverse("disputes:adjustment-approve", args=[request.pk])
+    page = reverse("collections:case-detail", args=[case.pk])
 
     assert approve_url in client_for(second).get(page).content.decode()
     deputy_page = client_for(provider).get(page).content.decode()

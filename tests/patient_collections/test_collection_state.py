@@ -250,9 +250,9 @@ def test_it_never_produces_a_letter_for_an_unsent_notice_while_the_invoice_is_he
 
     with pytest.raises(InvalidTransition), translation.override("en"):
         letters.notice_letter_pdf(waiting)
-    response = client_for(billing).get(reverse("reminder-letter", args=[waiting.pk]), follow=True)
+    response = client_for(billing).get(reverse("collections:reminder-letter", args=[waiting.pk]), follow=True)
 
-    assert response.redirect_chain == [(reverse("invoice-detail", args=[invoice.pk]), 302)]
+    assert response.redirect_chain == [(reverse("frontdesk:invoice-detail", args=[invoice.pk]), 302)]
     assert "no letter is produced" in response.content.decode()
     # Printing the batch skips it too, and the sweep queues it again once the deferral ends.
     assert services.reminders_record_printed(now=timezone.now()) == []

@@ -92,11 +92,11 @@ def test_the_service_refuses_whom_the_function_refuses_and_changes_nothing(front
 
 def test_the_calls_page_shows_the_buttons_only_to_whom_the_function_allows(invoice, billing, front_desk, client_for):
     uncertain = notice(invoice, Reminder.Status.UNCERTAIN)
-    confirm = reverse("reminder-confirm-sent", args=[uncertain.pk])
-    resend = reverse("reminder-resend", args=[uncertain.pk])
+    confirm = reverse("collections:reminder-confirm-sent", args=[uncertain.pk])
+    resend = reverse("collections:reminder-resend", args=[uncertain.pk])
 
-    billing_page = client_for(billing).get(reverse("call-list")).content.decode()
-    desk_page = client_for(front_desk).get(reverse("call-list")).content.decode()
+    billing_page = client_for(billing).get(reverse("collections:call-list")).content.decode()
+    desk_page = client_for(front_desk).get(reverse("collections:call-list")).content.decode()
 
     assert confirm in billing_page and resend in billing_page
     assert confirm not in desk_page and resend not in desk_page
@@ -143,10 +143,10 @@ def test_the_print_service_refuses_whom_the_function_refuses(invoice, front_desk
 def test_the_print_page_offers_the_batch_only_to_whom_the_function_allows(invoice, billing, front_desk, client_for):
     letter = notice(invoice, Reminder.Status.TO_PRINT)
     Reminder.objects.filter(pk=letter.pk).update(channel="letter")
-    record = reverse("print-batch-record")
+    record = reverse("collections:print-batch-record")
 
-    assert record in client_for(billing).get(reverse("print-batch")).content.decode()
-    desk_page = html.unescape(client_for(front_desk).get(reverse("print-batch")).content.decode())
+    assert record in client_for(billing).get(reverse("collections:print-batch")).content.decode()
+    desk_page = html.unescape(client_for(front_desk).get(reverse("collections:print-batch")).content.decode())
     assert record not in desk_page
     assert "Billing prints them in today's batch." in desk_page
     assert client_for(front_desk).post(record).status_code == 403
@@ -202,7 +202,9 @@ def test_the_service_refuses_to_replace_a_plan_for_whom_the_function_refuses(inv
 def test_the_invoice_page_offers_to_replace_a_kept_plan_in_both_forms(invoice, billing, client_for):
     services.payment_plan_create(invoice_id=invoice.pk, instalments=2, by=None)
 
-    page = html.unescape(client_for(billing).get(reverse("invoice-detail", args=[invoice.pk])).content.decode())
+    page = html.unescape(
+        client_for(billing).get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
+    )
 
     # Before, the plan form was hidden and the deferral form had no checkbox: sending it was refused.
     assert "Replace the payment plan" in page

@@ -160,21 +160,21 @@ def test_the_print_batch_page_lists_every_letter_waiting_whatever_day_is_shown(b
     shown_day = day + timedelta(days=5)
 
     with time_machine.travel(at(shown_day), tick=False):
-        response = client_for(billing).get(reverse("print-batch"), {"day": day.isoformat()})
+        response = client_for(billing).get(reverse("collections:print-batch"), {"day": day.isoformat()})
 
     page = response.content.decode()
     waiting_section = page[page.index('id="waiting-title"') : page.index('id="letters-title"')]
     assert "Berit Oslo" in waiting_section and waiting.invoice.number in waiting_section
     assert "Bjarne Bergen" not in waiting_section
-    assert f'action="{reverse("print-batch-record")}"' in waiting_section
+    assert f'action="{reverse("collections:print-batch-record")}"' in waiting_section
 
 
 def test_the_front_desk_sees_the_waiting_letters_and_who_prints_them(front_desk, client_for):
     claimed_letter(letter_invoice("Berit Oslo", "0155"))
-    response = client_for(front_desk).get(reverse("print-batch"))
+    response = client_for(front_desk).get(reverse("collections:print-batch"))
     page = response.content.decode()
     assert "Berit Oslo" in page
-    assert reverse("print-batch-record") not in page
+    assert reverse("collections:print-batch-record") not in page
     assert "Billing prints them in today's batch." in page
 
 
@@ -184,7 +184,7 @@ def test_printing_todays_batch_records_the_waiting_letters_and_downloads_them_au
     today = first_day(invoice) + timedelta(days=1)
 
     with time_machine.travel(at(today, 9), tick=False):
-        response = client_for(billing).post(reverse("print-batch-record"), follow=True)
+        response = client_for(billing).post(reverse("collections:print-batch-record"), follow=True)
 
     reminder.refresh_from_db()
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -201,7 +201,7 @@ def test_downloading_todays_batch_records_nothing(front_desk, client_for):
     today = first_day(invoice) + timedelta(days=1)
 
     with time_machine.travel(at(today, 9), tick=False):
-        client_for(front_desk).get(reverse("print-batch-pdf"), {"day": today.isoformat()})
+        client_for(front_desk).get(reverse("collections:print-batch-pdf"), {"day": today.isoformat()})
 
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.TO_PRINT

@@ -272,12 +272,12 @@ def uncertain_reminder(monkeypatch) -> Reminder:
 def test_the_worklist_shows_a_notice_with_an_unknown_outcome_and_billing_confirms_it(monkeypatch, billing, client_for):
     reminder = uncertain_reminder(monkeypatch)
     client = client_for(billing)
-    page = client.get(reverse("call-list")).content.decode()
+    page = client.get(reverse("collections:call-list")).content.decode()
     assert "Notices with an unknown outcome" in page
-    assert reminder.invoice.number in page and reverse("reminder-confirm-sent", args=[reminder.pk]) in page
+    assert reminder.invoice.number in page and reverse("collections:reminder-confirm-sent", args=[reminder.pk]) in page
 
-    response = client.post(reverse("reminder-confirm-sent", args=[reminder.pk]), follow=True)
-    assert response.redirect_chain == [(reverse("call-list"), 302)]
+    response = client.post(reverse("collections:reminder-confirm-sent", args=[reminder.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("collections:call-list"), 302)]
     assert "recorded as sent" in response.content.decode()
     assert Reminder.objects.get(pk=reminder.pk).status == "sent"
     assert "Notices with an unknown outcome" not in response.content.decode()
@@ -288,7 +288,7 @@ def test_billing_sends_a_notice_with_an_unknown_outcome_again(
 ):
     reminder = uncertain_reminder(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(billing).post(reverse("reminder-resend", args=[reminder.pk]))
+        client_for(billing).post(reverse("collections:reminder-resend", args=[reminder.pk]))
     assert Reminder.objects.get(pk=reminder.pk).status == "queued"
     assert published == [reminder.pk]
 
@@ -298,15 +298,15 @@ def test_the_front_desk_sees_a_notice_with_an_unknown_outcome_but_may_not_settle
 ):
     reminder = uncertain_reminder(monkeypatch)
     client = client_for(front_desk)
-    page = client.get(reverse("call-list")).content.decode()
+    page = client.get(reverse("collections:call-list")).content.decode()
     assert reminder.invoice.number in page
-    assert reverse("reminder-resend", args=[reminder.pk]) not in page
-    assert client.post(reverse("reminder-resend", args=[reminder.pk])).status_code == 403
+    assert reverse("collections:reminder-resend", args=[reminder.pk]) not in page
+    assert client.post(reverse("collections:reminder-resend", args=[reminder.pk])).status_code == 403
     assert Reminder.objects.get(pk=reminder.pk).status == "uncertain"
 
 
 def test_settling_an_unknown_notice_answers_404(billing, client_for):
-    assert client_for(billing).post(reverse("reminder-confirm-sent", args=[999_999])).status_code == 404
+    assert client_for(billing).post(reverse("collections:reminder-confirm-sent", args=[999_999])).status_code == 404
 
 
 def _raise(error: Exception):

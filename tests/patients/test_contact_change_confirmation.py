@@ -42,19 +42,19 @@ def second_desk(db):
 
 def change_email(client, patient: Patient, email: str, **extra: str):
     form = {"email": email, "phone": patient.phone, "language": "en", "preferred_channel": "email", **extra}
-    response = client.post(reverse("patient-contact-edit", args=[patient.pk]), form)
+    response = client.post(reverse("frontdesk:patient-contact-edit", args=[patient.pk]), form)
     assert response.status_code == 302
     return response
 
 
 def invite(client, patient: Patient):
-    return client.post(reverse("portal-staff-invite", kwargs={"patient_id": patient.pk}), follow=True)
+    return client.post(reverse("portal:portal-staff-invite", kwargs={"patient_id": patient.pk}), follow=True)
 
 
 def link_in(body: str) -> str:
     match = re.search(r"https?://\S+/portal/contact-change/(\S+)/", body)
     assert match is not None, body
-    return reverse("portal-contact-change-confirm", kwargs={"token": match.group(1)})
+    return reverse("portal:portal-contact-change-confirm", kwargs={"token": match.group(1)})
 
 
 def test_a_staff_change_blocks_the_invitation_and_tells_the_patient_at_the_old_address(
@@ -114,16 +114,16 @@ def test_the_staff_member_who_changed_it_cannot_confirm_it_but_a_second_one_can(
     desk = client_for(front_desk)
     change_email(desk, nora, "nora.berg@newmail.example")
     change = ContactChange.objects.get()
-    confirm = reverse("patient-contact-change-confirm", args=[nora.pk, change.pk])
+    confirm = reverse("frontdesk:patient-contact-change-confirm", args=[nora.pk, change.pk])
 
     own = desk.post(confirm, follow=True)
     assert "another staff member must confirm it" in own.content.decode()
     change.refresh_from_db()
     assert change.confirmed_at is None
-    assert confirm not in desk.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+    assert confirm not in desk.get(reverse("frontdesk:patient-detail", args=[nora.pk])).content.decode()
 
     other = client_for(second_desk)
-    assert confirm in other.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+    assert confirm in other.get(reverse("frontdesk:patient-detail", args=[nora.pk])).content.decode()
     other.post(confirm)
     change.refresh_from_db()
     assert (change.confirmed_by, change.confirmed_at is not None) == (second_desk, True)
@@ -163,7 +163,7 @@ def test_an_expired_link_confirms_nothing(client, client_for, front_desk, nora, 
 
 def test_a_change_the_patient_makes_in_the_portal_needs_no_confirmation(client_for, patient):
     form = {"email": "kari.new@example.org", "language": "nb", "preferred_channel": "email"}
-    response = client_for(patient.user).post(reverse("portal-contact", kwargs={"patient_id": patient.pk}), form)
+    response = client_for(patient.user).post(reverse("portal:portal-contact", kwargs={"patient_id": patient.pk}), form)
 
     assert response.status_code == 302
     patient.refresh_from_db()
@@ -232,7 +232,7 @@ def test_a_staff_member_who_made_any_change_of_the_chain_cannot_confirm_it(clien
     latest = ContactChange.objects.order_by("-pk").first()
     assert latest is not None
 
-    client_for(front_desk).post(reverse("patient-contact-change-confirm", args=[nora.pk, latest.pk]))
+    client_for(front_desk).post(reverse("frontdesk:patient-contact-change-confirm", args=[nora.pk, latest.pk]))
 
     assert not ContactChange.objects.filter(confirmed_at__isnull=False).exists()
 
@@ -317,7 +317,7 @@ def test_the_account_page_says_no_link_was_sent_when_no_channel_was_left(client_
     change_email(client_for(front_desk), lone, INSIDER, preferred_channel="letter", phone="", **address)
     assert ContactChange.objects.get().notified_by == ContactChange.NotifiedBy.NONE
 
-    page = client_for(second_desk).get(reverse("patient-detail", args=[lone.pk])).content.decode()
+    page = client_for(second_desk).get(reverse("frontdesk:patient-detail", args=[lone.pk])).content.decode()
     assert "No link could be sent to the patient" in page
     assert "link sent to their previous address" not in page
     refusal = invite(client_for(second_desk), lone).content.decode()
@@ -331,6 +331,6 @@ def test_the_account_page_tells_the_one_who_made_the_change_that_another_staff_m
     desk = client_for(front_desk)
     change_email(desk, nora, INSIDER)
 
-    page = desk.get(reverse("patient-detail", args=[nora.pk])).content.decode()
+    page = desk.get(reverse("frontdesk:patient-detail", args=[nora.pk])).content.decode()
 
     assert "You made this change: another staff member must confirm it" in page

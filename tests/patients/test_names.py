@@ -92,7 +92,7 @@ def test_the_models_refuse_hidden_characters_in_names_for_the_admin(patient):
 @pytest.mark.django_db
 def test_the_portal_refuses_a_proxy_name_with_a_bidi_override(client_for, patient):
     response = client_for(patient.user).post(
-        reverse("portal-proxy-grant", kwargs={"patient_id": patient.pk}),
+        reverse("portal:portal-proxy-grant", kwargs={"patient_id": patient.pk}),
         {"name": "Sara \u202eNordmann", "email": "sara@example.org"},
     )
     assert response.status_code == 200

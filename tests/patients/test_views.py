@@ -25,7 +25,7 @@ def staff_client(billing, client_for) -> Client:
 
 
 def search(client: Client, query: str):
-    return client.get(reverse("patient-search"), {"q": query}, headers=HTMX)
+    return client.get(reverse("frontdesk:patient-search"), {"q": query}, headers=HTMX)
 
 
 def test_it_finds_a_patient_by_name(staff_client, patient, other_patient):
@@ -71,13 +71,13 @@ def test_it_returns_only_the_results_partial_to_htmx(staff_client, patient):
 
 
 def test_it_redirects_a_single_hit_to_the_account_without_htmx(staff_client, patient, other_patient):
-    response = staff_client.get(reverse("patient-search"), {"q": "Kari"})
+    response = staff_client.get(reverse("frontdesk:patient-search"), {"q": "Kari"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("patient-detail", args=[patient.pk])
+    assert response["Location"] == reverse("frontdesk:patient-detail", args=[patient.pk])
 
 
 def test_it_shows_the_full_search_page_for_several_hits(staff_client, patient, other_patient):
-    response = staff_client.get(reverse("patient-search"), {"q": "a"})
+    response = staff_client.get(reverse("frontdesk:patient-search"), {"q": "a"})
     assert response.status_code == 200
     assert "<html" in response.content.decode()
     assert "Kari Nordmann" in response.content.decode()
@@ -87,7 +87,7 @@ def test_it_shows_the_full_search_page_for_several_hits(staff_client, patient, o
 def test_it_shows_the_balance_and_invoices_on_the_account(staff_client, patient):
     # The default lines: 400.00 by the insurer (pending) and 71.00 by the patient.
     invoice = issued_invoice(patient)
-    response = staff_client.get(reverse("patient-detail", args=[patient.pk]))
+    response = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     page = response.content.decode()
     assert response.status_code == 200
     assert invoice.number in page
@@ -98,28 +98,32 @@ def test_it_shows_the_balance_and_invoices_on_the_account(staff_client, patient)
 def test_it_shows_a_credit_when_the_patient_paid_too_much(staff_client, patient, billing):
     invoice = issued_invoice(patient)
     services.payment_record(invoice_id=invoice.pk, amount="100.00", payer="patient", method="cash", by=billing)
-    response = staff_client.get(reverse("patient-detail", args=[patient.pk]))
+    response = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     assert f"{money(Decimal('29.00'))} credit in the patient" in response.content.decode()
 
 
 def test_it_shows_whether_each_proxy_is_active_today(staff_client, patient):
     ProxyFactory(patient=patient, name="Ola Active")
     ProxyFactory(patient=patient, name="Per Expired", valid_to=date(2021, 1, 1))
-    page = staff_client.get(reverse("patient-detail", args=[patient.pk])).content.decode()
+    page = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk])).content.decode()
     assert page.index("Ola Active") < page.index("active today") < page.index("Per Expired")
     assert "not active today" in page[page.index("Per Expired") :]
 
 
-@pytest.mark.parametrize("name", ["home", "patient-search", "patient-detail", "patient-contact-edit"])
+@pytest.mark.parametrize(
+    "name", ["frontdesk:home", "frontdesk:patient-search", "frontdesk:patient-detail", "frontdesk:patient-contact-edit"]
+)
 def test_it_refuses_a_patient_user(client_for, patient, name):
-    args = [patient.pk] if name.startswith("patient-") and name != "patient-search" else []
+    args = [patient.pk] if name.startswith("frontdesk:patient-") and name != "frontdesk:patient-search" else []
     response = client_for(patient.user).get(reverse(name, args=args))
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("name", ["home", "patient-search", "patient-detail", "patient-contact-edit"])
+@pytest.mark.parametrize(
+    "name", ["frontdesk:home", "frontdesk:patient-search", "frontdesk:patient-detail", "frontdesk:patient-contact-edit"]
+)
 def test_it_sends_anonymous_users_to_login(client, patient, name):
-    args = [patient.pk] if name.startswith("patient-") and name != "patient-search" else []
+    args = [patient.pk] if name.startswith("frontdesk:patient-") and name != "frontdesk:patient-search" else []
     url = reverse(name, args=args)
     response = client.get(url)
     assert response.status_code == 302
@@ -127,11 +131,11 @@ def test_it_sends_anonymous_users_to_login(client, patient, name):
 
 
 def test_it_answers_404_for_an_unknown_patient(staff_client, db):
-    assert staff_client.get(reverse("patient-detail", args=[999999])).status_code == 404
+    assert staff_client.get(reverse("frontdesk:patient-detail", args=[999999])).status_code == 404
 
 
 def test_it_logs_a_read_of_the_account(staff_client, patient, billing):
-    staff_client.get(reverse("patient-detail", args=[patient.pk]))
+    staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(patient.pk))
     assert entry.content_type.model_class() is Patient
     assert entry.actor == billing
@@ -151,7 +155,7 @@ def test_it_runs_a_fixed_number_of_queries_on_the_account(
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     # +1: the latest email change with who made it (an unconfirmed one blocks portal invitations)
     with django_assert_num_queries(15):
-        response = staff_client.get(reverse("patient-detail", args=[patient.pk]))
+        response = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     assert response.status_code == 200
 
 
@@ -163,7 +167,7 @@ def test_it_saves_contact_details(staff_client, patient):
         "preferred_channel": "email",
         "opt_out_sms": "on",
     }
-    response = staff_client.post(reverse("patient-contact-edit", args=[patient.pk]), form)
+    response = staff_client.post(reverse("frontdesk:patient-contact-edit", args=[patient.pk]), form)
     assert response.status_code == 302
     patient.refresh_from_db()
     assert (patient.email, patient.language, patient.opt_out_sms) == ("kari@example.org", "en", True)
@@ -171,27 +175,27 @@ def test_it_saves_contact_details(staff_client, patient):
 
 def test_it_shows_a_refusal_on_the_field_it_names(staff_client, patient):
     form = {"email": "kari@example.org", "language": "nb", "preferred_channel": "letter"}
-    response = staff_client.post(reverse("patient-contact-edit", args=[patient.pk]), form)
+    response = staff_client.post(reverse("frontdesk:patient-contact-edit", args=[patient.pk]), form)
     assert response.status_code == 200
     assert response.context["form"].errors["address_line"] == ["Letters need a street address, postal code and city."]
 
 
 def test_it_refuses_contact_changes_to_a_provider(client_for, provider, patient):
     form = {"email": "new@example.org", "language": "nb", "preferred_channel": "email"}
-    response = client_for(provider).post(reverse("patient-contact-edit", args=[patient.pk]), form)
+    response = client_for(provider).post(reverse("frontdesk:patient-contact-edit", args=[patient.pk]), form)
     assert response.status_code == 403
     patient.refresh_from_db()
     assert patient.email != "new@example.org"
 
 
 def test_it_shows_no_contact_button_to_a_provider(client_for, provider, patient):
-    response = client_for(provider).get(reverse("patient-detail", args=[patient.pk]))
-    assert reverse("patient-contact-edit", args=[patient.pk]) not in response.content.decode()
+    response = client_for(provider).get(reverse("frontdesk:patient-detail", args=[patient.pk]))
+    assert reverse("frontdesk:patient-contact-edit", args=[patient.pk]) not in response.content.decode()
 
 
 def test_it_keeps_amounts_decimal_in_the_balance(staff_client, patient):
     issued_invoice(patient)
-    response = staff_client.get(reverse("patient-detail", args=[patient.pk]))
+    response = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     assert response.context["balance"] == Decimal("71.00")
 
 
@@ -199,6 +203,6 @@ def test_search_needs_the_permission_to_see_patients_not_only_a_staff_role(front
     view_patient = Permission.objects.get(content_type__app_label="patients", codename="view_patient")
     for group in front_desk.groups.all():
         group.permissions.remove(view_patient)
-    response = client_for(front_desk).get(reverse("patient-search"), {"q": patient.name})
+    response = client_for(front_desk).get(reverse("frontdesk:patient-search"), {"q": patient.name})
     assert response.status_code == 403
     assert patient.name not in response.content.decode()

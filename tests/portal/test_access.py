@@ -17,7 +17,7 @@ from tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
-INVOICE_ROUTES = ["portal-bill", "portal-bill-pdf"]
+INVOICE_ROUTES = ["portal:portal-bill", "portal:portal-bill-pdf"]
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def ivan_invoice(other_patient) -> Invoice:
 def urls_for(invoice: Invoice) -> list[str]:
     """Every portal route that shows something of a patient's account, for this invoice's patient."""
     ids = {"patient_id": invoice.patient_id, "invoice_id": invoice.pk}
-    return [reverse("portal-bills", kwargs={"patient_id": invoice.patient_id})] + [
+    return [reverse("portal:portal-bills", kwargs={"patient_id": invoice.patient_id})] + [
         reverse(name, kwargs=ids) for name in INVOICE_ROUTES
     ]
 
@@ -96,26 +96,33 @@ def test_it_sends_an_anonymous_visitor_to_the_sign_in_page(kari_invoice):
     for url in urls_for(kari_invoice):
         response = client.get(url)
         assert response.status_code == 302, url
-        assert response["Location"].startswith(reverse("portal-login") + "?next=")
+        assert response["Location"].startswith(reverse("portal:portal-login") + "?next=")
 
 
 def test_it_shows_a_staff_member_no_patients_data_through_the_portal(client_for, billing, kari_invoice, ivan_invoice):
     client = client_for(billing)
     for url in urls_for(kari_invoice) + urls_for(ivan_invoice):
         assert client.get(url).status_code == 404, url
-    assert client.get(reverse("portal-home"))["Location"] == reverse("home")
+    assert client.get(reverse("portal:portal-home"))["Location"] == reverse("frontdesk:home")
 
 
 def test_it_opens_only_the_invoice_a_quick_pay_link_names(client, kari_invoice, ivan_invoice):
     from portal.quick_pay import quick_pay_token
 
-    html = client.get(reverse("portal-quick-pay", kwargs={"token": quick_pay_token(kari_invoice)})).content.decode()
+    html = client.get(
+        reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(kari_invoice)})
+    ).content.decode()
     assert kari_invoice.payment_reference in html
     assert ivan_invoice.payment_reference not in html
     assert "Ivan Petrov" not in html
 
 
 def test_it_keeps_the_account_pages_open_to_anonymous_visitors(client, ivan_invoice):
-    names = ("portal-login", "portal-password-reset", "portal-password-reset-done", "portal-password-reset-complete")
+    names = (
+        "portal:portal-login",
+        "portal:portal-password-reset",
+        "portal:portal-password-reset-done",
+        "portal:portal-password-reset-complete",
+    )
     for name in names:
         assert client.get(reverse(name)).status_code == 200, name

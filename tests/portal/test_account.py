@@ -38,7 +38,7 @@ def lockout_page(settings):
 
 
 def activate_url(token: str) -> str:
-    return reverse("portal-activate", kwargs={"token": token})
+    return reverse("portal:portal-activate", kwargs={"token": token})
 
 
 # --- Invitations --------------------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def test_it_opens_the_account_from_an_invitation_and_signs_the_patient_in(client
 
     response = client.post(activate_url(token), {"password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal-home")
+    assert response["Location"] == reverse("portal:portal-home")
     patient.refresh_from_db()
     assert patient.user is not None
     assert patient.user.username == "nora.berg@example.org"
@@ -100,20 +100,20 @@ def test_it_answers_an_expired_or_used_invitation_with_a_friendly_page(client, i
 
 
 def test_it_signs_a_patient_in_with_their_email_address_in_any_case(client, portal_user):
-    page = client.get(reverse("portal-login"))
+    page = client.get(reverse("portal:portal-login"))
     html = page.content.decode()
     assert "Email address" in html
     assert "30 minutes without activity" in html
     response = client.post(
-        reverse("portal-login"), {"username": " KARI@Example.org ", "password": "correct-horse-battery"}
+        reverse("portal:portal-login"), {"username": " KARI@Example.org ", "password": "correct-horse-battery"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal-home")
+    assert response["Location"] == reverse("portal:portal-home")
     assert client.session["_auth_user_id"] == str(portal_user.user_id)
 
 
 def test_it_says_plainly_when_the_email_or_password_is_wrong(client, portal_user):
-    response = client.post(reverse("portal-login"), {"username": "kari@example.org", "password": "wrong"})
+    response = client.post(reverse("portal:portal-login"), {"username": "kari@example.org", "password": "wrong"})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="error-summary"' in html
@@ -121,43 +121,45 @@ def test_it_says_plainly_when_the_email_or_password_is_wrong(client, portal_user
 
 
 def test_it_sends_a_staff_member_who_signs_in_on_the_portal_to_the_staff_home(client, billing):
-    response = client.post(reverse("portal-login"), {"username": billing.username, "password": "correct-horse-battery"})
+    response = client.post(
+        reverse("portal:portal-login"), {"username": billing.username, "password": "correct-horse-battery"}
+    )
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("frontdesk:home")
 
 
 def test_it_signs_out_and_back_to_the_sign_in_page(client, portal_user):
     client.force_login(portal_user.user)
-    response = client.post(reverse("portal-logout"))
-    assert response["Location"] == reverse("portal-login")
+    response = client.post(reverse("portal:portal-logout"))
+    assert response["Location"] == reverse("portal:portal-login")
     assert "_auth_user_id" not in client.session
 
 
 def test_it_sets_a_thirty_minute_idle_expiry_on_a_patients_session(client, portal_user):
     client.force_login(portal_user.user)
-    client.get(reverse("portal-home"))
+    client.get(reverse("portal:portal-home"))
     assert client.session.get_expiry_age() == 30 * 60
 
 
 def test_it_shows_a_plain_lockout_page_after_five_failed_attempts(client, portal_user, lockout_page):
     for _ in range(5):
-        client.post(reverse("portal-login"), {"username": "kari@example.org", "password": "wrong"})
+        client.post(reverse("portal:portal-login"), {"username": "kari@example.org", "password": "wrong"})
     response = client.post(
-        reverse("portal-login"), {"username": "kari@example.org", "password": "correct-horse-battery"}
+        reverse("portal:portal-login"), {"username": "kari@example.org", "password": "correct-horse-battery"}
     )
     assert response.status_code == 429
     html = response.content.decode()
     assert "Signing in is blocked for now" in html
     assert "Wait 60 minutes, then try again." in html
-    assert reverse("portal-password-reset") in html
+    assert reverse("portal:portal-password-reset") in html
     assert "_auth_user_id" not in client.session
 
 
 def test_it_locks_out_a_network_address_that_tries_many_email_addresses(client, portal_user, lockout_page):
     for number in range(5):
-        client.post(reverse("portal-login"), {"username": f"guess{number}@example.org", "password": "wrong"})
+        client.post(reverse("portal:portal-login"), {"username": f"guess{number}@example.org", "password": "wrong"})
     response = client.post(
-        reverse("portal-login"), {"username": "kari@example.org", "password": "correct-horse-battery"}
+        reverse("portal:portal-login"), {"username": "kari@example.org", "password": "correct-horse-battery"}
     )
     assert response.status_code == 429
 
@@ -174,10 +176,10 @@ def test_it_emails_a_reset_link_in_the_patients_language(client, portal_user, ma
 
     template_rendered.connect(record)
     try:
-        response = client.post(reverse("portal-password-reset"), {"email": "kari@example.org"})
+        response = client.post(reverse("portal:portal-password-reset"), {"email": "kari@example.org"})
     finally:
         template_rendered.disconnect(record)
-    assert response["Location"] == reverse("portal-password-reset-done")
+    assert response["Location"] == reverse("portal:portal-password-reset-done")
     assert languages == ["nb"]
     assert len(mailoutbox) == 1
     body = mailoutbox[0].body
@@ -188,17 +190,17 @@ def test_it_emails_a_reset_link_in_the_patients_language(client, portal_user, ma
 
 
 def test_it_gives_the_same_answer_for_an_unknown_email_address(client, mailoutbox):
-    response = client.post(reverse("portal-password-reset"), {"email": "nobody@example.org"})
-    assert response["Location"] == reverse("portal-password-reset-done")
+    response = client.post(reverse("portal:portal-password-reset"), {"email": "nobody@example.org"})
+    assert response["Location"] == reverse("portal:portal-password-reset-done")
     assert mailoutbox == []
 
 
 def test_it_saves_a_new_password_from_the_reset_link(client, portal_user, mailoutbox, settings):
-    client.post(reverse("portal-password-reset"), {"email": "kari@example.org"})
+    client.post(reverse("portal:portal-password-reset"), {"email": "kari@example.org"})
     link = next(line for line in mailoutbox[0].body.splitlines() if line.startswith(settings.SITE_URL))
     form_page = client.get(link.removeprefix(settings.SITE_URL), follow=True)
     response = client.post(form_page.redirect_chain[-1][0], {"new_password1": PASSWORD, "new_password2": PASSWORD})
-    assert response["Location"] == reverse("portal-password-reset-complete")
+    assert response["Location"] == reverse("portal:portal-password-reset-complete")
     portal_user.user.refresh_from_db()
     assert portal_user.user.check_password(PASSWORD)
 
@@ -207,7 +209,7 @@ def test_it_saves_a_new_password_from_the_reset_link(client, portal_user, mailou
 
 
 def invite_url(patient: Patient) -> str:
-    return reverse("portal-staff-invite", kwargs={"patient_id": patient.pk})
+    return reverse("portal:portal-staff-invite", kwargs={"patient_id": patient.pk})
 
 
 def test_it_lets_staff_with_the_permission_invite_a_patient(
@@ -216,7 +218,7 @@ def test_it_lets_staff_with_the_permission_invite_a_patient(
     patient = PatientFactory(email="ivar@example.org", language="en")
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(front_desk).post(invite_url(patient), follow=True)
-    assert response.redirect_chain[0][0] == reverse("patient-detail", kwargs={"patient_id": patient.pk})
+    assert response.redirect_chain[0][0] == reverse("frontdesk:patient-detail", kwargs={"patient_id": patient.pk})
     assert "Invitation to the portal sent to ivar@example.org" in response.content.decode()
     assert PortalInvitation.objects.get().created_by == front_desk
     assert mailoutbox[0].to == ["ivar@example.org"]
@@ -224,7 +226,7 @@ def test_it_lets_staff_with_the_permission_invite_a_patient(
 
 def test_it_shows_the_invite_button_on_the_staff_account_page(client_for, front_desk):
     patient = PatientFactory()
-    page = client_for(front_desk).get(reverse("patient-detail", kwargs={"patient_id": patient.pk}))
+    page = client_for(front_desk).get(reverse("frontdesk:patient-detail", kwargs={"patient_id": patient.pk}))
     assert invite_url(patient) in page.content.decode()
 
 
@@ -245,6 +247,6 @@ def test_it_refuses_an_invitation_to_staff_without_the_permission(client_for, pr
 
 
 def test_it_asks_for_each_missing_field_in_words_linked_from_the_summary(client):
-    html = client.post(reverse("portal-login"), {"username": "", "password": ""}).content.decode()
+    html = client.post(reverse("portal:portal-login"), {"username": "", "password": ""}).content.decode()
     assert '<a href="#id_username">Enter your email address.</a>' in html
     assert '<a href="#id_password">Enter your password.</a>' in html

@@ -74,8 +74,8 @@ def in_language(language: str, text: str, **values: object) -> str:
 def pages(client, invoice: Invoice) -> tuple[str, str]:
     """The bill list and the bill page, as the patient reads them."""
     kwargs = {"patient_id": invoice.patient_id}
-    bill_list = client.get(reverse("portal-bills", kwargs=kwargs))
-    bill = client.get(reverse("portal-bill", kwargs={**kwargs, "invoice_id": invoice.pk}))
+    bill_list = client.get(reverse("portal:portal-bills", kwargs=kwargs))
+    bill = client.get(reverse("portal:portal-bill", kwargs={**kwargs, "invoice_id": invoice.pk}))
     assert bill_list.context["bills"][0].state == BillState.ON_HOLD
     return html.unescape(bill_list.content.decode()), html.unescape(bill.content.decode())
 
@@ -130,10 +130,10 @@ def test_it_lists_held_bills_in_the_same_number_of_queries(reader, client_for, d
         invoice = issued_invoice(reader, lines=OWN_LINES)
         services.deferral_create(invoice_id=invoice.pk, until=TODAY + timedelta(days=20), by=None)
     client = client_for(reader.user)
-    client.get(reverse("portal-bills", kwargs={"patient_id": reader.pk}))  # warms the audit log's content types
+    client.get(reverse("portal:portal-bills", kwargs={"patient_id": reader.pk}))  # warms the audit log's content types
     # As for any bill list (tests/portal/test_bills.py): 1. session, 2. user, 3. staff roles, 4. the user's
     # patient, 5. the patient the user may see, 6. the audit log entry, 7. the bills with their first line, line
     # count and collection state (its holds and arrangement are subqueries of the same query)
     with django_assert_num_queries(7):
-        response = client.get(reverse("portal-bills", kwargs={"patient_id": reader.pk}))
+        response = client.get(reverse("portal:portal-bills", kwargs={"patient_id": reader.pk}))
     assert [bill.state for bill in response.context["bills"]] == [BillState.ON_HOLD] * bill_count

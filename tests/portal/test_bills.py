@@ -46,11 +46,11 @@ def patient_client(english_patient, client_for):
 
 
 def bills_url(patient: Patient) -> str:
-    return reverse("portal-bills", kwargs={"patient_id": patient.pk})
+    return reverse("portal:portal-bills", kwargs={"patient_id": patient.pk})
 
 
 def bill_url(invoice: Invoice) -> str:
-    return reverse("portal-bill", kwargs={"patient_id": invoice.patient_id, "invoice_id": invoice.pk})
+    return reverse("portal:portal-bill", kwargs={"patient_id": invoice.patient_id, "invoice_id": invoice.pk})
 
 
 def issued_on(patient: Patient, today: date, **kwargs: object) -> Invoice:
@@ -236,7 +236,7 @@ def test_it_links_to_the_dispute_and_cannot_pay_pages_only_when_they_exist(patie
     response = patient_client.get(bill_url(invoice))
     assert response.status_code == 200
     html = response.content.decode()
-    for name, words in (("portal-dispute", "Tell us"), ("portal-cannot-pay", "payment plan")):
+    for name, words in (("portal:portal-dispute", "Tell us"), ("portal:portal-cannot-pay", "payment plan")):
         try:
             url = reverse(name, kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
         except NoReverseMatch:
@@ -265,7 +265,7 @@ def test_it_shows_a_bill_with_a_fixed_number_of_queries(
 
 def test_it_sends_the_pdf_of_the_bill(patient_client, english_patient):
     invoice = issued_invoice(english_patient)
-    url = reverse("portal-bill-pdf", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
+    url = reverse("portal:portal-bill-pdf", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
     response = patient_client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -284,7 +284,9 @@ def test_it_audits_reading_the_list_the_bill_and_the_pdf(patient_client, english
     invoice = issued_invoice(english_patient)
     patient_client.get(bills_url(english_patient))
     patient_client.get(bill_url(invoice))
-    patient_client.get(reverse("portal-bill-pdf", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk}))
+    patient_client.get(
+        reverse("portal:portal-bill-pdf", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
+    )
     assert [entry.actor for entry in access_entries(english_patient)] == [english_patient.user]
     assert [entry.actor for entry in access_entries(invoice)] == [english_patient.user] * 2
 
@@ -320,21 +322,21 @@ def test_it_opens_one_bill_from_its_quick_pay_link_without_an_account(client, en
     assert english_patient.name in html
     assert other.payment_reference not in html
     assert "X-ray of the left knee" not in html
-    assert reverse("portal-bills", kwargs={"patient_id": english_patient.pk}) not in html
+    assert reverse("portal:portal-bills", kwargs={"patient_id": english_patient.pk}) not in html
     assert english_patient.email not in html
     assert [entry.actor for entry in access_entries(invoice)] == [None]
 
 
 def test_it_sends_the_pdf_from_a_quick_pay_link(client, english_patient):
     invoice = issued_invoice(english_patient)
-    response = client.get(reverse("portal-quick-pay-pdf", kwargs={"token": quick_pay_token(invoice)}))
+    response = client.get(reverse("portal:portal-quick-pay-pdf", kwargs={"token": quick_pay_token(invoice)}))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
 
 
 def test_it_speaks_the_bills_language_on_a_quick_pay_link(client, other_patient):
     invoice = issued_invoice(other_patient)  # Ivan reads Russian
-    response = client.get(reverse("portal-quick-pay", kwargs={"token": quick_pay_token(invoice)}))
+    response = client.get(reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(invoice)}))
     assert '<html lang="ru">' in response.content.decode()
 
 
@@ -344,20 +346,20 @@ def test_it_refuses_a_tampered_quick_pay_link_with_a_friendly_page(client, engli
     token = quick_pay_token(invoice)
     forged = str(other.pk) + token[token.index(":") :]
     for bad in (forged, token[:-2] + "xx", "nonsense"):
-        response = client.get(reverse("portal-quick-pay", kwargs={"token": bad}))
+        response = client.get(reverse("portal:portal-quick-pay", kwargs={"token": bad}))
         assert response.status_code == 404
         html = response.content.decode()
         assert "This bill link does not work any more" in html
         assert "newest bill" in html
         assert "Dressing materials" not in html
-        pdf = client.get(reverse("portal-quick-pay-pdf", kwargs={"token": bad}))
+        pdf = client.get(reverse("portal:portal-quick-pay-pdf", kwargs={"token": bad}))
         assert pdf.status_code == 404
 
 
 def test_it_refuses_an_expired_quick_pay_link(client, english_patient, settings, monkeypatch):
     invoice = issued_invoice(english_patient)
     token = quick_pay_token(invoice)
-    url = reverse("portal-quick-pay", kwargs={"token": token})
+    url = reverse("portal:portal-quick-pay", kwargs={"token": token})
     assert client.get(url).status_code == 200
     later = timezone.now().timestamp() + (settings.QUICK_PAY_LINK_DAYS + 1) * 86400
     monkeypatch.setattr(signing.time, "time", lambda: later)
@@ -368,7 +370,7 @@ def test_it_refuses_an_expired_quick_pay_link(client, english_patient, settings,
 
 def test_it_never_opens_a_draft_from_a_quick_pay_link(client, english_patient):
     draft = draft_invoice(english_patient)
-    assert client.get(reverse("portal-quick-pay", kwargs={"token": quick_pay_token(draft)})).status_code == 404
+    assert client.get(reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(draft)})).status_code == 404
 
 
 def test_it_prints_the_quick_pay_link_on_the_invoice_pdf(english_patient, settings):

@@ -44,14 +44,14 @@ def credited(invoice: Invoice, amount: str = "60.00") -> CreditNote:
 
 def pdf_url(note: CreditNote, patient: Patient) -> str:
     kwargs = {"patient_id": patient.pk, "invoice_id": note.invoice_id, "credit_note_id": note.pk}
-    return reverse("portal-credit-note-pdf", kwargs=kwargs)
+    return reverse("portal:portal-credit-note-pdf", kwargs=kwargs)
 
 
 @time_machine.travel(MIDDAY, tick=False)
 def test_it_lists_the_credit_notes_of_a_bill_with_a_link_to_each_pdf(english_patient, client_for):
     invoice = issued_invoice(english_patient, lines=LINES)
     note = credited(invoice)
-    bill_url = reverse("portal-bill", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
+    bill_url = reverse("portal:portal-bill", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
 
     page = client_for(english_patient.user).get(bill_url).content.decode()
 
@@ -62,7 +62,7 @@ def test_it_lists_the_credit_notes_of_a_bill_with_a_link_to_each_pdf(english_pat
 
 def test_a_bill_without_credit_notes_has_no_credit_note_section(english_patient, client_for):
     invoice = issued_invoice(english_patient, lines=LINES)
-    bill_url = reverse("portal-bill", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
+    bill_url = reverse("portal:portal-bill", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
     assert 'id="bill-credit-notes"' not in client_for(english_patient.user).get(bill_url).content.decode()
 
 
@@ -95,6 +95,6 @@ def test_a_credit_note_is_only_found_under_the_bill_it_credits(english_patient, 
     another_bill = issued_invoice(english_patient, lines=LINES)
     kwargs = {"patient_id": english_patient.pk, "invoice_id": another_bill.pk, "credit_note_id": note.pk}
 
-    response = client_for(english_patient.user).get(reverse("portal-credit-note-pdf", kwargs=kwargs))
+    response = client_for(english_patient.user).get(reverse("portal:portal-credit-note-pdf", kwargs=kwargs))
 
     assert response.status_code == 404

@@ -32,22 +32,22 @@ def money_in(language: str, amount: str) -> str:
 
 
 def test_it_lists_the_help_articles_without_signing_in(client):
-    response = client.get(reverse("portal-help"))
+    response = client.get(reverse("portal:portal-help"))
 
     assert response.status_code == 200
     assert EN_FRIKORT_TITLE in response.content.decode()
-    assert reverse("portal-help-article", kwargs={"slug": "cannot-pay"}) in response.content.decode()
+    assert reverse("portal:portal-help-article", kwargs={"slug": "cannot-pay"}) in response.content.decode()
 
 
 def test_it_shows_an_article_without_signing_in(client):
-    response = client.get(reverse("portal-help-article", kwargs={"slug": "payment-reference"}))
+    response = client.get(reverse("portal:portal-help-article", kwargs={"slug": "payment-reference"}))
 
     assert response.status_code == 200
     assert "What is a payment reference (KID) and how do I use it?" in response.content.decode()
 
 
 def test_it_shows_the_articles_in_the_readers_language():
-    response = client_in("nb").get(reverse("portal-help-article", kwargs={"slug": "exemption-card"}))
+    response = client_in("nb").get(reverse("portal:portal-help-article", kwargs={"slug": "exemption-card"}))
 
     page = response.content.decode()
     assert NB_FRIKORT_TITLE in page
@@ -66,8 +66,8 @@ def test_it_seeds_every_article_in_all_five_languages():
 def test_it_falls_back_to_english_when_an_article_is_not_translated():
     HelpArticle.objects.filter(slug="speaking-for-me", language="nb").delete()
 
-    article = client_in("nb").get(reverse("portal-help-article", kwargs={"slug": "speaking-for-me"}))
-    listing = client_in("nb").get(reverse("portal-help"))
+    article = client_in("nb").get(reverse("portal:portal-help-article", kwargs={"slug": "speaking-for-me"}))
+    listing = client_in("nb").get(reverse("portal:portal-help"))
 
     assert "Who can speak for me about my bills?" in article.content.decode()
     assert 'lang="en"' in article.content.decode()
@@ -78,7 +78,7 @@ def test_it_falls_back_to_english_when_an_article_is_not_translated():
 def test_it_renders_the_body_as_escaped_paragraphs(client):
     HelpArticle.objects.filter(slug="cannot-pay", language="en").update(body="First <b>part</b>.\n\nSecond part.")
 
-    page = client.get(reverse("portal-help-article", kwargs={"slug": "cannot-pay"})).content.decode()
+    page = client.get(reverse("portal:portal-help-article", kwargs={"slug": "cannot-pay"})).content.decode()
 
     assert "<p>First &lt;b&gt;part&lt;/b&gt;.</p>" in page
     assert "<p>Second part.</p>" in page
@@ -87,22 +87,22 @@ def test_it_renders_the_body_as_escaped_paragraphs(client):
 def test_it_hides_unpublished_articles(client):
     HelpArticle.objects.filter(slug="bill-is-wrong").update(is_published=False)
 
-    listing = client.get(reverse("portal-help"))
-    article = client.get(reverse("portal-help-article", kwargs={"slug": "bill-is-wrong"}))
+    listing = client.get(reverse("portal:portal-help"))
+    article = client.get(reverse("portal:portal-help-article", kwargs={"slug": "bill-is-wrong"}))
 
     assert "How do I tell you a bill is wrong?" not in listing.content.decode()
     assert article.status_code == 404
 
 
 def test_it_answers_404_for_an_unknown_article(client):
-    response = client.get(reverse("portal-help-article", kwargs={"slug": "no-such-article"}))
+    response = client.get(reverse("portal:portal-help-article", kwargs={"slug": "no-such-article"}))
 
     assert response.status_code == 404
 
 
 def test_it_reads_the_help_list_in_one_query(client):
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("portal-help"))
+        response = client.get(reverse("portal:portal-help"))
 
     assert response.status_code == 200
     # 1. the published articles in the reader's language and in English
@@ -113,9 +113,9 @@ def test_it_lets_billing_edit_a_help_article(billing, client_for):
     article = HelpArticle.objects.get(slug="cannot-pay", language="en")
     client = client_for(billing)
 
-    assert client.get(reverse("help-article-list")).status_code == 200
+    assert client.get(reverse("portal:help-article-list")).status_code == 200
     response = client.post(
-        reverse("help-article-edit", args=[article.pk]),
+        reverse("portal:help-article-edit", args=[article.pk]),
         {
             "title": "If you cannot pay",
             "summary": "Talk to us.",
@@ -137,7 +137,7 @@ def test_it_lets_billing_edit_a_help_article(billing, client_for):
 def test_it_lets_the_office_manager_open_the_editor(manager, client_for):
     article = HelpArticle.objects.get(slug="cannot-pay", language="fr")
 
-    response = client_for(manager).get(reverse("help-article-edit", args=[article.pk]))
+    response = client_for(manager).get(reverse("portal:help-article-edit", args=[article.pk]))
 
     assert response.status_code == 200
     assert "Que faire si je ne peux pas payer ?" in response.content.decode()
@@ -147,7 +147,7 @@ def test_it_shows_staff_form_errors_without_saving(billing, client_for):
     article = HelpArticle.objects.get(slug="cannot-pay", language="en")
 
     response = client_for(billing).post(
-        reverse("help-article-edit", args=[article.pk]), {"title": "", "body": "", "position": "x"}
+        reverse("portal:help-article-edit", args=[article.pk]), {"title": "", "body": "", "position": "x"}
     )
 
     assert response.status_code == 200
@@ -160,8 +160,8 @@ def test_it_refuses_help_editing_to_the_front_desk(front_desk, client_for):
     article = HelpArticle.objects.get(slug="cannot-pay", language="en")
     client = client_for(front_desk)
 
-    assert client.get(reverse("help-article-list")).status_code == 403
-    response = client.post(reverse("help-article-edit", args=[article.pk]), {"title": "Changed", "body": "x"})
+    assert client.get(reverse("portal:help-article-list")).status_code == 403
+    response = client.post(reverse("portal:help-article-edit", args=[article.pk]), {"title": "Changed", "body": "x"})
 
     assert response.status_code == 403
     article.refresh_from_db()
@@ -172,12 +172,12 @@ def test_it_refuses_help_editing_to_a_patient(patient, client_for):
     article = HelpArticle.objects.get(slug="cannot-pay", language="en")
     client = client_for(patient.user)
 
-    assert client.get(reverse("help-article-list")).status_code == 403
-    assert client.post(reverse("help-article-edit", args=[article.pk]), {"title": "x"}).status_code == 403
+    assert client.get(reverse("portal:help-article-list")).status_code == 403
+    assert client.post(reverse("portal:help-article-edit", args=[article.pk]), {"title": "x"}).status_code == 403
 
 
 def test_it_sends_anonymous_visitors_of_the_editor_to_the_login(client):
-    response = client.get(reverse("help-article-list"))
+    response = client.get(reverse("portal:help-article-list"))
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
@@ -186,7 +186,7 @@ def test_it_sends_anonymous_visitors_of_the_editor_to_the_login(client):
 def test_it_shows_prices_without_signing_in(client):
     consultation = ServiceItem.objects.get(code="GP-CONS")
 
-    response = client.get(reverse("portal-prices"))
+    response = client.get(reverse("portal:portal-prices"))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -197,10 +197,10 @@ def test_it_shows_prices_without_signing_in(client):
 
 
 def test_it_explains_the_exemption_card_and_links_to_the_help_article(client):
-    page = client.get(reverse("portal-prices")).content.decode()
+    page = client.get(reverse("portal:portal-prices")).content.decode()
 
     assert "Exemption card (frikort)" in page
-    assert reverse("portal-help-article", kwargs={"slug": "exemption-card"}) in page
+    assert reverse("portal:portal-help-article", kwargs={"slug": "exemption-card"}) in page
     assert "Not covered by the exemption card: you always pay this." in page
     assert "Covered by the exemption card once you have reached the yearly limit." in page
 
@@ -208,7 +208,7 @@ def test_it_explains_the_exemption_card_and_links_to_the_help_article(client):
 def test_it_marks_services_not_offered_at_the_moment(client):
     ServiceItem.objects.filter(code="ECG").update(is_available=False)
 
-    page = client.get(reverse("portal-prices")).content.decode()
+    page = client.get(reverse("portal:portal-prices")).content.decode()
 
     assert page.count("Not offered at the moment") == ServiceItem.objects.filter(is_available=False).count()
 
@@ -216,17 +216,17 @@ def test_it_marks_services_not_offered_at_the_moment(client):
 def test_it_shows_the_prices_in_the_readers_language():
     consultation = ServiceItem.objects.get(code="GP-CONS")
 
-    page = client_in("nb").get(reverse("portal-prices")).content.decode()
+    page = client_in("nb").get(reverse("portal:portal-prices")).content.decode()
 
     assert money_in("nb", str(consultation.price)) in page
     assert "frikort" in page
 
 
 def test_it_offers_no_estimate_outside_the_us(client):
-    page = client.get(reverse("portal-prices")).content.decode()
-    response = client.post(reverse("portal-estimate-pdf"), {"services": ["GP-CONS"], "quantity-GP-CONS": "1"})
+    page = client.get(reverse("portal:portal-prices")).content.decode()
+    response = client.post(reverse("portal:portal-estimate-pdf"), {"services": ["GP-CONS"], "quantity-GP-CONS": "1"})
 
-    assert reverse("portal-estimate-pdf") not in page
+    assert reverse("portal:portal-estimate-pdf") not in page
     assert "These are the clinic's own prices." in page
     assert response.status_code == 404
 
@@ -234,11 +234,11 @@ def test_it_offers_no_estimate_outside_the_us(client):
 def test_it_mentions_prior_written_price_information_in_france(client, settings):
     settings.BILLING_JURISDICTION = "FR"
 
-    page = client.get(reverse("portal-prices")).content.decode()
+    page = client.get(reverse("portal:portal-prices")).content.decode()
 
     assert money_in("en", "70.00") in page
     assert "in writing before the care" in page
-    assert reverse("portal-estimate-pdf") not in page
+    assert reverse("portal:portal-estimate-pdf") not in page
     assert "Exemption card (frikort)" not in page
 
 
@@ -249,7 +249,7 @@ def test_it_reads_the_price_list_in_one_query_whatever_its_length(client, settin
 
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("portal-prices")).status_code == 200
+            assert client.get(reverse("portal:portal-prices")).status_code == 200
         return len(queries)
 
     with_one = count_queries()
@@ -269,9 +269,9 @@ class TestGoodFaithEstimate:
         settings.BILLING_JURISDICTION = "US"
 
     def test_it_shows_the_estimate_form_to_self_pay_visitors(self, client):
-        page = client.get(reverse("portal-prices")).content.decode()
+        page = client.get(reverse("portal:portal-prices")).content.decode()
 
-        assert reverse("portal-estimate-pdf") in page
+        assert reverse("portal:portal-estimate-pdf") in page
         assert "Get a good-faith estimate" in page
         assert "Exemption card (frikort)" not in page
         assert 'name="quantity-VACC"' not in page  # not offered at the moment
@@ -281,7 +281,7 @@ class TestGoodFaithEstimate:
         ServiceItem.objects.filter(code="LAB-BLOOD").update(price=Decimal("45.00"))
 
         response = client.post(
-            reverse("portal-estimate-pdf"),
+            reverse("portal:portal-estimate-pdf"),
             {
                 "services": ["GP-CONS", "LAB-BLOOD"],
                 "quantity-GP-CONS": "2",
@@ -327,7 +327,7 @@ class TestGoodFaithEstimate:
         ],
     )
     def test_it_answers_bad_input_with_form_errors(self, client, data, message):
-        response = client.post(reverse("portal-estimate-pdf"), data)
+        response = client.post(reverse("portal:portal-estimate-pdf"), data)
 
         assert response.status_code == 400
         page = response.content.decode()
@@ -336,7 +336,7 @@ class TestGoodFaithEstimate:
 
     def test_it_ignores_quantities_beside_services_not_ticked(self, client):
         response = client.post(
-            reverse("portal-estimate-pdf"),
+            reverse("portal:portal-estimate-pdf"),
             {"services": ["ECG"], "quantity-ECG": "1", "quantity-GP-CONS": "nonsense"},
         )
 

@@ -32,7 +32,7 @@ def grant_to_sara(patient, sara) -> tuple[AuthorisedProxy, str]:
 
 
 def activate_url(token: str) -> str:
-    return reverse("portal-activate", kwargs={"token": token})
+    return reverse("portal:portal-activate", kwargs={"token": token})
 
 
 def test_the_link_alone_neither_signs_in_nor_takes_the_typed_password(client, sara, grant_to_sara):
@@ -54,7 +54,7 @@ def test_the_link_alone_neither_signs_in_nor_takes_the_typed_password(client, sa
 def test_the_account_accepts_after_signing_in_with_its_own_password(client, sara, grant_to_sara):
     grant, token = grant_to_sara
     page = client.get(activate_url(token))
-    sign_in = reverse("portal-login") + "?next=" + activate_url(token)
+    sign_in = reverse("portal:portal-login") + "?next=" + activate_url(token)
     assert f'href="{sign_in}"' in page.content.decode()
 
     signed_in = client.post(sign_in, {"username": "sara@example.org", "password": OWN_PASSWORD})
@@ -62,7 +62,7 @@ def test_the_account_accepts_after_signing_in_with_its_own_password(client, sara
     assert "Accept the invitation" in client.get(activate_url(token)).content.decode()
     accepted = client.post(activate_url(token))
 
-    assert accepted["Location"] == reverse("portal-home")
+    assert accepted["Location"] == reverse("portal:portal-home")
     grant.refresh_from_db()
     assert grant.user == sara
     assert PortalInvitation.objects.get().accepted_at is not None
@@ -118,7 +118,9 @@ def test_it_refuses_to_invite_a_patient_to_the_address_of_another_patients_accou
 def test_the_staff_invite_page_explains_the_refusal(client_for, front_desk, anna):
     son = PatientFactory(name="Even Lund", email="anna@example.org", user=None)
 
-    response = client_for(front_desk).post(reverse("portal-staff-invite", kwargs={"patient_id": son.pk}), follow=True)
+    response = client_for(front_desk).post(
+        reverse("portal:portal-staff-invite", kwargs={"patient_id": son.pk}), follow=True
+    )
 
     assert response.status_code == 200
     assert "This address already signs in for another patient" in response.content.decode()

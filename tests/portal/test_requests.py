@@ -59,13 +59,13 @@ def page_text(response) -> str:
 def test_it_files_a_portal_complaint_about_one_line(patient_client, patient, invoice):
     line = invoice.lines.get(code="MAT")
     response = patient_client.post(
-        url("portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
         {"lines": [str(line.pk)], "category": "billing_error", "description": "I never got any dressing."},
     )
 
     complaint = Complaint.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == url("portal-dispute-sent", patient_id=patient.pk, complaint_id=complaint.pk)
+    assert response["Location"] == url("portal:portal-dispute-sent", patient_id=patient.pk, complaint_id=complaint.pk)
     assert complaint.channel == "portal"
     assert list(complaint.lines.all()) == [line]
     assert complaint.description == "I never got any dressing."
@@ -75,13 +75,13 @@ def test_it_files_a_portal_complaint_about_one_line(patient_client, patient, inv
 
 def test_it_tells_the_patient_who_will_contact_them_and_by_when_without_the_script(patient_client, patient, invoice):
     patient_client.post(
-        url("portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
         {"lines": ["all"], "category": "billing_error", "description": "The total is wrong."},
     )
     complaint = Complaint.objects.select_related("decision").get()
     decision = complaint.decision
 
-    response = patient_client.get(url("portal-dispute-sent", patient_id=patient.pk, complaint_id=complaint.pk))
+    response = patient_client.get(url("portal:portal-dispute-sent", patient_id=patient.pk, complaint_id=complaint.pk))
 
     text = page_text(response)
     assert response.status_code == 200
@@ -101,7 +101,7 @@ def test_it_tells_the_patient_who_will_contact_them_and_by_when_without_the_scri
 
 def test_it_keeps_the_input_and_shows_the_error_summary_when_something_is_missing(patient_client, patient, invoice):
     response = patient_client.post(
-        url("portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
         {"lines": ["all"], "category": "", "description": "Please check this."},
     )
 
@@ -119,14 +119,16 @@ def test_it_answers_404_and_files_nothing_for_another_patients_invoice(patient_c
     data = {"lines": ["all"], "category": "billing_error", "description": "Not mine."}
 
     for patient_id in (patient.pk, other_patient.pk):
-        response = patient_client.post(url("portal-dispute", patient_id=patient_id, invoice_id=other_invoice.pk), data)
+        response = patient_client.post(
+            url("portal:portal-dispute", patient_id=patient_id, invoice_id=other_invoice.pk), data
+        )
         assert response.status_code == 404
     assert Complaint.objects.count() == 0
 
 
 def test_it_lets_a_proxy_dispute_for_the_granted_patient(client_for, patient, proxy, invoice):
     response = client_for(proxy.user).post(
-        url("portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-dispute", patient_id=patient.pk, invoice_id=invoice.pk),
         {"lines": ["all"], "category": "invoice_question", "description": "My mother asks what this is."},
     )
 
@@ -148,8 +150,8 @@ def test_it_lists_complaints_with_their_status_in_words(patient_client, patient,
         by=patient.user,
     )
 
-    listing = patient_client.get(url("portal-complaints", patient_id=patient.pk))
-    detail = patient_client.get(url("portal-complaint", patient_id=patient.pk, complaint_id=complaint.pk))
+    listing = patient_client.get(url("portal:portal-complaints", patient_id=patient.pk))
+    detail = patient_client.get(url("portal:portal-complaint", patient_id=patient.pk, complaint_id=complaint.pk))
 
     assert "We are looking at it" in page_text(listing)
     assert "We are looking at it" in page_text(detail)
@@ -167,13 +169,13 @@ def test_it_offers_the_resolution_letter_once_the_complaint_is_closed(patient_cl
         description="Wrong amount.",
         by=patient.user,
     )
-    letter_url = url("portal-complaint-letter", patient_id=patient.pk, complaint_id=complaint.pk)
+    letter_url = url("portal:portal-complaint-letter", patient_id=patient.pk, complaint_id=complaint.pk)
     assert patient_client.get(letter_url).status_code == 404
 
     dispute_services.complaint_close(
         complaint_id=complaint.pk, outcome="explained", prevention_note="Clearer bills.", by=billing
     )
-    detail = patient_client.get(url("portal-complaint", patient_id=patient.pk, complaint_id=complaint.pk))
+    detail = patient_client.get(url("portal:portal-complaint", patient_id=patient.pk, complaint_id=complaint.pk))
     letter = patient_client.get(letter_url)
 
     assert "Finished" in page_text(detail)
@@ -189,15 +191,15 @@ def test_it_offers_the_resolution_letter_once_the_complaint_is_closed(patient_cl
 def test_it_sends_the_patient_to_the_option_they_choose(patient_client, patient):
     invoice = issued_invoice(patient, lines=LARGE_BILL)
     response = patient_client.post(
-        url("portal-cannot-pay", patient_id=patient.pk, invoice_id=invoice.pk), {"option": "later"}
+        url("portal:portal-cannot-pay", patient_id=patient.pk, invoice_id=invoice.pk), {"option": "later"}
     )
 
-    assert response["Location"] == url("portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk)
+    assert response["Location"] == url("portal:portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk)
 
 
 def test_it_previews_the_schedule_before_anything_is_saved(patient_client, patient):
     invoice = issued_invoice(patient, lines=LARGE_BILL)
-    plan_url = url("portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk)
+    plan_url = url("portal:portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk)
     key = patient_client.get(plan_url).context["form"].initial["request_key"]
 
     response = patient_client.post(plan_url, {"monthly_amount": "300", "request_key": key, "action": "preview"})
@@ -211,12 +213,12 @@ def test_it_previews_the_schedule_before_anything_is_saved(patient_client, patie
 def test_it_sets_up_a_plan_within_the_limits(patient_client, patient):
     invoice = issued_invoice(patient, lines=LARGE_BILL)
     response = patient_client.post(
-        url("portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk),
         {"monthly_amount": "300", "request_key": "a" * 32, "action": "confirm"},
     )
 
     plan = PaymentPlan.objects.get(invoice=invoice)
-    assert response["Location"] == url("portal-payment-plan", patient_id=patient.pk, invoice_id=invoice.pk)
+    assert response["Location"] == url("portal:portal-payment-plan", patient_id=patient.pk, invoice_id=invoice.pk)
     assert [i.amount for i in plan.instalments.order_by("number")] == [Decimal("300.00")] * 8
     assert plan.created_by == patient.user
     assert FollowUpCall.objects.count() == 0
@@ -229,7 +231,7 @@ def test_it_sets_up_a_plan_within_the_limits(patient_client, patient):
 def test_it_turns_a_plan_outside_the_limits_into_a_request_for_billing(patient_client, patient, bill, monthly):
     invoice = issued_invoice(patient, lines=bill)
     response = patient_client.post(
-        url("portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk),
         {"monthly_amount": monthly, "request_key": "b" * 32, "action": "confirm"},
         follow=True,
     )
@@ -247,7 +249,7 @@ def test_it_turns_a_plan_outside_the_limits_into_a_request_for_billing(patient_c
 def test_it_refuses_an_amount_that_pays_the_whole_bill_at_once(patient_client, patient):
     invoice = issued_invoice(patient, lines=LARGE_BILL)
     response = patient_client.post(
-        url("portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-plan", patient_id=patient.pk, invoice_id=invoice.pk),
         {"monthly_amount": "2400", "request_key": "c" * 32, "action": "confirm"},
     )
 
@@ -260,11 +262,11 @@ def test_it_defers_the_bill_to_a_date_within_the_limit(patient_client, patient):
     invoice = issued_invoice(patient, lines=LARGE_BILL)
     until = timezone.localdate() + timedelta(days=30)
     response = patient_client.post(
-        url("portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
         {"until": until.isoformat(), "request_key": "d" * 32},
     )
 
-    assert response["Location"] == url("portal-deferral", patient_id=patient.pk, invoice_id=invoice.pk)
+    assert response["Location"] == url("portal:portal-deferral", patient_id=patient.pk, invoice_id=invoice.pk)
     assert Deferral.objects.get(invoice=invoice).until == until
     assert FollowUpCall.objects.count() == 0
     assert patient_client.get(response["Location"]).status_code == 200
@@ -274,7 +276,7 @@ def test_it_turns_a_date_too_far_ahead_into_a_request_for_billing(patient_client
     invoice = issued_invoice(patient, lines=LARGE_BILL)
     until = timezone.localdate() + timedelta(days=MAX_DEFERRAL_DAYS + 10)
     response = patient_client.post(
-        url("portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
         {"until": until.isoformat(), "request_key": "e" * 32},
         follow=True,
     )
@@ -289,7 +291,7 @@ def test_it_turns_a_date_too_far_ahead_into_a_request_for_billing(patient_client
 def test_it_asks_for_a_date_after_today(patient_client, patient):
     invoice = issued_invoice(patient, lines=LARGE_BILL)
     response = patient_client.post(
-        url("portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
         {"until": timezone.localdate().isoformat(), "request_key": "f" * 32},
     )
 
@@ -308,8 +310,8 @@ def test_it_records_a_callback_request_with_the_chosen_time_and_channel(patient_
         "request_note": "Can I split the bill from November?",
         "request_key": "1" * 32,
     }
-    response = patient_client.post(url("portal-callback", patient_id=patient.pk), data, follow=True)
-    patient_client.post(url("portal-callback", patient_id=patient.pk), data)  # sent twice: one request
+    response = patient_client.post(url("portal:portal-callback", patient_id=patient.pk), data, follow=True)
+    patient_client.post(url("portal:portal-callback", patient_id=patient.pk), data)  # sent twice: one request
 
     call = FollowUpCall.objects.get()
     assert call.patient == patient
@@ -325,7 +327,7 @@ def test_it_refuses_a_channel_we_cannot_reach_them_on(patient_client, patient):
     patient.email = ""
     patient.save(update_fields=["email"])
     response = patient_client.post(
-        url("portal-callback", patient_id=patient.pk),
+        url("portal:portal-callback", patient_id=patient.pk),
         {"preferred_time": "morning", "preferred_channel": "email", "request_note": "Hi", "request_key": "2" * 32},
     )
 
@@ -369,7 +371,7 @@ def contact_data(**changes: object) -> dict[str, object]:
 
 
 def test_it_saves_contact_preferences_and_audits_the_change(patient_client, patient):
-    response = patient_client.post(url("portal-contact", patient_id=patient.pk), contact_data())
+    response = patient_client.post(url("portal:portal-contact", patient_id=patient.pk), contact_data())
 
     patient.refresh_from_db()
     assert response.status_code == 302
@@ -381,7 +383,7 @@ def test_it_saves_contact_preferences_and_audits_the_change(patient_client, pati
 
 
 def test_it_shows_the_field_the_contact_service_refuses(patient_client, patient):
-    response = patient_client.post(url("portal-contact", patient_id=patient.pk), contact_data(email=""))
+    response = patient_client.post(url("portal:portal-contact", patient_id=patient.pk), contact_data(email=""))
 
     text = page_text(response)
     patient.refresh_from_db()
@@ -395,8 +397,10 @@ def test_it_shows_the_field_the_contact_service_refuses(patient_client, patient)
 
 def test_it_shows_a_proxy_the_contact_page_read_only(client_for, patient, proxy):
     proxy_client = client_for(proxy.user)
-    page = proxy_client.get(url("portal-contact", patient_id=patient.pk))
-    refused = proxy_client.post(url("portal-contact", patient_id=patient.pk), contact_data(email="proxy@example.org"))
+    page = proxy_client.get(url("portal:portal-contact", patient_id=patient.pk))
+    refused = proxy_client.post(
+        url("portal:portal-contact", patient_id=patient.pk), contact_data(email="proxy@example.org")
+    )
 
     patient.refresh_from_db()
     assert page.status_code == 200
@@ -412,8 +416,8 @@ def test_it_shows_a_proxy_the_contact_page_read_only(client_for, patient, proxy)
 def test_it_lists_messages_and_marks_one_read_when_opened(patient_client, patient):
     message = PortalMessage.objects.create(patient=patient, subject="Reminder for bill 2026-1", body="Please pay.")
 
-    listing = patient_client.get(url("portal-messages", patient_id=patient.pk))
-    opened = patient_client.get(url("portal-message", patient_id=patient.pk, message_id=message.pk))
+    listing = patient_client.get(url("portal:portal-messages", patient_id=patient.pk))
+    opened = patient_client.get(url("portal:portal-message", patient_id=patient.pk, message_id=message.pk))
 
     message.refresh_from_db()
     assert "Reminder for bill 2026-1" in page_text(listing)
@@ -421,7 +425,7 @@ def test_it_lists_messages_and_marks_one_read_when_opened(patient_client, patien
     assert opened.status_code == 200
     assert "Please pay." in page_text(opened)
     assert message.read_at is not None
-    relisted = patient_client.get(url("portal-messages", patient_id=patient.pk))
+    relisted = patient_client.get(url("portal:portal-messages", patient_id=patient.pk))
     assert ">New<" not in relisted.content.decode()
 
 
@@ -445,10 +449,10 @@ def test_it_lists_complaints_and_messages_in_a_fixed_number_of_queries(patient_c
         return len(captured)
 
     add_one()
-    few = {name: queries(name) for name in ("portal-complaints", "portal-messages")}
+    few = {name: queries(name) for name in ("portal:portal-complaints", "portal:portal-messages")}
     for _ in range(4):
         add_one()
-    many = {name: queries(name) for name in ("portal-complaints", "portal-messages")}
+    many = {name: queries(name) for name in ("portal:portal-complaints", "portal:portal-messages")}
 
     assert many == few
 
@@ -481,28 +485,28 @@ def other_patient_urls(patient, other_patient, things) -> list[str]:
     urls = []
     for patient_id in (other_patient.pk, patient.pk):
         urls += [
-            url("portal-dispute", patient_id=patient_id, invoice_id=invoice_id),
-            url("portal-complaint", patient_id=patient_id, complaint_id=complaint_id),
-            url("portal-dispute-sent", patient_id=patient_id, complaint_id=complaint_id),
-            url("portal-complaint-letter", patient_id=patient_id, complaint_id=complaint_id),
-            url("portal-cannot-pay", patient_id=patient_id, invoice_id=invoice_id),
-            url("portal-cannot-pay-plan", patient_id=patient_id, invoice_id=invoice_id),
-            url("portal-cannot-pay-later", patient_id=patient_id, invoice_id=invoice_id),
-            url("portal-payment-plan", patient_id=patient_id, invoice_id=invoice_id),
-            url("portal-deferral", patient_id=patient_id, invoice_id=invoice_id),
-            url("portal-request-sent", patient_id=patient_id, request_id=things["call"].pk),
-            url("portal-message", patient_id=patient_id, message_id=things["message"].pk),
-            url("portal-proxy-revoke", patient_id=patient_id, proxy_id=things["grant"].pk),
+            url("portal:portal-dispute", patient_id=patient_id, invoice_id=invoice_id),
+            url("portal:portal-complaint", patient_id=patient_id, complaint_id=complaint_id),
+            url("portal:portal-dispute-sent", patient_id=patient_id, complaint_id=complaint_id),
+            url("portal:portal-complaint-letter", patient_id=patient_id, complaint_id=complaint_id),
+            url("portal:portal-cannot-pay", patient_id=patient_id, invoice_id=invoice_id),
+            url("portal:portal-cannot-pay-plan", patient_id=patient_id, invoice_id=invoice_id),
+            url("portal:portal-cannot-pay-later", patient_id=patient_id, invoice_id=invoice_id),
+            url("portal:portal-payment-plan", patient_id=patient_id, invoice_id=invoice_id),
+            url("portal:portal-deferral", patient_id=patient_id, invoice_id=invoice_id),
+            url("portal:portal-request-sent", patient_id=patient_id, request_id=things["call"].pk),
+            url("portal:portal-message", patient_id=patient_id, message_id=things["message"].pk),
+            url("portal:portal-proxy-revoke", patient_id=patient_id, proxy_id=things["grant"].pk),
         ]
     urls += [
         url(name, patient_id=other_patient.pk)
         for name in (
-            "portal-complaints",
-            "portal-callback",
-            "portal-contact",
-            "portal-proxies",
-            "portal-proxy-grant",
-            "portal-messages",
+            "portal:portal-complaints",
+            "portal:portal-callback",
+            "portal:portal-contact",
+            "portal:portal-proxies",
+            "portal:portal-proxy-grant",
+            "portal:portal-messages",
         )
     ]
     return urls
@@ -531,7 +535,7 @@ def test_it_refuses_a_deferral_to_the_year_9999_on_the_field(patient_client, pat
     invoice = issued_invoice(patient, lines=LARGE_BILL)
 
     response = patient_client.post(
-        url("portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
+        url("portal:portal-cannot-pay-later", patient_id=patient.pk, invoice_id=invoice.pk),
         {"until": "9999-12-31", "request_key": "e" * 32},
     )
 

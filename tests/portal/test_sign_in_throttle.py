@@ -32,7 +32,7 @@ def kari(db):
 
 def sign_in(client: Client, password: str, otp_token: str = ""):
     data = {"username": "kari@example.org", "password": password, "otp_token": otp_token}
-    return client.post(reverse("portal-login"), data)
+    return client.post(reverse("portal:portal-login"), data)
 
 
 def fail_from_many_addresses() -> None:
@@ -49,12 +49,12 @@ def test_a_patient_with_the_second_step_signs_in_with_password_and_code(kari):
     assert 'name="otp_token"' in alone.content.decode()
     response = sign_in(client, FACTORY_PASSWORD, otp_token=current_code(device))
 
-    assert response["Location"] == reverse("portal-home")
+    assert response["Location"] == reverse("portal:portal-home")
     # The code typed with the password verified the session: no two-step page comes next.
-    home = client.get(reverse("portal-home"), follow=True)
+    home = client.get(reverse("portal:portal-home"), follow=True)
     assert home.status_code == 200
     assert [url for url, _status in home.redirect_chain] == [
-        reverse("portal-bills", kwargs={"patient_id": kari.patient.pk})
+        reverse("portal:portal-bills", kwargs={"patient_id": kari.patient.pk})
     ]
 
 
@@ -67,13 +67,14 @@ def test_a_password_reset_lifts_the_throttle_of_an_account_without_the_second_st
     owner = Client(REMOTE_ADDR="203.0.113.5")
     uid = urlsafe_base64_encode(force_bytes(kari.pk))
     link = reverse(
-        "portal-password-reset-confirm", kwargs={"uidb64": uid, "token": default_token_generator.make_token(kari)}
+        "portal:portal-password-reset-confirm",
+        kwargs={"uidb64": uid, "token": default_token_generator.make_token(kari)},
     )
     set_password = owner.get(link)["Location"]
     owner.post(set_password, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
 
     assert username_failures("kari@example.org") == 0
-    assert sign_in(owner, NEW_PASSWORD)["Location"] == reverse("portal-home")
+    assert sign_in(owner, NEW_PASSWORD)["Location"] == reverse("portal:portal-home")
 
 
 def test_a_throttled_patient_is_still_told_they_can_reset_their_password(kari):

@@ -48,7 +48,7 @@ def test_it_gives_a_staff_member_a_new_session_key_at_the_password_step(client, 
 
 def test_it_gives_a_patient_a_new_session_key_at_portal_sign_in(client, patient):
     before = client.session.session_key
-    response = client.post(reverse("portal-login"), {"username": patient.user.username, "password": PASSWORD})
+    response = client.post(reverse("portal:portal-login"), {"username": patient.user.username, "password": PASSWORD})
     assert response.status_code == 302
     after = session_key(client)
     assert after != before
@@ -58,7 +58,7 @@ def test_it_gives_a_patient_a_new_session_key_at_portal_sign_in(client, patient)
 
 def test_it_records_where_a_session_was_opened(client, patient):
     client.post(
-        reverse("portal-login"),
+        reverse("portal:portal-login"),
         {"username": patient.user.username, "password": PASSWORD},
         REMOTE_ADDR="192.0.2.7",
         headers={"User-Agent": "Firefox on a shared computer"},
@@ -72,7 +72,7 @@ def test_behind_a_trusted_proxy_it_records_the_clients_address_not_the_proxys(se
     settings.AXES_IPWARE_PROXY_COUNT = 1
     settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
     client.post(
-        reverse("portal-login"),
+        reverse("portal:portal-login"),
         {"username": patient.user.username, "password": PASSWORD},
         REMOTE_ADDR="10.0.0.1",
         HTTP_X_FORWARDED_FOR="192.0.2.7, 10.0.0.1",
@@ -86,14 +86,14 @@ def test_behind_a_trusted_proxy_it_records_the_clients_address_not_the_proxys(se
 def test_signing_out_of_the_portal_ends_the_session_in_the_store(client_for, patient):
     client = client_for(patient.user)
     old_key = session_key(client)
-    client.post(reverse("portal-logout"))
+    client.post(reverse("portal:portal-logout"))
 
     assert not Session.objects.filter(session_key=old_key).exists()
     assert not UserSession.objects.filter(session_key=old_key).exists()
     copied = client_with_session(old_key)
-    response = copied.get(reverse("portal-home"))
+    response = copied.get(reverse("portal:portal-home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("portal-login"))
+    assert response["Location"].startswith(reverse("portal:portal-login"))
 
 
 def test_signing_out_of_the_staff_screens_ends_the_session_in_the_store(client_for, billing):
@@ -103,7 +103,7 @@ def test_signing_out_of_the_staff_screens_ends_the_session_in_the_store(client_f
 
     assert not Session.objects.filter(session_key=old_key).exists()
     assert not UserSession.objects.filter(session_key=old_key).exists()
-    response = client_with_session(old_key).get(reverse("home"))
+    response = client_with_session(old_key).get(reverse("frontdesk:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -178,4 +178,4 @@ def test_saving_an_account_without_closing_it_keeps_its_sessions(client_for, bil
     billing.first_name = "Bjørn"
     billing.save()
     assert signed_in(client)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("frontdesk:home")).status_code == 200
