@@ -128,11 +128,8 @@ class AdjustmentApproveApi(StaffApi):
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
         permissions.adjustment_decider_check(request.user, adjustment_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        adjustment = services.adjustment_approve(
-            adjustment_id=adjustment_id, by=staff_member(request), **serializer.validated_data
-        )
+        data = self.input_data(request)
+        adjustment = services.adjustment_approve(adjustment_id=adjustment_id, by=staff_member(request), **data)
         return Response(AdjustmentOutputSerializer(adjustment, context={"request": request}).data)
 
 
@@ -154,11 +151,8 @@ class AdjustmentRejectApi(StaffApi):
     )
     def post(self, request: Request, adjustment_id: int) -> Response:
         permissions.adjustment_decider_check(request.user, adjustment_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        adjustment = services.adjustment_reject(
-            adjustment_id=adjustment_id, by=staff_member(request), **serializer.validated_data
-        )
+        data = self.input_data(request)
+        adjustment = services.adjustment_reject(adjustment_id=adjustment_id, by=staff_member(request), **data)
         return Response(AdjustmentOutputSerializer(adjustment, context={"request": request}).data)
 
 

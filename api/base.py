@@ -60,6 +60,13 @@ class StaffApi(APIView):
         super().initial(request, *args, **kwargs)
         _attribute_audit_to(request.user)
 
+    def input_data(self, request: Request) -> dict[str, Any]:
+        """The body read through the view's `InputSerializer`; invalid input answers 400 with each field's
+        message (the exception handler), before anything is written."""
+        serializer = self.InputSerializer(data=request.data)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        return cast(dict[str, Any], serializer.validated_data)
+
 
 def staff_member(request: Request) -> User:
     """The user behind a request that passed `StaffPermission` (so never anonymous)."""

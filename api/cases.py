@@ -189,9 +189,8 @@ class CollectionCaseDecideApi(StaffApi):
         responses={200: CollectionCaseOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, case_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        case = services.collection_case_decide(case_id=case_id, by=staff_member(request), **serializer.validated_data)
+        data = self.input_data(request)
+        case = services.collection_case_decide(case_id=case_id, by=staff_member(request), **data)
         (decided,) = _with_collection_states([_cases().get(pk=case.pk)])
         return Response(CollectionCaseOutputSerializer(decided, context=_case_context(request, [decided])).data)
 
@@ -265,11 +264,8 @@ class FollowUpCallOutcomeApi(StaffApi):
         responses={200: FollowUpCallOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, call_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        call = services.follow_up_call_record_outcome(
-            call_id=call_id, by=staff_member(request), **serializer.validated_data
-        )
+        data = self.input_data(request)
+        call = services.follow_up_call_record_outcome(call_id=call_id, by=staff_member(request), **data)
         return Response(FollowUpCallOutputSerializer(call).data)
 
 

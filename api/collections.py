@@ -148,9 +148,7 @@ class PaymentPlanListCreateApi(StaffApi):
         responses={201: PaymentPlanOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.input_data(request)
         plan = services.payment_plan_create(
             invoice_id=data["invoice"],
             instalments=data.get("instalments"),
@@ -197,11 +195,8 @@ class DeferralCreateApi(StaffApi):
         responses={201: OutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request, invoice_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        deferral: Deferral = services.deferral_create(
-            invoice_id=invoice_id, by=staff_member(request), **serializer.validated_data
-        )
+        data = self.input_data(request)
+        deferral: Deferral = services.deferral_create(invoice_id=invoice_id, by=staff_member(request), **data)
         return Response(self.OutputSerializer(deferral).data, status=status.HTTP_201_CREATED)
 
 

@@ -188,9 +188,7 @@ class ComplaintCreateApi(StaffApi):
         responses={201: ComplaintOutputSerializer, **REFUSED, **CONFLICT},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.input_data(request)
         complaint = services.complaint_file(
             patient_id=data["patient"].pk,
             invoice_id=data["invoice"],
@@ -285,9 +283,8 @@ class ComplaintCloseApi(StaffApi):
         refusal = permissions.complaint_close_refusal(request.user, complaint, complaint.decision.proposal_kind)
         if refusal:
             raise PermissionDenied(refusal)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.complaint_close(complaint_id=complaint_id, by=staff_member(request), **serializer.validated_data)
+        data = self.input_data(request)
+        services.complaint_close(complaint_id=complaint_id, by=staff_member(request), **data)
         return complaint_response(complaint_id, request)
 
 

@@ -188,9 +188,7 @@ class InvoiceCreateApi(StaffApi):
         responses={201: InvoiceDetailApi.OutputSerializer, **REFUSED},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.input_data(request)
         invoice = services.invoice_create_draft(
             patient_id=data["patient"].pk,
             service_date=data["service_date"],
@@ -367,14 +365,11 @@ class PaymentCreateApi(StaffApi):
         responses={201: OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
     )
     def post(self, request: Request, invoice_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.input_data(request)
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
             raise ApplicationError(_("The Idempotency-Key can be at most 100 characters."), field="idempotency_key")
-        result = services.payment_record(
-            invoice_id=invoice_id, by=staff_member(request), idempotency_key=key, **serializer.validated_data
-        )
+        result = services.payment_record(invoice_id=invoice_id, by=staff_member(request), idempotency_key=key, **data)
         return Response(self.OutputSerializer(payment_body(result.entry)).data, status=status.HTTP_201_CREATED)
 
 

@@ -90,9 +90,7 @@ class PatientCreateApi(StaffApi):
         responses={201: PatientDetailApi.OutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.input_data(request))
         name = data.pop("name")
         date_of_birth = data.pop("date_of_birth")
         patient = patient_create(

@@ -16,6 +16,7 @@ from .models import (
     Policy,
     PolicyRule,
 )
+from .office_forms import RuleForm
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -38,12 +39,7 @@ class PolicyRuleInline(ReadOnlyInline):
         "min_amount",
         "max_amount",
         "insurance_statuses",
-        "route_to",
-        "meeting_within_hours",
-        "proposal_kind",
-        "proposal_percent",
-        "proposal_amount",
-        "approval_role",
+        *RuleForm.OUTCOME_FIELDS,
     )
     readonly_fields = fields
 

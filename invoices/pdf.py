@@ -29,7 +29,7 @@ from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
 from invoices.parties import buyer_from, seller_from
-from patients.models import Coverage as PatientCoverage
+from patients.selectors import exemption_card_held
 
 if TYPE_CHECKING:
     from weasyprint import HTML
@@ -136,15 +136,7 @@ def _figures(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceFigures:
 def _has_exemption_card(invoice: Invoice, lines: list[InvoiceLine]) -> bool:
     if any(line.coverage == Coverage.EXEMPTION_CARD for line in lines):
         return True
-    return (
-        PatientCoverage.objects.filter(
-            patient_id=invoice.patient_id,
-            kind=PatientCoverage.Kind.EXEMPTION_CARD,
-            valid_from__lte=invoice.service_date,
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=invoice.service_date))
-        .exists()
-    )
+    return exemption_card_held(patient_id=invoice.patient_id, on=invoice.service_date)
 
 
 def invoice_html(invoice: Invoice) -> str:

@@ -1,7 +1,12 @@
-"""Reads of patients: the email changes an account page warns about. The patient search, which also finds
-patients by an invoice's number or payment reference, is the front desk's (frontdesk/selectors.py)."""
+"""Reads of patients: the email changes an account page warns about, an exemption card held on a day. The
+patient search, which also finds patients by an invoice's number or payment reference, is the front desk's
+(frontdesk/selectors.py)."""
 
-from .models import ContactChange
+from datetime import date
+
+from django.db.models import Q
+
+from .models import ContactChange, Coverage
 
 
 def email_changes_unconfirmed(*, patient_id: int) -> list[ContactChange]:
@@ -23,3 +28,12 @@ def email_change_unconfirmed(*, patient_id: int) -> ContactChange | None:
     portal invitations to the new address), else None."""
     chain = email_changes_unconfirmed(patient_id=patient_id)
     return chain[-1] if chain else None
+
+
+def exemption_card_held(*, patient_id: int, on: date) -> bool:
+    """Whether the patient held an exemption card (frikort) valid on that day."""
+    return (
+        Coverage.objects.filter(patient_id=patient_id, kind=Coverage.Kind.EXEMPTION_CARD, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )

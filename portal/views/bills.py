@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from auditlog.signals import accessed
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -31,8 +31,8 @@ from patient_collections.collection_state import (
     state_of,
     with_collection_state,
 )
-from patients.models import Coverage as PatientCoverage
 from patients.models import Patient
+from patients.selectors import exemption_card_held
 
 from ..access import acting_as_proxy, invoice_for_portal, patient_for_portal
 from ..models import ServiceItem
@@ -162,15 +162,7 @@ class BillFigures:
 
 
 def _has_exemption_card(invoice: Invoice) -> bool:
-    return (
-        PatientCoverage.objects.filter(
-            patient_id=invoice.patient_id,
-            kind=PatientCoverage.Kind.EXEMPTION_CARD,
-            valid_from__lte=invoice.service_date,
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=invoice.service_date))
-        .exists()
-    )
+    return exemption_card_held(patient_id=invoice.patient_id, on=invoice.service_date)
 
 
 def _bill_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[BillLine]:
