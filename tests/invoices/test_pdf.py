@@ -175,3 +175,16 @@ def test_it_renders_with_a_fixed_number_of_queries(patient, django_assert_num_qu
     # 1. the patient, 2. the lines, 3. the patient's payments net of reversals, 4. an exemption card on file
     with django_assert_num_queries(4):
         pdf.invoice_pdf_bytes(invoice)
+
+
+@pytest.mark.parametrize(("quantity", "printed"), [("10", "10"), ("2", "2"), ("1.5", "1.50"), ("0.25", "0.25")])
+def test_it_prints_a_quantity_as_people_write_it(patient, quantity, printed):
+    """Ten sessions print as 10, not as Decimal.normalize()'s 1E+1."""
+    patient.language = "en"
+    patient.save()
+    invoice = issued_invoice(patient, lines=[("PHYS", "Physiotherapy session", quantity, "100.00", Coverage.PATIENT)])
+
+    text = pdf_text(pdf.invoice_pdf_bytes(invoice))
+
+    assert squeezed(f"Physiotherapy session {printed}") in squeezed(text)
+    assert "E+" not in text
