@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -30,6 +31,9 @@ from ..models import FollowUpCall, PortalMessage, Reminder, ReminderStep
 from ..notices import INSTALMENT_STEPS, notice_text
 from ..selectors import paused_invoices
 from .calls import follow_up_call_open
+
+# The Celery task that sends one notice (patient_collections/tasks.py).
+SEND_REMINDER_TASK = "patient_collections.tasks.send_reminder"
 
 # At most this many send tasks are published by one run of the dispatcher (every minute).
 DISPATCH_BATCH = 500
@@ -376,8 +380,10 @@ def reminders_dispatch(*, now: datetime, batch_size: int = DISPATCH_BATCH, enque
 
 
 def enqueue_sends(reminder_ids: list[int]) -> None:
-    """Publish a send task for each notice (the sweeps, the dispatcher and a resend call it on commit)."""
-    from ..tasks import send_reminder  # the tasks call these services: imported when first needed
+    """Publish a send task for each notice (the sweeps, the dispatcher and a resend call it on commit).
 
+    By the task's name: the tasks module calls these services, so the services never import it (an
+    import-linter contract keeps it so). The registered task runs it, eagerly too when Celery is set to."""
+    send = current_app.signature(SEND_REMINDER_TASK)
     for reminder_id in reminder_ids:
-        send_reminder.delay(reminder_id)
+        send.delay(reminder_id)
