@@ -249,15 +249,7 @@ def complaints_escalate_overdue(*, now: datetime | None = None) -> int:
             .order_by("id")[:500]
         )
         for complaint in due:
-            complaint.escalated_at = now
-            complaint.route_to = OFFICE_MANAGER
-            complaint_transition(
-                complaint=complaint,
-                to_status=Status.ESCALATED,
-                by=None,
-                reason="meeting deadline passed",
-                extra_fields=("escalated_at", "route_to"),
-            )
+            _escalate(complaint, at=now, by=None, reason="meeting deadline passed")
             escalated += 1
     return escalated
 
@@ -267,13 +259,18 @@ def complaint_escalate_not_satisfied(*, complaint_id: int, at: datetime, by: Use
     """The patient was not satisfied at the follow-up call (patient_collections records it): the complaint goes
     back to the office manager."""
     complaint = _lock_complaint(complaint_id)
-    complaint.route_to = OFFICE_MANAGER
+    _escalate(complaint, at=at, by=by, reason="not satisfied at the follow-up call")
+    return complaint
+
+
+def _escalate(complaint: Complaint, *, at: datetime, by: User | None, reason: str) -> None:
+    """The complaint goes to the office manager (a locked row), with why in its history."""
     complaint.escalated_at = at
+    complaint.route_to = OFFICE_MANAGER
     complaint_transition(
         complaint=complaint,
         to_status=Status.ESCALATED,
         by=by,
-        reason="not satisfied at the follow-up call",
-        extra_fields=("route_to", "escalated_at"),
+        reason=reason,
+        extra_fields=("escalated_at", "route_to"),
     )
-    return complaint
