@@ -55,6 +55,8 @@ class StaffApi(APIView):
 
     permission_classes = [StaffPermission]
     required_permission: str = ""
+    # The body of a write operation, read by `input_data`; each such view declares its own.
+    InputSerializer: type[serializers.Serializer]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -63,7 +65,7 @@ class StaffApi(APIView):
     def input_data(self, request: Request) -> dict[str, Any]:
         """The body read through the view's `InputSerializer`; invalid input answers 400 with each field's
         message (the exception handler), before anything is written."""
-        serializer = self.InputSerializer(data=request.data)  # type: ignore[attr-defined]
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return cast(dict[str, Any], serializer.validated_data)
 
