@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "compliance",
     "frontdesk",
     "api",
+    "payments_in",
+    "online_payments",
     "demo",
     "operations",
 ]
