@@ -241,6 +241,13 @@ CLINIC = {
 PAYMENT_REFERENCE_LENGTH = env_int("PAYMENT_REFERENCE_LENGTH", 12)
 PAYMENT_REFERENCE_SCHEME = env_str("PAYMENT_REFERENCE_SCHEME", "MOD10")
 
+# Bank files (payments_in): the largest file accepted, and a folder the bank's files arrive in (an SFTP mount is
+# the deployment's job). Celery beat imports what lands there every BANK_FILE_INBOX_INTERVAL seconds and moves
+# each file to imported/ or refused/ beside it; empty means no inbox.
+BANK_FILE_MAX_BYTES = env_int("BANK_FILE_MAX_BYTES", 50_000_000)
+BANK_FILE_INBOX = env_str("BANK_FILE_INBOX", "")
+BANK_FILE_INBOX_INTERVAL = env_int("BANK_FILE_INBOX_INTERVAL", 300)
+
 # --- Celery ----------------------------------------------------------------------------------------
 # `make run` uses kombu's filesystem transport; docker-compose and production use Redis. Tasks run in-process
 # only when CELERY_TASK_ALWAYS_EAGER=1 says so (the tests, the Docker build, `make fuzz`), never because no

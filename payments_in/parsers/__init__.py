@@ -8,3 +8,7 @@ reason, so nothing of it is imported.
 from .base import BankFileRefused, BankTransaction, ClaimAdjustment, FileFormat, ParsedFile
 
 __all__ = ["BankFileRefused", "BankTransaction", "ClaimAdjustment", "FileFormat", "ParsedFile"]
+
+
+def parse_bank_file(content: bytes, *, filename: str = "") -> ParsedFile:
+    raise BankFileRefused("No parser yet.")

@@ -1,0 +1,386 @@
+"""Import a bank file and reconcile what did not match. Every posting goes through the invoices app's ledger.
+
+Importing posts each transaction under the idempotency key `bank:<the bank's transaction id>`, so the same
+file twice, or two files that overlap, post each transaction once. Transactions are handled in chunks, each
+in one database transaction: a crash mid-file leaves whole chunks posted, and importing the file again posts
+the rest. What does not match an open invoice waits in the queue with its reason; billing matches it, splits
+it across invoices or marks it for refund, and a mistaken match is undone by reversing its entries.
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound
+from invoices import services as invoice_services
+from invoices.jurisdiction import current_profile
+from invoices.models import Invoice, LedgerEntry, PaymentMethod
+from invoices.money import MoneyError, to_money
+from invoices.payment_reference import kid_is_valid
+
+from .models import Allocation, BankFile, BankTransaction, Decision, QueueReason
+from .parsers import BankFileRefused, ParsedFile, parse_bank_file
+from .parsers import BankTransaction as ParsedTransaction
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1000
+Status = BankTransaction.Status
+
+
+@dataclass(frozen=True)
+class _InvoiceFacts:
+    id: int
+    status: str
+    patient_due: Decimal
+    third_party_outstanding: Decimal
+
+
+def bank_file_import(*, content: bytes, filename: str, source: str, by: User | None) -> BankFile:
+    """Import one bank file and return its record with the import report.
+
+    A file that does not parse, or whose totals disagree with its records, is refused whole: its record says
+    why and on which line, and nothing of it is posted or queued.
+    """
+    if len(content) > settings.BANK_FILE_MAX_BYTES:
+        raise ApplicationError(
+            _("The file is larger than %(limit)s MB.") % {"limit": settings.BANK_FILE_MAX_BYTES // 1_000_000},
+            field="file",
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    base = {
+        "filename": (filename or "bank-file")[:255],
+        "sha256": digest,
+        "size": len(content),
+        "source": source,
+        "imported_at": timezone.now(),
+        "imported_by": by,
+    }
+    try:
+        parsed = parse_bank_file(content, filename=filename)
+    except BankFileRefused as refused:
+        return BankFile.objects.create(
+            **base, status=BankFile.Status.REFUSED, refusal_reason=refused.reason[:500], refusal_line=refused.line
+        )
+    bank_file = BankFile.objects.create(
+        **base, status=BankFile.Status.IMPORTED, format=str(parsed.format), sender_file_id=parsed.file_id[:100]
+    )
+    _import_transactions(bank_file, parsed)
+    return bank_file
+
+
+def _import_transactions(bank_file: BankFile, parsed: ParsedFile) -> None:
+    report = _Report()
+    seen: dict[str, Decimal] = {}
+    transactions = parsed.transactions
+    for start in range(0, len(transactions), CHUNK):
+        with transaction.atomic():
+            _import_chunk(bank_file, transactions[start : start + CHUNK], seen, report)
+    BankFile.objects.filter(pk=bank_file.pk).update(**report.fields())
+    for name, value in report.fields().items():
+        setattr(bank_file, name, value)
+
+
+@dataclass
+class _Report:
+    transaction_count: int = 0
+    transaction_sum: Decimal = Decimal("0.00")
+    posted_count: int = 0
+    posted_sum: Decimal = Decimal("0.00")
+    queued_count: int = 0
+    queued_sum: Decimal = Decimal("0.00")
+    duplicate_count: int = 0
+    duplicate_sum: Decimal = Decimal("0.00")
+
+    def add(self, outcome: str, amount: Decimal) -> None:
+        self.transaction_count += 1
+        self.transaction_sum += amount
+        setattr(self, f"{outcome}_count", getattr(self, f"{outcome}_count") + 1)
+        setattr(self, f"{outcome}_sum", getattr(self, f"{outcome}_sum") + amount)
+
+    def fields(self) -> dict[str, int | Decimal]:
+        return dict(self.__dict__)
+
+
+def _import_chunk(
+    bank_file: BankFile, chunk: Sequence[ParsedTransaction], seen: dict[str, Decimal], report: _Report
+) -> None:
+    earlier = {
+        row.transaction_id: row
+        for row in BankTransaction.objects.filter(
+            transaction_id__in=[t.transaction_id for t in chunk], duplicate_of__isnull=True
+        ).only("id", "transaction_id", "amount")
+    }
+    invoices = _invoices_for(chunk)
+    new_rows: list[BankTransaction] = []
+    postings: list[tuple[BankTransaction, int]] = []
+    for parsed in chunk:
+        first = earlier.get(parsed.transaction_id)
+        seen_amount = seen.get(parsed.transaction_id)
+        if (first is not None and first.amount == parsed.amount) or seen_amount == parsed.amount:
+            report.add("duplicate", parsed.amount)
+            continue
+        row = _row(bank_file, parsed)
+        if first is not None or seen_amount is not None:
+            row.duplicate_of = first
+            _queue(row, QueueReason.DUPLICATE_CONFLICT, _("The same transaction id came with another amount."))
+            if first is None:
+                # Its first occurrence is in this file and not saved yet: keep it apart by its line.
+                row.transaction_id = f"{parsed.transaction_id}#line-{parsed.line or 0}"
+        else:
+            seen[parsed.transaction_id] = parsed.amount
+            invoice = _classify(row, invoices)
+            if invoice is not None:
+                postings.append((row, invoice.id))
+        new_rows.append(row)
+    entries = _post_all(postings)
+    BankTransaction.objects.bulk_create(new_rows)
+    allocations = [
+        Allocation(transaction=row, invoice_id=invoice_id, entry=entries[id(row)], amount=row.amount)
+        for row, invoice_id in postings
+        if row.status == Status.POSTED
+    ]
+    Allocation.objects.bulk_create(allocations)
+    for row in new_rows:
+        report.add("posted" if row.status == Status.POSTED else "queued", row.amount)
+
+
+def _row(bank_file: BankFile, parsed: ParsedTransaction) -> BankTransaction:
+    return BankTransaction(
+        bank_file=bank_file,
+        transaction_id=parsed.transaction_id[:120],
+        amount=parsed.amount,
+        currency=parsed.currency[:3],
+        booked_on=parsed.booked_on,
+        reference=parsed.reference[:40],
+        payer="insurer" if parsed.payer == "insurer" else "patient",
+        payer_name=parsed.payer_name[:140],
+        payer_account=parsed.payer_account[:40],
+        claim_id=parsed.claim_id[:40],
+        adjustments=[
+            {"group": a.group_code, "reason": a.reason_code, "amount": str(a.amount)} for a in parsed.adjustments
+        ],
+        line=parsed.line,
+        status=Status.POSTED,
+    )
+
+
+def _queue(row: BankTransaction, reason: str, detail: str = "") -> None:
+    row.status = Status.QUEUED
+    row.queue_reason = reason
+    row.queue_detail = detail[:300]
+
+
+def _invoices_for(chunk: Sequence[ParsedTransaction]) -> dict[str, _InvoiceFacts]:
+    """The invoices the chunk's references and claim ids name, by reference and by invoice number."""
+    references = {t.reference for t in chunk if t.reference}
+    numbers = {t.claim_id for t in chunk if t.claim_id} | references
+    found: dict[str, _InvoiceFacts] = {}
+    rows = Invoice.objects.filter(payment_reference__in=references) | Invoice.objects.filter(number__in=numbers)
+    for invoice in rows.only(
+        "id",
+        "status",
+        "number",
+        "payment_reference",
+        "balance",
+        "insurer_paid",
+        "third_party_share",
+        "insurance_status",
+    ):
+        facts = _InvoiceFacts(invoice.id, invoice.status, invoice.patient_due, invoice.third_party_outstanding)
+        if invoice.payment_reference:
+            found[invoice.payment_reference] = facts
+        if invoice.number:
+            found.setdefault(invoice.number, facts)
+    return found
+
+
+def _classify(row: BankTransaction, invoices: dict[str, _InvoiceFacts]) -> _InvoiceFacts | None:
+    """Queue the row with its reason, or return the invoice to post it on."""
+    profile = current_profile()
+    if row.currency != profile.currency:
+        _queue(row, QueueReason.WRONG_CURRENCY, _("Paid in %(currency)s.") % {"currency": row.currency})
+        return None
+    if row.amount <= 0:
+        _queue(row, QueueReason.NOT_POSITIVE)
+        return None
+    key = row.claim_id if row.payer == "insurer" else row.reference
+    if not key:
+        _queue(row, QueueReason.NO_REFERENCE)
+        return None
+    invoice = invoices.get(key)
+    if invoice is None:
+        if (
+            row.payer == "patient"
+            and profile.payment_reference_scheme == "KID"
+            and key.isdigit()
+            and not kid_is_valid(key, settings.PAYMENT_REFERENCE_SCHEME)
+        ):
+            _queue(row, QueueReason.BAD_CHECK_DIGIT)
+        else:
+            _queue(row, QueueReason.UNKNOWN_REFERENCE)
+        return None
+    row.invoice_id = invoice.id
+    if invoice.status not in Invoice.BOOKED_STATUSES:
+        _queue(row, QueueReason.NOT_OPEN)
+        return None
+    if row.payer == "insurer":
+        if row.amount > invoice.third_party_outstanding:
+            _queue(
+                row,
+                QueueReason.AMOUNT_MISMATCH,
+                _("The insurer paid %(paid)s; its open share is %(open)s.")
+                % {"paid": row.amount, "open": invoice.third_party_outstanding},
+            )
+            return None
+    elif invoice.patient_due <= 0:
+        _queue(row, QueueReason.ALREADY_SETTLED)
+        return None
+    return invoice
+
+
+def _post_all(postings: list[tuple[BankTransaction, int]]) -> dict[int, LedgerEntry]:
+    """Post each row on its invoice; a row the ledger refuses waits in the queue. The entries by id(row)."""
+    entries: dict[int, LedgerEntry] = {}
+    for row, invoice_id in postings:
+        try:
+            with transaction.atomic():
+                entries[id(row)] = _post_one(row, invoice_id, amount=row.amount, key=row.idempotency_key)
+        except ApplicationError as refused:
+            _queue(row, QueueReason.POSTING_REFUSED, refused.message)
+    return entries
+
+
+def _post_one(row: BankTransaction, invoice_id: int, *, amount: Decimal, key: str) -> LedgerEntry:
+    insurer = row.payer == "insurer"
+    result = invoice_services.payment_record(
+        invoice_id=invoice_id,
+        amount=amount,
+        payer="insurer" if insurer else "patient",
+        method=PaymentMethod.INSURER_REMITTANCE if insurer else PaymentMethod.BANK_TRANSFER,
+        reference=(row.claim_id if insurer else row.reference)[:100],
+        idempotency_key=key,
+        by=None,
+    )
+    if insurer:
+        # An 835 claim payment is the insurer's adjudication: what it did not pay moves to the patient.
+        invoice_services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=None)
+    return result.entry
+
+
+# Reconciliation: billing's decisions on queued transactions.
+
+
+def _locked_transaction(transaction_pk: int) -> BankTransaction:
+    try:
+        return BankTransaction.objects.select_for_update().get(pk=transaction_pk)
+    except BankTransaction.DoesNotExist as exc:
+        raise NotFound(_("No such bank transaction."), field="transaction") from exc
+
+
+def _decide(row: BankTransaction, action: str, by: User, note: str) -> Decision:
+    return Decision.objects.create(
+        transaction=row, action=action, note=note.strip()[:300], decided_by=by, decided_at=timezone.now()
+    )
+
+
+def _require_queued(row: BankTransaction) -> None:
+    if row.status != Status.QUEUED:
+        raise InvalidTransition(_("Only a transaction waiting in the queue can be matched, split or refunded."))
+    if row.amount <= 0:
+        raise InvalidTransition(_("A zero or negative amount is not a payment; mark it for refund or leave it."))
+    if row.currency != current_profile().currency:
+        raise InvalidTransition(_("A payment in another currency cannot be posted; mark it for refund."))
+
+
+def _open_invoice(invoice_id: int) -> Invoice:
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound(_("No such invoice."), field="invoice")
+    if invoice.status not in Invoice.BOOKED_STATUSES:
+        raise InvalidTransition(_("Invoice %(number)s is not issued.") % {"number": invoice})
+    return invoice
+
+
+@transaction.atomic
+def transaction_split(
+    *, transaction_pk: int, parts: Iterable[tuple[int, Decimal]], by: User, note: str = ""
+) -> BankTransaction:
+    """Post a queued transaction across one or more issued invoices; the parts must add up to its amount."""
+    row = _locked_transaction(transaction_pk)
+    _require_queued(row)
+    try:
+        parts = [(invoice_id, to_money(amount)) for invoice_id, amount in parts]
+    except MoneyError as exc:
+        raise ApplicationError(str(exc), field="amount") from exc
+    if not parts:
+        raise ApplicationError(_("Choose at least one invoice."), field="invoice")
+    if any(amount <= 0 for _invoice, amount in parts):
+        raise ApplicationError(_("Each part must be greater than zero."), field="amount")
+    if sum(amount for _invoice, amount in parts) != row.amount:
+        raise ApplicationError(
+            _("The parts add up to %(sum)s, but the payment is %(amount)s.")
+            % {"sum": sum(amount for _invoice, amount in parts), "amount": row.amount},
+            field="amount",
+        )
+    if len({invoice_id for invoice_id, _amount in parts}) != len(parts):
+        raise ApplicationError(_("Each invoice may appear once."), field="invoice")
+    round_number = row.decisions.count()
+    for number, (invoice_id, amount) in enumerate(parts, start=1):
+        invoice = _open_invoice(invoice_id)
+        entry = _post_one(row, invoice.pk, amount=amount, key=f"{row.idempotency_key}:{round_number}:{number}")
+        Allocation.objects.create(transaction=row, invoice=invoice, entry=entry, amount=amount)
+    row.status = Status.MATCHED
+    row.invoice_id = parts[0][0]
+    row.save(update_fields=["status", "invoice"])
+    _decide(row, Decision.Action.MATCH if len(parts) == 1 else Decision.Action.SPLIT, by, note)
+    return row
+
+
+def transaction_match(*, transaction_pk: int, invoice_id: int, by: User, note: str = "") -> BankTransaction:
+    """Post a queued transaction, whole, on the invoice billing chose."""
+    row = BankTransaction.objects.filter(pk=transaction_pk).only("amount").first()
+    if row is None:
+        raise NotFound(_("No such bank transaction."), field="transaction")
+    return transaction_split(transaction_pk=transaction_pk, parts=[(invoice_id, row.amount)], by=by, note=note)
+
+
+@transaction.atomic
+def transaction_mark_refund(*, transaction_pk: int, by: User, note: str) -> BankTransaction:
+    """Set a queued transaction aside to be paid back to the payer; nothing is posted on any invoice."""
+    if not note.strip():
+        raise ApplicationError(_("Say why the payment goes back to the payer."), field="note")
+    row = _locked_transaction(transaction_pk)
+    if row.status != Status.QUEUED:
+        raise InvalidTransition(_("Only a transaction waiting in the queue can be marked for refund."))
+    row.status = Status.REFUND
+    row.save(update_fields=["status"])
+    _decide(row, Decision.Action.REFUND, by, note)
+    return row
+
+
+@transaction.atomic
+def transaction_undo(*, transaction_pk: int, by: User, reason: str) -> BankTransaction:
+    """Undo a posting or a match: reverse each of its ledger entries and put the transaction back in the queue."""
+    if not reason.strip():
+        raise ApplicationError(_("Say why the match is undone."), field="reason")
+    row = _locked_transaction(transaction_pk)
+    if row.status not in (Status.POSTED, Status.MATCHED, Status.REFUND):
+        raise InvalidTransition(_("Only a posted, matched or refund-marked transaction can be undone."))
+    for allocation in row.allocations.filter(reversal__isnull=True).select_related("entry"):
+        allocation.reversal = invoice_services.entry_reverse(entry_id=allocation.entry_id, reason=reason, by=by)
+        allocation.save(update_fields=["reversal"])
+    row.status = Status.QUEUED
+    row.queue_reason = QueueReason.UNDONE
+    row.queue_detail = _("Match undone: %(reason)s") % {"reason": reason.strip()[:200]}
+    row.save(update_fields=["status", "queue_reason", "queue_detail"])
+    _decide(row, Decision.Action.UNDO, by, reason)
+    return row
