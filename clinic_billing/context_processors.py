@@ -17,6 +17,7 @@ NAV_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "print": ("collections", ("print-",)),
     "schedule": ("collections", ("schedule-",)),
     "aging": ("collections", ("aging-",)),
+    "bankfiles": ("bankfiles", ("bank-file-", "queue-", "transaction-")),
     "policy": ("office", ("policy-",)),
     "reports": ("office", ("complaint-report",)),
     "audit": ("compliance", ("audit-log",)),

@@ -48,6 +48,16 @@ SHOWS_PATIENT_RECORDS = frozenset(
         "collections:aging-report-csv",
         "compliance:audit-log",
         "compliance:audit-log-csv",
+        # Bank files: a file's transactions, the queue and a payment name the invoices and patients they paid
+        # (the writes on a payment show its page again when refused)
+        "bankfiles:bank-file-detail",
+        "bankfiles:bank-file-report",
+        "bankfiles:queue-list",
+        "bankfiles:transaction-detail",
+        "bankfiles:transaction-match",
+        "bankfiles:transaction-split",
+        "bankfiles:transaction-refund",
+        "bankfiles:transaction-undo",
         # The API
         "api-patient-detail",
         "api-invoice-detail",
@@ -132,6 +142,8 @@ SHOWS_NO_PATIENT_RECORDS = frozenset(
         "api-invoice-defer",
         "api-collection-case-decide",
         "api-follow-up-call-outcome",
+        # The bank files imported: file names and counts, no patient
+        "bankfiles:bank-file-list",
         # Staff writes that answer with a redirect to the (audited) page of the record
         "invoices:invoice-issue",
         "invoices:invoice-insurance-settled",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("disputes/manage/", include("disputes.office_urls")),
     path("disputes/", include("disputes.urls")),
     path("collections/", include("patient_collections.urls")),
+    path("bank-files/", include("payments_in.urls")),
     path("", include("mfa.urls")),  # /two-factor/… and /portal/two-step/… (before the portal's own URLs)
     path("portal/", include("portal.urls")),
     path("audit/", include("compliance.urls")),
