@@ -21,6 +21,7 @@ from disputes.models import AdjustmentRequest, ProposalKind, Role
 from invoices import services as invoice_services
 from invoices.models import CreditNote
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage
+from payments_in.models import BankFile, BankTransaction, QueueReason
 from portal import services as portal_services
 from tests.factories import ProxyFactory, UserFactory, issue, issued_invoice, patient_with_address, run_day
 
@@ -208,7 +209,6 @@ NOT_SHOWN_HERE = {
     "portal:portal-payment-plan": "the world's invoice has no payment plan",
     "portal:portal-quick-pay": "the world holds no quick-pay link",
     "portal:portal-quick-pay-pdf": "the world holds no quick-pay link",
-    "bankfiles:queue-list": "the world has no bank payment waiting in the queue",
 }
 
 
@@ -269,6 +269,19 @@ def wider_world(world, billing) -> dict[str, Any]:
         reason="Waited too long.",
         required_role=Role.OFFICE_MANAGER,
         requested_by=billing,
+    )
+    bank_file = BankFile.objects.create(
+        filename="camt054.xml", sha256="0" * 64, size=1, source="upload", status="imported", imported_at=timezone.now()
+    )
+    BankTransaction.objects.create(  # a payment of the settled invoice, waiting in billing's queue
+        bank_file=bank_file,
+        transaction_id="camt:world",
+        amount=Decimal("1.00"),
+        currency="NOK",
+        booked_on=timezone.localdate(),
+        status=BankTransaction.Status.QUEUED,
+        queue_reason=QueueReason.ALREADY_SETTLED,
+        invoice=world["invoice"],
     )
     callback = portal_services.callback_request_create(
         patient_id=patient.pk, request_key="read-audit-callback", request_note="Please call me about my bill."
