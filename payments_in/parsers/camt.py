@@ -82,9 +82,10 @@ class _Reader:
         found = element.find(self.q(path))
         return (found.text or "").strip() if found is not None else ""
 
-    def amount(self, element: etree._Element | None, what: str, line: int) -> tuple[Decimal, str]:
+    def amount(self, element: etree._Element | None, missing: str, line: int) -> tuple[Decimal, str]:
+        """The amount and currency of an `Amt` element; `missing` is the refusal when there is none."""
         if element is None:
-            raise BankFileRefused(_("The %(what)s has no amount.") % {"what": what}, line=line)
+            raise BankFileRefused(missing, line=line)
         currency = element.get("Ccy", "")
         try:
             value = Decimal((element.text or "").strip())
@@ -92,8 +93,7 @@ class _Reader:
             value = Decimal("NaN")
         if not value.is_finite() or not currency:
             raise BankFileRefused(
-                _("The %(what)s's amount %(amount)r is not an amount with a currency.")
-                % {"what": what, "amount": (element.text or "").strip()},
+                _("%(amount)r is not an amount with a currency.") % {"amount": (element.text or "").strip()},
                 line=element.sourceline or line,
             )
         return value, currency
@@ -137,7 +137,7 @@ class _Reader:
 
     def entry(self, entry: etree._Element, summary: _Summary | None) -> None:
         line = entry.sourceline or 0
-        amount, currency = self.amount(entry.find(self.q("Amt")), _("entry"), line)
+        amount, currency = self.amount(entry.find(self.q("Amt")), _("The entry has no amount."), line)
         sign = self.text(entry, "CdtDbtInd")
         if sign not in ("CRDT", "DBIT"):
             raise BankFileRefused(
@@ -171,7 +171,7 @@ class _Reader:
                 detail_amount, detail_currency = amount, currency
             else:
                 detail_amount, detail_currency = self.amount(
-                    amount_element, _("transaction"), details.sourceline or line
+                    amount_element, _("The transaction has no amount."), details.sourceline or line
                 )
             detail_ref = f"{entry_ref}/{position}" if entry_ref and len(all_details) > 1 else entry_ref
             self.add(

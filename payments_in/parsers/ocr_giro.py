@@ -90,24 +90,31 @@ def _records(text: str) -> Iterator[tuple[int, Record]]:
         yield number, record
 
 
-def _check_end(end: AssignmentEnd | TransmissionEnd, totals: _Totals, line: int, what: str) -> None:
+def _check_end(end: AssignmentEnd | TransmissionEnd, totals: _Totals, line: int) -> None:
     declared = (end.num_transactions, end.num_records, end.total_amount or 0)
     counted = (totals.transactions, totals.records, totals.amount_in_ore)
     if declared != counted:
-        raise BankFileRefused(
-            _(
-                "The %(what)s end record declares %(declared_count)s transactions, %(declared_records)s records "
-                "and %(declared_total)s NOK, but the file holds %(count)s transactions, %(records)s records "
-                "and %(total)s NOK."
+        if isinstance(end, TransmissionEnd):
+            message = _(
+                "The transmission end record declares %(declared_count)s transactions, %(declared_records)s "
+                "records and %(declared_total)s NOK, but the file holds %(count)s transactions, %(records)s "
+                "records and %(total)s NOK."
             )
+        else:
+            message = _(
+                "The assignment end record declares %(declared_count)s transactions, %(declared_records)s "
+                "records and %(declared_total)s NOK, but the assignment holds %(count)s transactions, "
+                "%(records)s records and %(total)s NOK."
+            )
+        raise BankFileRefused(
+            message
             % {
-                "what": what,
                 "declared_count": declared[0],
                 "declared_records": declared[1],
-                "declared_total": Decimal(declared[2]) / 100,
+                "declared_total": Decimal(declared[2]).scaleb(-2),
                 "count": counted[0],
                 "records": counted[1],
-                "total": Decimal(counted[2]) / 100,
+                "total": Decimal(counted[2]).scaleb(-2),
             },
             line=line,
         )
@@ -123,7 +130,7 @@ def _transaction(
     )
     key = f"ocr:{account}:{item1.nets_date:%Y%m%d}:{settlement}:{item2.reference or ''}:{kid}:{item1.amount}"
     negative = item1.transaction_type in REVERSALS or item1.sign == "-"
-    amount = Decimal(item1.amount) / 100
+    amount = Decimal(item1.amount).scaleb(-2)
     debit_account = item2.debit_account or ""
     return BankTransaction(
         transaction_id=ids(key),
@@ -172,7 +179,7 @@ def parse_ocr_giro(text: str) -> ParsedFile:
                     % {"start": assignment.line},
                     line=number,
                 )
-            _check_end(record, totals, number, _("transmission"))
+            _check_end(record, totals, number)
             end = record
         elif assignment is None:
             raise BankFileRefused(_("A transaction record outside an assignment."), line=number)
@@ -181,7 +188,7 @@ def parse_ocr_giro(text: str) -> ParsedFile:
                 raise BankFileRefused(
                     _("The transaction on line %(start)s has no amount item 2.") % {"start": pending[0]}, line=number
                 )
-            _check_end(record, assignment.totals, number, _("assignment"))
+            _check_end(record, assignment.totals, number)
             assignment, last = None, None
         elif isinstance(record, TransactionAmountItem1):
             if record.service_code != ServiceCode.OCR_GIRO:
@@ -220,5 +227,5 @@ def parse_ocr_giro(text: str) -> ParsedFile:
         created_on=end.nets_date,
         transactions=transactions,
         declared_count=end.num_transactions,
-        declared_total=Decimal(end.total_amount) / 100,
+        declared_total=Decimal(end.total_amount).scaleb(-2),
     )

@@ -30,6 +30,7 @@ from .identity import TransactionIds
 
 DEFAULT_CURRENCY = "USD"
 CAS_TRIPLETS = 6  # CAS02-04, 05-07 … 17-19: reason code, amount, quantity
+ISA_LENGTH = 106  # the interchange header is fixed-length; its last character is the segment terminator
 PLB_PAIRS = 6  # PLB03-04 … PLB13-14: adjustment identifier, amount
 
 # pyx12 logs every error it finds, quoting the file's values (patients' names, claim numbers); the refusal
@@ -95,6 +96,25 @@ def _first_error(report: dict[str, Any]) -> tuple[int | None, str] | None:
     return min(found, key=lambda error: error[0] or 0) if found else None
 
 
+def _check_functional_group(text: str) -> None:
+    """Refuse an X12 file of another kind (a claim, an acknowledgement) before walking it against the 835 map."""
+    if len(text) < ISA_LENGTH:
+        raise BankFileRefused(_("The X12 interchange header (ISA) is cut short."), line=1)
+    element_separator, segment_terminator = text[3], text[ISA_LENGTH - 1]
+    position = 0
+    for segment in text.split(segment_terminator):
+        fields = segment.strip().split(element_separator)
+        if fields[0] == "GS":
+            if len(fields) < 2 or fields[1] != "HP":
+                raise BankFileRefused(
+                    _("This X12 file is not a claim payment/advice (835): its functional group is %(code)r.")
+                    % {"code": fields[1] if len(fields) > 1 else ""},
+                    line=text.count("\n", 0, position + len(segment) - len(segment.lstrip())) + 1,
+                )
+            return
+        position += len(segment) + 1
+
+
 def _validated_segments(text: str) -> list[tuple[int, pyx12.segment.Segment]]:
     segments: list[tuple[int, pyx12.segment.Segment]] = []
 
@@ -106,8 +126,9 @@ def _validated_segments(text: str) -> list[tuple[int, pyx12.segment.Segment]]:
         valid = pyx12.x12n_document.x12n_document(
             pyx12.params.ParamsBase(), io.StringIO(text), None, None, fd_json=report, callback=collect
         )
-    except pyx12.errors.X12Error as error:
-        raise BankFileRefused(_("The X12 file cannot be read: %(error)s") % {"error": error}) from error
+    except pyx12.errors.EngineError as error:
+        # Raised when pyx12 has no map for the file's version (GS08), among others.
+        raise BankFileRefused(_("The X12 file cannot be validated: %(error)s") % {"error": error}) from error
     if not valid:
         first = _first_error(json.loads(report.getvalue())) if report.getvalue() else None
         if first is None:
@@ -130,12 +151,6 @@ def _payments(segments: list[tuple[int, pyx12.segment.Segment]]) -> tuple[str, d
         if seg_id == "ISA":
             control_number = (segment.get_value("ISA13") or "").strip()
             created_on = _date("20" + (segment.get_value("ISA09") or ""))
-        elif seg_id == "GS" and segment.get_value("GS01") != "HP":
-            raise BankFileRefused(
-                _("This X12 file is not a claim payment/advice (835): its functional group is %(code)s.")
-                % {"code": segment.get_value("GS01")},
-                line=line,
-            )
         elif seg_id == "ST":
             payment, claim = _Payment(line=line), None
             payments.append(payment)
@@ -184,6 +199,8 @@ def _payments(segments: list[tuple[int, pyx12.segment.Segment]]) -> tuple[str, d
 
 def parse_x12_835(text: str) -> ParsedFile:
     """Read an X12 835 interchange; refuse it whole when it breaks the map or its payment does not add up."""
+    text = text.lstrip()
+    _check_functional_group(text)
     control_number, created_on, payments = _payments(_validated_segments(text))
     if not payments:
         raise BankFileRefused(_("The X12 file holds no 835 transaction set."))
