@@ -65,3 +65,6 @@ class ParsedFile:
     transactions: list[BankTransaction] = field(default_factory=list)
     declared_count: int | None = None
     declared_total: Decimal | None = None
+    # Entries the file reports but that are not money in yet (camt entries still pending at the bank), one
+    # "line N: why" note each, so the import report can show them instead of dropping them silently.
+    skipped: tuple[str, ...] = ()
