@@ -96,6 +96,13 @@ class _Reader:
                 _("%(amount)r is not an amount with a currency.") % {"amount": (element.text or "").strip()},
                 line=element.sourceline or line,
             )
+        if value < 0:
+            # ISO 20022 amounts are unsigned; the credit/debit indicator gives the direction.
+            raise BankFileRefused(
+                _("%(amount)s is negative; a camt amount is unsigned, its credit/debit indicator gives the sign.")
+                % {"amount": value},
+                line=element.sourceline or line,
+            )
         return value, currency
 
     def date(self, element: etree._Element, path: str) -> dt.date | None:

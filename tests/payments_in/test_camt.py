@@ -115,6 +115,17 @@ def test_it_refuses_an_amount_without_a_currency():
     assert refused.value.reason == "'700.00' is not an amount with a currency."
 
 
+def test_it_refuses_a_negative_amount():
+    content = camt054_file(_payments()).replace(b'<Amt Ccy="NOK">700.00</Amt>', b'<Amt Ccy="NOK">-700.00</Amt>')
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(content)
+
+    assert refused.value.reason == (
+        "-700.00 is negative; a camt amount is unsigned, its credit/debit indicator gives the sign."
+    )
+
+
 def test_it_refuses_xml_that_does_not_parse():
     content = camt054_file(_payments()).replace(b"</NtryRef>", b"</NtryReff>", 1)
 

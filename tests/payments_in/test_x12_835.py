@@ -104,6 +104,18 @@ def test_it_refuses_another_x12_transaction():
     )
 
 
+def test_it_refuses_another_transaction_set_in_a_payment_group():
+    text = _remittance().replace("ST*835*", "ST*837*")
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(text.encode())
+
+    assert (refused.value.line, refused.value.reason) == (
+        3,
+        "This X12 transaction set is a 837, not a claim payment/advice (835).",
+    )
+
+
 def test_it_refuses_a_version_it_has_no_map_for():
     text = _remittance().replace("005010X221A1", "005010X999")
 
