@@ -1,7 +1,7 @@
 """Nets OCR Giro: the 80-character records of a payee's incoming KID payments, read with netsgiro's records.
 
 The file is read one record at a time (netsgiro's record classes parse and validate each line), so every
-error names its line, and a 50,000-payment file never holds more than one transaction's records at once.
+error names its line, and only one transaction's records exist as objects at a time.
 Each assignment's and the transmission's end record declares how many transactions and records it closes and
 their total; any difference refuses the whole file.
 
