@@ -141,3 +141,22 @@ def test_it_returns_a_card_reversal_as_a_negative_amount():
     parsed = parse_bank_file("\n".join(lines).encode())
 
     assert parsed.transactions[0].amount == Decimal("-250.00")
+
+
+def test_it_accepts_blank_lines_after_the_last_record():
+    parsed = parse_bank_file(ocr_giro_file(_payments()) + b"\r\n\n  \n")
+
+    assert len(parsed.transactions) == 3
+
+
+def test_it_refuses_a_blank_line_between_records():
+    lines = ocr_giro_file(_payments()).decode().splitlines()
+    lines.insert(4, "")
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file("\n".join(lines).encode())
+
+    assert (refused.value.line, refused.value.reason) == (
+        5,
+        "An OCR Giro record is 80 characters long; this one has 0.",
+    )
