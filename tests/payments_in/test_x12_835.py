@@ -132,3 +132,10 @@ def test_it_numbers_a_claim_reported_twice_in_one_payment():
 
     ids = [t.transaction_id for t in parsed.transactions]
     assert ids[1] == f"{ids[0]}#2"
+
+
+def test_it_refuses_an_interchange_header_cut_short():
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(_remittance()[:80].encode())
+
+    assert (refused.value.line, refused.value.reason) == (1, "The X12 interchange header (ISA) is cut short.")
