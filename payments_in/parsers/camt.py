@@ -5,10 +5,11 @@ then cleared with everything before it, so a 50,000-entry file never sits in mem
 
 One transaction per `TxDtls` (or per entry when the bank sends no details). Its id is the bank's own
 reference, the same in the statement and in the notification of one transaction: the transaction's
-`AcctSvcrRef`, else the entry's `AcctSvcrRef` or `NtryRef` (numbered by the detail's position when the entry
-carries several), else the payer's `EndToEndId`; a transaction with none of these is keyed by its booking date,
-amount and reference. Debits (reversals, returned payments) come back with a negative amount. Entries not yet
-booked (pending, information only) are listed in `ParsedFile.skipped`, not returned as money.
+`AcctSvcrRef`, else the entry's (numbered by the detail's position when the entry carries several). Without
+one, the references that are unique only within the account or for the payer (`NtryRef`, `EndToEndId`) are
+qualified with the account and the booking date; a transaction with none of these is keyed by account,
+booking date, amount and reference. Debits (reversals, returned payments) come back with a negative amount.
+Entries not yet booked (pending, information only) are listed in `ParsedFile.skipped`, not returned as money.
 """
 
 import datetime as dt
@@ -66,6 +67,7 @@ class _Reader:
         self.ids = TransactionIds()
         self.transactions: list[BankTransaction] = []
         self.skipped: list[str] = []
+        self.account = ""  # the account of the statement or notification being read
         self._paths: dict[str, str] = {}
 
     def q(self, path: str) -> str:
@@ -162,7 +164,10 @@ class _Reader:
         booked_on = self.date(entry, "BookgDt") or self.date(entry, "ValDt")
         if booked_on is None:
             raise BankFileRefused(_("The entry has no booking date."), line=line)
-        entry_ref = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
+        # The bank's reference of the entry is unique at the bank; an entry number only within the account.
+        entry_ref = self.text(entry, "AcctSvcrRef")
+        if not entry_ref and self.text(entry, "NtryRef"):
+            entry_ref = f"{self.account}:{booked_on:%Y%m%d}:{self.text(entry, 'NtryRef')}"
         all_details = list(entry.iterfind(self.q("NtryDtls/TxDtls")))
         if not all_details:
             self.add(entry, amount, currency, sign, booked_on, entry_ref, line)
@@ -206,9 +211,10 @@ class _Reader:
         elif entry_ref:
             key = entry_ref
         elif end_to_end not in NOT_PROVIDED:
-            key = end_to_end
+            # The payer's own id of the payment: unique for the payer only.
+            key = f"{self.account}:{booked_on:%Y%m%d}:{end_to_end}"
         else:
-            key = f"{booked_on:%Y%m%d}:{amount}:{reference}"
+            key = f"{self.account}:{booked_on:%Y%m%d}:{amount}:{reference}"
         name, account = self.party(details, "Dbtr" if sign == "CRDT" else "Cdtr")
         self.transactions.append(
             BankTransaction(
@@ -222,6 +228,9 @@ class _Reader:
                 line=line,
             )
         )
+
+    def account_of(self, report: etree._Element) -> str:
+        return self.text(report, "Acct/Id/IBAN") or self.text(report, "Acct/Id/Othr/Id")
 
     def summary(self, summary_element: etree._Element) -> _Summary:
         summary = _Summary(line=summary_element.sourceline or 0, report=summary_element.getparent())
@@ -279,14 +288,19 @@ def parse_camt(content: bytes) -> ParsedFile:
     message_id, created_on = "", None
     summary: _Summary | None = None
     summaries: list[_Summary] = []
+    current_report: etree._Element | None = None
     entry_tag, summary_tag, header_tag = reader.q("Ntry"), reader.q("TxsSummry"), reader.q("GrpHdr")
     try:
         for _event, element in etree.iterparse(
             BytesIO(content), events=("end",), tag=(entry_tag, summary_tag, header_tag), **_SAFE
         ):
             if element.tag == entry_tag:
+                report = element.getparent()
+                if report is not current_report:
+                    # Read before this first entry clears the report's header elements away.
+                    current_report, reader.account = report, reader.account_of(report)
                 # A summary counts the entries of its own statement or notification only.
-                if summary is not None and summary.report is not element.getparent():
+                if summary is not None and summary.report is not report:
                     summary = None
                 reader.entry(element, summary)
                 element.clear()

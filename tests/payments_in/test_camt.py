@@ -1,5 +1,6 @@
 """ISO 20022 camt.054 and camt.053: a bank's notification and statement, versions, summaries and bad files."""
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -63,6 +64,30 @@ def test_it_returns_a_statements_bank_charges_as_debits():
     assert charges == [
         ("camt:50040300377", Decimal("-250.00"), date(2026, 3, 4)),
         ("camt:50040300390", Decimal("-50.00"), date(2026, 3, 4)),
+    ]
+
+
+def test_it_qualifies_an_entry_number_with_the_account_and_the_day():
+    # Without the bank's reference, the entry number (unique only among the account's entries) identifies it.
+    content = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>", b"", camt054_file(_payments()))
+
+    parsed = parse_bank_file(content)
+
+    assert [t.transaction_id for t in parsed.transactions] == [
+        "camt:NO5915032080119:20260304:1",
+        "camt:NO5915032080119:20260304:2",
+    ]
+
+
+def test_it_qualifies_the_payers_end_to_end_id_with_the_account_and_the_day():
+    content = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>|<NtryRef>[^<]*</NtryRef>", b"", camt054_file(_payments()))
+    content = content.replace(b"<EndToEndId>NOTPROVIDED</EndToEndId>", b"<EndToEndId>INV-1</EndToEndId>", 1)
+
+    parsed = parse_bank_file(content)
+
+    assert [t.transaction_id for t in parsed.transactions] == [
+        "camt:NO5915032080119:20260304:INV-1",
+        "camt:NO5915032080119:20260304:700.00:1000439",
     ]
 
 
