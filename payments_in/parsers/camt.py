@@ -29,6 +29,7 @@ SUPPORTED_VERSIONS = range(2, 14)
 FORMATS = {"053": FileFormat.CAMT_053, "054": FileFormat.CAMT_054}
 NOT_PROVIDED = {"", "NOTPROVIDED", "NONREF"}
 DIGITS = re.compile(r"\d+")
+KID_LENGTHS = (2, 25)
 TOTALS = ("TtlNtries", "TtlCdtNtries", "TtlDbtNtries")
 # A bank file is untrusted input: no entity expansion (billion laughs, external entities), no DTD, no network.
 _SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
@@ -136,9 +137,10 @@ class _Reader:
             return structured.replace(" ", "")
         message = " ".join((element.text or "").strip() for element in details.iterfind(self.q("RmtInf/Ustrd")))
         compact = message.replace(" ", "")
-        if compact.isdigit():
+        if compact.isdigit() and len(compact) <= KID_LENGTHS[1]:
             return compact
-        runs = DIGITS.findall(message)
+        # The longest number in the message that could be a KID (2 to 25 digits), an invoice number perhaps.
+        runs = [run for run in DIGITS.findall(message) if KID_LENGTHS[0] <= len(run) <= KID_LENGTHS[1]]
         return max(runs, key=len) if runs else ""
 
     def entry(self, entry: etree._Element, summary: _Summary | None) -> None:

@@ -101,6 +101,27 @@ def test_it_reads_every_version(version):
     ]
 
 
+@pytest.mark.parametrize(
+    ("message", "reference"),
+    [
+        ("1000 4541", "10004541"),
+        ("Faktura 1000454 tannlege 2026", "1000454"),
+        ("Konto 1234567890123456789012345678 faktura 55", "55"),
+        ("Takk for hjelpen", ""),
+    ],
+)
+def test_it_takes_a_number_that_could_be_a_kid_from_the_payers_message(message, reference):
+    content = camt054_file(_payments()[:1]).replace(
+        b"<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd>\n</CdOrPrtry></Tp><Ref>1000421</Ref>\n"
+        b"</CdtrRefInf></Strd></RmtInf>",
+        f"<RmtInf><Ustrd>{message}</Ustrd></RmtInf>".encode(),
+    )
+
+    parsed = parse_bank_file(content)
+
+    assert parsed.transactions[0].reference == reference
+
+
 def test_it_refuses_a_summary_that_does_not_match_the_entries():
     content = camt054_file(_payments()).replace(b"<Sum>1950.00</Sum>", b"<Sum>1950.01</Sum>", 1)
 

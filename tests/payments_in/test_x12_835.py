@@ -139,3 +139,15 @@ def test_it_refuses_an_interchange_header_cut_short():
         parse_bank_file(_remittance()[:80].encode())
 
     assert (refused.value.line, refused.value.reason) == (1, "The X12 interchange header (ISA) is cut short.")
+
+
+def test_it_keeps_long_ids_short_enough_to_store():
+    claim_id = "C" * 38  # CLP01's longest
+    payment = SamplePayment(kid=claim_id, amount=Decimal("180.00"), paid_on=date(2026, 3, 6), seed=1)
+    text = x12_835_file([payment]).decode().replace("*00000000000001*", "*" + "9" * 50 + "*")
+
+    (transaction,) = parse_bank_file(text.encode()).transactions
+
+    assert len(transaction.transaction_id) == 90
+    assert transaction.transaction_id.startswith(f"x12:1512345678:000000001:{claim_id}:999")
+    assert transaction.transaction_id == parse_bank_file(text.encode()).transactions[0].transaction_id
