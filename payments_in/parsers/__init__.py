@@ -72,7 +72,8 @@ def parse_bank_file(content: bytes, *, filename: str = "") -> ParsedFile:
         raise
     except Exception as error:
         # A library failing in a way its documentation does not promise: still the file's fault, never a 500.
-        logger.warning("bank file %r could not be parsed", filename, exc_info=True)
+        # Only the kind of failure is logged: the message and traceback may quote the file (names, accounts).
+        logger.warning("bank file %r could not be parsed: %s", filename, type(error).__name__)
         raise BankFileRefused(_("The file could not be read: %(error)s") % {"error": error}) from error
     _text(content[:1024])  # refuses a binary file as such
     raise BankFileRefused(

@@ -5,10 +5,11 @@ then cleared with everything before it, so a 50,000-entry file never sits in mem
 
 One transaction per `TxDtls` (or per entry when the bank sends no details). Its id is the bank's own
 reference, the same in the statement and in the notification of one transaction: the transaction's
-`AcctSvcrRef`, else the entry's `AcctSvcrRef` or `NtryRef` (numbered by the detail's position when the entry
-carries several), else the payer's `EndToEndId`; a transaction with none of these is keyed by its booking date,
-amount and reference. Debits (reversals, returned payments) come back with a negative amount. Entries not yet
-booked (pending, information only) are listed in `ParsedFile.skipped`, not returned as money.
+`AcctSvcrRef`, else the entry's (numbered by the detail's position when the entry carries several). Without
+one, the references that are unique only within the account or for the payer (`NtryRef`, `EndToEndId`) are
+qualified with the account and the booking date; a transaction with none of these is keyed by account,
+booking date, amount and reference. Debits (reversals, returned payments) come back with a negative amount.
+Entries not yet booked (pending, information only) are listed in `ParsedFile.skipped`, not returned as money.
 """
 
 import datetime as dt
@@ -28,6 +29,10 @@ SUPPORTED_VERSIONS = range(2, 14)
 FORMATS = {"053": FileFormat.CAMT_053, "054": FileFormat.CAMT_054}
 NOT_PROVIDED = {"", "NOTPROVIDED", "NONREF"}
 DIGITS = re.compile(r"\d+")
+KID_LENGTHS = (2, 25)
+TOTALS = ("TtlNtries", "TtlCdtNtries", "TtlDbtNtries")
+# A bank file is untrusted input: no entity expansion (billion laughs, external entities), no DTD, no network.
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
 
 @dataclass
@@ -37,13 +42,8 @@ class _Summary:
     line: int
     report: etree._Element | None
     declared: dict[str, tuple[int | None, Decimal | None]] = field(default_factory=dict)
-    counted: dict[str, list] = field(
-        default_factory=lambda: {
-            "TtlNtries": [0, Decimal(0)],
-            "TtlCdtNtries": [0, Decimal(0)],
-            "TtlDbtNtries": [0, Decimal(0)],
-        }
-    )
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TOTALS, 0))
+    sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(TOTALS, Decimal(0)))
 
 
 def namespace_of(content: bytes) -> str:
@@ -56,19 +56,19 @@ def namespace_of(content: bytes) -> str:
     raise BankFileRefused(_("The XML file has no root element."))
 
 
-_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
-
-
 def _syntax_refusal(error: etree.XMLSyntaxError) -> BankFileRefused:
     return BankFileRefused(_("The XML does not parse: %(error)s") % {"error": error.msg}, line=error.lineno or None)
 
 
 class _Reader:
+    """Turns the entries of one camt document into transactions, in the document's namespace."""
+
     def __init__(self, namespace: str) -> None:
         self.ns = namespace
         self.ids = TransactionIds()
         self.transactions: list[BankTransaction] = []
         self.skipped: list[str] = []
+        self.account = ""  # the account of the statement or notification being read
         self._paths: dict[str, str] = {}
 
     def q(self, path: str) -> str:
@@ -94,6 +94,13 @@ class _Reader:
         if not value.is_finite() or not currency:
             raise BankFileRefused(
                 _("%(amount)r is not an amount with a currency.") % {"amount": (element.text or "").strip()},
+                line=element.sourceline or line,
+            )
+        if value < 0:
+            # ISO 20022 amounts are unsigned; the credit/debit indicator gives the direction.
+            raise BankFileRefused(
+                _("%(amount)s is negative; a camt amount is unsigned, its credit/debit indicator gives the sign.")
+                % {"amount": value},
                 line=element.sourceline or line,
             )
         return value, currency
@@ -130,9 +137,10 @@ class _Reader:
             return structured.replace(" ", "")
         message = " ".join((element.text or "").strip() for element in details.iterfind(self.q("RmtInf/Ustrd")))
         compact = message.replace(" ", "")
-        if compact.isdigit():
+        if compact.isdigit() and len(compact) <= KID_LENGTHS[1]:
             return compact
-        runs = DIGITS.findall(message)
+        # The longest number in the message that could be a KID (2 to 25 digits), an invoice number perhaps.
+        runs = [run for run in DIGITS.findall(message) if KID_LENGTHS[0] <= len(run) <= KID_LENGTHS[1]]
         return max(runs, key=len) if runs else ""
 
     def entry(self, entry: etree._Element, summary: _Summary | None) -> None:
@@ -146,8 +154,8 @@ class _Reader:
             )
         if summary is not None:
             for total in ("TtlNtries", "TtlCdtNtries" if sign == "CRDT" else "TtlDbtNtries"):
-                summary.counted[total][0] += 1
-                summary.counted[total][1] += amount
+                summary.counts[total] += 1
+                summary.sums[total] += amount
         status = self.status(entry)
         if status != "BOOK":
             self.skipped.append(
@@ -158,7 +166,10 @@ class _Reader:
         booked_on = self.date(entry, "BookgDt") or self.date(entry, "ValDt")
         if booked_on is None:
             raise BankFileRefused(_("The entry has no booking date."), line=line)
-        entry_ref = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
+        # The bank's reference of the entry is unique at the bank; an entry number only within the account.
+        entry_ref = self.text(entry, "AcctSvcrRef")
+        if not entry_ref and self.text(entry, "NtryRef"):
+            entry_ref = f"{self.account}:{booked_on:%Y%m%d}:{self.text(entry, 'NtryRef')}"
         all_details = list(entry.iterfind(self.q("NtryDtls/TxDtls")))
         if not all_details:
             self.add(entry, amount, currency, sign, booked_on, entry_ref, line)
@@ -202,9 +213,10 @@ class _Reader:
         elif entry_ref:
             key = entry_ref
         elif end_to_end not in NOT_PROVIDED:
-            key = end_to_end
+            # The payer's own id of the payment: unique for the payer only.
+            key = f"{self.account}:{booked_on:%Y%m%d}:{end_to_end}"
         else:
-            key = f"{booked_on:%Y%m%d}:{amount}:{reference}"
+            key = f"{self.account}:{booked_on:%Y%m%d}:{amount}:{reference}"
         name, account = self.party(details, "Dbtr" if sign == "CRDT" else "Cdtr")
         self.transactions.append(
             BankTransaction(
@@ -219,9 +231,12 @@ class _Reader:
             )
         )
 
+    def account_of(self, report: etree._Element) -> str:
+        return self.text(report, "Acct/Id/IBAN") or self.text(report, "Acct/Id/Othr/Id")
+
     def summary(self, summary_element: etree._Element) -> _Summary:
         summary = _Summary(line=summary_element.sourceline or 0, report=summary_element.getparent())
-        for total in summary.counted:
+        for total in TOTALS:
             found = summary_element.find(self.q(total))
             if found is None:
                 continue
@@ -241,7 +256,7 @@ class _Reader:
 
 def _check_summary(summary: _Summary) -> None:
     for total, (declared_count, declared_sum) in summary.declared.items():
-        count, amount = summary.counted[total]
+        count, amount = summary.counts[total], summary.sums[total]
         if (declared_count is not None and declared_count != count) or (
             declared_sum is not None and declared_sum != amount
         ):
@@ -275,14 +290,19 @@ def parse_camt(content: bytes) -> ParsedFile:
     message_id, created_on = "", None
     summary: _Summary | None = None
     summaries: list[_Summary] = []
+    current_report: etree._Element | None = None
     entry_tag, summary_tag, header_tag = reader.q("Ntry"), reader.q("TxsSummry"), reader.q("GrpHdr")
     try:
         for _event, element in etree.iterparse(
             BytesIO(content), events=("end",), tag=(entry_tag, summary_tag, header_tag), **_SAFE
         ):
             if element.tag == entry_tag:
+                report = element.getparent()
+                if report is not current_report:
+                    # Read before this first entry clears the report's header elements away.
+                    current_report, reader.account = report, reader.account_of(report)
                 # A summary counts the entries of its own statement or notification only.
-                if summary is not None and summary.report is not element.getparent():
+                if summary is not None and summary.report is not report:
                     summary = None
                 reader.entry(element, summary)
                 element.clear()

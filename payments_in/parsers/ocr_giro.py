@@ -1,7 +1,7 @@
 """Nets OCR Giro: the 80-character records of a payee's incoming KID payments, read with netsgiro's records.
 
 The file is read one record at a time (netsgiro's record classes parse and validate each line), so every
-error names its line, and a 50,000-payment file never holds more than one transaction's records at once.
+error names its line, and only one transaction's records exist as objects at a time.
 Each assignment's and the transmission's end record declares how many transactions and records it closes and
 their total; any difference refuses the whole file.
 
@@ -64,11 +64,32 @@ class _Assignment:
     totals: _Totals = field(default_factory=_Totals)
 
 
+def _split_lines(text: str) -> Iterator[str]:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        yield text[start:end].removesuffix("\r")
+        start = end + 1
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """The lines with their numbers, read one at a time; blank lines at the end of the file are no records."""
+    first_blank: int | None = None
+    # Lines are cut out one by one: splitlines() would hold all 100,000 at once, and a StringIO copies the
+    # text into four bytes a character.
+    for number, line in enumerate(_split_lines(text), start=1):
+        if not line.strip():
+            first_blank = first_blank or number
+            continue
+        if first_blank is not None:
+            yield first_blank, ""  # a blank line between records, refused as a record of the wrong length
+        yield number, line
+
+
 def _records(text: str) -> Iterator[tuple[int, Record]]:
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
+    for number, line in _lines(text):
         if len(line) != RECORD_LENGTH:
             raise BankFileRefused(
                 _("An OCR Giro record is %(expected)s characters long; this one has %(length)s.")
@@ -154,6 +175,7 @@ def parse_ocr_giro(text: str) -> ParsedFile:
     pending: tuple[int, TransactionAmountItem1] | None = None  # amount item 1 waiting for its item 2
     last: TransactionAmountItem1 | None = None  # the last complete transaction, which item 3 may follow
 
+    number = 0
     for number, record in _records(text):
         if start is None:
             if not isinstance(record, TransmissionStart):
@@ -219,7 +241,7 @@ def parse_ocr_giro(text: str) -> ParsedFile:
     if end is None:
         raise BankFileRefused(
             _("The file ends without its transmission end record: it is truncated."),
-            line=len(text.splitlines()) or None,
+            line=number or None,
         )
     return ParsedFile(
         format=FileFormat.OCR_GIRO,

@@ -152,6 +152,12 @@ def _payments(segments: list[tuple[int, pyx12.segment.Segment]]) -> tuple[str, d
             control_number = (segment.get_value("ISA13") or "").strip()
             created_on = _date("20" + (segment.get_value("ISA09") or ""))
         elif seg_id == "ST":
+            if segment.get_value("ST01") != "835":
+                raise BankFileRefused(
+                    _("This X12 transaction set is a %(code)s, not a claim payment/advice (835).")
+                    % {"code": segment.get_value("ST01")},
+                    line=line,
+                )
             payment, claim = _Payment(line=line), None
             payments.append(payment)
         elif payment is None:

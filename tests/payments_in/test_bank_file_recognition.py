@@ -84,11 +84,14 @@ def test_it_reads_a_latin_1_ocr_file():
     assert [t.amount for t in parsed.transactions] == [Decimal("100.00")]
 
 
-def test_it_turns_an_unexpected_library_failure_into_a_refusal():
+def test_it_turns_an_unexpected_library_failure_into_a_refusal(caplog):
+    failure = RuntimeError("netsgiro broke on Kari Nordmann's payment")
     with (
-        mock.patch("payments_in.parsers.parse_ocr_giro", side_effect=RuntimeError("netsgiro broke")),
+        mock.patch("payments_in.parsers.parse_ocr_giro", side_effect=failure),
         pytest.raises(BankFileRefused) as refused,
     ):
         parse_bank_file(ocr_giro_file(PAYMENTS), filename="nets.txt")
 
-    assert refused.value.reason == "The file could not be read: netsgiro broke"
+    assert refused.value.reason == "The file could not be read: netsgiro broke on Kari Nordmann's payment"
+    assert "bank file 'nets.txt' could not be parsed: RuntimeError" in caplog.text
+    assert "Kari" not in caplog.text

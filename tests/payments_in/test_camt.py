@@ -1,5 +1,6 @@
 """ISO 20022 camt.054 and camt.053: a bank's notification and statement, versions, summaries and bad files."""
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -66,6 +67,30 @@ def test_it_returns_a_statements_bank_charges_as_debits():
     ]
 
 
+def test_it_qualifies_an_entry_number_with_the_account_and_the_day():
+    # Without the bank's reference, the entry number (unique only among the account's entries) identifies it.
+    content = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>", b"", camt054_file(_payments()))
+
+    parsed = parse_bank_file(content)
+
+    assert [t.transaction_id for t in parsed.transactions] == [
+        "camt:NO5915032080119:20260304:1",
+        "camt:NO5915032080119:20260304:2",
+    ]
+
+
+def test_it_qualifies_the_payers_end_to_end_id_with_the_account_and_the_day():
+    content = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>|<NtryRef>[^<]*</NtryRef>", b"", camt054_file(_payments()))
+    content = content.replace(b"<EndToEndId>NOTPROVIDED</EndToEndId>", b"<EndToEndId>INV-1</EndToEndId>", 1)
+
+    parsed = parse_bank_file(content)
+
+    assert [t.transaction_id for t in parsed.transactions] == [
+        "camt:NO5915032080119:20260304:INV-1",
+        "camt:NO5915032080119:20260304:700.00:1000439",
+    ]
+
+
 @pytest.mark.parametrize("version", ["02", "03", "04", "05", "06", "07", "08", "09", "10"])
 def test_it_reads_every_version(version):
     parsed = parse_bank_file(camt054_file(_payments(), version=version))
@@ -74,6 +99,27 @@ def test_it_reads_every_version(version):
         (Decimal("1250.00"), "1000421", "Kari"),
         (Decimal("700.00"), "1000439", "Ola"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "reference"),
+    [
+        ("1000 4541", "10004541"),
+        ("Faktura 1000454 tannlege 2026", "1000454"),
+        ("Konto 1234567890123456789012345678 faktura 55", "55"),
+        ("Takk for hjelpen", ""),
+    ],
+)
+def test_it_takes_a_number_that_could_be_a_kid_from_the_payers_message(message, reference):
+    content = camt054_file(_payments()[:1]).replace(
+        b"<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd>\n</CdOrPrtry></Tp><Ref>1000421</Ref>\n"
+        b"</CdtrRefInf></Strd></RmtInf>",
+        f"<RmtInf><Ustrd>{message}</Ustrd></RmtInf>".encode(),
+    )
+
+    parsed = parse_bank_file(content)
+
+    assert parsed.transactions[0].reference == reference
 
 
 def test_it_refuses_a_summary_that_does_not_match_the_entries():
@@ -113,6 +159,17 @@ def test_it_refuses_an_amount_without_a_currency():
         parse_bank_file(content)
 
     assert refused.value.reason == "'700.00' is not an amount with a currency."
+
+
+def test_it_refuses_a_negative_amount():
+    content = camt054_file(_payments()).replace(b'<Amt Ccy="NOK">700.00</Amt>', b'<Amt Ccy="NOK">-700.00</Amt>')
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(content)
+
+    assert refused.value.reason == (
+        "-700.00 is negative; a camt amount is unsigned, its credit/debit indicator gives the sign."
+    )
 
 
 def test_it_refuses_xml_that_does_not_parse():

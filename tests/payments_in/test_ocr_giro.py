@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import netsgiro
 import pytest
 
 from payments_in.parsers import BankFileRefused, FileFormat, parse_bank_file
@@ -141,3 +142,41 @@ def test_it_returns_a_card_reversal_as_a_negative_amount():
     parsed = parse_bank_file("\n".join(lines).encode())
 
     assert parsed.transactions[0].amount == Decimal("-250.00")
+
+
+def test_it_accepts_blank_lines_after_the_last_record():
+    parsed = parse_bank_file(ocr_giro_file(_payments()) + b"\r\n\n  \n")
+
+    assert len(parsed.transactions) == 3
+
+
+def test_it_refuses_a_blank_line_between_records():
+    lines = ocr_giro_file(_payments()).decode().splitlines()
+    lines.insert(4, "")
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file("\n".join(lines).encode())
+
+    assert (refused.value.line, refused.value.reason) == (
+        5,
+        "An OCR Giro record is 80 characters long; this one has 0.",
+    )
+
+
+def test_it_refuses_an_avtalegiro_file():
+    transmission = netsgiro.Transmission(number="1000081", data_transmitter="00010200", data_recipient="00008080")
+    assignment = transmission.add_assignment(
+        service_code=netsgiro.ServiceCode.AVTALEGIRO,
+        assignment_type=netsgiro.AssignmentType.TRANSACTIONS,
+        number="4000086",
+        account="88888888888",
+    )
+    assignment.add_payment_request(kid="000133700501645", due_date=date(2026, 4, 20), amount=Decimal("5.00"))
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(transmission.to_ocr().encode())
+
+    assert (refused.value.line, refused.value.reason) == (
+        2,
+        "This assignment is not OCR Giro payments (an AvtaleGiro file?).",
+    )

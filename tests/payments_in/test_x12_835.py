@@ -104,6 +104,18 @@ def test_it_refuses_another_x12_transaction():
     )
 
 
+def test_it_refuses_another_transaction_set_in_a_payment_group():
+    text = _remittance().replace("ST*835*", "ST*837*")
+
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(text.encode())
+
+    assert (refused.value.line, refused.value.reason) == (
+        3,
+        "This X12 transaction set is a 837, not a claim payment/advice (835).",
+    )
+
+
 def test_it_refuses_a_version_it_has_no_map_for():
     text = _remittance().replace("005010X221A1", "005010X999")
 
@@ -120,3 +132,22 @@ def test_it_numbers_a_claim_reported_twice_in_one_payment():
 
     ids = [t.transaction_id for t in parsed.transactions]
     assert ids[1] == f"{ids[0]}#2"
+
+
+def test_it_refuses_an_interchange_header_cut_short():
+    with pytest.raises(BankFileRefused) as refused:
+        parse_bank_file(_remittance()[:80].encode())
+
+    assert (refused.value.line, refused.value.reason) == (1, "The X12 interchange header (ISA) is cut short.")
+
+
+def test_it_keeps_long_ids_short_enough_to_store():
+    claim_id = "C" * 38  # CLP01's longest
+    payment = SamplePayment(kid=claim_id, amount=Decimal("180.00"), paid_on=date(2026, 3, 6), seed=1)
+    text = x12_835_file([payment]).decode().replace("*00000000000001*", "*" + "9" * 50 + "*")
+
+    (transaction,) = parse_bank_file(text.encode()).transactions
+
+    assert len(transaction.transaction_id) == 90
+    assert transaction.transaction_id.startswith(f"x12:1512345678:000000001:{claim_id}:999")
+    assert transaction.transaction_id == parse_bank_file(text.encode()).transactions[0].transaction_id
