@@ -7,16 +7,19 @@ Run by bench/run.py with DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL 
     python -m bench.measure sweep START_AT   one reminder-sweep worker, started at a shared instant
     python -m bench.measure pdf-engine       invoice PDF rendering and policy-engine decisions per second
     python -m bench.measure lifecycle SECS   invoices drafted, issued and paid per second through the services
+    python -m bench.measure bank-import N    import of an OCR Giro and a camt.054 file of N payments each, and re-imports
 """
 
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import django
@@ -318,6 +321,52 @@ def lifecycle(seconds: float) -> dict[str, Any]:
     }
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (the kernel's high-water mark), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def bank_import(payments: int) -> dict[str, Any]:
+    """Import an OCR Giro file and a camt.054 file of `payments` payments each (1.00 on each of `payments` open
+    invoices, by KID, so both files post in full), then each file again, which must post nothing.
+
+    Run in a fresh process: the peak memory is the whole process's (interpreter, Django and the import).
+    """
+    from payments_in.models import BankFile
+    from payments_in.samples import SamplePayment, camt054_file, ocr_giro_file
+    from payments_in.services import bank_file_import
+
+    references = list(
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, balance__gt=Decimal("2.00"), payment_reference__isnull=False)
+        .order_by("id")
+        .values_list("payment_reference", flat=True)[:payments]
+    )
+    day = timezone.localdate()
+    sample = [SamplePayment(kid, Decimal("1.00"), day, "Bench Payer", seed=n) for n, kid in enumerate(references)]
+    files = {"ocr_giro": ocr_giro_file(sample), "camt.054": camt054_file(sample)}
+    rss_before = _peak_rss_mb()
+    result: dict[str, Any] = {"payments": len(sample), "rss_before_import_mb": rss_before}
+    for name, content in files.items():
+        for run in ("import", "reimport"):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            bank_file = bank_file_import(content=content, filename=name, source=BankFile.Source.API, by=None)
+            seconds = time.perf_counter() - started
+            assert bank_file.status == BankFile.Status.IMPORTED, bank_file.refusal_reason
+            result[f"{name} {run}"] = {
+                "seconds": round(seconds, 2),
+                "python_cpu_s": round(time.process_time() - cpu_started, 2),
+                "per_s": round(len(sample) / seconds, 1),
+                "posted": bank_file.posted_count,
+                "queued": bank_file.queued_count,
+                "duplicates": bank_file.duplicate_count,
+            }
+    result["peak_rss_mb"] = _peak_rss_mb()
+    return result
+
+
 def main() -> None:
     command, *args = sys.argv[1:]
     if command == "setup":
@@ -330,6 +379,8 @@ def main() -> None:
         result = pdf_engine()
     elif command == "lifecycle":
         result = lifecycle(float(args[0]))
+    elif command == "bank-import":
+        result = bank_import(int(args[0]))
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result))

@@ -20,6 +20,11 @@ class InvoicesConfig(AppConfig):
 
         auditlog.register(models.Invoice)
         auditlog.register(models.InvoiceLine)
-        auditlog.register(models.LedgerEntry)
+        # Its own columns only: auditlog would otherwise also read each reverse one-to-one of an entry (the credit
+        # note, the reminder fee, the approval, the reversal, the bank allocation that point at it), one query
+        # apiece on every posting, for values that are never anything but empty on a new, immutable entry.
+        auditlog.register(
+            models.LedgerEntry, include_fields=[field.name for field in models.LedgerEntry._meta.concrete_fields]
+        )
         auditlog.register(models.CreditNote, m2m_fields={"lines"})
         checks.register(check_pdf_libraries)

@@ -157,6 +157,7 @@ class Allocation(models.Model):
     entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reversal = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reversed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AllocationQuerySet.as_manager()
 
@@ -166,6 +167,10 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id} → {self.invoice_id}: {self.amount}"
+
+
+class DecisionQuerySet(AuditedQuerySet["Decision"]):
+    pass
 
 
 class Decision(models.Model):
@@ -182,6 +187,8 @@ class Decision(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("decided at"))
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["decided_at", "id"]

@@ -9,6 +9,7 @@ it across invoices or marks it for refund, and a mistaken match is undone by rev
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -252,7 +253,8 @@ def _post_all(postings: list[tuple[BankTransaction, int]]) -> dict[int, LedgerEn
     entries: dict[int, LedgerEntry] = {}
     for row, invoice_id in postings:
         try:
-            with transaction.atomic():
+            # payment_record is atomic on its own; an insurer's claim also settles the insurance, in one step.
+            with transaction.atomic() if row.payer == "insurer" else nullcontext():
                 entries[id(row)] = _post_one(row, invoice_id, amount=row.amount, key=row.idempotency_key)
         except ApplicationError as refused:
             _queue(row, QueueReason.POSTING_REFUSED, refused.message)
@@ -377,7 +379,8 @@ def transaction_undo(*, transaction_pk: int, by: User, reason: str) -> BankTrans
         raise InvalidTransition(_("Only a posted, matched or refund-marked transaction can be undone."))
     for allocation in row.allocations.filter(reversal__isnull=True).select_related("entry"):
         allocation.reversal = invoice_services.entry_reverse(entry_id=allocation.entry_id, reason=reason, by=by)
-        allocation.save(update_fields=["reversal"])
+        allocation.reversed_at = allocation.reversal.posted_at
+        allocation.save(update_fields=["reversal", "reversed_at"])
     row.status = Status.QUEUED
     row.queue_reason = QueueReason.UNDONE
     row.queue_detail = _("Match undone: %(reason)s") % {"reason": reason.strip()[:200]}

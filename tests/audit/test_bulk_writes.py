@@ -29,6 +29,7 @@ from patient_collections.models import (
     ReminderStep,
 )
 from patients.models import ContactChange, Coverage, Patient
+from payments_in.models import Allocation, BankFile, BankTransaction, Decision
 from portal.invitations import invitation_accept, invitation_create
 from portal.models import HelpArticle, PortalInvitation, ServiceItem
 from tests.factories import PatientFactory, ProxyFactory, draft_invoice, issued_invoice
@@ -120,6 +121,26 @@ def world(manager) -> dict[type[models.Model], models.Model]:
             patient=patient, old_email="old@example.org", new_email="new@example.org", changed_at=timezone.now()
         ),
     }
+    bank_file = BankFile.objects.create(
+        filename="ocr.txt", sha256="0" * 64, size=1, source="upload", status="imported", imported_at=timezone.now()
+    )
+    bank_row = BankTransaction.objects.create(
+        bank_file=bank_file,
+        transaction_id="ocr:bulk",
+        amount=Decimal("5.00"),
+        currency="NOK",
+        booked_on=date(2026, 1, 20),
+        status="queued",
+        queue_reason="unknown_reference",
+    )
+    rows[BankFile] = bank_file
+    rows[BankTransaction] = bank_row
+    rows[Allocation] = Allocation.objects.create(
+        transaction=bank_row, invoice=invoice, entry=rows[LedgerEntry], amount=Decimal("5.00")
+    )
+    rows[Decision] = Decision.objects.create(
+        transaction=bank_row, action="refund", note="Not ours", decided_by=manager, decided_at=timezone.now()
+    )
     for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, ServiceItem):
         rows[model] = model._default_manager.first()
     return rows
