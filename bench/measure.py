@@ -7,7 +7,7 @@ Run by bench/run.py with DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL 
     python -m bench.measure sweep START_AT   one reminder-sweep worker, started at a shared instant
     python -m bench.measure pdf-engine       invoice PDF rendering and policy-engine decisions per second
     python -m bench.measure lifecycle SECS   invoices drafted, issued and paid per second through the services
-    python -m bench.measure bank-import N    import of an OCR Giro and a camt.054 file of N payments each, and re-imports
+    python -m bench.measure bank-import N    an OCR Giro and a camt.054 file of N payments imported, then again
 """
 
 import json
@@ -340,12 +340,13 @@ def bank_import(payments: int) -> dict[str, Any]:
     from payments_in.services import bank_file_import
 
     references = list(
-        Invoice.objects.filter(status=Invoice.Status.ISSUED, balance__gt=Decimal("2.00"), payment_reference__isnull=False)
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, balance__gt=Decimal("2.00"))
+        .exclude(payment_reference=None)
         .order_by("id")
         .values_list("payment_reference", flat=True)[:payments]
     )
     day = timezone.localdate()
-    sample = [SamplePayment(kid, Decimal("1.00"), day, "Bench Payer", seed=n) for n, kid in enumerate(references)]
+    sample = [SamplePayment(str(kid), Decimal("1.00"), day, "Bench Payer", seed=n) for n, kid in enumerate(references)]
     files = {"ocr_giro": ocr_giro_file(sample), "camt.054": camt054_file(sample)}
     rss_before = _peak_rss_mb()
     result: dict[str, Any] = {"payments": len(sample), "rss_before_import_mb": rss_before}

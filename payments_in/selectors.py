@@ -31,12 +31,11 @@ def queued_transactions() -> QuerySet[BankTransaction]:
 
 
 def transaction_detail(*, transaction_pk: int) -> BankTransaction | None:
+    allocations: QuerySet[Allocation] = Allocation.objects.select_related("invoice", "entry", "reversal")
+    decisions: QuerySet[Decision] = Decision.objects.select_related("decided_by")
     return (
         BankTransaction.objects.select_related("invoice__patient", "bank_file", "duplicate_of")
-        .prefetch_related(
-            Prefetch("allocations", queryset=Allocation.objects.select_related("invoice", "entry", "reversal")),
-            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
-        )
+        .prefetch_related(Prefetch("allocations", queryset=allocations), Prefetch("decisions", queryset=decisions))
         .filter(pk=transaction_pk)
         .first()
     )

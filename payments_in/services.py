@@ -9,8 +9,8 @@ it across invoices or marks it for refund, and a mistaken match is undone by rev
 
 import hashlib
 import logging
-from contextlib import nullcontext
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
