@@ -1,4 +1,4 @@
-from api import adjustments, cases, collections, complaints, invoices, patients
+from api import adjustments, bank_files, cases, collections, complaints, invoices, patients
 
 urlpatterns = (
     patients.urlpatterns
@@ -7,4 +7,5 @@ urlpatterns = (
     + adjustments.urlpatterns
     + collections.urlpatterns
     + cases.urlpatterns
+    + bank_files.urlpatterns
 )

@@ -142,6 +142,9 @@ SHOWS_NO_PATIENT_RECORDS = frozenset(
         "api-invoice-defer",
         "api-collection-case-decide",
         "api-follow-up-call-outcome",
+        # A bank file's import report: counts and sums, no patient
+        "api-bank-file-import",
+        "api-bank-file-detail",
         # The bank files imported: file names and counts, no patient
         "bankfiles:bank-file-list",
         # Staff writes that answer with a redirect to the (audited) page of the record
