@@ -51,6 +51,10 @@ app.conf.beat_schedule = {
         "task": "patient_collections.tasks.sweep_instalments",
         "schedule": crontab(hour=6, minute=0),
     },
+    "sweep-bank-inbox": {
+        "task": "payments_in.tasks.sweep_bank_inbox",
+        "schedule": float(env_int("BANK_FILE_INBOX_INTERVAL", 300)),
+    },
     "verify-ledger-nightly": {
         "task": "invoices.tasks.ledger_verify_all",
         "schedule": crontab(hour=2, minute=15),

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -387,3 +388,51 @@ def transaction_undo(*, transaction_pk: int, by: User, reason: str) -> BankTrans
     row.save(update_fields=["status", "queue_reason", "queue_detail"])
     _decide(row, Decision.Action.UNDO, by, reason)
     return row
+
+
+# The inbox: a folder the bank's files land in (settings.BANK_FILE_INBOX), swept by Celery beat.
+
+
+@dataclass(frozen=True)
+class InboxSweep:
+    imported: list[BankFile]
+    refused: list[BankFile]
+
+
+def bank_inbox_sweep(*, inbox: Path) -> InboxSweep:
+    """Import every file waiting in `inbox`, oldest first, and move each to `imported/` or `refused/` beside it.
+
+    A file is moved only after its import committed; a crash in between leaves it in the inbox, and the next
+    sweep imports it again, which posts nothing twice. A name already taken in the target folder gets a suffix.
+    """
+    imported, refused = [], []
+    waiting = sorted(
+        (path for path in inbox.iterdir() if path.is_file() and not path.name.startswith(".")),
+        key=lambda path: (path.stat().st_mtime, path.name),
+    )
+    for path in waiting:
+        try:
+            bank_file = bank_file_import(
+                content=path.read_bytes(), filename=path.name, source=BankFile.Source.INBOX, by=None
+            )
+        except ApplicationError as exc:  # too large: the import refused it before recording anything
+            logger.warning("bank inbox file refused before import: %s", exc.message)
+            _move(path, inbox / "refused")
+            continue
+        if bank_file.status == BankFile.Status.REFUSED:
+            refused.append(bank_file)
+            _move(path, inbox / "refused")
+        else:
+            imported.append(bank_file)
+            _move(path, inbox / "imported")
+    return InboxSweep(imported=imported, refused=refused)
+
+
+def _move(path: Path, folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    number = 1
+    while target.exists():
+        target = folder / f"{path.stem}.{number}{path.suffix}"
+        number += 1
+    path.rename(target)

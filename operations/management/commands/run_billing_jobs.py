@@ -14,8 +14,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import cast
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -30,6 +32,7 @@ from patient_collections.services import (
     reminders_dispatch,
     reminders_sweep,
 )
+from payments_in.services import bank_inbox_sweep
 
 # Sweeps that take their batch size from the service stop when a batch comes back short.
 ESCALATION_BATCH = 500
@@ -113,6 +116,20 @@ def _sweep_instalments(as_of: date) -> JobOutcome:
     return JobOutcome(summary=f"{missed} missed instalment(s) followed up")
 
 
+def _sweep_bank_inbox(as_of: date) -> JobOutcome:
+    # Files are imported as they stand now; the date does not apply to money that has arrived.
+    if not settings.BANK_FILE_INBOX:
+        return JobOutcome(summary="no bank file inbox set (BANK_FILE_INBOX)")
+    inbox = Path(settings.BANK_FILE_INBOX)
+    if not inbox.is_dir():
+        return JobOutcome(summary="0 bank file(s) imported", problems=[f"BANK_FILE_INBOX {inbox} is not a folder"])
+    sweep = bank_inbox_sweep(inbox=inbox)
+    return JobOutcome(
+        summary=f"{len(sweep.imported)} bank file(s) imported, {len(sweep.refused)} refused",
+        problems=[f"bank file {f.filename}: line {f.refusal_line}: {f.refusal_reason}" for f in sweep.refused],
+    )
+
+
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
     BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
@@ -122,6 +139,7 @@ JOBS: list[BillingJob] = [
         task="disputes.tasks.escalate_overdue_complaints",
         run=_escalate_overdue_complaints,
     ),
+    BillingJob(name="sweep-bank-inbox", task="payments_in.tasks.sweep_bank_inbox", run=_sweep_bank_inbox),
     BillingJob(name="verify-ledger", task="invoices.tasks.ledger_verify_all", run=_verify_ledger),
 ]
 
