@@ -247,6 +247,8 @@ PAYMENT_REFERENCE_SCHEME = env_str("PAYMENT_REFERENCE_SCHEME", "MOD10")
 BANK_FILE_MAX_BYTES = env_int("BANK_FILE_MAX_BYTES", 50_000_000)
 BANK_FILE_INBOX = env_str("BANK_FILE_INBOX", "")
 BANK_FILE_INBOX_INTERVAL = env_int("BANK_FILE_INBOX_INTERVAL", 300)
+# Where `seed_demo` writes the demo's sample bank files (development only).
+DEMO_BANK_FILES_DIR = BASE_DIR / "var" / "demo-bank-files"
 
 # --- Celery ----------------------------------------------------------------------------------------
 # `make run` uses kombu's filesystem transport; docker-compose and production use Redis. Tasks run in-process

@@ -9,7 +9,9 @@ invoices.services, exactly as the staff screens and the API move it.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +26,7 @@ from patient_collections.services import follow_up_call_open
 from patients.models import Channel, Coverage, Patient
 from patients.proxies import authorised_proxy_create
 from patients.services import ContactDetails, coverage_add, patient_create
+from payments_in.samples import SamplePayment, camt054_file, ocr_giro_file
 
 from .demo_data import DemoComplaint, DemoInvoice, DemoPatient, demo_data_load
 
@@ -44,6 +47,7 @@ class DemoSeeded:
     new_patients: int
     new_invoices: int
     new_complaints: int
+    bank_files: list[Path]
 
 
 def demo_seed() -> DemoSeeded:
@@ -68,13 +72,68 @@ def demo_seed() -> DemoSeeded:
         created_complaints = _complaints(data.complaints, users)
         _callback_request()
     portal_users = {spec.portal_user for spec in data.patients if spec.portal_user}
+    bank_files = demo_bank_files_write(Path(settings.DEMO_BANK_FILES_DIR), today=today) if pending else []
     return DemoSeeded(
         users=len(STAFF_USERS) + len(portal_users),
         patients=len(data.patients),
         new_patients=created_patients,
         new_invoices=len(pending),
         new_complaints=created_complaints,
+        bank_files=bank_files,
     )
+
+
+def demo_bank_files_write(folder: Path, *, today: date) -> list[Path]:
+    """Write a Nets OCR Giro file and a camt.054 notification paying some open demo invoices, for billing to
+    import (Bank files → Import). Written when the demo invoices are created, so they name this database's.
+
+    The OCR Giro file pays two invoices in full by KID and carries one KID with a wrong check digit; the camt.054
+    pays a third invoice in part by KID and has a payment without a reference from a patient whose name and
+    amount match an invoice, so the queue has something to suggest. Both files keep their transaction ids
+    however often they are written, so importing them twice posts nothing twice.
+    """
+    ocr, camt = folder / "demo-ocr-giro.txt", folder / "demo-camt054.xml"
+    open_invoices = list(
+        Invoice.objects.filter(status=Invoice.Status.ISSUED, balance__gt=0)
+        .exclude(payment_reference=None)
+        .select_related("patient")
+        .order_by("number")[:4]
+    )
+    if len(open_invoices) < 4:
+        return []
+    first, second, third, fourth = open_invoices
+    paid_on = today - timedelta(days=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    ocr.write_bytes(
+        ocr_giro_file(
+            [
+                SamplePayment(str(first.payment_reference), first.patient_due, paid_on, seed=9001),
+                SamplePayment(str(second.payment_reference), second.patient_due, paid_on, seed=9002),
+                SamplePayment(_wrong_check_digit(str(first.payment_reference)), Decimal("250.00"), paid_on, seed=9003),
+            ],
+            transmission_number="9000001",
+        )
+    )
+    camt.write_bytes(
+        camt054_file(
+            [
+                SamplePayment(
+                    str(third.payment_reference),
+                    (third.patient_due / 2).quantize(Decimal("0.01")),
+                    paid_on,
+                    third.patient.name,
+                    seed=9011,
+                ),
+                SamplePayment("", fourth.patient_due, paid_on, fourth.patient.name.upper(), seed=9012),
+            ],
+            message_id="DEMO-CAMT054-1",
+        )
+    )
+    return [ocr, camt]
+
+
+def _wrong_check_digit(kid: str) -> str:
+    return kid[:-1] + str((int(kid[-1]) + 1) % 10)
 
 
 def _complaints(complaints: list[DemoComplaint], users: dict[str, User]) -> int:

@@ -6,7 +6,12 @@ it. The real-worker tests (tests/celery) give their worker a broker and an envir
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 
 from clinic_billing.settings import *  # noqa: F403
+
+# `seed_demo` writes its sample bank files here, never into the checkout's var/ (one folder per test process).
+DEMO_BANK_FILES_DIR = Path(tempfile.gettempdir()) / f"clinic-billing-demo-bank-files-{os.getpid()}"

@@ -1,5 +1,7 @@
 """`manage.py seed_demo [--force]`: the demo data of demo/demo_data.toml (demo/seeding.py creates it)."""
 
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -23,3 +25,6 @@ class Command(BaseCommand):
                 "complaint(s). Password for every user: demo."
             )
         )
+        if seeded.bank_files:
+            names = ", ".join(os.path.relpath(path, settings.BASE_DIR) for path in seeded.bank_files)
+            self.stdout.write(f"Demo bank files to import as billing (Bank files → Import): {names}")
