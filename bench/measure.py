@@ -335,7 +335,7 @@ def bank_import(payments: int) -> dict[str, Any]:
 
     Run in a fresh process: the peak memory is the whole process's (interpreter, Django and the import).
     """
-    from payments_in.models import BankFile
+    from payments_in.models import BankFile, BankTransaction
     from payments_in.samples import SamplePayment, camt054_file, ocr_giro_file
     from payments_in.services import bank_file_import
 
@@ -346,8 +346,15 @@ def bank_import(payments: int) -> dict[str, Any]:
         .values_list("payment_reference", flat=True)[:payments]
     )
     day = timezone.localdate()
-    sample = [SamplePayment(str(kid), Decimal("1.00"), day, "Bench Payer", seed=n) for n, kid in enumerate(references)]
-    files = {"ocr_giro": ocr_giro_file(sample), "camt.054": camt054_file(sample)}
+    first_seed = BankTransaction.objects.count()  # new bank ids on a database that has seen an import before
+    sample = [
+        SamplePayment(str(kid), Decimal("1.00"), day, "Bench Payer", seed=first_seed + n)
+        for n, kid in enumerate(references)
+    ]
+    files = {
+        "ocr_giro": ocr_giro_file(sample, transmission_number=f"{first_seed % 10**7:07d}"),
+        "camt.054": camt054_file(sample, message_id=f"BENCH-{first_seed}"),
+    }
     rss_before = _peak_rss_mb()
     result: dict[str, Any] = {"payments": len(sample), "rss_before_import_mb": rss_before}
     for name, content in files.items():

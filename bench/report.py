@@ -53,6 +53,23 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     sweep = largest["sweep"]
     add("reminder sweep, one worker", "≤ 20 s", f"{sweep['one']['seconds']} s", sweep["one"]["seconds"] <= 20)
     add("reminder sweep, two workers", "≥ 1.7× faster", f"{sweep['speedup']}×", sweep["speedup"] >= 1.7)
+    bank = largest.get("bank_import")
+    if bank:
+        for name in ("ocr_giro", "camt.054"):
+            first, again = bank[f"{name} import"], bank[f"{name} reimport"]
+            add(
+                f"bank file {name}, {bank['payments']:,} payments",
+                "≤ 60 s",
+                f"{first['seconds']} s ({first['per_s']:,}/s)",
+                first["seconds"] <= 60,
+            )
+            add(
+                f"bank file {name} again",
+                "≤ 10 s, posts nothing",
+                f"{again['seconds']} s, {again['posted']} posted",
+                again["seconds"] <= 10 and again["posted"] == 0,
+            )
+        add("bank import peak memory", "≤ 300 MB", f"{bank['peak_rss_mb']} MB", bank["peak_rss_mb"] <= 300)
     pdf = largest["pdf_engine"]
     add("invoice PDF, median of 20", "≤ 250 ms", f"{pdf['pdf_median_ms']} ms", pdf["pdf_median_ms"] <= 250)
     add(

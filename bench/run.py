@@ -5,7 +5,8 @@ For each size (BENCH_SIZES, default 10000,50000,200000 invoices):
    two more clones are taken before anything is measured, for the one- and two-worker sweeps;
 2. pages: server time and queries of each page, in-process (bench.measure pages);
 3. PDF rendering and policy-engine decisions per second (bench.measure pdf-engine);
-4. the write path: invoices drafted, issued and paid per second through the services (bench.measure lifecycle);
+4. the write path: invoices drafted, issued and paid per second through the services (bench.measure lifecycle),
+   and bank files of up to 50,000 payments imported and imported again (bench.measure bank-import);
 5. gunicorn on loopback: first the floor (a trivial view through the same middleware), then the mixed load
    of staff, patients and the API, for BENCH_LOAD_SECONDS each;
 6. the reminder sweep with one worker, then with two workers started at the same instant.
@@ -40,6 +41,8 @@ LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 LIFECYCLE_SECONDS = float(os.environ.get("BENCH_LIFECYCLE_SECONDS", "10"))
 GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
+# Payments per bank file (one OCR Giro, one camt.054), at most one per open invoice of the data set.
+BANK_PAYMENTS = int(os.environ.get("BENCH_BANK_PAYMENTS", "50000"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_billing_bench")
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -290,6 +293,8 @@ def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
         pages = measure(BENCH_DB, "pages", str(setup_file))
         pdf_engine = measure(BENCH_DB, "pdf-engine")
         lifecycle = measure(BENCH_DB, "lifecycle", str(LIFECYCLE_SECONDS))
+        print(f"[{size}] bank files", flush=True)
+        bank_import = measure(BENCH_DB, "bank-import", str(BANK_PAYMENTS))
         print(f"[{size}] load", flush=True)
         load_result = mixed_load(BENCH_DB, setup)
     finally:
@@ -315,6 +320,7 @@ def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
         },
         "pdf_engine": pdf_engine,
         "lifecycle": lifecycle,
+        "bank_import": bank_import,
         "load_average": sampler.between(started, time.time()),
     }
 
