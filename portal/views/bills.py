@@ -25,6 +25,8 @@ from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from invoices.selectors import credit_notes_for_invoice
+from online_payments.pages import allow_checkout_redirect
+from online_payments.services import online_payment_enabled
 from patient_collections.collection_state import (
     InvoiceCollectionState,
     collection_state,
@@ -297,8 +299,9 @@ def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpR
         **_patient_context(request, invoice.patient),
         **bill_context(invoice),
         "credit_notes": list(credit_notes_for_invoice(invoice_id=invoice.pk)),
+        "pay_online": online_payment_enabled(),
     }
-    return render(request, "portal/bills/detail.html", context)
+    return allow_checkout_redirect(render(request, "portal/bills/detail.html", context))
 
 
 @require_GET
