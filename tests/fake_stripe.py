@@ -221,7 +221,8 @@ class _Handler(BaseHTTPRequestHandler):
             amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
             self._html(
                 200,
-                "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Fake Stripe Checkout</title>"
+                "<!doctype html><html lang='en'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+                "<title>Fake Stripe Checkout</title>"
                 "</head><body><main><h1>Fake Stripe Checkout</h1>"
                 f"<p>{html.escape(session['description'])}</p><p id='amount'>{html.escape(amount)}</p>"
                 f"<form method='post' action='/pay/{session['id']}'><button type='submit'>Pay</button></form>"

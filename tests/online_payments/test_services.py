@@ -299,3 +299,9 @@ def test_an_amount_survives_the_trip_in_minor_units(cents):
     amount = Decimal(cents) / 100
     assert from_minor_units(minor_units(amount)) == amount
     assert minor_units(from_minor_units(cents)) == cents
+
+
+def test_the_name_the_services_publish_is_the_registered_receipt_task():
+    from online_payments import tasks
+
+    assert tasks.send_payment_receipt.name == services.SEND_RECEIPT_TASK
