@@ -1,6 +1,7 @@
 """The pages of online payment: "Pay online" on the bill and the plan for the patient and their proxy only, the
 return page that waits for the webhook, the receipt, the cancel page, and the pay-online link of a paper bill."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from django.utils import translation
 from invoices.models import Invoice
 from invoices.templatetags.money import money
 from online_payments.models import CheckoutSession
-from online_payments.quick_pay import pay_link_token, pay_link_url
+from online_payments.quick_pay import invoice_for_pay_link, pay_link_token, pay_link_url
 from patient_collections import services as collection_services
 from patients.models import Patient
 from tests.factories import at, issue
@@ -296,3 +297,21 @@ def test_the_link_has_no_pay_button_while_online_payment_is_off(invoice):
 
     assert 'id="pay-online"' not in page
     assert "Online payment is not available at the moment." in page
+
+
+def test_the_portals_quick_pay_bill_leads_to_paying_online(stripe_fake, invoice):
+    from portal.quick_pay import quick_pay_token
+
+    page = Client().get(reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(invoice)})).content.decode()
+
+    token = re.search(r'id="pay-online-link" href="/payments/pay/([^/"]+)/"', page)
+    assert token is not None
+    assert invoice_for_pay_link(token[1]) == invoice
+
+
+def test_the_portals_quick_pay_bill_has_no_pay_online_while_it_is_off(invoice):
+    from portal.quick_pay import quick_pay_token
+
+    page = Client().get(reverse("portal:portal-quick-pay", kwargs={"token": quick_pay_token(invoice)})).content.decode()
+
+    assert "pay-online-link" not in page
