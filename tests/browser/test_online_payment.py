@@ -63,3 +63,41 @@ def test_it_lets_a_patient_pay_a_bill_online_and_shows_the_receipt(live_server, 
     assert CheckoutSession.objects.get(invoice=invoice).status == CheckoutSession.Status.PAID
     assert [message.to for message in mailoutbox] == [["kari@example.org"]]
     assert problems == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_lets_anyone_holding_a_paper_bills_link_pay_it_without_an_account(live_server, phone_page, settings):
+    from playwright.sync_api import expect
+
+    from online_payments.quick_pay import pay_link_url
+
+    patient = PatientFactory(name="Kari Nordmann", email="", language="en")
+    invoice = issue(patient)
+    page = phone_page
+    problems = watch_for_problems(page)
+
+    with fake_stripe() as stripe:
+        stripe.webhook_url = f"{live_server.url}/payments/stripe/webhook/"
+        settings.ONLINE_PAYMENT_PROVIDER = "stripe"
+        settings.STRIPE_SECRET_KEY = stripe.secret_key
+        settings.STRIPE_WEBHOOK_SECRET = stripe.webhook_secret
+        settings.STRIPE_API_BASE = stripe.api_base
+
+        page.goto(pay_link_url(invoice).replace(settings.SITE_URL, live_server.url))
+        expect(page.get_by_role("heading", name="Pay your bill online")).to_be_visible()
+        expect(page.locator("#pay-link-number")).to_have_text(invoice.number or "")
+        expect(page.locator("main")).not_to_contain_text("Kari Nordmann")
+        assert serious_axe_problems(page) == []
+        assert fits_the_screen(page)
+
+        page.get_by_role("button", name=re.compile("^Pay .* online$")).click()
+        page.get_by_role("button", name="Pay").click()
+
+        expect(page.get_by_role("heading", name="Payment received. Thank you.")).to_be_visible()
+        expect(page.locator("main")).not_to_contain_text("Kari Nordmann")
+        assert serious_axe_problems(page) == []
+        page.get_by_role("link", name="Back to the payment page").click()
+        expect(page.locator("#pay-link-due")).to_have_text("Nothing to pay")
+
+    assert CheckoutSession.objects.get(invoice=invoice).started_by is None
+    assert problems == []
