@@ -94,6 +94,13 @@ SHOWS_PATIENT_RECORDS = frozenset(
         "portal:portal-proxies",
         "portal:portal-messages",
         "portal:portal-message",
+        # Online payment: the return page, the receipt, the page of a payment given up; the pay-online link of a
+        # paper bill (its number and the amount due) and its return page
+        "portal:portal-payment-return",
+        "portal:portal-payment-receipt",
+        "portal:portal-payment-cancelled",
+        "payments:pay-link",
+        "payments:pay-link-paid",
     }
 )
 
@@ -147,6 +154,10 @@ SHOWS_NO_PATIENT_RECORDS = frozenset(
         "api-bank-file-detail",
         # The bank files imported: file names and counts, no patient
         "bankfiles:bank-file-list",
+        # Online payment: the provider's webhook (it answers the provider, not a person) and "Pay online" (a write
+        # that redirects to the provider's hosted page)
+        "payments:webhook",
+        "portal:portal-pay-online",
         # Staff writes that answer with a redirect to the (audited) page of the record
         "invoices:invoice-issue",
         "invoices:invoice-insurance-settled",

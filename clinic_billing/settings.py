@@ -363,6 +363,22 @@ PORTAL_INVITATION_DAYS = env_int("PORTAL_INVITATION_DAYS", 14)
 # How long the link that confirms a staff member's change of a patient's email works (sent to the old address).
 CONTACT_CHANGE_CONFIRMATION_DAYS = env_int("CONTACT_CHANGE_CONFIRMATION_DAYS", 14)
 
+# --- Online payment --------------------------------------------------------------------------------
+# The provider of the portal's "Pay online" (online_payments/providers/): "" turns online payment off (no pay
+# button anywhere, the webhook answers 404), "stripe" uses Stripe Checkout's hosted page.
+ONLINE_PAYMENT_PROVIDER = env_str("ONLINE_PAYMENT_PROVIDER", "")
+if ONLINE_PAYMENT_PROVIDER not in {"", "stripe"}:
+    raise ImproperlyConfigured('ONLINE_PAYMENT_PROVIDER must be empty (off) or "stripe".')
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET")
+# Stripe's API; the tests point it at their local fake (tests/fake_stripe.py).
+STRIPE_API_BASE = env_url("STRIPE_API_BASE", "https://api.stripe.com", schemes=frozenset({"http", "https"}))
+STRIPE_TIMEOUT = env_float("STRIPE_TIMEOUT", 10)
+if ONLINE_PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("ONLINE_PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+# How long the link that lets anyone holding a paper bill pay it online works (online_payments/quick_pay.py).
+ONLINE_PAYMENT_LINK_DAYS = env_int("ONLINE_PAYMENT_LINK_DAYS", 60, minimum=1)
+
 # --- Login throttling (django-axes) -------------------------------------------------------------------
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("bank-files/", include("payments_in.urls")),
     path("", include("mfa.urls")),  # /two-factor/… and /portal/two-step/… (before the portal's own URLs)
     path("portal/", include("portal.urls")),
+    path("payments/", include("online_payments.urls")),  # webhooks and pay-online links (no sign-in)
     path("audit/", include("compliance.urls")),
     path("", include("session_policy.urls")),  # /account/… (staff) and /portal/account/sign-out-elsewhere/
     path("", include("frontdesk.urls")),

@@ -24,6 +24,8 @@ class Coverage(models.TextChoices):
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     CARD = "card", _("Card")
+    # Paid by the patient on the online payment provider's hosted page (online_payments), posted by its webhook.
+    ONLINE_CARD = "online_card", _("Card, paid online")
     CASH = "cash", _("Cash")
     MOBILE = "mobile", _("Mobile payment")
     CHEQUE = "cheque", _("Cheque")

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
 
@@ -27,6 +28,8 @@ from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
 from invoices.models import CreditNote, Invoice
+from online_payments.models import CheckoutSession
+from online_payments.quick_pay import pay_link_token
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
 from patients.models import AuthorisedProxy, ContactChange, Patient
@@ -108,6 +111,8 @@ class Side:
     message: PortalMessage
     grant: AuthorisedProxy
     quick_pay_token: str
+    pay_link_token: str  # the pay-online link of `invoice` (online_payments.quick_pay)
+    checkout: CheckoutSession  # an online payment of `invoice`, paid (its receipt)
     credit_note: CreditNote  # a correction of the closed complaint's invoice
     contact_change: ContactChange  # an email change by someone other than the patient, not confirmed yet
 
@@ -196,6 +201,16 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         message=message,
         grant=grant,
         quick_pay_token=quick_pay_token(invoice),
+        pay_link_token=pay_link_token(invoice),
+        checkout=CheckoutSession.objects.create(
+            invoice=invoice,
+            amount=Decimal("10.00"),
+            currency="NOK",
+            provider="stripe",
+            provider_session_id=f"cs_test_matrix_{tag}",
+            status=CheckoutSession.Status.PAID,
+            completed_at=timezone.now(),
+        ),
         credit_note=CreditNote.objects.get(ledger_entry=correction),
         contact_change=ContactChange.objects.create(
             patient=patient, old_email="old@example.org", new_email=patient.email, changed_at=timezone.now()
@@ -294,6 +309,12 @@ def public(persona: str, whose: str) -> Outcome:
 def public_in_the_us(persona: str, whose: str) -> Outcome:
     """The good-faith estimate exists only under the US profile (a No Surprises Act notice)."""
     return ALLOWED if settings.BILLING_JURISDICTION == "US" else NOT_FOUND
+
+
+def public_when_online_payment_is_on(persona: str, whose: str) -> Outcome:
+    """The provider's webhook: it answers anyone (the provider's signature is its authentication, a request
+    without it is a 400), and is not found while online payment is off."""
+    return ALLOWED if settings.ONLINE_PAYMENT_PROVIDER else NOT_FOUND
 
 
 def patients_only(persona: str, whose: str) -> Outcome:
@@ -542,6 +563,12 @@ ROUTES: dict[str, Route] = {
     # Whoever holds the printed link sees that one bill, read-only: the link is the authorisation.
     "portal:portal-quick-pay": Route({"GET": public}, kwargs=lambda w, s: {"token": s.quick_pay_token}),
     "portal:portal-quick-pay-pdf": Route({"GET": public}, kwargs=lambda w, s: {"token": s.quick_pay_token}),
+    # The pay-online link of a paper bill: whoever holds it sees the bill's number and amount due, and may pay.
+    "payments:pay-link": Route({"GET": public, "POST": public}, kwargs=lambda w, s: {"token": s.pay_link_token}),
+    "payments:pay-link-paid": Route({"GET": public}, kwargs=lambda w, s: {"token": s.pay_link_token}),
+    "payments:webhook": Route(
+        {"POST": public_when_online_payment_is_on}, kwargs=lambda w, s: {"provider": "stripe"}, per_patient=False
+    ),
     "portal:portal-help": Route({"GET": public}),
     "portal:portal-help-article": Route(
         {"GET": public}, kwargs=lambda w, s: {"slug": w.help_article.slug}, per_patient=False
@@ -568,6 +595,13 @@ ROUTES: dict[str, Route] = {
         {"GET": portal_page()}, kwargs=lambda w, s: {"patient_id": s.patient.pk, "invoice_id": s.deferral_invoice.pk}
     ),
     "portal:portal-callback": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_patient),
+    "portal:portal-pay-online": Route({"POST": portal_page()}, kwargs=_bill),
+    "portal:portal-payment-return": Route({"GET": portal_page()}, kwargs=_bill),
+    "portal:portal-payment-cancelled": Route({"GET": portal_page()}, kwargs=_bill),
+    "portal:portal-payment-receipt": Route(
+        {"GET": portal_page()},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "invoice_id": s.invoice.pk, "checkout_id": s.checkout.pk},
+    ),
     "portal:portal-request-sent": Route(
         {"GET": portal_page()}, kwargs=lambda w, s: {"patient_id": s.patient.pk, "request_id": s.call.pk}
     ),

@@ -209,6 +209,9 @@ NOT_SHOWN_HERE = {
     "portal:portal-payment-plan": "the world's invoice has no payment plan",
     "portal:portal-quick-pay": "the world holds no quick-pay link",
     "portal:portal-quick-pay-pdf": "the world holds no quick-pay link",
+    "portal:portal-payment-return": "the world holds no online payment: it redirects to the bill",
+    "payments:pay-link": "the world holds no pay-online link",
+    "payments:pay-link-paid": "the world holds no pay-online link",
 }
 
 

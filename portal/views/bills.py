@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -25,6 +25,9 @@ from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
 from invoices.selectors import credit_notes_for_invoice
+from online_payments.pages import allow_checkout_redirect
+from online_payments.quick_pay import pay_link_token
+from online_payments.services import online_payment_enabled
 from patient_collections.collection_state import (
     InvoiceCollectionState,
     collection_state,
@@ -297,8 +300,9 @@ def bill_detail(request: HttpRequest, patient_id: int, invoice_id: int) -> HttpR
         **_patient_context(request, invoice.patient),
         **bill_context(invoice),
         "credit_notes": list(credit_notes_for_invoice(invoice_id=invoice.pk)),
+        "pay_online": online_payment_enabled(),
     }
-    return render(request, "portal/bills/detail.html", context)
+    return allow_checkout_redirect(render(request, "portal/bills/detail.html", context))
 
 
 @require_GET
@@ -347,7 +351,10 @@ def quick_pay(request: HttpRequest, token: str) -> HttpResponse:
         return _quick_pay_invalid(request)
     accessed.send(sender=Invoice, instance=invoice)
     _speak_the_patients_language(request, invoice)
-    return render(request, "portal/bills/quick_pay.html", {**bill_context(invoice), "token": token})
+    context = {**bill_context(invoice), "token": token}
+    if context["can_pay"] and online_payment_enabled():
+        context["pay_online_url"] = reverse("payments:pay-link", kwargs={"token": pay_link_token(invoice)})
+    return render(request, "portal/bills/quick_pay.html", context)
 
 
 @require_GET

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET
 from clinic_billing.exceptions import ApplicationError
 from invoices.models import Invoice
 from invoices.templatetags.money import money
-from patient_collections.models import PaymentPlan
+from online_payments.pages import allow_checkout_redirect
+from online_payments.services import online_payment_enabled, payable_amount
+from patient_collections.models import Instalment, PaymentPlan
 from patient_collections.selectors import invoice_active_deferral
 from patient_collections.services import MAX_DEFERRAL_DAYS, MAX_PLAN_MONTHS
 
@@ -190,8 +192,18 @@ def payment_plan(request: HttpRequest, patient_id: int, invoice_id: int) -> Http
         raise Http404
     instalments = list(plan.instalments.order_by("number"))
     accessed.send(sender=Invoice, instance=invoice)
-    context = page_context(invoice.patient, request, invoice=invoice, plan=plan, instalments=instalments)
-    return render(request, "portal/requests/payment_plan.html", context)
+    next_instalment = next((item for item in instalments if item.status != Instalment.Status.PAID), None)
+    pay_next = next_instalment if online_payment_enabled() and invoice.patient_due > 0 else None
+    context = page_context(
+        invoice.patient,
+        request,
+        invoice=invoice,
+        plan=plan,
+        instalments=instalments,
+        pay_next=pay_next,
+        pay_next_amount=payable_amount(invoice=invoice, instalment=pay_next) if pay_next else None,
+    )
+    return allow_checkout_redirect(render(request, "portal/requests/payment_plan.html", context))
 
 
 @portal_login_required

@@ -19,6 +19,7 @@ from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy, PolicyRule
 from invoices import services as invoice_services
 from invoices.models import CreditNote, ImmutableRecordError, Invoice, InvoiceLine, LedgerEntry
+from online_payments.models import CheckoutSession
 from patient_collections import services as collection_services
 from patient_collections.models import (
     CollectionCase,
@@ -117,6 +118,9 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         Deferral: Deferral.objects.create(invoice=invoice, until=date(2026, 12, 31)),
         CollectionCase: CollectionCase.objects.create(invoice=invoice, amount=Decimal("100.00")),
         PortalInvitation: _invitation,
+        CheckoutSession: CheckoutSession.objects.create(
+            invoice=invoice, amount=Decimal("10.00"), currency="NOK", provider="stripe", provider_session_id="cs_bulk"
+        ),
         ContactChange: ContactChange.objects.create(
             patient=patient, old_email="old@example.org", new_email="new@example.org", changed_at=timezone.now()
         ),
