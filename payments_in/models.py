@@ -6,6 +6,7 @@ that reuses an id with another amount is kept beside the first (`duplicate_of`) 
 Money moves only through the invoices app's ledger services; these rows say where each posting came from.
 """
 
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from invoices.models import Invoice, LedgerEntry
+
+KEY_LENGTH = LedgerEntry._meta.get_field("idempotency_key").max_length or 100
 
 
 class FileFormat(models.TextChoices):
@@ -141,8 +144,12 @@ class BankTransaction(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        """The ledger posting's idempotency key: the bank's id, so the same transaction posts once."""
-        return f"bank:{self.transaction_id}"
+        """The ledger posting's idempotency key: the bank's id, so the same transaction posts once (a hash of it
+        when the id would not fit the ledger's key column)."""
+        key = f"bank:{self.transaction_id}"
+        if len(key) <= KEY_LENGTH:
+            return key
+        return f"bank:sha256:{hashlib.sha256(self.transaction_id.encode()).hexdigest()}"
 
 
 class AllocationQuerySet(AuditedQuerySet["Allocation"]):

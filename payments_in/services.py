@@ -10,7 +10,6 @@ it across invoices or marks it for refund, and a mistaken match is undone by rev
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -250,12 +249,35 @@ def _classify(row: BankTransaction, invoices: dict[str, _InvoiceFacts]) -> _Invo
 
 
 def _post_all(postings: list[tuple[BankTransaction, int]]) -> dict[int, LedgerEntry]:
-    """Post each row on its invoice; a row the ledger refuses waits in the queue. The entries by id(row)."""
+    """Post each row on its invoice; a row the ledger refuses waits in the queue. The entries by id(row).
+
+    Patients' payments go through the ledger's batch posting, all of a chunk at once; an insurer's claim, which
+    also settles the insurance, goes one at a time.
+    """
     entries: dict[int, LedgerEntry] = {}
+    patients = [(row, invoice_id) for row, invoice_id in postings if row.payer != "insurer"]
+    outcomes = invoice_services.payments_record_batch(
+        payments=[
+            invoice_services.BatchPayment(
+                invoice_id=invoice_id,
+                amount=row.amount,
+                method=PaymentMethod.BANK_TRANSFER,
+                reference=row.reference[:100],
+                idempotency_key=row.idempotency_key,
+            )
+            for row, invoice_id in patients
+        ]
+    )
+    for (row, _invoice_id), outcome in zip(patients, outcomes, strict=True):
+        if isinstance(outcome, ApplicationError):
+            _queue(row, QueueReason.POSTING_REFUSED, outcome.message)
+        else:
+            entries[id(row)] = outcome
     for row, invoice_id in postings:
+        if row.payer != "insurer":
+            continue
         try:
-            # payment_record is atomic on its own; an insurer's claim also settles the insurance, in one step.
-            with transaction.atomic() if row.payer == "insurer" else nullcontext():
+            with transaction.atomic():
                 entries[id(row)] = _post_one(row, invoice_id, amount=row.amount, key=row.idempotency_key)
         except ApplicationError as refused:
             _queue(row, QueueReason.POSTING_REFUSED, refused.message)

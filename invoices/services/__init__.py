@@ -25,12 +25,20 @@ from .drafts import (
     issued_documents_anonymise,
 )
 from .ledger import LedgerProblem, invoice_charge_fee, invoice_lock, invoice_transition, ledger_verify
-from .payments import PaymentResult, invoice_mark_insurance_settled, payment_record, request_fingerprint
+from .payments import (
+    BatchPayment,
+    PaymentResult,
+    invoice_mark_insurance_settled,
+    payment_record,
+    payments_record_batch,
+    request_fingerprint,
+)
 
 __all__ = [
     "ADJUSTMENT_KINDS",
     "CHARGED_ENTRIES",
     "CREDITED_ENTRIES",
+    "BatchPayment",
     "CreditNoteNumber",
     "CreditRoom",
     "LedgerProblem",
@@ -51,5 +59,6 @@ __all__ = [
     "issued_documents_anonymise",
     "ledger_verify",
     "payment_record",
+    "payments_record_batch",
     "request_fingerprint",
 ]

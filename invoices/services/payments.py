@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -10,10 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition
+from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
 
 from ..models import InsuranceStatus, Invoice, InvoiceStatusChange, LedgerEntry
-from .ledger import _lock_invoice, _positive_money, _post, _require_booked
+from .ledger import _lock_invoice, _positive_money, _post, _require_booked, _within_limit
 
 Status = Invoice.Status
 Kind = LedgerEntry.Kind
@@ -95,6 +97,96 @@ def _replayed(existing: LedgerEntry, fingerprint: str) -> PaymentResult:
             field="idempotency_key",
         )
     return PaymentResult(entry=existing, created=False)
+
+
+@dataclass(frozen=True)
+class BatchPayment:
+    """One patient payment of a batch the system posts (a bank file): no user, the bank's id as the key."""
+
+    invoice_id: int
+    amount: Decimal
+    method: str
+    reference: str
+    idempotency_key: str
+
+
+def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEntry | ApplicationError]:
+    """Post many patient payments in one transaction, by the rules of `payment_record` (posted by nobody).
+
+    For each payment, in order: the entry posted, the entry a replay of its key found, or the refusal (a
+    key reused with another body, an amount that is not money, an invoice that is not booked or unknown). The
+    invoices are locked together in id order, the entries inserted at once and each invoice's cached balance
+    written once, so a bank file's thousand payments cost a handful of queries instead of ten apiece; the
+    audit log has the same rows as one payment at a time would leave.
+    """
+    with transaction.atomic():
+        ids = sorted({payment.invoice_id for payment in payments})
+        invoices = {
+            invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
+        keys = [payment.idempotency_key for payment in payments]
+        known = {
+            entry.idempotency_key: entry
+            for entry in LedgerEntry.objects.filter(posted_by__isnull=True, idempotency_key__in=keys)
+        }
+        results: list[LedgerEntry | ApplicationError] = []
+        new_entries: list[LedgerEntry] = []
+        changed: dict[int, Invoice] = {}
+        now = timezone.now()
+        for payment in payments:
+            try:
+                entry, created = _batch_entry(payment, invoices, known, now)
+            except ApplicationError as refused:
+                results.append(refused)
+                continue
+            results.append(entry)
+            if created:
+                new_entries.append(entry)
+                changed[entry.invoice_id] = invoices[entry.invoice_id]
+        LedgerEntry.objects.bulk_create(new_entries)
+        Invoice.objects.bulk_update(list(changed.values()), ["balance"])
+    return results
+
+
+def _batch_entry(
+    payment: BatchPayment, invoices: dict[int, Invoice], known: dict[str | None, LedgerEntry], now: datetime
+) -> tuple[LedgerEntry, bool]:
+    """The payment's new (unsaved) entry and True, or the entry its key already has and False."""
+    amount = _positive_money(payment.amount, "amount")
+    method = payment.method.strip()
+    fingerprint = request_fingerprint(
+        {
+            "invoice": payment.invoice_id,
+            "amount": str(amount),
+            "payer": "patient",
+            "method": method,
+            "reference": payment.reference,
+        }
+    )
+    existing = known.get(payment.idempotency_key)
+    if existing is not None:
+        return _replayed(existing, fingerprint).entry, False
+    invoice = invoices.get(payment.invoice_id)
+    if invoice is None:
+        raise NotFound(_("No such invoice."), field="invoice")
+    _require_booked(invoice, _("A payment"))
+    new_balance = invoice.balance - amount
+    _within_limit(-amount, new_balance, invoice.insurer_paid, field="amount")
+    entry = LedgerEntry(
+        invoice=invoice,
+        kind=Kind.PATIENT_PAYMENT,
+        amount=-amount,
+        balance_after=new_balance,
+        posted_at=now,
+        posted_by=None,
+        method=method,
+        reference=payment.reference,
+        idempotency_key=payment.idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    invoice.balance = new_balance
+    known[payment.idempotency_key] = entry
+    return entry, True
 
 
 @transaction.atomic
