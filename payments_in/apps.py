@@ -12,6 +12,12 @@ class PaymentsInConfig(AppConfig):
         from . import models
 
         auditlog.register(models.BankFile)
-        auditlog.register(models.BankTransaction)
-        auditlog.register(models.Allocation)
+        # What the bank reported is kept in the row and the file; the audit log follows what billing changes (the
+        # status, why it waits, the invoice it went to), so a 50,000-payment import does not diff every column
+        # of every row.
+        auditlog.register(
+            models.BankTransaction,
+            include_fields=["transaction_id", "status", "queue_reason", "queue_detail", "invoice"],
+        )
+        auditlog.register(models.Allocation, include_fields=["transaction", "invoice", "entry", "amount", "reversal"])
         auditlog.register(models.Decision)
