@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -167,6 +168,14 @@ class InvoiceLineQuerySet(AuditedQuerySet["InvoiceLine"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         self._refuse_if_frozen()
         return super().delete()
+
+
+def totals_of_lines(lines: Iterable["InvoiceLine"]) -> tuple[Decimal, Decimal]:
+    """(total, insurer's expected share) of an invoice's lines: what issuing books, and what a draft shows."""
+    lines = list(lines)
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
+    return total, third_party
 
 
 class InvoiceLine(models.Model):

@@ -11,7 +11,7 @@ from clinic_billing.vocabulary import Role
 from invoices.models import Invoice
 from patients.models import Channel, Patient
 
-from .vocabulary import NoticeType
+from .vocabulary import NoticeType, fee_code_label
 
 
 class FollowUpCall(models.Model):
@@ -91,6 +91,10 @@ class FeeRate(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.amount} from {self.effective_from}"
 
+    @property
+    def label(self) -> str:
+        return fee_code_label(self.code)
+
 
 class ReminderStep(models.Model):
     """One step of the jurisdiction's reminder schedule, editable by the office manager."""
@@ -113,6 +117,11 @@ class ReminderStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} step {self.number}: {self.get_notice_type_display()}"
+
+    @property
+    def fee_label(self) -> str:
+        """The step's fee in words; empty for none."""
+        return fee_code_label(self.fee_code) if self.fee_code else ""
 
 
 class Reminder(models.Model):
