@@ -145,6 +145,18 @@ class Invoice(models.Model):
         return self.total - self.third_party_share
 
     @property
+    def insurer_shortfall(self) -> Decimal:
+        """What the insurer did not pay of its expected share when it settled for less: the patient's now."""
+        if self.insurance_status != InsuranceStatus.SETTLED:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.third_party_share - self.insurer_paid)
+
+    @property
+    def patient_share_after_insurance(self) -> Decimal:
+        """The patient's share with what a settled insurer did not pay moved onto it."""
+        return self.patient_share + self.insurer_shortfall
+
+    @property
     def third_party_outstanding(self) -> Decimal:
         if self.insurance_status == InsuranceStatus.SETTLED:
             return Decimal("0.00")
