@@ -73,6 +73,18 @@ class FollowUpCall(models.Model):
     def __str__(self) -> str:
         return f"{self.get_reason_display()} — {self.due_at:%Y-%m-%d}"
 
+    @property
+    def channel(self) -> str:
+        """How the desk reaches the patient: by phone; without a phone number, in writing instead, by portal
+        message when the patient has a portal account, else by letter (services.follow_up_call_write_instead)."""
+        if self.patient.phone.strip():
+            return Channel.PHONE
+        return Channel.PORTAL if self.patient.user_id else Channel.LETTER
+
+    @property
+    def preferred_channel_label(self) -> str:
+        return str(Channel(self.preferred_channel).label) if self.preferred_channel in Channel.values else ""
+
 
 class FeeRate(models.Model):
     """A fee by its legal basis, with the date it took effect: amounts change over time, logic does not."""

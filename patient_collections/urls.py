@@ -7,6 +7,7 @@ app_name = "collections"
 urlpatterns = [
     path("calls/", calls.call_list, name="call-list"),
     path("calls/<int:call_id>/outcome/", calls.call_outcome, name="call-outcome"),
+    path("calls/<int:call_id>/write-instead/", calls.call_write_instead, name="call-write-instead"),
     path("invoices/<int:invoice_id>/payment-plan/", arrangements.payment_plan_new, name="invoice-payment-plan"),
     path("invoices/<int:invoice_id>/deferral/", arrangements.deferral_new, name="invoice-deferral"),
     path("reminders/<int:reminder_id>/letter.pdf", reminders.reminder_letter, name="reminder-letter"),
