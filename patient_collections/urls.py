@@ -8,6 +8,7 @@ urlpatterns = [
     path("calls/", calls.call_list, name="call-list"),
     path("calls/<int:call_id>/outcome/", calls.call_outcome, name="call-outcome"),
     path("calls/<int:call_id>/write-instead/", calls.call_write_instead, name="call-write-instead"),
+    path("calls/<int:call_id>/note/", calls.call_request_note, name="call-request-note"),
     path("invoices/<int:invoice_id>/payment-plan/", arrangements.payment_plan_new, name="invoice-payment-plan"),
     path("invoices/<int:invoice_id>/deferral/", arrangements.deferral_new, name="invoice-deferral"),
     path("reminders/<int:reminder_id>/letter.pdf", reminders.reminder_letter, name="reminder-letter"),

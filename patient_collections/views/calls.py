@@ -1,5 +1,6 @@
 """The follow-up calls worklist (with the notices whose outcome is unknown) and recording a call."""
 
+from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -50,6 +51,20 @@ def call_list(request: StaffRequest) -> HttpResponse:
         ],
     }
     return render(request, "staff/collections/call_list.html", context)
+
+
+@staff_only
+@require_GET
+def call_request_note(request: StaffRequest, call_id: int) -> HttpResponse:
+    """What the patient wrote when asking to be called, opened on purpose from the worklist (and audited).
+
+    Kept off the worklist itself: a patient's own words may name their health, and collections screens show
+    no clinical detail (minimum necessary); whoever returns the call opens the note, and the read is logged.
+    """
+    require_perm(request, "patient_collections.view_followupcall")
+    call = get_object_or_404(FollowUpCall.objects.select_related("patient"), pk=call_id)
+    accessed.send(sender=FollowUpCall, instance=call)
+    return render(request, "staff/collections/call_request_note.html", {"call": call})
 
 
 @staff_only

@@ -2,6 +2,7 @@
 no phone number becomes a written task: a portal message (sent from the row) or a letter."""
 
 import pytest
+from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ def row_of(page: str, call: FollowUpCall) -> str:
     return page.split(f'<tr id="call-{call.pk}">', 1)[1].split("</tr>", 1)[0]
 
 
-def test_the_worklist_shows_the_patients_note_preferred_time_and_channel(front_desk, client_for):
+def test_the_worklist_shows_the_preferred_time_and_channel_and_links_the_note(front_desk, client_for):
     call = callback(
         PatientFactory(),
         request_note="Would like to talk about a payment plan.",
@@ -42,9 +43,22 @@ def test_the_worklist_shows_the_patients_note_preferred_time_and_channel(front_d
 
     row = row_of(client_for(front_desk).get(reverse("collections:call-list")).content.decode(), call)
 
-    assert "Would like to talk about a payment plan." in row
     assert "Afternoons after 2" in row
     assert "Text message (SMS)" in row
+    # The patient's own words may name their health: one click away, never on the list (minimum necessary).
+    assert reverse("collections:call-request-note", args=[call.pk]) in row
+    assert "payment plan" not in row
+
+
+def test_the_note_page_shows_the_patients_words_and_logs_the_read(front_desk, client_for):
+    call = callback(PatientFactory(), request_note="Would like to talk about a payment plan.", preferred_time="Noon")
+
+    page = client_for(front_desk).get(reverse("collections:call-request-note", args=[call.pk])).content.decode()
+
+    assert "Would like to talk about a payment plan." in page
+    assert "Noon" in page
+    read = LogEntry.objects.get(object_pk=str(call.pk), action=LogEntry.Action.ACCESS)
+    assert read.actor == front_desk
 
 
 def test_a_patient_without_a_phone_but_with_a_portal_account_gets_a_portal_message_task(front_desk, client_for):
