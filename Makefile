@@ -55,10 +55,11 @@ run: system-libraries-hint $(STAMP) compilemessages ## Migrate, seed demo data, 
 	@echo "  Clinic Billing: http://$(RUN_ADDRESS)/   (API docs: http://$(RUN_ADDRESS)/api/docs/)"
 	@echo "  Staff logins:   frontdesk, billing, manager, provider    Patient portal login: patient"
 	@echo "  Password:       demo (for every demo user)"
+	@echo "  Two-step code:  no app needed: the code page shows it, or run $(MANAGE) demo_code frontdesk"
 	@echo "  Celery worker + beat log: var/log/celery.log"
 	@$(PY) $(SYSTEM_LIBRARIES) --banner
 	@echo
-	@$(MAKE) --no-print-directory serve
+	@DEMO_MODE=1 $(MAKE) --no-print-directory serve
 
 # What `make run` ends with: the worker and the web server, both stopped when either Ctrl-C or SIGTERM stops make
 # (or when the server exits). The server runs in the background too: bash runs a trap only once its foreground

@@ -29,6 +29,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 DEBUG = env_bool("DEBUG", True)
+# Demo mode (`make run` sets DEMO_MODE=1): the code page shows a demo user's current code, so the demo needs no
+# authenticator app (mfa.services.demo_code_shown). Never with DEBUG off, whatever the variable says.
+DEMO_MODE = DEBUG and env_bool("DEMO_MODE", False)
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:

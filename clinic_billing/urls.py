@@ -32,3 +32,7 @@ urlpatterns = [
 
 # A bad request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a forged host) answers JSON under /api/.
 handler400 = "clinic_billing.api_errors.bad_request"
+# Styled pages with the menu of the audience and a way back (JSON under /api/).
+handler403 = "clinic_billing.error_pages.permission_denied"
+handler404 = "clinic_billing.error_pages.page_not_found"
+handler500 = "clinic_billing.error_pages.server_error"

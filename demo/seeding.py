@@ -21,6 +21,7 @@ from disputes.models import Complaint
 from disputes.services import complaint_accept_proposal, complaint_file
 from invoices import services
 from invoices.models import Invoice
+from mfa.services import demo_device_ensure
 from patient_collections.models import FollowUpCall
 from patient_collections.services import follow_up_call_open
 from patients.models import Channel, Coverage, Patient
@@ -56,6 +57,9 @@ def demo_seed() -> DemoSeeded:
     today = timezone.localdate()
     with transaction.atomic():
         users = {username: _user(username, first, last, role) for username, first, last, role in STAFF_USERS}
+        for user in users.values():
+            # Its codes come from `manage.py demo_code` (or the code page in demo mode); never made with DEBUG off.
+            demo_device_ensure(user=user)
         created_patients = 0
         pending: list[tuple[Patient, DemoInvoice]] = []
         for spec in data.patients:

@@ -121,20 +121,23 @@ class ComplaintForm(StaffForm):
 
 
 class CloseForm(StaffForm):
-    """Outcome and prevention are checked by complaint_close, which names the missing field.
+    """Outcome and prevention are required here, so a missing pair is named at once; complaint_close checks
+    them again (with the same words) for every other caller.
 
     The prevention note is internal (the report); the letter's text is what the patient reads.
     """
 
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=[("", _("Choose the outcome")), *Complaint.Outcome.choices], required=False
+        label=_("Outcome"),
+        choices=[("", _("Choose the outcome")), *Complaint.Outcome.choices],
+        error_messages={"required": _("Choose the outcome.")},
     )
     prevention_note = forms.CharField(
         label=_("What will prevent a repeat"),
         help_text=_("Internal, for the complaint report: never sent to the patient."),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        required=False,
+        error_messages={"required": _("Say what will be done so it does not happen again.")},
     )
     resolution_text = forms.CharField(
         label=_("Letter to the patient"),

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -146,6 +147,18 @@ class Invoice(models.Model):
         return self.total - self.third_party_share
 
     @property
+    def insurer_shortfall(self) -> Decimal:
+        """What the insurer did not pay of its expected share when it settled for less: the patient's now."""
+        if self.insurance_status != InsuranceStatus.SETTLED:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.third_party_share - self.insurer_paid)
+
+    @property
+    def patient_share_after_insurance(self) -> Decimal:
+        """The patient's share with what a settled insurer did not pay moved onto it."""
+        return self.patient_share + self.insurer_shortfall
+
+    @property
     def third_party_outstanding(self) -> Decimal:
         if self.insurance_status == InsuranceStatus.SETTLED:
             return Decimal("0.00")
@@ -169,6 +182,14 @@ class InvoiceLineQuerySet(AuditedQuerySet["InvoiceLine"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         self._refuse_if_frozen()
         return super().delete()
+
+
+def totals_of_lines(lines: Iterable["InvoiceLine"]) -> tuple[Decimal, Decimal]:
+    """(total, insurer's expected share) of an invoice's lines: what issuing books, and what a draft shows."""
+    lines = list(lines)
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
+    return total, third_party
 
 
 class InvoiceLine(models.Model):

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from clinic_billing import system_libraries
 from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
-from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
+from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, totals_of_lines
 from invoices.parties import buyer_from, seller_from
 from patients.selectors import exemption_card_held
 
@@ -105,6 +105,12 @@ class InvoiceFigures:
     patient_share: Decimal
     paid_by_patient: Decimal
     patient_due: Decimal
+    # What a settled insurer did not pay of its expected share, moved onto the patient's (0 otherwise).
+    insurer_shortfall: Decimal = ZERO
+
+    @property
+    def patient_share_after_insurance(self) -> Decimal:
+        return self.patient_share + self.insurer_shortfall
 
 
 def _paid_by_patient(invoice: Invoice) -> Decimal:
@@ -120,8 +126,7 @@ def _paid_by_patient(invoice: Invoice) -> Decimal:
 def _figures(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceFigures:
     if invoice.is_draft or invoice.status == Invoice.Status.VOID:
         # A draft's totals are frozen only at issue; until then they follow the lines.
-        total = sum((line.amount for line in lines), ZERO)
-        third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), ZERO)
+        total, third_party = totals_of_lines(lines)
         return InvoiceFigures(total, third_party, ZERO, total - third_party, ZERO, ZERO)
     return InvoiceFigures(
         total=invoice.total,
@@ -130,6 +135,7 @@ def _figures(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceFigures:
         patient_share=invoice.patient_share,
         paid_by_patient=_paid_by_patient(invoice),
         patient_due=invoice.patient_due,
+        insurer_shortfall=invoice.insurer_shortfall,
     )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from .models import CreditNote, Invoice, InvoiceLine, LedgerEntry
+from .models import CreditNote, Invoice, InvoiceLine, LedgerEntry, totals_of_lines
 from .money import CENT
 
 Kind = LedgerEntry.Kind
@@ -69,8 +69,12 @@ def credit_notes_for_invoice(*, invoice_id: int) -> QuerySet[CreditNote]:
 
 
 def invoice_detail(*, invoice_id: int) -> Invoice | None:
-    """An invoice with patient, lines, ledger entries and credit notes (with their lines): 5 queries."""
-    return (
+    """An invoice with patient, lines, ledger entries and credit notes (with their lines): 5 queries.
+
+    A draft keeps no totals until it is issued (invoice_issue books them): its totals are what its lines add
+    up to, so every page and its PDF show them.
+    """
+    invoice = (
         Invoice.objects.select_related("patient")
         # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
         .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
@@ -88,6 +92,9 @@ def invoice_detail(*, invoice_id: int) -> Invoice | None:
         .filter(pk=invoice_id)
         .first()
     )
+    if invoice is not None and invoice.is_draft:
+        invoice.total, invoice.third_party_share = totals_of_lines(invoice.lines.all())
+    return invoice
 
 
 def invoices_for_patient(*, patient_id: int) -> QuerySet[Invoice]:

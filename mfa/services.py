@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.http import HttpRequest
 from django_otp.models import Device
+from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +28,9 @@ TWO_FACTOR_REQUIRED_SESSION_KEY = "mfa_required"
 RECOVERY_CODE_COUNT = 10
 DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
+# The device demo data gives each demo staff user (demo/seeding.py), only with DEBUG on: its current code is
+# what `manage.py demo_code` prints and, in demo mode, what the code page shows. No other device ever has it.
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 
 class Event:
@@ -205,3 +210,43 @@ def two_factor_reset(
         StaticDevice.objects.filter(user_id=user.pk).delete()
         two_factor_audit(user=user, actor=actor, event=event, remote_addr=remote_addr)
     return deleted
+
+
+def demo_device_ensure(*, user: AbstractBaseUser) -> TOTPDevice | None:
+    """Give a demo user a set-up authenticator whose codes the demo shows, so nobody needs an app to try it.
+
+    Only with DEBUG on (None otherwise, and nothing is created); a user who already has a set-up device
+    keeps it (returned only when it is the demo one).
+    """
+    if not settings.DEBUG:
+        return None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        existing = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("pk").first()
+        if existing is not None:
+            return existing if existing.name == DEMO_DEVICE_NAME else None
+        TOTPDevice.objects.filter(user_id=user.pk).delete()
+        device = TOTPDevice.objects.create(user_id=user.pk, name=DEMO_DEVICE_NAME, confirmed=True)
+        two_factor_audit(user=user, actor=None, event=Event.SET_UP, method="totp")
+    return device
+
+
+def demo_code(*, user: AbstractBaseUser) -> str | None:
+    """The code a demo user's authenticator would show now; None unless DEBUG is on and the device is the demo one.
+
+    A real device's code is never computed here, whatever the settings.
+    """
+    if not settings.DEBUG:
+        return None
+    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True, name=DEMO_DEVICE_NAME).first()
+    if device is None:
+        return None
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def demo_code_shown(*, user: AbstractBaseUser) -> str | None:
+    """The demo user's code for the code page: only in demo mode (DEMO_MODE, itself only honoured with DEBUG)."""
+    if not settings.DEMO_MODE:
+        return None
+    return demo_code(user=user)

@@ -178,7 +178,8 @@ def verify(request: HttpRequest, audience: str) -> HttpResponse:
             form.add_error("code", _throttled_message(result.locked_until))
         else:
             form.add_error("code", _("That code is not right. Type the code your app shows now, or a recovery code."))
-    return render(request, _template(audience, "verify"), {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url, "demo_code": services.demo_code_shown(user=user)}  # type: ignore[arg-type]
+    return render(request, _template(audience, "verify"), context)
 
 
 @never_cache

@@ -15,6 +15,7 @@ from invoices.templatetags.money import local_date, money
 from .models import CollectionCase, Deferral, NoticeType, PaymentPlan, ReminderStep
 from .services.fees import fee_codes
 from .services.schedule import StepInput
+from .vocabulary import fee_code_label
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -100,7 +101,7 @@ class DayForm(StaffForm):
 
 
 def _fee_code_choices() -> list[tuple[str, str]]:
-    return [("", str(_("No fee"))), *((code, code) for code in fee_codes())]
+    return [("", str(_("No fee"))), *((code, fee_code_label(code)) for code in fee_codes())]
 
 
 class StepForm(StaffForm):

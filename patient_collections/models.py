@@ -11,7 +11,7 @@ from clinic_billing.vocabulary import Role
 from invoices.models import Invoice
 from patients.models import Channel, Patient
 
-from .vocabulary import NoticeType
+from .vocabulary import NoticeType, fee_code_label
 
 
 class FollowUpCall(models.Model):
@@ -73,6 +73,18 @@ class FollowUpCall(models.Model):
     def __str__(self) -> str:
         return f"{self.get_reason_display()} — {self.due_at:%Y-%m-%d}"
 
+    @property
+    def channel(self) -> str:
+        """How the desk reaches the patient: by phone; without a phone number, in writing instead, by portal
+        message when the patient has a portal account, else by letter (services.follow_up_call_write_instead)."""
+        if self.patient.phone.strip():
+            return Channel.PHONE
+        return Channel.PORTAL if self.patient.user_id else Channel.LETTER
+
+    @property
+    def preferred_channel_label(self) -> str:
+        return str(Channel(self.preferred_channel).label) if self.preferred_channel in Channel.values else ""
+
 
 class FeeRate(models.Model):
     """A fee by its legal basis, with the date it took effect: amounts change over time, logic does not."""
@@ -90,6 +102,10 @@ class FeeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.amount} from {self.effective_from}"
+
+    @property
+    def label(self) -> str:
+        return fee_code_label(self.code)
 
 
 class ReminderStep(models.Model):
@@ -113,6 +129,11 @@ class ReminderStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} step {self.number}: {self.get_notice_type_display()}"
+
+    @property
+    def fee_label(self) -> str:
+        """The step's fee in words; empty for none."""
+        return fee_code_label(self.fee_code) if self.fee_code else ""
 
 
 class Reminder(models.Model):

@@ -471,6 +471,8 @@ ROUTES: dict[str, Route] = {
     # collections, and collections work is billing's) ---
     "collections:call-list": Route({"GET": ALL_STAFF}),
     "collections:call-outcome": Route({"POST": ALL_STAFF}, kwargs=_call),
+    "collections:call-write-instead": Route({"POST": ALL_STAFF}, kwargs=_call),
+    "collections:call-request-note": Route({"GET": ALL_STAFF}, kwargs=_call),
     "collections:invoice-payment-plan": Route(
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_invoice,

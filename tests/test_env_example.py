@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Read by the test suite, not by a deployment; SQLite's busy timeout does not apply to compose's PostgreSQL.
-NOT_FOR_DEPLOYMENT = {"TEST_WORKER_CLOCK", "SQLITE_BUSY_TIMEOUT", "CELERY_BROKER_FOLDER"}
+# Read by the test suite, not by a deployment; SQLite's busy timeout does not apply to compose's PostgreSQL;
+# DEMO_MODE is set by `make run` and ignored with DEBUG off.
+NOT_FOR_DEPLOYMENT = {"TEST_WORKER_CLOCK", "SQLITE_BUSY_TIMEOUT", "CELERY_BROKER_FOLDER", "DEMO_MODE"}
 
 
 def _settings_variables() -> set[str]:

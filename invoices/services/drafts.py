@@ -16,7 +16,7 @@ from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFo
 from patients.models import Patient
 
 from ..jurisdiction import current_profile
-from ..models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
+from ..models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, totals_of_lines
 from ..money import MAX_QUANTITY, MoneyError, parse_plain_decimal, round_money
 from ..parties import buyer_snapshot, seller_snapshot
 from ..payment_reference import account_reference, kid_for_invoice
@@ -156,12 +156,11 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     lines = list(invoice.lines.all())
     if not lines:
         raise ApplicationError(_("An invoice needs at least one line."), field="lines")
-    total = sum((line.amount for line in lines), Decimal("0.00"))
+    total, third_party = totals_of_lines(lines)
     if total <= 0:
         raise ApplicationError(_("An invoice total must be greater than zero."), field="lines")
     # Lines written before the limit was lowered (or by an import) are checked again before they are booked.
     _within_limit(total, field="lines")
-    third_party = sum((line.amount for line in lines if line.coverage != Coverage.PATIENT), Decimal("0.00"))
     year = today.year
     sequence = _next_number(series="invoice", year=year)
     invoice.year = year

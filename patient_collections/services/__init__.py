@@ -20,7 +20,7 @@ from .arrangements import (
     deferral_create,
     payment_plan_create,
 )
-from .calls import follow_up_call_open, follow_up_call_record_outcome
+from .calls import follow_up_call_open, follow_up_call_record_outcome, follow_up_call_write_instead
 from .cases import (
     CONCILIATION_NOTICE_DAYS,
     DECIDERS,
@@ -101,6 +101,7 @@ __all__ = [
     "fee_codes",
     "follow_up_call_open",
     "follow_up_call_record_outcome",
+    "follow_up_call_write_instead",
     "instalments_sweep",
     "instalments_sweep_batch",
     "overdue_candidates",

@@ -4,13 +4,14 @@ from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound
 from disputes import interface as disputes
+from patients.models import Channel
 
-from ..models import FollowUpCall
+from ..models import FollowUpCall, PortalMessage
 
 
 def follow_up_call_open(
@@ -86,6 +87,38 @@ def follow_up_call_record_outcome(*, call_id: int, outcome: str, note: str = "",
     call.save(update_fields=["attempts", "outcome", "outcome_note", "completed_at", "completed_by"])
     if outcome == FollowUpCall.Outcome.NOT_SATISFIED and call.complaint_id:
         disputes.complaint_escalate_not_satisfied(complaint_id=call.complaint_id, at=now, by=by)
+    return call
+
+
+@transaction.atomic
+def follow_up_call_write_instead(*, call_id: int, message: str, by: User | None) -> FollowUpCall:
+    """Carry out a call to a patient who has no phone number in writing, and mark the call done.
+
+    A patient with a portal account gets `message` in their portal inbox (sent here); otherwise the desk posts a
+    letter and `message` notes what it said. A patient with a phone number is called instead (refused here).
+    """
+    try:
+        call = FollowUpCall.objects.select_for_update().select_related("patient").get(pk=call_id)
+    except FollowUpCall.DoesNotExist as exc:
+        raise NotFound(_("No such call."), field="call") from exc
+    if call.completed_at is not None:
+        raise InvalidTransition(_("This call is already recorded."))
+    channel = call.channel
+    if channel == Channel.PHONE:
+        raise ApplicationError(_("This patient has a phone number now: call them instead."), field="message")
+    text = message.strip()
+    if channel == Channel.PORTAL:
+        if not text:
+            raise ApplicationError(_("Write the message the patient will read."), field="message")
+        with translation.override(call.patient.language or None):
+            subject = _("About your account")
+        PortalMessage.objects.create(patient_id=call.patient_id, subject=subject, body=text)
+    call.attempts += 1
+    call.outcome = FollowUpCall.Outcome.DONE
+    call.outcome_note = f"{Channel(channel).label}: {text}".strip(" :")[:500]
+    call.completed_at = timezone.now()
+    call.completed_by = by
+    call.save(update_fields=["attempts", "outcome", "outcome_note", "completed_at", "completed_by"])
     return call
 
 

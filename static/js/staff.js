@@ -52,7 +52,23 @@
     }
   });
 
+  // A table wider than the screen scrolls inside its wrapper: the wrapper then takes the keyboard focus, so the
+  // arrow keys scroll it too (axe: scrollable-region-focusable). A wrapper that does not scroll stays out of the
+  // tab order.
+  function focusScrollingTables() {
+    document.querySelectorAll(".table-responsive").forEach(function (wrapper) {
+      if (wrapper.scrollWidth > wrapper.clientWidth) {
+        wrapper.setAttribute("tabindex", "0");
+      } else if (wrapper.getAttribute("tabindex") === "0") {
+        wrapper.removeAttribute("tabindex");
+      }
+    });
+  }
+  window.addEventListener("resize", focusScrollingTables);
+  document.addEventListener("htmx:afterSettle", focusScrollingTables);
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusScrollingTables();
     var summary = document.getElementById("error-summary") || document.getElementById("someone-else-stop");
     if (summary) {
       summary.focus();

@@ -251,6 +251,29 @@ def test_it_shows_a_refusal_to_close_on_the_field_it_names(patient, front_desk, 
     assert complaint.is_open
 
 
+def test_it_names_every_missing_field_of_the_close_form_at_once(patient, front_desk, manager, client_for):
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
+    form = {"outcome": "", "prevention_note": "", "action": "preview"}
+
+    response = client_for(manager).post(reverse("disputes:complaint-close", args=[complaint.pk]), form)
+
+    assert response.status_code == 200
+    assert response.context["close_form"].errors == {
+        "outcome": ["Choose the outcome."],
+        "prevention_note": ["Say what will be done so it does not happen again."],
+    }
+
+
+def test_the_close_form_marks_only_the_letter_text_optional(patient, front_desk, manager, client_for):
+    complaint = complaint_about(issued_invoice(patient), by=front_desk)
+
+    page = client_for(manager).get(reverse("disputes:complaint-detail", args=[complaint.pk])).content.decode()
+    close_form = page.split('class="close-complaint', 1)[1].split("</details>", 1)[0]
+
+    assert close_form.count("(optional)") == 1
+    assert "Letter to the patient <span" in close_form
+
+
 def test_it_refuses_the_letter_of_an_open_complaint_with_a_message(patient, front_desk, client_for):
     complaint = complaint_about(issued_invoice(patient), by=front_desk)
     response = client_for(front_desk).get(reverse("disputes:complaint-letter", args=[complaint.pk]), follow=True)

@@ -283,6 +283,24 @@ def test_it_shows_a_refusal_to_pay_a_draft_as_a_message(staff_client, patient):
 # --- Issue and insurance ----------------------------------------------------------------------------
 
 
+def test_it_shows_a_drafts_totals_from_its_lines(staff_client, patient):
+    lines = [
+        ("GP1", "Consultation", "1", "400.00", "insurer"),
+        ("LAB", "Blood test", "1", "162.00", "patient"),
+        ("MAT", "Dressing materials", "2", "35.50", "patient"),
+    ]
+    draft = draft_invoice(patient, lines=lines)
+
+    page = staff_client.get(reverse("frontdesk:invoice-detail", args=[draft.pk])).content.decode()
+    totals = page.split('id="totals-title"', 1)[1].split("</section>", 1)[0]
+
+    assert money(Decimal("633.00")) in totals  # total
+    assert money(Decimal("400.00")) in totals  # insurer's expected share
+    assert money(Decimal("233.00")) in totals  # patient's share
+    draft.refresh_from_db()
+    assert draft.total == Decimal("0.00"), "a draft books nothing until it is issued"
+
+
 def test_it_issues_a_draft(staff_client, patient):
     draft = draft_invoice(patient)
     response = staff_client.post(reverse("invoices:invoice-issue", args=[draft.pk]), follow=True)

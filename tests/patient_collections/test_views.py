@@ -377,8 +377,17 @@ def test_it_shows_the_schedule_and_the_fee_rates(manager, client_for):
     page = client_for(manager).get(reverse("collections:schedule-detail")).content.decode()
     assert "Reminder schedule (NO)" in page
     assert "Final notice" in page
-    assert "NO_REMINDER" in page and money(Decimal("35.00")) in page
+    assert money(Decimal("700.00")) in page
     assert reverse("collections:schedule-edit") in page
+
+
+def test_it_names_the_fees_in_words_not_by_their_code(manager, client_for):
+    page = client_for(manager).get(reverse("collections:schedule-detail")).content.decode()
+    steps = page.split('id="schedule-steps"', 1)[1].split("</table>", 1)[0]
+
+    assert "Reminder fee (1/20 of the inkassosats)" in steps
+    assert "NO_REMINDER" not in steps
+    assert "Debt collection rate (inkassosats)" in page
 
 
 def test_it_prefills_the_schedule_form_with_the_saved_steps(manager, client_for):
