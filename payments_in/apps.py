@@ -19,5 +19,7 @@ class PaymentsInConfig(AppConfig):
             models.BankTransaction,
             include_fields=["transaction_id", "status", "queue_reason", "queue_detail", "invoice"],
         )
-        auditlog.register(models.Allocation, include_fields=["transaction", "invoice", "entry", "amount", "reversal"])
+        # An allocation is not audited on its own: it only links a transaction to the ledger entry it posted (the
+        # entry, audited, carries the bank's id as its key) and to that entry's reversal (audited, with the
+        # decision that undid it).
         auditlog.register(models.Decision)

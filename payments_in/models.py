@@ -152,10 +152,6 @@ class BankTransaction(models.Model):
         return f"bank:sha256:{hashlib.sha256(self.transaction_id.encode()).hexdigest()}"
 
 
-class AllocationQuerySet(AuditedQuerySet["Allocation"]):
-    pass
-
-
 class Allocation(models.Model):
     """Money of one bank transaction posted on one invoice: automatically, or by billing's match or split."""
 
@@ -165,8 +161,6 @@ class Allocation(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reversal = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reversed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("allocation")

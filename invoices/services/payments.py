@@ -132,10 +132,10 @@ def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEnt
         results: list[LedgerEntry | ApplicationError] = []
         new_entries: list[LedgerEntry] = []
         changed: dict[int, Invoice] = {}
-        now = timezone.now()
+        now, action = timezone.now(), _("A payment")
         for payment in payments:
             try:
-                entry, created = _batch_entry(payment, invoices, known, now)
+                entry, created = _batch_entry(payment, invoices, known, now, action)
             except ApplicationError as refused:
                 results.append(refused)
                 continue
@@ -149,7 +149,11 @@ def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEnt
 
 
 def _batch_entry(
-    payment: BatchPayment, invoices: dict[int, Invoice], known: dict[str | None, LedgerEntry], now: datetime
+    payment: BatchPayment,
+    invoices: dict[int, Invoice],
+    known: dict[str | None, LedgerEntry],
+    now: datetime,
+    action: str,
 ) -> tuple[LedgerEntry, bool]:
     """The payment's new (unsaved) entry and True, or the entry its key already has and False."""
     amount = _positive_money(payment.amount, "amount")
@@ -169,7 +173,7 @@ def _batch_entry(
     invoice = invoices.get(payment.invoice_id)
     if invoice is None:
         raise NotFound(_("No such invoice."), field="invoice")
-    _require_booked(invoice, _("A payment"))
+    _require_booked(invoice, action)
     new_balance = invoice.balance - amount
     _within_limit(-amount, new_balance, invoice.insurer_paid, field="amount")
     entry = LedgerEntry(

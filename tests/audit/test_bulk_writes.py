@@ -30,7 +30,7 @@ from patient_collections.models import (
     ReminderStep,
 )
 from patients.models import ContactChange, Coverage, Patient
-from payments_in.models import Allocation, BankFile, BankTransaction, Decision
+from payments_in.models import BankFile, BankTransaction, Decision
 from portal.invitations import invitation_accept, invitation_create
 from portal.models import HelpArticle, PortalInvitation, ServiceItem
 from tests.factories import PatientFactory, ProxyFactory, draft_invoice, issued_invoice
@@ -139,9 +139,6 @@ def world(manager) -> dict[type[models.Model], models.Model]:
     )
     rows[BankFile] = bank_file
     rows[BankTransaction] = bank_row
-    rows[Allocation] = Allocation.objects.create(
-        transaction=bank_row, invoice=invoice, entry=rows[LedgerEntry], amount=Decimal("5.00")
-    )
     rows[Decision] = Decision.objects.create(
         transaction=bank_row, action="refund", note="Not ours", decided_by=manager, decided_at=timezone.now()
     )
