@@ -15,9 +15,19 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.lifecycle import Lifecycle, StatusChange
 from invoices.models import Invoice, LedgerEntry
 
 KEY_LENGTH = LedgerEntry._meta.get_field("idempotency_key").max_length or 100
+
+
+def posting_key(transaction_id: str) -> str:
+    """The ledger posting's idempotency key: the bank's id, so the same transaction posts once (a hash of it
+    when the id would not fit the ledger's key column)."""
+    key = f"bank:{transaction_id}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"bank:sha256:{hashlib.sha256(transaction_id.encode()).hexdigest()}"
 
 
 class FileFormat(models.TextChoices):
@@ -37,9 +47,11 @@ class BankFile(models.Model):
         API = "api", _("Sent over the API")
         INBOX = "inbox", _("Picked up from the inbox folder")
 
-    class Status(models.TextChoices):
-        IMPORTED = "imported", _("Imported")
-        REFUSED = "refused", _("Refused")
+    class Status:
+        """Not a stored field: a file is refused exactly when it has a refusal reason."""
+
+        IMPORTED = "imported"
+        REFUSED = "refused"
 
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(max_length=64)
@@ -47,7 +59,6 @@ class BankFile(models.Model):
     format = models.CharField(_("format"), max_length=10, choices=FileFormat.choices, blank=True)
     sender_file_id = models.CharField(_("sender's file id"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     refusal_reason = models.CharField(_("why it was refused"), max_length=500, blank=True)
     refusal_line = models.PositiveIntegerField(_("line"), null=True, blank=True)
     imported_at = models.DateTimeField(_("imported at"))
@@ -75,6 +86,10 @@ class BankFile(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    @property
+    def status(self) -> str:
+        return self.Status.REFUSED if self.refusal_reason else self.Status.IMPORTED
+
 
 class QueueReason(models.TextChoices):
     BAD_CHECK_DIGIT = "bad_check_digit", _("The payment reference's check digit is wrong")
@@ -101,6 +116,20 @@ class BankTransaction(models.Model):
         QUEUED = "queued", _("Waiting in the queue")
         MATCHED = "matched", _("Matched by billing")
         REFUND = "refund", _("Marked for refund")
+
+    # Created posted or queued by the import; billing matches, splits or marks a queued one, and an undo puts a
+    # posted, matched or marked one back in the queue.
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.POSTED: {Status.QUEUED},
+            Status.QUEUED: {Status.MATCHED, Status.REFUND},
+            Status.MATCHED: {Status.QUEUED},
+            Status.REFUND: {Status.QUEUED},
+        },
+        history="BankTransactionStatusChange",
+        subject="bank_transaction",
+        refusal=_("A bank payment that is %(from)s cannot become %(to)s."),
+    )
 
     bank_file = models.ForeignKey(BankFile, on_delete=models.PROTECT, related_name="transactions")
     transaction_id = models.CharField(_("bank's transaction id"), max_length=120)
@@ -144,12 +173,7 @@ class BankTransaction(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        """The ledger posting's idempotency key: the bank's id, so the same transaction posts once (a hash of it
-        when the id would not fit the ledger's key column)."""
-        key = f"bank:{self.transaction_id}"
-        if len(key) <= KEY_LENGTH:
-            return key
-        return f"bank:sha256:{hashlib.sha256(self.transaction_id.encode()).hexdigest()}"
+        return posting_key(self.transaction_id)
 
 
 class Allocation(models.Model):
@@ -172,6 +196,10 @@ class Allocation(models.Model):
 
 class DecisionQuerySet(AuditedQuerySet["Decision"]):
     pass
+
+
+class BankTransactionStatusChange(StatusChange):
+    bank_transaction = models.ForeignKey(BankTransaction, on_delete=models.CASCADE, related_name="status_changes")
 
 
 class Decision(models.Model):

@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound
+from clinic_billing.lifecycle import transition
 from invoices import services as invoice_services
 from invoices.jurisdiction import current_profile
 from invoices.models import Invoice, LedgerEntry, PaymentMethod
 from invoices.money import MoneyError, to_money
 from invoices.payment_reference import kid_is_valid
 
-from .models import Allocation, BankFile, BankTransaction, Decision, QueueReason
+from .models import Allocation, BankFile, BankTransaction, Decision, QueueReason, posting_key
 from .parsers import BankFileRefused, ParsedFile, parse_bank_file
 from .parsers import BankTransaction as ParsedTransaction
 
@@ -68,12 +69,8 @@ def bank_file_import(*, content: bytes, filename: str, source: str, by: User | N
     try:
         parsed = parse_bank_file(content, filename=filename)
     except BankFileRefused as refused:
-        return BankFile.objects.create(
-            **base, status=BankFile.Status.REFUSED, refusal_reason=refused.reason[:500], refusal_line=refused.line
-        )
-    bank_file = BankFile.objects.create(
-        **base, status=BankFile.Status.IMPORTED, format=str(parsed.format), sender_file_id=parsed.file_id[:100]
-    )
+        return BankFile.objects.create(**base, refusal_reason=refused.reason[:500], refusal_line=refused.line)
+    bank_file = BankFile.objects.create(**base, format=str(parsed.format), sender_file_id=parsed.file_id[:100])
     _import_transactions(bank_file, parsed)
     return bank_file
 
@@ -111,6 +108,30 @@ class _Report:
         return dict(self.__dict__)
 
 
+@dataclass
+class _Pending:
+    """A transaction of the file on its way to a row: where it goes, or why it waits."""
+
+    parsed: ParsedTransaction
+    transaction_id: str
+    duplicate_of: BankTransaction | None = None
+    invoice_id: int | None = None
+    queue_reason: str = ""
+    queue_detail: str = ""
+
+    @property
+    def payer(self) -> str:
+        return "insurer" if self.parsed.payer == "insurer" else "patient"
+
+    @property
+    def currency(self) -> str:
+        return self.parsed.currency[:3]
+
+    def queue(self, reason: str, detail: str = "") -> None:
+        self.queue_reason = reason
+        self.queue_detail = detail[:300]
+
+
 def _import_chunk(
     bank_file: BankFile, chunk: Sequence[ParsedTransaction], seen: dict[str, Decimal], report: _Report
 ) -> None:
@@ -121,48 +142,50 @@ def _import_chunk(
         ).only("id", "transaction_id", "amount")
     }
     invoices = _invoices_for(chunk)
-    new_rows: list[BankTransaction] = []
-    postings: list[tuple[BankTransaction, int]] = []
+    pending: list[_Pending] = []
+    postings: list[tuple[_Pending, int]] = []
     for parsed in chunk:
         first = earlier.get(parsed.transaction_id)
         seen_amount = seen.get(parsed.transaction_id)
         if (first is not None and first.amount == parsed.amount) or seen_amount == parsed.amount:
             report.add("duplicate", parsed.amount)
             continue
-        row = _row(bank_file, parsed)
+        item = _Pending(parsed, parsed.transaction_id[:120])
         if first is not None or seen_amount is not None:
-            row.duplicate_of = first
-            _queue(row, QueueReason.DUPLICATE_CONFLICT, _("The same transaction id came with another amount."))
+            item.duplicate_of = first
+            item.queue(QueueReason.DUPLICATE_CONFLICT, _("The same transaction id came with another amount."))
             if first is None:
                 # Its first occurrence is in this file and not saved yet: keep it apart by its line.
-                row.transaction_id = f"{parsed.transaction_id}#line-{parsed.line or 0}"
+                item.transaction_id = f"{parsed.transaction_id[:100]}#line-{parsed.line or 0}"
         else:
             seen[parsed.transaction_id] = parsed.amount
-            invoice = _classify(row, invoices)
+            invoice = _classify(item, invoices)
             if invoice is not None:
-                postings.append((row, invoice.id))
-        new_rows.append(row)
+                postings.append((item, invoice.id))
+        pending.append(item)
     entries = _post_all(postings)
-    BankTransaction.objects.bulk_create(new_rows)
-    allocations = [
-        Allocation(transaction=row, invoice_id=invoice_id, entry=entries[id(row)], amount=row.amount)
-        for row, invoice_id in postings
-        if row.status == Status.POSTED
-    ]
-    Allocation.objects.bulk_create(allocations)
-    for row in new_rows:
+    rows = [_row(bank_file, item, posted=id(item) in entries) for item in pending]
+    BankTransaction.objects.bulk_create(rows)
+    Allocation.objects.bulk_create(
+        Allocation(transaction=row, invoice_id=entries[id(item)].invoice_id, entry=entries[id(item)], amount=row.amount)
+        for item, row in zip(pending, rows, strict=True)
+        if id(item) in entries
+    )
+    for row in rows:
         report.add("posted" if row.status == Status.POSTED else "queued", row.amount)
 
 
-def _row(bank_file: BankFile, parsed: ParsedTransaction) -> BankTransaction:
+def _row(bank_file: BankFile, item: _Pending, *, posted: bool) -> BankTransaction:
+    parsed = item.parsed
     return BankTransaction(
         bank_file=bank_file,
-        transaction_id=parsed.transaction_id[:120],
+        transaction_id=item.transaction_id,
+        duplicate_of=item.duplicate_of,
         amount=parsed.amount,
-        currency=parsed.currency[:3],
+        currency=item.currency,
         booked_on=parsed.booked_on,
         reference=parsed.reference[:40],
-        payer="insurer" if parsed.payer == "insurer" else "patient",
+        payer=item.payer,
         payer_name=parsed.payer_name[:140],
         payer_account=parsed.payer_account[:40],
         claim_id=parsed.claim_id[:40],
@@ -170,14 +193,11 @@ def _row(bank_file: BankFile, parsed: ParsedTransaction) -> BankTransaction:
             {"group": a.group_code, "reason": a.reason_code, "amount": str(a.amount)} for a in parsed.adjustments
         ],
         line=parsed.line,
-        status=Status.POSTED,
+        status=Status.POSTED if posted else Status.QUEUED,
+        queue_reason="" if posted else item.queue_reason,
+        queue_detail="" if posted else item.queue_detail,
+        invoice_id=item.invoice_id,
     )
-
-
-def _queue(row: BankTransaction, reason: str, detail: str = "") -> None:
-    row.status = Status.QUEUED
-    row.queue_reason = reason
-    row.queue_detail = detail[:300]
 
 
 def _invoices_for(chunk: Sequence[ParsedTransaction]) -> dict[str, _InvoiceFacts]:
@@ -204,101 +224,122 @@ def _invoices_for(chunk: Sequence[ParsedTransaction]) -> dict[str, _InvoiceFacts
     return found
 
 
-def _classify(row: BankTransaction, invoices: dict[str, _InvoiceFacts]) -> _InvoiceFacts | None:
-    """Queue the row with its reason, or return the invoice to post it on."""
+def _classify(item: _Pending, invoices: dict[str, _InvoiceFacts]) -> _InvoiceFacts | None:
+    """Queue the transaction with its reason, or return the invoice to post it on."""
     profile = current_profile()
-    if row.currency != profile.currency:
-        _queue(row, QueueReason.WRONG_CURRENCY, _("Paid in %(currency)s.") % {"currency": row.currency})
+    parsed = item.parsed
+    if item.currency != profile.currency:
+        item.queue(QueueReason.WRONG_CURRENCY, _("Paid in %(currency)s.") % {"currency": item.currency})
         return None
-    if row.amount <= 0:
-        _queue(row, QueueReason.NOT_POSITIVE)
+    if parsed.amount <= 0:
+        item.queue(QueueReason.NOT_POSITIVE)
         return None
-    key = row.claim_id if row.payer == "insurer" else row.reference
+    key = parsed.claim_id if item.payer == "insurer" else parsed.reference
     if not key:
-        _queue(row, QueueReason.NO_REFERENCE)
+        item.queue(QueueReason.NO_REFERENCE)
         return None
     invoice = invoices.get(key)
     if invoice is None:
         if (
-            row.payer == "patient"
+            item.payer == "patient"
             and profile.payment_reference_scheme == "KID"
             and key.isdigit()
             and not kid_is_valid(key, settings.PAYMENT_REFERENCE_SCHEME)
         ):
-            _queue(row, QueueReason.BAD_CHECK_DIGIT)
+            item.queue(QueueReason.BAD_CHECK_DIGIT)
         else:
-            _queue(row, QueueReason.UNKNOWN_REFERENCE)
+            item.queue(QueueReason.UNKNOWN_REFERENCE)
         return None
-    row.invoice_id = invoice.id
+    item.invoice_id = invoice.id
     if invoice.status not in Invoice.BOOKED_STATUSES:
-        _queue(row, QueueReason.NOT_OPEN)
+        item.queue(QueueReason.NOT_OPEN)
         return None
-    if row.payer == "insurer":
-        if row.amount > invoice.third_party_outstanding:
-            _queue(
-                row,
+    if item.payer == "insurer":
+        if parsed.amount > invoice.third_party_outstanding:
+            item.queue(
                 QueueReason.AMOUNT_MISMATCH,
                 _("The insurer paid %(paid)s; its open share is %(open)s.")
-                % {"paid": row.amount, "open": invoice.third_party_outstanding},
+                % {"paid": parsed.amount, "open": invoice.third_party_outstanding},
             )
             return None
     elif invoice.patient_due <= 0:
-        _queue(row, QueueReason.ALREADY_SETTLED)
+        item.queue(QueueReason.ALREADY_SETTLED)
         return None
     return invoice
 
 
-def _post_all(postings: list[tuple[BankTransaction, int]]) -> dict[int, LedgerEntry]:
-    """Post each row on its invoice; a row the ledger refuses waits in the queue. The entries by id(row).
+def _post_all(postings: list[tuple[_Pending, int]]) -> dict[int, LedgerEntry]:
+    """Post each transaction on its invoice; one the ledger refuses waits in the queue. The entries by id(item).
 
     Patients' payments go through the ledger's batch posting, all of a chunk at once; an insurer's claim, which
     also settles the insurance, goes one at a time.
     """
     entries: dict[int, LedgerEntry] = {}
-    patients = [(row, invoice_id) for row, invoice_id in postings if row.payer != "insurer"]
+    patients = [(item, invoice_id) for item, invoice_id in postings if item.payer != "insurer"]
     outcomes = invoice_services.payments_record_batch(
         payments=[
             invoice_services.BatchPayment(
                 invoice_id=invoice_id,
-                amount=row.amount,
+                amount=item.parsed.amount,
                 method=PaymentMethod.BANK_TRANSFER,
-                reference=row.reference[:100],
-                idempotency_key=row.idempotency_key,
+                reference=item.parsed.reference[:100],
+                idempotency_key=posting_key(item.transaction_id),
             )
-            for row, invoice_id in patients
+            for item, invoice_id in patients
         ]
     )
-    for (row, _invoice_id), outcome in zip(patients, outcomes, strict=True):
+    for (item, _invoice_id), outcome in zip(patients, outcomes, strict=True):
         if isinstance(outcome, ApplicationError):
-            _queue(row, QueueReason.POSTING_REFUSED, outcome.message)
+            item.queue(QueueReason.POSTING_REFUSED, outcome.message)
         else:
-            entries[id(row)] = outcome
-    for row, invoice_id in postings:
-        if row.payer != "insurer":
+            entries[id(item)] = outcome
+    for item, invoice_id in postings:
+        if item.payer != "insurer":
             continue
         try:
             with transaction.atomic():
-                entries[id(row)] = _post_one(row, invoice_id, amount=row.amount, key=row.idempotency_key)
+                entries[id(item)] = _post_insurer(item.parsed, invoice_id, key=posting_key(item.transaction_id))
         except ApplicationError as refused:
-            _queue(row, QueueReason.POSTING_REFUSED, refused.message)
+            item.queue(QueueReason.POSTING_REFUSED, refused.message)
     return entries
 
 
-def _post_one(row: BankTransaction, invoice_id: int, *, amount: Decimal, key: str) -> LedgerEntry:
-    insurer = row.payer == "insurer"
+def _post_insurer(parsed: ParsedTransaction, invoice_id: int, *, key: str) -> LedgerEntry:
+    """An 835 claim payment is the insurer's adjudication: posted, then what it did not pay moves to the patient."""
     result = invoice_services.payment_record(
         invoice_id=invoice_id,
-        amount=amount,
-        payer="insurer" if insurer else "patient",
-        method=PaymentMethod.INSURER_REMITTANCE if insurer else PaymentMethod.BANK_TRANSFER,
-        reference=(row.claim_id if insurer else row.reference)[:100],
+        amount=parsed.amount,
+        payer="insurer",
+        method=PaymentMethod.INSURER_REMITTANCE,
+        reference=parsed.claim_id[:100],
         idempotency_key=key,
         by=None,
     )
-    if insurer:
-        # An 835 claim payment is the insurer's adjudication: what it did not pay moves to the patient.
-        invoice_services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=None)
+    invoice_services.invoice_mark_insurance_settled(invoice_id=invoice_id, by=None)
     return result.entry
+
+
+def _post_patient(row: BankTransaction, invoice_id: int, *, amount: Decimal, key: str) -> LedgerEntry:
+    """Billing's match or split part of a queued payment, posted as the payer's payment."""
+    if row.payer == "insurer":
+        return invoice_services.payment_record(
+            invoice_id=invoice_id,
+            amount=amount,
+            payer="insurer",
+            method=PaymentMethod.INSURER_REMITTANCE,
+            reference=row.claim_id[:100],
+            idempotency_key=key,
+            by=None,
+        ).entry
+    return invoice_services.payment_record(
+        invoice_id=invoice_id,
+        amount=amount,
+        payer="patient",
+        method=PaymentMethod.BANK_TRANSFER,
+        reference=row.reference[:100],
+        idempotency_key=key,
+        by=None,
+    ).entry
 
 
 # Reconciliation: billing's decisions on queued transactions.
@@ -361,11 +402,10 @@ def transaction_split(
     round_number = row.decisions.count()
     for number, (invoice_id, amount) in enumerate(parts, start=1):
         invoice = _open_invoice(invoice_id)
-        entry = _post_one(row, invoice.pk, amount=amount, key=f"{row.idempotency_key}:{round_number}:{number}")
+        entry = _post_patient(row, invoice.pk, amount=amount, key=f"{row.idempotency_key}:{round_number}:{number}")
         Allocation.objects.create(transaction=row, invoice=invoice, entry=entry, amount=amount)
-    row.status = Status.MATCHED
     row.invoice_id = parts[0][0]
-    row.save(update_fields=["status", "invoice"])
+    transition(row, Status.MATCHED, by=by, reason=note, extra_fields=["invoice"])
     _decide(row, Decision.Action.MATCH if len(parts) == 1 else Decision.Action.SPLIT, by, note)
     return row
 
@@ -386,8 +426,7 @@ def transaction_mark_refund(*, transaction_pk: int, by: User, note: str) -> Bank
     row = _locked_transaction(transaction_pk)
     if row.status != Status.QUEUED:
         raise InvalidTransition(_("Only a transaction waiting in the queue can be marked for refund."))
-    row.status = Status.REFUND
-    row.save(update_fields=["status"])
+    transition(row, Status.REFUND, by=by, reason=note)
     _decide(row, Decision.Action.REFUND, by, note)
     return row
 
@@ -404,10 +443,9 @@ def transaction_undo(*, transaction_pk: int, by: User, reason: str) -> BankTrans
         allocation.reversal = invoice_services.entry_reverse(entry_id=allocation.entry_id, reason=reason, by=by)
         allocation.reversed_at = allocation.reversal.posted_at
         allocation.save(update_fields=["reversal", "reversed_at"])
-    row.status = Status.QUEUED
     row.queue_reason = QueueReason.UNDONE
     row.queue_detail = _("Match undone: %(reason)s") % {"reason": reason.strip()[:200]}
-    row.save(update_fields=["status", "queue_reason", "queue_detail"])
+    transition(row, Status.QUEUED, by=by, reason=reason, extra_fields=["queue_reason", "queue_detail"])
     _decide(row, Decision.Action.UNDO, by, reason)
     return row
 

@@ -33,6 +33,7 @@ from online_payments.quick_pay import pay_link_token
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
 from patients.models import AuthorisedProxy, ContactChange, Patient
+from payments_in.models import BankFile, BankTransaction, QueueReason
 from portal import services as portal_services
 from portal.invitations import invitation_create
 from portal.models import HelpArticle
@@ -115,6 +116,7 @@ class Side:
     checkout: CheckoutSession  # an online payment of `invoice`, paid (its receipt)
     credit_note: CreditNote  # a correction of the closed complaint's invoice
     contact_change: ContactChange  # an email change by someone other than the patient, not confirmed yet
+    bank_transaction: BankTransaction  # a bank payment naming `invoice`, waiting in billing's queue
 
 
 @dataclass
@@ -215,6 +217,18 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         contact_change=ContactChange.objects.create(
             patient=patient, old_email="old@example.org", new_email=patient.email, changed_at=timezone.now()
         ),
+        bank_transaction=BankTransaction.objects.create(
+            bank_file=BankFile.objects.create(
+                filename=f"camt054-{tag}.xml", sha256="0" * 64, size=1, source="upload", imported_at=timezone.now()
+            ),
+            transaction_id=f"camt:matrix-{tag}",
+            amount=Decimal("5.00"),
+            currency="NOK",
+            booked_on=timezone.localdate(),
+            status=BankTransaction.Status.QUEUED,
+            queue_reason=QueueReason.ALREADY_SETTLED,
+            invoice=invoice,
+        ),
     )
 
 
@@ -284,6 +298,7 @@ def staff_page(*allowed: str, told_why: tuple[str, ...] = ()) -> Expectation:
 
 
 ALL_STAFF = staff_page(*STAFF)
+BANK = staff_page(BILLING, MANAGER)
 staff_api = staff_page  # the API is staff-only too (patients never use it); anonymous gets 401/403
 
 
@@ -403,6 +418,14 @@ def _case(w: World, s: Side) -> dict[str, object]:
 
 def _call(w: World, s: Side) -> dict[str, object]:
     return {"call_id": s.call.pk}
+
+
+def _bank_file(w: World, s: Side) -> dict[str, object]:
+    return {"bank_file_id": s.bank_transaction.bank_file_id}
+
+
+def _bank_transaction(w: World, s: Side) -> dict[str, object]:
+    return {"transaction_pk": s.bank_transaction.pk}
 
 
 def _patient_query(w: World, s: Side) -> dict[str, str]:
@@ -619,6 +642,18 @@ ROUTES: dict[str, Route] = {
     ),
     "portal:portal-messages": Route({"GET": portal_page()}, kwargs=_patient),
     # --- Two-step sign-in and sessions ---
+    # --- Bank files: billing and the office manager import them and work the queue ---
+    "bankfiles:bank-file-list": Route({"GET": BANK, "POST": BANK}),
+    "bankfiles:bank-file-detail": Route({"GET": BANK}, kwargs=_bank_file),
+    "bankfiles:bank-file-report": Route({"GET": BANK}, kwargs=_bank_file),
+    "bankfiles:queue-list": Route({"GET": BANK}),
+    "bankfiles:transaction-detail": Route({"GET": BANK}, kwargs=_bank_transaction),
+    "bankfiles:transaction-match": Route({"POST": BANK}, kwargs=_bank_transaction),
+    "bankfiles:transaction-split": Route({"POST": BANK}, kwargs=_bank_transaction),
+    "bankfiles:transaction-refund": Route({"POST": BANK}, kwargs=_bank_transaction),
+    "bankfiles:transaction-undo": Route({"POST": BANK}, kwargs=_bank_transaction),
+    "api-bank-file-import": Route({"POST": staff_api(BILLING, MANAGER)}),
+    "api-bank-file-detail": Route({"GET": staff_api(BILLING, MANAGER)}, kwargs=_bank_file),
     "mfa:mfa-setup": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
     "mfa:mfa-verify": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
     "mfa:mfa-staff-list": Route({"GET": staff_page(MANAGER)}),

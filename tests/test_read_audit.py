@@ -274,7 +274,7 @@ def wider_world(world, billing) -> dict[str, Any]:
         requested_by=billing,
     )
     bank_file = BankFile.objects.create(
-        filename="camt054.xml", sha256="0" * 64, size=1, source="upload", status="imported", imported_at=timezone.now()
+        filename="camt054.xml", sha256="0" * 64, size=1, source="upload", imported_at=timezone.now()
     )
     BankTransaction.objects.create(  # a payment of the settled invoice, waiting in billing's queue
         bank_file=bank_file,

@@ -126,7 +126,7 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         ),
     }
     bank_file = BankFile.objects.create(
-        filename="ocr.txt", sha256="0" * 64, size=1, source="upload", status="imported", imported_at=timezone.now()
+        filename="ocr.txt", sha256="0" * 64, size=1, source="upload", imported_at=timezone.now()
     )
     bank_row = BankTransaction.objects.create(
         bank_file=bank_file,

@@ -1,5 +1,6 @@
 """Bank files over the API: multipart upload, the report back, 422 for a refused file, billing only."""
 
+import base64
 from datetime import date
 from decimal import Decimal
 
@@ -49,12 +50,23 @@ def test_a_file_that_does_not_parse_answers_422_with_line_and_reason(billing, cl
     assert BankFile.objects.get().status == "refused"
 
 
-def test_a_json_body_or_no_file_is_refused(billing, client_for):
-    client = client_for(billing)
-    assert client.post(reverse("api-bank-file-import"), {}, content_type="application/json").status_code == 415
-    response = client.post(reverse("api-bank-file-import"), {})
+def test_a_small_file_may_come_as_base64_in_json(patient, billing, client_for):
+    invoice = issue(patient)
+    content = ocr_giro_file([SamplePayment(invoice.payment_reference, Decimal("500.00"), date(2026, 1, 22), seed=1)])
+    body = {"filename": "ocr.txt", "content_base64": base64.b64encode(content).decode()}
+    response = client_for(billing).post(reverse("api-bank-file-import"), body, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["posted_sum"] == "500.00"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [({}, "file"), ({"filename": "x.txt", "content_base64": "not base64!"}, "content_base64")]
+)
+def test_a_body_without_a_file_is_refused_naming_the_field(billing, client_for, body, field):
+    response = client_for(billing).post(reverse("api-bank-file-import"), body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["file"] == ["No file was submitted."]
+    assert field in response.json()
+    assert not BankFile.objects.exists()
 
 
 def test_the_front_desk_may_not_import_bank_files(front_desk, client_for):
