@@ -22,4 +22,8 @@ class InvoicesConfig(AppConfig):
         auditlog.register(models.InvoiceLine)
         auditlog.register(models.LedgerEntry)
         auditlog.register(models.CreditNote, m2m_fields={"lines"})
+        auditlog.register(models.CreditApplication)
+        auditlog.register(models.RefundRequest)
+        # The file itself is kept on the row; the log records who made which batch, not its contents again.
+        auditlog.register(models.RefundExportBatch, exclude_fields=["xml"])
         checks.register(check_pdf_libraries)

@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from .models import CreditNote, Invoice, InvoiceLine, LedgerEntry
+from .models import CreditApplication, CreditNote, Invoice, InvoiceLine, LedgerEntry
 from .money import CENT
 
 Kind = LedgerEntry.Kind
@@ -51,6 +51,33 @@ def credit_entries_without_credit_note(*, invoice_ids: Sequence[int] | None = No
     if invoice_ids is not None:
         entries = entries.filter(invoice_id__in=invoice_ids)
     return entries.order_by("invoice_id", "posted_at", "id")
+
+
+def credit_transfers_unbalanced(*, invoice_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
+    """Credit moved between invoices whose books disagree: (invoice id, what is wrong); 2 queries.
+
+    Every credit transfer entry belongs to one application whose two entries sum to zero, each on the invoice
+    the application names, so this is always empty; `manage.py verify_ledger` reports what it finds.
+    """
+    transfer_kinds = [LedgerEntry.Kind.CREDIT_TRANSFER_OUT, LedgerEntry.Kind.CREDIT_TRANSFER_IN]
+    orphans = LedgerEntry.objects.filter(
+        kind__in=transfer_kinds, credit_application_out__isnull=True, credit_application_in__isnull=True
+    )
+    applications = CreditApplication.objects.filter(
+        ~Q(entry_out__amount=-F("entry_in__amount"))
+        | ~Q(entry_out__amount=F("amount"))
+        | ~Q(entry_out__invoice=F("source"))
+        | ~Q(entry_in__invoice=F("target"))
+    )
+    if invoice_ids is not None:
+        orphans = orphans.filter(invoice_id__in=invoice_ids)
+        applications = applications.filter(Q(source_id__in=invoice_ids) | Q(target_id__in=invoice_ids))
+    problems = [(entry.invoice_id, f"{entry.kind} entry id={entry.pk} has no credit application") for entry in orphans]
+    problems += [
+        (application.source_id, f"credit application id={application.pk} does not move one amount between two invoices")
+        for application in applications
+    ]
+    return problems
 
 
 def credit_note_detail(*, credit_note_id: int) -> CreditNote | None:

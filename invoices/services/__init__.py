@@ -26,6 +26,16 @@ from .drafts import (
 )
 from .ledger import LedgerProblem, invoice_charge_fee, invoice_lock, invoice_transition, ledger_verify
 from .payments import PaymentResult, invoice_mark_insurance_settled, payment_record, request_fingerprint
+from .refunds import (
+    RefundPayee,
+    clinic_debtor,
+    credit_apply,
+    credit_available,
+    refund_approve,
+    refund_reject,
+    refund_request_create,
+    refunds_export,
+)
 
 __all__ = [
     "ADJUSTMENT_KINDS",
@@ -36,6 +46,10 @@ __all__ = [
     "LedgerProblem",
     "LineInput",
     "PaymentResult",
+    "RefundPayee",
+    "clinic_debtor",
+    "credit_apply",
+    "credit_available",
     "credit_refund",
     "entry_reverse",
     "invoice_adjust",
@@ -51,5 +65,9 @@ __all__ = [
     "issued_documents_anonymise",
     "ledger_verify",
     "payment_record",
+    "refund_approve",
+    "refund_reject",
+    "refund_request_create",
+    "refunds_export",
     "request_fingerprint",
 ]
