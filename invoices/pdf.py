@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from types import ModuleType
@@ -29,6 +30,8 @@ from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry
 from invoices.parties import buyer_from, seller_from
+from invoices.statements import Statement, patient_statement, statement_period
+from patients.models import Patient
 from patients.selectors import exemption_card_held
 
 if TYPE_CHECKING:
@@ -197,4 +200,26 @@ def credit_note_pdf_bytes(credit_note: CreditNote) -> bytes:
     """
     with translation.override(credit_note.invoice.patient.language):
         html = credit_note_html(credit_note)
+    return bytes(pdf_document(html).write_pdf())
+
+
+def statement_html(statement: Statement, patient: Patient, *, today: date) -> str:
+    """The statement of account as HTML, in the active language, to the patient's current address."""
+    context = {
+        "statement": statement,
+        "patient": buyer_from({}, patient),
+        "clinic": seller_from({}),
+        "today": today,
+    }
+    return render_to_string("pdf/statement.html", context)
+
+
+def statement_pdf_bytes(*, patient: Patient, start: date | None, end: date | None) -> bytes:
+    """A patient's statement of account from `start` to `end` (the year up to today by default) as a PDF in the
+    patient's language. ApplicationError for a period the statement refuses. Queries: the statement's three."""
+    today = timezone.localdate()
+    start, end = statement_period(start, end, today=today)
+    statement = patient_statement(patient_id=patient.pk, start=start, end=end, today=today)
+    with translation.override(patient.language):
+        html = statement_html(statement, patient, today=today)
     return bytes(pdf_document(html).write_pdf())
