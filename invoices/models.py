@@ -10,6 +10,8 @@ from clinic_billing.lifecycle import Lifecycle, StatusChange
 from clinic_billing.vocabulary import InsuranceStatus
 from patients.models import Patient
 
+from .bank_accounts import iban_formatted
+
 
 class ImmutableRecordError(Exception):
     """Raised when code tries to change a record that the books require to stay as written."""
@@ -565,6 +567,11 @@ class RefundRequest(models.Model):
 
     def __str__(self) -> str:
         return self.end_to_end_id
+
+    @property
+    def payee_account_display(self) -> str:
+        """The payee's IBAN in groups of four, as people read it."""
+        return iban_formatted(self.payee_account) if self.payee_account else ""
 
     @property
     def end_to_end_id(self) -> str:

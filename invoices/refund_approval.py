@@ -7,8 +7,10 @@ deputy in the policy; the policy lives above this app, so refunds read theirs fr
 nobody but the requester could decide is refused when it is asked for (`refund_creation_refusal`).
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.utils.translation import gettext as _
 
 from clinic_billing.roles import OFFICE_MANAGER
@@ -20,21 +22,39 @@ APPROVE_REFUND_PERMISSION = "invoices.approve_refund"
 UserLike = AbstractBaseUser | AnonymousUser
 
 
-def _holders(role: str) -> set[int]:
-    if not role:
-        return set()
-    return set(User.objects.filter(is_active=True, groups__name=role).values_list("pk", flat=True))
+@dataclass(frozen=True)
+class ApproverRoster:
+    """The active office managers and holders of the deputy role, read once per page or service call."""
+
+    office_managers: frozenset[int]
+    deputies: frozenset[int]
 
 
-def refund_deputies(*, requested_by_id: int | None) -> set[int]:
+def approver_roster() -> ApproverRoster:
+    """One query: who holds the office manager's role and the deputy role now."""
+    deputy_role = settings.REFUND_DEPUTY_APPROVER_ROLE
+    holders: dict[str, set[int]] = {OFFICE_MANAGER: set(), deputy_role: set()}
+    roles = [role for role in holders if role]
+    for user_id, role in User.objects.filter(is_active=True, groups__name__in=roles).values_list("pk", "groups__name"):
+        holders[role].add(user_id)
+    return ApproverRoster(
+        office_managers=frozenset(holders[OFFICE_MANAGER]),
+        deputies=frozenset(holders[deputy_role]) if deputy_role else frozenset(),
+    )
+
+
+def refund_deputies(*, requested_by_id: int | None, roster: ApproverRoster | None = None) -> set[int]:
     """The holders of the deputy role, never the requester."""
-    return _holders(settings.REFUND_DEPUTY_APPROVER_ROLE) - {requested_by_id}
+    return set((roster or approver_roster()).deputies) - {requested_by_id}
 
 
-def refund_approvers(*, requested_by_id: int | None) -> set[int]:
+def refund_approvers(*, requested_by_id: int | None, roster: ApproverRoster | None = None) -> set[int]:
     """Everyone who may decide a refund asked for by `requested_by_id`: the other office managers, or the
     deputies when there is none."""
-    return _holders(OFFICE_MANAGER) - {requested_by_id} or refund_deputies(requested_by_id=requested_by_id)
+    roster = roster or approver_roster()
+    return set(roster.office_managers) - {requested_by_id} or refund_deputies(
+        requested_by_id=requested_by_id, roster=roster
+    )
 
 
 def refund_creation_refusal(*, requested_by_id: int | None) -> str | None:
@@ -47,7 +67,9 @@ def refund_creation_refusal(*, requested_by_id: int | None) -> str | None:
     )
 
 
-def refund_decision_refusal(user: UserLike, refund: RefundRequest) -> str | None:
+def refund_decision_refusal(
+    user: UserLike, refund: RefundRequest, *, roster: ApproverRoster | None = None
+) -> str | None:
     """Why `user` may not approve or reject this refund now, in their language; None when they may."""
     if refund.status != RefundRequest.Status.PENDING:
         return _("This refund was already decided.")
@@ -55,15 +77,15 @@ def refund_decision_refusal(user: UserLike, refund: RefundRequest) -> str | None
         return _("Only the office manager may approve or reject a refund.")
     if refund.requested_by_id is not None and refund.requested_by_id == user.pk:
         return _("Nobody approves their own refund: another colleague must decide it.")
-    approvers = refund_approvers(requested_by_id=refund.requested_by_id)
-    if user.pk in approvers:
+    roster = roster or approver_roster()
+    if user.pk in refund_approvers(requested_by_id=refund.requested_by_id, roster=roster):
         return None
-    if user.pk in refund_deputies(requested_by_id=refund.requested_by_id):
+    if user.pk in refund_deputies(requested_by_id=refund.requested_by_id, roster=roster):
         return _("The deputy approver decides a refund only when no office manager but the requester may.")
     return _("Only the office manager may approve or reject a refund.")
 
 
-def may_decide_refunds(user: UserLike, pending: list[RefundRequest]) -> bool:
-    """Approvers by permission, and a deputy while some pending refund is theirs to decide."""
-    has_perm = isinstance(user, PermissionsMixin) and user.has_perm(APPROVE_REFUND_PERMISSION)
-    return has_perm or any(refund_decision_refusal(user, refund) is None for refund in pending)
+def refund_refusals(user: UserLike, refunds: list[RefundRequest]) -> dict[int, str | None]:
+    """Why `user` may not decide each refund (None where they may): one query for the whole list."""
+    roster = approver_roster()
+    return {refund.pk: refund_decision_refusal(user, refund, roster=roster) for refund in refunds}

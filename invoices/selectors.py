@@ -4,9 +4,19 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from .models import CreditApplication, CreditNote, Invoice, InvoiceLine, LedgerEntry
+from .models import (
+    CreditApplication,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    RefundExportBatch,
+    RefundMethod,
+    RefundRequest,
+)
 from .money import CENT
 
 Kind = LedgerEntry.Kind
@@ -154,3 +164,77 @@ def invoices_overdue(*, today: date) -> QuerySet[Invoice]:
         .select_related("patient")
         .order_by("due_date", "id")
     )
+
+
+# --- Credit and refunds ------------------------------------------------------------------------------------
+
+
+def invoices_with_credit(*, patient_id: int | None = None) -> QuerySet[Invoice]:
+    """Booked invoices on which the patient has paid more than they owe, with `pending_refunds` (the refunds of it
+    waiting for approval), `credit` and `credit_available` annotated, largest credit first: 1 query (with the patient)."""
+    pending = (
+        RefundRequest.objects.filter(invoice=OuterRef("pk"), status=RefundRequest.Status.PENDING)
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    invoices = Invoice.objects.issued()
+    if patient_id is not None:
+        invoices = invoices.filter(patient_id=patient_id)
+    return (
+        invoices.with_patient_due()
+        .filter(patient_due_amount__lt=0)  # type: ignore[misc]
+        .annotate(
+            pending_refunds=Coalesce(Subquery(pending, output_field=money), Value(Decimal("0.00")), output_field=money)
+        )
+        .annotate(credit=-F("patient_due_amount"))
+        .annotate(credit_available=F("credit") - F("pending_refunds"))
+        .select_related("patient")
+        .order_by("patient_due_amount", "id")
+    )
+
+
+def open_invoices_for_credit(*, patient_id: int, exclude_id: int) -> QuerySet[Invoice]:
+    """The patient's issued invoices, but one, on which they owe money now, oldest due first: 1 query."""
+    return (
+        Invoice.objects.filter(patient_id=patient_id, status=Invoice.Status.ISSUED)
+        .exclude(pk=exclude_id)
+        .with_patient_due()
+        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
+        .order_by("due_date", "id")
+    )
+
+
+def refunds_pending() -> QuerySet[RefundRequest]:
+    """Refunds waiting for approval, oldest first, with patient, invoice and requester: 1 query."""
+    return (
+        RefundRequest.objects.filter(status=RefundRequest.Status.PENDING)
+        .select_related("patient", "invoice", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def refunds_awaiting_export() -> QuerySet[RefundRequest]:
+    """Approved bank refunds not yet in a credit transfer file: 1 query."""
+    return (
+        RefundRequest.objects.filter(
+            status=RefundRequest.Status.APPROVED, method=RefundMethod.BANK_TRANSFER, export_batch__isnull=True
+        )
+        .select_related("patient", "invoice", "decided_by")
+        .order_by("decided_at", "id")
+    )
+
+
+def refunds_recently_decided(*, limit: int = 20) -> QuerySet[RefundRequest]:
+    """The latest decided refunds (approved, rejected or sent), newest first: 1 query."""
+    return (
+        RefundRequest.objects.exclude(status=RefundRequest.Status.PENDING)
+        .select_related("patient", "invoice", "requested_by", "decided_by", "export_batch")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+def refund_batches(*, limit: int = 20) -> QuerySet[RefundExportBatch]:
+    """The latest credit transfer files, newest first, without their contents: 1 query."""
+    return RefundExportBatch.objects.select_related("created_by").defer("xml").order_by("-created_at", "-id")[:limit]

@@ -1,6 +1,18 @@
 """The patient portal under /portal/ (and quick-pay links under /pay/, wired in clinic_billing/urls.py)."""
 
-from .views import account, bills, callbacks, cannot_pay, complaints, contact, help_pages, home, inbox, proxies
+from .views import (
+    account,
+    bills,
+    callbacks,
+    cannot_pay,
+    complaints,
+    contact,
+    help_pages,
+    home,
+    inbox,
+    proxies,
+    statements,
+)
 
 app_name = "portal"
 
@@ -8,6 +20,7 @@ urlpatterns = (
     home.urlpatterns
     + account.urlpatterns
     + bills.urlpatterns
+    + statements.urlpatterns
     + complaints.urlpatterns
     + cannot_pay.urlpatterns
     + callbacks.urlpatterns

@@ -22,7 +22,15 @@ from invoices import services as invoice_services
 from invoices.models import CreditNote
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage
 from portal import services as portal_services
-from tests.factories import ProxyFactory, UserFactory, issue, issued_invoice, patient_with_address, run_day
+from tests.factories import (
+    ProxyFactory,
+    UserFactory,
+    invoice_with_credit,
+    issue,
+    issued_invoice,
+    patient_with_address,
+    run_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +68,9 @@ READS = [
     Read("api-credit-note-detail", "billing", "credit note", audited="invoice"),
     Read("api-credit-note-pdf", "billing", "credit note", audited="invoice"),
     Read("portal:portal-credit-note-pdf", "patient", "credit note", audited="invoice"),
+    Read("invoices:patient-statement", "billing", "patient"),
+    Read("api-patient-statement", "billing", "patient"),
+    Read("portal:portal-statement", "patient", "patient"),
 ]
 
 
@@ -208,6 +219,8 @@ NOT_SHOWN_HERE = {
     "portal:portal-payment-plan": "the world's invoice has no payment plan",
     "portal:portal-quick-pay": "the world holds no quick-pay link",
     "portal:portal-quick-pay-pdf": "the world holds no quick-pay link",
+    "invoices:credit-apply": "the case's invoice has no credit to apply",
+    "invoices:refund-request": "the case's invoice has no credit to refund",
 }
 
 
@@ -269,6 +282,7 @@ def wider_world(world, billing) -> dict[str, Any]:
         required_role=Role.OFFICE_MANAGER,
         requested_by=billing,
     )
+    invoice_with_credit(patient)  # the refunds page lists the patient's credit
     callback = portal_services.callback_request_create(
         patient_id=patient.pk, request_key="read-audit-callback", request_note="Please call me about my bill."
     )

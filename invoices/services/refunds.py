@@ -245,7 +245,7 @@ def clinic_debtor() -> Debtor:
         iban = account_as_iban(clinic["bank_account"])
     except BankAccountError as exc:
         raise ApplicationError(
-            _("The clinic's bank account (setting CLINIC_BANK_ACCOUNT) is not a valid IBAN or Norwegian account number.")
+            _("The clinic's bank account (setting CLINIC_BANK_ACCOUNT) is not a valid IBAN or Norwegian account.")
         ) from exc
     if not settings.CLINIC_BIC.strip():
         raise ApplicationError(_("Set the clinic's bank (setting CLINIC_BIC) before sending refunds to the bank."))
