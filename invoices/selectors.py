@@ -178,7 +178,7 @@ def invoices_with_credit(*, patient_id: int | None = None) -> QuerySet[Invoice]:
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
     invoices = Invoice.objects.issued()
     if patient_id is not None:
         invoices = invoices.filter(patient_id=patient_id)
