@@ -24,6 +24,6 @@ class InvoicesConfig(AppConfig):
         auditlog.register(models.CreditNote, m2m_fields={"lines"})
         auditlog.register(models.CreditApplication)
         auditlog.register(models.RefundRequest)
-        # The file itself is kept on the row; the log records who made which batch, not its contents again.
-        auditlog.register(models.RefundExportBatch, exclude_fields=["xml"])
+        # With the file: the log keeps what was sent to the bank, whoever later reads the row.
+        auditlog.register(models.RefundExportBatch)
         checks.register(check_pdf_libraries)

@@ -94,6 +94,7 @@ class CreditApplyForm(StaffForm):
 
     target = forms.TypedChoiceField(label=_("Apply to invoice"), coerce=int)
     amount = TypedMoneyField(label=_("Amount"))
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, targets: list[Invoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -432,6 +432,7 @@ class CreditApplication(models.Model):
     source = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_applied_out")
     target = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_applied_in")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
     entry_out = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="credit_application_out")
     entry_in = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="credit_application_in")
     applied_at = models.DateTimeField(_("applied at"))

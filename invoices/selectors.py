@@ -171,7 +171,8 @@ def invoices_overdue(*, today: date) -> QuerySet[Invoice]:
 
 def invoices_with_credit(*, patient_id: int | None = None) -> QuerySet[Invoice]:
     """Booked invoices on which the patient has paid more than they owe, with `pending_refunds` (the refunds of it
-    waiting for approval), `credit` and `credit_available` annotated, largest credit first: 1 query (with the patient)."""
+    waiting for approval), `credit` and `credit_available` annotated, largest credit first: 1 query (with the
+    patient)."""
     pending = (
         RefundRequest.objects.filter(invoice=OuterRef("pk"), status=RefundRequest.Status.PENDING)
         .values("invoice")

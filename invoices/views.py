@@ -148,6 +148,7 @@ def credit_apply(request: StaffRequest, invoice_id: int) -> HttpResponse:
                 source_id=source.pk,
                 target_id=form.cleaned_data["target"],
                 amount=form.cleaned_data["amount"],
+                note=form.cleaned_data["note"],
                 by=request.user,
             )
         except ApplicationError as exc:

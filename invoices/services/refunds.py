@@ -67,7 +67,9 @@ def _lock_pair(first_id: int, second_id: int) -> tuple[Invoice, Invoice]:
 
 
 @transaction.atomic
-def credit_apply(*, source_id: int, target_id: int, amount: Decimal | str, by: User | None) -> CreditApplication:
+def credit_apply(
+    *, source_id: int, target_id: int, amount: Decimal | str, by: User | None, note: str = ""
+) -> CreditApplication:
     """Move part or all of the credit on one invoice to another open invoice of the same patient.
 
     Posts a pair of entries that sums to zero (out of the source, into the target), so the patient's total is
@@ -97,7 +99,7 @@ def credit_apply(*, source_id: int, target_id: int, amount: Decimal | str, by: U
                 "number": target.number,
             }
         raise ApplicationError(message, field="amount")
-    note = _("Credit applied from invoice %(source)s to invoice %(target)s") % {
+    note = note.strip()[:300] or _("Credit applied from invoice %(source)s to invoice %(target)s") % {
         "source": source.number,
         "target": target.number,
     }
@@ -112,6 +114,7 @@ def credit_apply(*, source_id: int, target_id: int, amount: Decimal | str, by: U
         source=source,
         target=target,
         amount=value,
+        note=note,
         entry_out=entry_out,
         entry_in=entry_in,
         applied_at=entry_in.posted_at,
