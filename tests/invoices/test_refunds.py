@@ -5,12 +5,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from lxml import etree
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from invoices import services
 from invoices.models import CreditApplication, LedgerEntry, RefundExportBatch, RefundRequest, RefundRequestStatusChange
 from invoices.pain001 import NAMESPACE
+from invoices.services import ledger
 from tests.factories import UserFactory, at, invoice_with_credit, issue
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +48,24 @@ def test_it_moves_credit_to_another_open_invoice_with_two_entries_that_cancel_ou
     assert application.entry_out.kind == LedgerEntry.Kind.CREDIT_TRANSFER_OUT
     assert application.entry_in.reference == source.number
     assert services.ledger_verify(invoice_ids=[source.pk, target.pk]) == []
+
+
+def test_verify_ledger_reports_a_credit_transfer_entry_without_its_pair(patient):
+    invoice = invoice_with_credit(patient)
+    with transaction.atomic():
+        # Only a bug could post half a transfer: the services post both entries or neither.
+        entry = ledger._post(
+            invoice=services.invoice_lock(invoice_id=invoice.pk),
+            kind=LedgerEntry.Kind.CREDIT_TRANSFER_OUT,
+            amount=Decimal("5.00"),
+            by=None,
+        )
+
+    problems = services.ledger_verify(invoice_ids=[invoice.pk])
+
+    assert [problem.message for problem in problems] == [
+        f"credit_transfer_out entry id={entry.pk} has no credit application"
+    ]
 
 
 def test_it_refuses_another_patients_invoice(patient, other_patient, billing):
