@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+CREDIT_TRANSFER_KINDS = (LedgerEntry.Kind.CREDIT_TRANSFER_IN, LedgerEntry.Kind.CREDIT_TRANSFER_OUT)
 
 
 def import_weasyprint() -> ModuleType:
@@ -111,9 +112,10 @@ class InvoiceFigures:
 
 
 def _paid_by_patient(invoice: Invoice) -> Decimal:
-    """Patient payments net of their reversals (payments are stored negative, their reversals positive)."""
+    """Patient payments net of their reversals (payments are stored negative, their reversals positive), and the
+    patient's credit moved in from, or out to, their other invoices."""
     paid = LedgerEntry.objects.filter(
-        Q(kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+        Q(kind__in=[LedgerEntry.Kind.PATIENT_PAYMENT, *CREDIT_TRANSFER_KINDS])
         | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.PATIENT_PAYMENT),
         invoice=invoice,
     ).aggregate(total=Sum("amount"))["total"]

@@ -2,6 +2,7 @@
 API: who may do what, and what each page does."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -9,10 +10,12 @@ from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
-from invoices import services
-from invoices.models import CreditApplication, RefundExportBatch, RefundRequest
-from tests.factories import PatientFactory, UserFactory, at, invoice_with_credit, issue
+from invoices import pdf, services
+from invoices.models import CreditApplication, Invoice, RefundExportBatch, RefundRequest
+from invoices.templatetags.money import money
+from tests.factories import PatientFactory, UserFactory, at, invoice_with_credit, issue, pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -297,3 +300,18 @@ def test_the_api_answers_404_for_an_unknown_patient(billing, client_for):
     response = client_for(billing).get("/api/v1/patients/999999/statement/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_the_bill_and_its_pdf_count_credit_moved_in_as_paid(patient, billing, client_for):
+    source, target = invoice_with_credit(patient, "100.00"), issue(patient)
+    services.credit_apply(source_id=source.pk, target_id=target.pk, amount="80.00", by=billing)
+    patient.language = "en"
+    patient.save()
+
+    bill = client_for(patient.user).get(reverse("portal:portal-bill", args=[patient.pk, target.pk])).context
+    text = squeezed(pdf_text(pdf.invoice_pdf_bytes(Invoice.objects.get(pk=source.pk))))
+
+    assert (bill["figures"].paid_by_you, bill["figures"].due) == (Decimal("80.00"), Decimal("420.00"))
+    with translation.override("en"):
+        assert squeezed(f"Already paid by you{money(Decimal('520.00'))}") in text
+        assert squeezed(f"Credit in your favour{money(Decimal('20.00'))}") in text
