@@ -2,15 +2,19 @@
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import StaffApi, StrictBooleanField, TextField, log_read, staff_member
+from api.base import REFUSED, StaffApi, StrictBooleanField, TextField, log_read, staff_member
+from api.invoices import InvoicePdfApi
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
+from invoices.pdf import statement_pdf_bytes
 from invoices.selectors import patient_balance
+from invoices.statements import statement_period_asked
 from patients.models import Channel, Language, Patient
 from patients.services import ContactDetails, patient_create
 from patients.validators import validate_name
@@ -99,7 +103,38 @@ class PatientCreateApi(StaffApi):
         return Response(PatientDetailApi.OutputSerializer(with_balance(patient)).data, status=status.HTTP_201_CREATED)
 
 
+class PatientStatementApi(InvoicePdfApi):
+    """The patient's statement of account (open invoices, payments, credits, refunds over a period) as a PDF in
+    the patient's language."""
+
+    required_permission = "patients.view_patient"
+
+    @extend_schema(
+        operation_id="patient_statement",
+        parameters=[
+            OpenApiParameter("format", exclude=True),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: a year before `to`)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, not after today (default: today)."),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): serializer for code, serializer in REFUSED.items()},
+        },
+    )
+    def get(self, request: Request, patient_id: int) -> Response:  # type: ignore[override]
+        patient = get_object_or_404(Patient, pk=patient_id)
+        start, end = statement_period_asked(request.query_params)
+        data = statement_pdf_bytes(patient=patient, start=start, end=end)
+        log_read(patient)
+        return Response(
+            data,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="statement-{patient.pk}.pdf"'},
+        )
+
+
 urlpatterns = [
     path("patients/", PatientCreateApi.as_view(), name="api-patient-create"),
     path("patients/<int:patient_id>/", PatientDetailApi.as_view(), name="api-patient-detail"),
+    path("patients/<int:patient_id>/statement/", PatientStatementApi.as_view(), name="api-patient-statement"),
 ]

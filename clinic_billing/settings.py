@@ -236,10 +236,17 @@ CLINIC = {
     "name": env_str("CLINIC_NAME", "Fjordside Clinic"),
     "address": env_str("CLINIC_ADDRESS", "Storgata 1, 0155 Oslo"),
     "organisation_number": env_str("CLINIC_ORGANISATION_NUMBER", "987 654 321"),
-    "bank_account": env_str("CLINIC_BANK_ACCOUNT", "1503.12.34567"),
+    "bank_account": env_str("CLINIC_BANK_ACCOUNT", "1503.12.34562"),
     "phone": env_str("CLINIC_PHONE", "+47 22 00 00 00"),
     "email": env_str("CLINIC_EMAIL", "billing@clinic.example"),
 }
+# The bank of CLINIC_BANK_ACCOUNT, named as the debtor's agent in the refunds' credit transfer file (pain.001).
+CLINIC_BIC = env_str("CLINIC_BIC", "DNBANOKK")
+# Who decides a refund when nobody else holding the office manager's role may (a sole office manager's own
+# request): every holder of this role but the requester. Empty: such a refund cannot be asked for.
+REFUND_DEPUTY_APPROVER_ROLE = env_str("REFUND_DEPUTY_APPROVER_ROLE", "provider")
+if REFUND_DEPUTY_APPROVER_ROLE not in {"", "front_desk", "billing", "provider"}:
+    raise ImproperlyConfigured("REFUND_DEPUTY_APPROVER_ROLE must be front_desk, billing, provider or empty.")
 # KID length for Norway (2–25 digits, per the clinic's bank agreement) and its check-digit scheme.
 PAYMENT_REFERENCE_LENGTH = env_int("PAYMENT_REFERENCE_LENGTH", 12)
 PAYMENT_REFERENCE_SCHEME = env_str("PAYMENT_REFERENCE_SCHEME", "MOD10")

@@ -27,4 +27,8 @@ class InvoicesConfig(AppConfig):
             models.LedgerEntry, include_fields=[field.name for field in models.LedgerEntry._meta.concrete_fields]
         )
         auditlog.register(models.CreditNote, m2m_fields={"lines"})
+        auditlog.register(models.CreditApplication)
+        auditlog.register(models.RefundRequest)
+        # With the file: the log keeps what was sent to the bank, whoever later reads the row.
+        auditlog.register(models.RefundExportBatch)
         checks.register(check_pdf_libraries)

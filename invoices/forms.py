@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic_billing.exceptions import ApplicationError
 from clinic_billing.forms import StaffForm
 
-from .models import PaymentMethod
+from .models import Invoice, PaymentMethod, RefundMethod
 from .money import DECIMAL_PLACES, MAX_DIGITS, MoneyError, refuse_past_invoice_limit
 
 # What a person types for an amount in the clinic's languages: ASCII digits, a sign, and the decimal and
@@ -87,3 +87,58 @@ class PaymentForm(StaffForm):
         form = PaymentForm(data)
         form.is_valid()
         return form
+
+
+class CreditApplyForm(StaffForm):
+    """Apply credit on one invoice to another open invoice of the same patient (chosen from those)."""
+
+    target = forms.TypedChoiceField(label=_("Apply to invoice"), coerce=int)
+    amount = TypedMoneyField(label=_("Amount"))
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, targets: list[Invoice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        target_field = self.fields["target"]
+        assert isinstance(target_field, forms.TypedChoiceField)
+        target_field.choices = [
+            (
+                invoice.pk,
+                _("%(number)s, due %(due_date)s: owes %(amount)s")
+                % {
+                    "number": invoice.number,
+                    "due_date": invoice.due_date,
+                    "amount": invoice.patient_due_amount,  # type: ignore[attr-defined]
+                },
+            )
+            for invoice in targets
+        ]
+        self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+
+class RefundRequestForm(StaffForm):
+    """Ask for a refund of a credit: to a bank account (the holder's name and account number), or in cash or by
+    card (the receipt's reference). The service checks the account number and the credit."""
+
+    amount = TypedMoneyField(label=_("Amount"))
+    method = forms.ChoiceField(label=_("Method"), choices=RefundMethod.choices, initial=RefundMethod.BANK_TRANSFER)
+    payee_name = forms.CharField(
+        label=_("Account holder"), max_length=140, required=False, help_text=_("For a bank transfer.")
+    )
+    payee_account = forms.CharField(
+        label=_("Account number"),
+        max_length=40,
+        required=False,
+        help_text=_("For a bank transfer: an IBAN, or a Norwegian account number (11 digits)."),
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=100,
+        required=False,
+        help_text=_("For cash or card: the receipt or terminal reference."),
+    )
+    reason = forms.CharField(label=_("Note for the approver"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.fields["payee_account"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})

@@ -11,6 +11,8 @@ from clinic_billing.lifecycle import Lifecycle, StatusChange
 from clinic_billing.vocabulary import InsuranceStatus
 from patients.models import Patient
 
+from .bank_accounts import iban_formatted
+
 
 class ImmutableRecordError(Exception):
     """Raised when code tries to change a record that the books require to stay as written."""
@@ -251,9 +253,12 @@ class LedgerEntry(models.Model):
         CREDIT_NOTE = "credit_note", _("Credit note")
         REFUND = "refund", _("Refund")
         REVERSAL = "reversal", _("Reversal")
+        # A patient's credit moved to another of their invoices: always posted as a pair summing to zero.
+        CREDIT_TRANSFER_OUT = "credit_transfer_out", _("Credit moved to another invoice")
+        CREDIT_TRANSFER_IN = "credit_transfer_in", _("Credit from another invoice")
 
     # Kinds whose amount must be positive (raise the balance) or negative (lower it).
-    DEBIT_KINDS = (Kind.CHARGE, Kind.REMINDER_FEE, Kind.REFUND)
+    DEBIT_KINDS = (Kind.CHARGE, Kind.REMINDER_FEE, Kind.REFUND, Kind.CREDIT_TRANSFER_OUT)
     CREDIT_KINDS = (
         Kind.INSURANCE_PAYMENT,
         Kind.PATIENT_PAYMENT,
@@ -261,6 +266,7 @@ class LedgerEntry(models.Model):
         Kind.WRITE_OFF,
         Kind.SMALL_CLAIM_CREDIT,
         Kind.CREDIT_NOTE,
+        Kind.CREDIT_TRANSFER_IN,
     )
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="entries")
@@ -289,7 +295,7 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
             models.CheckConstraint(
-                condition=~Q(kind__in=["charge", "reminder_fee", "refund"]) | Q(amount__gt=0),
+                condition=~Q(kind__in=["charge", "reminder_fee", "refund", "credit_transfer_out"]) | Q(amount__gt=0),
                 name="entry_debit_kinds_positive",
             ),
             models.CheckConstraint(
@@ -301,6 +307,7 @@ class LedgerEntry(models.Model):
                         "write_off",
                         "small_claim_credit",
                         "credit_note",
+                        "credit_transfer_in",
                     ]
                 )
                 | Q(amount__lt=0),
@@ -435,3 +442,166 @@ class CreditNote(models.Model):
     def line_ids(self) -> list[int]:
         """The ids of the lines it concerns (from the prefetched lines when there are)."""
         return sorted(line.pk for line in self.lines.all())
+
+
+class CreditApplication(models.Model):
+    """A patient's credit on one invoice applied to another of their open invoices.
+
+    One audited operation: the pair of ledger entries it posts (out of the source, into the target) always sums
+    to zero, so the patient's total is unchanged; `manage.py verify_ledger` proves every pair.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="credit_applications")
+    source = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_applied_out")
+    target = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_applied_in")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    entry_out = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="credit_application_out")
+    entry_in = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="credit_application_in")
+    applied_at = models.DateTimeField(_("applied at"))
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AuditedQuerySet["CreditApplication"].as_manager()
+
+    class Meta:
+        ordering = ["applied_at", "id"]
+        verbose_name = _("credit application")
+        verbose_name_plural = _("credit applications")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_application_amount_positive"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="credit_application_two_invoices"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}: {self.amount}"
+
+
+class RefundMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+
+
+class RefundExportBatch(models.Model):
+    """One pain.001 credit transfer file of approved bank refunds, kept as sent so it can be downloaded again."""
+
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transaction_count = models.PositiveIntegerField(_("transactions"))
+    control_sum = models.DecimalField(_("control sum"), max_digits=14, decimal_places=2)
+    xml = models.TextField(_("file"))
+
+    objects = AuditedQuerySet["RefundExportBatch"].as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("refund export batch")
+        verbose_name_plural = _("refund export batches")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+    @property
+    def filename(self) -> str:
+        return f"{self.message_id}.xml"
+
+
+class RefundRequest(models.Model):
+    """A refund of a patient's credit, asked for by billing and decided by another colleague (four-eyes).
+
+    Approving it posts the refund to the ledger; an approved bank transfer then waits for the pain.001 export,
+    in which it goes out exactly once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPORTED = "exported", _("Sent to the bank")
+
+    LIFECYCLE = Lifecycle(
+        transitions={
+            Status.PENDING: {Status.APPROVED, Status.REJECTED},
+            Status.APPROVED: {Status.EXPORTED},
+            Status.REJECTED: set(),
+            Status.EXPORTED: set(),
+        },
+        history="RefundRequestStatusChange",
+        subject="refund",
+        refusal=_("A refund that is %(from)s cannot become %(to)s."),
+    )
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="refund_requests")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refund_requests")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    method = models.CharField(_("method"), max_length=20, choices=RefundMethod.choices)
+    payee_name = models.CharField(_("payee"), max_length=140, blank=True)
+    # Stored as an IBAN (a Norwegian account number is converted), as the credit transfer file carries it.
+    payee_account = models.CharField(_("payee's account"), max_length=34, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="refund_request"
+    )
+    export_batch = models.ForeignKey(
+        RefundExportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+
+    objects = AuditedQuerySet["RefundRequest"].as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        permissions = [("approve_refund", "Can approve or reject refunds")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(method="bank_transfer") | (~Q(payee_account="") & ~Q(payee_name="")),
+                name="refund_bank_transfer_has_account",
+            ),
+            # Exported once, into one batch: only an approved bank transfer gets there.
+            models.CheckConstraint(
+                condition=(Q(status="exported") & Q(export_batch__isnull=False) & Q(method="bank_transfer"))
+                | (~Q(status="exported") & Q(export_batch__isnull=True)),
+                name="refund_exported_in_one_batch",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["approved", "exported"], ledger_entry__isnull=False)
+                | (~Q(status__in=["approved", "exported"]) & Q(ledger_entry__isnull=True)),
+                name="refund_approved_has_entry",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "method"], name="refund_status_method_idx")]
+
+    def __str__(self) -> str:
+        return self.end_to_end_id
+
+    @property
+    def payee_account_display(self) -> str:
+        """The payee's IBAN in groups of four, as people read it."""
+        return iban_formatted(self.payee_account) if self.payee_account else ""
+
+    @property
+    def end_to_end_id(self) -> str:
+        """The id the bank carries through to the payee's statement, unique per refund."""
+        return f"REFUND-{self.pk:08d}"
+
+
+class RefundRequestStatusChange(StatusChange):
+    refund = models.ForeignKey(RefundRequest, on_delete=models.PROTECT, related_name="status_changes")

@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from types import ModuleType
@@ -29,6 +30,8 @@ from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, totals_of_lines
 from invoices.parties import buyer_from, seller_from
+from invoices.statements import Statement, patient_statement, statement_period
+from patients.models import Patient
 from patients.selectors import exemption_card_held
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+CREDIT_TRANSFER_KINDS = (LedgerEntry.Kind.CREDIT_TRANSFER_IN, LedgerEntry.Kind.CREDIT_TRANSFER_OUT)
 
 
 def import_weasyprint() -> ModuleType:
@@ -114,9 +118,10 @@ class InvoiceFigures:
 
 
 def _paid_by_patient(invoice: Invoice) -> Decimal:
-    """Patient payments net of their reversals (payments are stored negative, their reversals positive)."""
+    """Patient payments net of their reversals (payments are stored negative, their reversals positive), and the
+    patient's credit moved in from, or out to, their other invoices."""
     paid = LedgerEntry.objects.filter(
-        Q(kind=LedgerEntry.Kind.PATIENT_PAYMENT)
+        Q(kind__in=[LedgerEntry.Kind.PATIENT_PAYMENT, *CREDIT_TRANSFER_KINDS])
         | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.PATIENT_PAYMENT),
         invoice=invoice,
     ).aggregate(total=Sum("amount"))["total"]
@@ -203,4 +208,26 @@ def credit_note_pdf_bytes(credit_note: CreditNote) -> bytes:
     """
     with translation.override(credit_note.invoice.patient.language):
         html = credit_note_html(credit_note)
+    return bytes(pdf_document(html).write_pdf())
+
+
+def statement_html(statement: Statement, patient: Patient, *, today: date) -> str:
+    """The statement of account as HTML, in the active language, to the patient's current address."""
+    context = {
+        "statement": statement,
+        "patient": buyer_from({}, patient),
+        "clinic": seller_from({}),
+        "today": today,
+    }
+    return render_to_string("pdf/statement.html", context)
+
+
+def statement_pdf_bytes(*, patient: Patient, start: date | None, end: date | None) -> bytes:
+    """A patient's statement of account from `start` to `end` (the year up to today by default) as a PDF in the
+    patient's language. ApplicationError for a period the statement refuses. Queries: the statement's three."""
+    today = timezone.localdate()
+    start, end = statement_period(start, end, today=today)
+    statement = patient_statement(patient_id=patient.pk, start=start, end=end, today=today)
+    with translation.override(patient.language):
+        html = statement_html(statement, patient, today=today)
     return bytes(pdf_document(html).write_pdf())

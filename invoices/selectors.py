@@ -4,9 +4,20 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from .models import CreditNote, Invoice, InvoiceLine, LedgerEntry, totals_of_lines
+from .models import (
+    CreditApplication,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    RefundExportBatch,
+    RefundMethod,
+    RefundRequest,
+    totals_of_lines,
+)
 from .money import CENT
 
 Kind = LedgerEntry.Kind
@@ -51,6 +62,33 @@ def credit_entries_without_credit_note(*, invoice_ids: Sequence[int] | None = No
     if invoice_ids is not None:
         entries = entries.filter(invoice_id__in=invoice_ids)
     return entries.order_by("invoice_id", "posted_at", "id")
+
+
+def credit_transfers_unbalanced(*, invoice_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
+    """Credit moved between invoices whose books disagree: (invoice id, what is wrong); 2 queries.
+
+    Every credit transfer entry belongs to one application whose two entries sum to zero, each on the invoice
+    the application names, so this is always empty; `manage.py verify_ledger` reports what it finds.
+    """
+    transfer_kinds = [LedgerEntry.Kind.CREDIT_TRANSFER_OUT, LedgerEntry.Kind.CREDIT_TRANSFER_IN]
+    orphans = LedgerEntry.objects.filter(
+        kind__in=transfer_kinds, credit_application_out__isnull=True, credit_application_in__isnull=True
+    )
+    applications = CreditApplication.objects.filter(
+        ~Q(entry_out__amount=-F("entry_in__amount"))
+        | ~Q(entry_out__amount=F("amount"))
+        | ~Q(entry_out__invoice=F("source"))
+        | ~Q(entry_in__invoice=F("target"))
+    )
+    if invoice_ids is not None:
+        orphans = orphans.filter(invoice_id__in=invoice_ids)
+        applications = applications.filter(Q(source_id__in=invoice_ids) | Q(target_id__in=invoice_ids))
+    problems = [(entry.invoice_id, f"{entry.kind} entry id={entry.pk} has no credit application") for entry in orphans]
+    problems += [
+        (application.source_id, f"credit application id={application.pk} does not move one amount between two invoices")
+        for application in applications
+    ]
+    return problems
 
 
 def credit_note_detail(*, credit_note_id: int) -> CreditNote | None:
@@ -134,3 +172,78 @@ def invoices_overdue(*, today: date) -> QuerySet[Invoice]:
         .select_related("patient")
         .order_by("due_date", "id")
     )
+
+
+# --- Credit and refunds ------------------------------------------------------------------------------------
+
+
+def invoices_with_credit(*, patient_id: int | None = None) -> QuerySet[Invoice]:
+    """Booked invoices on which the patient has paid more than they owe, with `pending_refunds` (the refunds of it
+    waiting for approval), `credit` and `credit_available` annotated, largest credit first: 1 query (with the
+    patient)."""
+    pending = (
+        RefundRequest.objects.filter(invoice=OuterRef("pk"), status=RefundRequest.Status.PENDING)
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
+    invoices = Invoice.objects.issued()
+    if patient_id is not None:
+        invoices = invoices.filter(patient_id=patient_id)
+    return (
+        invoices.with_patient_due()
+        .filter(patient_due_amount__lt=0)  # type: ignore[misc]
+        .annotate(
+            pending_refunds=Coalesce(Subquery(pending, output_field=money), Value(Decimal("0.00")), output_field=money)
+        )
+        .annotate(credit=-F("patient_due_amount"))
+        .annotate(credit_available=F("credit") - F("pending_refunds"))
+        .select_related("patient")
+        .order_by("patient_due_amount", "id")
+    )
+
+
+def open_invoices_for_credit(*, patient_id: int, exclude_id: int) -> QuerySet[Invoice]:
+    """The patient's issued invoices, but one, on which they owe money now, oldest due first: 1 query."""
+    return (
+        Invoice.objects.filter(patient_id=patient_id, status=Invoice.Status.ISSUED)
+        .exclude(pk=exclude_id)
+        .with_patient_due()
+        .filter(patient_due_amount__gt=0)  # type: ignore[misc]
+        .order_by("due_date", "id")
+    )
+
+
+def refunds_pending() -> QuerySet[RefundRequest]:
+    """Refunds waiting for approval, oldest first, with patient, invoice and requester: 1 query."""
+    return (
+        RefundRequest.objects.filter(status=RefundRequest.Status.PENDING)
+        .select_related("patient", "invoice", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def refunds_awaiting_export() -> QuerySet[RefundRequest]:
+    """Approved bank refunds not yet in a credit transfer file: 1 query."""
+    return (
+        RefundRequest.objects.filter(
+            status=RefundRequest.Status.APPROVED, method=RefundMethod.BANK_TRANSFER, export_batch__isnull=True
+        )
+        .select_related("patient", "invoice", "decided_by")
+        .order_by("decided_at", "id")
+    )
+
+
+def refunds_recently_decided(*, limit: int = 20) -> QuerySet[RefundRequest]:
+    """The latest decided refunds (approved, rejected or sent), newest first: 1 query."""
+    return (
+        RefundRequest.objects.exclude(status=RefundRequest.Status.PENDING)
+        .select_related("patient", "invoice", "requested_by", "decided_by", "export_batch")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+def refund_batches(*, limit: int = 20) -> QuerySet[RefundExportBatch]:
+    """The latest credit transfer files, newest first, without their contents: 1 query."""
+    return RefundExportBatch.objects.select_related("created_by").defer("xml").order_by("-created_at", "-id")[:limit]

@@ -12,6 +12,8 @@ from .views import (
     inbox,
     online_payment,
     proxies,
+    proxies,
+    statements,
 )
 
 app_name = "portal"
@@ -21,6 +23,7 @@ urlpatterns = (
     + account.urlpatterns
     + bills.urlpatterns
     + online_payment.urlpatterns
+    + statements.urlpatterns
     + complaints.urlpatterns
     + cannot_pay.urlpatterns
     + callbacks.urlpatterns

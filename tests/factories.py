@@ -127,6 +127,21 @@ def overdue_invoice(patient: Patient, *, days: int, lines: Lines | None = None) 
     return issued_invoice(patient, lines=lines, issued=timezone.localdate() - timedelta(days=terms + days))
 
 
+def invoice_with_credit(patient: Patient, credit: str = "100.00", *, day: date = ISSUED) -> Invoice:
+    """An invoice of 500.00 issued on `day` that the patient overpaid by `credit`: a credit in their favour."""
+    invoice = issue(patient, day)
+    services.payment_record(
+        invoice_id=invoice.pk,
+        amount=Decimal("500.00") + Decimal(credit),
+        payer="patient",
+        method="bank_transfer",
+        reference=f"overpaid-{invoice.pk}",
+        by=None,
+    )
+    invoice.refresh_from_db()
+    return invoice
+
+
 # --- Complaints ---------------------------------------------------------------------------------------------
 
 COMPLAINT_WORDS = "I waited two hours and the doctor was rude."

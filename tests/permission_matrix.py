@@ -27,7 +27,7 @@ from django.utils import timezone
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
-from invoices.models import CreditNote, Invoice
+from invoices.models import CreditNote, Invoice, RefundRequest
 from online_payments.models import CheckoutSession
 from online_payments.quick_pay import pay_link_token
 from patient_collections import services as collection_services
@@ -45,6 +45,7 @@ from tests.factories import (
     at,
     complaint_about,
     draft_invoice,
+    invoice_with_credit,
     overdue_invoice,
     sent_notice,
 )
@@ -117,6 +118,8 @@ class Side:
     credit_note: CreditNote  # a correction of the closed complaint's invoice
     contact_change: ContactChange  # an email change by someone other than the patient, not confirmed yet
     bank_transaction: BankTransaction  # a bank payment naming `invoice`, waiting in billing's queue
+    credit_invoice: Invoice  # overpaid: a credit to apply or refund
+    refund: RefundRequest  # a refund of part of that credit, asked for by billing, waiting for the office manager
 
 
 @dataclass
@@ -125,6 +128,7 @@ class World:
     sides: dict[str, Side]  # OWN / OTHER
     help_article: HelpArticle
     invitation_token: str
+    refund_batch_id: int  # a credit transfer file of the clinic's, with the own patient's refund in it
     policy_version: int = 1
     contact_change_token: str = CONTACT_CHANGE_TOKEN
 
@@ -186,6 +190,10 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
     )
     message = PortalMessage.objects.create(patient=patient, subject=f"Reminder for {tag}", body="Please pay.")
     grant = cast(AuthorisedProxy, ProxyFactory(patient=patient, user=proxy_user, name=f"Proxy of {tag}"))
+    credit_invoice = invoice_with_credit(patient, "100.00")
+    refund = invoice_services.refund_request_create(
+        invoice_id=credit_invoice.pk, amount="30.00", payee=REFUND_PAYEE, by=staff[BILLING]
+    )
     return Side(
         patient=patient,
         invoice=invoice,
@@ -229,7 +237,21 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
             queue_reason=QueueReason.ALREADY_SETTLED,
             invoice=invoice,
         ),
+        credit_invoice=credit_invoice,
+        refund=refund,
     )
+
+
+REFUND_PAYEE = invoice_services.RefundPayee(method="bank_transfer", name="Kari Matrix", account="86011117947")
+
+
+def _refund_batch(side: Side, staff: dict[str, User]) -> int:
+    """A credit transfer file with one approved refund of the side's credit in it."""
+    sent = invoice_services.refund_request_create(
+        invoice_id=side.credit_invoice.pk, amount="20.00", payee=REFUND_PAYEE, by=staff[BILLING]
+    )
+    invoice_services.refund_approve(refund_id=sent.pk, by=staff[MANAGER])
+    return invoice_services.refunds_export(by=staff[BILLING]).pk
 
 
 def build_world() -> World:
@@ -262,7 +284,13 @@ def build_world() -> World:
         slug="matrix", language="en", title="Matrix", body="Text"
     )
     users: dict[str, User | None] = {**staff, PATIENT: patient_user, PROXY: proxy_user, ANONYMOUS: None}
-    return World(users=users, sides=sides, help_article=article, invitation_token=token)
+    return World(
+        users=users,
+        sides=sides,
+        help_article=article,
+        invitation_token=token,
+        refund_batch_id=_refund_batch(sides[OWN], staff),
+    )
 
 
 def world_in_a_transaction(django_db_blocker: Any) -> Iterator[World]:
@@ -376,6 +404,14 @@ def _draft(w: World, s: Side) -> dict[str, object]:
     return {"invoice_id": s.draft.pk}
 
 
+def _credit_invoice(w: World, s: Side) -> dict[str, object]:
+    return {"invoice_id": s.credit_invoice.pk}
+
+
+def _refund(w: World, s: Side) -> dict[str, object]:
+    return {"refund_id": s.refund.pk}
+
+
 def _complaint_id(w: World, s: Side) -> dict[str, object]:
     return {"complaint_id": s.complaint.pk}
 
@@ -468,6 +504,21 @@ ROUTES: dict[str, Route] = {
     "invoices:invoice-issue": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_draft),
     "invoices:invoice-insurance-settled": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_invoice),
     "invoices:credit-note-pdf": Route({"GET": ALL_STAFF}, kwargs=_credit_note),
+    "invoices:patient-statement": Route({"GET": ALL_STAFF}, kwargs=_patient),
+    # --- Staff: credit and refunds (billing asks, the office manager approves; the front desk stays out) ---
+    "invoices:refund-list": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "invoices:credit-apply": Route(
+        {"GET": staff_page(BILLING, MANAGER), "POST": staff_page(BILLING, MANAGER)}, kwargs=_credit_invoice
+    ),
+    "invoices:refund-request": Route(
+        {"GET": staff_page(BILLING, MANAGER), "POST": staff_page(BILLING, MANAGER)}, kwargs=_credit_invoice
+    ),
+    "invoices:refund-approve": Route({"POST": staff_page(MANAGER)}, kwargs=_refund),
+    "invoices:refund-reject": Route({"POST": staff_page(MANAGER)}, kwargs=_refund),
+    "invoices:refund-export": Route({"POST": staff_page(BILLING, MANAGER)}),
+    "invoices:refund-batch-file": Route(
+        {"GET": staff_page(BILLING, MANAGER)}, kwargs=lambda w, s: {"batch_id": w.refund_batch_id}, per_patient=False
+    ),
     # --- Staff: complaints ---
     "disputes:complaint-list": Route({"GET": ALL_STAFF}),
     "disputes:complaint-new": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}, query=_patient_query),
@@ -538,6 +589,7 @@ ROUTES: dict[str, Route] = {
     # --- API v1: staff only, one permission per operation ---
     "api-patient-create": Route({"POST": staff_api(BILLING, MANAGER)}),
     "api-patient-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
+    "api-patient-statement": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
     "api-invoice-create": Route({"POST": staff_api(BILLING, MANAGER)}),
     "api-invoice-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
     "api-invoice-issue": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_draft),
@@ -605,6 +657,7 @@ ROUTES: dict[str, Route] = {
     "portal:portal-bill": Route({"GET": portal_page()}, kwargs=_bill),
     "portal:portal-bill-pdf": Route({"GET": portal_page()}, kwargs=_bill),
     "portal:portal-credit-note-pdf": Route({"GET": portal_page()}, kwargs=_portal_credit_note),
+    "portal:portal-statement": Route({"GET": portal_page()}, kwargs=_patient),
     "portal:portal-dispute": Route({"GET": portal_page(), "POST": portal_page()}, kwargs=_bill),
     "portal:portal-complaints": Route({"GET": portal_page()}, kwargs=_patient),
     "portal:portal-complaint": Route({"GET": portal_page()}, kwargs=_portal_complaint),

@@ -23,7 +23,15 @@ from invoices.models import CreditNote
 from patient_collections.models import CollectionCase, FollowUpCall, PortalMessage
 from payments_in.models import BankFile, BankTransaction, QueueReason
 from portal import services as portal_services
-from tests.factories import ProxyFactory, UserFactory, issue, issued_invoice, patient_with_address, run_day
+from tests.factories import (
+    ProxyFactory,
+    UserFactory,
+    invoice_with_credit,
+    issue,
+    issued_invoice,
+    patient_with_address,
+    run_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +69,9 @@ READS = [
     Read("api-credit-note-detail", "billing", "credit note", audited="invoice"),
     Read("api-credit-note-pdf", "billing", "credit note", audited="invoice"),
     Read("portal:portal-credit-note-pdf", "patient", "credit note", audited="invoice"),
+    Read("invoices:patient-statement", "billing", "patient"),
+    Read("api-patient-statement", "billing", "patient"),
+    Read("portal:portal-statement", "patient", "patient"),
 ]
 
 
@@ -212,6 +223,8 @@ NOT_SHOWN_HERE = {
     "portal:portal-payment-return": "the world holds no online payment: it redirects to the bill",
     "payments:pay-link": "the world holds no pay-online link",
     "payments:pay-link-paid": "the world holds no pay-online link",
+    "invoices:credit-apply": "the case's invoice has no credit to apply",
+    "invoices:refund-request": "the case's invoice has no credit to refund",
 }
 
 
@@ -286,6 +299,7 @@ def wider_world(world, billing) -> dict[str, Any]:
         queue_reason=QueueReason.ALREADY_SETTLED,
         invoice=world["invoice"],
     )
+    invoice_with_credit(patient)  # the refunds page lists the patient's credit
     callback = portal_services.callback_request_create(
         patient_id=patient.pk, request_key="read-audit-callback", request_note="Please call me about my bill."
     )

@@ -33,6 +33,16 @@ from .payments import (
     payments_record_batch,
     request_fingerprint,
 )
+from .refunds import (
+    RefundPayee,
+    clinic_debtor,
+    credit_apply,
+    credit_available,
+    refund_approve,
+    refund_reject,
+    refund_request_create,
+    refunds_export,
+)
 
 __all__ = [
     "ADJUSTMENT_KINDS",
@@ -44,6 +54,10 @@ __all__ = [
     "LedgerProblem",
     "LineInput",
     "PaymentResult",
+    "RefundPayee",
+    "clinic_debtor",
+    "credit_apply",
+    "credit_available",
     "credit_refund",
     "entry_reverse",
     "invoice_adjust",
@@ -60,5 +74,9 @@ __all__ = [
     "ledger_verify",
     "payment_record",
     "payments_record_batch",
+    "refund_approve",
+    "refund_reject",
+    "refund_request_create",
+    "refunds_export",
     "request_fingerprint",
 ]

@@ -209,8 +209,13 @@ def entry_reverse(*, entry_id: int, reason: str, by: User | None) -> LedgerEntry
 
 
 @transaction.atomic
-def credit_refund(*, invoice_id: int, amount: Decimal | str, method: str, by: User | None) -> LedgerEntry:
-    """Pay back a patient's credit (an overpayment) on an invoice; never more than the credit."""
+def credit_refund(
+    *, invoice_id: int, amount: Decimal | str, method: str, by: User | None, reference: str = "", note: str = ""
+) -> LedgerEntry:
+    """Pay back a patient's credit (an overpayment) on an invoice; never more than the credit.
+
+    Staff ask for a refund through `refund_request_create`; the colleague who approves it calls this.
+    """
     value = _positive_money(amount, "amount")
     invoice = _lock_invoice(invoice_id)
     _require_booked(invoice, _("A refund"))
@@ -223,7 +228,15 @@ def credit_refund(*, invoice_id: int, amount: Decimal | str, method: str, by: Us
         )
     if not method.strip():
         raise ApplicationError(_("Say how the refund is paid."), field="method")
-    return _post(invoice=invoice, kind=Kind.REFUND, amount=value, by=by, method=method.strip())
+    return _post(
+        invoice=invoice,
+        kind=Kind.REFUND,
+        amount=value,
+        by=by,
+        method=method.strip(),
+        reference=reference.strip()[:100],
+        note=note.strip()[:300],
+    )
 
 
 ADJUSTMENT_KINDS = (Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT)

@@ -143,7 +143,8 @@ class LedgerProblem:
 def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerProblem]:
     """Recompute every cached sum from the entries and report each disagreement (reads only).
 
-    Also reports every reduction, write-off, small-claim credit or correction that has no credit note.
+    Also reports every reduction, write-off, small-claim credit or correction that has no credit note, and every
+    credit moved between invoices whose two entries do not cancel out.
     On PostgreSQL its reads share one snapshot (REPEATABLE READ, read only): read statement by statement, a
     payment or fee committed between reading the sums and reading the invoices looked like a disagreement
     (seen when two catch-up runs overlapped). SQLite's transactions take the write lock here, so it reads as is.
@@ -157,7 +158,7 @@ def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerPro
 
 
 def _ledger_problems(invoice_ids: Sequence[int] | None) -> list[LedgerProblem]:
-    from ..selectors import credit_entries_without_credit_note, ledger_sums_by_invoice
+    from ..selectors import credit_entries_without_credit_note, credit_transfers_unbalanced, ledger_sums_by_invoice
 
     problems: list[LedgerProblem] = []
     invoices = Invoice.objects.issued() if invoice_ids is None else Invoice.objects.filter(pk__in=invoice_ids)
@@ -182,4 +183,5 @@ def _ledger_problems(invoice_ids: Sequence[int] | None) -> list[LedgerProblem]:
             problems.append(LedgerProblem(invoice.pk, "running balance of the last entry differs from the sum"))
     for entry in credit_entries_without_credit_note(invoice_ids=invoice_ids):
         problems.append(LedgerProblem(entry.invoice_id, f"{entry.kind} entry id={entry.pk} has no credit note"))
+    problems += [LedgerProblem(pk, message) for pk, message in credit_transfers_unbalanced(invoice_ids=invoice_ids)]
     return problems

@@ -240,7 +240,7 @@ def bill_context(invoice: Invoice) -> dict[str, object]:
         patient_share=invoice.patient_share,
         fees=_net(entries, Kind.REMINDER_FEE),
         reductions=-_net(entries, Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT, Kind.CREDIT_NOTE),
-        paid_by_you=-_net(entries, Kind.PATIENT_PAYMENT),
+        paid_by_you=-_net(entries, Kind.PATIENT_PAYMENT, Kind.CREDIT_TRANSFER_IN, Kind.CREDIT_TRANSFER_OUT),
         refunded=_net(entries, Kind.REFUND),
         due=invoice.patient_due,
     )

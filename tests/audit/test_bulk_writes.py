@@ -18,7 +18,16 @@ from clinic_billing.audited import AuditedQuerySet, UnauditedBulkWrite
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy, PolicyRule
 from invoices import services as invoice_services
-from invoices.models import CreditNote, ImmutableRecordError, Invoice, InvoiceLine, LedgerEntry
+from invoices.models import (
+    CreditApplication,
+    CreditNote,
+    ImmutableRecordError,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    RefundExportBatch,
+    RefundRequest,
+)
 from online_payments.models import CheckoutSession
 from patient_collections import services as collection_services
 from patient_collections.models import (
@@ -33,7 +42,14 @@ from patients.models import ContactChange, Coverage, Patient
 from payments_in.models import BankFile, BankTransaction, Decision
 from portal.invitations import invitation_accept, invitation_create
 from portal.models import HelpArticle, PortalInvitation, ServiceItem
-from tests.factories import PatientFactory, ProxyFactory, draft_invoice, issued_invoice
+from tests.factories import (
+    PatientFactory,
+    ProxyFactory,
+    UserFactory,
+    draft_invoice,
+    invoice_with_credit,
+    issued_invoice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +160,17 @@ def world(manager) -> dict[type[models.Model], models.Model]:
     )
     for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, ServiceItem):
         rows[model] = model._default_manager.first()
+    overpaid = invoice_with_credit(patient, "100.00")
+    rows[CreditApplication] = invoice_services.credit_apply(
+        source_id=overpaid.pk, target_id=invoice.pk, amount="10.00", by=manager
+    )
+    payee = invoice_services.RefundPayee(method="bank_transfer", name="Kari Nordmann", account="86011117947")
+    refund = invoice_services.refund_request_create(
+        invoice_id=overpaid.pk, amount="50.00", payee=payee, by=UserFactory(username="bulk_billing", roles=["billing"])
+    )
+    invoice_services.refund_approve(refund_id=refund.pk, by=manager)
+    rows[RefundExportBatch] = invoice_services.refunds_export(by=manager)
+    rows[RefundRequest] = RefundRequest.objects.get(pk=refund.pk)
     return rows
 
 
