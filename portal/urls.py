@@ -12,7 +12,6 @@ from .views import (
     inbox,
     online_payment,
     proxies,
-    proxies,
     statements,
 )
 
