@@ -118,6 +118,16 @@ def ledger_for_patient(*, patient_id: int, limit: int = 50) -> QuerySet[LedgerEn
     )
 
 
+def ledger_history_for_patient(*, patient_id: int) -> QuerySet[LedgerEntry]:
+    """Every entry posted on the patient's invoices (charges, payments, credits, fees), newest first: the
+    account's timeline. One query with the invoice, the poster and the credit note."""
+    return (
+        LedgerEntry.objects.filter(invoice__patient_id=patient_id)
+        .select_related("invoice", "posted_by", "credit_note")
+        .order_by("-posted_at", "-id")
+    )
+
+
 def invoices_overdue(*, today: date) -> QuerySet[Invoice]:
     """Issued invoices past their due date on which the patient still owes money, oldest due first."""
     return (

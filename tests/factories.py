@@ -9,6 +9,8 @@ from io import BytesIO
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -67,6 +69,13 @@ def patient_with_address(
     """A patient with a postal address in Oslo, so every notice can go on paper (the final notice always does)."""
     address = {"address_line": "Storgata 5", "postal_code": postal_code, "city": "Oslo", "municipality": "Oslo"}
     return PatientFactory(name=name, preferred_channel=preferred_channel, **{**address, **fields})  # type: ignore[return-value]
+
+
+def caller_identified(client: Client, patient: Patient, caller: str = "no_caller", **fields: object) -> None:
+    """Tell the patient's account page who the staff member speaks with (the desk's caller check), as staff do
+    before it shows the balance, invoices and timeline: by default nobody (back-office work)."""
+    response = client.post(reverse("frontdesk:patient-caller", args=[patient.pk]), {"caller": caller, **fields})
+    assert response.status_code == 302
 
 
 # --- Time ---------------------------------------------------------------------------------------------------
