@@ -86,7 +86,7 @@ def _ledger_events(patient_id: int) -> Iterable[TimelineEvent]:
             by=_person(entry.posted_by),
             amount=entry.amount,
             invoice_id=invoice.pk,
-            invoice_label=invoice.number,
+            invoice_label=invoice.number or "",
         )
 
 
@@ -113,7 +113,7 @@ def _reminder_events(patient_id: int) -> Iterable[TimelineEvent]:
             detail=str(delivery),
             amount=reminder.fee or None,
             invoice_id=reminder.invoice_id,
-            invoice_label=reminder.invoice.number,
+            invoice_label=reminder.invoice.number or "",
             attention=reminder.status in problems,
         )
 
@@ -141,7 +141,7 @@ def _complaint_events(patient_id: int) -> Iterable[TimelineEvent]:
             by=_person(complaint.received_by),
             amount=complaint.disputed_amount,
             invoice_id=complaint.invoice_id,
-            invoice_label=complaint.invoice.number,
+            invoice_label=complaint.invoice.number or "",
             attention=complaint.closed_at is None,
         )
         if complaint.closed_at is not None:
@@ -151,7 +151,7 @@ def _complaint_events(patient_id: int) -> Iterable[TimelineEvent]:
                 title=_("Complaint closed: %(outcome)s") % {"outcome": complaint.get_outcome_display()},
                 by=_person(complaint.closed_by),
                 invoice_id=complaint.invoice_id,
-                invoice_label=complaint.invoice.number,
+                invoice_label=complaint.invoice.number or "",
             )
             if complaint.resolution_text:
                 yield TimelineEvent(
@@ -160,13 +160,13 @@ def _complaint_events(patient_id: int) -> Iterable[TimelineEvent]:
                     title=_("Resolution letter about the complaint"),
                     by=_person(complaint.closed_by),
                     invoice_id=complaint.invoice_id,
-                    invoice_label=complaint.invoice.number,
+                    invoice_label=complaint.invoice.number or "",
                 )
 
 
 def _call_events(patient_id: int) -> Iterable[TimelineEvent]:
     for call in collection_selectors.calls_for_patient(patient_id=patient_id):
-        invoice_label = call.invoice.number if call.invoice else ""
+        invoice_label = (call.invoice.number or "") if call.invoice else ""
         yield TimelineEvent(
             at=call.created_at,
             kind=EventKind.CALL,
@@ -262,7 +262,7 @@ def _promise_events(patient_id: int) -> Iterable[TimelineEvent]:
             by=_person(promise.created_by),
             amount=promise.amount,
             invoice_id=promise.invoice_id,
-            invoice_label=promise.invoice.number if promise.invoice else "",
+            invoice_label=(promise.invoice.number or "") if promise.invoice else "",
         )
 
 

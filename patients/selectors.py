@@ -111,7 +111,7 @@ class ContactEdit:
 
     @property
     def field_labels(self) -> list[str]:
-        return [str(Patient._meta.get_field(name).verbose_name) for name in self.fields]
+        return [str(getattr(Patient._meta.get_field(name), "verbose_name", name)) for name in self.fields]
 
 
 def contact_edits(*, patient_id: int) -> list[ContactEdit]:

@@ -371,7 +371,8 @@ def caller_check_record(
     elif contact == CallerCheck.Contact.NONE:
         raise ApplicationError(_("Choose how they reached us."), field="contact")
     if caller == CallerCheck.Caller.PROXY:
-        proxy = AuthorisedProxy.objects.filter(pk=proxy_id, patient_id=patient_id).first()
+        grants = AuthorisedProxy.objects.filter(patient_id=patient_id)
+        proxy = grants.filter(pk=proxy_id).first() if proxy_id is not None else None
         if proxy is None:
             raise ApplicationError(_("Choose which authorised person is calling."), field="proxy")
         caller_name = proxy.name

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +29,15 @@ from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
 from invoices.models import CreditNote, Invoice
 from patient_collections import services as collection_services
-from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
+from patient_collections.models import (
+    CollectionCase,
+    Deferral,
+    FollowUpCall,
+    PaymentPlan,
+    PaymentPromise,
+    PortalMessage,
+    Reminder,
+)
 from patients.models import AuthorisedProxy, ContactChange, Patient
 from portal import services as portal_services
 from portal.invitations import invitation_create
@@ -110,6 +119,7 @@ class Side:
     quick_pay_token: str
     credit_note: CreditNote  # a correction of the closed complaint's invoice
     contact_change: ContactChange  # an email change by someone other than the patient, not confirmed yet
+    promise: PaymentPromise  # the patient promised to pay the overdue invoice in a week
 
 
 @dataclass
@@ -178,7 +188,15 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         patient_id=patient.pk, request_key=f"callback-{tag}", request_note=_words("callback_note", tag)
     )
     message = PortalMessage.objects.create(patient=patient, subject=f"Reminder for {tag}", body="Please pay.")
-    grant = cast(AuthorisedProxy, ProxyFactory(patient=patient, user=proxy_user, name=f"Proxy of {tag}"))
+    grant = cast(
+        AuthorisedProxy,
+        ProxyFactory(
+            patient=patient,
+            user=proxy_user,
+            name=f"Proxy of {tag}",
+            document=ContentFile(b"%PDF-1.4 signed power of attorney", name=f"fullmakt-{tag}.pdf"),
+        ),
+    )
     return Side(
         patient=patient,
         invoice=invoice,
@@ -199,6 +217,12 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         credit_note=CreditNote.objects.get(ledger_entry=correction),
         contact_change=ContactChange.objects.create(
             patient=patient, old_email="old@example.org", new_email=patient.email, changed_at=timezone.now()
+        ),
+        promise=collection_services.payment_promise_record(
+            patient_id=patient.pk,
+            invoice_id=invoice.pk,
+            until=timezone.localdate() + timedelta(days=7),
+            by=staff[FRONT_DESK],
         ),
     )
 
@@ -407,6 +431,46 @@ ROUTES: dict[str, Route] = {
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_patient,
     ),
+    "frontdesk:patient-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)}
+    ),
+    # Every role identifies whom they speak with before the account shows the balance (a provider too).
+    "frontdesk:patient-caller": Route({"POST": ALL_STAFF}, kwargs=_patient),
+    "frontdesk:patient-caller-end": Route({"POST": ALL_STAFF}, kwargs=_patient),
+    "frontdesk:patient-note-add": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
+    "frontdesk:patient-coverage-add": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-invoice-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-quick-invoice": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "service": "certificate"},
+    ),
+    "frontdesk:patient-promise-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-promise-withdraw": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "promise_id": s.promise.pk},
+    ),
+    "frontdesk:patient-proxy-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-proxy-revoke": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "proxy_id": s.grant.pk},
+    ),
+    # The signed power of attorney: staff who see proxies (not a provider); never the portal.
+    "frontdesk:patient-proxy-document": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "proxy_id": s.grant.pk},
+    ),
     "portal:portal-staff-invite": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
     "frontdesk:patient-contact-change-confirm": Route(
         {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
@@ -421,7 +485,8 @@ ROUTES: dict[str, Route] = {
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_invoice,
     ),
-    "invoices:invoice-issue": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_draft),
+    # The desk bills walk-in visits (issue 16): it creates and issues invoices too.
+    "invoices:invoice-issue": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_draft),
     "invoices:invoice-insurance-settled": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_invoice),
     "invoices:credit-note-pdf": Route({"GET": ALL_STAFF}, kwargs=_credit_note),
     # --- Staff: complaints ---
@@ -490,11 +555,11 @@ ROUTES: dict[str, Route] = {
         per_patient=False,
     ),
     # --- API v1: staff only, one permission per operation ---
-    "api-patient-create": Route({"POST": staff_api(BILLING, MANAGER)}),
+    "api-patient-create": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-patient-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
-    "api-invoice-create": Route({"POST": staff_api(BILLING, MANAGER)}),
+    "api-invoice-create": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-invoice-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
-    "api-invoice-issue": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_draft),
+    "api-invoice-issue": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}, kwargs=_draft),
     "api-invoice-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
     "api-credit-note-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),
     "api-credit-note-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),

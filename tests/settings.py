@@ -6,7 +6,17 @@ it. The real-worker tests (tests/celery) give their worker a broker and an envir
 """
 
 import os
+import tempfile
 
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 
 from clinic_billing.settings import *  # noqa: F403
+
+# Uploaded documents (a signed power of attorney) go to a folder of this run, not to var/private.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="clinic-billing-private-"), "base_url": None},
+    },
+}

@@ -109,8 +109,10 @@ def patient_new(request: StaffRequest) -> HttpResponse:
                     return redirect("frontdesk:patient-detail", patient_id=patient.pk)
             else:
                 # Posting the same form again with this set registers the patient after all.
-                form.data = form.data.copy()
-                form.data["confirm_new"] = "on"
+                confirmed = request.POST.copy()
+                confirmed["confirm_new"] = "on"
+                form = PatientForm(confirmed)
+                form.is_valid()
     else:
         form = PatientForm(initial={"language": Patient._meta.get_field("language").default})
     return render(request, "staff/patients/patient_new.html", {"form": form, "duplicates": duplicates})

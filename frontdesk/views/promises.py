@@ -22,7 +22,7 @@ def promise_new(request: StaffRequest, patient_id: int) -> HttpResponse:
     require_perm(request, "patient_collections.add_paymentpromise")
     patient = _get_patient_for_user(request, patient_id)
     invoices = [
-        (invoice.pk, invoice.number)
+        (invoice.pk, invoice.number or "")
         for invoice in invoice_selectors.invoices_for_patient(patient_id=patient.pk).filter(
             status__in=Invoice.BOOKED_STATUSES
         )

@@ -2,7 +2,7 @@
 document. The document is kept in private storage and served only here, to staff who may see proxies."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,11 +60,11 @@ def proxy_document(request: StaffRequest, patient_id: int, proxy_id: int) -> Htt
     proxy = get_object_or_404(AuthorisedProxy, pk=proxy_id, patient_id=patient_id)
     if not proxy.document:
         raise Http404
-    document = proxy.document.open("rb")
-    # The type comes from the file's first bytes (checked on upload), never from the name it was sent with.
-    content_type = document_content_type(document.read(8))
-    document.seek(0)
-    response = FileResponse(document, content_type=content_type)
+    with proxy.document.open("rb") as document:
+        content = document.read()
+    # The type comes from the file's first bytes (checked on upload), never from the name it was sent with. A
+    # document is at most 10 MB (patients.proxies), so it is read whole.
+    response = HttpResponse(content, content_type=document_content_type(content[:8]))
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response

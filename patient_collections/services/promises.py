@@ -61,9 +61,8 @@ def payment_promise_record(
     ):
         raise ApplicationError(_("Choose one of the patient's issued invoices."), field="invoice")
     # Saved one by one (not update()), so the audit log says who ended each.
-    running = (
-        PaymentPromise.objects.active(today).select_for_update().filter(patient_id=patient_id, invoice_id=invoice_id)
-    )
+    running = PaymentPromise.objects.active(today).select_for_update().filter(patient_id=patient_id)
+    running = running.filter(invoice_id=invoice_id) if invoice_id is not None else running.filter(invoice__isnull=True)
     now = timezone.now()
     for earlier in running:
         earlier.ended_at = now
