@@ -208,6 +208,7 @@ NOT_SHOWN_HERE = {
     "portal:portal-payment-plan": "the world's invoice has no payment plan",
     "portal:portal-quick-pay": "the world holds no quick-pay link",
     "portal:portal-quick-pay-pdf": "the world holds no quick-pay link",
+    "frontdesk:patient-proxy-document": "the world's proxy has no uploaded document",
 }
 
 

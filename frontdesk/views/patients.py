@@ -54,6 +54,7 @@ def identified_caller(request: StaffRequest, patient_id: int) -> dict[str, objec
 def account_header(request: StaffRequest, patient: Patient) -> dict[str, object]:
     """What the account header of one of the account's pages shows: the balance only once the caller is
     identified as the patient or an authorised proxy (or staff work without a caller)."""
+    accessed.send(sender=Patient, instance=patient)
     caller = identified_caller(request, patient.pk)
     return {**account_summary(patient), "caller": caller, "balance_hidden": not (caller and caller["allowed"])}
 
@@ -124,13 +125,13 @@ def account(request: StaffRequest, patient_id: int) -> HttpResponse:
     """The patient's account. The balance, invoices and timeline show once staff said who they are speaking
     with (the patient, an authorised proxy, or nobody: back-office work); never to someone else."""
     patient = _get_patient_for_user(request, patient_id)
-    accessed.send(sender=Patient, instance=patient)
     today = timezone.localdate()
     caller = identified_caller(request, patient.pk)
     open_to_caller = bool(caller and caller["allowed"])
     kinds = {EventKind(kind) for kind in request.GET.getlist("kind") if kind in EventKind.values}
     timeline = patient_timeline(patient_id=patient.pk, kinds=kinds) if open_to_caller else []
     if request.htmx and request.GET.get("timeline"):  # type: ignore[attr-defined]
+        accessed.send(sender=Patient, instance=patient)
         response = render(
             request, "staff/patients/_timeline.html", {"patient": patient, "timeline": timeline, "kinds": kinds}
         )
@@ -257,7 +258,6 @@ def contact_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
                 return redirect("frontdesk:patient-detail", patient_id=patient.pk)
     else:
         form = ContactForm(initial=ContactForm.initial_for(patient))
-    accessed.send(sender=Patient, instance=patient)
     return render(request, "staff/patients/contact_edit.html", {**account_header(request, patient), "form": form})
 
 

@@ -1,6 +1,7 @@
 """Authorised proxies (fullmakt) at the desk: register one with its signed document, revoke it, and open the
 document. The document is kept in private storage and served only here, to staff who may see proxies."""
 
+from auditlog.signals import accessed
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from clinic_billing.exceptions import ApplicationError
 from clinic_billing.roles import StaffRequest, require_perm, run_staff_action, staff_only
 from frontdesk.views.patients import _get_patient_for_user, account_header
 from patients.forms import ProxyForm
-from patients.models import AuthorisedProxy
+from patients.models import AuthorisedProxy, Patient
 from patients.proxies import authorised_proxy_create, authorised_proxy_revoke, document_content_type
 
 
@@ -60,6 +61,7 @@ def proxy_document(request: StaffRequest, patient_id: int, proxy_id: int) -> Htt
     proxy = get_object_or_404(AuthorisedProxy, pk=proxy_id, patient_id=patient_id)
     if not proxy.document:
         raise Http404
+    accessed.send(sender=Patient, instance=proxy.patient)
     with proxy.document.open("rb") as document:
         content = document.read()
     # The type comes from the file's first bytes (checked on upload), never from the name it was sent with. A
