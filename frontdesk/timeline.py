@@ -52,6 +52,7 @@ class TimelineEvent:
     amount: Decimal | None = None
     invoice_id: int | None = None
     invoice_label: str = ""
+    credit_note_id: int | None = None  # the detail is this credit note's number: a link to its PDF
     # Something staff should notice: a refused caller, a notice that failed, an unhappy patient.
     attention: bool = False
 
@@ -83,6 +84,7 @@ def _ledger_events(patient_id: int) -> Iterable[TimelineEvent]:
             kind=kind,
             title=str(title),
             detail=credit_note.number if (credit_note := getattr(entry, "credit_note", None)) else entry.reference,
+            credit_note_id=credit_note.pk if credit_note else None,
             by=_person(entry.posted_by),
             amount=entry.amount,
             invoice_id=invoice.pk,
