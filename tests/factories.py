@@ -200,6 +200,50 @@ def sent_notice(
     )
 
 
+# --- A patient's account with one of every event of its timeline --------------------------------------------
+
+
+def account_history(patient: Patient, *, by: User, rounds: int = 1) -> None:
+    """`rounds` times each event the account's timeline shows (frontdesk/timeline.py), through the services: an
+    invoice issued and paid in part, a reminder by email and one by letter, a complaint, a call, a portal message, a contact change, a
+    proxy registered, a third-party call refused, a note and a promise to pay."""
+    from patient_collections.models import FollowUpCall, PortalMessage
+    from patients import services as patient_services
+    from patients.proxies import authorised_proxy_create
+
+    for number in range(rounds):
+        invoice = issue(patient, timezone.localdate() - timedelta(days=30))
+        services.payment_record(invoice_id=invoice.pk, amount="10.00", payer="patient", method="card", by=by)
+        sent_notice(invoice, sent_at=timezone.now() - timedelta(days=5), channel="email")
+        sent_notice(invoice, sent_at=timezone.now() - timedelta(days=4), step=2, channel="letter")
+        complaint_about(invoice, category="invoice_question", by=by, description=f"What is this bill {number}?")
+        FollowUpCall.objects.create(
+            patient=patient,
+            reason=FollowUpCall.Reason.CALLBACK_REQUEST,
+            role="billing",
+            due_at=timezone.now(),
+            idempotency_key=f"history-{patient.pk}-{number}",
+        )
+        PortalMessage.objects.create(patient=patient, subject=f"Reminder {number}", body="Please pay.")
+        patient_services.patient_update_contact(
+            patient_id=patient.pk,
+            contact=patient_services.ContactDetails(
+                phone=f"+47 400 00 {number:03d}", preferred_channel="sms", language=patient.language
+            ),
+            by=by,
+        )
+        authorised_proxy_create(
+            patient_id=patient.pk, name=f"Proxy {number}", valid_from=date(2020, 1, 1), document_reference="F-1", by=by
+        )
+        patient_services.caller_check_record(
+            patient_id=patient.pk, caller="someone_else", contact="phone", caller_name=f"Caller {number}", by=by
+        )
+        patient_services.patient_note_add(patient_id=patient.pk, text=f"Note {number}", by=by)
+        collection_services.payment_promise_record(
+            patient_id=patient.pk, until=timezone.localdate() + timedelta(days=7), by=by
+        )
+
+
 # --- A day of the office's work -----------------------------------------------------------------------------
 
 
