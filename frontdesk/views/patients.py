@@ -26,8 +26,9 @@ from patients.forms import CallerForm, ContactForm, CoverageForm, NoteForm, Pati
 from patients.models import CallerCheck, Patient
 from patients.selectors import email_change_unconfirmed, patient_likely_duplicates
 
-# How long an identified caller stays identified on this browser: about one conversation.
-CALLER_CHECK_MINUTES = 30
+# How long an identified caller stays identified on this browser: about one conversation (the staff idle limit
+# signs staff out after longer anyway).
+CALLER_CHECK_MINUTES = 10
 
 
 def _get_patient_for_user(request: StaffRequest, patient_id: int) -> Patient:
