@@ -100,7 +100,7 @@ class CallerForm(StaffForm):
 
     caller = forms.ChoiceField(label=_("Who is it?"), choices=CallerCheck.Caller.choices, widget=forms.RadioSelect)
     contact = forms.ChoiceField(
-        label=_("How"),
+        label=_("How they reached us"),
         choices=[c for c in CallerCheck.Contact.choices if c[0] != CallerCheck.Contact.NONE],
         initial=CallerCheck.Contact.PHONE,
         required=False,

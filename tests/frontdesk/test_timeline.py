@@ -32,9 +32,7 @@ def test_it_names_the_channel_and_delivery_of_a_notice_and_the_refused_caller(pa
 
 def test_a_filter_shows_only_its_kind(patient, front_desk):
     account_history(patient, by=front_desk)
-    assert {event.kind for event in patient_timeline(patient_id=patient.pk, kinds={EventKind.NOTE})} == {
-        EventKind.NOTE
-    }
+    assert {event.kind for event in patient_timeline(patient_id=patient.pk, kinds={EventKind.NOTE})} == {EventKind.NOTE}
 
 
 @pytest.mark.parametrize("rounds", [1, 6])
