@@ -225,3 +225,9 @@ def test_the_desk_revokes_a_proxy(desk, patient, front_desk):
     desk.post(reverse("frontdesk:patient-proxy-revoke", args=[patient.pk, proxy.pk]))
     proxy.refresh_from_db()
     assert proxy.revoked_by == front_desk and proxy.revoked_at is not None
+
+
+def test_the_complaint_intake_keeps_the_balance_out_of_its_header(desk, patient):
+    issued_invoice(patient)
+    page = desk.get(f"{reverse('disputes:complaint-new')}?patient={patient.pk}").content.decode()
+    assert 'id="account-balance-hidden"' in page and 'id="account-balance"' not in page
