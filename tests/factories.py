@@ -20,8 +20,10 @@ from invoices import services
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, Invoice
 from patient_collections import services as collection_services
-from patient_collections.models import Reminder
+from patient_collections.models import FollowUpCall, PortalMessage, Reminder
+from patients import services as patient_services
 from patients.models import AuthorisedProxy, Patient
+from patients.proxies import authorised_proxy_create
 
 # --- Plain rows ---------------------------------------------------------------------------------------------
 
@@ -205,12 +207,8 @@ def sent_notice(
 
 def account_history(patient: Patient, *, by: User, rounds: int = 1) -> None:
     """`rounds` times each event the account's timeline shows (frontdesk/timeline.py), through the services: an
-    invoice issued and paid in part, a reminder by email and one by letter, a complaint, a call, a portal message, a contact change, a
-    proxy registered, a third-party call refused, a note and a promise to pay."""
-    from patient_collections.models import FollowUpCall, PortalMessage
-    from patients import services as patient_services
-    from patients.proxies import authorised_proxy_create
-
+    invoice issued and paid in part, a reminder by email and one by letter, a complaint, a call, a portal message,
+    a contact change, a proxy registered, a third-party call refused, a note and a promise to pay."""
     for number in range(rounds):
         invoice = issue(patient, timezone.localdate() - timedelta(days=30))
         services.payment_record(invoice_id=invoice.pk, amount="10.00", payer="patient", method="card", by=by)
