@@ -270,6 +270,9 @@ def _promise_events(patient_id: int) -> Iterable[TimelineEvent]:
 
 Source = Callable[[int], Iterable[TimelineEvent]]
 
+# The newest events a page shows; a filter by kind reaches older ones.
+TIMELINE_LIMIT = 300
+
 # Each source with the kinds it can yield: a filter reads only the sources that matter.
 SOURCES: tuple[tuple[frozenset[EventKind], Source], ...] = (
     (frozenset({EventKind.INVOICE, EventKind.PAYMENT}), _ledger_events),
@@ -286,8 +289,8 @@ SOURCES: tuple[tuple[frozenset[EventKind], Source], ...] = (
 
 
 def patient_timeline(*, patient_id: int, kinds: set[EventKind] | None = None) -> list[TimelineEvent]:
-    """Every event on the patient's account (or only those of `kinds`), newest first. One query per source read
-    (ten at most), whatever the number of events."""
+    """Every event on the patient's account (or only those of `kinds`), newest first, the latest TIMELINE_LIMIT of
+    them. One query per source read (ten at most), whatever the number of events."""
     wanted = kinds if kinds else set(EventKind)
     events = [
         event
@@ -297,4 +300,4 @@ def patient_timeline(*, patient_id: int, kinds: set[EventKind] | None = None) ->
         if event.kind in wanted
     ]
     events.sort(key=lambda event: event.at, reverse=True)
-    return events
+    return events[:TIMELINE_LIMIT]
