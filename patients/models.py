@@ -271,7 +271,8 @@ class CallerCheck(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caller_checks")
     caller = models.CharField(_("caller"), max_length=20, choices=Caller.choices)
     contact = models.CharField(_("contact"), max_length=10, choices=Contact.choices)
-    proxy = models.ForeignKey(AuthorisedProxy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The name stays in `caller_name` when the grant is deleted (anonymisation).
+    proxy = models.ForeignKey(AuthorisedProxy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     caller_name = models.CharField(_("name the caller gave"), max_length=200, blank=True)
     note = models.CharField(_("what they asked"), max_length=500, blank=True)
     allowed = models.BooleanField(_("account details shared"))

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('checked_at', models.DateTimeField(verbose_name='checked at')),
                 ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='caller_checks', to='patients.patient')),
-                ('proxy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.authorisedproxy')),
+                ('proxy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='patients.authorisedproxy')),
             ],
             options={
                 'verbose_name': 'caller check',
