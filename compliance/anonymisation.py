@@ -25,8 +25,15 @@ from compliance.data_protection import (
 from disputes.models import Complaint
 from invoices.models import InsuranceStatus, Invoice, LedgerEntry
 from invoices.services import issued_documents_anonymise
-from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage
-from patients.models import AuthorisedProxy, ContactChange, Coverage, Patient
+from patient_collections.models import (
+    CollectionCase,
+    Deferral,
+    FollowUpCall,
+    PaymentPlan,
+    PaymentPromise,
+    PortalMessage,
+)
+from patients.models import AuthorisedProxy, CallerCheck, ContactChange, Coverage, Patient, PatientNote
 from portal.models import PortalInvitation
 
 # Fields whose values are redacted in the audit rows of an anonymised patient's objects ("*": every field).
@@ -40,6 +47,9 @@ AUDIT_REDACTIONS: dict[type[models.Model], tuple[str, ...]] = {
     FollowUpCall: ("request_note", "outcome_note"),
     Deferral: ("reason",),
     Invoice: ("buyer_details",),
+    PatientNote: ("text",),
+    CallerCheck: ("caller_name", "note"),
+    PaymentPromise: ("note",),
 }
 
 
@@ -175,7 +185,11 @@ def _anonymise(patient: Patient, *, now: datetime) -> None:
         invitation.delete()
     for change in ContactChange.objects.filter(patient=patient).order_by("pk"):
         change.delete()
+    for check in CallerCheck.objects.filter(patient=patient).order_by("pk"):
+        _blank(check, ("caller_name", "note"))
     for proxy in AuthorisedProxy.objects.filter(patient=patient).order_by("pk"):
+        if proxy.document:
+            proxy.document.delete(save=False)  # the signed authorisation names the person: the file goes too
         proxy.delete()
     for coverage in Coverage.objects.filter(patient=patient).exclude(member_number="").order_by("pk"):
         coverage.member_number = ""
@@ -186,6 +200,10 @@ def _anonymise(patient: Patient, *, now: datetime) -> None:
         _blank(call, ("request_note", "outcome_note"))
     for deferral in Deferral.objects.filter(invoice__patient=patient).order_by("pk"):
         _blank(deferral, ("reason",))
+    for note in PatientNote.objects.filter(patient=patient).order_by("pk"):
+        _blank(note, ("text",))
+    for promise in PaymentPromise.objects.filter(patient=patient).order_by("pk"):
+        _blank(promise, ("note",))
 
     _redact_audit_log(patient, objects)
 

@@ -10,8 +10,8 @@ from clinic_billing.exceptions import PermissionDenied
 from clinic_billing.roles import OFFICE_MANAGER, user_roles
 from disputes.models import AdjustmentRequest, Complaint
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
-from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan
-from patients.models import AuthorisedProxy, ContactChange, Coverage, Patient
+from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PaymentPromise
+from patients.models import AuthorisedProxy, CallerCheck, ContactChange, Coverage, Patient, PatientNote
 from portal.models import PortalInvitation
 
 # Health-related billing records are kept 10 years; see docs/data-protection.md for the reasoning.
@@ -50,6 +50,9 @@ def patient_owned_object_ids(patient: Patient) -> dict[type[models.Model], list[
         PaymentPlan: list(PaymentPlan.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         Deferral: list(Deferral.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
         CollectionCase: list(CollectionCase.objects.filter(invoice__in=invoice_ids).values_list("pk", flat=True)),
+        PatientNote: list(PatientNote.objects.filter(patient=patient).values_list("pk", flat=True)),
+        CallerCheck: list(CallerCheck.objects.filter(patient=patient).values_list("pk", flat=True)),
+        PaymentPromise: list(PaymentPromise.objects.filter(patient=patient).values_list("pk", flat=True)),
     }
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from clinic_billing.exceptions import NotFound
@@ -26,11 +27,12 @@ from patient_collections.models import (
     InstalmentStatusChange,
     PaymentPlan,
     PaymentPlanStatusChange,
+    PaymentPromise,
     PortalMessage,
     Reminder,
     ReminderStatusChange,
 )
-from patients.models import AuthorisedProxy, ContactChange, Coverage, Patient
+from patients.models import AuthorisedProxy, CallerCheck, ContactChange, Coverage, Patient, PatientNote
 from portal.models import PortalInvitation
 
 # Never exported: secrets that prove nothing to the patient and would help an attacker.
@@ -57,6 +59,8 @@ def _plain(value: object) -> object:
         return str(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 
@@ -191,5 +195,8 @@ def patient_data_export(*, patient_id: int) -> dict[str, Any]:
         "portal_messages": _rows(PortalMessage.objects.filter(patient=patient).order_by("created_at", "id")),
         "portal_invitations": _rows(PortalInvitation.objects.filter(patient=patient).order_by("created_at", "id")),
         "contact_changes": _rows(ContactChange.objects.filter(patient=patient).order_by("changed_at", "id")),
+        "notes": _rows(PatientNote.objects.filter(patient=patient).order_by("written_at", "id")),
+        "caller_checks": _rows(CallerCheck.objects.filter(patient=patient).order_by("checked_at", "id")),
+        "payment_promises": _rows(PaymentPromise.objects.filter(patient=patient).order_by("created_at", "id")),
         "audit_log": [_audit_row(entry) for entry in audit_entries],
     }

@@ -246,3 +246,12 @@ def account_summary(patient: Patient) -> dict[str, object]:
         "credit": credit,
         "open_complaint": open_complaint_for_patient(patient_id=patient.pk),
     }
+
+
+def complaints_for_patient(*, patient_id: int) -> QuerySet[Complaint]:
+    """Every complaint of the patient with its decision and invoice, newest first: the account's timeline."""
+    return (
+        Complaint.objects.filter(patient_id=patient_id)
+        .select_related("decision", "invoice", "proxy", "received_by", "closed_by")
+        .order_by("-received_at", "-id")
+    )

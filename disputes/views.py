@@ -124,6 +124,9 @@ def complaint_new(request: StaffRequest) -> HttpResponse:
         "someone_else_message": someone_else_message,
         "stopped": stopped,
         "on_intake": True,
+        # The intake asks who is speaking: the balance stays out of the header, so it is never on screen above
+        # the "share nothing" warning for a caller who turns out to be someone else.
+        "balance_hidden": True,
     }
     accessed.send(sender=Patient, instance=patient)
     return render(request, "staff/disputes/complaint_new.html", context)

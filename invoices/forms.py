@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic_billing.exceptions import ApplicationError
 from clinic_billing.forms import StaffForm
 
-from .models import Invoice, PaymentMethod, RefundMethod
+from .models import Coverage, InsuranceStatus, Invoice, PaymentMethod, RefundMethod
 from .money import DECIMAL_PLACES, MAX_DIGITS, MoneyError, refuse_past_invoice_limit
 
 # What a person types for an amount in the clinic's languages: ASCII digits, a sign, and the decimal and
@@ -142,3 +142,38 @@ class RefundRequestForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
         self.fields["payee_account"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+
+class InvoiceLineForm(StaffForm):
+    """One line of a new invoice; an empty row is ignored."""
+
+    code = forms.CharField(label=_("Code"), max_length=20, required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    quantity = TypedDecimalField(label=_("Quantity"), max_digits=8, decimal_places=2, localize=True, required=False)
+    unit_price = TypedMoneyField(label=_("Unit price"), required=False)
+    coverage = forms.ChoiceField(label=_("Paid by"), choices=Coverage.choices, initial=Coverage.PATIENT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_price"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(name) not in (None, "") for name in ("code", "description", "quantity", "unit_price"))
+
+
+InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=2, min_num=1, max_num=30, absolute_max=30)
+
+
+class NewInvoiceForm(StaffForm):
+    service_date = forms.DateField(
+        label=_("Service date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    insurance_status = forms.ChoiceField(
+        label=_("Insurance"),
+        choices=[("", _("Decide from the lines")), *list(InsuranceStatus.choices)],
+        required=False,
+        help_text=_("Lines an insurer or an exemption card pays make insurance pending unless you say settled."),
+    )

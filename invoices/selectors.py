@@ -155,11 +155,13 @@ def patient_balance(*, patient_id: int) -> Decimal:
     return Decimal(total if total is not None else 0).quantize(CENT)
 
 
-def ledger_for_patient(*, patient_id: int, limit: int = 50) -> QuerySet[LedgerEntry]:
+def ledger_history_for_patient(*, patient_id: int) -> QuerySet[LedgerEntry]:
+    """Every entry posted on the patient's invoices (charges, payments, credits, fees), newest first: the
+    account's timeline. One query with the invoice, the poster and the credit note."""
     return (
         LedgerEntry.objects.filter(invoice__patient_id=patient_id)
         .select_related("invoice", "posted_by", "credit_note")
-        .order_by("-posted_at", "-id")[:limit]
+        .order_by("-posted_at", "-id")
     )
 
 

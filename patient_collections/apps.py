@@ -17,4 +17,5 @@ class PatientCollectionsConfig(AppConfig):
         auditlog.register(models.FeeRate)
         auditlog.register(models.PaymentPlan)
         auditlog.register(models.Deferral)
+        auditlog.register(models.PaymentPromise)
         auditlog.register(models.CollectionCase)

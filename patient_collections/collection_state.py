@@ -29,6 +29,8 @@ The holds (HoldReason), each defined ONCE as a condition on Invoice (`hold_condi
 - `payment_plan`: a payment plan is being kept (its own instalment notices still go out);
 - `deferral`: a deferral runs (until its date, unless a new arrangement ended it);
 - `recalled`: a complaint recalled the claim from the collection agency; it waits for a new decision.
+- `promise_to_pay`: the patient promised staff to pay this invoice (or all their invoices) by a date: nothing
+  is sent before the day after it.
 
 `paused_invoices` (patient_collections.selectors) and the reminder sweep's candidates (services.sweep) are built
 from these same conditions, so the page that says "held" and the sweep that leaves the invoice alone cannot disagree.
@@ -59,7 +61,7 @@ from django.utils.translation import gettext_lazy as _
 from disputes.interface import invoice_ids_disputed, invoice_ids_with_open_complaint
 from invoices.models import InsuranceStatus, Invoice, InvoiceQuerySet
 
-from .models import CollectionCase, Deferral, Instalment, NoticeType, PaymentPlan, Reminder
+from .models import CollectionCase, Deferral, Instalment, NoticeType, PaymentPlan, PaymentPromise, Reminder
 from .notices import INSTALMENT_STEPS
 
 
@@ -90,6 +92,7 @@ class HoldReason(TextChoices):
     INSURANCE_PENDING = "insurance_pending", _("Insurance is pending: what the patient owes is not final yet.")
     PAYMENT_PLAN = "payment_plan", _("A payment plan is being kept.")
     DEFERRAL = "deferral", _("Deferred until the agreed date.")
+    PROMISE_TO_PAY = "promise_to_pay", _("The patient promised to pay by a date.")
 
 
 # The states in which the reminder schedule may act today: past due, owed, nothing holds it, no case yet.
@@ -115,7 +118,16 @@ def hold_conditions(*, today: date) -> dict[HoldReason, Q]:
             pk__in=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).values("invoice_id")
         ),
         HoldReason.DEFERRAL: Q(pk__in=Deferral.objects.active(today).values("invoice_id")),
+        HoldReason.PROMISE_TO_PAY: promised(today=today),
     }
+
+
+def promised(*, today: date) -> Q:
+    """Invoices a promise to pay holds today: named by the promise, or any of the patient's when it names none."""
+    promises = PaymentPromise.objects.active(today)
+    return Q(pk__in=promises.filter(invoice__isnull=False).values("invoice_id")) | Q(
+        patient_id__in=promises.filter(invoice__isnull=True).values("patient_id")
+    )
 
 
 def held(*, today: date, by_plans: bool = True) -> Q:

@@ -155,3 +155,19 @@ def step_formset(data: Any = None, *, steps: list[ReminderStep] | None = None) -
         return cast(BaseStepFormSet, StepFormSet(data, prefix=STEPS_PREFIX, form_kwargs=form_kwargs))
     initial = [StepForm.initial_for(step) for step in steps or []]
     return cast(BaseStepFormSet, StepFormSet(initial=initial, prefix=STEPS_PREFIX, form_kwargs=form_kwargs))
+
+
+class PaymentPromiseForm(StaffForm):
+    """The date (and perhaps the amount) the patient promised; the invoice, or the whole account."""
+
+    until = BoundedDateField(label=_("Promised to pay by"), widget=DATE_INPUT)
+    amount = TypedMoneyField(
+        label=_("Amount promised"), required=False, help_text=_("Leave empty when no amount was named.")
+    )
+    invoice = forms.TypedChoiceField(label=_("Invoice"), coerce=int, required=False, empty_value=None)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, invoices: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        choices = [("", _("All the patient's invoices")), *invoices]
+        self.fields["invoice"].choices = choices  # type: ignore[attr-defined]

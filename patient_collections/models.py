@@ -338,6 +338,52 @@ class Deferral(models.Model):
         return self.ended_at is None and self.until >= today
 
 
+class PaymentPromiseQuerySet(AuditedQuerySet["PaymentPromise"]):
+    def active(self, today: date) -> "PaymentPromiseQuerySet":
+        """The promises that hold reminders on `today`: their date has not passed and nobody withdrew them."""
+        return self.filter(until__gte=today, ended_at__isnull=True)
+
+
+class PaymentPromise(models.Model):
+    """The patient promised to pay by a date (and perhaps how much): no reminder goes out for the invoice, or
+    for all the patient's invoices when none is named, until the day after it (collection_state's
+    `promise_to_pay` hold)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="payment_promises")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_promises"
+    )
+    until = models.DateField(_("promised to pay by"))
+    amount = models.DecimalField(_("amount promised"), max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Set when staff withdrew the promise (the patient called back) or a new promise replaced it.
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = PaymentPromiseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="promise_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Promise by patient {self.patient_id} to pay by {self.until}"
+
+    def is_active(self, today: date) -> bool:
+        """The same test as `PaymentPromise.objects.active(today)`, on a row already read."""
+        return self.ended_at is None and self.until >= today
+
+
 class CollectionCase(models.Model):
     """An account proposed for escalation after the final notice; the office manager decides what happens."""
 

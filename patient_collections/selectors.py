@@ -22,7 +22,7 @@ from invoices.models import Invoice, LedgerEntry
 from invoices.money import CENT, ZERO
 
 from . import collection_state
-from .models import Deferral, FollowUpCall, Instalment, PaymentPlan, Reminder
+from .models import Deferral, FollowUpCall, Instalment, PaymentPlan, PaymentPromise, PortalMessage, Reminder
 
 AGING_ROW_LIMIT = 200
 
@@ -218,3 +218,48 @@ def invoices_patient_paid(*, invoice_ids: list[int]) -> dict[int, Decimal]:
         .order_by()
     )
     return {row["invoice_id"]: -Decimal(row["total"]).quantize(CENT) for row in rows}
+
+
+# --- One patient's collections history, for the account's timeline (each one query) -------------------------
+
+
+def reminders_for_patient(*, patient_id: int) -> QuerySet[Reminder]:
+    """Every notice queued or sent for the patient's invoices (reminders, final notices, instalment notices), with
+    its channel and delivery status, newest first."""
+    return (
+        Reminder.objects.filter(invoice__patient_id=patient_id).select_related("invoice").order_by("-created_at", "-id")
+    )
+
+
+def calls_for_patient(*, patient_id: int) -> QuerySet[FollowUpCall]:
+    """The patient's follow-up calls and callback requests, done or not, with their outcome, newest first."""
+    return (
+        FollowUpCall.objects.filter(patient_id=patient_id)
+        .select_related("invoice", "completed_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def portal_messages_for_patient(*, patient_id: int) -> QuerySet[PortalMessage]:
+    """The messages the patient got in the portal, newest first (without their bodies: the timeline names them)."""
+    return PortalMessage.objects.filter(patient_id=patient_id).defer("body").order_by("-created_at", "-id")
+
+
+def payment_promises_for_patient(*, patient_id: int) -> QuerySet[PaymentPromise]:
+    """The patient's promises to pay, ended ones too, newest first."""
+    return (
+        PaymentPromise.objects.filter(patient_id=patient_id)
+        .select_related("invoice", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def payment_promise_running(*, patient_id: int, today: date) -> PaymentPromise | None:
+    """The promise that holds the patient's reminders today, latest date first (None when none does)."""
+    return (
+        PaymentPromise.objects.active(today)
+        .filter(patient_id=patient_id)
+        .select_related("invoice")
+        .order_by("-until", "-id")
+        .first()
+    )

@@ -15,3 +15,5 @@ class PatientsConfig(AppConfig):
         auditlog.register(models.Coverage)
         auditlog.register(models.AuthorisedProxy)
         auditlog.register(models.ContactChange, exclude_fields=["token_hash"])
+        auditlog.register(models.PatientNote)
+        auditlog.register(models.CallerCheck)

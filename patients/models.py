@@ -1,8 +1,10 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
@@ -109,6 +111,11 @@ class Coverage(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+def private_documents() -> Storage:
+    """Where uploaded documents live: no public URL; a staff view serves them after its permission check."""
+    return storages["private"]
+
+
 class AuthorisedProxy(models.Model):
     """Someone the patient allows to speak for them (fullmakt / power of attorney)."""
 
@@ -125,9 +132,19 @@ class AuthorisedProxy(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     document_reference = models.CharField(
-        _("document reference"), max_length=100, help_text=_("Where the signed authorisation is filed.")
+        _("document reference"), max_length=100, blank=True, help_text=_("Where the signed authorisation is filed.")
+    )
+    document = models.FileField(
+        _("signed authorisation"), upload_to="proxies/%Y/", storage=private_documents, blank=True
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("portal account"),
@@ -213,3 +230,67 @@ class ContactChange(models.Model):
         if self.changed_by is None:
             return ""
         return self.changed_by.get_full_name() or self.changed_by.username
+
+
+class PatientNote(models.Model):
+    """A staff member's note on the account ("called, promised to pay Friday"): shown on the patient's timeline."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"), max_length=2000)
+    written_at = models.DateTimeField(_("written at"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AuditedQuerySet["PatientNote"].as_manager()
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"Note on patient {self.patient_id}"
+
+
+class CallerCheck(models.Model):
+    """Who the staff member found on the line (or at the desk) before speaking about the account: the patient,
+    an authorised proxy, or someone else. A contact by anyone but the patient is logged, allowed or refused."""
+
+    class Caller(models.TextChoices):
+        PATIENT = "patient", _("The patient")
+        PROXY = "proxy", _("An authorised proxy")
+        SOMEONE_ELSE = "someone_else", _("Someone else")
+        NO_CALLER = "no_caller", _("Nobody: back-office work")
+
+    class Contact(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        DESK = "desk", _("At the desk")
+        NONE = "none", _("No contact")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="caller_checks")
+    caller = models.CharField(_("caller"), max_length=20, choices=Caller.choices)
+    contact = models.CharField(_("contact"), max_length=10, choices=Contact.choices)
+    # The name stays in `caller_name` when the grant is deleted (anonymisation).
+    proxy = models.ForeignKey(AuthorisedProxy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    caller_name = models.CharField(_("name the caller gave"), max_length=200, blank=True)
+    note = models.CharField(_("what they asked"), max_length=500, blank=True)
+    allowed = models.BooleanField(_("account details shared"))
+    checked_at = models.DateTimeField(_("checked at"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AuditedQuerySet["CallerCheck"].as_manager()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        verbose_name = _("caller check")
+        verbose_name_plural = _("caller checks")
+
+    def __str__(self) -> str:
+        return f"Caller check on patient {self.patient_id}: {self.caller}"
+
+    @property
+    def is_third_party(self) -> bool:
+        return self.caller in (self.Caller.PROXY, self.Caller.SOMEONE_ELSE)

@@ -7,6 +7,7 @@ does for the patient's own data (patients/services.py).
 from datetime import date
 
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,16 +29,27 @@ def authorised_proxy_create(
     scope: str = AuthorisedProxy.Scope.BILLING,
     valid_from: date,
     valid_to: date | None = None,
-    document_reference: str,
+    document_reference: str = "",
+    document: UploadedFile | None = None,
+    by: User | None = None,
 ) -> AuthorisedProxy:
     """Record that the patient lets someone speak for them from `valid_from`, until `valid_to` (when given) or
-    until the patient revokes it."""
+    until the patient revokes it. The signed authorisation is named by where it is filed, or uploaded (kept in
+    the private storage, served only to staff)."""
     if not name.strip():
         raise ApplicationError(_("Enter the person's name."), field="name")
     if (refusal := name_refusal(name)) is not None:
         raise ApplicationError(refusal, field="name")
     if valid_to is not None and valid_to < valid_from:
         raise ApplicationError(_("The end date comes before the start date."), field="valid_to")
+    if scope not in AuthorisedProxy.Scope.values:
+        raise ApplicationError(_("Choose billing matters or all matters."), field="scope")
+    if not document_reference.strip() and document is None:
+        raise ApplicationError(
+            _("Say where the signed authorisation is filed, or upload it."), field="document_reference"
+        )
+    if document is not None:
+        _check_document(document)
     return AuthorisedProxy.objects.create(
         patient_id=patient_id,
         name=name.strip(),
@@ -47,12 +59,36 @@ def authorised_proxy_create(
         scope=scope,
         valid_from=valid_from,
         valid_to=valid_to,
-        document_reference=document_reference,
+        document_reference=document_reference.strip(),
+        document=document,
+        created_by=by,
     )
 
 
+DOCUMENT_TYPES = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def document_content_type(head: bytes) -> str:
+    """The media type of a stored document, from its first bytes."""
+    return next(
+        (media_type for media_type, magic in DOCUMENT_TYPES.items() if head.startswith(magic)),
+        "application/octet-stream",
+    )
+
+
+def _check_document(document: UploadedFile) -> None:
+    """A scan or a PDF of reasonable size, recognised by its first bytes, not by the name the browser sent."""
+    if document.size is None or document.size > DOCUMENT_MAX_BYTES:
+        raise ApplicationError(_("The document can be at most 10 MB."), field="document")
+    head = document.read(8)
+    document.seek(0)
+    if not any(head.startswith(magic) for magic in DOCUMENT_TYPES.values()):
+        raise ApplicationError(_("Upload a PDF, JPEG or PNG file."), field="document")
+
+
 @transaction.atomic
-def authorised_proxy_revoke(*, patient_id: int, proxy_id: int) -> AuthorisedProxy:
+def authorised_proxy_revoke(*, patient_id: int, proxy_id: int, by: User | None = None) -> AuthorisedProxy:
     """End a grant now: from the next request on, the person sees nothing of the patient's. A grant already
     ended stays as it was."""
     grant = AuthorisedProxy.objects.select_for_update().filter(pk=proxy_id, patient_id=patient_id).first()
@@ -60,7 +96,8 @@ def authorised_proxy_revoke(*, patient_id: int, proxy_id: int) -> AuthorisedProx
         raise NotFound(_("No such person."), field="proxy")
     if grant.revoked_at is None:
         grant.revoked_at = timezone.now()
-        grant.save(update_fields=["revoked_at"])  # through save(), so the audit log records who ended it
+        grant.revoked_by = by
+        grant.save(update_fields=["revoked_at", "revoked_by"])  # through save(), so the audit log records who ended it
     return grant
 
 

@@ -2,11 +2,15 @@
 patient search, which also finds patients by an invoice's number or payment reference, is the front desk's
 (frontdesk/selectors.py)."""
 
-from datetime import date
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import Q
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 
-from .models import ContactChange, Coverage
+from .models import AuthorisedProxy, CallerCheck, ContactChange, Coverage, Patient, PatientNote
 
 
 def email_changes_unconfirmed(*, patient_id: int) -> list[ContactChange]:
@@ -37,3 +41,96 @@ def exemption_card_held(*, patient_id: int, on: date) -> bool:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .exists()
     )
+
+
+def _name_words(name: str) -> list[str]:
+    return [word for word in re.split(r"[\s,.\-]+", name.casefold()) if len(word) > 1]
+
+
+def patient_likely_duplicates(*, name: str, date_of_birth: date) -> list[Patient]:
+    """Patients who are probably the one about to be registered: born the same day, with the same name or one
+    sharing a word of it (a married name, a middle name left out, "Hansen, Kari"). One query."""
+    words = _name_words(name)
+    if not words:
+        return []
+    same_words = Q()
+    for word in words:
+        same_words |= Q(name__icontains=word)
+    born_that_day = Patient.objects.filter(date_of_birth=date_of_birth, anonymised_at__isnull=True)
+    return [
+        patient
+        for patient in born_that_day.filter(same_words).order_by("name", "id")[:10]
+        if set(_name_words(patient.name)) & set(words)
+    ]
+
+
+def notes_for_patient(*, patient_id: int) -> QuerySet[PatientNote]:
+    """The staff notes on the account, newest first, with their writers."""
+    return PatientNote.objects.filter(patient_id=patient_id).select_related("written_by").order_by("-written_at", "-id")
+
+
+def third_party_contacts(*, patient_id: int) -> QuerySet[CallerCheck]:
+    """Every contact by someone other than the patient (an authorised proxy or anyone else), allowed or refused,
+    newest first."""
+    return (
+        CallerCheck.objects.filter(
+            patient_id=patient_id, caller__in=[CallerCheck.Caller.PROXY, CallerCheck.Caller.SOMEONE_ELSE]
+        )
+        .select_related("checked_by", "proxy")
+        .order_by("-checked_at", "-id")
+    )
+
+
+def proxies_for_patient(*, patient_id: int) -> QuerySet[AuthorisedProxy]:
+    """The patient's authorised proxies, ended ones too, with who registered and revoked them."""
+    return AuthorisedProxy.objects.filter(patient_id=patient_id).select_related("created_by", "revoked_by")
+
+
+# What "contact details" means on the timeline: the fields ContactDetails (services) changes.
+CONTACT_FIELDS = (
+    "email",
+    "phone",
+    "address_line",
+    "postal_code",
+    "city",
+    "language",
+    "preferred_channel",
+    "opt_out_email",
+    "opt_out_sms",
+    "opt_out_phone",
+)
+
+
+@dataclass(frozen=True)
+class ContactEdit:
+    """One change of the patient's contact details, read from the audit log: when, by whom, which fields."""
+
+    changed_at: datetime
+    changed_by: str
+    fields: tuple[str, ...]
+
+    @property
+    def field_labels(self) -> list[str]:
+        return [str(getattr(Patient._meta.get_field(name), "verbose_name", name)) for name in self.fields]
+
+
+def contact_edits(*, patient_id: int) -> list[ContactEdit]:
+    """The changes of the patient's contact details (email, phone, address, language, channel, opt-outs), newest
+    first, as the audit log recorded them. One query (the content type is cached)."""
+    entries = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Patient),
+            object_id=patient_id,
+            action=LogEntry.Action.UPDATE,
+        )
+        .select_related("actor")
+        .order_by("-timestamp", "-id")
+    )
+    edits = []
+    for entry in entries:
+        changed = tuple(name for name in CONTACT_FIELDS if name in (entry.changes_dict or {}))
+        if changed:
+            actor = entry.actor
+            who = (actor.get_full_name() or actor.get_username()) if actor is not None else ""
+            edits.append(ContactEdit(changed_at=entry.timestamp, changed_by=who, fields=changed))
+    return edits

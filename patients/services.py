@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
 
 from . import selectors
-from .models import Channel, ContactChange, Coverage, Language, Patient
+from .models import AuthorisedProxy, CallerCheck, Channel, ContactChange, Coverage, Language, Patient, PatientNote
 from .validators import name_refusal
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,35 @@ def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, b
     _validate_contact(contact)
     values = {f.name: getattr(contact, f.name) for f in fields(contact)}
     return Patient.objects.create(name=name.strip(), date_of_birth=date_of_birth, **values)
+
+
+@dataclass(frozen=True)
+class CoverageDetails:
+    kind: str
+    payer_name: str
+    valid_from: date
+    member_number: str = ""
+    valid_to: date | None = None
+
+
+@transaction.atomic
+def patient_register(
+    *, name: str, date_of_birth: date, contact: ContactDetails, coverage: CoverageDetails | None = None, by: User | None
+) -> Patient:
+    """Register a patient at the desk, with the coverage they showed (an insurer or an exemption card), in one
+    transaction: a refused coverage leaves no patient behind. The desk checked for likely duplicates first
+    (selectors.patient_likely_duplicates)."""
+    patient = patient_create(name=name, date_of_birth=date_of_birth, contact=contact, by=by)
+    if coverage is not None:
+        coverage_add(
+            patient_id=patient.pk,
+            kind=coverage.kind,
+            payer_name=coverage.payer_name,
+            member_number=coverage.member_number,
+            valid_from=coverage.valid_from,
+            valid_to=coverage.valid_to,
+        )
+    return patient
 
 
 @transaction.atomic
@@ -298,3 +327,71 @@ def patient_set_language(*, patient_id: int, language: str) -> Patient:
     patient.language = language
     patient.save(update_fields=["language"])  # through save(), so the audit log records the change
     return patient
+
+
+NOTE_MAX_LENGTH = 2000
+
+
+@transaction.atomic
+def patient_note_add(*, patient_id: int, text: str, by: User | None) -> PatientNote:
+    """Write a note on the patient's account ("called, promised to pay Friday"); it shows on their timeline."""
+    text = text.strip()
+    if not text:
+        raise ApplicationError(_("Write the note first."), field="text")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ApplicationError(_("A note can be at most %(max)s characters.") % {"max": NOTE_MAX_LENGTH}, field="text")
+    if not Patient.objects.filter(pk=patient_id).exists():
+        raise NotFound(_("No such patient."), field="patient")
+    return PatientNote.objects.create(patient_id=patient_id, text=text, written_at=timezone.now(), written_by=by)
+
+
+@transaction.atomic
+def caller_check_record(
+    *,
+    patient_id: int,
+    caller: str,
+    contact: str,
+    proxy_id: int | None = None,
+    caller_name: str = "",
+    note: str = "",
+    by: User | None,
+) -> CallerCheck:
+    """Record who staff found on the line or at the desk before speaking about the account, and whether the
+    account may be shared with them: the patient, or a proxy whose authorisation holds today. Anyone else
+    hears nothing, and the refused contact is logged on the patient's timeline like an allowed one."""
+    if caller not in CallerCheck.Caller.values:
+        raise ApplicationError(_("Choose who is calling."), field="caller")
+    if contact not in CallerCheck.Contact.values:
+        raise ApplicationError(_("Choose how they reached us."), field="contact")
+    if not Patient.objects.filter(pk=patient_id).exists():
+        raise NotFound(_("No such patient."), field="patient")
+    proxy = None
+    if caller == CallerCheck.Caller.NO_CALLER:
+        contact = CallerCheck.Contact.NONE
+    elif contact == CallerCheck.Contact.NONE:
+        raise ApplicationError(_("Choose how they reached us."), field="contact")
+    if caller == CallerCheck.Caller.PROXY:
+        grants = AuthorisedProxy.objects.filter(patient_id=patient_id)
+        proxy = grants.filter(pk=proxy_id).first() if proxy_id is not None else None
+        if proxy is None:
+            raise ApplicationError(_("Choose which authorised person is calling."), field="proxy")
+        caller_name = proxy.name
+        allowed = proxy.is_active_on(timezone.localdate())
+    elif caller == CallerCheck.Caller.SOMEONE_ELSE:
+        if not caller_name.strip():
+            raise ApplicationError(_("Write the name the caller gave."), field="caller_name")
+        allowed = False
+    else:
+        caller_name = ""
+        allowed = True
+    return CallerCheck.objects.create(
+        patient_id=patient_id,
+        caller=caller,
+        contact=contact,
+        proxy=proxy,
+        caller_name=caller_name.strip()[:200],
+        note=note.strip()[:500],
+        allowed=allowed,
+        checked_at=timezone.now(),
+        checked_by=by,
+    )

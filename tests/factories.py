@@ -9,6 +9,8 @@ from io import BytesIO
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -18,8 +20,10 @@ from invoices import services
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, Invoice
 from patient_collections import services as collection_services
-from patient_collections.models import Reminder
+from patient_collections.models import FollowUpCall, PortalMessage, Reminder
+from patients import services as patient_services
 from patients.models import AuthorisedProxy, Patient
+from patients.proxies import authorised_proxy_create
 
 # --- Plain rows ---------------------------------------------------------------------------------------------
 
@@ -67,6 +71,13 @@ def patient_with_address(
     """A patient with a postal address in Oslo, so every notice can go on paper (the final notice always does)."""
     address = {"address_line": "Storgata 5", "postal_code": postal_code, "city": "Oslo", "municipality": "Oslo"}
     return PatientFactory(name=name, preferred_channel=preferred_channel, **{**address, **fields})  # type: ignore[return-value]
+
+
+def caller_identified(client: Client, patient: Patient, caller: str = "no_caller", **fields: object) -> None:
+    """Tell the patient's account page who the staff member speaks with (the desk's caller check), as staff do
+    before it shows the balance, invoices and timeline: by default nobody (back-office work)."""
+    response = client.post(reverse("frontdesk:patient-caller", args=[patient.pk]), {"caller": caller, **fields})
+    assert response.status_code == 302
 
 
 # --- Time ---------------------------------------------------------------------------------------------------
@@ -204,6 +215,46 @@ def sent_notice(
         fee=Decimal(fee),
         deadline=deadline or timezone.localdate(sent_at) + timedelta(days=14),
     )
+
+
+# --- A patient's account with one of every event of its timeline --------------------------------------------
+
+
+def account_history(patient: Patient, *, by: User, rounds: int = 1) -> None:
+    """`rounds` times each event the account's timeline shows (frontdesk/timeline.py), through the services: an
+    invoice issued and paid in part, a reminder by email and one by letter, a complaint, a call, a portal message,
+    a contact change, a proxy registered, a third-party call refused, a note and a promise to pay."""
+    for number in range(rounds):
+        invoice = issue(patient, timezone.localdate() - timedelta(days=30))
+        services.payment_record(invoice_id=invoice.pk, amount="10.00", payer="patient", method="card", by=by)
+        sent_notice(invoice, sent_at=timezone.now() - timedelta(days=5), channel="email")
+        sent_notice(invoice, sent_at=timezone.now() - timedelta(days=4), step=2, channel="letter")
+        complaint_about(invoice, category="invoice_question", by=by, description=f"What is this bill {number}?")
+        FollowUpCall.objects.create(
+            patient=patient,
+            reason=FollowUpCall.Reason.CALLBACK_REQUEST,
+            role="billing",
+            due_at=timezone.now(),
+            idempotency_key=f"history-{patient.pk}-{number}",
+        )
+        PortalMessage.objects.create(patient=patient, subject=f"Reminder {number}", body="Please pay.")
+        patient_services.patient_update_contact(
+            patient_id=patient.pk,
+            contact=patient_services.ContactDetails(
+                phone=f"+47 400 00 {number:03d}", preferred_channel="sms", language=patient.language
+            ),
+            by=by,
+        )
+        authorised_proxy_create(
+            patient_id=patient.pk, name=f"Proxy {number}", valid_from=date(2020, 1, 1), document_reference="F-1", by=by
+        )
+        patient_services.caller_check_record(
+            patient_id=patient.pk, caller="someone_else", contact="phone", caller_name=f"Caller {number}", by=by
+        )
+        patient_services.patient_note_add(patient_id=patient.pk, text=f"Note {number}", by=by)
+        collection_services.payment_promise_record(
+            patient_id=patient.pk, until=timezone.localdate() + timedelta(days=7), by=by
+        )
 
 
 # --- A day of the office's work -----------------------------------------------------------------------------

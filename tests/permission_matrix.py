@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +32,15 @@ from invoices.models import CreditNote, Invoice, RefundRequest
 from online_payments.models import CheckoutSession
 from online_payments.quick_pay import pay_link_token
 from patient_collections import services as collection_services
-from patient_collections.models import CollectionCase, Deferral, FollowUpCall, PaymentPlan, PortalMessage, Reminder
+from patient_collections.models import (
+    CollectionCase,
+    Deferral,
+    FollowUpCall,
+    PaymentPlan,
+    PaymentPromise,
+    PortalMessage,
+    Reminder,
+)
 from patients.models import AuthorisedProxy, ContactChange, Patient
 from payments_in.models import BankFile, BankTransaction, QueueReason
 from portal import services as portal_services
@@ -120,6 +129,7 @@ class Side:
     bank_transaction: BankTransaction  # a bank payment naming `invoice`, waiting in billing's queue
     credit_invoice: Invoice  # overpaid: a credit to apply or refund
     refund: RefundRequest  # a refund of part of that credit, asked for by billing, waiting for the office manager
+    promise: PaymentPromise  # the patient promised to pay the overdue invoice in a week
 
 
 @dataclass
@@ -189,7 +199,15 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         patient_id=patient.pk, request_key=f"callback-{tag}", request_note=_words("callback_note", tag)
     )
     message = PortalMessage.objects.create(patient=patient, subject=f"Reminder for {tag}", body="Please pay.")
-    grant = cast(AuthorisedProxy, ProxyFactory(patient=patient, user=proxy_user, name=f"Proxy of {tag}"))
+    grant = cast(
+        AuthorisedProxy,
+        ProxyFactory(
+            patient=patient,
+            user=proxy_user,
+            name=f"Proxy of {tag}",
+            document=ContentFile(b"%PDF-1.4 signed power of attorney", name=f"fullmakt-{tag}.pdf"),
+        ),
+    )
     credit_invoice = invoice_with_credit(patient, "100.00")
     refund = invoice_services.refund_request_create(
         invoice_id=credit_invoice.pk, amount="30.00", payee=REFUND_PAYEE, by=staff[BILLING]
@@ -239,6 +257,12 @@ def _side(patient: Patient, *, proxy_user: User, staff: dict[str, User], tag: st
         ),
         credit_invoice=credit_invoice,
         refund=refund,
+        promise=collection_services.payment_promise_record(
+            patient_id=patient.pk,
+            invoice_id=invoice.pk,
+            until=timezone.localdate() + timedelta(days=7),
+            by=staff[FRONT_DESK],
+        ),
     )
 
 
@@ -487,6 +511,46 @@ ROUTES: dict[str, Route] = {
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_patient,
     ),
+    "frontdesk:patient-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)}
+    ),
+    # Every role identifies whom they speak with before the account shows the balance (a provider too).
+    "frontdesk:patient-caller": Route({"POST": ALL_STAFF}, kwargs=_patient),
+    "frontdesk:patient-caller-end": Route({"POST": ALL_STAFF}, kwargs=_patient),
+    "frontdesk:patient-note-add": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
+    "frontdesk:patient-coverage-add": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-invoice-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-quick-invoice": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "service": "certificate"},
+    ),
+    "frontdesk:patient-promise-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-promise-withdraw": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "promise_id": s.promise.pk},
+    ),
+    "frontdesk:patient-proxy-new": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=_patient,
+    ),
+    "frontdesk:patient-proxy-revoke": Route(
+        {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "proxy_id": s.grant.pk},
+    ),
+    # The signed power of attorney: staff who see proxies (not a provider); never the portal.
+    "frontdesk:patient-proxy-document": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER)},
+        kwargs=lambda w, s: {"patient_id": s.patient.pk, "proxy_id": s.grant.pk},
+    ),
     "portal:portal-staff-invite": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient),
     "frontdesk:patient-contact-change-confirm": Route(
         {"POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
@@ -501,7 +565,8 @@ ROUTES: dict[str, Route] = {
         {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(FRONT_DESK, BILLING, MANAGER)},
         kwargs=_invoice,
     ),
-    "invoices:invoice-issue": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_draft),
+    # The desk bills walk-in visits (issue 16): it creates and issues invoices too.
+    "invoices:invoice-issue": Route({"POST": staff_page(FRONT_DESK, BILLING, MANAGER)}, kwargs=_draft),
     "invoices:invoice-insurance-settled": Route({"POST": staff_page(BILLING, MANAGER)}, kwargs=_invoice),
     "invoices:credit-note-pdf": Route({"GET": ALL_STAFF}, kwargs=_credit_note),
     "invoices:patient-statement": Route({"GET": ALL_STAFF}, kwargs=_patient),
@@ -587,12 +652,12 @@ ROUTES: dict[str, Route] = {
         per_patient=False,
     ),
     # --- API v1: staff only, one permission per operation ---
-    "api-patient-create": Route({"POST": staff_api(BILLING, MANAGER)}),
+    "api-patient-create": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-patient-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
     "api-patient-statement": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
-    "api-invoice-create": Route({"POST": staff_api(BILLING, MANAGER)}),
+    "api-invoice-create": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-invoice-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
-    "api-invoice-issue": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_draft),
+    "api-invoice-issue": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}, kwargs=_draft),
     "api-invoice-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
     "api-credit-note-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),
     "api-credit-note-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),

@@ -15,3 +15,12 @@ from clinic_billing.settings import *  # noqa: F403
 
 # `seed_demo` writes its sample bank files here, never into the checkout's var/ (one folder per test process).
 DEMO_BANK_FILES_DIR = Path(tempfile.gettempdir()) / f"clinic-billing-demo-bank-files-{os.getpid()}"
+
+# Uploaded documents (a signed power of attorney) go to a folder of this run, not to var/private.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="clinic-billing-private-"), "base_url": None},
+    },
+}

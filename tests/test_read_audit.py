@@ -225,6 +225,7 @@ NOT_SHOWN_HERE = {
     "payments:pay-link-paid": "the world holds no pay-online link",
     "invoices:credit-apply": "the case's invoice has no credit to apply",
     "invoices:refund-request": "the case's invoice has no credit to refund",
+    "frontdesk:patient-proxy-document": "the world's proxy has no uploaded document",
 }
 
 

@@ -73,6 +73,45 @@ def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
     return result
 
 
+@dataclass(frozen=True)
+class InvoicePreview:
+    """What an invoice with these lines would come to, computed as issuing computes it (nothing is saved)."""
+
+    lines: list[InvoiceLine]
+    total: Decimal
+    insurer_share: Decimal
+
+    @property
+    def patient_share(self) -> Decimal:
+        return self.total - self.insurer_share
+
+
+def invoice_preview(*, lines: Sequence[LineInput]) -> InvoicePreview:
+    """Check the lines as a draft would and add them up: each line's amount, the total, and the shares of the
+    insurer (or exemption card) and of the patient. Refuses what `invoice_create_draft` refuses. No query."""
+    built = _validated_lines(lines)
+    total = sum((line.amount for line in built), Decimal("0.00"))
+    insurer = sum((line.amount for line in built if line.coverage != Coverage.PATIENT), Decimal("0.00"))
+    return InvoicePreview(lines=built, total=total, insurer_share=insurer)
+
+
+@transaction.atomic
+def invoice_bill_now(
+    *,
+    patient_id: int,
+    service_date: date,
+    lines: Sequence[LineInput],
+    insurance_status: str | None = None,
+    by: User | None,
+) -> Invoice:
+    """Create the invoice and issue it at once (a walk-in visit, a quick fee at the desk): the draft and the issue
+    of the API, in one transaction, so a refused issue leaves no draft behind."""
+    draft = invoice_create_draft(
+        patient_id=patient_id, service_date=service_date, lines=lines, insurance_status=insurance_status, by=by
+    )
+    return invoice_issue(invoice_id=draft.pk, by=by)
+
+
 @transaction.atomic
 def invoice_create_draft(
     *,

@@ -36,6 +36,7 @@ from .cases import (
 )
 from .fees import fee_amount, fee_base_rate, fee_codes, schedule_steps
 from .instalments import INSTALMENT_BATCH, instalments_sweep, instalments_sweep_batch
+from .promises import MAX_PROMISE_DAYS, payment_promise_record, payment_promise_withdraw
 from .schedule import EDIT_SCHEDULE, ScheduleInvalid, StepInput, schedule_problems, schedule_replace
 from .sending import (
     INSTALMENT_DEADLINE_DAYS,
@@ -75,6 +76,7 @@ __all__ = [
     "INSTALMENT_STEPS",
     "MAX_DEFERRAL_DAYS",
     "MAX_PLAN_MONTHS",
+    "MAX_PROMISE_DAYS",
     "RETRIED",
     "SKIPPED_NO_CHANNEL",
     "SKIPPED_PAID",
@@ -107,6 +109,8 @@ __all__ = [
     "overdue_candidates",
     "paused_invoices",
     "payment_plan_create",
+    "payment_promise_record",
+    "payment_promise_withdraw",
     "reminder_claim",
     "reminder_confirm_sent",
     "reminder_mark_uncertain",

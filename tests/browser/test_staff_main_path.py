@@ -37,6 +37,9 @@ def test_it_takes_a_billing_clerk_from_search_to_a_recorded_payment(live_server,
     page.keyboard.type("Nordm")
     page.locator("#search-results").get_by_role("link", name="Kari Nordmann").click()
 
+    # The patient is on the phone: the clerk identifies them before the account shows the balance.
+    page.get_by_label("The patient", exact=True).check()
+    page.get_by_role("button", name="Record who is calling").click()
     expect(page.locator("#account-balance")).to_have_text(en_money("71.00"))
     page.get_by_role("region", name="Invoices").get_by_role("link", name=invoice.number).click()
     expect(page.get_by_role("heading", name=re.compile(f"Invoice {invoice.number}"))).to_be_visible()

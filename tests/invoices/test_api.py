@@ -275,14 +275,16 @@ def test_it_lets_a_provider_read_but_not_bill_or_take_payments(patient, provider
     assert Invoice.objects.count() == 1
 
 
-def test_it_lets_front_desk_take_payments_but_not_issue(patient, front_desk, client_for):
+def test_it_lets_front_desk_take_payments_and_issue_but_not_a_provider(patient, front_desk, provider, client_for):
     draft = draft_invoice(patient)
     invoice = issued_invoice(patient)
-    client = client_for(front_desk)
+    desk = client_for(front_desk)
 
-    assert post(client, f"/api/v1/invoices/{invoice.pk}/payments/", PAYMENT).status_code == 201
-    assert post(client, f"/api/v1/invoices/{draft.pk}/issue/").status_code == 403
+    assert post(desk, f"/api/v1/invoices/{invoice.pk}/payments/", PAYMENT).status_code == 201
+    assert post(client_for(provider), f"/api/v1/invoices/{draft.pk}/issue/").status_code == 403
     assert Invoice.objects.get(pk=draft.pk).status == Invoice.Status.DRAFT
+    # The desk bills walk-in visits (issue 16).
+    assert post(desk, f"/api/v1/invoices/{draft.pk}/issue/").status_code == 200
 
 
 @pytest.mark.parametrize("suffix", ["", "pdf/"])

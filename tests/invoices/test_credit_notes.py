@@ -31,7 +31,7 @@ from invoices import pdf, selectors, services
 from invoices.models import CreditNote, ImmutableRecordError, Invoice, InvoiceNumberCounter, LedgerEntry
 from patient_collections import services as collection_services
 from patient_collections.models import CollectionCase
-from tests.factories import draft_invoice, issued_invoice, pdf_text
+from tests.factories import caller_identified, draft_invoice, issued_invoice, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -413,6 +413,7 @@ def test_the_invoice_and_account_pages_show_the_credit_note_with_its_pdf(patient
     client = client_for(billing)
 
     invoice_page = client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
+    caller_identified(client, patient)
     account_page = client.get(reverse("frontdesk:patient-detail", args=[patient.pk])).content.decode()
     document = client.get(pdf_url)
 

@@ -315,9 +315,9 @@ def test_it_shows_issuing_twice_as_a_message(staff_client, invoice):
     assert "already issued" in response.content.decode()
 
 
-def test_it_refuses_to_issue_without_permission(client_for, front_desk, patient):
+def test_it_refuses_to_issue_without_permission(client_for, provider, patient):
     draft = draft_invoice(patient)
-    response = client_for(front_desk).post(reverse("invoices:invoice-issue", args=[draft.pk]))
+    response = client_for(provider).post(reverse("invoices:invoice-issue", args=[draft.pk]))
     assert response.status_code == 403
     draft.refresh_from_db()
     assert draft.is_draft

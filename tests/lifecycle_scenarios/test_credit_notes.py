@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from patients.services import ContactDetails, patient_update_contact
-from tests.factories import pdf_text, squeezed
+from tests.factories import caller_identified, pdf_text, squeezed
 from tests.lifecycle_scenarios.office import CONSULTATION, bill, complain
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_sensitive]
@@ -64,9 +64,9 @@ def test_an_approved_adjustment_is_a_numbered_credit_note_everywhere_the_bill_is
     assert squeezed(note["number"]) in document and squeezed(invoice["number"]) in document
 
     staff_pdf = reverse("invoices:credit-note-pdf", args=[note["id"]])
-    account = (
-        client_for(approved_by).get(reverse("frontdesk:patient-detail", args=[reachable_patient.pk])).content.decode()
-    )
+    staff = client_for(approved_by)
+    caller_identified(staff, reachable_patient)
+    account = staff.get(reverse("frontdesk:patient-detail", args=[reachable_patient.pk])).content.decode()
     assert note["number"] in account and f'href="{staff_pdf}"' in account
     portal_pdf = reverse(
         "portal:portal-credit-note-pdf",

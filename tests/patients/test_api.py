@@ -93,8 +93,8 @@ def test_it_names_the_missing_address_of_the_preferred_channel(billing, client_f
     assert not Patient.objects.exists()
 
 
-def test_it_refuses_creation_to_a_role_without_add_patient(front_desk, client_for):
-    response = client_for(front_desk).post("/api/v1/patients/", NEW_PATIENT, content_type="application/json")
+def test_it_refuses_creation_to_a_role_without_add_patient(provider, client_for):
+    response = client_for(provider).post("/api/v1/patients/", NEW_PATIENT, content_type="application/json")
 
     assert response.status_code == 403
     assert not Patient.objects.exists()
