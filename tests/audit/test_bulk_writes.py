@@ -36,9 +36,10 @@ from patient_collections.models import (
     FeeRate,
     FollowUpCall,
     PaymentPlan,
+    PaymentPromise,
     ReminderStep,
 )
-from patients.models import ContactChange, Coverage, Patient
+from patients.models import CallerCheck, ContactChange, Coverage, Patient, PatientNote
 from payments_in.models import BankFile, BankTransaction, Decision
 from portal.invitations import invitation_accept, invitation_create
 from portal.models import HelpArticle, PortalInvitation, ServiceItem
@@ -157,6 +158,15 @@ def world(manager) -> dict[type[models.Model], models.Model]:
     rows[BankTransaction] = bank_row
     rows[Decision] = Decision.objects.create(
         transaction=bank_row, action="refund", note="Not ours", decided_by=manager, decided_at=timezone.now()
+    )
+    rows[PaymentPromise] = PaymentPromise.objects.create(patient=patient, invoice=invoice, until=date(2026, 12, 31))
+    rows[PatientNote] = PatientNote.objects.create(patient=patient, text="Called.", written_at=timezone.now())
+    rows[CallerCheck] = CallerCheck.objects.create(
+        patient=patient,
+        caller=CallerCheck.Caller.PATIENT,
+        contact=CallerCheck.Contact.PHONE,
+        allowed=True,
+        checked_at=timezone.now(),
     )
     for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, ServiceItem):
         rows[model] = model._default_manager.first()
