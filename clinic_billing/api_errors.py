@@ -27,11 +27,16 @@ class ErrorOutputSerializer(serializers.Serializer):
         ref_name = "Error"
 
     detail = serializers.CharField()
+    code = serializers.CharField(
+        required=False, help_text="A stable name of the refusal (the detail may be translated, the code never)."
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body: dict[str, Any] = {"detail": exc.message}
+        body: dict[str, Any] = {"detail": exc.message, **exc.extra}
+        if exc.code:
+            body["code"] = exc.code
         if exc.field:
             body[exc.field] = [exc.message]
         return Response(body, status=exc.status_code)

@@ -2,14 +2,25 @@
 
 
 class ApplicationError(Exception):
-    """A request the domain refuses. `field` names the input at fault, when there is one."""
+    """A request the domain refuses. `field` names the input at fault, when there is one; `code` is a stable
+    machine-readable name of the refusal (messages are translated, codes never), and `extra` carries values a
+    client needs to act on it (the id of the record a duplicate matches)."""
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
+        self.extra = extra or {}
 
 
 class NotFound(ApplicationError):

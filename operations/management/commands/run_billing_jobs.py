@@ -19,6 +19,7 @@ from typing import cast
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from api.idempotency import idempotency_records_purge
 from disputes.services import complaints_escalate_overdue
 from invoices.models import Invoice
 from invoices.services import ledger_verify
@@ -113,6 +114,11 @@ def _sweep_instalments(as_of: date) -> JobOutcome:
     return JobOutcome(summary=f"{missed} missed instalment(s) followed up")
 
 
+def _purge_idempotency_records(as_of: date) -> JobOutcome:
+    # Retention is counted back from now: the stored answers' age does not depend on the day being caught up.
+    return JobOutcome(summary=f"{idempotency_records_purge(now=timezone.now())} stored API answer(s) forgotten")
+
+
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
     BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
@@ -123,6 +129,9 @@ JOBS: list[BillingJob] = [
         run=_escalate_overdue_complaints,
     ),
     BillingJob(name="verify-ledger", task="invoices.tasks.ledger_verify_all", run=_verify_ledger),
+    BillingJob(
+        name="purge-idempotency-records", task="api.tasks.purge_idempotency_records", run=_purge_idempotency_records
+    ),
 ]
 
 
