@@ -13,6 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import REFUSED, DecimalStringField, StaffApi, TextField, log_read, money_field, staff_member
+from api.external_references import (
+    DuplicateOutputSerializer,
+    ExternalReferenceInput,
+    ExternalReferenceOutput,
+    external_reference_values,
+)
 from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotency_key_clean
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
@@ -90,7 +96,7 @@ class InvoiceDetailApi(StaffApi):
 
     required_permission = "invoices.view_invoice"
 
-    class OutputSerializer(CollectionStateFields):
+    class OutputSerializer(CollectionStateFields, ExternalReferenceOutput):
         class Meta:
             ref_name = "Invoice"
 
@@ -157,7 +163,7 @@ class InvoiceCreateApi(StaffApi):
 
     required_permission = "invoices.add_invoice"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ExternalReferenceInput):
         class Meta:
             ref_name = "InvoiceCreate"
 
@@ -183,16 +189,18 @@ class InvoiceCreateApi(StaffApi):
     @extend_schema(
         operation_id="invoice_create",
         request=InputSerializer,
-        responses={201: InvoiceDetailApi.OutputSerializer, **REFUSED},
+        responses={201: InvoiceDetailApi.OutputSerializer, **REFUSED, 409: DuplicateOutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = self.input_data(request)
+        data = dict(self.input_data(request))
+        external = external_reference_values(data)
         invoice = services.invoice_create_draft(
             patient_id=data["patient"].pk,
             service_date=data["service_date"],
             lines=[services.LineInput(**line) for line in data["lines"]],
             insurance_status=data.get("insurance_status"),
             by=staff_member(request),
+            **external,
         )
         return invoice_response(invoice.pk, status_code=status.HTTP_201_CREATED)
 

@@ -8,6 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import StaffApi, StrictBooleanField, TextField, log_read, staff_member
+from api.external_references import (
+    DuplicateOutputSerializer,
+    ExternalReferenceInput,
+    ExternalReferenceOutput,
+    external_reference_values,
+)
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
 from invoices.selectors import patient_balance
@@ -21,7 +27,7 @@ class PatientDetailApi(StaffApi):
 
     required_permission = "patients.view_patient"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(ExternalReferenceOutput):
         class Meta:
             ref_name = "Patient"
 
@@ -67,7 +73,7 @@ class PatientCreateApi(StaffApi):
 
     required_permission = "patients.add_patient"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ExternalReferenceInput):
         class Meta:
             ref_name = "PatientCreate"
 
@@ -87,14 +93,24 @@ class PatientCreateApi(StaffApi):
     @extend_schema(
         operation_id="patient_create",
         request=InputSerializer,
-        responses={201: PatientDetailApi.OutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer},
+        responses={
+            201: PatientDetailApi.OutputSerializer,
+            400: ErrorOutputSerializer,
+            403: ErrorOutputSerializer,
+            409: DuplicateOutputSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         data = dict(self.input_data(request))
+        external = external_reference_values(data)
         name = data.pop("name")
         date_of_birth = data.pop("date_of_birth")
         patient = patient_create(
-            name=name, date_of_birth=date_of_birth, contact=ContactDetails(**data), by=staff_member(request)
+            name=name,
+            date_of_birth=date_of_birth,
+            contact=ContactDetails(**data),
+            by=staff_member(request),
+            **external,
         )
         return Response(PatientDetailApi.OutputSerializer(with_balance(patient)).data, status=status.HTTP_201_CREATED)
 

@@ -102,6 +102,10 @@ class Invoice(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The id the source system (the practice's EHR) gave the invoice: unique per source, empty when none.
+    external_source = models.CharField(_("external source"), max_length=50, blank=True)
+    external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -120,6 +124,11 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(status="void") | (Q(number__isnull=False) & Q(due_date__isnull=False)),
                 name="invoice_issued_has_number",
+            ),
+            models.UniqueConstraint(
+                fields=["external_source", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="invoice_external_reference_unique",
             ),
         ]
         indexes = [

@@ -54,6 +54,10 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The id the source system (the practice's EHR) gave the patient: unique per source, empty when none.
+    external_source = models.CharField(_("external source"), max_length=50, blank=True)
+    external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
     objects = AuditedQuerySet["Patient"].as_manager()
 
@@ -64,6 +68,13 @@ class Patient(models.Model):
         indexes = [
             models.Index(Lower("name"), name="patient_name_lower_idx"),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_reference"],
+                condition=~models.Q(external_reference=""),
+                name="patient_external_reference_unique",
+            ),
         ]
 
     def __str__(self) -> str:

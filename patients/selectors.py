@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from .models import ContactChange, Coverage
+from .models import ContactChange, Coverage, Patient
 
 
 def email_changes_unconfirmed(*, patient_id: int) -> list[ContactChange]:
@@ -37,3 +37,8 @@ def exemption_card_held(*, patient_id: int, on: date) -> bool:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .exists()
     )
+
+
+def patient_by_external_reference(*, source: str, reference: str) -> Patient | None:
+    """The patient the source system knows by this reference, if registered."""
+    return Patient.objects.filter(external_source=source, external_reference=reference).first()
