@@ -289,7 +289,6 @@ class ComplaintCloseApi(StaffApi):
 
 
 urlpatterns = [
-    path("complaints/", ComplaintCreateApi.as_view(), name="api-complaint-create"),
     path("complaints/<int:complaint_id>/", ComplaintDetailApi.as_view(), name="api-complaint-detail"),
     path("complaints/<int:complaint_id>/met/", ComplaintMetApi.as_view(), name="api-complaint-met"),
     path(

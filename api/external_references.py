@@ -43,7 +43,11 @@ class ExternalReferenceInput(serializers.Serializer):
     )
 
 
-class ExternalReferenceOutput(serializers.Serializer):
+class SyncFieldsOutput(serializers.Serializer):
+    """What a sync reads to match and to page a record: its external reference, metadata and timestamps."""
+
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(help_text="The last change of the record itself; lists filter on it.")
     external_source = serializers.CharField()
     external_reference = serializers.CharField(help_text="The source system's id of the record; empty when none.")
     metadata = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text=METADATA_HELP)

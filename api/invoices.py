@@ -16,7 +16,7 @@ from api.base import REFUSED, DecimalStringField, StaffApi, TextField, log_read,
 from api.external_references import (
     DuplicateOutputSerializer,
     ExternalReferenceInput,
-    ExternalReferenceOutput,
+    SyncFieldsOutput,
     external_reference_values,
 )
 from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotency_key_clean
@@ -96,7 +96,7 @@ class InvoiceDetailApi(StaffApi):
 
     required_permission = "invoices.view_invoice"
 
-    class OutputSerializer(CollectionStateFields, ExternalReferenceOutput):
+    class OutputSerializer(CollectionStateFields, SyncFieldsOutput):
         class Meta:
             ref_name = "Invoice"
 
@@ -383,7 +383,6 @@ def payment_body(entry: LedgerEntry) -> dict[str, Any]:
 
 
 urlpatterns = [
-    path("invoices/", InvoiceCreateApi.as_view(), name="api-invoice-create"),
     path("invoices/<int:invoice_id>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
     path("invoices/<int:invoice_id>/issue/", InvoiceIssueApi.as_view(), name="api-invoice-issue"),
     path("invoices/<int:invoice_id>/pdf/", InvoicePdfApi.as_view(), name="api-invoice-pdf"),

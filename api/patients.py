@@ -11,7 +11,7 @@ from api.base import StaffApi, StrictBooleanField, TextField, log_read, staff_me
 from api.external_references import (
     DuplicateOutputSerializer,
     ExternalReferenceInput,
-    ExternalReferenceOutput,
+    SyncFieldsOutput,
     external_reference_values,
 )
 from clinic_billing.api_errors import ErrorOutputSerializer
@@ -27,7 +27,7 @@ class PatientDetailApi(StaffApi):
 
     required_permission = "patients.view_patient"
 
-    class OutputSerializer(ExternalReferenceOutput):
+    class OutputSerializer(SyncFieldsOutput):
         class Meta:
             ref_name = "Patient"
 
@@ -116,6 +116,5 @@ class PatientCreateApi(StaffApi):
 
 
 urlpatterns = [
-    path("patients/", PatientCreateApi.as_view(), name="api-patient-create"),
     path("patients/<int:patient_id>/", PatientDetailApi.as_view(), name="api-patient-detail"),
 ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
+from clinic_billing.updated_at import TouchesUpdatedAt, TracksUpdates
 from clinic_billing.vocabulary import InsuranceStatus
 from patients.models import Patient
 
@@ -35,7 +36,7 @@ def payment_method_label(code: str) -> str:
     return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
 
 
-class InvoiceQuerySet(AuditedQuerySet["Invoice"]):
+class InvoiceQuerySet(TouchesUpdatedAt["Invoice"]):
     def with_patient_due(self) -> "InvoiceQuerySet":
         """Annotate `patient_due_amount`: the balance less the third party's part still expected."""
         outstanding_third_party = Case(
@@ -52,7 +53,7 @@ class InvoiceQuerySet(AuditedQuerySet["Invoice"]):
         return self.filter(status__in=Invoice.BOOKED_STATUSES)
 
 
-class Invoice(models.Model):
+class Invoice(TracksUpdates, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ISSUED = "issued", _("Issued")
@@ -134,6 +135,7 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["patient", "status"], name="invoice_patient_status_idx"),
             models.Index(fields=["status", "due_date"], name="invoice_status_due_idx"),
+            models.Index(fields=["updated_at", "id"], name="invoice_updated_idx"),
         ]
 
     def __str__(self) -> str:

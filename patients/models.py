@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.updated_at import TouchesUpdatedAt, TracksUpdates
 
 from .validators import validate_name
 
@@ -26,7 +27,11 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
 
 
-class Patient(models.Model):
+class PatientQuerySet(TouchesUpdatedAt["Patient"]):
+    pass
+
+
+class Patient(TracksUpdates, models.Model):
     name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     date_of_birth = models.DateField(_("date of birth"))
     email = models.EmailField(_("email"), blank=True)
@@ -59,7 +64,7 @@ class Patient(models.Model):
     external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
-    objects = AuditedQuerySet["Patient"].as_manager()
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -68,6 +73,7 @@ class Patient(models.Model):
         indexes = [
             models.Index(Lower("name"), name="patient_name_lower_idx"),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+            models.Index(fields=["updated_at", "id"], name="patient_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
