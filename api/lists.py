@@ -1,4 +1,4 @@
-"""The lists an integration syncs with (issue 19, item 3): patients, invoices, complaints and payments, each
+"""The lists an integration syncs with (issue 19, item 3): patients, invoices, complaints, payments and reminders, each
 filtered, in cursor pages (api/pagination.py), with every record shown audited as read.
 
 Each list answers in a fixed number of queries per page, whatever the page size: the rows, their prefetched
@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import REFUSED, StaffApi, id_field, query_filters
+from api.collections import ReminderListApi
 from api.complaints import ComplaintCreateApi, ComplaintOutputSerializer
 from api.invoices import InvoiceCreateApi, InvoiceDetailApi, PaymentCreateApi, payment_body
 from api.pagination import PageQuerySerializer, keyset_page, page_serializer
@@ -29,6 +30,7 @@ from disputes.selectors import complaints_changed, open_complaints_for_invoices
 from invoices.models import Invoice
 from invoices.selectors import invoices_matching, patient_balances, payments_posted
 from patient_collections.collection_state import collection_states
+from patient_collections.selectors import reminders_changed
 from patients.selectors import patients_matching
 
 
@@ -184,9 +186,37 @@ class PaymentListApi(StaffApi):
         return Response({"results": results, "next_cursor": page.next_cursor})
 
 
+class ReminderSyncApi(StaffApi):
+    """The reminders of every invoice, queued, sent or skipped, least recently changed first (when sent, else
+    when queued), in cursor pages: one call a night instead of one per invoice (`/reminders/?invoice=` stays
+    as it was)."""
+
+    required_permission = "patient_collections.view_reminder"
+
+    class FilterSerializer(PageQuerySerializer):
+        since = serializers.DateTimeField(
+            required=False,
+            help_text="Only reminders sent, or queued, at or after this moment (ISO 8601 with a time zone).",
+        )
+
+    @extend_schema(
+        operation_id="reminder_sync_list",
+        parameters=[FilterSerializer],
+        responses={200: page_serializer("ReminderPage", ReminderListApi.OutputSerializer), **REFUSED},
+    )
+    def get(self, request: Request) -> Response:
+        filters = filters_of(self.FilterSerializer, request)
+        reminders = reminders_changed(since=filters.get("since")).select_related("invoice")
+        page = keyset_page(reminders, order_by="changed_at", limit=filters["limit"], cursor=filters.get("cursor"))
+        log_bulk_reads(reminder.invoice for reminder in page.rows)
+        results = ReminderListApi.OutputSerializer(page.rows, many=True, context={"request": request}).data
+        return Response({"results": results, "next_cursor": page.next_cursor})
+
+
 urlpatterns = [
     path("patients/", PatientListCreateApi.as_view(), name="api-patient-list"),
     path("invoices/", InvoiceListCreateApi.as_view(), name="api-invoice-list"),
     path("complaints/", ComplaintListCreateApi.as_view(), name="api-complaint-list"),
     path("payments/", PaymentListApi.as_view(), name="api-payment-list"),
+    path("reminders/sync/", ReminderSyncApi.as_view(), name="api-reminder-sync"),
 ]

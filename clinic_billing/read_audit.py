@@ -54,6 +54,7 @@ SHOWS_PATIENT_RECORDS = frozenset(
         "api-invoice-list",
         "api-complaint-list",
         "api-payment-list",
+        "api-reminder-sync",
         "api-invoice-detail",
         "api-invoice-pdf",
         "api-credit-note-detail",

@@ -151,6 +151,7 @@ LIST_READS = [
     ListRead("api-invoice-list", "billing", "invoice"),
     ListRead("api-complaint-list", "billing", "complaint"),
     ListRead("api-payment-list", "billing", "invoice"),
+    ListRead("api-reminder-sync", "billing", "notice invoice"),
     ListRead(
         "disputes:complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))
     ),

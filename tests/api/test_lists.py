@@ -10,7 +10,16 @@ from django.test import Client
 
 from disputes import services as dispute_services
 from invoices import services as invoice_services
-from tests.factories import PatientFactory, at, complaint_about, draft_invoice, issued_invoice
+from patient_collections.models import Reminder
+from tests.factories import (
+    PatientFactory,
+    at,
+    complaint_about,
+    draft_invoice,
+    issue,
+    issued_invoice,
+    run_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +153,21 @@ def test_it_lists_payments_however_they_were_recorded(patient, billing, client_f
     assert [(row["amount"], row["payer"], row["invoice"]) for row in listed] == [("20.00", "insurer", invoice.pk)]
 
 
+def test_it_lists_every_invoices_reminders_changed_since_a_moment(patient, billing, client_for):
+    invoice = issue(patient)
+    day = invoice.due_date + timedelta(days=1)
+    with time_machine.travel(at(day), tick=False):
+        reminders = run_day(day)
+
+    client = client_for(billing)
+    listed = pages(client, "/api/v1/reminders/sync/", since=at(day, hour=9).isoformat())
+    later = pages(client, "/api/v1/reminders/sync/", since=at(day, hour=11).isoformat())
+
+    assert reminders
+    assert [row["id"] for row in listed] == [reminder.pk for reminder in reminders]
+    assert later == []
+
+
 def test_it_audits_each_listed_record_as_read(billing, client_for):
     made = [PatientFactory() for _ in range(3)]
 
@@ -170,6 +194,7 @@ def _world_of(size: int, billing) -> None:
         dispute_services.complaint_accept_proposal(
             complaint_id=complaint_about(invoice, category="billing_error", by=billing).pk, by=billing
         )
+        Reminder.objects.create(invoice=invoice, step=1, notice_type="reminder", fee="35.00")
 
 
 # Each: the session, the user, the second factor's device, the user's groups and permissions (6), the rows (1),
@@ -178,8 +203,14 @@ def _world_of(size: int, billing) -> None:
 # invoices: lines, entries, credit notes (3; their lines only when there are any), open complaints (1), the
 #   collection states (1), the audit rows (1);
 # complaints: lines, adjustments, status changes, calls (4), the approval settings (2), the audit rows (1);
-# payments: the audit rows (1).
-QUERIES = {"/api/v1/patients/": 9, "/api/v1/invoices/": 13, "/api/v1/complaints/": 14, "/api/v1/payments/": 8}
+# payments and reminders: the audit rows (1).
+QUERIES = {
+    "/api/v1/patients/": 9,
+    "/api/v1/invoices/": 13,
+    "/api/v1/complaints/": 14,
+    "/api/v1/payments/": 8,
+    "/api/v1/reminders/sync/": 8,
+}
 
 
 @pytest.mark.parametrize("url", QUERIES)
