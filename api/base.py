@@ -74,6 +74,22 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 class StaffApiSchema(AutoSchema):
     """Documents the `Idempotency-Key` header on every POST, where StaffApi honours it."""
 
+    def get_tags(self) -> list[str]:
+        # One tag per resource, the path's first segment after /api/v1/ (patients, invoices, complaints, …).
+        segments = [segment for segment in self.path.split("/") if segment]
+        return [segments[2]] if len(segments) > 2 and segments[:2] == ["api", "v1"] else super().get_tags()
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        # Every operation answers a missing or refused token with 401 (StaffApi.get_authenticate_header).
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and "401" not in operation["responses"]:
+            error = self.resolve_serializer(ErrorOutputSerializer, "response").ref
+            operation["responses"]["401"] = {
+                "description": "No token, or one that is not valid (header WWW-Authenticate: Token).",
+                "content": {"application/json": {"schema": error}},
+            }
+        return operation
+
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self.method == "POST":
@@ -101,6 +117,11 @@ class StaffApi(APIView):
             with transaction.atomic():
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # A missing or refused token answers 401 with the scheme to use, not the 403 that session
+        # authentication (listed first) would leave.
+        return "Token"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -79,7 +79,9 @@ class PatientCreateApi(StaffApi):
 
         name = TextField(max_length=200, validators=[validate_name])
         date_of_birth = serializers.DateField(validators=[date_in_range])
-        email = serializers.EmailField(allow_blank=True, default="")
+        # No default: an empty default is no email format, and the schema would fail validation; left out, the
+        # patient has no address (ContactDetails' default).
+        email = serializers.EmailField(allow_blank=True, required=False)
         phone = TextField(max_length=40, allow_blank=True, default="")
         address_line = TextField(max_length=200, allow_blank=True, default="")
         postal_code = TextField(max_length=20, allow_blank=True, default="")
