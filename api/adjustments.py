@@ -23,7 +23,6 @@ MONEY: dict[str, Any] = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLA
 # name several choice sets; so each choice set is an enum under one field name only (route_to for the
 # roles, the queue's status for adjustments) and the other fields list their values in the description.
 ROLES = ", ".join(Role.values)
-ADJUSTMENT_STATUSES = ", ".join(AdjustmentRequest.Status.values)
 
 
 class AdjustmentOutputSerializer(serializers.Serializer):
@@ -45,7 +44,7 @@ class AdjustmentOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ProposalKind.choices)
     amount = serializers.DecimalField(**MONEY, help_text="Positive; posted as a negative ledger entry on approval.")
     reason = serializers.CharField()
-    required_role = serializers.CharField(help_text=ROLES)
+    required_role = serializers.ChoiceField(choices=Role.choices)
     status = serializers.ChoiceField(choices=AdjustmentRequest.Status.choices)
     requested_by = serializers.CharField(source="requested_by.username", allow_null=True)
     requested_at = serializers.DateTimeField()

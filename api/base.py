@@ -6,13 +6,20 @@ from typing import Any, cast
 from auditlog.context import auditlog_value
 from auditlog.signals import accessed
 from django.contrib.auth.models import User
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from api import idempotency
+from api.models import IdempotencyRecord
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.roles import is_staff_member
 from invoices.money import DECIMAL_PLACES, MAX_DIGITS, PLAIN_DECIMAL
@@ -50,17 +57,103 @@ def _attribute_audit_to(user: Any) -> None:
         context["actor"] = user
 
 
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=idempotency.IDEMPOTENCY_HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Recommended on every POST: a unique key per change (at most 100 characters, kept 24 hours). Sending "
+        "the same key and request again answers the first response with the header `Idempotent-Replayed: true` "
+        "without doing anything twice; the same key with another request is refused with 409 "
+        "(code `idempotency_key_reused`). A refused request keeps no key, so it can be retried corrected."
+    ),
+)
+
+
+class StaffApiSchema(AutoSchema):
+    """Documents the `Idempotency-Key` header on every POST, where StaffApi honours it."""
+
+    def get_tags(self) -> list[str]:
+        # One tag per resource, the path's first segment after /api/v1/ (patients, invoices, complaints, …).
+        segments = [segment for segment in self.path.split("/") if segment]
+        return [segments[2]] if len(segments) > 2 and segments[:2] == ["api", "v1"] else super().get_tags()
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        # Every operation answers a missing or refused token with 401 (StaffApi.get_authenticate_header).
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and "401" not in operation["responses"]:
+            error = self.resolve_serializer(ErrorOutputSerializer, "response").ref
+            operation["responses"]["401"] = {
+                "description": "No token, or one that is not valid (header WWW-Authenticate: Token).",
+                "content": {"application/json": {"schema": error}},
+            }
+        return operation
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        return parameters
+
+
 class StaffApi(APIView):
-    """Base of the staff API: session or token auth, staff only, one Django permission per operation."""
+    """Base of the staff API: session or token auth, staff only, one Django permission per operation.
+
+    Every POST takes an `Idempotency-Key` (api/idempotency.py): the view's work and the key's record commit
+    in one transaction, and a retry is answered here, before the view runs again.
+    """
 
     permission_classes = [StaffPermission]
+    schema = StaffApiSchema()
     required_permission: str = ""
     # The body of a write operation, read by `input_data`; each such view declares its own.
     InputSerializer: type[serializers.Serializer]
+    idempotency_record: IdempotencyRecord | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "POST" and request.headers.get(idempotency.IDEMPOTENCY_HEADER, "").strip():
+            # The claim of the key, the change and the stored answer commit together, or not at all.
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # A missing or refused token answers 401 with the scheme to use, not the 403 that session
+        # authentication (listed first) would leave.
+        return "Token"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         _attribute_audit_to(request.user)
+        if request.method == "POST":
+            self._claim_idempotency_key(request)
+
+    def _claim_idempotency_key(self, request: Request) -> None:
+        key = idempotency.idempotency_key_clean(request.headers.get(idempotency.IDEMPOTENCY_HEADER))
+        if key is None:
+            return
+        fingerprint = idempotency.request_fingerprint(method="POST", path=request.path, body=request.data)
+        self.idempotency_record = idempotency.idempotency_claim(
+            user=staff_member(request), key=key, fingerprint=fingerprint
+        )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return Response(
+                exc.record.response_body,
+                status=exc.record.response_status,
+                headers={idempotency.REPLAYED_HEADER: "true"},
+            )
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        record, self.idempotency_record = self.idempotency_record, None
+        if record is not None:
+            idempotency.idempotency_complete(
+                record=record, status=response.status_code, body=getattr(response, "data", None)
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def input_data(self, request: Request) -> dict[str, Any]:
         """The body read through the view's `InputSerializer`; invalid input answers 400 with each field's

@@ -33,9 +33,6 @@ from patient_collections import selectors, services
 from patient_collections.collection_state import CollectionState, HoldReason, collection_states
 from patient_collections.models import CollectionCase, FollowUpCall
 
-# drf-spectacular names an enum after its field; cases have a `status` of their own, so that field lists its
-# values in the description instead (as disputes.api does).
-CASE_STATUSES = ", ".join(CollectionCase.Status.values)
 DECISIONS = [choice for choice in CollectionCase.Status.choices if choice[0] not in CollectionCase.UNDECIDED_STATUSES]
 
 
@@ -90,7 +87,7 @@ class CollectionCaseOutputSerializer(serializers.Serializer):
     invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
     patient = serializers.IntegerField(source="invoice.patient_id")
     patient_name = serializers.CharField(source="invoice.patient.name")
-    status = serializers.CharField(help_text=CASE_STATUSES)
+    status = serializers.ChoiceField(choices=CollectionCase.Status.choices)
     amount = money_field(help_text="What the patient owed when the case was proposed.")
     balance = money_field(source="invoice.patient_due", help_text="What the patient owes now.")
     disputed = serializers.BooleanField(

@@ -32,12 +32,6 @@ from invoices.models import Invoice
 from patient_collections import permissions, services
 from patient_collections.models import Deferral, Instalment, NoticeType, PaymentPlan, Reminder
 
-# drf-spectacular names an enum after its field; plans, instalments, reminders and cases each have a
-# `status` of their own, so those fields list their values in the description instead (as disputes.api does).
-PLAN_STATUSES = ", ".join(PaymentPlan.Status.values)
-INSTALMENT_STATUSES = ", ".join(Instalment.Status.values)
-REMINDER_STATUSES = ", ".join(Reminder.Status.values)
-
 
 def _require_invoice(invoice_id: int) -> Invoice:
     invoice = Invoice.objects.filter(pk=invoice_id).first()
@@ -67,11 +61,15 @@ class PaymentPlanOutputSerializer(serializers.Serializer):
         number = serializers.IntegerField(help_text="1 for the first instalment.")
         due_date = serializers.DateField()
         amount = money_field()
-        status = serializers.CharField(help_text=f"{INSTALMENT_STATUSES}; marked by the nightly instalment sweep.")
+        status = serializers.ChoiceField(
+            choices=Instalment.Status.choices, help_text="Marked by the nightly instalment sweep."
+        )
 
     id = serializers.IntegerField()
     invoice = serializers.IntegerField(source="invoice_id")
-    status = serializers.CharField(help_text=f"{PLAN_STATUSES}; reminders pause while a plan is active.")
+    status = serializers.ChoiceField(
+        choices=PaymentPlan.Status.choices, help_text="Reminders pause while a plan is active."
+    )
     total = money_field(help_text="What the patient owed when the plan was made; the instalments add up to it.")
     created_at = serializers.DateTimeField()
     created_by = serializers.CharField(source="created_by.username", allow_null=True)
@@ -217,7 +215,7 @@ class ReminderListApi(StaffApi):
         step = serializers.IntegerField()
         notice_type = serializers.ChoiceField(choices=NoticeType.choices)
         channel = serializers.CharField(help_text="email, sms, letter, portal or phone; empty until sent.")
-        status = serializers.CharField(help_text=REMINDER_STATUSES)
+        status = serializers.ChoiceField(choices=Reminder.Status.choices)
         skip_reason = serializers.CharField(help_text="Why it was not sent; empty otherwise.")
         created_at = serializers.DateTimeField()
         sent_at = serializers.DateTimeField(allow_null=True)

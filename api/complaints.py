@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.adjustments import ADJUSTMENT_STATUSES, MONEY, ROLES, AdjustmentOutputSerializer, adjustment_can_approve
+from api.adjustments import MONEY, ROLES, AdjustmentOutputSerializer, adjustment_can_approve
 from api.base import CONFLICT, REFUSED, StaffApi, TextField, id_field, log_read, staff_member
 from clinic_billing.exceptions import NotFound, PermissionDenied
 from disputes import permissions, services
@@ -77,8 +77,8 @@ class ComplaintOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         kind = serializers.ChoiceField(choices=ProposalKind.choices)
         amount = serializers.DecimalField(**MONEY)
-        required_role = serializers.CharField(help_text=ROLES)
-        status = serializers.CharField(help_text=ADJUSTMENT_STATUSES)
+        required_role = serializers.ChoiceField(choices=Role.choices)
+        status = serializers.ChoiceField(choices=AdjustmentRequest.Status.choices)
         requested_at = serializers.DateTimeField()
         decided_at = serializers.DateTimeField(allow_null=True)
         ledger_entry = serializers.IntegerField(source="ledger_entry_id", allow_null=True)
@@ -289,7 +289,6 @@ class ComplaintCloseApi(StaffApi):
 
 
 urlpatterns = [
-    path("complaints/", ComplaintCreateApi.as_view(), name="api-complaint-create"),
     path("complaints/<int:complaint_id>/", ComplaintDetailApi.as_view(), name="api-complaint-detail"),
     path("complaints/<int:complaint_id>/met/", ComplaintMetApi.as_view(), name="api-complaint-met"),
     path(

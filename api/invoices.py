@@ -5,7 +5,6 @@ from typing import Any
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,9 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import REFUSED, DecimalStringField, StaffApi, TextField, log_read, money_field, staff_member
+from api.external_references import (
+    DuplicateOutputSerializer,
+    ExternalReferenceInput,
+    SyncFieldsOutput,
+    external_reference_values,
+)
+from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotency_key_clean
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
-from clinic_billing.exceptions import ApplicationError
 from disputes.selectors import open_complaint_for_invoice
 from invoices import services
 from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
@@ -25,7 +30,6 @@ from invoices.selectors import credit_note_detail, invoice_detail
 from patient_collections.collection_state import CollectionState, HoldReason, collection_state
 from patients.models import Patient
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 100  # LedgerEntry.idempotency_key
 PAYERS: dict[str, str] = {LedgerEntry.Kind.PATIENT_PAYMENT: "patient", LedgerEntry.Kind.INSURANCE_PAYMENT: "insurer"}
 
 
@@ -92,7 +96,7 @@ class InvoiceDetailApi(StaffApi):
 
     required_permission = "invoices.view_invoice"
 
-    class OutputSerializer(CollectionStateFields):
+    class OutputSerializer(CollectionStateFields, SyncFieldsOutput):
         class Meta:
             ref_name = "Invoice"
 
@@ -159,7 +163,7 @@ class InvoiceCreateApi(StaffApi):
 
     required_permission = "invoices.add_invoice"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ExternalReferenceInput):
         class Meta:
             ref_name = "InvoiceCreate"
 
@@ -185,16 +189,18 @@ class InvoiceCreateApi(StaffApi):
     @extend_schema(
         operation_id="invoice_create",
         request=InputSerializer,
-        responses={201: InvoiceDetailApi.OutputSerializer, **REFUSED},
+        responses={201: InvoiceDetailApi.OutputSerializer, **REFUSED, 409: DuplicateOutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = self.input_data(request)
+        data = dict(self.input_data(request))
+        external = external_reference_values(data)
         invoice = services.invoice_create_draft(
             patient_id=data["patient"].pk,
             service_date=data["service_date"],
             lines=[services.LineInput(**line) for line in data["lines"]],
             insurance_status=data.get("insurance_status"),
             by=staff_member(request),
+            **external,
         )
         return invoice_response(invoice.pk, status_code=status.HTTP_201_CREATED)
 
@@ -349,28 +355,17 @@ class PaymentCreateApi(StaffApi):
     @extend_schema(
         operation_id="invoice_payment_create",
         request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                name="Idempotency-Key",
-                type=str,
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description=(
-                    "Recommended: a unique key per payment (at most 100 characters). Sending the same key and "
-                    "body again returns the first response without posting twice; the same key with another "
-                    "body is refused with 409."
-                ),
-            )
-        ],
         responses={201: OutputSerializer, 409: ErrorOutputSerializer, **REFUSED},
     )
     def post(self, request: Request, invoice_id: int) -> Response:
         data = self.input_data(request)
-        key = request.headers.get("Idempotency-Key", "").strip() or None
-        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise ApplicationError(_("The Idempotency-Key can be at most 100 characters."), field="idempotency_key")
+        key = idempotency_key_clean(request.headers.get(IDEMPOTENCY_HEADER))
+        # The ledger keeps the key too, beyond the API's retention: a replay it answers is marked as one as well.
         result = services.payment_record(invoice_id=invoice_id, by=staff_member(request), idempotency_key=key, **data)
-        return Response(self.OutputSerializer(payment_body(result.entry)).data, status=status.HTTP_201_CREATED)
+        headers = {} if result.created else {REPLAYED_HEADER: "true"}
+        return Response(
+            self.OutputSerializer(payment_body(result.entry)).data, status=status.HTTP_201_CREATED, headers=headers
+        )
 
 
 def payment_body(entry: LedgerEntry) -> dict[str, Any]:
@@ -388,7 +383,6 @@ def payment_body(entry: LedgerEntry) -> dict[str, Any]:
 
 
 urlpatterns = [
-    path("invoices/", InvoiceCreateApi.as_view(), name="api-invoice-create"),
     path("invoices/<int:invoice_id>/", InvoiceDetailApi.as_view(), name="api-invoice-detail"),
     path("invoices/<int:invoice_id>/issue/", InvoiceIssueApi.as_view(), name="api-invoice-issue"),
     path("invoices/<int:invoice_id>/pdf/", InvoicePdfApi.as_view(), name="api-invoice-pdf"),

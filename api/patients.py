@@ -9,6 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import REFUSED, StaffApi, StrictBooleanField, TextField, log_read, staff_member
+from api.external_references import (
+    DuplicateOutputSerializer,
+    ExternalReferenceInput,
+    SyncFieldsOutput,
+    external_reference_values,
+)
 from api.invoices import InvoicePdfApi
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
@@ -25,7 +31,7 @@ class PatientDetailApi(StaffApi):
 
     required_permission = "patients.view_patient"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(SyncFieldsOutput):
         class Meta:
             ref_name = "Patient"
 
@@ -71,13 +77,15 @@ class PatientCreateApi(StaffApi):
 
     required_permission = "patients.add_patient"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ExternalReferenceInput):
         class Meta:
             ref_name = "PatientCreate"
 
         name = TextField(max_length=200, validators=[validate_name])
         date_of_birth = serializers.DateField(validators=[date_in_range])
-        email = serializers.EmailField(allow_blank=True, default="")
+        # No default: an empty default is no email format, and the schema would fail validation; left out, the
+        # patient has no address (ContactDetails' default).
+        email = serializers.EmailField(allow_blank=True, required=False)
         phone = TextField(max_length=40, allow_blank=True, default="")
         address_line = TextField(max_length=200, allow_blank=True, default="")
         postal_code = TextField(max_length=20, allow_blank=True, default="")
@@ -91,14 +99,24 @@ class PatientCreateApi(StaffApi):
     @extend_schema(
         operation_id="patient_create",
         request=InputSerializer,
-        responses={201: PatientDetailApi.OutputSerializer, 400: ErrorOutputSerializer, 403: ErrorOutputSerializer},
+        responses={
+            201: PatientDetailApi.OutputSerializer,
+            400: ErrorOutputSerializer,
+            403: ErrorOutputSerializer,
+            409: DuplicateOutputSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         data = dict(self.input_data(request))
+        external = external_reference_values(data)
         name = data.pop("name")
         date_of_birth = data.pop("date_of_birth")
         patient = patient_create(
-            name=name, date_of_birth=date_of_birth, contact=ContactDetails(**data), by=staff_member(request)
+            name=name,
+            date_of_birth=date_of_birth,
+            contact=ContactDetails(**data),
+            by=staff_member(request),
+            **external,
         )
         return Response(PatientDetailApi.OutputSerializer(with_balance(patient)).data, status=status.HTTP_201_CREATED)
 
@@ -134,7 +152,6 @@ class PatientStatementApi(InvoicePdfApi):
 
 
 urlpatterns = [
-    path("patients/", PatientCreateApi.as_view(), name="api-patient-create"),
     path("patients/<int:patient_id>/", PatientDetailApi.as_view(), name="api-patient-detail"),
     path("patients/<int:patient_id>/statement/", PatientStatementApi.as_view(), name="api-patient-statement"),
 ]

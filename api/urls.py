@@ -1,7 +1,8 @@
-from api import adjustments, bank_files, cases, collections, complaints, invoices, patients
+from api import adjustments, bank_files, cases, collections, complaints, invoices, lists, patients
 
 urlpatterns = (
-    patients.urlpatterns
+    lists.urlpatterns
+    + patients.urlpatterns
     + invoices.urlpatterns
     + complaints.urlpatterns
     + adjustments.urlpatterns

@@ -130,7 +130,7 @@ def setup() -> dict[str, Any]:
         "paths": {
             "worklist": reverse("frontdesk:home"),
             "approval_queue": reverse("disputes:adjustment-queue"),
-            "complaint_create": reverse("api-complaint-create"),
+            "complaint_create": reverse("api-complaint-list"),
             "patient_account": [reverse("frontdesk:patient-detail", args=[p]) for p in patients],
             "invoice_detail": [reverse("frontdesk:invoice-detail", args=[i]) for i in sample],
             "invoice_api": [reverse("api-invoice-detail", args=[i]) for i in sample],
@@ -185,7 +185,7 @@ def pages(setup_file: str) -> dict[str, Any]:
             "category": CATEGORIES[iteration % len(CATEGORIES)],
             "description": "The patient says the bill is wrong.",
         }
-        return api.post(reverse("api-complaint-create"), body, content_type="application/json")
+        return api.post(reverse("api-complaint-list"), body, content_type="application/json")
 
     plan: dict[str, tuple[Callable[[int], Any], int]] = {
         "staff worklist": (lambda i: staff.get(reverse("frontdesk:home")), 200),

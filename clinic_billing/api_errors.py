@@ -1,15 +1,17 @@
 """One DRF exception handler: application errors become 4xx JSON, never 500s.
 
-Every refusal carries a `detail` string (the schema's Error component requires it); a refusal caused by
-inputs also names each input at fault with its messages, as DRF's field errors do.
+Every refusal carries a `detail` string (the schema's Error component requires it) and a stable `code` (the
+detail follows the client's language, the code never changes); a refusal caused by inputs also names each input
+at fault with its messages, as DRF's field errors do.
 """
 
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -27,22 +29,40 @@ class ErrorOutputSerializer(serializers.Serializer):
         ref_name = "Error"
 
     detail = serializers.CharField()
+    code = serializers.CharField(
+        help_text="A stable name of the refusal: the detail may be translated, the code never changes "
+        "(invalid, not_authenticated, authentication_failed, permission_denied, not_found, method_not_allowed, "
+        "unsupported_media_type, invalid_transition, conflict, idempotency_key_reused, duplicate_external_reference, "
+        "invalid_cursor, …)."
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body: dict[str, Any] = {"detail": exc.message}
+        body: dict[str, Any] = {"detail": exc.message, **exc.extra}
         if exc.field:
             body[exc.field] = [exc.message]
+        body["code"] = exc.code or exc.default_code
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "message_dict"):
-            return Response(_with_detail(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
-        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        messages = exc.message_dict if hasattr(exc, "message_dict") else exc.messages
+        body = _with_detail(messages)
+        return Response({**body, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = _with_detail(response.data)
+    if response is not None and isinstance(response.data, dict):
+        response.data["code"] = _code_of(exc)
     return response
+
+
+def _code_of(exc: Exception) -> str:
+    """DRF's code of the refusal; Django's 404 and 403, which DRF answers the same way, by DRF's names."""
+    if isinstance(exc, Http404):
+        return str(exceptions.NotFound.default_code)
+    if isinstance(exc, DjangoPermissionDenied):
+        return str(exceptions.PermissionDenied.default_code)
+    return str(getattr(exc, "default_code", "error"))
 
 
 def _with_detail(errors: Any) -> dict[str, Any]:
@@ -71,7 +91,10 @@ def _first_message(errors: Any) -> str:
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """An /api/ URL that names no operation: a JSON 404 like every other refusal of the API (not a page)."""
-    return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(
+        {"detail": str(exceptions.NotFound.default_detail), "code": exceptions.NotFound.default_code},
+        status=status.HTTP_404_NOT_FOUND,
+    )
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -90,11 +113,13 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
             "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         }
         code: int = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        error_code = "request_too_large"
     else:
         message = str(exceptions.ParseError.default_detail)
         code = status.HTTP_400_BAD_REQUEST
+        error_code = exceptions.ParseError.default_code
     if _is_api(request):
-        return JsonResponse({"detail": message}, status=code)
+        return JsonResponse({"detail": message, "code": error_code}, status=code)
     response = defaults.bad_request(request, exception)
     response.status_code = code
     return response

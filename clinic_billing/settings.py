@@ -364,6 +364,10 @@ SPECTACULAR_SETTINGS = {
         "ProposalKindEnum": "disputes.models.ProposalKind",
         "CollectionStateEnum": "patient_collections.collection_state.CollectionState",
         "HoldReasonEnum": "patient_collections.collection_state.HoldReason",
+        "PaymentPlanStatusEnum": "patient_collections.models.PaymentPlan.Status",
+        "InstalmentStatusEnum": "patient_collections.models.Instalment.Status",
+        "ReminderStatusEnum": "patient_collections.models.Reminder.Status",
+        "CollectionCaseStatusEnum": "patient_collections.models.CollectionCase.Status",
     },
 }
 

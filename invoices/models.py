@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
+from clinic_billing.updated_at import TouchesUpdatedAt, TracksUpdates
 from clinic_billing.vocabulary import InsuranceStatus
 from patients.models import Patient
 
@@ -40,7 +41,7 @@ def payment_method_label(code: str) -> str:
     return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
 
 
-class InvoiceQuerySet(AuditedQuerySet["Invoice"]):
+class InvoiceQuerySet(TouchesUpdatedAt["Invoice"]):
     def with_patient_due(self) -> "InvoiceQuerySet":
         """Annotate `patient_due_amount`: the balance less the third party's part still expected."""
         outstanding_third_party = Case(
@@ -57,7 +58,7 @@ class InvoiceQuerySet(AuditedQuerySet["Invoice"]):
         return self.filter(status__in=Invoice.BOOKED_STATUSES)
 
 
-class Invoice(models.Model):
+class Invoice(TracksUpdates, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ISSUED = "issued", _("Issued")
@@ -107,6 +108,10 @@ class Invoice(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The id the source system (the practice's EHR) gave the invoice: unique per source, empty when none.
+    external_source = models.CharField(_("external source"), max_length=50, blank=True)
+    external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
     objects = InvoiceQuerySet.as_manager()
 
@@ -126,10 +131,16 @@ class Invoice(models.Model):
                 condition=Q(status="draft") | Q(status="void") | (Q(number__isnull=False) & Q(due_date__isnull=False)),
                 name="invoice_issued_has_number",
             ),
+            models.UniqueConstraint(
+                fields=["external_source", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="invoice_external_reference_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["patient", "status"], name="invoice_patient_status_idx"),
             models.Index(fields=["status", "due_date"], name="invoice_status_due_idx"),
+            models.Index(fields=["updated_at", "id"], name="invoice_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """Reads used by views, the API and tasks. Each returns a fixed number of queries, whatever the data size."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -112,7 +112,59 @@ def invoice_detail(*, invoice_id: int) -> Invoice | None:
     A draft keeps no totals until it is issued (invoice_issue books them): its totals are what its lines add
     up to, so every page and its PDF show them.
     """
-    invoice = (
+    invoice = invoices_with_details().filter(pk=invoice_id).first()
+    if invoice is not None and invoice.is_draft:
+        invoice.total, invoice.third_party_share = totals_of_lines(invoice.lines.all())
+    return invoice
+
+
+def invoices_matching(
+    *,
+    patient_id: int | None = None,
+    status: str | None = None,
+    updated_since: datetime | None = None,
+    external_source: str | None = None,
+    external_reference: str | None = None,
+) -> QuerySet[Invoice]:
+    """Invoices with their details (as invoice_detail, 5 queries a page) matching every criterion given."""
+    invoices = invoices_with_details()
+    if patient_id is not None:
+        invoices = invoices.filter(patient_id=patient_id)
+    if status is not None:
+        invoices = invoices.filter(status=status)
+    if updated_since is not None:
+        invoices = invoices.filter(updated_at__gte=updated_since)
+    if external_reference is not None:
+        invoices = invoices.filter(external_source=external_source or "", external_reference=external_reference)
+    return invoices
+
+
+PAYMENT_KINDS = (LedgerEntry.Kind.PATIENT_PAYMENT, LedgerEntry.Kind.INSURANCE_PAYMENT)
+
+
+def payments_posted(*, since: datetime | None = None) -> QuerySet[LedgerEntry]:
+    """Payments from patients and insurers, however recorded (API, desk, bank file, online), posted since a
+    moment. Entries are never edited, so when one was posted is when it changed."""
+    payments = LedgerEntry.objects.filter(kind__in=PAYMENT_KINDS).select_related("invoice")
+    return payments if since is None else payments.filter(posted_at__gte=since)
+
+
+def patient_balances(*, patient_ids: Sequence[int]) -> dict[int, Decimal]:
+    """patient_balance of each patient, in one query; a patient without issued invoices owes 0.00."""
+    sums = (
+        Invoice.objects.issued()
+        .filter(patient_id__in=patient_ids)
+        .with_patient_due()
+        .values("patient_id")
+        .annotate(s=Sum("patient_due_amount"))
+        .values_list("patient_id", "s")
+    )
+    found = {patient_id: Decimal(total).quantize(CENT) for patient_id, total in sums}
+    return {patient_id: found.get(patient_id, Decimal("0.00")) for patient_id in patient_ids}
+
+
+def invoices_with_details() -> QuerySet[Invoice]:
+    return (
         Invoice.objects.select_related("patient")
         # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
         .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
@@ -127,12 +179,7 @@ def invoice_detail(*, invoice_id: int) -> Invoice | None:
                 .order_by("issued_at", "id"),
             )
         )
-        .filter(pk=invoice_id)
-        .first()
     )
-    if invoice is not None and invoice.is_draft:
-        invoice.total, invoice.third_party_share = totals_of_lines(invoice.lines.all())
-    return invoice
 
 
 def invoices_for_patient(*, patient_id: int) -> QuerySet[Invoice]:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -263,3 +264,10 @@ def payment_promise_running(*, patient_id: int, today: date) -> PaymentPromise |
         .order_by("-until", "-id")
         .first()
     )
+
+
+def reminders_changed(*, since: datetime | None = None) -> QuerySet[Reminder]:
+    """Reminders of every invoice, queued, sent or skipped, annotated with `changed_at` (when sent, else when
+    queued), changed since a moment."""
+    reminders = Reminder.objects.annotate(changed_at=Coalesce("sent_at", "created_at"))
+    return reminders if since is None else reminders.filter(changed_at__gte=since)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.updated_at import TouchesUpdatedAt, TracksUpdates
 
 from .validators import validate_name
 
@@ -28,7 +29,11 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
 
 
-class Patient(models.Model):
+class PatientQuerySet(TouchesUpdatedAt["Patient"]):
+    pass
+
+
+class Patient(TracksUpdates, models.Model):
     name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     date_of_birth = models.DateField(_("date of birth"))
     email = models.EmailField(_("email"), blank=True)
@@ -56,8 +61,12 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The id the source system (the practice's EHR) gave the patient: unique per source, empty when none.
+    external_source = models.CharField(_("external source"), max_length=50, blank=True)
+    external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
-    objects = AuditedQuerySet["Patient"].as_manager()
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -66,6 +75,14 @@ class Patient(models.Model):
         indexes = [
             models.Index(Lower("name"), name="patient_name_lower_idx"),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+            models.Index(fields=["updated_at", "id"], name="patient_updated_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_reference"],
+                condition=~models.Q(external_reference=""),
+                name="patient_external_reference_unique",
+            ),
         ]
 
     def __str__(self) -> str:

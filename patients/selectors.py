@@ -134,3 +134,30 @@ def contact_edits(*, patient_id: int) -> list[ContactEdit]:
             who = (actor.get_full_name() or actor.get_username()) if actor is not None else ""
             edits.append(ContactEdit(changed_at=entry.timestamp, changed_by=who, fields=changed))
     return edits
+
+
+def patient_by_external_reference(*, source: str, reference: str) -> Patient | None:
+    """The patient the source system knows by this reference, if registered."""
+    return Patient.objects.filter(external_source=source, external_reference=reference).first()
+
+
+def patients_matching(
+    *,
+    external_source: str | None = None,
+    external_reference: str | None = None,
+    date_of_birth: date | None = None,
+    name: str | None = None,
+    updated_since: datetime | None = None,
+) -> QuerySet[Patient]:
+    """Patients matching every criterion given: the source system's id, the date of birth, a part of the name
+    (any case), changed since a moment."""
+    patients = Patient.objects.all()
+    if external_reference is not None:
+        patients = patients.filter(external_source=external_source or "", external_reference=external_reference)
+    if date_of_birth is not None:
+        patients = patients.filter(date_of_birth=date_of_birth)
+    if name:
+        patients = patients.filter(name__icontains=name.strip())
+    if updated_since is not None:
+        patients = patients.filter(updated_at__gte=updated_since)
+    return patients

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +19,8 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError, NotFound, PermissionDenied
+from clinic_billing.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from clinic_billing.external_references import DUPLICATE_REFERENCE, external_reference_clean, metadata_clean
 
 from . import selectors
 from .models import AuthorisedProxy, CallerCheck, Channel, ContactChange, Coverage, Language, Patient, PatientNote
@@ -66,8 +67,21 @@ def _validate_contact(details: ContactDetails) -> None:
 
 
 @transaction.atomic
-def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, by: User | None = None) -> Patient:
-    """Register a patient with their contact preferences."""
+def patient_create(
+    *,
+    name: str,
+    date_of_birth: date,
+    contact: ContactDetails,
+    by: User | None = None,
+    external_source: str = "",
+    external_reference: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> Patient:
+    """Register a patient with their contact preferences.
+
+    An `external_reference` is the source system's id of the patient, unique per `external_source`: a second
+    patient with the same one is refused with a Conflict naming the existing patient's id.
+    """
     if not name.strip():
         raise ApplicationError(_("Enter the patient's name."), field="name")
     if (refusal := name_refusal(name)) is not None:
@@ -75,8 +89,35 @@ def patient_create(*, name: str, date_of_birth: date, contact: ContactDetails, b
     if date_of_birth > date.today():
         raise ApplicationError(_("The date of birth cannot be in the future."), field="date_of_birth")
     _validate_contact(contact)
+    external_source, external_reference = external_reference_clean(source=external_source, reference=external_reference)
     values = {f.name: getattr(contact, f.name) for f in fields(contact)}
-    return Patient.objects.create(name=name.strip(), date_of_birth=date_of_birth, **values)
+    if external_reference:
+        _refuse_duplicate_reference(external_source, external_reference)
+    try:
+        with transaction.atomic():
+            return Patient.objects.create(
+                name=name.strip(),
+                date_of_birth=date_of_birth,
+                external_source=external_source,
+                external_reference=external_reference,
+                metadata=metadata_clean(metadata),
+                **values,
+            )
+    except IntegrityError:
+        # Another request registered the same reference since the check above.
+        _refuse_duplicate_reference(external_source, external_reference)
+        raise
+
+
+def _refuse_duplicate_reference(source: str, reference: str) -> None:
+    existing = selectors.patient_by_external_reference(source=source, reference=reference)
+    if existing is not None:
+        raise Conflict(
+            _("A patient with this external reference is already registered."),
+            field="external_reference",
+            code=DUPLICATE_REFERENCE,
+            extra={"existing_id": existing.pk},
+        )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,11 @@ def test_it_gives_a_field_error_a_detail_too(api):
     response = api.get("/api/v1/reminders/")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "This field is required.", "invoice": ["This field is required."]}
+    assert response.json() == {
+        "detail": "This field is required.",
+        "invoice": ["This field is required."],
+        "code": "invalid",
+    }
 
 
 def test_it_gives_a_nested_field_error_the_first_message_as_detail(api, patient):
@@ -56,7 +60,7 @@ def test_it_answers_an_api_url_that_names_no_operation_with_a_json_404(api, meth
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_a_known_api_url_without_its_trailing_slash_is_redirected_to_it(api, patient):
@@ -72,7 +76,7 @@ def test_it_answers_a_post_to_an_unknown_api_url_with_json_404_without_asking_fo
     response = client.post("/api/v1/no-such-thing/", {}, content_type="application/json")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_a_refusal_with_several_messages_keeps_them_all_in_detail():
@@ -82,7 +86,7 @@ def test_a_refusal_with_several_messages_keeps_them_all_in_detail():
 
     response = exception_handler(exceptions.ValidationError(["Choose a day.", "Choose an amount."]), {})
 
-    assert response.data == {"detail": "Choose a day. Choose an amount."}
+    assert response.data == {"detail": "Choose a day. Choose an amount.", "code": "invalid"}
 
 
 # --- Bad input is a 4xx with a message, never a 500 (issue 12 item 5) ------------------------------------
@@ -133,3 +137,23 @@ def test_it_answers_a_body_in_an_unknown_charset_with_a_400_not_a_500(api):
 
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize("authorization", [None, "Token not-a-real-token"])
+def test_it_answers_a_missing_or_refused_token_with_401_naming_the_scheme(authorization):
+    client = Client(HTTP_AUTHORIZATION=authorization) if authorization else Client()
+
+    response = client.get("/api/v1/patients/")
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.json()["code"] in ("not_authenticated", "authentication_failed")
+
+
+def test_it_keeps_the_code_of_a_refusal_in_every_language(billing, client_for):
+    client = client_for(billing)
+
+    english = client.get("/api/v1/patients/", {"cursor": "x"}, headers={"Accept-Language": "en"}).json()
+    norwegian = client.get("/api/v1/patients/", {"cursor": "x"}, headers={"Accept-Language": "nb"}).json()
+
+    assert english["code"] == norwegian["code"] == "invalid_cursor"

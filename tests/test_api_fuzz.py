@@ -98,11 +98,17 @@ def world(db, connection_kept_open_between_requests) -> World:
     )
 
 
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def _with_real_ids(values: dict[str, Any] | None, ids: dict[str, list[int]]) -> st.SearchStrategy:
     """The generated values, or the same with each known id parameter replaced by a real record's id."""
     if not values:
         return st.just(values)
-    known = [name for name in values if name in ids]
+    # Only a valid id is swapped for a real one: an id a negative case broke on purpose (0, a string) stays
+    # broken, or the swap would turn the invalid request into a valid one the API rightly accepts.
+    known = [name for name in values if name in ids and _valid_id(values[name])]
     if not known:
         return st.just(values)
     real = st.fixed_dictionaries({name: st.sampled_from(ids[name]) for name in known})

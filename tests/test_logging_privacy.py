@@ -63,7 +63,7 @@ def test_staff_reading_an_account_and_a_bill_log_no_name_or_words(solveig, billi
         "category": "billing_error",
         "description": WORDS,
     }
-    client.post(reverse("api-complaint-create"), json.dumps(body), content_type="application/json")
+    client.post(reverse("api-complaint-list"), json.dumps(body), content_type="application/json")
     client.get(reverse("api-patient-detail", kwargs={"patient_id": 999_999}))
     assert_nothing_personal(everything_logged)
 

@@ -159,6 +159,11 @@ LIST_READS = [
     ListRead("api-follow-up-call-list", "billing", "patient", (("patient", "patient"),)),
     ListRead("api-collection-case-list", "manager", "case invoice"),
     ListRead("api-adjustment-list", "manager", "invoice"),
+    ListRead("api-patient-list", "billing", "patient"),
+    ListRead("api-invoice-list", "billing", "invoice"),
+    ListRead("api-complaint-list", "billing", "complaint"),
+    ListRead("api-payment-list", "billing", "invoice"),
+    ListRead("api-reminder-sync", "billing", "notice invoice"),
     ListRead(
         "disputes:complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))
     ),
@@ -261,8 +266,8 @@ def _url(name: str, world: dict[str, Any]) -> str | None:
 
 @pytest.fixture
 def wider_world(world, billing) -> dict[str, Any]:
-    """The world, with a follow-up call of the closed complaint, a portal message, a proxy and a staff member
-    who holds every role (so every staff page opens)."""
+    """The world, with a follow-up call of the closed complaint, a portal message, a proxy, a payment and a staff
+    member who holds every role (so every staff page opens)."""
     patient = world["patient"]
     staff = UserFactory(username="alma_allroles", roles=STAFF_ROLES)
     call = FollowUpCall.objects.filter(patient=patient).first() or FollowUpCall.objects.create(
@@ -301,6 +306,9 @@ def wider_world(world, billing) -> dict[str, Any]:
         invoice=world["invoice"],
     )
     invoice_with_credit(patient)  # the refunds page lists the patient's credit
+    invoice_services.payment_record(
+        invoice_id=world["invoice"].pk, amount="20.00", payer="patient", method="card", by=billing
+    )
     callback = portal_services.callback_request_create(
         patient_id=patient.pk, request_key="read-audit-callback", request_note="Please call me about my bill."
     )

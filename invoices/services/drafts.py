@@ -5,14 +5,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound
+from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
+from clinic_billing.external_references import DUPLICATE_REFERENCE, external_reference_clean, metadata_clean
 from patients.models import Patient
 
 from ..jurisdiction import current_profile
@@ -120,10 +122,21 @@ def invoice_create_draft(
     lines: Sequence[LineInput],
     insurance_status: str | None = None,
     by: User | None,
+    external_source: str = "",
+    external_reference: str = "",
+    metadata: dict[str, Any] | None = None,
 ) -> Invoice:
-    """Create a draft invoice with its lines. Lines can change until the invoice is issued."""
+    """Create a draft invoice with its lines. Lines can change until the invoice is issued.
+
+    An `external_reference` is the source system's id of the invoice, unique per `external_source`: a second
+    invoice with the same one is refused with a Conflict naming the existing invoice's id.
+    """
     if not Patient.objects.filter(pk=patient_id).exists():
         raise NotFound(_("No such patient."), field="patient")
+    external_source, external_reference = external_reference_clean(source=external_source, reference=external_reference)
+    metadata = metadata_clean(metadata)
+    if external_reference:
+        _refuse_duplicate_reference(external_source, external_reference)
     built = _validated_lines(lines)
     has_third_party = any(line.coverage != Coverage.PATIENT for line in built)
     if insurance_status is None:
@@ -135,17 +148,37 @@ def invoice_create_draft(
             _("Lines covered by an insurer or an exemption card need insurance status pending or settled."),
             field="insurance_status",
         )
-    invoice = Invoice.objects.create(
-        patient_id=patient_id,
-        service_date=service_date,
-        insurance_status=insurance_status,
-        insurance_settled_at=timezone.now() if insurance_status == InsuranceStatus.SETTLED else None,
-        created_by=by,
-    )
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                patient_id=patient_id,
+                service_date=service_date,
+                insurance_status=insurance_status,
+                insurance_settled_at=timezone.now() if insurance_status == InsuranceStatus.SETTLED else None,
+                created_by=by,
+                external_source=external_source,
+                external_reference=external_reference,
+                metadata=metadata,
+            )
+    except IntegrityError:
+        # Another request created the same reference since the check above.
+        _refuse_duplicate_reference(external_source, external_reference)
+        raise
     for line in built:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(built)
     return invoice
+
+
+def _refuse_duplicate_reference(source: str, reference: str) -> None:
+    existing = Invoice.objects.filter(external_source=source, external_reference=reference).first()
+    if existing is not None:
+        raise Conflict(
+            _("An invoice with this external reference already exists."),
+            field="external_reference",
+            code=DUPLICATE_REFERENCE,
+            extra={"existing_id": existing.pk},
+        )
 
 
 @transaction.atomic

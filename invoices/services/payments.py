@@ -95,6 +95,7 @@ def _replayed(existing: LedgerEntry, fingerprint: str) -> PaymentResult:
         raise Conflict(
             _("This Idempotency-Key was already used for a different payment. Use a new key."),
             field="idempotency_key",
+            code="idempotency_key_reused",
         )
     return PaymentResult(entry=existing, created=False)
 

@@ -61,6 +61,8 @@ OVERRIDES = {
     ("invoices.InvoiceLine", "update"): "refuses issued lines, then the audited update",
     ("invoices.LedgerEntry", "update"): "always refuses",
     ("invoices.CreditNote", "update"): "always refuses (replace_buyer_details is the audited update)",
+    ("invoices.Invoice", "update"): "moves updated_at too, then the audited update",
+    ("patients.Patient", "update"): "moves updated_at too, then the audited update",
 }
 
 

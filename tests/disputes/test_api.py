@@ -287,7 +287,7 @@ def test_it_tells_an_unauthorised_proxy_how_to_get_authorisation_and_nothing_els
 
     assert response.status_code == 403
     body = response.json()
-    assert set(body) == {"detail", "proxy"}
+    assert set(body) == {"detail", "code", "proxy"}
     assert "authorisation" in body["detail"]
     assert patient.name not in response.content.decode()
     assert not Complaint.objects.exists()

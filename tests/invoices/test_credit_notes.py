@@ -396,7 +396,7 @@ def test_the_api_sends_the_credit_note_pdf_and_audits_the_read(patient, provider
 
 def test_the_api_answers_404_for_an_unknown_credit_note(billing, client_for):
     client = client_for(billing)
-    assert client.get("/api/v1/credit-notes/999999/").json() == {"detail": "Not found."}
+    assert client.get("/api/v1/credit-notes/999999/").json() == {"detail": "Not found.", "code": "not_found"}
     response = client.get("/api/v1/credit-notes/999999/pdf/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from api.idempotency import idempotency_records_purge
 from disputes.services import complaints_escalate_overdue
 from invoices.models import Invoice
 from invoices.services import ledger_verify
@@ -130,6 +131,11 @@ def _sweep_bank_inbox(as_of: date) -> JobOutcome:
     )
 
 
+def _purge_idempotency_records(as_of: date) -> JobOutcome:
+    # Retention is counted back from now: the stored answers' age does not depend on the day being caught up.
+    return JobOutcome(summary=f"{idempotency_records_purge(now=timezone.now())} stored API answer(s) forgotten")
+
+
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
     BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
@@ -141,6 +147,9 @@ JOBS: list[BillingJob] = [
     ),
     BillingJob(name="sweep-bank-inbox", task="payments_in.tasks.sweep_bank_inbox", run=_sweep_bank_inbox),
     BillingJob(name="verify-ledger", task="invoices.tasks.ledger_verify_all", run=_verify_ledger),
+    BillingJob(
+        name="purge-idempotency-records", task="api.tasks.purge_idempotency_records", run=_purge_idempotency_records
+    ),
 ]
 
 
