@@ -1,5 +1,7 @@
 """Billing's bank file pages: import a file, read its report, work the reconciliation queue."""
 
+from collections.abc import Callable
+
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -216,33 +218,35 @@ def transaction_split(request: StaffRequest, transaction_pk: int) -> HttpRespons
     return _transaction_page(request, row, status=400, split_form=form)
 
 
+def _with_reason(
+    request: StaffRequest, transaction_pk: int, *, prefix: str, decide: Callable[[BankTransaction, str], str]
+) -> HttpResponse:
+    """A decision on a payment that needs only a reason: run it (it returns the success message) or show why not."""
+    require_perm(request, IMPORT)
+    row = _transaction(transaction_pk)
+    form = ReasonForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        return _transaction_page(request, row, status=400, **{f"{prefix}_form": form})
+    return run_staff_action(
+        request, perm=IMPORT, action=lambda: decide(row, form.cleaned_data["reason"]), then=_detail_url(row)
+    )
+
+
 @staff_only
 @require_POST
 def transaction_mark_refund(request: StaffRequest, transaction_pk: int) -> HttpResponse:
-    require_perm(request, IMPORT)
-    row = _transaction(transaction_pk)
-    form = ReasonForm(request.POST, prefix="refund")
-    if not form.is_valid():
-        return _transaction_page(request, row, status=400, refund_form=form)
-
-    def mark() -> str:
-        services.transaction_mark_refund(transaction_pk=row.pk, by=request.user, note=form.cleaned_data["reason"])
+    def mark(row: BankTransaction, reason: str) -> str:
+        services.transaction_mark_refund(transaction_pk=row.pk, by=request.user, note=reason)
         return _("Marked for refund to the payer.")
 
-    return run_staff_action(request, perm=IMPORT, action=mark, then=_detail_url(row))
+    return _with_reason(request, transaction_pk, prefix="refund", decide=mark)
 
 
 @staff_only
 @require_POST
 def transaction_undo(request: StaffRequest, transaction_pk: int) -> HttpResponse:
-    require_perm(request, IMPORT)
-    row = _transaction(transaction_pk)
-    form = ReasonForm(request.POST, prefix="undo")
-    if not form.is_valid():
-        return _transaction_page(request, row, status=400, undo_form=form)
-
-    def undo() -> str:
-        services.transaction_undo(transaction_pk=row.pk, by=request.user, reason=form.cleaned_data["reason"])
+    def undo(row: BankTransaction, reason: str) -> str:
+        services.transaction_undo(transaction_pk=row.pk, by=request.user, reason=reason)
         return _("Undone: the posting is reversed and the payment waits in the queue again.")
 
-    return run_staff_action(request, perm=IMPORT, action=undo, then=_detail_url(row))
+    return _with_reason(request, transaction_pk, prefix="undo", decide=undo)

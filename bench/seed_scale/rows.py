@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Max
+from django.utils import timezone
 
 from .vocabulary import ZERO, Kind
 
@@ -81,14 +82,37 @@ class RowWriter:
             raise ValueError(f"{self.model.__name__} row names {names}, not {self.names}.")
         self.rows.append(tuple(values.values()))
 
+    def _completed(self) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """The names and rows with every NOT NULL column the rows leave out filled as Django would fill it on a
+        save: its default ("" for text, {} for a JSON map), and an auto_now time from the row's `created_at`. So a
+        column an app adds later does not break the seed with a NULL."""
+        left_out = [
+            column
+            for column in self.model._meta.concrete_fields
+            if column.attname not in self.names and not column.primary_key and not column.null
+        ]
+        if not left_out:
+            return self.names, self.rows
+        created = self.names.index("created_at") if "created_at" in self.names else None
+        rows = []
+        for row in self.rows:
+            extra = []
+            for column in left_out:
+                if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
+                    extra.append(row[created] if created is not None else timezone.now())
+                else:
+                    extra.append(column.get_default())
+            rows.append((*row, *extra))
+        return (*self.names, *(column.attname for column in left_out)), rows
+
     def flush(self) -> int:
         if not self.rows:
             return 0
-        fields = [self.model._meta.get_field(name) for name in self.names]
+        names, self.rows = self._completed()
+        fields = [self.model._meta.get_field(name) for name in names]
         table = connection.ops.quote_name(self.model._meta.db_table)
         columns = ", ".join(
-            connection.ops.quote_name(str(getattr(f, "column", name)))
-            for f, name in zip(fields, self.names, strict=True)
+            connection.ops.quote_name(str(getattr(f, "column", name))) for f, name in zip(fields, names, strict=True)
         )
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
