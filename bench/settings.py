@@ -20,7 +20,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # The manifest storage needs `collectstatic`; the pages are measured without serving static files.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - the private documents' storage as configured
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Benchmark users sign in through sessions made by the harness; their password hash is never checked.

@@ -1,8 +1,12 @@
 """seed_scale builds a data set the services would have built: the ledger, numbers and references hold."""
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import datetime
 from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,3 +79,18 @@ def test_it_gives_every_approved_adjustment_a_credit_note_numbered_gaplessly():
         assert InvoiceNumberCounter.objects.get(series=CreditNote.SERIES, year=year).last_value == len(sequences)
     assert not Invoice.objects.issued().filter(buyer_details={}).exists()
     assert ledger_verify() == []
+
+
+def test_the_benchmark_settings_start_django():
+    """`make bench` measures under bench.settings: every app must load there (a storage the app's models ask for
+    that bench.settings left out stopped the whole benchmark once)."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert started.returncode == 0, started.stderr[-2000:]
