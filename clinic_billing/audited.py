@@ -23,8 +23,8 @@ for every audited model). `disable_auditlog()` is honoured as auditlog honours i
 """
 
 import copy
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_disabled
@@ -158,6 +158,42 @@ class AuditedQuerySet(models.QuerySet[_M]):
                         setattr(new, name, value)
                     new_rows.append(new)
             log_bulk_changes(zip(old_rows, new_rows, strict=True), action=LogEntry.Action.UPDATE, fields=list(kwargs))
+        return count
+
+    def update_locked_rows(
+        self, rows: Sequence[_M], fields: Sequence[str], before: Mapping[Any, Mapping[str, Any]]
+    ) -> int:
+        """Write `fields` of `rows` in one UPDATE and log old → new, without reading the rows again.
+
+        For a service that already holds the rows locked in its transaction and changed them in memory (a bank
+        file's payments move many invoices' balances at once): `before` gives each row's values of `fields` as they
+        were read under the lock, so the audit entries are what `update()` would write, at a third of the queries.
+        """
+        rows = [row for row in rows if row.pk is not None]
+        if not rows:
+            return 0
+        values: dict[str, Any] = {}
+        for name in fields:
+            distinct = {getattr(row, name) for row in rows}
+            # One value for every row (a time stamp) is set as it is; a value per row goes through one CASE.
+            values[name] = (
+                distinct.pop()
+                if len(distinct) == 1
+                else models.Case(
+                    *(models.When(pk=row.pk, then=models.Value(getattr(row, name))) for row in rows),
+                    output_field=cast(models.Field, self.model._meta.get_field(name)),
+                )
+            )
+        with transaction.atomic(using=self.db, savepoint=False):
+            count = models.QuerySet.update(self.filter(pk__in=[row.pk for row in rows]), **values)
+            if not _logging_disabled():
+                pairs = []
+                for row in rows:
+                    old = copy.copy(row)
+                    for name, value in before[row.pk].items():
+                        setattr(old, name, value)
+                    pairs.append((old, row))
+                log_bulk_changes(pairs, action=LogEntry.Action.UPDATE, fields=list(fields))
         return count
 
     def bulk_create(  # type: ignore[override]

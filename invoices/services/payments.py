@@ -125,6 +125,9 @@ def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEnt
         invoices = {
             invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk")
         }
+        before = {
+            pk: {"balance": invoice.balance, "updated_at": invoice.updated_at} for pk, invoice in invoices.items()
+        }
         keys = [payment.idempotency_key for payment in payments]
         known = {
             entry.idempotency_key: entry
@@ -145,7 +148,11 @@ def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEnt
                 new_entries.append(entry)
                 changed[entry.invoice_id] = invoices[entry.invoice_id]
         LedgerEntry.objects.bulk_create(new_entries)
-        Invoice.objects.bulk_update(list(changed.values()), ["balance"])
+        for invoice in changed.values():
+            invoice.updated_at = now
+        Invoice.objects.update_locked_rows(
+            list(changed.values()), ["balance", "updated_at"], {pk: before[pk] for pk in changed}
+        )
     return results
 
 

@@ -68,6 +68,8 @@ def test_the_audit_log_has_a_row_per_entry_and_per_balance_change(patient):
     services.payments_record_batch(payments=[batch(invoice, "10.00", "b:1"), batch(invoice, "20.00", "b:2")])
     created = LogEntry.objects.count() - before
     assert created == 3  # two entries created, the invoice's balance changed once (470.00)
+    change = LogEntry.objects.filter(action=LogEntry.Action.UPDATE, object_pk=str(invoice.pk)).latest("pk")
+    assert change.changes_dict["balance"] == ["500.00", "470.00"]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
