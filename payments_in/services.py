@@ -323,24 +323,15 @@ def _post_insurer(parsed: ParsedTransaction, invoice_id: int, *, key: str) -> Le
     return result.entry
 
 
-def _post_patient(row: BankTransaction, invoice_id: int, *, amount: Decimal, key: str) -> LedgerEntry:
-    """Billing's match or split part of a queued payment, posted as the payer's payment."""
-    if row.payer == "insurer":
-        return invoice_services.payment_record(
-            invoice_id=invoice_id,
-            amount=amount,
-            payer="insurer",
-            method=PaymentMethod.INSURER_REMITTANCE,
-            reference=row.claim_id[:100],
-            idempotency_key=key,
-            by=None,
-        ).entry
+def _post_part(row: BankTransaction, invoice_id: int, *, amount: Decimal, key: str) -> LedgerEntry:
+    """Billing's match, or one part of its split, of a queued payment, posted as its payer's payment."""
+    insurer = row.payer == "insurer"
     return invoice_services.payment_record(
         invoice_id=invoice_id,
         amount=amount,
-        payer="patient",
-        method=PaymentMethod.BANK_TRANSFER,
-        reference=row.reference[:100],
+        payer=row.payer,
+        method=PaymentMethod.INSURER_REMITTANCE if insurer else PaymentMethod.BANK_TRANSFER,
+        reference=(row.claim_id if insurer else row.reference)[:100],
         idempotency_key=key,
         by=None,
     ).entry
@@ -406,7 +397,7 @@ def transaction_split(
     round_number = row.decisions.count()
     for number, (invoice_id, amount) in enumerate(parts, start=1):
         invoice = _open_invoice(invoice_id)
-        entry = _post_patient(row, invoice.pk, amount=amount, key=f"{row.idempotency_key}:{round_number}:{number}")
+        entry = _post_part(row, invoice.pk, amount=amount, key=f"{row.idempotency_key}:{round_number}:{number}")
         Allocation.objects.create(transaction=row, invoice=invoice, entry=entry, amount=amount)
     row.invoice_id = parts[0][0]
     transition(row, Status.MATCHED, by=by, reason=note, extra_fields=["invoice"])

@@ -26,6 +26,13 @@ def request_fingerprint(payload: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _payment_fingerprint(invoice_id: int, amount: Decimal, payer: str, method: str, reference: str) -> str:
+    """What a payment's idempotency key stands for: the same for a payment typed, sent or batched."""
+    return request_fingerprint(
+        {"invoice": invoice_id, "amount": str(amount), "payer": payer, "method": method, "reference": reference}
+    )
+
+
 @dataclass(frozen=True)
 class PaymentResult:
     entry: LedgerEntry
@@ -55,9 +62,7 @@ def payment_record(
     method = (method or "").strip()
     if not method:
         raise ApplicationError(_("Say how it was paid (bank transfer, card, cash, …)."), field="method")
-    fingerprint = request_fingerprint(
-        {"invoice": invoice_id, "amount": str(amount), "payer": payer, "method": method, "reference": reference}
-    )
+    fingerprint = _payment_fingerprint(invoice_id, amount, payer, method, reference)
     try:
         with transaction.atomic():
             invoice = _lock_invoice(invoice_id)
@@ -166,15 +171,7 @@ def _batch_entry(
     """The payment's new (unsaved) entry and True, or the entry its key already has and False."""
     amount = _positive_money(payment.amount, "amount")
     method = payment.method.strip()
-    fingerprint = request_fingerprint(
-        {
-            "invoice": payment.invoice_id,
-            "amount": str(amount),
-            "payer": "patient",
-            "method": method,
-            "reference": payment.reference,
-        }
-    )
+    fingerprint = _payment_fingerprint(payment.invoice_id, amount, "patient", method, payment.reference)
     existing = known.get(payment.idempotency_key)
     if existing is not None:
         return _replayed(existing, fingerprint).entry, False
