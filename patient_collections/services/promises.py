@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinic_billing.exceptions import ApplicationError, NotFound
+from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound
 from invoices.models import Invoice
 from invoices.money import MoneyError, to_money
+from invoices.templatetags.money import local_date
 from patients.models import Patient
 
-from ..models import PaymentPromise
+from ..models import Deferral, PaymentPromise
+from ..selectors import invoice_active_arrangement
 
 # A promise is a short pause; a longer one is a deferral or a payment plan, which the office manager's rules limit.
 MAX_PROMISE_DAYS = 60
@@ -60,6 +62,21 @@ def payment_promise_record(
         ).exists()
     ):
         raise ApplicationError(_("Choose one of the patient's issued invoices."), field="invoice")
+    if invoice_id is not None:
+        # One arrangement holds an invoice at a time: a plan's instalments and a deferral's date already say when
+        # the patient pays, and a promise on top would hold the notices the arrangement itself sends.
+        arrangement = invoice_active_arrangement(invoice_id=invoice_id, today=today)
+        if isinstance(arrangement, Deferral):
+            raise InvalidTransition(
+                _("This bill is deferred until %(day)s, so its reminders already wait; change the deferral instead.")
+                % {"day": local_date(arrangement.until)},
+                field="invoice",
+            )
+        if arrangement is not None:
+            raise InvalidTransition(
+                _("This bill has a payment plan: its instalments say when the patient pays; change the plan instead."),
+                field="invoice",
+            )
     # Saved one by one (not update()), so the audit log says who ended each.
     running = PaymentPromise.objects.active(today).select_for_update().filter(patient_id=patient_id)
     running = running.filter(invoice_id=invoice_id) if invoice_id is not None else running.filter(invoice__isnull=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from clinic_billing.exceptions import ApplicationError
+from clinic_billing.exceptions import ApplicationError, InvalidTransition
 from patient_collections import services
 from patient_collections.collection_state import CollectionState, HoldReason, collection_state
 from patient_collections.models import PaymentPromise, Reminder
@@ -112,3 +112,18 @@ def test_it_refuses_an_invoice_of_another_patient(patient, front_desk):
     with pytest.raises(ApplicationError) as refused:
         promise(patient, invoice=someone_elses, by=front_desk)
     assert refused.value.field == "invoice"
+
+
+@pytest.mark.parametrize("arrangement", ["plan", "deferral"])
+def test_a_bill_under_a_plan_or_a_deferral_takes_no_promise(patient, front_desk, arrangement):
+    """One arrangement holds an invoice at a time: the promise is refused and the plan's or deferral's own
+    reminders keep their schedule."""
+    invoice = issue(patient)
+    with time_machine.travel(at(DUE), tick=False):
+        if arrangement == "plan":
+            services.payment_plan_create(invoice_id=invoice.pk, instalments=2, by=front_desk)
+        else:
+            services.deferral_create(invoice_id=invoice.pk, until=DUE + timedelta(days=20), by=front_desk)
+    with pytest.raises(InvalidTransition, match=r"change the (plan|deferral) instead"):
+        promise(patient, invoice=invoice, by=front_desk)
+    assert not PaymentPromise.objects.exists()
