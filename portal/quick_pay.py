@@ -1,26 +1,17 @@
-"""Quick-pay links: a signed, expiring token for one invoice, printed on the bill, that opens it without an account.
-
-The token carries only the invoice id and its signing time; the signature (salted for this use alone) makes it
-impossible to guess or alter, and the time makes it expire after settings.QUICK_PAY_LINK_DAYS days.
-"""
-
-from datetime import timedelta
+"""Quick-pay links: a signed, expiring token for one invoice, printed on the bill, that opens it without an account
+(invoices.signed_links; expires after settings.QUICK_PAY_LINK_DAYS days)."""
 
 from django.conf import settings
-from django.core.signing import BadSignature, TimestampSigner
 from django.urls import reverse
 
 from invoices.models import Invoice
+from invoices.signed_links import InvoiceLink
 
-SALT = "quick-pay"
-
-
-def _signer() -> TimestampSigner:
-    return TimestampSigner(salt=SALT)
+LINK = InvoiceLink(salt="quick-pay", days_setting="QUICK_PAY_LINK_DAYS")
 
 
 def quick_pay_token(invoice: Invoice) -> str:
-    return _signer().sign(str(invoice.pk))
+    return LINK.token(invoice)
 
 
 def quick_pay_url(invoice: Invoice) -> str:
@@ -30,11 +21,7 @@ def quick_pay_url(invoice: Invoice) -> str:
 
 def invoice_id_for_token(token: str) -> int | None:
     """The invoice a token was signed for, or None when it is tampered with, malformed or expired."""
-    try:
-        value = _signer().unsign(token, max_age=timedelta(days=settings.QUICK_PAY_LINK_DAYS))
-    except BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    return int(value) if value.isdigit() else None
+    return LINK.invoice_id(token)
 
 
 def invoice_for_quick_pay(token: str) -> Invoice | None:
