@@ -238,6 +238,11 @@ MONEY_ROUNDING = ROUND_HALF_UP
 # insurer paid): far below what a money column holds (invoices.money.MAX_AMOUNT), so no sum can overflow it.
 # The invoices app checks its bounds when it starts (invoices.apps): settings import no app code.
 INVOICE_AMOUNT_LIMIT = env_decimal("INVOICE_AMOUNT_LIMIT", Decimal("10000000.00"))
+# The language of the clinic's own texts: what a patient reads when a text the clinic wrote (a service's name,
+# a rule's script, a letter) has no version in their language yet. Defaults to the jurisdiction's language.
+CLINIC_LANGUAGE = env_str("CLINIC_LANGUAGE") or {"NO": "nb", "US": "en", "FR": "fr"}[BILLING_JURISDICTION]
+if CLINIC_LANGUAGE not in {code for code, _name in LANGUAGES}:
+    raise ImproperlyConfigured("CLINIC_LANGUAGE must be one of the LANGUAGES codes (en, fr, pt, nb, ru).")
 CLINIC = {
     "name": env_str("CLINIC_NAME", "Fjordside Clinic"),
     "address": env_str("CLINIC_ADDRESS", "Storgata 1, 0155 Oslo"),
