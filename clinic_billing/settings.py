@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "patients",
+    "catalogue",
     "invoices",
     "disputes",
     "patient_collections",

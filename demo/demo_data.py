@@ -18,9 +18,7 @@ DATA_FILE = Path(__file__).with_name("demo_data.toml")
 
 @dataclass(frozen=True)
 class DemoLine:
-    code: str
-    description: str
-    price: str
+    code: str  # a service of the catalogue, which names and prices it
     coverage: str = LineCoverage.PATIENT
     quantity: str = "1"
 
@@ -76,42 +74,40 @@ class DemoData:
 CONTACT_FIELDS = ("email", "phone", "address_line", "postal_code", "city")
 
 
-def _line(spec: str | dict[str, str], services: dict[str, dict[str, str]]) -> DemoLine:
+def _line(spec: str | dict[str, str]) -> DemoLine:
     """A line given by its service code alone, or by a table with the code and what differs from the default."""
-    details = {"code": spec} if isinstance(spec, str) else dict(spec)
-    service = services[details["code"]]
-    return DemoLine(description=service["description"], price=service["price"], **details)
+    return DemoLine(**({"code": spec} if isinstance(spec, str) else dict(spec)))
 
 
-def _invoice(spec: dict[str, Any], services: dict[str, dict[str, str]]) -> DemoInvoice:
+def _invoice(spec: dict[str, Any]) -> DemoInvoice:
     return DemoInvoice(
         **{
             **spec,
-            "lines": [_line(line, services) for line in spec["lines"]],
+            "lines": [_line(line) for line in spec["lines"]],
             "payments": [DemoPayment(**payment) for payment in spec.get("payments", [])],
         }
     )
 
 
-def _patient(spec: dict[str, Any], services: dict[str, dict[str, str]]) -> DemoPatient:
+def _patient(spec: dict[str, Any]) -> DemoPatient:
     details = {name: value for name, value in spec.items() if name not in CONTACT_FIELDS}
     insurer = details.pop("insurer", None)
     return DemoPatient(
         **{
             **details,
             "contact": {name: spec[name] for name in CONTACT_FIELDS if name in spec},
-            "invoices": [_invoice(invoice, services) for invoice in spec.get("invoices", [])],
+            "invoices": [_invoice(invoice) for invoice in spec.get("invoices", [])],
             "insurer": (insurer["payer_name"], insurer["member_number"]) if insurer else None,
         }
     )
 
 
 def demo_data_load(*, path: Path = DATA_FILE) -> DemoData:
-    """The demo data file as typed records; an unknown field or service code raises a TypeError or KeyError."""
+    """The demo data file as typed records; an unknown field raises a TypeError (an unknown service code is refused
+    when the demo is seeded, by the catalogue)."""
     with path.open("rb") as stream:
         raw = tomllib.load(stream)
-    services = raw["services"]
     return DemoData(
-        patients=[_patient(patient, services) for patient in raw["patients"]],
+        patients=[_patient(patient) for patient in raw["patients"]],
         complaints=[DemoComplaint(**complaint) for complaint in raw.get("complaints", [])],
     )

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue.selectors import catalogue_entries_by_code
 from clinic_billing import roles
 from disputes.models import Complaint
 from disputes.services import complaint_accept_proposal, complaint_file
@@ -255,11 +256,20 @@ def _proxy(patient: Patient, spec: DemoPatient, today: date) -> None:
 
 def _invoice(patient: Patient, spec: DemoInvoice, today: date, users: dict[str, User]) -> None:
     billing, front_desk = users["billing"], users["frontdesk"]
+    service_date = today - timedelta(days=spec.service_days_ago)
+    catalogue = catalogue_entries_by_code([line.code for line in spec.lines], on=service_date, language="en")
+    unknown = [
+        line.code for line in spec.lines if catalogue.get(line.code) is None or catalogue[line.code].price is None
+    ]
+    if unknown:
+        raise ValueError(f"The demo bills {unknown}, which this jurisdiction's service catalogue does not price.")
     invoice = services.invoice_create_draft(
         patient_id=patient.pk,
-        service_date=today - timedelta(days=spec.service_days_ago),
+        service_date=service_date,
         lines=[
-            services.LineInput(line.code, line.description, Decimal(line.quantity), Decimal(line.price), line.coverage)
+            services.LineInput(
+                line.code, "", Decimal(line.quantity), catalogue[line.code].price or Decimal("0"), line.coverage
+            )
             for line in spec.lines
         ],
         by=front_desk,

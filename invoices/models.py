@@ -4,8 +4,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import Service
+from catalogue.selectors import ServiceWords
+from catalogue.snapshot import words_from_snapshot
+from catalogue.vocabulary import Coverage
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
 from clinic_billing.updated_at import TouchesUpdatedAt, TracksUpdates
@@ -17,12 +22,6 @@ from .bank_accounts import iban_formatted
 
 class ImmutableRecordError(Exception):
     """Raised when code tries to change a record that the books require to stay as written."""
-
-
-class Coverage(models.TextChoices):
-    PATIENT = "patient", _("Patient")
-    INSURER = "insurer", _("Insurer")
-    EXEMPTION_CARD = "exemption_card", _("Exemption card")
 
 
 class PaymentMethod(models.TextChoices):
@@ -209,7 +208,15 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=1)
     code = models.CharField(_("service code"), max_length=20)
+    # The name in the clinic's language (or as the practice system sent it); patients read `texts`.
     description = models.CharField(_("description"), max_length=300)
+    # The catalogue's service behind the code, when it knows the code, and what the line keeps of it: the coding
+    # system, the kind, the help article and every language's name and explanation (catalogue.snapshot).
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    coding_system = models.CharField(_("coding system"), max_length=20, blank=True)
+    service_kind = models.CharField(_("kind of service"), max_length=20, blank=True)
+    help_article_slug = models.SlugField(max_length=80, blank=True)
+    texts = models.JSONField(default=dict, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=9, decimal_places=2, default=Decimal("1"))
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     coverage = models.CharField(_("paid by"), max_length=20, choices=Coverage.choices, default=Coverage.PATIENT)
@@ -240,6 +247,19 @@ class InvoiceLine(models.Model):
     def _refuse_if_frozen(self) -> None:
         if self.invoice_id and Invoice.objects.filter(pk=self.invoice_id).exclude(status=Invoice.Status.DRAFT).exists():
             raise ImmutableRecordError("Lines of an issued invoice cannot be changed; issue a credit note.")
+
+    def words_for(self, language: str) -> ServiceWords:
+        """The line's name and explanation for a reader of `language` (the clinic's language when it has none)."""
+        return words_from_snapshot(self.texts, language=language, default_name=self.description).value
+
+    @property
+    def name(self) -> str:
+        """The line's name in the active language: what bills, PDFs, letters and staff pages print."""
+        return self.words_for(get_language() or settings.CLINIC_LANGUAGE).name
+
+    @property
+    def explanation(self) -> str:
+        return self.words_for(get_language() or settings.CLINIC_LANGUAGE).explanation
 
 
 class LedgerEntryQuerySet(AuditedQuerySet["LedgerEntry"]):

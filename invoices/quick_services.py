@@ -1,50 +1,41 @@
-"""The services the desk bills in two clicks (a copy of the records, a missed appointment, a certificate), with a
-default price per jurisdiction profile.
-
-Plain data behind one function, `quick_services()`: the seam a full service catalogue (codes, names per
-language, prices with effective dates) replaces later. Prices are the clinic's defaults, not law; a clerk who
-needs another price uses the new-invoice form.
-"""
+"""The services the desk bills in two clicks (a copy of the records, a missed appointment, a certificate): the
+first service of each of those kinds in the service catalogue, offered now and priced today."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from catalogue.selectors import catalogue_entries_of_kind
+from catalogue.vocabulary import ServiceKind
+from clinic_billing.languages import clinic_language
+
+# In the order the desk shows them; the key is the kind, in URLs and tests.
+QUICK_KINDS = (ServiceKind.RECORDS_COPY, ServiceKind.NO_SHOW, ServiceKind.CERTIFICATE)
+RECORDS_COPY, NO_SHOW, CERTIFICATE = (str(kind) for kind in QUICK_KINDS)
 
 
 @dataclass(frozen=True)
 class QuickService:
-    key: str  # stable, in URLs and tests
-    code: str  # the service code printed on the invoice line
-    description: str | Promise
+    key: str
+    code: str
+    description: str  # the catalogue's name in the reader's language
     unit_price: Decimal
 
 
-RECORDS_COPY, NO_SHOW, CERTIFICATE = "records_copy", "no_show", "certificate"
-
-_DESCRIPTIONS = {
-    RECORDS_COPY: _("Copy of the medical records"),
-    NO_SHOW: _("Missed appointment (not cancelled in time)"),
-    CERTIFICATE: _("Medical certificate"),
-}
-
-# (key, code, price) per jurisdiction profile (settings.BILLING_JURISDICTION).
-_DEFAULTS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "NO": ((RECORDS_COPY, "JOURNAL", "100.00"), (NO_SHOW, "IKKEMOTT", "350.00"), (CERTIFICATE, "ATTEST", "500.00")),
-    "US": ((RECORDS_COPY, "RECCOPY", "25.00"), (NO_SHOW, "NOSHOW", "50.00"), (CERTIFICATE, "CERT", "35.00")),
-    "FR": ((RECORDS_COPY, "COPIE", "20.00"), (NO_SHOW, "RDVNH", "25.00"), (CERTIFICATE, "CERTIF", "30.00")),
-}
-
-
-def quick_services(jurisdiction: str | None = None) -> list[QuickService]:
-    """The quick services of a jurisdiction profile (the deployment's by default), in the order the desk shows
-    them."""
-    rows = _DEFAULTS.get(jurisdiction or settings.BILLING_JURISDICTION, ())
-    return [QuickService(key, code, _DESCRIPTIONS[key], Decimal(price)) for key, code, price in rows]
+def quick_services() -> list[QuickService]:
+    """The quick services of the catalogue today (three queries)."""
+    entries = catalogue_entries_of_kind(
+        QUICK_KINDS, on=timezone.localdate(), language=get_language() or clinic_language()
+    )
+    chosen: dict[str, QuickService] = {}
+    for entry in entries:
+        if entry.kind not in chosen and entry.price is not None:
+            chosen[entry.kind] = QuickService(entry.kind, entry.code, entry.name, entry.price)
+    return [chosen[kind] for kind in QUICK_KINDS if kind in chosen]
 
 
 def quick_service(key: str) -> QuickService | None:
-    """The deployment's quick service called `key`, or None."""
+    """The quick service called `key` (a kind of service), or None."""
     return next((service for service in quick_services() if service.key == key), None)

@@ -1,9 +1,10 @@
-"""Admin for the portal's public content: help articles and the price list. Changes are audited."""
+"""Admin for the portal's public content: help articles (the price list is the service catalogue). Changes are
+audited."""
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.models import HelpArticle, ServiceItem
+from portal.models import HelpArticle
 
 
 @admin.register(HelpArticle)
@@ -16,11 +17,3 @@ class HelpArticleAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: HelpArticle, form: object, change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
-
-
-@admin.register(ServiceItem)
-class ServiceItemAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "price", "exemption_card_applies", "is_available", "position"]
-    list_editable = ["price", "is_available", "position"]
-    list_filter = ["is_available", "exemption_card_applies"]
-    search_fields = ["code", "name"]

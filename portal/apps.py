@@ -12,5 +12,4 @@ class PortalConfig(AppConfig):
         from . import models
 
         auditlog.register(models.HelpArticle)
-        auditlog.register(models.ServiceItem)
         auditlog.register(models.PortalInvitation, exclude_fields=["token_hash"])

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from catalogue.selectors import CatalogueEntry
 from invoices.pdf import pdf_document
-from portal.models import ServiceItem
 
 # A bill this far above the estimate may be disputed (45 CFR 149.620), within this many days of the bill.
 DISPUTE_THRESHOLD = Decimal("400.00")
@@ -35,21 +35,21 @@ class EstimateLine:
         return self.unit_price * self.quantity
 
 
-def estimate_lines(items: list[tuple[ServiceItem, int]]) -> list[EstimateLine]:
+def estimate_lines(items: list[tuple[CatalogueEntry, int]]) -> list[EstimateLine]:
     """One line per chosen service, priced from the price list as it stands today."""
     return [
         EstimateLine(
             code=service.code,
             name=service.name,
-            description=service.description,
+            description=service.explanation,
             quantity=quantity,
-            unit_price=service.price,
+            unit_price=service.price or Decimal("0.00"),
         )
         for service, quantity in items
     ]
 
 
-def good_faith_estimate_html(items: list[tuple[ServiceItem, int]], name: str, service_date: date | None) -> str:
+def good_faith_estimate_html(items: list[tuple[CatalogueEntry, int]], name: str, service_date: date | None) -> str:
     """The estimate as HTML in the active language."""
     lines = estimate_lines(items)
     context = {
@@ -65,7 +65,7 @@ def good_faith_estimate_html(items: list[tuple[ServiceItem, int]], name: str, se
     return render_to_string("pdf/good_faith_estimate.html", context)
 
 
-def good_faith_estimate_pdf(items: list[tuple[ServiceItem, int]], name: str, service_date: date | None) -> bytes:
+def good_faith_estimate_pdf(items: list[tuple[CatalogueEntry, int]], name: str, service_date: date | None) -> bytes:
     """Render a good-faith estimate for the chosen (service, quantity) pairs, in the active language."""
     html = good_faith_estimate_html(items, name, service_date)
     return bytes(pdf_document(html).write_pdf())

@@ -33,32 +33,6 @@ class HelpArticle(models.Model):
         return f"{self.title} ({self.language})"
 
 
-class ServiceItem(models.Model):
-    """A service on the public price list: anyone may read prices without saying who they are."""
-
-    code = models.CharField(_("service code"), max_length=20, unique=True)
-    name = models.CharField(_("service"), max_length=200)
-    description = models.CharField(_("what it includes"), max_length=300, blank=True)
-    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
-    exemption_card_applies = models.BooleanField(
-        _("covered after the exemption card limit"),
-        default=True,
-        help_text=_("Off for materials, certificates, copies of records and no-show fees."),
-    )
-    is_available = models.BooleanField(_("offered now"), default=True)
-    position = models.PositiveSmallIntegerField(_("order"), default=10)
-
-    objects = AuditedQuerySet["ServiceItem"].as_manager()
-
-    class Meta:
-        ordering = ["position", "name"]
-        verbose_name = _("service on the price list")
-        verbose_name_plural = _("price list")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-
 class PortalInvitation(models.Model):
     """An invitation to open a portal account, for the patient or for a proxy the patient named."""
 

@@ -14,6 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from catalogue import services as catalogue_services
+from catalogue.models import Service
+from catalogue.selectors import ServiceWords
+from clinic_billing.languages import clinic_language
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services
@@ -284,3 +288,24 @@ def pdf_text(data: bytes) -> str:
 def squeezed(text: str) -> str:
     """PDF text extraction breaks lines and may turn no-break spaces into spaces: compare without them."""
     return "".join(text.split())
+
+
+def catalogue_service(
+    code: str,
+    name: str,
+    price: str = "100.00",
+    *,
+    kind: str = "procedure",
+    explanation: str = "",
+    valid_from: date = date(2000, 1, 1),
+    **fields: object,
+) -> Service:
+    """A service of the catalogue with its English name and one price, through the catalogue's services."""
+    service = catalogue_services.service_save(
+        service_id=None,
+        data=catalogue_services.ServiceInput(code=code, coding_system="local", kind=kind, **fields),  # type: ignore[arg-type]
+        texts={"en": ServiceWords(name, explanation), clinic_language(): ServiceWords(name, explanation)},
+        by=None,
+    )
+    catalogue_services.service_price_set(service_id=service.pk, amount=Decimal(price), valid_from=valid_from, by=None)
+    return service

@@ -95,7 +95,7 @@ def quick_invoice(request: StaffRequest, patient_id: int, service: str) -> HttpR
     if chosen is None:
         raise Http404
     line = invoice_services.LineInput(
-        code=chosen.code, description=str(chosen.description), quantity=Decimal("1"), unit_price=chosen.unit_price
+        code=chosen.code, description="", quantity=Decimal("1"), unit_price=chosen.unit_price
     )
     try:
         invoice = invoice_services.invoice_bill_now(

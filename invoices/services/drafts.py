@@ -13,8 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalogue.selectors import CatalogueEntry, catalogue_entries_by_code
+from catalogue.snapshot import texts_snapshot
 from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
 from clinic_billing.external_references import DUPLICATE_REFERENCE, external_reference_clean, metadata_clean
+from clinic_billing.languages import clinic_language
 from patients.models import Patient
 
 from ..jurisdiction import current_profile
@@ -31,19 +34,40 @@ Kind = LedgerEntry.Kind
 @dataclass(frozen=True)
 class LineInput:
     code: str
+    # May be empty for a code the service catalogue knows: the line then takes the catalogue's name.
     description: str
     quantity: Decimal
     unit_price: Decimal
     coverage: str = Coverage.PATIENT
 
 
-def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
+def _catalogue_of(lines: Sequence[LineInput], on: date) -> dict[str, CatalogueEntry]:
+    """The catalogue's entries for the lines' codes, named in the clinic's language. Three queries."""
+    return catalogue_entries_by_code([line.code.strip() for line in lines], on=on, language=clinic_language())
+
+
+def _snapshot(line: InvoiceLine, entry: CatalogueEntry) -> None:
+    line.service_id = entry.service_id
+    line.coding_system = entry.coding_system
+    line.service_kind = entry.kind
+    line.help_article_slug = entry.help_article_slug
+    line.texts = texts_snapshot(entry)
+
+
+def _validated_lines(
+    lines: Sequence[LineInput], catalogue: dict[str, CatalogueEntry] | None = None
+) -> list[InvoiceLine]:
+    """The lines as they would be saved; with `catalogue`, each line whose code it knows keeps a snapshot of the
+    service (names and explanations in every language), and may leave its description to the catalogue."""
     if not lines:
         raise ApplicationError(_("An invoice needs at least one line."), field="lines")
+    catalogue = catalogue or {}
     result = []
     for position, line in enumerate(lines, start=1):
         field = f"lines[{position - 1}]"
-        if not line.code.strip() or not line.description.strip():
+        entry = catalogue.get(line.code.strip())
+        description = line.description.strip() or (entry.name if entry else "")
+        if not line.code.strip() or not description:
             raise ApplicationError(_("Each line needs a service code and a description."), field=field)
         if line.coverage not in Coverage.values:
             raise ApplicationError(_("Coverage must be patient, insurer or exemption_card."), field=field)
@@ -60,17 +84,18 @@ def _validated_lines(lines: Sequence[LineInput]) -> list[InvoiceLine]:
             raise ApplicationError(_("A unit price cannot be negative; issue a credit note instead."), field=field)
         # The product of two amounts within the limit can be far beyond it (and beyond the column).
         amount = _money(round_money(quantity * unit_price), field)
-        result.append(
-            InvoiceLine(
-                position=position,
-                code=line.code.strip(),
-                description=line.description.strip(),
-                quantity=quantity,
-                unit_price=unit_price,
-                coverage=line.coverage,
-                amount=amount,
-            )
+        built = InvoiceLine(
+            position=position,
+            code=line.code.strip(),
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            coverage=line.coverage,
+            amount=amount,
         )
+        if entry is not None:
+            _snapshot(built, entry)
+        result.append(built)
     _within_limit(sum((line.amount for line in result), Decimal("0.00")), field="lines")
     return result
 
@@ -137,7 +162,7 @@ def invoice_create_draft(
     metadata = metadata_clean(metadata)
     if external_reference:
         _refuse_duplicate_reference(external_source, external_reference)
-    built = _validated_lines(lines)
+    built = _validated_lines(lines, _catalogue_of(lines, service_date))
     has_third_party = any(line.coverage != Coverage.PATIENT for line in built)
     if insurance_status is None:
         insurance_status = InsuranceStatus.PENDING if has_third_party else InsuranceStatus.NONE
@@ -187,7 +212,7 @@ def invoice_replace_lines(*, invoice_id: int, lines: Sequence[LineInput]) -> Inv
     invoice = _lock_invoice(invoice_id)
     if not invoice.is_draft:
         raise InvalidTransition(_("This invoice is issued: its lines are frozen. Issue a credit note instead."))
-    built = _validated_lines(lines)
+    built = _validated_lines(lines, _catalogue_of(lines, invoice.service_date))
     invoice.lines.all().delete()
     for line in built:
         line.invoice = invoice
@@ -233,6 +258,7 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
         raise ApplicationError(_("An invoice total must be greater than zero."), field="lines")
     # Lines written before the limit was lowered (or by an import) are checked again before they are booked.
     _within_limit(total, field="lines")
+    _texts_refresh(lines, invoice.service_date)
     year = today.year
     sequence = _next_number(series="invoice", year=year)
     invoice.year = year
@@ -264,6 +290,17 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
     )
     _post(invoice=invoice, kind=Kind.CHARGE, amount=total, by=by, reference=invoice.number)
     return invoice
+
+
+def _texts_refresh(lines: list[InvoiceLine], on: date) -> None:
+    """At issue, each line takes the catalogue's words as they read now (a draft may have waited while a
+    translation was added). Codes, quantities and prices stay as the draft has them: those are what was agreed."""
+    catalogue = catalogue_entries_by_code([line.code for line in lines], on=on, language=clinic_language())
+    for line in lines:
+        entry = catalogue.get(line.code)
+        if entry is not None and line.texts != texts_snapshot(entry):
+            _snapshot(line, entry)
+            line.save(update_fields=["service", "coding_system", "service_kind", "help_article_slug", "texts"])
 
 
 @transaction.atomic

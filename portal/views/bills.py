@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from catalogue.models import Service
 from invoices.jurisdiction import current_profile
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
@@ -38,7 +39,6 @@ from patients.models import Patient
 from patients.selectors import exemption_card_held
 
 from ..access import acting_as_proxy, invoice_for_portal, patient_for_portal
-from ..models import ServiceItem
 from ..quick_pay import invoice_for_quick_pay
 from .home import LANGUAGE_COOKIE
 
@@ -177,7 +177,7 @@ def _bill_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[BillLine]:
     never_covered: set[str] = set()
     if card and patient_lines:
         never_covered = set(
-            ServiceItem.objects.filter(
+            Service.objects.filter(
                 code__in={line.code for line in patient_lines}, exemption_card_applies=False
             ).values_list("code", flat=True)
         )

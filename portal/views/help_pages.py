@@ -14,9 +14,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from catalogue.selectors import CatalogueEntry, catalogue_entries
 from portal import help_staff_views
 from portal.estimates import DISPUTE_THRESHOLD, good_faith_estimate_pdf
-from portal.models import HelpArticle, ServiceItem
+from portal.models import HelpArticle
 
 FALLBACK_LANGUAGE = "en"
 EXEMPTION_CARD_ARTICLE = "exemption-card"
@@ -80,7 +81,7 @@ class EstimateForm(forms.Form):
         error_messages={"invalid": _("Enter a date, for example 2026-03-31.")},
     )
 
-    def __init__(self, *args: object, service_items: list[ServiceItem], **kwargs: object) -> None:
+    def __init__(self, *args: object, service_items: list[CatalogueEntry], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.service_items = {item.code: item for item in service_items}
         choices_field = self.fields["services"]
@@ -110,7 +111,7 @@ class EstimateForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
-        chosen: list[tuple[ServiceItem, int]] = []
+        chosen: list[tuple[CatalogueEntry, int]] = []
         for code in cleaned.get("services", []):
             field_name = self.quantity_field_name(code)
             text = (cleaned.get(field_name) or "").strip()
@@ -133,7 +134,7 @@ class EstimateForm(forms.Form):
         cleaned["items"] = chosen
         return cleaned
 
-    def rows(self) -> list[tuple[ServiceItem, bool, forms.BoundField]]:
+    def rows(self) -> list[tuple[CatalogueEntry, bool, forms.BoundField]]:
         """Each service, whether it is ticked, and its quantity field, for the template."""
         ticked = set(self["services"].value() or [])
         return [
@@ -141,12 +142,22 @@ class EstimateForm(forms.Form):
         ]
 
 
-def _price_page(request: HttpRequest, form: EstimateForm | None, status: int = 200) -> HttpResponse:
-    # Query: the price list (one query; the estimate form reuses the same rows).
-    services = list(ServiceItem.objects.all())
+def _price_list() -> list[CatalogueEntry]:
+    """The catalogue as the reader sees it today: the same names, codes and prices their bills print."""
+    return catalogue_entries(on=timezone.localdate(), language=_reader_language())
+
+
+def _estimable(services: list[CatalogueEntry]) -> list[CatalogueEntry]:
+    """What a good-faith estimate may list: services offered now, with a price, that are care (not a fee)."""
+    return [entry for entry in services if entry.is_available and entry.estimable and entry.price is not None]
+
+
+def _price_page(
+    request: HttpRequest, form: EstimateForm | None, services: list[CatalogueEntry], status: int = 200
+) -> HttpResponse:
     offers_estimate = settings.BILLING_JURISDICTION == "US"
     if offers_estimate and form is None:
-        form = EstimateForm(service_items=[item for item in services if item.is_available])
+        form = EstimateForm(service_items=_estimable(services))
     context = {
         "services": services,
         "jurisdiction": settings.BILLING_JURISDICTION,
@@ -161,7 +172,8 @@ def _price_page(request: HttpRequest, form: EstimateForm | None, status: int = 2
 
 @require_GET
 def price_list(request: HttpRequest) -> HttpResponse:
-    return _price_page(request, None)
+    # Queries: the catalogue's services, their texts, their prices today (the estimate form reuses them).
+    return _price_page(request, None, _price_list())
 
 
 @require_http_methods(["POST"])
@@ -169,9 +181,10 @@ def estimate_pdf(request: HttpRequest) -> HttpResponse:
     """A good-faith estimate PDF for the services a self-pay visitor chose (US profile only)."""
     if settings.BILLING_JURISDICTION != "US":
         raise Http404
-    form = EstimateForm(request.POST, service_items=list(ServiceItem.objects.filter(is_available=True)))
+    services = _price_list()
+    form = EstimateForm(request.POST, service_items=_estimable(services))
     if not form.is_valid():
-        return _price_page(request, form, status=400)
+        return _price_page(request, form, services, status=400)
     pdf = good_faith_estimate_pdf(
         form.cleaned_data["items"], form.cleaned_data["name"], form.cleaned_data["service_date"]
     )

@@ -14,6 +14,7 @@ from django.db.models.deletion import Collector
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalogue.models import Service, ServicePrice, ServiceText
 from clinic_billing.audited import AuditedQuerySet, UnauditedBulkWrite
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy, PolicyRule
@@ -42,7 +43,7 @@ from patient_collections.models import (
 from patients.models import CallerCheck, ContactChange, Coverage, Patient, PatientNote
 from payments_in.models import BankFile, BankTransaction, Decision
 from portal.invitations import invitation_accept, invitation_create
-from portal.models import HelpArticle, PortalInvitation, ServiceItem
+from portal.models import HelpArticle, PortalInvitation
 from tests.factories import (
     PatientFactory,
     ProxyFactory,
@@ -72,7 +73,7 @@ def entries(model: type[models.Model], action: int) -> models.QuerySet[LogEntry]
 
 def editable_field(model: type[models.Model]) -> tuple[str, object]:
     """A field a bulk update may change, and a value: free text (not unique, no choices), else a nullable
-    date and time; never a field excluded from the audit log."""
+    date and time, else a nullable date; never a field excluded from the audit log."""
     excluded = set(auditlog.get_model_fields(model)["exclude_fields"])
     fields = [field for field in model._meta.concrete_fields if field.name not in excluded]
     for field in fields:
@@ -81,6 +82,9 @@ def editable_field(model: type[models.Model]) -> tuple[str, object]:
     for field in fields:
         if isinstance(field, models.DateTimeField) and field.null:
             return field.name, timezone.now()
+    for field in fields:
+        if isinstance(field, models.DateField) and field.null:
+            return field.name, timezone.localdate()
     raise AssertionError(f"{model._meta.label} has no field to edit")
 
 
@@ -170,7 +174,7 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         allowed=True,
         checked_at=timezone.now(),
     )
-    for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, ServiceItem):
+    for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, Service, ServiceText, ServicePrice):
         rows[model] = model._default_manager.first()
     overpaid = invoice_with_credit(patient, "100.00")
     rows[CreditApplication] = invoice_services.credit_apply(
@@ -312,11 +316,11 @@ def test_a_bulk_create_ignoring_conflicts_logs_only_the_rows_it_inserted():
 
 def test_a_bulk_upsert_is_refused():
     with pytest.raises(UnauditedBulkWrite):
-        ServiceItem.objects.bulk_create(
-            [ServiceItem(code="X", name="X", price=Decimal("1.00"))],
+        Service.objects.bulk_create(
+            [Service(code="X", coding_system="local", kind="procedure")],
             update_conflicts=True,
             unique_fields=["code"],
-            update_fields=["name"],
+            update_fields=["kind"],
         )
 
 

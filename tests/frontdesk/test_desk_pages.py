@@ -162,7 +162,7 @@ def test_a_quick_invoice_is_issued_in_one_post(desk, patient):
     desk.post(reverse("frontdesk:patient-quick-invoice", args=[patient.pk, "no_show"]))
     invoice = Invoice.objects.get()
     line = invoice.lines.get()
-    assert (invoice.status, line.code, line.unit_price) == (Invoice.Status.ISSUED, "IKKEMOTT", Decimal("350.00"))
+    assert (invoice.status, line.code, line.unit_price) == (Invoice.Status.ISSUED, "IM", Decimal("383.00"))
 
 
 def test_an_unknown_quick_service_is_not_found(desk, patient):

@@ -306,7 +306,8 @@ def test_the_pdf_is_in_the_patients_language_with_number_invoice_lines_and_amoun
 
     assert "Kreditnota" in text  # patient.language is nb
     assert "CN-2026-000001" in text and invoice.number in text
-    assert "Dressing" in text and "Consultation" not in text  # only the line it concerns
+    # Only the line it concerns, named as the catalogue names MAT in Norwegian.
+    assert "Forbruksmateriell" in text and "Consultation" not in text
     assert "60,00" in text
     assert "Gamleveien 2" in text and "Nyveien 9" not in text  # the buyer as the credit note was issued
     assert "987 654 321" in text  # the seller's organisation number

@@ -139,7 +139,7 @@ def test_it_explains_what_an_exemption_card_does_not_cover(patient):
 
 @pytest.mark.parametrize("markup", [FILE_IMAGE, HTTP_IMAGE])
 def test_it_prints_markup_in_a_description_as_text_and_fetches_nothing(patient, fetched_urls, markup):
-    invoice = issued_invoice(patient, lines=[("MAT", f"Bandage {markup}", "1", "50.00", Coverage.PATIENT)])
+    invoice = issued_invoice(patient, lines=[("BANDAGE", f"Bandage {markup}", "1", "50.00", Coverage.PATIENT)])
 
     text = pdf_text(pdf.invoice_pdf_bytes(invoice))
 
@@ -149,7 +149,7 @@ def test_it_prints_markup_in_a_description_as_text_and_fetches_nothing(patient, 
 
 
 def test_it_escapes_user_text_in_the_html_it_hands_to_weasyprint(patient):
-    invoice = issued_invoice(patient, lines=[("MAT", f"Bandage {FILE_IMAGE}", "1", "50.00", Coverage.PATIENT)])
+    invoice = issued_invoice(patient, lines=[("BANDAGE", f"Bandage {FILE_IMAGE}", "1", "50.00", Coverage.PATIENT)])
 
     html = pdf.invoice_html(invoice)
 

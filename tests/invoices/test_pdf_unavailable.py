@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 import cffi
@@ -16,12 +16,12 @@ import pytest
 from django.core import checks
 from django.urls import reverse
 
+from catalogue.selectors import catalogue_entries
 from clinic_billing import system_libraries
 from clinic_billing.exceptions import PdfUnavailable
 from invoices import pdf
 from invoices.checks import PDF_UNAVAILABLE, check_pdf_libraries
 from portal.estimates import good_faith_estimate_pdf
-from portal.models import ServiceItem
 from tests.factories import issued_invoice
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -89,7 +89,7 @@ def test_it_raises_pdf_unavailable_naming_the_install_command(without_pango, cap
 @pytest.mark.django_db
 def test_it_refuses_every_kind_of_pdf_the_same_way(without_pango, patient):
     invoice = issued_invoice(patient)
-    service = ServiceItem.objects.create(code="X1", name="Consultation", price=Decimal("100.00"))
+    service = catalogue_entries(on=date(2026, 12, 7), language="en")[0]
 
     with pytest.raises(PdfUnavailable):
         pdf.invoice_pdf_bytes(invoice)

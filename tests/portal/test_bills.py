@@ -15,10 +15,9 @@ from invoices.models import Coverage, InsuranceStatus, Invoice
 from invoices.templatetags.money import local_date, money
 from patients.models import Coverage as PatientCoverage
 from patients.models import Patient
-from portal.models import ServiceItem
 from portal.quick_pay import quick_pay_token, quick_pay_url
 from portal.views.bills import BillState
-from tests.factories import draft_invoice, issued_invoice
+from tests.factories import catalogue_service, draft_invoice, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -171,9 +170,7 @@ def test_it_explains_why_a_line_is_still_yours_under_an_exemption_card(patient_c
     PatientCoverage.objects.create(
         patient=english_patient, kind="exemption_card", payer_name="Helfo", valid_from=date(2026, 1, 1)
     )
-    ServiceItem.objects.update_or_create(
-        code="DRESSING", defaults={"name": "Dressing materials", "price": "35.50", "exemption_card_applies": False}
-    )
+    catalogue_service("DRESSING", "Dressing materials", "35.50", kind="material", exemption_card_applies=False)
     invoice = issued_invoice(
         english_patient,
         lines=[

@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from catalogue.models import Service, ServicePrice
 from invoices.templatetags.money import money
-from portal.models import HelpArticle, ServiceItem
-from tests.factories import pdf_text
+from portal.models import HelpArticle
+from tests.factories import catalogue_service, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -184,14 +185,14 @@ def test_it_sends_anonymous_visitors_of_the_editor_to_the_login(client):
 
 
 def test_it_shows_prices_without_signing_in(client):
-    consultation = ServiceItem.objects.get(code="GP-CONS")
+    consultation = ServicePrice.objects.get(service__code="2ad")
 
     response = client.get(reverse("portal:portal-prices"))
 
     page = response.content.decode()
     assert response.status_code == 200
     assert "GP consultation" in page
-    assert money_in("en", str(consultation.price)) in page
+    assert money_in("en", str(consultation.amount)) in page
     assert "insurance" in page  # only to say that nobody has to tell us about it
     assert "<form" not in page.split('id="main"')[1]
 
@@ -206,25 +207,25 @@ def test_it_explains_the_exemption_card_and_links_to_the_help_article(client):
 
 
 def test_it_marks_services_not_offered_at_the_moment(client):
-    ServiceItem.objects.filter(code="ECG").update(is_available=False)
+    Service.objects.filter(code="11ad").update(is_available=False)
 
     page = client.get(reverse("portal:portal-prices")).content.decode()
 
-    assert page.count("Not offered at the moment") == ServiceItem.objects.filter(is_available=False).count()
+    assert page.count("Not offered at the moment") == Service.objects.filter(is_available=False).count()
 
 
 def test_it_shows_the_prices_in_the_readers_language():
-    consultation = ServiceItem.objects.get(code="GP-CONS")
+    consultation = ServicePrice.objects.get(service__code="2ad")
 
     page = client_in("nb").get(reverse("portal:portal-prices")).content.decode()
 
-    assert money_in("nb", str(consultation.price)) in page
+    assert money_in("nb", str(consultation.amount)) in page
     assert "frikort" in page
 
 
 def test_it_offers_no_estimate_outside_the_us(client):
     page = client.get(reverse("portal:portal-prices")).content.decode()
-    response = client.post(reverse("portal:portal-estimate-pdf"), {"services": ["GP-CONS"], "quantity-GP-CONS": "1"})
+    response = client.post(reverse("portal:portal-estimate-pdf"), {"services": ["2ad"], "quantity-2ad": "1"})
 
     assert reverse("portal:portal-estimate-pdf") not in page
     assert "These are the clinic's own prices." in page
@@ -242,25 +243,22 @@ def test_it_mentions_prior_written_price_information_in_france(client, settings)
     assert "Exemption card (frikort)" not in page
 
 
-def test_it_reads_the_price_list_in_one_query_whatever_its_length(client, settings):
+def test_it_reads_the_price_list_in_three_queries_whatever_its_length(client, settings):
     settings.BILLING_JURISDICTION = "US"
-    ServiceItem.objects.all().delete()
-    ServiceItem.objects.create(code="S0", name="Service 0", price=Decimal("10.00"))
+    Service.objects.filter(code__in=["2ad", "2ak"]).update(is_available=False)
 
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("portal:portal-prices")).status_code == 200
         return len(queries)
 
-    with_one = count_queries()
-    ServiceItem.objects.bulk_create(
-        ServiceItem(code=f"S{n}", name=f"Service {n}", price=Decimal("10.00"), is_available=n % 4 != 0)
-        for n in range(1, 20)
-    )
-    with_twenty = count_queries()
+    with_ten = count_queries()
+    for n in range(1, 20):
+        catalogue_service(f"S{n}", f"Service {n}", "10.00", is_available=n % 4 != 0)
+    with_thirty = count_queries()
 
-    # 1. the price list (the estimate form reuses the same rows)
-    assert with_one == with_twenty == 1
+    # 1. the services, 2. their texts, 3. their prices today (the estimate form reuses the same rows)
+    assert with_ten == with_thirty == 3
 
 
 class TestGoodFaithEstimate:
@@ -274,18 +272,18 @@ class TestGoodFaithEstimate:
         assert reverse("portal:portal-estimate-pdf") in page
         assert "Get a good-faith estimate" in page
         assert "Exemption card (frikort)" not in page
-        assert 'name="quantity-VACC"' not in page  # not offered at the moment
+        assert 'name="quantity-VAKS"' not in page  # not offered at the moment
 
     def test_it_makes_a_pdf_with_the_services_the_total_and_the_dispute_right(self, client):
-        ServiceItem.objects.filter(code="GP-CONS").update(price=Decimal("150.00"))
-        ServiceItem.objects.filter(code="LAB-BLOOD").update(price=Decimal("45.00"))
+        ServicePrice.objects.filter(service__code="2ad").update(amount=Decimal("150.00"))
+        ServicePrice.objects.filter(service__code="701a").update(amount=Decimal("45.00"))
 
         response = client.post(
             reverse("portal:portal-estimate-pdf"),
             {
-                "services": ["GP-CONS", "LAB-BLOOD"],
-                "quantity-GP-CONS": "2",
-                "quantity-LAB-BLOOD": "1",
+                "services": ["2ad", "701a"],
+                "quantity-2ad": "2",
+                "quantity-701a": "1",
                 "name": "Jane Doe",
                 "service_date": "",
             },
@@ -306,24 +304,24 @@ class TestGoodFaithEstimate:
     @pytest.mark.parametrize(
         ("data", "message"),
         [
-            ({"services": ["GP-CONS"], "quantity-GP-CONS": "0"}, "Enter a whole number from 1 to 20"),
-            ({"services": ["GP-CONS"], "quantity-GP-CONS": "-3"}, "Enter a whole number from 1 to 20"),
-            ({"services": ["GP-CONS"], "quantity-GP-CONS": "²"}, "Enter a whole number from 1 to 20"),
-            ({"services": ["GP-CONS"], "quantity-GP-CONS": "21"}, "Enter a whole number from 1 to 20"),
+            ({"services": ["2ad"], "quantity-2ad": "0"}, "Enter a whole number from 1 to 20"),
+            ({"services": ["2ad"], "quantity-2ad": "-3"}, "Enter a whole number from 1 to 20"),
+            ({"services": ["2ad"], "quantity-2ad": "²"}, "Enter a whole number from 1 to 20"),
+            ({"services": ["2ad"], "quantity-2ad": "21"}, "Enter a whole number from 1 to 20"),
             ({"services": ["NO-SUCH"], "quantity-NO-SUCH": "1"}, "Choose services from the price list."),
-            ({"services": ["VACC"], "quantity-VACC": "1"}, "Choose services from the price list."),
+            ({"services": ["VAKS"], "quantity-VAKS": "1"}, "Choose services from the price list."),
             ({}, "Choose at least one service."),
             (
                 {
-                    "services": ["GP-CONS", "GP-LONG", "ECG"],
-                    "quantity-GP-CONS": "20",
-                    "quantity-GP-LONG": "20",
-                    "quantity-ECG": "20",
+                    "services": ["2ad", "2ak", "11ad"],
+                    "quantity-2ad": "20",
+                    "quantity-2ak": "20",
+                    "quantity-11ad": "20",
                 },
                 "at most 50 items",
             ),
-            ({"services": ["GP-CONS"], "quantity-GP-CONS": "1", "service_date": "2001-01-01"}, "between today"),
-            ({"services": ["GP-CONS"], "quantity-GP-CONS": "1", "service_date": "soon"}, "Enter a date"),
+            ({"services": ["2ad"], "quantity-2ad": "1", "service_date": "2001-01-01"}, "between today"),
+            ({"services": ["2ad"], "quantity-2ad": "1", "service_date": "soon"}, "Enter a date"),
         ],
     )
     def test_it_answers_bad_input_with_form_errors(self, client, data, message):
@@ -337,7 +335,7 @@ class TestGoodFaithEstimate:
     def test_it_ignores_quantities_beside_services_not_ticked(self, client):
         response = client.post(
             reverse("portal:portal-estimate-pdf"),
-            {"services": ["ECG"], "quantity-ECG": "1", "quantity-GP-CONS": "nonsense"},
+            {"services": ["11ad"], "quantity-11ad": "1", "quantity-2ad": "nonsense"},
         )
 
         assert response.status_code == 200
