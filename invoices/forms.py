@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -145,23 +146,34 @@ class RefundRequestForm(StaffForm):
 
 
 class InvoiceLineForm(StaffForm):
-    """One line of a new invoice; an empty row is ignored."""
+    """One line of a new invoice: a service of the catalogue (its name, price and who pays come from it unless
+    typed over), or another service by code and description. An empty row is ignored."""
 
-    code = forms.CharField(label=_("Code"), max_length=20, required=False)
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    code = forms.CharField(
+        label=_("Other code"), max_length=20, required=False, help_text=_("Only for a service not in the list.")
+    )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     quantity = TypedDecimalField(label=_("Quantity"), max_digits=8, decimal_places=2, localize=True, required=False)
     unit_price = TypedMoneyField(label=_("Unit price"), required=False)
-    coverage = forms.ChoiceField(label=_("Paid by"), choices=Coverage.choices, initial=Coverage.PATIENT)
+    coverage = forms.ChoiceField(
+        label=_("Paid by"), choices=[("", _("As the service says")), *Coverage.choices], required=False
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, services: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        service_field = self.fields["service"]
+        assert isinstance(service_field, forms.ChoiceField)
+        service_field.choices = [("", _("Another service (type its code)")), *services]
         for name in ("quantity", "unit_price"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     @property
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return not any(data.get(name) not in (None, "") for name in ("code", "description", "quantity", "unit_price"))
+        return not any(
+            data.get(name) not in (None, "") for name in ("service", "code", "description", "quantity", "unit_price")
+        )
 
 
 InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=2, min_num=1, max_num=30, absolute_max=30)

@@ -113,10 +113,13 @@ class InvoicePreview:
         return self.total - self.insurer_share
 
 
-def invoice_preview(*, lines: Sequence[LineInput]) -> InvoicePreview:
+def invoice_preview(
+    *, lines: Sequence[LineInput], catalogue: dict[str, CatalogueEntry] | None = None
+) -> InvoicePreview:
     """Check the lines as a draft would and add them up: each line's amount, the total, and the shares of the
-    insurer (or exemption card) and of the patient. Refuses what `invoice_create_draft` refuses. No query."""
-    built = _validated_lines(lines)
+    insurer (or exemption card) and of the patient. Refuses what `invoice_create_draft` refuses. No query: a
+    caller that offered catalogue services passes the entries it read, so their lines are named as issued."""
+    built = _validated_lines(lines, catalogue)
     total = sum((line.amount for line in built), Decimal("0.00"))
     insurer = sum((line.amount for line in built if line.coverage != Coverage.PATIENT), Decimal("0.00"))
     return InvoicePreview(lines=built, total=total, insurer_share=insurer)

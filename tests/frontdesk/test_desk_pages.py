@@ -9,6 +9,8 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from catalogue.models import Service
+from catalogue.services import service_price_set
 from invoices.models import Invoice
 from invoices.templatetags.money import money
 from patient_collections.models import PaymentPromise
@@ -126,7 +128,7 @@ LINES = {
     "lines-0-quantity": "1",
     "lines-0-unit_price": "400.00",
     "lines-0-coverage": "patient",
-    "lines-1-code": "MAT",
+    "lines-1-code": "BANDAGE",
     "lines-1-description": "Dressing",
     "lines-1-quantity": "2",
     "lines-1-unit_price": "35.50",
@@ -156,6 +158,61 @@ def test_a_half_filled_line_is_refused_with_the_services_words(desk, patient):
     )
     assert "Each line needs a service code and a description." in response.content.decode()
     assert not Invoice.objects.exists()
+
+
+CATALOGUE_LINE = {
+    "lines-TOTAL_FORMS": "1",
+    "lines-INITIAL_FORMS": "0",
+    "lines-MIN_NUM_FORMS": "1",
+    "lines-MAX_NUM_FORMS": "30",
+    "service_date": "2026-11-20",
+    "lines-0-service": "2ad",
+    "lines-0-quantity": "1",
+}
+
+
+def test_the_invoice_form_offers_the_catalogues_services_with_todays_price(desk, patient):
+    page = desk.get(reverse("frontdesk:patient-invoice-new", args=[patient.pk])).content.decode()
+    assert f'<option value="2ad">2ad · GP consultation · {money(Decimal("183.00"))}</option>' in page
+    assert 'value="VAKS"' not in page  # not offered at the moment
+
+
+def test_a_catalogue_line_takes_its_name_price_and_payer_from_the_catalogue(desk, patient):
+    response = desk.post(
+        reverse("frontdesk:patient-invoice-new", args=[patient.pk]), {**CATALOGUE_LINE, "action": "issue"}
+    )
+    assert response.status_code == 302
+    line = Invoice.objects.get().lines.get()
+    assert (line.code, line.unit_price, line.coverage, line.service_kind) == (
+        "2ad",
+        Decimal("183.00"),
+        "patient",
+        "consultation",
+    )
+    assert line.description == "Legetime"  # the clinic's language (nb)
+    assert line.words_for("fr").name == "Consultation de médecine générale"
+
+
+def test_a_typed_price_and_payer_win_over_the_catalogues(desk, patient):
+    data = {**CATALOGUE_LINE, "lines-0-unit_price": "150.00", "lines-0-coverage": "exemption_card"}
+    response = desk.post(reverse("frontdesk:patient-invoice-new", args=[patient.pk]), {**data, "action": "preview"})
+    line = response.context["preview"].lines[0]
+    assert (line.unit_price, line.coverage, line.name) == (Decimal("150.00"), "exemption_card", "GP consultation")
+
+
+def test_a_catalogue_service_is_priced_on_the_service_date(desk, patient):
+    service_price_set(
+        service_id=Service.objects.get(code="2ad").pk, amount=Decimal("199.00"), valid_from=date(2026, 11, 25), by=None
+    )
+    before = desk.post(
+        reverse("frontdesk:patient-invoice-new", args=[patient.pk]), {**CATALOGUE_LINE, "action": "preview"}
+    )
+    after = desk.post(
+        reverse("frontdesk:patient-invoice-new", args=[patient.pk]),
+        {**CATALOGUE_LINE, "service_date": "2026-11-26", "action": "preview"},
+    )
+    assert before.context["preview"].total == Decimal("183.00")
+    assert after.context["preview"].total == Decimal("199.00")
 
 
 def test_a_quick_invoice_is_issued_in_one_post(desk, patient):
