@@ -244,8 +244,14 @@ class PublishForm(StaffForm):
 
 
 class ReportPeriodForm(StaffForm):
-    start = BoundedDateField(label=pgettext_lazy("start of a date range", "From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = BoundedDateField(label=pgettext_lazy("end of a date range", "To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = BoundedDateField(
+        label=pgettext_lazy("start of a date range", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = BoundedDateField(
+        label=pgettext_lazy("end of a date range", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     @classmethod
     def from_query(cls, query: Any) -> "ReportPeriodForm":

@@ -193,14 +193,6 @@ class AuthorisedProxy(models.Model):
 
     objects = AuditedQuerySet["AuthorisedProxy"].as_manager()
 
-    @property
-    def relationship_display(self) -> str:
-        """The relationship in the reader's language when it is one of ours ("son" → "sønn"), else as typed."""
-        words = self.relationship.strip().lower().removeprefix("my ").strip()
-        if words in self.Relationship.values:
-            return str(self.Relationship(words).label)
-        return self.relationship
-
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("authorised proxy")
@@ -217,6 +209,14 @@ class AuthorisedProxy(models.Model):
 
     def is_active_on(self, day: date) -> bool:
         return self.revoked_at is None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def relationship_display(self) -> str:
+        """The relationship in the reader's language when it is one of ours ("son" → "sønn"), else as typed."""
+        words = self.relationship.strip().lower().removeprefix("my ").strip()
+        if words in self.Relationship.values:
+            return str(self.Relationship(words).label)
+        return self.relationship
 
 
 class ContactChange(models.Model):

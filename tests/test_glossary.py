@@ -77,8 +77,11 @@ def load(language: str) -> Catalog:
         return read_po(po)
 
 
-def texts(value: str | tuple[str, ...]) -> tuple[str, ...]:
-    return value if isinstance(value, tuple) else (value,)
+def texts(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """An entry's strings: one, or the forms of a plural."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def breaches(glossary: Glossary, entries: list[tuple[str, str]]) -> list[str]:
@@ -146,7 +149,9 @@ def test_it_keeps_french_punctuation_off_the_start_of_a_line():
         if FRENCH_PLAIN_SPACE.search(text)
     ]
 
-    assert not offenders, f"{len(offenders)} French translations put a breakable space before : ; ! ?:\n{describe(offenders)}"
+    assert not offenders, (
+        f"{len(offenders)} French translations put a breakable space before : ; ! ?:\n{describe(offenders)}"
+    )
 
 
 def test_it_finds_a_forbidden_term_as_a_word_and_with_its_endings():

@@ -47,9 +47,7 @@ def test_it_writes_a_staff_invoice_page_in_the_locales_numeric_date_style(langua
     client = client_for(billing)
 
     with time_machine.travel(ISSUED_AT, tick=False):
-        response = client.get(
-            reverse("frontdesk:invoice-detail", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE=language
-        )
+        response = client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE=language)
 
     page = response.content.decode()
     service_date, issued_at, due_date = STAFF_STYLE[language]

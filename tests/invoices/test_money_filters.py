@@ -54,7 +54,9 @@ def test_it_formats_dates_as_babel_does_in_its_long_style(language) -> None:
     days = [date(2026, 1, 31) + timedelta(days=step * 37) for step in range(12)]
     with translation.override(language):
         for day in days:
-            expected = format_date(day, format="long", locale=filters._babel_locale(filters.babel_locale_name(language)))
+            expected = format_date(
+                day, format="long", locale=filters._babel_locale(filters.babel_locale_name(language))
+            )
             assert filters.local_date(day) == expected
             assert filters.local_date(day, "medium") == expected
 

@@ -26,4 +26,3 @@ def test_it_shows_a_known_method_by_its_translated_label(stored, language, expec
 def test_it_shows_an_unknown_method_as_it_was_written() -> None:
     with translation.override("nb"):
         assert payment_method_label("Vipps") == "Vipps"
-

@@ -25,4 +25,3 @@ def test_it_translates_a_known_relationship(typed, language, expected) -> None:
 def test_it_shows_a_relationship_it_does_not_know_as_typed() -> None:
     with translation.override("nb"):
         assert AuthorisedProxy(relationship="nabo og venn").relationship_display == "nabo og venn"
-
