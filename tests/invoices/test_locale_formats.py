@@ -1,11 +1,13 @@
 """Money and dates read one way per language, as a native reader expects (issue 15, item 5)."""
 
 from datetime import date, datetime
+from types import SimpleNamespace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import translation
 
@@ -109,3 +111,17 @@ def test_it_never_ends_a_russian_sentence_on_a_doubled_full_stop() -> None:
     with translation.override("ru"):
         text = Template("{% load money %}До {{ day|local_date }}.").render(Context({"day": date(2026, 12, 6)}))
     assert text == "До 6 декабря 2026."
+
+
+def test_it_keeps_a_french_label_and_its_colon_together_on_a_pdf() -> None:
+    clinic = SimpleNamespace(
+        name="Fjordside",
+        address="Storgata 1",
+        organisation_number="987 654 321",
+        phone="+47 22 00 00 00",
+        email="a@b.no",
+    )
+    with translation.override("fr"):
+        html = render_to_string("pdf/_clinic.html", {"clinic": clinic})
+    assert f"Téléphone{NBSP}: +47 22 00 00 00" in html
+    assert f"Numéro d'organisation{NBSP}: 987 654 321" in html.replace("&#x27;", "'")
