@@ -1,8 +1,8 @@
 """Money and dates read one way per language, as a native reader expects (issue 15, item 5)."""
 
 from datetime import date, datetime
-from types import SimpleNamespace
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
