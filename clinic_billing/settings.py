@@ -205,6 +205,9 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where a language's dates differ from Django's own formats (British English, Russian without "г."): one date
+# style per language on every page, read through the named formats (DATE_FORMAT, SHORT_DATETIME_FORMAT…).
+FORMAT_MODULE_PATH = ["clinic_billing.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
@@ -71,12 +71,12 @@ class AuditLogFilterForm(StaffForm):
         ],
     )
     start = BoundedDateField(
-        label=gettext_lazy("From"),
+        label=pgettext_lazy("start of a date range", "From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = BoundedDateField(
-        label=gettext_lazy("To"),
+        label=pgettext_lazy("end of a date range", "To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

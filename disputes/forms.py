@@ -84,13 +84,14 @@ class ComplaintForm(StaffForm):
         super().__init__(*args, **kwargs)
         speakers: list[tuple[str, str]] = [(PATIENT, str(_("The patient")))]
         for proxy in proxies:
-            relationship = f", {proxy.relationship}" if proxy.relationship else ""
-            speakers.append(
-                (
-                    f"{PROXY_PREFIX}{proxy.pk}",
-                    str(_("%(name)s%(rel)s — authorised proxy")) % {"name": proxy.name, "rel": relationship},
-                )
-            )
+            if proxy.relationship:
+                label = _("%(name)s, %(relationship)s — authorised proxy") % {
+                    "name": proxy.name,
+                    "relationship": proxy.relationship_display,
+                }
+            else:
+                label = _("%(name)s — authorised proxy") % {"name": proxy.name}
+            speakers.append((f"{PROXY_PREFIX}{proxy.pk}", str(label)))
         speakers.append((SOMEONE_ELSE, str(_("Someone else"))))
         speaker_field = self.fields["speaker"]
         assert isinstance(speaker_field, forms.ChoiceField)

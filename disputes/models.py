@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
@@ -92,10 +93,10 @@ class PolicyRule(models.Model):
 
 class Complaint(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("complaint status", "Open")
         MET = "met", _("Met with the patient")
         ESCALATED = "escalated", _("Escalated to the office manager")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("complaint status", "Closed")
 
     OPEN_STATUSES = (Status.OPEN, Status.MET, Status.ESCALATED)
     LIFECYCLE = Lifecycle(

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic_billing.dates import BoundedDateField, period_check
 from clinic_billing.forms import StaffForm
@@ -243,8 +244,14 @@ class PublishForm(StaffForm):
 
 
 class ReportPeriodForm(StaffForm):
-    start = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = BoundedDateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = BoundedDateField(
+        label=pgettext_lazy("start of a date range", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = BoundedDateField(
+        label=pgettext_lazy("end of a date range", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     @classmethod
     def from_query(cls, query: Any) -> "ReportPeriodForm":

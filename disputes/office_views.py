@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
@@ -372,7 +373,7 @@ def complaint_report_csv(request: StaffRequest) -> HttpResponse:
     section(_("Follow-up calls"), [_("Outcome"), _("Calls")], [list(row) for row in tables.follow_ups])
     section(
         _("Prevention actions"),
-        [_("Complaint"), _("Closed"), _("Category"), _("What will prevent a repeat")],
+        [_("Complaint"), pgettext("date closed", "Closed"), _("Category"), _("What will prevent a repeat")],
         [
             [
                 row["id"],

@@ -213,7 +213,7 @@ def _contact_events(patient_id: int) -> Iterable[TimelineEvent]:
 
 def _proxy_events(patient_id: int) -> Iterable[TimelineEvent]:
     for proxy in patient_selectors.proxies_for_patient(patient_id=patient_id):
-        who = f"{proxy.name} ({proxy.relationship})" if proxy.relationship else proxy.name
+        who = f"{proxy.name} ({proxy.relationship_display})" if proxy.relationship else proxy.name
         yield TimelineEvent(
             at=proxy.created_at,
             kind=EventKind.PROXY,

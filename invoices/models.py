@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalogue.models import Service
 from catalogue.selectors import ServiceWords
@@ -35,9 +36,48 @@ class PaymentMethod(models.TextChoices):
     INSURER_REMITTANCE = "insurer_remittance", _("Insurer remittance")
 
 
+# What integrations and the API's free-text `method` send for our methods, in the clinic's languages, so a
+# Norwegian patient reads "Bankoverføring" and not the "bank transfer" or "Карта" someone typed. Keys are
+# compared lower-cased with spaces, hyphens and underscores removed.
+PAYMENT_METHOD_SYNONYMS = {
+    **{code.replace("_", ""): code for code in PaymentMethod.values},
+    "transfer": PaymentMethod.BANK_TRANSFER,
+    "banktransfer": PaymentMethod.BANK_TRANSFER,
+    "bankoverføring": PaymentMethod.BANK_TRANSFER,
+    "giro": PaymentMethod.BANK_TRANSFER,
+    "nettbank": PaymentMethod.BANK_TRANSFER,
+    "virement": PaymentMethod.BANK_TRANSFER,
+    "transferência": PaymentMethod.BANK_TRANSFER,
+    "transferênciabancária": PaymentMethod.BANK_TRANSFER,
+    "банковскийперевод": PaymentMethod.BANK_TRANSFER,
+    "перевод": PaymentMethod.BANK_TRANSFER,
+    "kort": PaymentMethod.CARD,
+    "bankkort": PaymentMethod.CARD,
+    "carte": PaymentMethod.CARD,
+    "cartebancaire": PaymentMethod.CARD,
+    "cartão": PaymentMethod.CARD,
+    "карта": PaymentMethod.CARD,
+    "банковскаякарта": PaymentMethod.CARD,
+    "kontant": PaymentMethod.CASH,
+    "kontanter": PaymentMethod.CASH,
+    "espèces": PaymentMethod.CASH,
+    "numerário": PaymentMethod.CASH,
+    "dinheiro": PaymentMethod.CASH,
+    "наличные": PaymentMethod.CASH,
+    "check": PaymentMethod.CHEQUE,
+    "chèque": PaymentMethod.CHEQUE,
+}
+
+
 def payment_method_label(code: str) -> str:
-    """The label of a stored method code; entries posted by integrations may carry free text."""
-    return str(PaymentMethod(code).label) if code in PaymentMethod.values else code
+    """The label of a stored method in the reader's language.
+
+    Entries posted by integrations carry the free text the API was sent; a known spelling of one of our methods
+    shows that method's label, anything else as it was written.
+    """
+    key = "".join(code.lower().replace("-", " ").replace("_", " ").split())
+    method = PAYMENT_METHOD_SYNONYMS.get(key)
+    return str(PaymentMethod(method).label) if method else code
 
 
 class InvoiceQuerySet(TouchesUpdatedAt["Invoice"]):
@@ -60,7 +100,7 @@ class InvoiceQuerySet(TouchesUpdatedAt["Invoice"]):
 class Invoice(TracksUpdates, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ISSUED = "issued", _("Issued")
+        ISSUED = "issued", pgettext_lazy("invoice status", "Issued")
         CREDITED = "credited", _("Credited")
         VOID = "void", _("Cancelled draft")
 

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
@@ -19,7 +20,7 @@ from patient_collections.models import Instalment
 class CheckoutSession(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Waiting for the payment")
-        PAID = "paid", _("Paid")
+        PAID = "paid", pgettext_lazy("online payment status", "Paid")
         # The provider says it was paid, but not the amount or currency asked for: billing looks at it by hand.
         REFUSED = "refused", _("Paid, but not as asked: for billing to check")
 

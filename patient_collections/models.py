@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
@@ -28,7 +29,7 @@ class FollowUpCall(models.Model):
         NOT_SATISFIED = "not_satisfied", _("Not satisfied")
         NO_ANSWER = "no_answer", _("No answer")
         WRONG_NUMBER = "wrong_number", _("Wrong number")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("call outcome", "Done")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="follow_up_calls")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -146,7 +147,7 @@ class Reminder(models.Model):
         # A letter: claimed, waiting for the day's print batch. Not sent (no fee, no deadline counts) until staff
         # print the batch; neither the dispatcher nor the sweep touches it meanwhile.
         TO_PRINT = "to_print", _("Waiting for print")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("reminder status", "Sent")
         # The channel may or may not have taken the notice: staff confirm it went out or send it again.
         UNCERTAIN = "uncertain", _("Outcome unknown")
         SKIPPED = "skipped", _("Skipped")
@@ -271,8 +272,8 @@ class PaymentPlan(models.Model):
 
 class Instalment(models.Model):
     class Status(models.TextChoices):
-        DUE = "due", _("Due")
-        PAID = "paid", _("Paid")
+        DUE = "due", pgettext_lazy("instalment status", "Due")
+        PAID = "paid", pgettext_lazy("instalment status", "Paid")
         MISSED = "missed", _("Missed")
 
     LIFECYCLE = Lifecycle(
@@ -388,7 +389,7 @@ class CollectionCase(models.Model):
     """An account proposed for escalation after the final notice; the office manager decides what happens."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
+        PROPOSED = "proposed", pgettext_lazy("collection case status", "Proposed")
         # Credit was chosen; the claim is still held (no reminder, no agency) until a colleague approves the
         # credit (four-eyes, disputes.AdjustmentRequest), or rejects it and the case is decided again.
         CREDIT_PENDING = "credit_pending", _("Credit requested, waiting for approval")

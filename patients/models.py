@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.updated_at import TouchesUpdatedAt, TracksUpdates
@@ -140,6 +141,25 @@ class AuthorisedProxy(models.Model):
         BILLING = "billing", _("Billing matters")
         ALL = "all", _("All matters")
 
+    class Relationship(models.TextChoices):
+        """Relationships read in the reader's language; the field stays free text ("my carer since 2019")."""
+
+        SON = "son", pgettext_lazy("relationship to the patient", "son")
+        DAUGHTER = "daughter", pgettext_lazy("relationship to the patient", "daughter")
+        CHILD = "child", pgettext_lazy("relationship to the patient", "child")
+        MOTHER = "mother", pgettext_lazy("relationship to the patient", "mother")
+        FATHER = "father", pgettext_lazy("relationship to the patient", "father")
+        PARENT = "parent", pgettext_lazy("relationship to the patient", "parent")
+        HUSBAND = "husband", pgettext_lazy("relationship to the patient", "husband")
+        WIFE = "wife", pgettext_lazy("relationship to the patient", "wife")
+        PARTNER = "partner", pgettext_lazy("relationship to the patient", "partner")
+        SISTER = "sister", pgettext_lazy("relationship to the patient", "sister")
+        BROTHER = "brother", pgettext_lazy("relationship to the patient", "brother")
+        GUARDIAN = "guardian", pgettext_lazy("relationship to the patient", "guardian")
+        CARER = "carer", pgettext_lazy("relationship to the patient", "carer")
+        FRIEND = "friend", pgettext_lazy("relationship to the patient", "friend")
+        LAWYER = "lawyer", pgettext_lazy("relationship to the patient", "lawyer")
+
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="proxies")
     name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     relationship = models.CharField(_("relationship"), max_length=100, blank=True)
@@ -189,6 +209,14 @@ class AuthorisedProxy(models.Model):
 
     def is_active_on(self, day: date) -> bool:
         return self.revoked_at is None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def relationship_display(self) -> str:
+        """The relationship in the reader's language when it is one of ours ("son" → "sønn"), else as typed."""
+        words = self.relationship.strip().lower().removeprefix("my ").strip()
+        if words in self.Relationship.values:
+            return str(self.Relationship(words).label)
+        return self.relationship
 
 
 class ContactChange(models.Model):

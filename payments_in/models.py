@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
@@ -112,7 +113,7 @@ class BankTransactionQuerySet(AuditedQuerySet["BankTransaction"]):
 
 class BankTransaction(models.Model):
     class Status(models.TextChoices):
-        POSTED = "posted", _("Posted")
+        POSTED = "posted", pgettext_lazy("bank transaction status", "Posted")
         QUEUED = "queued", _("Waiting in the queue")
         MATCHED = "matched", _("Matched by billing")
         REFUND = "refund", _("Marked for refund")

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic_billing.audited import log_bulk_reads
@@ -101,7 +102,7 @@ def bank_file_report(request: StaffRequest, bank_file_id: int) -> HttpResponse:
     writer.writerow([_("File"), bank_file.filename, _("Format"), bank_file.get_format_display()])
     for label, count, total in (
         (_("Transactions"), bank_file.transaction_count, bank_file.transaction_sum),
-        (_("Posted"), bank_file.posted_count, bank_file.posted_sum),
+        (pgettext("number of transactions", "Posted"), bank_file.posted_count, bank_file.posted_sum),
         (_("Waiting in the queue"), bank_file.queued_count, bank_file.queued_sum),
         (_("Already imported"), bank_file.duplicate_count, bank_file.duplicate_sum),
     ):

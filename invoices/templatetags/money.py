@@ -1,5 +1,6 @@
 """Display money, dates and choice labels for the reader's locale (Babel). The one place money is formatted."""
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from babel.dates import format_date
 from babel.numbers import NumberPattern, get_currency_precision
 from django import template
 from django.db.models import Model
+from django.utils import formats
 from django.utils.translation import get_language, to_locale
 
 from invoices.jurisdiction import current_profile
@@ -19,32 +21,55 @@ register = template.Library()
 # A large amount whose formatting shows the locale's grouping, decimal symbol and the pattern's affixes.
 _SAMPLE = Decimal("1234567.89")
 
+# CLDR's currencySpacing, which Babel does not apply: a currency code or a symbol ending in a letter is kept
+# apart from the digits by a no-break space ("NOK 395.00", not "NOK395.00"); "$395.00" stays as it is.
+_LETTER_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
+_DIGIT_THEN_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])")
+
+
+def _currency_spaced(text: str) -> str:
+    return _DIGIT_THEN_LETTER.sub("\u00a0", _LETTER_THEN_DIGIT.sub("\u00a0", text))
+
+
+def babel_locale_name(language: str) -> str:
+    """The regional locale a language is written in here: Babel's bare "pt" is Brazil's, "en" America's.
+
+    The catalogues are European Portuguese and British English; a clinic under the US jurisdiction writes
+    American English (dates, "$").
+    """
+    if language == "pt":
+        return "pt_PT"
+    if language == "en":
+        return "en_US" if current_profile().code == "US" else "en_GB"
+    return to_locale(language)
+
 
 # Parsing a locale and its currency pattern costs more than formatting; pages format hundreds of amounts.
 @lru_cache(maxsize=32)
-def _babel_locale(language: str) -> Locale:
-    return Locale.parse(to_locale(language))
+def _babel_locale(locale_name: str) -> Locale:
+    return Locale.parse(locale_name)
 
 
 @lru_cache(maxsize=32)
-def _currency_pattern(language: str) -> NumberPattern:
-    return _babel_locale(language).currency_formats["standard"]
+def _currency_pattern(locale_name: str) -> NumberPattern:
+    return _babel_locale(locale_name).currency_formats["standard"]
 
 
 @lru_cache(maxsize=32)
-def _money_formatter(language: str, currency: str) -> Callable[[Decimal], str]:
+def _money_formatter(locale_name: str, currency: str) -> Callable[[Decimal], str]:
     """What babel's NumberPattern.apply does for this locale and currency, prepared once.
 
     A page shows a hundred amounts or more, and apply() walks the pattern for each (about 0.1 ms). For the
     plain patterns (groups of three, no scaling or exponent, at least one integer digit) the result is the
     affixes babel produces around Python's own grouping with the locale's symbols swapped in; the affixes are
     taken from babel's own output for a sample amount, positive and negative. Any other pattern goes to babel.
+    Both add CLDR's currency spacing, which babel leaves out.
     """
-    locale = _babel_locale(language)
-    pattern = _currency_pattern(language)
+    locale = _babel_locale(locale_name)
+    pattern = _currency_pattern(locale_name)
 
     def by_babel(value: Decimal) -> str:
-        return pattern.apply(value, locale, currency=currency)
+        return _currency_spaced(pattern.apply(value, locale, currency=currency))
 
     if pattern.grouping != (3, 3) or pattern.scale != 0 or pattern.exp_prec or pattern.int_prec[0] != 1:
         return by_babel
@@ -79,27 +104,45 @@ def _money_formatter(language: str, currency: str) -> Callable[[Decimal], str]:
 
 @register.filter
 def money(value: Decimal | None) -> str:
-    """`{{ invoice.balance|money }}` → "1 234,50 kr" in Norwegian, "NOK 1,234.50" in English.
+    """`{{ invoice.balance|money }}` → "1 234,50 kr" in Norwegian, "NOK 1,234.50" in English, "450,00 NOK" in
+    Portuguese (Portugal's pattern, not Brazil's "NOK 450,00").
 
-    The same as babel.numbers.format_currency with the locale's standard pattern, minus re-parsing both.
+    The same as babel.numbers.format_currency with the locale's standard pattern and CLDR's currency spacing,
+    minus re-parsing both.
     """
     if value is None or value == "":
         return ""
-    return _money_formatter(get_language() or "en", current_profile().currency)(Decimal(value))
+    return _money_formatter(babel_locale_name(get_language() or "en"), current_profile().currency)(Decimal(value))
+
+
+# Russian's long date ends in "г.", which doubled the full stop of every sentence ending on a date.
+_DATE_PATTERNS = {"ru": "d MMMM y"}
 
 
 # Pages show the same few hundred days over and over (service, due and posting dates); babel's formatting of
 # one costs about 0.1 ms, a cached one nothing.
 @lru_cache(maxsize=4096)
-def _formatted_date(value: date, language: str, style: str) -> str:
-    return format_date(value, format=style, locale=_babel_locale(language))
+def _formatted_date(value: date, language: str, locale_name: str) -> str:
+    text = format_date(value, format=_DATE_PATTERNS.get(language, "long"), locale=_babel_locale(locale_name))
+    if language == "fr" and value.day == 1:
+        # French writes the first of the month as an ordinal: "1er novembre", never "1 novembre".
+        text = text.replace("1", "1er", 1)
+    return text
 
 
 @register.filter
-def local_date(value: date | None, style: str = "medium") -> str:
+def local_date(value: date | None, style: str = "long") -> str:
+    """A date in the reader's language, one style per language: "6 December 2026", "1er novembre 2026",
+    "6. desember 2026"; `|local_date:"short"` is the numeric SHORT_DATE_FORMAT staff tables use ("06/12/2026").
+
+    "medium" and "long" read the same: a page used to mix "Dec 6, 2026" with "December 6, 2026".
+    """
     if value is None:
         return ""
-    return _formatted_date(value, get_language() or "en", style)
+    if style == "short":
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    language = get_language() or "en"
+    return _formatted_date(value, language, babel_locale_name(language))
 
 
 @lru_cache(maxsize=1024)

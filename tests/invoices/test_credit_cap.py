@@ -171,7 +171,7 @@ def test_crediting_the_insurers_pending_share_would_leave_a_refundable_credit_an
 
 @pytest.mark.parametrize(
     ("language", "shown"),
-    [("en", "NOK600.00"), ("nb", "600,00\xa0kr"), ("fr", "600,00\xa0NOK"), ("pt", "NOK\xa0600,00")],
+    [("en", "NOK\xa0600.00"), ("nb", "600,00\xa0kr"), ("fr", "600,00\xa0NOK"), ("pt", "600,00\xa0NOK")],
 )
 @time_machine.travel(MIDDAY, tick=False)
 def test_the_refusal_names_what_is_still_creditable_in_the_readers_language(patient, language, shown):

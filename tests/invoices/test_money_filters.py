@@ -32,10 +32,12 @@ AMOUNTS = [
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("currency", CURRENCIES)
 def test_it_formats_money_as_babel_does(language, currency) -> None:
-    formatter = filters._money_formatter(language, currency)
-    locale = filters._babel_locale(language)
+    locale_name = filters.babel_locale_name(language)
+    formatter = filters._money_formatter(locale_name, currency)
+    locale = filters._babel_locale(locale_name)
     for amount in AMOUNTS:
-        assert formatter(amount) == format_currency(amount, currency, locale=locale), (language, currency, amount)
+        expected = filters._currency_spaced(format_currency(amount, currency, locale=locale))
+        assert formatter(amount) == expected, (language, currency, amount)
 
 
 def test_it_walks_babel_pattern_only_to_prepare_a_locale() -> None:
@@ -47,14 +49,16 @@ def test_it_walks_babel_pattern_only_to_prepare_a_locale() -> None:
     assert apply.call_count == 2  # the sample amount, positive and negative, once per locale and currency
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_it_formats_dates_as_babel_does_in_each_language(language) -> None:
+@pytest.mark.parametrize("language", ["en", "nb"])
+def test_it_formats_dates_as_babel_does_in_its_long_style(language) -> None:
     days = [date(2026, 1, 31) + timedelta(days=step * 37) for step in range(12)]
     with translation.override(language):
         for day in days:
-            for style in ("short", "medium", "long"):
-                expected = format_date(day, format=style, locale=filters._babel_locale(language))
-                assert filters.local_date(day, style) == expected
+            expected = format_date(
+                day, format="long", locale=filters._babel_locale(filters.babel_locale_name(language))
+            )
+            assert filters.local_date(day) == expected
+            assert filters.local_date(day, "medium") == expected
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -35,10 +35,10 @@ WORDS = {
         "overdue": "Overdue: was due",
     },
     "nb": {
-        "deferred": "Utsatt til {date}: ingen purringer før da.",
+        "deferred": "Utsatt til {date}: ingen betalingspåminnelser før da.",
         "plan": "Nedbetalingsplan: neste avdrag {amount} den {date}.",
-        "complaint": "Vi ser på klagen din: ingen purringer i mellomtiden.",
-        "insurance": "Forsikringen din har ikke svart ennå: ingen purringer i mellomtiden.",
+        "complaint": "Vi ser på klagen din: ingen betalingspåminnelser i mellomtiden.",
+        "insurance": "Forsikringen din har ikke svart ennå: ingen betalingspåminnelser i mellomtiden.",
         "overdue": "Forfalt: forfallsdato var",
     },
 }
