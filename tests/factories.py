@@ -24,6 +24,7 @@ from patient_collections.models import FollowUpCall, PortalMessage, Reminder
 from patients import services as patient_services
 from patients.models import AuthorisedProxy, Patient
 from patients.proxies import authorised_proxy_create
+from portal.models import GoodFaithEstimate, retained_until
 
 # --- Plain rows ---------------------------------------------------------------------------------------------
 
@@ -255,6 +256,30 @@ def account_history(patient: Patient, *, by: User, rounds: int = 1) -> None:
         collection_services.payment_promise_record(
             patient_id=patient.pk, until=timezone.localdate() + timedelta(days=7), by=by
         )
+
+
+# --- Good-faith estimates -----------------------------------------------------------------------------------
+
+KEPT_ESTIMATE_PDF = b"%PDF-1.7 the estimate as the patient received it"
+
+
+def kept_estimate(patient: Patient | None = None, *, number: str = "GFE-20261207-0000CAFE") -> GoodFaithEstimate:
+    """A kept estimate as a row (its PDF a stand-in): for the pages that find estimates, not for the PDF itself,
+    which tests/portal/test_good_faith_estimate.py makes through the form."""
+    issued_at = timezone.now()
+    return GoodFaithEstimate.objects.create(
+        number=number,
+        issued_at=issued_at,
+        retain_until=retained_until(timezone.localdate(issued_at)),
+        patient=patient,
+        patient_name=patient.name if patient else "Jane Doe",
+        date_of_birth=patient.date_of_birth if patient else date(1980, 5, 17),
+        primary_service="GP consultation",
+        total=Decimal("150.00"),
+        language="en",
+        pdf=KEPT_ESTIMATE_PDF,
+        pdf_sha256="0" * 64,
+    )
 
 
 # --- A day of the office's work -----------------------------------------------------------------------------
