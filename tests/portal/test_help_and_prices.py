@@ -287,6 +287,7 @@ class TestGoodFaithEstimate:
                 "quantity-GP-CONS": "2",
                 "quantity-LAB-BLOOD": "1",
                 "name": "Jane Doe",
+                "date_of_birth": "1980-05-17",
                 "service_date": "",
             },
         )
@@ -301,7 +302,7 @@ class TestGoodFaithEstimate:
         assert "$345.00" in text
         assert "$400.00 or more above this Good Faith Estimate" in text
         assert "120 calendar days" in text
-        assert "987 654 321" in text  # the provider's identifier
+        assert "1234567893" in text  # the clinic's NPI
 
     @pytest.mark.parametrize(
         ("data", "message"),
@@ -327,7 +328,9 @@ class TestGoodFaithEstimate:
         ],
     )
     def test_it_answers_bad_input_with_form_errors(self, client, data, message):
-        response = client.post(reverse("portal:portal-estimate-pdf"), data)
+        response = client.post(
+            reverse("portal:portal-estimate-pdf"), {"name": "Jane Doe", "date_of_birth": "1980-05-17", **data}
+        )
 
         assert response.status_code == 400
         page = response.content.decode()
@@ -337,7 +340,13 @@ class TestGoodFaithEstimate:
     def test_it_ignores_quantities_beside_services_not_ticked(self, client):
         response = client.post(
             reverse("portal:portal-estimate-pdf"),
-            {"services": ["ECG"], "quantity-ECG": "1", "quantity-GP-CONS": "nonsense"},
+            {
+                "services": ["ECG"],
+                "quantity-ECG": "1",
+                "quantity-GP-CONS": "nonsense",
+                "name": "Jane Doe",
+                "date_of_birth": "1980-05-17",
+            },
         )
 
         assert response.status_code == 200
