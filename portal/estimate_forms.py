@@ -107,7 +107,11 @@ def _amount(text: str) -> Decimal | None:
         amount = Decimal(text.replace("$", "").replace(",", "").strip())
     except InvalidOperation:
         return None
-    if not amount.is_finite() or not Decimal("0") <= amount <= LARGEST_CHARGE or amount != amount.quantize(Decimal("0.01")):
+    if (
+        not amount.is_finite()
+        or not Decimal("0") <= amount <= LARGEST_CHARGE
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
         return None
     return amount.quantize(Decimal("0.01"))
 

@@ -49,13 +49,13 @@ from portal.models import HelpArticle
 from portal.quick_pay import quick_pay_token
 from tests.factories import (
     PatientFactory,
-    kept_estimate,
     ProxyFactory,
     UserFactory,
     at,
     complaint_about,
     draft_invoice,
     invoice_with_credit,
+    kept_estimate,
     overdue_invoice,
     sent_notice,
 )
