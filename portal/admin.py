@@ -20,7 +20,17 @@ class HelpArticleAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "price", "exemption_card_applies", "is_available", "position"]
+    list_display = [
+        "code",
+        "name",
+        "price",
+        "exemption_card_applies",
+        "is_available",
+        "estimable",
+        "code_system",
+        "standard_code",
+        "position",
+    ]
     list_editable = ["price", "is_available", "position"]
-    list_filter = ["is_available", "exemption_card_applies"]
+    list_filter = ["is_available", "exemption_card_applies", "estimable"]
     search_fields = ["code", "name"]

@@ -96,6 +96,12 @@ def test_it_prints_each_required_element(issued, element, words):
     assert words in text, element
 
 
+def test_it_keeps_the_pdf_out_of_every_cache(client):
+    response = client.post(reverse("portal:portal-estimate-pdf"), FORM)
+
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_it_counts_the_120_days_from_receiving_the_bill(issued):
     _estimate, text = issued
     assert "within 120 calendar days (about 4 months) of receiving the initial bill" in text
