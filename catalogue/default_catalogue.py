@@ -140,7 +140,7 @@ class DefaultService:
     price: str
     default_coverage: str = "patient"
     exemption_card_applies: bool = True
-    estimable: bool = True
+    estimable: bool = True  # off for fees that are not care: a missed appointment, a copy of records
     help_article_slug: str = ""
     is_available: bool = True
 
@@ -205,7 +205,7 @@ SERVICES: dict[str, list[DefaultService]] = {
         DefaultService("ecg", "93000", "cpt", "procedure", "95.00"),
         DefaultService("dressing_materials", "A6402", "hcpcs", "material", "25.00"),
         DefaultService("certificate", "CERT", "local", "certificate", "40.00"),
-        DefaultService("records_copy", "RECCOPY", "local", "records_copy", "25.00"),
+        DefaultService("records_copy", "RECCOPY", "local", "records_copy", "25.00", estimable=False),
         DefaultService("no_show", "NOSHOW", "local", "no_show", "50.00", estimable=False),
         DefaultService("vaccination", "90471", "cpt", "vaccination", "60.00", is_available=False),
     ],
@@ -217,7 +217,7 @@ SERVICES: dict[str, list[DefaultService]] = {
         DefaultService("ecg", "DEQP003", "ccam", "procedure", "14.52"),
         DefaultService("dressing_materials", "MAT", "local", "material", "10.00"),
         DefaultService("certificate", "CERTIF", "local", "certificate", "25.00"),
-        DefaultService("records_copy", "COPIE", "local", "records_copy", "15.00"),
+        DefaultService("records_copy", "COPIE", "local", "records_copy", "15.00", estimable=False),
         DefaultService("no_show", "RDVNH", "local", "no_show", "30.00", estimable=False),
         DefaultService("vaccination", "VAC", "local", "vaccination", "25.00", is_available=False),
     ],

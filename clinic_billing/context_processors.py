@@ -22,6 +22,7 @@ NAV_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reports": ("office", ("complaint-report",)),
     "audit": ("compliance", ("audit-log",)),
     "help": ("portal", ("help-article-",)),
+    "estimates": ("portal", ("estimate-",)),
     "refunds": ("invoices", ("refund-", "credit-apply")),
 }
 

@@ -4,7 +4,8 @@ Billing pages, PDFs, CSV exports and API answers are health data: a shared compu
 corporate proxy or the back button after signing out must not keep a copy. The rule is "no-store unless
 known public", not "no-store when signed in": quick-pay and invitation links show a bill or an e-mail
 address without a session, and an API answer authenticated by token has no session either. Only the public
-help pages and the price list (and its estimate PDF), answered to an anonymous visitor, may be cached.
+help pages and the price list, answered to an anonymous visitor, may be cached; not the good-faith estimate PDF,
+which carries the name, date of birth and diagnosis codes the visitor typed.
 Static files never reach this middleware (WhiteNoise answers them first).
 """
 
@@ -13,9 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 # URL names (namespace:name) whose answers are the same for every visitor and name nobody.
-PUBLIC_URL_NAMES = frozenset(
-    {"portal:portal-help", "portal:portal-help-article", "portal:portal-prices", "portal:portal-estimate-pdf"}
-)
+PUBLIC_URL_NAMES = frozenset({"portal:portal-help", "portal:portal-help-article", "portal:portal-prices"})
 
 
 def is_public(request: HttpRequest) -> bool:

@@ -60,6 +60,9 @@ SHOWS_PATIENT_RECORDS = frozenset(
         "collections:aging-report-csv",
         "compliance:audit-log",
         "compliance:audit-log-csv",
+        # The good-faith estimates kept for 6 years: each names the patient it was given to
+        "portal:estimate-list",
+        "portal:estimate-pdf",
         # Bank files: a file's transactions, the queue and a payment name the invoices and patients they paid
         # (the writes on a payment show its page again when refused)
         "bankfiles:bank-file-detail",

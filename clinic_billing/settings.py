@@ -254,6 +254,10 @@ CLINIC = {
     "bank_account": env_str("CLINIC_BANK_ACCOUNT", "1503.12.34562"),
     "phone": env_str("CLINIC_PHONE", "+47 22 00 00 00"),
     "email": env_str("CLINIC_EMAIL", "billing@clinic.example"),
+    # US profile: the clinic's National Provider Identifier and Taxpayer Identification Number, printed on the
+    # good-faith estimate for the convening provider (45 CFR 149.610(c)(1)(v)). The defaults are demo values.
+    "npi": env_str("CLINIC_NPI", "1234567893"),
+    "tin": env_str("CLINIC_TIN", "12-3456789"),
 }
 # The bank of CLINIC_BANK_ACCOUNT, named as the debtor's agent in the refunds' credit transfer file (pain.001).
 CLINIC_BIC = env_str("CLINIC_BIC", "DNBANOKK")

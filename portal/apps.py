@@ -13,3 +13,5 @@ class PortalConfig(AppConfig):
 
         auditlog.register(models.HelpArticle)
         auditlog.register(models.PortalInvitation, exclude_fields=["token_hash"])
+        # The PDF is kept in the row; its digest stands for it in the log.
+        auditlog.register(models.GoodFaithEstimate, exclude_fields=["pdf"])

@@ -28,6 +28,7 @@ from patient_collections.models import FollowUpCall, PortalMessage, Reminder
 from patients import services as patient_services
 from patients.models import AuthorisedProxy, Patient
 from patients.proxies import authorised_proxy_create
+from portal.models import GoodFaithEstimate, retained_until
 
 # --- Plain rows ---------------------------------------------------------------------------------------------
 
@@ -261,6 +262,30 @@ def account_history(patient: Patient, *, by: User, rounds: int = 1) -> None:
         )
 
 
+# --- Good-faith estimates -----------------------------------------------------------------------------------
+
+KEPT_ESTIMATE_PDF = b"%PDF-1.7 the estimate as the patient received it"
+
+
+def kept_estimate(patient: Patient | None = None, *, number: str = "GFE-20261207-0000CAFE") -> GoodFaithEstimate:
+    """A kept estimate as a row (its PDF a stand-in): for the pages that find estimates, not for the PDF itself,
+    which tests/portal/test_good_faith_estimate.py makes through the form."""
+    issued_at = timezone.now()
+    return GoodFaithEstimate.objects.create(
+        number=number,
+        issued_at=issued_at,
+        retain_until=retained_until(timezone.localdate(issued_at)),
+        patient=patient,
+        patient_name=patient.name if patient else "Jane Doe",
+        date_of_birth=patient.date_of_birth if patient else date(1980, 5, 17),
+        primary_service="GP consultation",
+        total=Decimal("150.00"),
+        language="en",
+        pdf=KEPT_ESTIMATE_PDF,
+        pdf_sha256="0" * 64,
+    )
+
+
 # --- A day of the office's work -----------------------------------------------------------------------------
 
 
@@ -296,6 +321,7 @@ def catalogue_service(
     price: str = "100.00",
     *,
     kind: str = "procedure",
+    coding_system: str = "local",
     explanation: str = "",
     valid_from: date = date(2000, 1, 1),
     **fields: object,
@@ -303,7 +329,7 @@ def catalogue_service(
     """A service of the catalogue with its English name and one price, through the catalogue's services."""
     service = catalogue_services.service_save(
         service_id=None,
-        data=catalogue_services.ServiceInput(code=code, coding_system="local", kind=kind, **fields),  # type: ignore[arg-type]
+        data=catalogue_services.ServiceInput(code=code, coding_system=coding_system, kind=kind, **fields),  # type: ignore[arg-type]
         texts={"en": ServiceWords(name, explanation), clinic_language(): ServiceWords(name, explanation)},
         by=None,
     )

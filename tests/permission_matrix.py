@@ -55,6 +55,7 @@ from tests.factories import (
     complaint_about,
     draft_invoice,
     invoice_with_credit,
+    kept_estimate,
     overdue_invoice,
     sent_notice,
 )
@@ -139,6 +140,7 @@ class World:
     help_article: HelpArticle
     invitation_token: str
     refund_batch_id: int  # a credit transfer file of the clinic's, with the own patient's refund in it
+    estimate_id: int  # a good-faith estimate the own patient asked for in the portal
     policy_version: int = 1
     contact_change_token: str = CONTACT_CHANGE_TOKEN
 
@@ -314,6 +316,7 @@ def build_world() -> World:
         help_article=article,
         invitation_token=token,
         refund_batch_id=_refund_batch(sides[OWN], staff),
+        estimate_id=kept_estimate(own_patient).pk,
     )
 
 
@@ -646,6 +649,13 @@ ROUTES: dict[str, Route] = {
     "collections:aging-report-csv": Route({"GET": staff_page(BILLING, MANAGER)}),
     # --- Staff: help articles for the portal ---
     "portal:help-article-list": Route({"GET": staff_page(BILLING, MANAGER)}),
+    # --- Staff: the good-faith estimates kept for 6 years (billing answers disputes; the office manager) ---
+    "portal:estimate-list": Route({"GET": staff_page(BILLING, MANAGER)}),
+    "portal:estimate-pdf": Route(
+        {"GET": staff_page(BILLING, MANAGER)},
+        kwargs=lambda w, s: {"estimate_id": w.estimate_id},
+        per_patient=False,
+    ),
     "portal:help-article-edit": Route(
         {"GET": staff_page(BILLING, MANAGER), "POST": staff_page(BILLING, MANAGER)},
         kwargs=lambda w, s: {"article_id": w.help_article.pk},

@@ -29,6 +29,7 @@ from tests.factories import (
     invoice_with_credit,
     issue,
     issued_invoice,
+    kept_estimate,
     patient_with_address,
     run_day,
 )
@@ -252,6 +253,7 @@ def _url(name: str, world: dict[str, Any]) -> str | None:
         "user_id": world["staff"].pk,
         "adjustment_id": 0,
         "article_id": 0,
+        "estimate_id": world["estimate"].pk,
         "uidb64": "x",
     }
     pattern = ROUTES[name].pattern
@@ -312,8 +314,10 @@ def wider_world(world, billing) -> dict[str, Any]:
     callback = portal_services.callback_request_create(
         patient_id=patient.pk, request_key="read-audit-callback", request_note="Please call me about my bill."
     )
+    estimate = kept_estimate(patient)  # the patient's good-faith estimate, kept for 6 years
     return {
         **world,
+        "estimate": estimate,
         "staff": staff,
         "call": call,
         "callback": callback,

@@ -1,28 +1,24 @@
 """Public portal pages that need no sign-in: help articles, the price list and the US good-faith estimate."""
 
-import re
-from datetime import date, timedelta
 from decimal import Decimal
 
-from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from catalogue.selectors import CatalogueEntry, catalogue_entries
-from portal import help_staff_views
-from portal.estimates import DISPUTE_THRESHOLD, good_faith_estimate_pdf
+from catalogue.selectors import catalogue_entries
+from patients.models import Patient
+from portal import estimate_staff_views, help_staff_views
+from portal.estimate_forms import MAX_QUANTITY, EstimateForm
+from portal.estimates import DISPUTE_THRESHOLD, estimable_from, estimable_services, good_faith_estimate_issue
 from portal.models import HelpArticle
 
 FALLBACK_LANGUAGE = "en"
 EXEMPTION_CARD_ARTICLE = "exemption-card"
-MAX_QUANTITY = 20
-MAX_ITEMS = 50
 # In France, written price information is due before care whose fees (overbilling included) reach this amount.
 FR_PRIOR_PRICE_INFORMATION_FROM = Decimal("70.00")
 
@@ -62,102 +58,26 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/help/article.html", context)
 
 
-class EstimateForm(forms.Form):
-    """Services and quantities for a good-faith estimate; each chosen service has its own quantity field."""
-
-    services = forms.MultipleChoiceField(
-        label=_("Services you expect to need"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": _("Choose at least one service."),
-            "invalid_choice": _("Choose services from the price list."),
-        },
-    )
-    name = forms.CharField(label=_("Your name"), max_length=200, required=False)
-    service_date = forms.DateField(
-        label=_("Expected date of service"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a date, for example 2026-03-31.")},
-    )
-
-    def __init__(self, *args: object, service_items: list[CatalogueEntry], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.service_items = {item.code: item for item in service_items}
-        choices_field = self.fields["services"]
-        assert isinstance(choices_field, forms.MultipleChoiceField)
-        choices_field.choices = [(item.code, item.name) for item in service_items]
-        for item in service_items:
-            # Parsed in clean(), and only for the services ticked: a stray value beside an unticked
-            # service is not the visitor's problem.
-            self.fields[self.quantity_field_name(item.code)] = forms.CharField(
-                label=_("Quantity"),
-                initial="1",
-                required=False,
-                widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUANTITY, "inputmode": "numeric"}),
-            )
-
-    @staticmethod
-    def quantity_field_name(code: str) -> str:
-        return f"quantity-{code}"
-
-    def clean_service_date(self) -> date | None:
-        service_date: date | None = self.cleaned_data.get("service_date")
-        if service_date is not None and not (
-            timezone.localdate() <= service_date <= timezone.localdate() + timedelta(days=366)
-        ):
-            raise forms.ValidationError(_("Enter a date between today and one year from now."))
-        return service_date
-
-    def clean(self) -> dict:
-        cleaned = super().clean() or {}
-        chosen: list[tuple[CatalogueEntry, int]] = []
-        for code in cleaned.get("services", []):
-            field_name = self.quantity_field_name(code)
-            text = (cleaned.get(field_name) or "").strip()
-            quantity = int(text) if re.fullmatch(r"[0-9]{1,4}", text) else None
-            if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
-                self.add_error(
-                    field_name,
-                    forms.ValidationError(
-                        _("Enter a whole number from 1 to %(limit)s, or untick the service."),
-                        params={"limit": MAX_QUANTITY},
-                    ),
-                )
-                continue
-            chosen.append((self.service_items[code], quantity))
-        if sum(quantity for _item, quantity in chosen) > MAX_ITEMS:
-            raise forms.ValidationError(
-                _("An estimate can list at most %(limit)s items in all. Ask us for a larger estimate."),
-                params={"limit": MAX_ITEMS},
-            )
-        cleaned["items"] = chosen
-        return cleaned
-
-    def rows(self) -> list[tuple[CatalogueEntry, bool, forms.BoundField]]:
-        """Each service, whether it is ticked, and its quantity field, for the template."""
-        ticked = set(self["services"].value() or [])
-        return [
-            (item, code in ticked, self[self.quantity_field_name(code)]) for code, item in self.service_items.items()
-        ]
+def _signed_in_patient(request: HttpRequest) -> Patient | None:
+    """The patient whose own portal account is signed in (a proxy asks for someone else: no link is guessed)."""
+    if not request.user.is_authenticated:
+        return None
+    # Query: the patient of the signed-in account, if any.
+    return Patient.objects.filter(user_id=request.user.pk).first()
 
 
-def _price_list() -> list[CatalogueEntry]:
-    """The catalogue as the reader sees it today: the same names, codes and prices their bills print."""
-    return catalogue_entries(on=timezone.localdate(), language=_reader_language())
+def _what_the_portal_knows(request: HttpRequest) -> dict[str, object]:
+    """The signed-in patient's name and date of birth, to start the estimate form with."""
+    patient = _signed_in_patient(request)
+    return {"name": patient.name, "date_of_birth": patient.date_of_birth} if patient else {}
 
 
-def _estimable(services: list[CatalogueEntry]) -> list[CatalogueEntry]:
-    """What a good-faith estimate may list: services offered now, with a price, that are care (not a fee)."""
-    return [entry for entry in services if entry.is_available and entry.estimable and entry.price is not None]
-
-
-def _price_page(
-    request: HttpRequest, form: EstimateForm | None, services: list[CatalogueEntry], status: int = 200
-) -> HttpResponse:
+def _price_page(request: HttpRequest, form: EstimateForm | None, status: int = 200) -> HttpResponse:
+    # Queries: the catalogue's services, their texts, their prices today (the estimate form reuses them).
+    services = catalogue_entries(on=timezone.localdate(), language=_reader_language())
     offers_estimate = settings.BILLING_JURISDICTION == "US"
     if offers_estimate and form is None:
-        form = EstimateForm(service_items=_estimable(services))
+        form = EstimateForm(services=estimable_from(services), initial=_what_the_portal_knows(request))
     context = {
         "services": services,
         "jurisdiction": settings.BILLING_JURISDICTION,
@@ -172,8 +92,7 @@ def _price_page(
 
 @require_GET
 def price_list(request: HttpRequest) -> HttpResponse:
-    # Queries: the catalogue's services, their texts, their prices today (the estimate form reuses them).
-    return _price_page(request, None, _price_list())
+    return _price_page(request, None)
 
 
 @require_http_methods(["POST"])
@@ -181,15 +100,12 @@ def estimate_pdf(request: HttpRequest) -> HttpResponse:
     """A good-faith estimate PDF for the services a self-pay visitor chose (US profile only)."""
     if settings.BILLING_JURISDICTION != "US":
         raise Http404
-    services = _price_list()
-    form = EstimateForm(request.POST, service_items=_estimable(services))
+    form = EstimateForm(request.POST, services=estimable_services())
     if not form.is_valid():
-        return _price_page(request, form, services, status=400)
-    pdf = good_faith_estimate_pdf(
-        form.cleaned_data["items"], form.cleaned_data["name"], form.cleaned_data["service_date"]
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="good-faith-estimate.pdf"'
+        return _price_page(request, form, status=400)
+    estimate = good_faith_estimate_issue(request=form.estimate_request(), patient=_signed_in_patient(request))
+    response = HttpResponse(bytes(estimate.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="good-faith-estimate-{estimate.number}.pdf"'
     return response
 
 
@@ -199,4 +115,5 @@ urlpatterns = [
     path("prices/", price_list, name="portal-prices"),
     path("prices/estimate.pdf", estimate_pdf, name="portal-estimate-pdf"),
     *help_staff_views.urlpatterns,
+    *estimate_staff_views.urlpatterns,
 ]

@@ -43,7 +43,7 @@ from patient_collections.models import (
 from patients.models import CallerCheck, ContactChange, Coverage, Patient, PatientNote
 from payments_in.models import BankFile, BankTransaction, Decision
 from portal.invitations import invitation_accept, invitation_create
-from portal.models import HelpArticle, PortalInvitation
+from portal.models import GoodFaithEstimate, HelpArticle, PortalInvitation
 from tests.factories import (
     PatientFactory,
     ProxyFactory,
@@ -51,6 +51,7 @@ from tests.factories import (
     draft_invoice,
     invoice_with_credit,
     issued_invoice,
+    kept_estimate,
 )
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,7 @@ OVERRIDES = {
     ("invoices.CreditNote", "update"): "always refuses (replace_buyer_details is the audited update)",
     ("invoices.Invoice", "update"): "moves updated_at too, then the audited update",
     ("patients.Patient", "update"): "moves updated_at too, then the audited update",
+    ("portal.GoodFaithEstimate", "update"): "always refuses (kept as issued for 6 years)",
 }
 
 
@@ -174,6 +176,7 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         allowed=True,
         checked_at=timezone.now(),
     )
+    rows[GoodFaithEstimate] = kept_estimate(patient)
     for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, Service, ServiceText, ServicePrice):
         rows[model] = model._default_manager.first()
     overpaid = invoice_with_credit(patient, "100.00")

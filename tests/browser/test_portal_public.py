@@ -56,7 +56,11 @@ def test_it_shows_the_estimate_form_and_its_errors_accessibly(live_server, phone
     expect(page.get_by_role("alert")).to_contain_text("Choose at least one service.")
     assert serious_axe_problems(page) == []
 
+    expect(page.get_by_role("alert")).to_contain_text("Enter your date of birth.")
+
     page.get_by_role("checkbox", name=re.compile("GP consultation")).check()
+    page.get_by_label("Your name").fill("Jane Doe")
+    page.get_by_label("Your date of birth").fill("1980-05-17")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the estimate (PDF)").click()
-    assert download.value.suggested_filename == "good-faith-estimate.pdf"
+    assert re.fullmatch(r"good-faith-estimate-GFE-[0-9]{8}-[0-9A-F]{8}\.pdf", download.value.suggested_filename)

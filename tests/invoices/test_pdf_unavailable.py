@@ -16,12 +16,11 @@ import pytest
 from django.core import checks
 from django.urls import reverse
 
-from catalogue.selectors import catalogue_entries
 from clinic_billing import system_libraries
 from clinic_billing.exceptions import PdfUnavailable
 from invoices import pdf
 from invoices.checks import PDF_UNAVAILABLE, check_pdf_libraries
-from portal.estimates import good_faith_estimate_pdf
+from portal.estimates import EstimateRequest, estimable_services, good_faith_estimate_issue
 from tests.factories import issued_invoice
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -89,12 +88,15 @@ def test_it_raises_pdf_unavailable_naming_the_install_command(without_pango, cap
 @pytest.mark.django_db
 def test_it_refuses_every_kind_of_pdf_the_same_way(without_pango, patient):
     invoice = issued_invoice(patient)
-    service = catalogue_entries(on=date(2026, 12, 7), language="en")[0]
+    service = estimable_services()[0]
+    asked = EstimateRequest(
+        patient_name="Kari Nordmann", date_of_birth=date(1980, 5, 17), items=((service, 1),), primary=service
+    )
 
     with pytest.raises(PdfUnavailable):
         pdf.invoice_pdf_bytes(invoice)
     with pytest.raises(PdfUnavailable):
-        good_faith_estimate_pdf([(service, 1)], "Kari Nordmann", None)
+        good_faith_estimate_issue(request=asked)
 
 
 @pytest.mark.django_db
@@ -119,7 +121,7 @@ def test_it_shows_the_staff_page_in_the_readers_language(without_pango, staff_cl
 
     assert document.status_code == 503
     assert "PDF indisponible" in document.content.decode()
-    assert f"Installez-les avec : {DEBIAN_COMMAND}" in document.content.decode()
+    assert f"Installez-les avec\u00a0: {DEBIAN_COMMAND}" in document.content.decode()
 
 
 @pytest.mark.django_db

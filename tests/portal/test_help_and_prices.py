@@ -285,6 +285,7 @@ class TestGoodFaithEstimate:
                 "quantity-2ad": "2",
                 "quantity-701a": "1",
                 "name": "Jane Doe",
+                "date_of_birth": "1980-05-17",
                 "service_date": "",
             },
         )
@@ -299,7 +300,7 @@ class TestGoodFaithEstimate:
         assert "$345.00" in text
         assert "$400.00 or more above this Good Faith Estimate" in text
         assert "120 calendar days" in text
-        assert "987 654 321" in text  # the provider's identifier
+        assert "1234567893" in text  # the clinic's NPI
 
     @pytest.mark.parametrize(
         ("data", "message"),
@@ -325,7 +326,9 @@ class TestGoodFaithEstimate:
         ],
     )
     def test_it_answers_bad_input_with_form_errors(self, client, data, message):
-        response = client.post(reverse("portal:portal-estimate-pdf"), data)
+        response = client.post(
+            reverse("portal:portal-estimate-pdf"), {"name": "Jane Doe", "date_of_birth": "1980-05-17", **data}
+        )
 
         assert response.status_code == 400
         page = response.content.decode()
@@ -335,7 +338,13 @@ class TestGoodFaithEstimate:
     def test_it_ignores_quantities_beside_services_not_ticked(self, client):
         response = client.post(
             reverse("portal:portal-estimate-pdf"),
-            {"services": ["11ad"], "quantity-11ad": "1", "quantity-2ad": "nonsense"},
+            {
+                "services": ["11ad"],
+                "quantity-11ad": "1",
+                "quantity-2ad": "nonsense",
+                "name": "Jane Doe",
+                "date_of_birth": "1980-05-17",
+            },
         )
 
         assert response.status_code == 200

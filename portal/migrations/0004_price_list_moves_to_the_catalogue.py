@@ -46,7 +46,7 @@ def copy_unknown_services(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0002_help_articles_and_prices"),
+        ("portal", "0003_good_faith_estimates_kept_and_service_codes"),
         ("catalogue", "0002_default_catalogue"),
     ]
 
