@@ -1,6 +1,7 @@
 """Public portal pages that need no sign-in: help articles, the price list and the US good-faith estimate."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,11 +15,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinic_billing.languages import clinic_language, pick_localised
 from portal import help_staff_views
 from portal.estimates import DISPUTE_THRESHOLD, good_faith_estimate_pdf
 from portal.models import HelpArticle, ServiceItem
 
-FALLBACK_LANGUAGE = "en"
 EXEMPTION_CARD_ARTICLE = "exemption-card"
 MAX_QUANTITY = 20
 MAX_ITEMS = 50
@@ -27,38 +28,48 @@ FR_PRIOR_PRICE_INFORMATION_FROM = Decimal("70.00")
 
 
 def _reader_language() -> str:
-    return (get_language() or FALLBACK_LANGUAGE).split("-")[0]
+    return (get_language() or clinic_language()).split("-")[0]
 
 
-def _published_articles(slug: str | None = None) -> list[HelpArticle]:
-    """Published articles in the reader's language, each missing translation replaced by the English one.
+@dataclass(frozen=True)
+class HelpPage:
+    """An article as the reader gets it: their language's version, else the clinic's (then any), marked."""
 
-    One query: both languages are read together and the reader's version wins.
+    article: HelpArticle
+    is_fallback: bool
+
+
+def _published_articles(slug: str | None = None) -> list[HelpPage]:
+    """Published articles in the reader's language, each missing translation replaced by the clinic's version
+    (else any other, so an address never goes blank), marked as a fallback.
+
+    One query: every language's version is read together and the shared fallback picks one per address.
     """
-    language = _reader_language()
-    articles = HelpArticle.objects.filter(is_published=True, language__in={language, FALLBACK_LANGUAGE})
+    articles = HelpArticle.objects.filter(is_published=True)
     if slug is not None:
         articles = articles.filter(slug=slug)
-    chosen: dict[str, HelpArticle] = {}
+    by_address: dict[str, dict[str, HelpArticle]] = {}
     for article in articles:
-        if article.slug not in chosen or article.language == language:
-            chosen[article.slug] = article
-    return sorted(chosen.values(), key=lambda article: (article.position, article.title))
+        by_address.setdefault(article.slug, {})[article.language] = article
+    pages = []
+    for versions in by_address.values():
+        chosen = pick_localised(versions, _reader_language())
+        if chosen is not None:
+            pages.append(HelpPage(chosen.value, chosen.is_fallback))
+    return sorted(pages, key=lambda page: (page.article.position, page.article.title))
 
 
 @require_GET
 def help_list(request: HttpRequest) -> HttpResponse:
-    context = {"articles": _published_articles(), "reader_language": _reader_language()}
-    return render(request, "portal/help/list.html", context)
+    return render(request, "portal/help/list.html", {"pages": _published_articles()})
 
 
 @require_GET
 def help_article(request: HttpRequest, slug: str) -> HttpResponse:
-    articles = _published_articles(slug)
-    if not articles:
+    pages = _published_articles(slug)
+    if not pages:
         raise Http404
-    context = {"article": articles[0], "reader_language": _reader_language()}
-    return render(request, "portal/help/article.html", context)
+    return render(request, "portal/help/article.html", {"page": pages[0], "article": pages[0].article})
 
 
 class EstimateForm(forms.Form):
