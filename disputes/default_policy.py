@@ -135,8 +135,7 @@ def default_rules(small_claim_threshold: Decimal) -> list[dict[str, object]]:
             "scripts": _after_listening(
                 {
                     "en": "Check the lines together; correct what is wrong and send a corrected statement.",
-                    "fr": "Vérifiez les lignes ensemble\u00a0; corrigez ce qui est faux et envoyez un relevé "
-                    "corrigé.",
+                    "fr": "Vérifiez les lignes ensemble\u00a0; corrigez ce qui est faux et envoyez un relevé corrigé.",
                     "pt": "Verifiquem as linhas em conjunto; corrija o que estiver errado e envie um extrato "
                     "corrigido.",
                     "nb": "Gå gjennom linjene sammen; rett det som er feil, og send en rettet oversikt.",

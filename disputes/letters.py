@@ -48,9 +48,7 @@ class Settlement:
 # The text offered in the close form for the letter's "What we did", by what the policy proposed: staff adapt it
 # to what happened. Marked for translation here and read in the patient's language below.
 RESOLUTION_TEXT_DEFAULTS = {
-    ProposalKind.EXPLANATION: gettext_noop(
-        "We went through the invoice with you and explained what each line is for."
-    ),
+    ProposalKind.EXPLANATION: gettext_noop("We went through the invoice with you and explained what each line is for."),
     ProposalKind.REDUCTION: gettext_noop(
         "We checked the invoice against what happened at your visit and changed what was wrong."
     ),

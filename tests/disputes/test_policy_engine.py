@@ -81,7 +81,11 @@ def test_it_decides_every_case_with_the_default_policy(facts):
 @given(facts=facts_strategy, rules=st.lists(rule_strategy, min_size=1, max_size=6))
 def test_no_proposal_is_negative_or_above_the_disputed_balance(facts, rules):
     catch_all = Rule(
-        position=99, names={"en": "catch-all"}, route_to="office_manager", meeting_within_hours=24, proposal_kind="explanation"
+        position=99,
+        names={"en": "catch-all"},
+        route_to="office_manager",
+        meeting_within_hours=24,
+        proposal_kind="explanation",
     )
     decision = decide(facts, snapshot((*tuple(rules), catch_all)))
     assert decision.proposal.amount >= 0
@@ -92,7 +96,11 @@ def test_no_proposal_is_negative_or_above_the_disputed_balance(facts, rules):
 @given(facts=facts_strategy, rules=st.lists(rule_strategy, min_size=1, max_size=6))
 def test_clinical_complaints_always_reach_a_provider_or_the_office_manager(facts, rules):
     catch_all = Rule(
-        position=99, names={"en": "catch-all"}, route_to="front_desk", meeting_within_hours=24, proposal_kind="explanation"
+        position=99,
+        names={"en": "catch-all"},
+        route_to="front_desk",
+        meeting_within_hours=24,
+        proposal_kind="explanation",
     )
     decision = decide(replace(facts, category="care_quality"), snapshot((*tuple(rules), catch_all)))
     assert decision.route_to in CLINICAL_ROUTES

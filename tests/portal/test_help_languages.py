@@ -104,10 +104,8 @@ def test_it_writes_a_missing_version_beside_the_clinics_version(billing, client_
     url = reverse("portal:help-article-translate", args=["cannot-pay", "ru"])
 
     form = client.get(url).content.decode()
-    response = client.post(
-        url,
-        {"title": "Что делать, если я не могу заплатить?", "body": "Позвоните нам.", "position": 10, "is_published": "on"},
-    )
+    written = {"title": "Что делать, если я не могу заплатить?", "body": "Позвоните нам.", "position": 10}
+    response = client.post(url, {**written, "is_published": "on"})
 
     nb = HelpArticle.objects.get(slug="cannot-pay", language="nb")
     assert nb.title in form and 'lang="nb"' in form  # the clinic's version to work from
