@@ -170,6 +170,12 @@ class Decision:
     scripts: Versions
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def rule_name(self) -> str:
+        """The deciding rule's name in the reader's language (or the fallback)."""
+        chosen = text_in(self.rule_names)
+        return chosen.value if chosen else ""
+
 
 def _proposal_amount(rule: Rule, facts: Facts) -> Decimal:
     disputed = max(facts.disputed_amount, ZERO)
