@@ -5,6 +5,8 @@ snapshot, the default policy in five languages, and the migration of the English
 import importlib
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client, override_settings
@@ -24,7 +26,9 @@ EN_COVERAGE_NAME = "Coverage misunderstanding: explain what the card or insurer 
 NB_FRIKORT_WORDS = "frikortet dekker ikke materiell"
 EN_FRIKORT_WORDS = "does not cover materials"
 
-migration = importlib.import_module("disputes.migrations.0007_rule_texts_per_language")
+# Found by name, not number: migrations are renumbered when branches merge.
+[MIGRATION_FILE] = (Path(__file__).parents[2] / "disputes" / "migrations").glob("*_rule_texts_per_language.py")
+migration = importlib.import_module(f"disputes.migrations.{MIGRATION_FILE.stem}")
 
 
 def staff_client(client_for, user, language: str) -> Client:
@@ -119,6 +123,46 @@ def test_it_migrates_a_rule_the_clinic_wrote_as_its_english_version():
     shipped = migration._shipped_versions()
     assert migration._versions("Our own rule", "Say this.", shipped) == ({"en": "Our own rule"}, {"en": "Say this."})
     assert migration._versions("No script", "", shipped) == ({"en": "No script"}, {})
+
+
+class FakeRows:
+    """What the migration reads through `apps.get_model(...).objects.all()`, without a database."""
+
+    def __init__(self, rows: list[SimpleNamespace]) -> None:
+        self.rows = rows
+
+    def all(self) -> list[SimpleNamespace]:
+        return self.rows
+
+
+def row(**fields: object) -> SimpleNamespace:
+    return SimpleNamespace(**fields, save=lambda update_fields: None)
+
+
+def test_it_migrates_back_to_the_english_texts_it_started_from():
+    [shipped, *_] = default_rules(Decimal("0"))
+    rules = [
+        row(name=shipped["names"]["en"], script=shipped["scripts"]["en"]),
+        row(name="Our own rule", script=""),
+    ]
+    decisions = [row(rule_name="Our own rule", script="Say this.")]
+    models = {
+        "PolicyRule": SimpleNamespace(objects=FakeRows(rules)),
+        "Decision": SimpleNamespace(objects=FakeRows(decisions)),
+    }
+    apps = SimpleNamespace(get_model=lambda app, name: models[name])
+
+    migration.to_versions(apps, None)
+    assert rules[0].names == shipped["names"] and decisions[0].scripts == {"en": "Say this."}
+    for migrated in (*rules, *decisions):
+        migrated.name = migrated.script = migrated.rule_name = None
+    migration.to_english(apps, None)
+
+    assert [(r.name, r.script) for r in rules] == [
+        (shipped["names"]["en"], shipped["scripts"]["en"]),
+        ("Our own rule", ""),
+    ]
+    assert (decisions[0].rule_name, decisions[0].script) == ("Our own rule", "Say this.")
 
 
 # --- Staff read their own language ---------------------------------------------------------------------------
