@@ -51,10 +51,18 @@ class ComplaintOutputSerializer(serializers.Serializer):
         meeting_within_hours = serializers.IntegerField(source="decision.meeting_within_hours")
         proposal = ProposalSerializer(source="*")
         approval_role = serializers.SerializerMethodField()
-        rule = serializers.CharField(source="decision.rule_name", help_text="The name of the rule that decided.")
+        rule = serializers.CharField(
+            source="decision.rule_name",
+            help_text=(
+                "The name of the rule that decided, in the request's language (Accept-Language), else the clinic's."
+            ),
+        )
         rule_position = serializers.IntegerField(source="decision.rule_position")
         policy_version = serializers.IntegerField(source="decision.policy_version")
-        script = serializers.CharField(source="decision.script", help_text="What to say to the patient.")
+        script = serializers.CharField(
+            source="decision.script",
+            help_text="What to say to the patient, in the request's language (Accept-Language), else the clinic's.",
+        )
         notes = serializers.ListField(
             child=serializers.CharField(),
             source="decision.notes",

@@ -217,6 +217,7 @@ SHOWS_NO_PATIENT_RECORDS = frozenset(
         "collections:schedule-edit",
         "portal:help-article-list",
         "portal:help-article-edit",
+        "portal:help-article-translate",
         "portal:portal-help",
         "portal:portal-help-article",
         "portal:portal-prices",

@@ -34,12 +34,13 @@ class PolicyRuleInline(ReadOnlyInline):
     model = PolicyRule
     fields = (
         "position",
-        "name",
+        "names",
         "categories",
         "min_amount",
         "max_amount",
         "insurance_statuses",
         *RuleForm.OUTCOME_FIELDS,
+        "scripts",
     )
     readonly_fields = fields
 
@@ -56,13 +57,13 @@ class DecisionInline(admin.StackedInline):
     fields = (
         "policy_version",
         "rule_position",
-        "rule_name",
+        "rule_names",
         "route_to",
         "meeting_within_hours",
         "proposal_kind",
         "proposal_amount",
         "approval_role",
-        "script",
+        "scripts",
         "facts",
         "notes",
         "decided_at",

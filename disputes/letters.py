@@ -15,13 +15,16 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clinic_billing.exceptions import InvalidTransition
+from clinic_billing.languages import Localised, language_codes, pick_localised
 from invoices.jurisdiction import current_profile
 from invoices.models import InvoiceLine
 from invoices.pdf import pdf_document
 
 from .models import AdjustmentRequest, Complaint
+from .vocabulary import ProposalKind
 
 ZERO = Decimal("0.00")
 
@@ -40,6 +43,51 @@ class Settlement:
     @property
     def credit(self) -> Decimal | None:
         return -self.patient_due if self.patient_due < ZERO else None
+
+
+# The text offered in the close form for the letter's "What we did", by what the policy proposed: staff adapt it
+# to what happened. Marked for translation here and read in the patient's language below.
+RESOLUTION_TEXT_DEFAULTS = {
+    ProposalKind.EXPLANATION: gettext_noop("We went through the invoice with you and explained what each line is for."),
+    ProposalKind.REDUCTION: gettext_noop(
+        "We checked the invoice against what happened at your visit and changed what was wrong."
+    ),
+    ProposalKind.WRITE_OFF: gettext_noop(
+        "We looked into what happened at your visit together with the person who treated you, and we have "
+        "cancelled what was left for you to pay."
+    ),
+    ProposalKind.SMALL_CLAIM_CREDIT: gettext_noop(
+        "We checked the invoice with you, found the error and credited the amount."
+    ),
+    ProposalKind.HOLD_FOR_INSURANCE: gettext_noop(
+        "We sent the claim to your insurer again. You pay only what is left after the insurer has paid."
+    ),
+    ProposalKind.PAYMENT_PLAN: gettext_noop(
+        "We talked with you about how to pay and agreed on monthly instalments you can keep."
+    ),
+    ProposalKind.DEFERRAL: gettext_noop("We talked with you about when you can pay and agreed on a later date."),
+}
+
+
+def _catalogue_versions(message: str) -> dict[str, str]:
+    """The message in every language whose catalogue translates it (and in English, the language it is
+    written in): a catalogue without the entry would print English silently, so it counts as missing."""
+    versions = {}
+    for code in language_codes():
+        with translation.override(code):
+            text = translation.gettext(message)
+        if text != message or code == settings.LANGUAGE_CODE:
+            versions[code] = text
+    return versions
+
+
+def resolution_text_default(complaint: Complaint) -> Localised[str] | None:
+    """The letter text offered to staff before they close the complaint: in the patient's language, else the
+    clinic's, else English (`is_fallback` says so on the form). None when the policy proposed nothing to say."""
+    message = RESOLUTION_TEXT_DEFAULTS.get(ProposalKind(complaint.decision.proposal_kind))
+    if message is None:
+        return None
+    return pick_localised(_catalogue_versions(message), complaint.patient.language)
 
 
 def _closed_complaint(complaint_id: int) -> Complaint:

@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clinic_billing.audited import AuditedQuerySet
+from clinic_billing.languages import Localised
 from clinic_billing.lifecycle import Lifecycle, StatusChange
 from clinic_billing.vocabulary import Role
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from patients.models import AuthorisedProxy, Patient
 
+from .policy import text_in, texts_missing
 from .vocabulary import Category, ComplaintChannel, ProposalKind
 
 
@@ -63,9 +65,13 @@ class Policy(models.Model):
 
 
 class PolicyRule(models.Model):
+    """One rule of a policy version. Its name and script are written per language ({code: text}): a rule is
+    never edited in place (a change publishes a new version), so its texts travel whole with it, and a
+    decision copies them, without a table of versions to join on every complaint page."""
+
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rules")
     position = models.PositiveSmallIntegerField()
-    name = models.CharField(_("name"), max_length=200)
+    names = models.JSONField(_("name"), default=dict)
     categories = models.JSONField(_("categories"), default=list, blank=True)
     min_amount = models.DecimalField(_("from amount"), null=True, blank=True, max_digits=12, decimal_places=2)
     max_amount = models.DecimalField(_("up to amount"), null=True, blank=True, max_digits=12, decimal_places=2)
@@ -79,7 +85,7 @@ class PolicyRule(models.Model):
     proposal_percent = models.DecimalField(_("reduction %"), max_digits=5, decimal_places=2, null=True, blank=True)
     proposal_amount = models.DecimalField(_("reduction amount"), null=True, blank=True, max_digits=12, decimal_places=2)
     approval_role = models.CharField(_("approved by"), max_length=20, choices=Role.choices, blank=True)
-    script = models.TextField(_("what to say"), blank=True)
+    scripts = models.JSONField(_("what to say"), default=dict, blank=True)
 
     objects = AuditedQuerySet["PolicyRule"].as_manager()
 
@@ -89,6 +95,24 @@ class PolicyRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
+
+    @property
+    def name(self) -> str:
+        """The name in the active language, else the clinic's."""
+        chosen = self.localised_name
+        return chosen.value if chosen else ""
+
+    @property
+    def localised_name(self) -> Localised[str] | None:
+        return text_in(self.names)
+
+    @property
+    def localised_script(self) -> Localised[str] | None:
+        return text_in(self.scripts)
+
+    @property
+    def missing_languages(self) -> list[str]:
+        return texts_missing(self.names, self.scripts)
 
 
 class Complaint(models.Model):
@@ -182,18 +206,40 @@ class Decision(models.Model):
     policy_version = models.PositiveIntegerField()
     facts = models.JSONField()
     rule_position = models.PositiveSmallIntegerField()
-    rule_name = models.CharField(max_length=200)
+    # Every language version of the rule's name and script as they were when it decided, so a later edit
+    # changes nothing here and staff reading in another language still read their own.
+    rule_names = models.JSONField(default=dict)
     route_to = models.CharField(max_length=20, choices=Role.choices)
     meeting_within_hours = models.PositiveSmallIntegerField()
     proposal_kind = models.CharField(max_length=20, choices=ProposalKind.choices)
     proposal_amount = models.DecimalField(max_digits=12, decimal_places=2)
     approval_role = models.CharField(max_length=20, choices=Role.choices, blank=True)
-    script = models.TextField(blank=True)
+    scripts = models.JSONField(default=dict, blank=True)
     notes = models.JSONField(default=list, blank=True)
     decided_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.get_proposal_kind_display()} by rule {self.rule_position} (v{self.policy_version})"
+
+    @property
+    def localised_rule_name(self) -> Localised[str] | None:
+        return text_in(self.rule_names)
+
+    @property
+    def localised_script(self) -> Localised[str] | None:
+        return text_in(self.scripts)
+
+    @property
+    def rule_name(self) -> str:
+        """The rule's name in the active language, else the clinic's (the API's `rule`)."""
+        chosen = self.localised_rule_name
+        return chosen.value if chosen else ""
+
+    @property
+    def script(self) -> str:
+        """What to say, in the active language, else the clinic's (the API's `script`)."""
+        chosen = self.localised_script
+        return chosen.value if chosen else ""
 
 
 class AdjustmentRequest(models.Model):

@@ -3,19 +3,23 @@
 Forms only parse input into the engine's plain values; disputes.services decides whether a policy is valid.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clinic_billing.dates import BoundedDateField, period_check
 from clinic_billing.forms import StaffForm
+from clinic_billing.languages import clinic_language, language_codes
 from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 from invoices.forms import TypedDecimalField, TypedMoneyField
 from invoices.models import InsuranceStatus
@@ -89,11 +93,36 @@ class PolicySettingsForm(StaffForm):
         return {name: getattr(draft, name) for name in cls.base_fields}
 
 
+def language_name(code: str) -> str:
+    """A language's name in the reader's language, as the language menus say it."""
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def _languages_clinic_first() -> list[str]:
+    clinic = clinic_language()
+    return [clinic, *(code for code in language_codes() if code != clinic)]
+
+
+@dataclass(frozen=True)
+class RuleLanguage:
+    """One language's name and script fields of a rule, and whether that language is still missing."""
+
+    code: str
+    label: str
+    name: forms.BoundField
+    script: forms.BoundField
+    is_clinic_language: bool
+    is_missing: bool
+
+
 class RuleForm(StaffForm):
-    """One rule of the policy. Empty conditions match every complaint; the first matching rule decides."""
+    """One rule of the policy. Empty conditions match every complaint; the first matching rule decides.
+
+    The name and the script ("what to say") have one field per language (`name_<code>`, `script_<code>`), the
+    clinic's language first; a blank field is a missing version, which readers get in the clinic's language.
+    """
 
     position = forms.IntegerField(label=_("Position"), min_value=1, max_value=999)
-    name = forms.CharField(label=_("Name"), max_length=200)
     categories = _checkboxes(_("Categories"), Category.choices, _("None ticked: every category."))
     min_amount = _amount(_("From amount"), required=False)
     max_amount = _amount(_("Up to amount"), required=False)
@@ -122,9 +151,6 @@ class RuleForm(StaffForm):
         required=False,
         help_text=_("Only for reductions, write-offs and credits."),
     )
-    script = forms.CharField(
-        label=_("What to say"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
-    )
 
     CONDITION_FIELDS = (
         "categories",
@@ -144,11 +170,65 @@ class RuleForm(StaffForm):
         "approval_role",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code in _languages_clinic_first():
+            language = language_name(code)
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=gettext("Name in %(language)s") % {"language": language},
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"class": "form-control", "lang": code}),
+            )
+            self.fields[f"script_{code}"] = forms.CharField(
+                label=gettext("What to say, in %(language)s") % {"language": language},
+                max_length=4000,
+                required=False,
+                widget=forms.Textarea(attrs={"class": "form-control", "rows": 3, "lang": code}),
+            )
+
+    def _typed(self, prefix: str) -> dict[str, str]:
+        """What the form holds for one text in each language: the posted values, else the initial ones."""
+        return {code: str(self[f"{prefix}_{code}"].value() or "") for code in _languages_clinic_first()}
+
+    def missing_languages(self) -> list[str]:
+        """The languages this rule has no name or no script in yet (the editor's "missing" indicator)."""
+        return engine.texts_missing(self._typed("name"), self._typed("script"))
+
+    def display_name(self) -> str:
+        """The rule's name for its heading: in the reader's language, else the clinic's."""
+        chosen = engine.text_in(self._typed("name"))
+        return chosen.value if chosen else ""
+
+    def languages(self) -> list[RuleLanguage]:
+        missing = set(self.missing_languages())
+        clinic = clinic_language()
+        return [
+            RuleLanguage(
+                code=code,
+                label=language_name(code),
+                name=self[f"name_{code}"],
+                script=self[f"script_{code}"],
+                is_clinic_language=code == clinic,
+                is_missing=code in missing,
+            )
+            for code in _languages_clinic_first()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f"name_{code}", "").strip() for code in language_codes()):
+            self.add_error(
+                f"name_{clinic_language()}", gettext("Give the rule a name, at least in the clinic's language.")
+            )
+        return data
+
     @staticmethod
     def initial_for(rule: engine.Rule) -> dict[str, object]:
         return {
             "position": rule.position,
-            "name": rule.name,
+            **{f"name_{code}": text for code, text in rule.names.items()},
+            **{f"script_{code}": text for code, text in rule.scripts.items()},
             "categories": sorted(rule.categories),
             "min_amount": rule.min_amount,
             "max_amount": rule.max_amount,
@@ -162,14 +242,13 @@ class RuleForm(StaffForm):
             "proposal_percent": rule.proposal_percent,
             "proposal_amount": rule.proposal_amount,
             "approval_role": rule.approval_role or "",
-            "script": rule.script,
         }
 
     def to_rule(self) -> engine.Rule:
         data = self.cleaned_data
         return engine.Rule(
             position=data["position"],
-            name=data["name"].strip(),
+            names={code: data[f"name_{code}"].strip() for code in language_codes() if data[f"name_{code}"].strip()},
             route_to=data["route_to"],
             meeting_within_hours=data["meeting_within_hours"],
             proposal_kind=data["proposal_kind"],
@@ -183,7 +262,9 @@ class RuleForm(StaffForm):
             proposal_percent=data["proposal_percent"],
             proposal_amount=data["proposal_amount"],
             approval_role=data["approval_role"] or None,
-            script=data["script"].strip(),
+            scripts={
+                code: data[f"script_{code}"].strip() for code in language_codes() if data[f"script_{code}"].strip()
+            },
         )
 
 

@@ -7,12 +7,15 @@ clinical complaints always reach a provider or the office manager; every decisio
 the policy version.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 # Translation only: the engine still touches no database and no request.
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from clinic_billing.languages import Localised, clinic_language, language_codes, missing_languages, pick_localised
 from clinic_billing.vocabulary import InsuranceStatus, Role
 
 from .vocabulary import (
@@ -38,6 +41,27 @@ class PolicyError(ValueError):
     """The policy cannot decide these facts, or a rule set is not a valid policy."""
 
 
+# A text the clinic writes in several languages: {language code: text}. A rule's name and its script are two
+# of them, kept as whole sets of versions from the editor to the decision, so every reader gets their own.
+Versions = Mapping[str, str]
+
+
+def text_in(versions: Versions, language: str | None = None) -> Localised[str] | None:
+    """The version for a reader of `language` (the active language when None), with the shared fallback to the
+    clinic's language; blank versions count as missing. None when no language has one."""
+    written = {code: text for code, text in versions.items() if text.strip()}
+    return pick_localised(written, language or get_language() or clinic_language())
+
+
+def texts_missing(names: Versions, scripts: Versions) -> list[str]:
+    """The languages a rule still lacks a name in, or a script in while another language has one."""
+    present = {code for code, text in names.items() if text.strip()}
+    scripted = {code for code, text in scripts.items() if text.strip()}
+    if scripted:
+        present &= scripted
+    return missing_languages(present)
+
+
 @dataclass(frozen=True)
 class Facts:
     category: str
@@ -51,7 +75,8 @@ class Facts:
 @dataclass(frozen=True)
 class Rule:
     position: int
-    name: str
+    # Left out of the hash (a dict has none); rules still compare by every field.
+    names: Versions = field(hash=False)
     route_to: str
     meeting_within_hours: int
     proposal_kind: str
@@ -65,7 +90,13 @@ class Rule:
     proposal_percent: Decimal | None = None  # reduction by percent of the disputed amount
     proposal_amount: Decimal | None = None  # reduction by a fixed amount
     approval_role: str | None = None
-    script: str = ""
+    scripts: Versions = field(default_factory=dict, hash=False)
+
+    @property
+    def name(self) -> str:
+        """The rule's name in the reader's language (or the fallback), for messages and headings."""
+        chosen = text_in(self.names)
+        return chosen.value if chosen else ""
 
     def matches(self, facts: Facts) -> bool:
         return (
@@ -134,10 +165,16 @@ class Decision:
     proposal: Proposal
     approval_role: str | None
     rule_position: int
-    rule_name: str
+    rule_names: Versions
     policy_version: int
-    script: str
+    scripts: Versions
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def rule_name(self) -> str:
+        """The deciding rule's name in the reader's language (or the fallback)."""
+        chosen = text_in(self.rule_names)
+        return chosen.value if chosen else ""
 
 
 def _proposal_amount(rule: Rule, facts: Facts) -> Decimal:
@@ -195,9 +232,9 @@ def decide(facts: Facts, policy: PolicySnapshot) -> Decision:
         proposal=Proposal(kind=kind, amount=amount),
         approval_role=approval_role,
         rule_position=rule.position,
-        rule_name=rule.name,
+        rule_names=dict(rule.names),
         policy_version=policy.version,
-        script=rule.script,
+        scripts=dict(rule.scripts),
         notes=tuple(notes),
     )
 
@@ -215,6 +252,11 @@ def validate_policy(rules: tuple[Rule, ...], *, small_claim_threshold: Decimal) 
 
         def problem(message: str, **values: object) -> None:
             problems.append(_("%(rule)s: %(problem)s") % {"rule": label, "problem": message % values})  # noqa: B023
+
+        if text_in(rule.names) is None:
+            problem(_("give the rule a name in at least one language."))
+        if unknown := (set(rule.names) | set(rule.scripts)) - set(language_codes()):
+            problem(_("unknown languages %(languages)s."), languages=", ".join(sorted(unknown)))
 
         if rule.route_to not in ROLES:
             problem(_("route to one of %(roles)s."), roles=roles)

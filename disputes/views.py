@@ -25,7 +25,7 @@ from patients.models import AuthorisedProxy, Patient
 
 from . import permissions, selectors, services
 from .forms import SOMEONE_ELSE, CloseForm, ComplaintForm
-from .letters import resolution_letter_pdf, resolution_letter_preview
+from .letters import resolution_letter_pdf, resolution_letter_preview, resolution_text_default
 from .models import AdjustmentRequest, Complaint
 
 PAGE_SIZE = 25
@@ -161,6 +161,12 @@ def _detail_context(
     actions = permissions.complaint_actions(request.user, complaint)
     pending = [a for a in adjustments if a.status == AdjustmentRequest.Status.PENDING]
     settings = permissions.approval_settings() if pending else None
+    # The letter's text starts from a suggestion in the patient's language (or the fallback, said on the form).
+    suggestion = resolution_text_default(complaint) if complaint.is_open and actions.close else None
+    if close_form is None:
+        close_form = CloseForm(initial={"resolution_text": suggestion.value if suggestion else ""})
+    # Written for the patient: the browser spell-checks it, and a screen reader reads it, in their language.
+    close_form.fields["resolution_text"].widget.attrs["lang"] = complaint.patient.language
     return {
         **account_summary(complaint.patient),
         "open_complaint": complaint
@@ -183,7 +189,8 @@ def _detail_context(
         "can_meet": actions.meet,
         "can_close": actions.close,
         "can_accept": request.user.has_perm("disputes.close_complaint"),
-        "close_form": close_form or CloseForm(),
+        "close_form": close_form,
+        "resolution_suggestion": suggestion,
         "letter_preview": preview,
     }
 

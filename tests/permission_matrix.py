@@ -661,6 +661,12 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w, s: {"article_id": w.help_article.pk},
         per_patient=False,
     ),
+    # The world's article exists in its language, so the page opens its editor (a redirect, not a login).
+    "portal:help-article-translate": Route(
+        {"GET": staff_page(BILLING, MANAGER), "POST": staff_page(BILLING, MANAGER)},
+        kwargs=lambda w, s: {"slug": w.help_article.slug, "language": w.help_article.language},
+        per_patient=False,
+    ),
     # --- API v1: staff only, one permission per operation ---
     "api-patient-list": Route({"GET": staff_api(*STAFF), "POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-patient-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),

@@ -85,7 +85,7 @@ def test_the_engine_accepts_every_role_and_nothing_else(role: str) -> None:
     def rule(route_to: str) -> Rule:
         return Rule(
             position=1,
-            name="r",
+            names={"en": "r"},
             route_to=route_to,
             meeting_within_hours=24,
             proposal_kind=ProposalKind.EXPLANATION,

@@ -15,7 +15,7 @@ from .rows import Event, InvoiceState
 from .vocabulary import COMPLAINT_CATEGORIES, COMPLAINT_WORDS, OPEN_COMPLAINT_DAYS, ZERO, weighted
 
 # The engine's decision fields a Decision row stores under the same name.
-DECISION_FIELDS = ("policy_version", "rule_position", "rule_name", "route_to", "meeting_within_hours", "script")
+DECISION_FIELDS = ("policy_version", "rule_position", "rule_names", "route_to", "meeting_within_hours", "scripts")
 
 
 def decision_columns(decision: engine.Decision, facts: engine.Facts) -> dict[str, Any]:

@@ -50,7 +50,9 @@ def seed(apps, schema_editor):
         note="Default policy from what billing offices told us.",
     )
     for position, rule in enumerate(default_rules(threshold), start=1):
-        PolicyRule.objects.create(policy=policy, position=position, **rule)
+        # A rule had one English name and script at this point in history; a later migration adds the rest.
+        names, scripts = rule.pop("names"), rule.pop("scripts")
+        PolicyRule.objects.create(policy=policy, position=position, name=names["en"], script=scripts["en"], **rule)
 
 
 class Migration(migrations.Migration):

@@ -126,13 +126,13 @@ def complaint_file(
         policy_version=decision.policy_version,
         facts={key: str(value) for key, value in asdict(facts).items()},
         rule_position=decision.rule_position,
-        rule_name=decision.rule_name,
+        rule_names=dict(decision.rule_names),
         route_to=decision.route_to,
         meeting_within_hours=decision.meeting_within_hours,
         proposal_kind=decision.proposal.kind,
         proposal_amount=decision.proposal.amount,
         approval_role=decision.approval_role or "",
-        script=decision.script,
+        scripts=dict(decision.scripts),
         notes=list(decision.notes),
     )
     return complaint

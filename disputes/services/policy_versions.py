@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError
+from clinic_billing.languages import language_codes
 from clinic_billing.roles import OFFICE_MANAGER, STAFF_ROLES
 
 from .. import policy as engine
@@ -20,7 +21,7 @@ def policy_snapshot(policy: Policy) -> engine.PolicySnapshot:
     rules = tuple(
         engine.Rule(
             position=r.position,
-            name=r.name,
+            names=dict(r.names),
             route_to=r.route_to,
             meeting_within_hours=r.meeting_within_hours,
             proposal_kind=r.proposal_kind,
@@ -34,7 +35,7 @@ def policy_snapshot(policy: Policy) -> engine.PolicySnapshot:
             proposal_percent=r.proposal_percent,
             proposal_amount=r.proposal_amount,
             approval_role=r.approval_role or None,
-            script=r.script,
+            scripts=dict(r.scripts),
         )
         for r in policy.rules.all()
     )
@@ -171,6 +172,11 @@ def policy_simulate(*, draft: PolicyDraft, last: int = 200) -> Simulation:
     return Simulation(compared=len(decisions), changes=tuple(changes))
 
 
+def _written(versions: engine.Versions) -> dict[str, str]:
+    """The versions that say something, in the order of the product's languages (blank ones are missing)."""
+    return {code: versions[code].strip() for code in language_codes() if versions.get(code, "").strip()}
+
+
 @transaction.atomic
 def policy_publish(*, draft: PolicyDraft, by: User | None) -> Policy:
     """Validate the draft and make it the active policy as the next version; earlier versions stay for history."""
@@ -197,7 +203,7 @@ def policy_publish(*, draft: PolicyDraft, by: User | None) -> Policy:
         PolicyRule(
             policy=policy,
             position=rule.position,
-            name=rule.name,
+            names=_written(rule.names),
             categories=sorted(rule.categories),
             min_amount=rule.min_amount,
             max_amount=rule.max_amount,
@@ -211,7 +217,7 @@ def policy_publish(*, draft: PolicyDraft, by: User | None) -> Policy:
             proposal_percent=rule.proposal_percent,
             proposal_amount=rule.proposal_amount,
             approval_role=rule.approval_role or "",
-            script=rule.script,
+            scripts=_written(rule.scripts),
         )
         for rule in sorted(draft.rules, key=lambda r: r.position)
     )

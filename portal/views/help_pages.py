@@ -1,5 +1,6 @@
 """Public portal pages that need no sign-in: help articles, the price list and the US good-faith estimate."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,51 +12,61 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalogue.selectors import catalogue_entries
+from clinic_billing.languages import clinic_language, pick_localised
 from patients.models import Patient
 from portal import estimate_staff_views, help_staff_views
 from portal.estimate_forms import MAX_QUANTITY, EstimateForm
 from portal.estimates import DISPUTE_THRESHOLD, estimable_from, estimable_services, good_faith_estimate_issue
 from portal.models import HelpArticle
 
-FALLBACK_LANGUAGE = "en"
 EXEMPTION_CARD_ARTICLE = "exemption-card"
 # In France, written price information is due before care whose fees (overbilling included) reach this amount.
 FR_PRIOR_PRICE_INFORMATION_FROM = Decimal("70.00")
 
 
 def _reader_language() -> str:
-    return (get_language() or FALLBACK_LANGUAGE).split("-")[0]
+    return (get_language() or clinic_language()).split("-")[0]
 
 
-def _published_articles(slug: str | None = None) -> list[HelpArticle]:
-    """Published articles in the reader's language, each missing translation replaced by the English one.
+@dataclass(frozen=True)
+class HelpPage:
+    """An article as the reader gets it: their language's version, else the clinic's (then any), marked."""
 
-    One query: both languages are read together and the reader's version wins.
+    article: HelpArticle
+    is_fallback: bool
+
+
+def _published_articles(slug: str | None = None) -> list[HelpPage]:
+    """Published articles in the reader's language, each missing translation replaced by the clinic's version
+    (else any other, so an address never goes blank), marked as a fallback.
+
+    One query: every language's version is read together and the shared fallback picks one per address.
     """
-    language = _reader_language()
-    articles = HelpArticle.objects.filter(is_published=True, language__in={language, FALLBACK_LANGUAGE})
+    articles = HelpArticle.objects.filter(is_published=True)
     if slug is not None:
         articles = articles.filter(slug=slug)
-    chosen: dict[str, HelpArticle] = {}
+    by_address: dict[str, dict[str, HelpArticle]] = {}
     for article in articles:
-        if article.slug not in chosen or article.language == language:
-            chosen[article.slug] = article
-    return sorted(chosen.values(), key=lambda article: (article.position, article.title))
+        by_address.setdefault(article.slug, {})[article.language] = article
+    pages = []
+    for versions in by_address.values():
+        chosen = pick_localised(versions, _reader_language())
+        if chosen is not None:
+            pages.append(HelpPage(chosen.value, chosen.is_fallback))
+    return sorted(pages, key=lambda page: (page.article.position, page.article.title))
 
 
 @require_GET
 def help_list(request: HttpRequest) -> HttpResponse:
-    context = {"articles": _published_articles(), "reader_language": _reader_language()}
-    return render(request, "portal/help/list.html", context)
+    return render(request, "portal/help/list.html", {"pages": _published_articles()})
 
 
 @require_GET
 def help_article(request: HttpRequest, slug: str) -> HttpResponse:
-    articles = _published_articles(slug)
-    if not articles:
+    pages = _published_articles(slug)
+    if not pages:
         raise Http404
-    context = {"article": articles[0], "reader_language": _reader_language()}
-    return render(request, "portal/help/article.html", context)
+    return render(request, "portal/help/article.html", {"page": pages[0], "article": pages[0].article})
 
 
 def _signed_in_patient(request: HttpRequest) -> Patient | None:

@@ -75,7 +75,7 @@ def entries(model: type[models.Model], action: int) -> models.QuerySet[LogEntry]
 
 def editable_field(model: type[models.Model]) -> tuple[str, object]:
     """A field a bulk update may change, and a value: free text (not unique, no choices), else a nullable
-    date and time, else a nullable date; never a field excluded from the audit log."""
+    date and time, else a nullable date, else JSON; never a field excluded from the audit log."""
     excluded = set(auditlog.get_model_fields(model)["exclude_fields"])
     fields = [field for field in model._meta.concrete_fields if field.name not in excluded]
     for field in fields:
@@ -87,6 +87,10 @@ def editable_field(model: type[models.Model]) -> tuple[str, object]:
     for field in fields:
         if isinstance(field, models.DateField) and field.null:
             return field.name, timezone.localdate()
+    for field in fields:
+        # Texts written per language ({code: text}), such as a policy rule's name.
+        if isinstance(field, models.JSONField):
+            return field.name, {"en": "bulk-edited"}
     raise AssertionError(f"{model._meta.label} has no field to edit")
 
 

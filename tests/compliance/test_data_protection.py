@@ -163,7 +163,7 @@ def test_it_exports_every_kind_of_record():
     assert invoice["collection_cases"][0]["status"] == "withdrawn"
     [complaint] = export["complaints"]
     assert complaint["description"].startswith("Åse says")
-    assert complaint["decision"]["rule_name"]
+    assert complaint["decision"]["rule_names"]
     assert complaint["adjustment_requests"] == []
     assert [c["to_status"] for c in complaint["status_changes"]] == ["closed"]
     assert complaint["received_at"] == "2014-03-03T10:00:00+00:00"

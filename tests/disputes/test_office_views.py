@@ -20,7 +20,8 @@ from tests.factories import complaint_about, issued_invoice
 pytestmark = pytest.mark.django_db
 
 PATIENT_LINES = [("GP1", "Visit", "1", "500.00", "patient")]
-EMPTY = Rule(position=0, name="", route_to="", meeting_within_hours=0, proposal_kind="")
+EMPTY = Rule(position=0, names={}, route_to="", meeting_within_hours=0, proposal_kind="")
+LANGUAGES = ["en", "fr", "pt", "nb", "ru"]
 
 
 @pytest.fixture
@@ -57,7 +58,8 @@ def rule_fields(index: int, rule: Rule) -> dict[str, object]:
     prefix = f"rules-{index}-"
     fields: dict[str, object] = {
         "position": rule.position,
-        "name": rule.name,
+        **{f"name_{code}": rule.names.get(code, "") for code in LANGUAGES},
+        **{f"script_{code}": rule.scripts.get(code, "") for code in LANGUAGES},
         "categories": sorted(rule.categories),
         "min_amount": blank(rule.min_amount),
         "max_amount": blank(rule.max_amount),
@@ -71,7 +73,6 @@ def rule_fields(index: int, rule: Rule) -> dict[str, object]:
         "proposal_percent": blank(rule.proposal_percent),
         "proposal_amount": blank(rule.proposal_amount),
         "approval_role": rule.approval_role or "",
-        "script": rule.script,
     }
     return {prefix + name: value for name, value in fields.items()}
 
@@ -273,7 +274,7 @@ def test_it_adds_a_rule_from_the_empty_form(manager_client):
     draft = with_rule(current_draft(), 10, position=11)
     repeat = Rule(
         position=10,
-        name="Repeated money worries: the office manager calls",
+        names={"en": "Repeated money worries: the office manager calls"},
         categories=frozenset({"cannot_pay"}),
         min_earlier_complaints=2,
         route_to="office_manager",
@@ -282,8 +283,8 @@ def test_it_adds_a_rule_from_the_empty_form(manager_client):
     )
     data = edit_form(draft, action="publish", note="Repeat cases to the manager", new_rule=repeat)
     assert manager_client.post(reverse("office:policy-edit"), data).status_code == 302
-    rules = list(Policy.objects.get(version=2).rules.values_list("position", "name", "min_earlier_complaints"))
-    assert (10, repeat.name, 2) in rules
+    rules = list(Policy.objects.get(version=2).rules.values_list("position", "names", "min_earlier_complaints"))
+    assert (10, dict(repeat.names), 2) in rules
     assert len(rules) == 11
 
 
@@ -329,12 +330,13 @@ def test_it_refuses_a_clinical_rule_routed_to_the_front_desk(manager_client):
 
 
 def test_it_shows_a_field_problem_next_to_the_rule_and_in_the_summary(manager_client):
-    draft = with_rule(current_draft(), 3, name="")
+    draft = with_rule(current_draft(), 3, names={})
     data = edit_form(draft, action="simulate")
     response = manager_client.post(reverse("office:policy-edit"), data)
     assert response.status_code == 200
     assert response.context["simulation"] is None
-    assert 'href="#id_rules-2-name"' in response.content.decode()
+    # The rule has a name in no language: the clinic's language (nb here) is the field to fill in.
+    assert 'href="#id_rules-2-name_nb"' in response.content.decode()
 
 
 # --- The report ---------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_it_refuses_a_policy_that_leaves_a_category_unrouted(manager):
 
 def test_it_refuses_rules_that_overlap_so_one_never_applies(manager):
     draft = current_draft()
-    duplicate = replace(draft.rules[0], position=50, name="Copy")
+    duplicate = replace(draft.rules[0], position=50, names={"en": "Copy"})
     with pytest.raises(ApplicationError):
         services.policy_publish(draft=replace(draft, rules=(*draft.rules, duplicate)), by=manager)
 

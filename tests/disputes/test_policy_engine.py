@@ -54,7 +54,7 @@ facts_strategy = st.builds(
 rule_strategy = st.builds(
     Rule,
     position=st.integers(1, 50),
-    name=st.text(min_size=1, max_size=10),
+    names=st.dictionaries(st.sampled_from(["en", "nb"]), st.text(min_size=1, max_size=10), min_size=1),
     route_to=st.sampled_from(ROLES),
     meeting_within_hours=st.integers(1, 200),
     proposal_kind=st.sampled_from(PROPOSAL_KINDS),
@@ -75,13 +75,17 @@ def test_the_default_policy_is_valid():
 def test_it_decides_every_case_with_the_default_policy(facts):
     decision = decide(facts, DEFAULT)
     assert decision.route_to in ROLES
-    assert decision.rule_name and decision.policy_version == 1
+    assert decision.rule_names and decision.policy_version == 1
 
 
 @given(facts=facts_strategy, rules=st.lists(rule_strategy, min_size=1, max_size=6))
 def test_no_proposal_is_negative_or_above_the_disputed_balance(facts, rules):
     catch_all = Rule(
-        position=99, name="catch-all", route_to="office_manager", meeting_within_hours=24, proposal_kind="explanation"
+        position=99,
+        names={"en": "catch-all"},
+        route_to="office_manager",
+        meeting_within_hours=24,
+        proposal_kind="explanation",
     )
     decision = decide(facts, snapshot((*tuple(rules), catch_all)))
     assert decision.proposal.amount >= 0
@@ -92,7 +96,11 @@ def test_no_proposal_is_negative_or_above_the_disputed_balance(facts, rules):
 @given(facts=facts_strategy, rules=st.lists(rule_strategy, min_size=1, max_size=6))
 def test_clinical_complaints_always_reach_a_provider_or_the_office_manager(facts, rules):
     catch_all = Rule(
-        position=99, name="catch-all", route_to="front_desk", meeting_within_hours=24, proposal_kind="explanation"
+        position=99,
+        names={"en": "catch-all"},
+        route_to="front_desk",
+        meeting_within_hours=24,
+        proposal_kind="explanation",
     )
     decision = decide(replace(facts, category="care_quality"), snapshot((*tuple(rules), catch_all)))
     assert decision.route_to in CLINICAL_ROUTES
@@ -102,7 +110,7 @@ def test_clinical_complaints_always_reach_a_provider_or_the_office_manager(facts
 def test_every_decision_names_its_rule_and_version(facts):
     decision = decide(facts, snapshot(DEFAULT.rules, version=7))
     assert decision.policy_version == 7
-    assert decision.rule_name == next(r.name for r in DEFAULT.rules if r.position == decision.rule_position)
+    assert decision.rule_names == next(r.names for r in DEFAULT.rules if r.position == decision.rule_position)
 
 
 @given(facts=facts_strategy, earlier=facts_strategy, order=st.permutations(range(len(DEFAULT.rules))))
@@ -167,7 +175,7 @@ def test_a_question_about_what_the_invoice_is_for_goes_to_the_provider_not_colle
 def test_an_exemption_card_misunderstanding_gets_an_explanation_not_a_reduction():
     decision = decide(facts("coverage_misunderstanding"), DEFAULT)
     assert (decision.route_to, decision.proposal.kind) == ("front_desk", "explanation")
-    assert "frikort" in decision.script
+    assert "frikort" in decision.scripts["en"]
 
 
 def test_a_separate_lab_charge_gets_an_explanation():
@@ -191,7 +199,7 @@ def test_cannot_pay_a_large_balance_gets_a_plan_and_a_small_one_a_deferral():
 
 
 def test_the_script_tells_staff_to_listen_and_never_argue():
-    script = decide(facts("service_incident"), DEFAULT).script
+    script = decide(facts("service_incident"), DEFAULT).scripts["en"]
     assert "without interrupting" in script and "Never argue" in script
 
 
@@ -203,7 +211,7 @@ def test_validation_finds_an_unrouted_category():
 
 def test_validation_finds_a_rule_that_can_never_apply():
     first = DEFAULT.rules[0]
-    shadowed = replace(first, position=100, name="duplicate of the first")
+    shadowed = replace(first, position=100, names={"en": "duplicate of the first"})
     problems = validate_policy((*DEFAULT.rules, shadowed), small_claim_threshold=THRESHOLD)
     assert any("can never apply" in p for p in problems)
 

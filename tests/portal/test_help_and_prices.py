@@ -64,7 +64,7 @@ def test_it_seeds_every_article_in_all_five_languages():
         assert HelpArticle.objects.filter(language=language).count() == 6, language
 
 
-def test_it_falls_back_to_english_when_an_article_is_not_translated():
+def test_it_falls_back_to_english_when_neither_the_reader_nor_the_clinic_has_the_article():
     HelpArticle.objects.filter(slug="speaking-for-me", language="nb").delete()
 
     article = client_in("nb").get(reverse("portal:portal-help-article", kwargs={"slug": "speaking-for-me"}))
@@ -106,7 +106,7 @@ def test_it_reads_the_help_list_in_one_query(client):
         response = client.get(reverse("portal:portal-help"))
 
     assert response.status_code == 200
-    # 1. the published articles in the reader's language and in English
+    # 1. the published articles in every language (the fallback picks one per address)
     assert len(queries) == 1, [query["sql"] for query in queries]
 
 
