@@ -33,7 +33,7 @@ def default_rules(small_claim_threshold: Decimal) -> list[dict[str, object]]:
         {
             "names": {
                 "en": "Care or clinical complaint: the provider meets the patient",
-                "fr": "Plainte sur les soins\u00a0: le soignant rencontre le patient",
+                "fr": "Réclamation sur les soins\u00a0: le soignant rencontre le patient",
                 "pt": "Reclamação sobre os cuidados: o profissional de saúde reúne-se com o paciente",
                 "nb": "Klage på behandlingen: behandleren møter pasienten",
                 "ru": "Жалоба на лечение: врач встречается с пациентом",

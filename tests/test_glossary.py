@@ -173,3 +173,31 @@ def test_it_matches_a_case_sensitive_term_only_in_that_case():
 
     assert pattern.search("Если это вы, подтвердите")
     assert not pattern.search("Если это Вы, подтвердите")
+
+
+def clinic_texts(language: str) -> list[tuple[str, str]]:
+    """The texts the clinic ships for patients beside the catalogues, in `language`: the service catalogue's
+    names and explanations, and the default policy's rule names and scripts, each named by where it comes from."""
+    from decimal import Decimal
+
+    from catalogue.default_catalogue import TEXTS
+    from disputes.default_policy import default_rules
+
+    found = [(f"service {key}", text) for key, versions in TEXTS.items() for text in versions.get(language, ())]
+    for number, rule in enumerate(default_rules(Decimal("300.00")), start=1):
+        for field in ("names", "scripts"):
+            versions = rule.get(field, {})
+            assert isinstance(versions, dict)
+            if versions.get(language):
+                found.append((f"rule {number} {field}", versions[language]))
+    return found
+
+
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+def test_it_keeps_the_clinics_own_texts_to_the_glossary(language):
+    entries = clinic_texts(language)
+    assert len(entries) > 20  # the catalogue and the policy were both read
+
+    offenders = breaches(read_glossary(language), entries)
+
+    assert not offenders, f"{len(offenders)} shipped texts break docs/glossary/{language}.md:\n{describe(offenders)}"
