@@ -206,6 +206,7 @@ class ComplaintDetailApi(StaffApi):
     """The complaint with its decision, adjustment requests and follow-up calls. Each read is audited."""
 
     required_permission = "disputes.view_complaint"
+    etag = True
 
     @extend_schema(operation_id="complaint_retrieve", responses={200: ComplaintOutputSerializer, **REFUSED})
     def get(self, request: Request, complaint_id: int) -> Response:

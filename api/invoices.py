@@ -95,6 +95,7 @@ class InvoiceDetailApi(StaffApi):
     """The invoice with its lines, shares, what the patient owes now and its collection state."""
 
     required_permission = "invoices.view_invoice"
+    etag = True
 
     class OutputSerializer(CollectionStateFields, SyncFieldsOutput):
         class Meta:
@@ -293,6 +294,7 @@ class CreditNoteDetailApi(StaffApi):
     """One credit note: the invoice it credits, the lines it concerns, the amount, the reason, who approved it."""
 
     required_permission = "invoices.view_invoice"
+    etag = True
 
     @extend_schema(operation_id="credit_note_retrieve", responses={200: CreditNoteSerializer, **REFUSED})
     def get(self, request: Request, credit_note_id: int) -> Response:

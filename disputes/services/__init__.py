@@ -4,7 +4,14 @@ Callers import from `disputes.services` (or `from disputes import services`); th
 use case lives.
 """
 
-from .adjustments import adjustment_approve, adjustment_reject, adjustment_request_create, case_credit_request
+from .adjustments import (
+    CreditOutcome,
+    adjustment_approve,
+    adjustment_reject,
+    adjustment_request_create,
+    case_credit_request,
+    invoice_credit_request,
+)
 from .complaints import (
     complaint_accept_proposal,
     complaint_close,
@@ -34,9 +41,11 @@ __all__ = [
     "SimulatedChange",
     "SimulatedOutcome",
     "Simulation",
+    "CreditOutcome",
     "adjustment_approve",
     "adjustment_reject",
     "adjustment_request_create",
+    "invoice_credit_request",
     "case_credit_request",
     "complaint_accept_proposal",
     "complaint_close",
