@@ -22,6 +22,7 @@ from api.external_references import (
 from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotency_key_clean
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
+from disputes.models import Category, Complaint, Role
 from disputes.selectors import open_complaint_for_invoice
 from invoices import services
 from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
@@ -38,9 +39,9 @@ class OpenComplaintSerializer(serializers.Serializer):
         ref_name = "OpenComplaint"
 
     id = serializers.IntegerField()
-    category = serializers.CharField()
-    status = serializers.CharField()
-    route_to = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    status = serializers.ChoiceField(choices=Complaint.Status.choices)
+    route_to = serializers.ChoiceField(choices=Role.choices)
     meeting_due_at = serializers.DateTimeField()
     received_at = serializers.DateTimeField()
 

@@ -377,6 +377,10 @@ SPECTACULAR_SETTINGS = {
         "InstalmentStatusEnum": "patient_collections.models.Instalment.Status",
         "ReminderStatusEnum": "patient_collections.models.Reminder.Status",
         "CollectionCaseStatusEnum": "patient_collections.models.CollectionCase.Status",
+        "ComplaintOutcomeEnum": "disputes.models.Complaint.Outcome",
+        "FollowUpCallOutcomeEnum": "patient_collections.models.FollowUpCall.Outcome",
+        "RefundStatusEnum": "invoices.models.RefundRequest.Status",
+        "RefundMethodEnum": "invoices.models.RefundMethod",
     },
 }
 
