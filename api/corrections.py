@@ -222,6 +222,7 @@ class RefundCreateApi(StaffApi):
             reason=data["reason"],
             by=staff_member(request),
         )
+        log_read(refund.invoice)
         return Response(RefundOutputSerializer(refund).data, status=status.HTTP_202_ACCEPTED)
 
 
