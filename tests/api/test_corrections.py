@@ -112,6 +112,7 @@ def test_it_refuses_to_cancel_an_issued_invoice_with_a_code(billing, client_for)
 
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
+    assert f"POST /api/v1/invoices/{invoice.pk}/credit-notes/" in response.json()["detail"]
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.ISSUED
 
 
