@@ -90,7 +90,9 @@ class StaffApiSchema(AutoSchema):
         error = {"application/json": {"schema": self.resolve_serializer(ErrorOutputSerializer, "response").ref}}
         for code, description in self._refusals(operation).items():
             responses.setdefault(code, {"description": description, "content": error})
-        rate_headers = {name: {"schema": {"type": "string"}, "description": text} for name, text in RATE_HEADERS.items()}
+        rate_headers = {
+            name: {"schema": {"type": "string"}, "description": text} for name, text in RATE_HEADERS.items()
+        }
         for code, response in responses.items():
             response.setdefault("headers", {}).update(rate_headers)
             if code == "429":

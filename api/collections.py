@@ -29,9 +29,9 @@ from clinic_billing.audited import log_bulk_reads
 from clinic_billing.dates import date_in_range
 from clinic_billing.exceptions import NotFound
 from invoices.models import Invoice
-from patients.models import Channel
 from patient_collections import permissions, services
 from patient_collections.models import Deferral, Instalment, NoticeType, PaymentPlan, Reminder
+from patients.models import Channel
 
 
 def _require_invoice(invoice_id: int) -> Invoice:

@@ -199,7 +199,10 @@ class RefundCreateApi(StaffApi):
             max_length=40, allow_blank=True, default="", help_text="IBAN or Norwegian account; for bank transfer."
         )
         reference = TextField(
-            max_length=100, allow_blank=True, default="", help_text="Receipt or terminal number of a cash or card refund."
+            max_length=100,
+            allow_blank=True,
+            default="",
+            help_text="Receipt or terminal number of a cash or card refund.",
         )
         reason = TextField(max_length=300, allow_blank=True, default="")
 

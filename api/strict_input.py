@@ -47,7 +47,7 @@ def _check(serializer: serializers.Serializer, data: Any, *, path: str) -> None:
         where = f"{path}{name}"
         if _is_money(field) and isinstance(value, int | float) and not isinstance(value, bool):
             raise ApplicationError(
-                _("Send amounts as a decimal string, such as \"120.00\", not as a number."),
+                _('Send amounts as a decimal string, such as "120.00", not as a number.'),
                 field=where,
                 code=MONEY_NOT_A_STRING,
             )

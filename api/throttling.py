@@ -23,6 +23,9 @@ class ApiRateThrottle(UserRateThrottle):
     what is left of it for the headers."""
 
     scope = POLICY_NAME
+    # Set by DRF from the rate (parse_rate); declared for the type checker.
+    num_requests: int
+    duration: int
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         # Kept so the headers can be written after the view ran; DRF sets them only on the way in.

@@ -37,15 +37,14 @@ from .policy_versions import (
 )
 
 __all__ = [
+    "CreditOutcome",
     "PolicyDraft",
     "SimulatedChange",
     "SimulatedOutcome",
     "Simulation",
-    "CreditOutcome",
     "adjustment_approve",
     "adjustment_reject",
     "adjustment_request_create",
-    "invoice_credit_request",
     "case_credit_request",
     "complaint_accept_proposal",
     "complaint_close",
@@ -55,6 +54,7 @@ __all__ = [
     "complaint_mark_met",
     "complaint_transition",
     "complaints_escalate_overdue",
+    "invoice_credit_request",
     "policy_active",
     "policy_draft_from",
     "policy_publish",

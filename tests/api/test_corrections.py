@@ -12,7 +12,7 @@ from disputes.models import AdjustmentRequest
 from invoices import services as invoice_services
 from invoices.models import CreditNote, Invoice, LedgerEntry, RefundRequest
 from patients.models import ContactChange, Patient
-from tests.factories import OWED_BY_PATIENT, PatientFactory, draft_invoice, invoice_with_credit, issue, issued_invoice
+from tests.factories import PatientFactory, draft_invoice, invoice_with_credit, issue, issued_invoice
 
 pytestmark = pytest.mark.django_db
 

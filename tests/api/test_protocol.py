@@ -154,7 +154,9 @@ def test_every_operation_documents_403_and_429_with_retry_after(schema):
 
 
 def test_every_operation_with_a_body_documents_415(schema):
-    with_body = [operation for ops in schema["paths"].values() for operation in ops.values() if "requestBody" in operation]
+    with_body = [
+        operation for ops in schema["paths"].values() for operation in ops.values() if "requestBody" in operation
+    ]
 
     assert with_body
     assert all("415" in operation["responses"] for operation in with_body)
