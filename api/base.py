@@ -75,7 +75,9 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 
 
 class StaffApiSchema(AutoSchema):
-    """Documents the `Idempotency-Key` header on every POST, where StaffApi honours it."""
+    """What StaffApi does beyond each view, in the schema: the `Idempotency-Key` header on every POST, the
+    refusals every operation may answer (401, 403, 429; 404 with a path id; 400 and 415 with a body), the
+    RateLimit headers on every answer, and the ETag / If-None-Match / 304 of a single record's GET."""
 
     def get_tags(self) -> list[str]:
         # One tag per resource, the path's first segment after /api/v1/ (patients, invoices, complaints, …).
@@ -119,7 +121,7 @@ class StaffApiSchema(AutoSchema):
             refusals["404"] = "No such record (code not_found)."
         if "requestBody" in operation:
             refusals["400"] = "An input is refused: the field names which (codes invalid, unknown_field, …)."
-            refusals["415"] = "The body is not JSON (code unsupported_media_type)."
+            refusals["415"] = "The body is of a type the operation does not take (code unsupported_media_type)."
         return refusals
 
     def get_override_parameters(self) -> list[Any]:
