@@ -104,6 +104,7 @@ class BankFileDetailApi(StaffApi):
     """The import report of a bank file: counts and sums of what was posted, queued and already imported."""
 
     required_permission = IMPORT
+    etag = True
 
     @extend_schema(operation_id="bank_file_retrieve", responses={200: BankFileReportSerializer, **REFUSED})
     def get(self, request: Request, bank_file_id: int) -> Response:

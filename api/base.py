@@ -19,7 +19,10 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api import idempotency
+from api.etags import IF_NONE_MATCH_PARAMETER, conditional_response
 from api.models import IdempotencyRecord
+from api.strict_input import input_refusal_check
+from api.throttling import ApiRateThrottle, rate_limit_headers
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.roles import is_staff_member
 from invoices.money import DECIMAL_PLACES, MAX_DIGITS, PLAIN_DECIMAL
@@ -38,9 +41,9 @@ class StaffPermission(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        return bool(
-            user and user.is_authenticated and is_staff_member(user) and user.has_perm(view.required_permission)  # type: ignore[attr-defined]
-        )
+        # One URL may hold operations of different permissions (GET and PATCH of a patient).
+        required = getattr(view, "method_permissions", {}).get(request.method, view.required_permission)  # type: ignore[attr-defined]
+        return bool(user and user.is_authenticated and is_staff_member(user) and user.has_perm(required))
 
 
 def _attribute_audit_to(user: Any) -> None:
@@ -72,7 +75,9 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 
 
 class StaffApiSchema(AutoSchema):
-    """Documents the `Idempotency-Key` header on every POST, where StaffApi honours it."""
+    """What StaffApi does beyond each view, in the schema: the `Idempotency-Key` header on every POST, the
+    refusals every operation may answer (401, 403, 429; 404 with a path id; 400 and 415 with a body), the
+    RateLimit headers on every answer, and the ETag / If-None-Match / 304 of a single record's GET."""
 
     def get_tags(self) -> list[str]:
         # One tag per resource, the path's first segment after /api/v1/ (patients, invoices, complaints, …).
@@ -80,21 +85,58 @@ class StaffApiSchema(AutoSchema):
         return [segments[2]] if len(segments) > 2 and segments[:2] == ["api", "v1"] else super().get_tags()
 
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:
-        # Every operation answers a missing or refused token with 401 (StaffApi.get_authenticate_header).
         operation = super().get_operation(*args, **kwargs)
-        if operation is not None and "401" not in operation["responses"]:
-            error = self.resolve_serializer(ErrorOutputSerializer, "response").ref
-            operation["responses"]["401"] = {
-                "description": "No token, or one that is not valid (header WWW-Authenticate: Token).",
-                "content": {"application/json": {"schema": error}},
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        error = {"application/json": {"schema": self.resolve_serializer(ErrorOutputSerializer, "response").ref}}
+        for code, description in self._refusals(operation).items():
+            responses.setdefault(code, {"description": description, "content": error})
+        rate_headers = {
+            name: {"schema": {"type": "string"}, "description": text} for name, text in RATE_HEADERS.items()
+        }
+        for code, response in responses.items():
+            response.setdefault("headers", {}).update(rate_headers)
+            if code == "429":
+                response["headers"]["Retry-After"] = {
+                    "schema": {"type": "integer"},
+                    "description": "Seconds to wait before the next request.",
+                }
+        if getattr(self.view, "etag", False) and self.method == "GET":
+            responses["200"].setdefault("headers", {})["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "A weak validator of this answer: send it back as If-None-Match.",
             }
+            responses["304"] = {"description": "Not modified: the answer is the one the If-None-Match names."}
         return operation
+
+    def _refusals(self, operation: dict[str, Any]) -> dict[str, str]:
+        """The refusals every operation of this kind may answer, each with the code of the Error body."""
+        refusals = {
+            "401": "No token, or one that is not valid (header WWW-Authenticate: Token).",
+            "403": "The token's user may not do this (code permission_denied).",
+            "429": "Too many requests (code throttled): wait Retry-After seconds.",
+        }
+        if "{" in self.path:
+            refusals["404"] = "No such record (code not_found)."
+        if "requestBody" in operation:
+            refusals["400"] = "An input is refused: the field names which (codes invalid, unknown_field, …)."
+            refusals["415"] = "The body is of a type the operation does not take (code unsupported_media_type)."
+        return refusals
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self.method == "POST":
             parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        if self.method == "GET" and getattr(self.view, "etag", False):
+            parameters.append(IF_NONE_MATCH_PARAMETER)
         return parameters
+
+
+RATE_HEADERS = {
+    "RateLimit": 'What is left of the rate limit: `"api";r=<requests left>;t=<seconds until one more>`.',
+    "RateLimit-Policy": 'The rate limit: `"api";q=<requests>;w=<window in seconds>`.',
+}
 
 
 class StaffApi(APIView):
@@ -105,8 +147,13 @@ class StaffApi(APIView):
     """
 
     permission_classes = [StaffPermission]
+    throttle_classes = [ApiRateThrottle]
     schema = StaffApiSchema()
     required_permission: str = ""
+    # Another permission for some methods of the URL than `required_permission` (e.g. {"PATCH": "…change…"}).
+    method_permissions: dict[str, str] = {}
+    # A GET of one record: answered with a weak ETag, and 304 when the client's If-None-Match names it.
+    etag = False
     # The body of a write operation, read by `input_data`; each such view declares its own.
     InputSerializer: type[serializers.Serializer]
     idempotency_record: IdempotencyRecord | None = None
@@ -147,18 +194,29 @@ class StaffApi(APIView):
             )
         return super().handle_exception(exc)
 
+    def get_throttles(self) -> list[Any]:
+        # Kept for finalize_response, which announces what is left of the limit.
+        self.throttles_checked = super().get_throttles()
+        return self.throttles_checked
+
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         record, self.idempotency_record = self.idempotency_record, None
         if record is not None:
             idempotency.idempotency_complete(
                 record=record, status=response.status_code, body=getattr(response, "data", None)
             )
+        if self.etag and request.method == "GET":
+            response = conditional_response(request, response)
+        for name, value in rate_limit_headers(getattr(self, "throttles_checked", [])).items():
+            response[name] = value
         return super().finalize_response(request, response, *args, **kwargs)
 
     def input_data(self, request: Request) -> dict[str, Any]:
         """The body read through the view's `InputSerializer`; invalid input answers 400 with each field's
-        message (the exception handler), before anything is written."""
+        message (the exception handler), before anything is written. A field the operation does not take, and a
+        JSON number for an amount, are refused first (api/strict_input.py)."""
         serializer = self.InputSerializer(data=request.data)
+        input_refusal_check(serializer, request.data)
         serializer.is_valid(raise_exception=True)
         return cast(dict[str, Any], serializer.validated_data)
 

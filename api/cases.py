@@ -26,7 +26,7 @@ from api.base import (
     staff_member,
 )
 from clinic_billing.audited import log_bulk_reads
-from disputes.models import AdjustmentRequest
+from disputes.models import AdjustmentRequest, ProposalKind, Role
 from disputes.permissions import adjustment_request_can_approve, approval_settings
 from disputes.selectors import credit_requests_pending, invoice_ids_disputed
 from patient_collections import selectors, services
@@ -59,11 +59,12 @@ class CaseCreditRequestSerializer(serializers.Serializer):
         ref_name = "CollectionCaseCreditRequest"
 
     id = serializers.IntegerField(help_text="The adjustment request.")
-    kind = serializers.CharField(
-        help_text="small_claim_credit within the policy's small-claim threshold, write_off above it."
+    kind = serializers.ChoiceField(
+        choices=ProposalKind.choices,
+        help_text="small_claim_credit within the policy's small-claim threshold, write_off above it.",
     )
     amount = money_field(help_text="What the patient owed when credit was chosen.")
-    required_role = serializers.CharField(help_text="The role the policy names to approve it.")
+    required_role = serializers.ChoiceField(choices=Role.choices, help_text="The role the policy names to approve it.")
     requested_by = serializers.CharField(source="requested_by.username", allow_null=True)
     requested_at = serializers.DateTimeField()
     can_approve = serializers.SerializerMethodField()
@@ -202,10 +203,14 @@ class FollowUpCallOutputSerializer(serializers.Serializer):
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
     complaint = serializers.IntegerField(source="complaint_id", allow_null=True)
     reason = serializers.ChoiceField(choices=FollowUpCall.Reason.choices)
-    role = serializers.CharField(help_text="The role that makes the call.")
+    role = serializers.ChoiceField(choices=Role.choices, help_text="The role that makes the call.")
     due_at = serializers.DateTimeField()
     attempts = serializers.IntegerField()
-    outcome = serializers.CharField(help_text="Empty until a call is recorded; no_answer keeps the call open.")
+    outcome = serializers.ChoiceField(
+        choices=FollowUpCall.Outcome.choices,
+        allow_blank=True,
+        help_text="Empty until a call is recorded; no_answer keeps the call open.",
+    )
     outcome_note = serializers.CharField()
     completed_at = serializers.DateTimeField(allow_null=True, help_text="Null while the call is open.")
     completed_by = serializers.CharField(source="completed_by.username", allow_null=True)

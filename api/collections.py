@@ -31,6 +31,7 @@ from clinic_billing.exceptions import NotFound
 from invoices.models import Invoice
 from patient_collections import permissions, services
 from patient_collections.models import Deferral, Instalment, NoticeType, PaymentPlan, Reminder
+from patients.models import Channel
 
 
 def _require_invoice(invoice_id: int) -> Invoice:
@@ -214,7 +215,7 @@ class ReminderListApi(StaffApi):
         invoice = serializers.IntegerField(source="invoice_id")
         step = serializers.IntegerField()
         notice_type = serializers.ChoiceField(choices=NoticeType.choices)
-        channel = serializers.CharField(help_text="email, sms, letter, portal or phone; empty until sent.")
+        channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, help_text="Empty until sent.")
         status = serializers.ChoiceField(choices=Reminder.Status.choices)
         skip_reason = serializers.CharField(help_text="Why it was not sent; empty otherwise.")
         created_at = serializers.DateTimeField()

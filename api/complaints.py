@@ -16,6 +16,7 @@ from clinic_billing.exceptions import NotFound, PermissionDenied
 from disputes import permissions, services
 from disputes.models import AdjustmentRequest, Category, Complaint, ComplaintChannel, ProposalKind, Role
 from disputes.selectors import complaint_detail
+from patient_collections.models import FollowUpCall
 from patients.models import Patient
 
 
@@ -104,7 +105,9 @@ class ComplaintOutputSerializer(serializers.Serializer):
 
         id = serializers.IntegerField()
         due_at = serializers.DateTimeField()
-        outcome = serializers.CharField(help_text="Empty until the call is recorded.")
+        outcome = serializers.ChoiceField(
+            choices=FollowUpCall.Outcome.choices, allow_blank=True, help_text="Empty until the call is recorded."
+        )
         completed_at = serializers.DateTimeField(allow_null=True)
 
     id = serializers.IntegerField()
@@ -124,7 +127,9 @@ class ComplaintOutputSerializer(serializers.Serializer):
     escalated_at = serializers.DateTimeField(allow_null=True)
     received_at = serializers.DateTimeField()
     received_by = serializers.CharField(source="received_by.username", allow_null=True)
-    outcome = serializers.CharField(help_text="Empty until the complaint is closed.")
+    outcome = serializers.ChoiceField(
+        choices=Complaint.Outcome.choices, allow_blank=True, help_text="Empty until the complaint is closed."
+    )
     prevention_note = serializers.CharField(help_text="Internal: never printed in the patient's letter.")
     resolution_note = serializers.CharField(help_text="Internal notes on the steps taken.")
     resolution_text = serializers.CharField(help_text="The text of the resolution letter the patient receives.")
@@ -214,6 +219,7 @@ class ComplaintDetailApi(StaffApi):
     """The complaint with its decision, adjustment requests and follow-up calls. Each read is audited."""
 
     required_permission = "disputes.view_complaint"
+    etag = True
 
     @extend_schema(operation_id="complaint_retrieve", responses={200: ComplaintOutputSerializer, **REFUSED})
     def get(self, request: Request, complaint_id: int) -> Response:

@@ -22,6 +22,7 @@ from api.external_references import (
 from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotency_key_clean
 from clinic_billing.api_errors import ErrorOutputSerializer
 from clinic_billing.dates import date_in_range
+from disputes.models import Category, Complaint, Role
 from disputes.selectors import open_complaint_for_invoice
 from invoices import services
 from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, LedgerEntry
@@ -38,9 +39,9 @@ class OpenComplaintSerializer(serializers.Serializer):
         ref_name = "OpenComplaint"
 
     id = serializers.IntegerField()
-    category = serializers.CharField()
-    status = serializers.CharField()
-    route_to = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    status = serializers.ChoiceField(choices=Complaint.Status.choices)
+    route_to = serializers.ChoiceField(choices=Role.choices)
     meeting_due_at = serializers.DateTimeField()
     received_at = serializers.DateTimeField()
 
@@ -95,6 +96,7 @@ class InvoiceDetailApi(StaffApi):
     """The invoice with its lines, shares, what the patient owes now and its collection state."""
 
     required_permission = "invoices.view_invoice"
+    etag = True
 
     class OutputSerializer(CollectionStateFields, SyncFieldsOutput):
         class Meta:
@@ -293,6 +295,7 @@ class CreditNoteDetailApi(StaffApi):
     """One credit note: the invoice it credits, the lines it concerns, the amount, the reason, who approved it."""
 
     required_permission = "invoices.view_invoice"
+    etag = True
 
     @extend_schema(operation_id="credit_note_retrieve", responses={200: CreditNoteSerializer, **REFUSED})
     def get(self, request: Request, credit_note_id: int) -> Response:

@@ -1,5 +1,7 @@
 """REST API for patients (v1), and the staff-only base every API view of the billing office uses."""
 
+from dataclasses import fields
+
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -22,14 +24,17 @@ from invoices.pdf import statement_pdf_bytes
 from invoices.selectors import patient_balance
 from invoices.statements import statement_period_asked
 from patients.models import Channel, Language, Patient
-from patients.services import ContactDetails, patient_create
+from patients.services import ContactDetails, patient_create, patient_update_contact
 from patients.validators import validate_name
 
 
 class PatientDetailApi(StaffApi):
-    """The patient with their contact preferences and what they owe now over all invoices."""
+    """GET: the patient with their contact preferences and what they owe now over all invoices; PATCH: correct
+    how they are reached (contact details, language, preferred channel, opt-outs), as the staff screen does."""
 
     required_permission = "patients.view_patient"
+    method_permissions = {"PATCH": "patients.change_patient"}
+    etag = True
 
     class OutputSerializer(SyncFieldsOutput):
         class Meta:
@@ -62,6 +67,39 @@ class PatientDetailApi(StaffApi):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = get_object_or_404(Patient, pk=patient_id)
+        log_read(patient)
+        return Response(self.OutputSerializer(with_balance(patient)).data)
+
+    class InputSerializer(serializers.Serializer):
+        """Only the fields sent change; the result must still be reachable by its preferred channel."""
+
+        class Meta:
+            ref_name = "PatientContactUpdate"
+
+        email = serializers.EmailField(allow_blank=True, required=False)
+        phone = TextField(max_length=40, allow_blank=True, required=False)
+        address_line = TextField(max_length=200, allow_blank=True, required=False)
+        postal_code = TextField(max_length=20, allow_blank=True, required=False)
+        city = TextField(max_length=100, allow_blank=True, required=False)
+        language = serializers.ChoiceField(choices=Language.choices, required=False)
+        preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+        opt_out_email = StrictBooleanField(required=False)
+        opt_out_sms = StrictBooleanField(required=False)
+        opt_out_phone = StrictBooleanField(required=False)
+
+    @extend_schema(
+        operation_id="patient_contact_update",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **REFUSED},
+    )
+    def patch(self, request: Request, patient_id: int) -> Response:
+        changes = self.input_data(request)
+        patient = get_object_or_404(Patient, pk=patient_id)
+        current = {detail.name: getattr(patient, detail.name) for detail in fields(ContactDetails)}
+        # The staff screen's service: audited, and an address changed by staff is confirmed with the patient.
+        patient = patient_update_contact(
+            patient_id=patient.pk, contact=ContactDetails(**{**current, **changes}), by=staff_member(request)
+        )
         log_read(patient)
         return Response(self.OutputSerializer(with_balance(patient)).data)
 

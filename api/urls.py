@@ -1,9 +1,10 @@
-from api import adjustments, bank_files, cases, collections, complaints, invoices, lists, patients
+from api import adjustments, bank_files, cases, collections, complaints, corrections, invoices, lists, patients
 
 urlpatterns = (
     lists.urlpatterns
     + patients.urlpatterns
     + invoices.urlpatterns
+    + corrections.urlpatterns
     + complaints.urlpatterns
     + adjustments.urlpatterns
     + collections.urlpatterns

@@ -337,6 +337,7 @@ if not REMINDER_SEND_TIME_LIMIT < REMINDER_UNCERTAIN_AFTER:
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- API -------------------------------------------------------------------------------------------
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -351,6 +352,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Per API user (per address for anonymous requests), announced on every answer in RateLimit headers
+    # (api/throttling.py); a nightly sync of a few thousand requests stays well within it.
+    "DEFAULT_THROTTLE_RATES": {"api": f"{API_RATE_LIMIT_PER_MINUTE}/min"},
 }
 # The OpenAPI schema and its docs answer anonymous visitors only in development (clinic_billing/schema_access.py).
 API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", DEBUG)
@@ -381,6 +385,10 @@ SPECTACULAR_SETTINGS = {
         "InstalmentStatusEnum": "patient_collections.models.Instalment.Status",
         "ReminderStatusEnum": "patient_collections.models.Reminder.Status",
         "CollectionCaseStatusEnum": "patient_collections.models.CollectionCase.Status",
+        "ComplaintOutcomeEnum": "disputes.models.Complaint.Outcome",
+        "FollowUpCallOutcomeEnum": "patient_collections.models.FollowUpCall.Outcome",
+        "RefundStatusEnum": "invoices.models.RefundRequest.Status",
+        "RefundMethodEnum": "invoices.models.RefundMethod",
     },
 }
 

@@ -245,8 +245,9 @@ class Decision(models.Model):
 class AdjustmentRequest(models.Model):
     """A proposed reduction, write-off or small-claim credit. Money moves only when it is approved.
 
-    It is asked for on a complaint (the proposal the patient accepted) or on a collection case (the provider or
-    the office manager chose to credit the claim); approving it posts the entry and its credit note."""
+    It is asked for on a complaint (the proposal the patient accepted), on a collection case (the provider or
+    the office manager chose to credit the claim), or on the invoice alone (a credit above the policy's approval
+    threshold, `invoice_credit_request`); approving it posts the entry and its credit note."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
@@ -312,10 +313,10 @@ class AdjustmentRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["reduction", "write_off", "small_claim_credit"]), name="adjustment_money_kind"
             ),
-            # Asked for on exactly one of a complaint or a collection case.
+            # Asked for on a complaint, on a collection case, or on neither: a credit asked for on the invoice
+            # itself (over the API) above the policy's approval threshold; never on both.
             models.CheckConstraint(
-                condition=Q(complaint__isnull=False, collection_case__isnull=True)
-                | Q(complaint__isnull=True, collection_case__isnull=False),
+                condition=Q(complaint__isnull=True) | Q(collection_case__isnull=True),
                 name="adjustment_complaint_or_case",
             ),
             # A case waits for one credit at a time: a second click while one is pending is refused.

@@ -13,9 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.forms import formset_factory
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from clinic_billing.dates import BoundedDateField, period_check
 from clinic_billing.forms import StaffForm

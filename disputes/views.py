@@ -334,9 +334,11 @@ def adjustment_queue(request: StaffRequest) -> HttpResponse:
 
 
 def adjustment_subject_url(adjustment: AdjustmentRequest) -> str:
-    """The page of what the request was asked for on: its complaint or its collection case."""
+    """The page of what the request was asked for on: its complaint, its collection case, or its invoice."""
     if adjustment.collection_case_id is not None:
         return reverse("collections:case-detail", kwargs={"case_id": adjustment.collection_case_id})
+    if adjustment.complaint_id is None:
+        return reverse("frontdesk:invoice-detail", kwargs={"invoice_id": adjustment.invoice_id})
     return reverse("disputes:complaint-detail", kwargs={"complaint_id": adjustment.complaint_id})
 
 

@@ -90,3 +90,8 @@ def suggestions_for(row: BankTransaction) -> list[Suggestion]:
             suggestions.append(Suggestion(invoice, tuple(reasons)))
     suggestions.sort(key=lambda s: (-s.score, s.invoice.due_date or row.booked_on))
     return suggestions[:SUGGESTIONS]
+
+
+def bank_transaction_of_entry(*, entry_id: int) -> int | None:
+    """The bank transaction whose money a ledger entry posted, or None for a payment recorded otherwise."""
+    return Allocation.objects.filter(entry_id=entry_id).values_list("transaction_id", flat=True).first()

@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.db.backends.signals import connection_created
@@ -36,6 +37,14 @@ def _allow_flushing_the_test_database(sender, connection, **kwargs):
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_rate_limit() -> Iterator[None]:
+    """The API's rate limit counts requests per user id in the cache, and ids repeat from test to test (and the
+    clock is often pinned): each test starts with the whole limit, as a new client would."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint
 from invoices import services as invoice_services
-from invoices.models import CreditNote, Invoice, RefundRequest
+from invoices.models import CreditNote, Invoice, LedgerEntry, RefundRequest
 from online_payments.models import CheckoutSession
 from online_payments.quick_pay import pay_link_token
 from patient_collections import services as collection_services
@@ -439,6 +439,10 @@ def _refund(w: World, s: Side) -> dict[str, object]:
     return {"refund_id": s.refund.pk}
 
 
+def _payment(w: World, s: Side) -> dict[str, object]:
+    return {"payment_id": s.credit_invoice.entries.get(kind=LedgerEntry.Kind.PATIENT_PAYMENT).pk}
+
+
 def _complaint_id(w: World, s: Side) -> dict[str, object]:
     return {"complaint_id": s.complaint.pk}
 
@@ -669,7 +673,9 @@ ROUTES: dict[str, Route] = {
     ),
     # --- API v1: staff only, one permission per operation ---
     "api-patient-list": Route({"GET": staff_api(*STAFF), "POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
-    "api-patient-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
+    "api-patient-detail": Route(
+        {"GET": staff_api(*STAFF), "PATCH": staff_api(FRONT_DESK, BILLING, MANAGER)}, kwargs=_patient
+    ),
     "api-patient-statement": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
     "api-invoice-list": Route({"GET": staff_api(*STAFF), "POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-payment-list": Route({"GET": staff_api(*STAFF)}),
@@ -681,6 +687,13 @@ ROUTES: dict[str, Route] = {
     "api-credit-note-pdf": Route({"GET": staff_api(*STAFF)}, kwargs=_credit_note),
     "api-invoice-payment-create": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}, kwargs=_invoice),
     "api-invoice-insurance-settled": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_invoice),
+    # Corrections (issue 19, item 5): as on the staff screens, crediting, reversing and refunds are billing's
+    # and the office manager's; cancelling a draft is theirs too.
+    "api-invoice-void": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_draft),
+    "api-invoice-credit-note-create": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_invoice),
+    "api-invoice-refund-create": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_credit_invoice),
+    "api-refund-detail": Route({"GET": staff_api(BILLING, MANAGER)}, kwargs=_refund),
+    "api-payment-reverse": Route({"POST": staff_api(BILLING, MANAGER)}, kwargs=_payment),
     "api-complaint-list": Route({"GET": staff_api(*STAFF), "POST": staff_api(*STAFF)}),
     "api-complaint-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_complaint_id),
     "api-complaint-met": Route({"POST": staff_api(*STAFF)}, kwargs=_complaint_id),

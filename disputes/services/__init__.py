@@ -4,7 +4,14 @@ Callers import from `disputes.services` (or `from disputes import services`); th
 use case lives.
 """
 
-from .adjustments import adjustment_approve, adjustment_reject, adjustment_request_create, case_credit_request
+from .adjustments import (
+    CreditOutcome,
+    adjustment_approve,
+    adjustment_reject,
+    adjustment_request_create,
+    case_credit_request,
+    invoice_credit_request,
+)
 from .complaints import (
     complaint_accept_proposal,
     complaint_close,
@@ -30,6 +37,7 @@ from .policy_versions import (
 )
 
 __all__ = [
+    "CreditOutcome",
     "PolicyDraft",
     "SimulatedChange",
     "SimulatedOutcome",
@@ -46,6 +54,7 @@ __all__ = [
     "complaint_mark_met",
     "complaint_transition",
     "complaints_escalate_overdue",
+    "invoice_credit_request",
     "policy_active",
     "policy_draft_from",
     "policy_publish",

@@ -1,6 +1,7 @@
 """Adjustment requests: a reduction, write-off or credit waits for four-eyes approval; approving it posts the
 ledger entry and its credit note. Money moves only through an approved AdjustmentRequest."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -13,6 +14,7 @@ from clinic_billing.lifecycle import transition
 from clinic_billing.roles import OFFICE_MANAGER
 from clinic_billing.vocabulary import InsuranceStatus
 from invoices import services as invoice_services
+from invoices.models import LedgerEntry
 from patient_collections import interface as collections
 
 from .. import permissions
@@ -65,13 +67,14 @@ def adjustment_request_create(
 ) -> AdjustmentRequest:
     """Queue a reduction, write-off or credit for four-eyes approval; money moves only when it is approved.
 
-    For a complaint, or for a collection case (then `invoice_id` names the case's invoice). Refused when nobody
+    For a complaint, for a collection case (then `invoice_id` names the case's invoice), or for the invoice alone
+    (`invoice_credit_request`, a credit above the approval threshold). Refused when nobody
     but the requester could approve it (permissions.creation_refusal): such a request would wait for ever.
     """
     if complaint is not None:
         invoice_id = complaint.invoice_id
-    if (complaint is None) == (collection_case_id is None) or invoice_id is None:
-        raise ValueError("An adjustment request is for a complaint, or for a collection case and its invoice.")
+    if (complaint is not None and collection_case_id is not None) or invoice_id is None:
+        raise ValueError("An adjustment request is for a complaint, a collection case and its invoice, or an invoice.")
     settings = permissions.approval_settings(policy)
     refusal = permissions.creation_refusal(
         amount=amount, required_role=required_role, requested_by_id=by.pk if by else None, settings=settings
@@ -133,7 +136,7 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
         invoice=invoice,
         kind=AdjustmentRequest.KIND_TO_ENTRY[adjustment.kind],
         amount=adjustment.amount,
-        reference=f"complaint-{adjustment.complaint_id}" if complaint is not None else f"case-{case_id}",
+        reference=_reference_of(adjustment),
         note=adjustment.reason,
         by=by,
         requested_by=adjustment.requested_by,
@@ -144,6 +147,55 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
     if case_id is not None:
         collections.collection_case_credit_approved(case_id=case_id, entry=entry, by=by)
     return adjustment
+
+
+def _reference_of(adjustment: AdjustmentRequest) -> str:
+    """The ledger entry's reference: what the credit was asked for on."""
+    if adjustment.complaint_id is not None:
+        return f"complaint-{adjustment.complaint_id}"
+    if adjustment.collection_case_id is not None:
+        return f"case-{adjustment.collection_case_id}"
+    return f"credit-request-{adjustment.pk}"
+
+
+@dataclass(frozen=True)
+class CreditOutcome:
+    """A credit asked for on an invoice: issued at once (`entry`, with its credit note), or waiting for a second
+    pair of eyes (`adjustment`); exactly one is set."""
+
+    entry: LedgerEntry | None = None
+    adjustment: AdjustmentRequest | None = None
+
+
+@transaction.atomic
+def invoice_credit_request(*, invoice_id: int, amount: Decimal | None, reason: str, by: User) -> CreditOutcome:
+    """Credit an issued invoice, with four-eyes where the active policy requires it.
+
+    Up to the policy's approval threshold the credit note is issued at once (invoices.services.invoice_credit,
+    its own numbered series); above it, only the office manager may approve a credit, so it waits as a pending
+    reduction request in the approval queue (approving it posts the reduction and its credit note). `amount`
+    None credits all that may still be credited.
+    """
+    if not reason.strip():
+        raise ApplicationError(_("Say why the invoice is credited."), field="reason")
+    invoice = invoice_services.invoice_lock(invoice_id=invoice_id)
+    room = invoice_services.invoice_credit_room(invoice=invoice)
+    value = room.creditable if amount is None else amount
+    room.check(value)
+    policy = policy_active()
+    if value <= policy.approval_threshold:
+        entry = invoice_services.invoice_credit(invoice_id=invoice.pk, amount=value, reason=reason, by=by)
+        return CreditOutcome(entry=entry)
+    adjustment = adjustment_request_create(
+        invoice_id=invoice.pk,
+        kind=ProposalKind.REDUCTION,
+        amount=value,
+        reason=reason.strip(),
+        required_role=OFFICE_MANAGER,
+        by=by,
+        policy=policy,
+    )
+    return CreditOutcome(adjustment=adjustment)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from .credit_notes import (
     entry_reverse,
     invoice_adjust,
     invoice_credit,
+    invoice_credit_room,
 )
 from .drafts import (
     InvoicePreview,
@@ -69,6 +70,7 @@ __all__ = [
     "invoice_charge_fee",
     "invoice_create_draft",
     "invoice_credit",
+    "invoice_credit_room",
     "invoice_issue",
     "invoice_lock",
     "invoice_mark_insurance_settled",

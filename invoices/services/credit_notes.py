@@ -129,6 +129,12 @@ def _credit_room(invoice: Invoice) -> CreditRoom:
     return CreditRoom(uncredited=uncredited, creditable=max(ZERO, min(uncredited, invoice.patient_due)))
 
 
+def invoice_credit_room(*, invoice: Invoice) -> CreditRoom:
+    """How much may still be credited on a locked invoice; refused (409) unless it is issued."""
+    _require_booked(invoice, _("A credit note"))
+    return _credit_room(invoice)
+
+
 @transaction.atomic
 def invoice_credit(
     *,

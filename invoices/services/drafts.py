@@ -214,7 +214,13 @@ def invoice_replace_lines(*, invoice_id: int, lines: Sequence[LineInput]) -> Inv
     """Replace all lines of a draft."""
     invoice = _lock_invoice(invoice_id)
     if not invoice.is_draft:
-        raise InvalidTransition(_("This invoice is issued: its lines are frozen. Issue a credit note instead."))
+        raise InvalidTransition(
+            _(
+                "This invoice is issued: its lines are frozen. Correct it with a credit note (over the API: "
+                "POST /api/v1/invoices/%(id)s/credit-notes/)."
+            )
+            % {"id": invoice_id}
+        )
     built = _validated_lines(lines, _catalogue_of(lines, invoice.service_date))
     invoice.lines.all().delete()
     for line in built:
@@ -310,6 +316,15 @@ def _texts_refresh(lines: list[InvoiceLine], on: date) -> None:
 def invoice_void_draft(*, invoice_id: int, by: User | None, reason: str) -> Invoice:
     """Cancel a draft that will never be issued (it has no number, so no gap appears)."""
     invoice = _lock_invoice(invoice_id)
+    if invoice.status == Status.ISSUED:
+        # The lifecycle's refusal would say only that it cannot; say what to do instead.
+        raise InvalidTransition(
+            _(
+                "An issued invoice is never cancelled: correct it with a credit note (over the API: "
+                "POST /api/v1/invoices/%(id)s/credit-notes/)."
+            )
+            % {"id": invoice_id}
+        )
     return invoice_transition(invoice=invoice, to_status=Status.VOID, by=by, reason=reason)
 
 
