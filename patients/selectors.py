@@ -43,6 +43,15 @@ def exemption_card_held(*, patient_id: int, on: date) -> bool:
     )
 
 
+def tiers_payant_held(*, patient_id: int, on: date) -> bool:
+    """Whether the patient's health insurance paid the clinic directly (tiers payant) on that day."""
+    return (
+        Coverage.objects.filter(patient_id=patient_id, kind=Coverage.Kind.TIERS_PAYANT, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )
+
+
 def _name_words(name: str) -> list[str]:
     return [word for word in re.split(r"[\s,.\-]+", name.casefold()) if len(word) > 1]
 
