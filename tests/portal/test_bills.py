@@ -162,9 +162,9 @@ def test_it_shows_every_line_with_quantity_price_and_who_pays(patient_client, en
     assert f"2 × {en('35.50')}" in html
     assert "Your insurer pays this." in html
     assert "You pay this." in html
-    assert "Your insurer's expected share" in html
-    assert response.context["figures"].due == Decimal("71.00")
-    assert response.context["figures"].total == Decimal("471.00")
+    assert "Expected from your insurer" in html
+    assert response.context["due"] == Decimal("71.00")
+    assert response.context["shares"].rows[0].amount == Decimal("471.00")
 
 
 def test_it_explains_why_a_line_is_still_yours_under_an_exemption_card(patient_client, english_patient):
