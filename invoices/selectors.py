@@ -173,7 +173,10 @@ def invoices_with_details() -> QuerySet[Invoice]:
         # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
         .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
         .prefetch_related(
-            Prefetch("entries", queryset=LedgerEntry.objects.select_related("posted_by").order_by("posted_at", "id"))
+            Prefetch(
+                "entries",
+                queryset=LedgerEntry.objects.select_related("posted_by", "reverses").order_by("posted_at", "id"),
+            )
         )
         .prefetch_related(
             Prefetch(
