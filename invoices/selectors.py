@@ -323,12 +323,13 @@ def invoice_shares(
     lines: Sequence[InvoiceLine],
     entries: Sequence[LedgerEntry] | None = None,
     audience: Audience = Audience.PATIENT,
+    tiers_payant: bool | None = None,
 ) -> BillShares:
     """The rows of who pays what on an invoice (invoices.shares), for the bill page, the PDF, the staff page and
     the notices alike.
 
     Queries: the ledger summed per kind unless `entries` (with `reverses` loaded) are given, and whether the
-    patient has tiers payant when some line is the insurer's.
+    patient has tiers payant when some line is the insurer's, unless `tiers_payant` says.
     """
     booked = invoice.status in Invoice.BOOKED_STATUSES
     insurer = sum((line.amount for line in lines if line.coverage == Coverage.INSURER), Decimal("0.00"))
@@ -347,7 +348,9 @@ def invoice_shares(
         ledger = ()
         total = sum((line.amount for line in lines), Decimal("0.00"))
     insurer_kind = InsurerKind.INSURER
-    if insurer and tiers_payant_held(patient_id=invoice.patient_id, on=invoice.service_date):
+    if insurer and tiers_payant is None:
+        tiers_payant = tiers_payant_held(patient_id=invoice.patient_id, on=invoice.service_date)
+    if insurer and tiers_payant:
         insurer_kind = InsurerKind.TIERS_PAYANT
     facts = BillFacts(
         total=total,
