@@ -103,7 +103,7 @@ class BillFacts:
 @dataclass(frozen=True)
 class ShareRow:
     """One row: `amount` is signed as it moves what is owed; a subtotal (and the last row) shows the running sum
-    and is not added. `paid_so_far` is shown beside a third party's share while it has not settled."""
+    and is not added. `paid_so_far` is shown beside a third party's share it has paid in part and not settled."""
 
     kind: RowKind
     label: str | Promise
@@ -247,7 +247,9 @@ def bill_shares(facts: BillFacts, *, audience: Audience = Audience.PATIENT) -> B
     settled = facts.insurance_status == SETTLED
     rows: list[ShareRow] = [ShareRow(RowKind.TOTAL, labels[RowKind.TOTAL], facts.total)]
     third_party_paid = -_net(facts.entries, [INSURANCE_PAYMENT]) if facts.booked else ZERO
-    paid_so_far = third_party_paid if facts.booked and not settled and facts.third_party_share > 0 else None
+    # Only a part paid is worth saying: nothing paid yet is what "expected" says, all paid needs no note.
+    partly_paid = ZERO < third_party_paid < facts.third_party_share
+    paid_so_far = third_party_paid if facts.booked and not settled and partly_paid else None
     if facts.insurer_share:
         label = _insurer_share_label(audience, facts.insurer_kind, settled)
         rows.append(ShareRow(RowKind.INSURER_SHARE, label, -facts.insurer_share))

@@ -89,7 +89,7 @@ def test_it_says_the_health_insurance_pays_directly_under_tiers_payant():
     result = bill_shares(facts)
 
     assert str(result.rows[1].label) == "Paid directly to us by your health insurance (tiers payant)"
-    assert result.rows[1].paid_so_far == D("0.00")
+    assert result.rows[1].paid_so_far is None  # nothing paid yet: "expected" says it
     assert result.owed == D("9.00")
     assert "health insurance" in str(result.pending_note)
 
@@ -270,3 +270,18 @@ def test_no_row_calls_what_is_owed_a_co_payment_in_norwegian(facts):
         labels = [str(row.label).casefold() for row in result.rows]
 
     assert not any("egenandel" in label for label in labels)
+
+
+def test_it_says_what_a_third_party_paid_so_far_only_when_it_paid_part():
+    def paid(amount: str) -> Decimal | None:
+        facts = BillFacts(
+            total=D("1312.00"),
+            insurer_share=D("1250.00"),
+            insurance_status=InsuranceStatus.PENDING,
+            entries=(Entry(Kind.CHARGE, D("1312.00")), Entry(Kind.INSURANCE_PAYMENT, -D(amount)))
+            if amount != "0"
+            else (Entry(Kind.CHARGE, D("1312.00")),),
+        )
+        return bill_shares(facts).rows[1].paid_so_far
+
+    assert (paid("0"), paid("1000.00"), paid("1250.00")) == (None, D("1000.00"), None)
