@@ -100,6 +100,7 @@ def _notice_context(reminder: Reminder) -> dict[str, Any]:
     )
     instalment = missed_instalment(reminder)
     lines = list(invoice.lines.all())
+    title = bill_title(lines, invoice.service_date)
     shares = invoice_shares(
         invoice, lines=lines, entries=list(invoice.entries.all()), tiers_payant=getattr(reminder, "tiers_payant", None)
     )
@@ -112,7 +113,8 @@ def _notice_context(reminder: Reminder) -> dict[str, Any]:
         "invoice": invoice,
         "lines": lines,
         "reminder": reminder,
-        "document_title": notice_subject(reminder, invoice, bill_title(lines, invoice.service_date)),
+        "document_title": notice_subject(reminder, invoice, title),
+        "bill_title": title,
         "notice_label": NoticeType(reminder.notice_type).label,
         "is_final": reminder.notice_type == NoticeType.FINAL_NOTICE,
         "is_statement": reminder.notice_type == NoticeType.STATEMENT,

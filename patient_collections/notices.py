@@ -127,7 +127,8 @@ def notice_text(reminder: Reminder, invoice: Invoice, amount_due: Decimal) -> No
     instalment = missed_instalment(reminder)
     lines = list(invoice.lines.all())
     with translation.override(patient.language):
-        subject = notice_subject(reminder, invoice, bill_title(lines, invoice.service_date))
+        title = bill_title(lines, invoice.service_date)
+        subject = notice_subject(reminder, invoice, title)
         if instalment is not None:
             body = render_to_string(
                 "notices/instalment.txt",
@@ -153,6 +154,7 @@ def notice_text(reminder: Reminder, invoice: Invoice, amount_due: Decimal) -> No
                 **claim_explained(invoice_shares(invoice, lines=lines), breakdown),
                 "patient": patient,
                 "invoice": invoice,
+                "bill_title": title,
                 "lines": lines,
                 "reminder": reminder,
                 "amount_due": amount_due,
