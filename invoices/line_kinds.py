@@ -13,8 +13,8 @@ from typing import Protocol
 
 from django.utils.translation import gettext as _
 
-from .templatetags.money import local_date
 from .quick_services import CERTIFICATE, NO_SHOW, RECORDS_COPY, quick_services
+from .templatetags.money import local_date
 
 
 class ServiceKind(StrEnum):

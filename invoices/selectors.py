@@ -305,7 +305,6 @@ def refund_batches(*, limit: int = 20) -> QuerySet[RefundExportBatch]:
     return RefundExportBatch.objects.select_related("created_by").defer("xml").order_by("-created_at", "-id")[:limit]
 
 
-
 def _entry_sums(invoice_id: int) -> tuple[Entry, ...]:
     """The invoice's ledger summed per kind and, for reversals, per kind reversed: one query."""
     sums = (

@@ -113,7 +113,7 @@ class ShareRow:
 
     @property
     def sign(self) -> str:
-        """"+" or "−" (a minus sign) for a row added to the sum; "" for the total and subtotals."""
+        """A plus or a minus sign (U+2212) for a row added to the sum; empty for the total and subtotals."""
         if self.is_subtotal or self.kind == RowKind.TOTAL:
             return ""
         return "−" if self.amount < 0 else "+"

@@ -23,8 +23,8 @@ from clinic_billing.csv_safety import spreadsheet_writer
 from clinic_billing.exceptions import InvalidTransition
 from disputes.interface import Complaint, invoice_ids_disputed
 from invoices.jurisdiction import current_profile
-from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from invoices.line_kinds import bill_title
+from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from invoices.pdf import pdf_document
 from invoices.selectors import invoice_shares
 from patients.models import Channel

@@ -38,8 +38,8 @@ from patient_collections.collection_state import (
 from patients.models import Patient
 from patients.selectors import exemption_card_held
 
-from ..help_links import line_help_slug, published_help_slugs
 from ..access import acting_as_proxy, invoice_for_portal, patient_for_portal
+from ..help_links import line_help_slug, published_help_slugs
 from ..models import ServiceItem
 from ..quick_pay import invoice_for_quick_pay
 from .home import LANGUAGE_COOKIE

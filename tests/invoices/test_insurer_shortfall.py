@@ -53,13 +53,16 @@ def test_the_pdf_says_what_moved_to_the_patients_share(patient):
     text = squeezed(pdf_text(invoice_pdf_bytes(invoice)))
 
     # 1,312 − 1,250 = 62, + 250 = 312: every figure between the total and what is owed is on the paper.
-    assert squeezed(
-        f"Total for all lines {en_money('1312.00')}"
-        f" Your insurer's share −{en_money('1250.00')}"
-        f" Not covered by your insurer {en_money('62.00')}"
-        f" Not paid by your insurer: now yours to pay +{en_money('250.00')}"
-        f" To pay now {en_money('312.00')}"
-    ) in text
+    assert (
+        squeezed(
+            f"Total for all lines {en_money('1312.00')}"
+            f" Your insurer's share −{en_money('1250.00')}"
+            f" Not covered by your insurer {en_money('62.00')}"
+            f" Not paid by your insurer: now yours to pay +{en_money('250.00')}"
+            f" To pay now {en_money('312.00')}"
+        )
+        in text
+    )
 
 
 def test_a_full_payment_or_a_pending_insurer_moves_nothing(patient, billing, client_for):
