@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from auditlog.signals import accessed
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -103,7 +103,12 @@ def bills_for_patient(*, patient_id: int, today: date) -> list[BillSummary]:
     invoices = with_collection_state(
         Invoice.objects.issued()
         .filter(patient_id=patient_id)
-        .annotate(first_line=Subquery(first_line.values("description")[:1]), line_count=Count("lines"))
+        .annotate(
+            first_line=Subquery(first_line.values("description")[:1]),
+            line_count=Count("lines"),
+            # Names the third party a bill waits for: an insurer, or else the exemption card.
+            insurer_lines=Exists(InvoiceLine.objects.filter(invoice_id=OuterRef("pk"), coverage=Coverage.INSURER)),
+        )
         .order_by("-service_date", "-id"),
         today=today,
     )
@@ -205,6 +210,8 @@ def bill_context(invoice: Invoice) -> dict[str, object]:
     collection = collection_state(invoice_id=invoice.pk, today=today)
     assert collection is not None  # the invoice was just read
     shares = invoice_shares(invoice, lines=lines, entries=entries)
+    # As the bill list annotates it (bills_for_patient): the status names the insurer only when there is one.
+    invoice.insurer_lines = any(line.coverage == Coverage.INSURER for line in lines)  # type: ignore[attr-defined]
     bill_lines = _bill_lines(invoice, lines)
     covers = {bill_line.cover for bill_line in bill_lines}
     help_slugs = published_help_slugs(bill_line.help_slug for bill_line in bill_lines)

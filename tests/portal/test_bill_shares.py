@@ -192,3 +192,22 @@ def test_the_staff_page_shows_the_same_rows_in_staff_words(english_patient, bill
         ("Paid by the patient", "−" + en("50.00")),
         ("Patient owes now", en("45.00")),
     )
+
+
+def test_a_frikort_bill_waits_for_the_card_not_for_an_insurer(english_patient, client_for):
+    holds(english_patient, "exemption_card", "Helfo")
+    invoice = issued_invoice(
+        english_patient,
+        lines=[("2ad", "Consultation", "1", "183.00", Coverage.EXEMPTION_CARD)],
+        insurance_status="pending",
+    )
+    client = client_for(english_patient.user)
+
+    listing = client.get(reverse("portal:portal-bills", kwargs={"patient_id": english_patient.pk})).content.decode()
+    page = client.get(
+        reverse("portal:portal-bill", kwargs={"patient_id": english_patient.pk, "invoice_id": invoice.pk})
+    ).content.decode()
+
+    for html_page in (listing, page):
+        assert "Waiting for the payment under your exemption card" in html_page
+        assert "Waiting for your insurer" not in html_page
