@@ -145,8 +145,11 @@ class DefaultService:
     is_available: bool = True
 
 
-# The help article that explains why the exemption card (frikort) does not cover a line.
+# The help articles bill lines link to (portal's migrations seed them in every language): why the exemption card
+# (frikort) does not cover a line, what a copy of the records costs, why a laboratory charge comes on its own.
 CARD_HELP = "exemption-card"
+RECORDS_HELP = "records-copy"
+LAB_HELP = "lab-charge-separately"
 
 SERVICES: dict[str, list[DefaultService]] = {
     # Norwegian GP tariff (normaltariffen) codes where there is one; the demo's bills charge these prices.
@@ -156,7 +159,7 @@ SERVICES: dict[str, list[DefaultService]] = {
         DefaultService(
             "specialist_consultation", "2cd", "local", "consultation", "1250.00", default_coverage="insurer"
         ),
-        DefaultService("blood_test", "701a", "no_tariff", "lab", "62.00"),
+        DefaultService("blood_test", "701a", "no_tariff", "lab", "62.00", help_article_slug=LAB_HELP),
         DefaultService("ecg", "11ad", "no_tariff", "procedure", "110.00"),
         DefaultService(
             "dressing_materials",
@@ -183,7 +186,8 @@ SERVICES: dict[str, list[DefaultService]] = {
             "records_copy",
             "95.00",
             exemption_card_applies=False,
-            help_article_slug=CARD_HELP,
+            estimable=False,
+            help_article_slug=RECORDS_HELP,
         ),
         DefaultService(
             "no_show",
@@ -201,11 +205,13 @@ SERVICES: dict[str, list[DefaultService]] = {
         DefaultService("gp_consultation", "99213", "cpt", "consultation", "150.00"),
         DefaultService("long_consultation", "99215", "cpt", "consultation", "250.00"),
         DefaultService("specialist_consultation", "99244", "cpt", "consultation", "400.00", default_coverage="insurer"),
-        DefaultService("blood_test", "36415", "cpt", "lab", "45.00"),
+        DefaultService("blood_test", "36415", "cpt", "lab", "45.00", help_article_slug=LAB_HELP),
         DefaultService("ecg", "93000", "cpt", "procedure", "95.00"),
         DefaultService("dressing_materials", "A6402", "hcpcs", "material", "25.00"),
         DefaultService("certificate", "CERT", "local", "certificate", "40.00"),
-        DefaultService("records_copy", "RECCOPY", "local", "records_copy", "25.00", estimable=False),
+        DefaultService(
+            "records_copy", "RECCOPY", "local", "records_copy", "25.00", estimable=False, help_article_slug=RECORDS_HELP
+        ),
         DefaultService("no_show", "NOSHOW", "local", "no_show", "50.00", estimable=False),
         DefaultService("vaccination", "90471", "cpt", "vaccination", "60.00", is_available=False),
     ],
@@ -213,11 +219,13 @@ SERVICES: dict[str, list[DefaultService]] = {
         DefaultService("gp_consultation", "G", "ngap", "consultation", "30.00"),
         DefaultService("long_consultation", "GL", "ngap", "consultation", "60.00"),
         DefaultService("specialist_consultation", "APC", "ngap", "consultation", "56.50", default_coverage="insurer"),
-        DefaultService("blood_test", "PRLV", "local", "lab", "15.00"),
+        DefaultService("blood_test", "PRLV", "local", "lab", "15.00", help_article_slug=LAB_HELP),
         DefaultService("ecg", "DEQP003", "ccam", "procedure", "14.52"),
         DefaultService("dressing_materials", "MAT", "local", "material", "10.00"),
         DefaultService("certificate", "CERTIF", "local", "certificate", "25.00"),
-        DefaultService("records_copy", "COPIE", "local", "records_copy", "15.00", estimable=False),
+        DefaultService(
+            "records_copy", "COPIE", "local", "records_copy", "15.00", estimable=False, help_article_slug=RECORDS_HELP
+        ),
         DefaultService("no_show", "RDVNH", "local", "no_show", "30.00", estimable=False),
         DefaultService("vaccination", "VAC", "local", "vaccination", "25.00", is_available=False),
     ],

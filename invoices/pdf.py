@@ -13,14 +13,12 @@ PdfUnavailable, which the views, the API and `manage.py check` turn into a messa
 import contextlib
 import io
 import logging
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,8 +26,10 @@ from django.utils.translation import gettext as _
 from clinic_billing import system_libraries
 from clinic_billing.exceptions import PdfUnavailable
 from invoices.jurisdiction import current_profile
-from invoices.models import Coverage, CreditNote, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, totals_of_lines
+from invoices.line_kinds import bill_title
+from invoices.models import Coverage, CreditNote, Invoice, InvoiceLine
 from invoices.parties import buyer_from, seller_from
+from invoices.selectors import invoice_shares
 from invoices.statements import Statement, patient_statement, statement_period
 from patients.models import Patient
 from patients.selectors import exemption_card_held
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
-CREDIT_TRANSFER_KINDS = (LedgerEntry.Kind.CREDIT_TRANSFER_IN, LedgerEntry.Kind.CREDIT_TRANSFER_OUT)
 
 
 def import_weasyprint() -> ModuleType:
@@ -101,49 +100,6 @@ def pdf_document(html: str) -> "HTML":
     return weasyprint.HTML(string=html, base_url=None, url_fetcher=_weasyprint_fetcher_class()())
 
 
-@dataclass(frozen=True)
-class InvoiceFigures:
-    total: Decimal
-    third_party_share: Decimal
-    insurer_paid: Decimal
-    patient_share: Decimal
-    paid_by_patient: Decimal
-    patient_due: Decimal
-    # What a settled insurer did not pay of its expected share, moved onto the patient's (0 otherwise).
-    insurer_shortfall: Decimal = ZERO
-
-    @property
-    def patient_share_after_insurance(self) -> Decimal:
-        return self.patient_share + self.insurer_shortfall
-
-
-def _paid_by_patient(invoice: Invoice) -> Decimal:
-    """Patient payments net of their reversals (payments are stored negative, their reversals positive), and the
-    patient's credit moved in from, or out to, their other invoices."""
-    paid = LedgerEntry.objects.filter(
-        Q(kind__in=[LedgerEntry.Kind.PATIENT_PAYMENT, *CREDIT_TRANSFER_KINDS])
-        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.PATIENT_PAYMENT),
-        invoice=invoice,
-    ).aggregate(total=Sum("amount"))["total"]
-    return -(paid or ZERO)
-
-
-def _figures(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceFigures:
-    if invoice.is_draft or invoice.status == Invoice.Status.VOID:
-        # A draft's totals are frozen only at issue; until then they follow the lines.
-        total, third_party = totals_of_lines(lines)
-        return InvoiceFigures(total, third_party, ZERO, total - third_party, ZERO, ZERO)
-    return InvoiceFigures(
-        total=invoice.total,
-        third_party_share=invoice.third_party_share,
-        insurer_paid=invoice.insurer_paid,
-        patient_share=invoice.patient_share,
-        paid_by_patient=_paid_by_patient(invoice),
-        patient_due=invoice.patient_due,
-        insurer_shortfall=invoice.insurer_shortfall,
-    )
-
-
 def _has_exemption_card(invoice: Invoice, lines: list[InvoiceLine]) -> bool:
     if any(line.coverage == Coverage.EXEMPTION_CARD for line in lines):
         return True
@@ -153,24 +109,23 @@ def _has_exemption_card(invoice: Invoice, lines: list[InvoiceLine]) -> bool:
 def invoice_html(invoice: Invoice) -> str:
     """The invoice document as HTML, in the active language."""
     lines = list(invoice.lines.all())
-    figures = _figures(invoice, lines)
-    covered_kinds = {line.coverage for line in lines if line.coverage != Coverage.PATIENT}
+    shares = invoice_shares(invoice, lines=lines)
     has_patient_lines = any(line.coverage == Coverage.PATIENT for line in lines)
+    booked = invoice.status in Invoice.BOOKED_STATUSES
     context = {
         "invoice": invoice,
+        "bill_title": bill_title(lines, invoice.service_date),
         "issue_date": timezone.localdate(invoice.issued_at) if invoice.issued_at else None,
         # An issued invoice prints the buyer and seller it was issued to and by; a draft, today's.
         "patient": buyer_from(invoice.buyer_details, invoice.patient),
         "lines": lines,
-        "figures": figures,
+        "shares": shares,
+        "due": shares.owed if booked else None,
         "clinic": seller_from(invoice.seller_details),
         "reference_is_kid": current_profile().payment_reference_scheme == "KID",
-        "covered_by_insurer": Coverage.INSURER in covered_kinds,
-        "covered_by_exemption_card": Coverage.EXEMPTION_CARD in covered_kinds,
         "is_bill": invoice.status == Invoice.Status.ISSUED,
-        "credit": -figures.patient_due if figures.patient_due < 0 else None,
+        "credit": -shares.owed if booked and shares.owed < 0 else None,
         "explain_exemption_card": has_patient_lines and _has_exemption_card(invoice, lines),
-        "insurance_pending": invoice.insurance_status == InsuranceStatus.PENDING and figures.third_party_share > 0,
     }
     return render_to_string("pdf/invoice.html", context)
 
@@ -178,8 +133,9 @@ def invoice_html(invoice: Invoice) -> str:
 def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """Render the invoice as a PDF in the patient's language.
 
-    Queries: the patient (unless already loaded), the lines (unless prefetched), the patient's payments,
-    and whether the patient holds an exemption card — a fixed handful whatever the number of lines.
+    Queries: the patient (unless already loaded), the lines (unless prefetched), the ledger summed per kind,
+    whether the patient holds an exemption card, and tiers payant when a line is the insurer's — a fixed
+    handful whatever the number of lines.
     """
     with translation.override(invoice.patient.language):
         html = invoice_html(invoice)

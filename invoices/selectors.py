@@ -7,7 +7,10 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from patients.selectors import tiers_payant_held
+
 from .models import (
+    Coverage,
     CreditApplication,
     CreditNote,
     Invoice,
@@ -19,6 +22,7 @@ from .models import (
     totals_of_lines,
 )
 from .money import CENT
+from .shares import Audience, BillFacts, BillShares, Entry, InsurerKind, bill_shares
 
 Kind = LedgerEntry.Kind
 INSURER_ENTRIES = Q(kind=Kind.INSURANCE_PAYMENT) | Q(kind=Kind.REVERSAL, reverses__kind=Kind.INSURANCE_PAYMENT)
@@ -169,7 +173,10 @@ def invoices_with_details() -> QuerySet[Invoice]:
         # One prefetch per call: the related querysets are different audited classes, which mypy cannot join.
         .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id")))
         .prefetch_related(
-            Prefetch("entries", queryset=LedgerEntry.objects.select_related("posted_by").order_by("posted_at", "id"))
+            Prefetch(
+                "entries",
+                queryset=LedgerEntry.objects.select_related("posted_by", "reverses").order_by("posted_at", "id"),
+            )
         )
         .prefetch_related(
             Prefetch(
@@ -296,3 +303,61 @@ def refunds_recently_decided(*, limit: int = 20) -> QuerySet[RefundRequest]:
 def refund_batches(*, limit: int = 20) -> QuerySet[RefundExportBatch]:
     """The latest credit transfer files, newest first, without their contents: 1 query."""
     return RefundExportBatch.objects.select_related("created_by").defer("xml").order_by("-created_at", "-id")[:limit]
+
+
+def _entry_sums(invoice_id: int) -> tuple[Entry, ...]:
+    """The invoice's ledger summed per kind and, for reversals, per kind reversed: one query."""
+    sums = (
+        LedgerEntry.objects.filter(invoice_id=invoice_id)
+        .order_by()
+        .values_list("kind", "reverses__kind")
+        .annotate(total=Sum("amount"))
+    )
+    return tuple(Entry(kind, total, reverses_kind or "") for kind, reverses_kind, total in sums)
+
+
+def invoice_shares(
+    invoice: Invoice,
+    *,
+    lines: Sequence[InvoiceLine],
+    entries: Sequence[LedgerEntry] | None = None,
+    audience: Audience = Audience.PATIENT,
+    tiers_payant: bool | None = None,
+) -> BillShares:
+    """The rows of who pays what on an invoice (invoices.shares), for the bill page, the PDF, the staff page and
+    the notices alike.
+
+    Queries: the ledger summed per kind unless `entries` (with `reverses` loaded) are given, and whether the
+    patient has tiers payant when some line is the insurer's, unless `tiers_payant` says.
+    """
+    booked = invoice.status in Invoice.BOOKED_STATUSES
+    insurer = sum((line.amount for line in lines if line.coverage == Coverage.INSURER), Decimal("0.00"))
+    card = sum((line.amount for line in lines if line.coverage == Coverage.EXEMPTION_CARD), Decimal("0.00"))
+    if booked:
+        ledger = (
+            _entry_sums(invoice.pk)
+            if entries is None
+            else tuple(
+                Entry(entry.kind, entry.amount, entry.reverses.kind if entry.reverses is not None else "")
+                for entry in entries
+            )
+        )
+        total = invoice.total
+    else:
+        ledger = ()
+        total = sum((line.amount for line in lines), Decimal("0.00"))
+    insurer_kind = InsurerKind.INSURER
+    if insurer and tiers_payant is None:
+        tiers_payant = tiers_payant_held(patient_id=invoice.patient_id, on=invoice.service_date)
+    if insurer and tiers_payant:
+        insurer_kind = InsurerKind.TIERS_PAYANT
+    facts = BillFacts(
+        total=total,
+        insurer_share=insurer,
+        card_share=card,
+        insurer_kind=insurer_kind,
+        insurance_status=invoice.insurance_status,
+        entries=ledger,
+        booked=booked,
+    )
+    return bill_shares(facts, audience=audience)

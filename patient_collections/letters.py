@@ -23,15 +23,19 @@ from clinic_billing.csv_safety import spreadsheet_writer
 from clinic_billing.exceptions import InvalidTransition
 from disputes.interface import Complaint, invoice_ids_disputed
 from invoices.jurisdiction import current_profile
+from invoices.line_kinds import bill_title
 from invoices.models import Invoice, InvoiceLine, LedgerEntry
 from invoices.pdf import pdf_document
+from invoices.selectors import invoice_shares
 from patients.models import Channel
+from patients.selectors import tiers_payant_held_expression
 
 from .models import CollectionCase, ConciliationNotice, NoticeType, Reminder
 from .notices import (
     FEE_ENTRIES,
     INSTALMENT_STEPS,
     claim_breakdown,
+    claim_explained,
     instalment_context,
     missed_instalment,
     notice_subject,
@@ -68,11 +72,18 @@ def _fees_charged() -> Subquery:
 
 
 def _reminders_with_letter_data() -> QuerySet[Reminder]:
-    """Reminders with their invoice, patient, ordered lines and fees charged: two queries for any number."""
+    """Reminders with their invoice, patient, ordered lines, ledger entries, fees charged and whether the patient
+    has tiers payant: three queries for any number."""
     return (
         Reminder.objects.select_related("invoice__patient")
         .prefetch_related(_ordered_lines())
-        .annotate(invoice_fees=_fees_charged())
+        .prefetch_related(
+            Prefetch("invoice__entries", queryset=LedgerEntry.objects.select_related("reverses").order_by("id"))
+        )
+        .annotate(
+            invoice_fees=_fees_charged(),
+            tiers_payant=tiers_payant_held_expression(patient="invoice__patient_id", on="invoice__service_date"),
+        )
     )
 
 
@@ -88,15 +99,22 @@ def _notice_context(reminder: Reminder) -> dict[str, Any]:
         owed_before_fee=amount_owed, earlier_fees_charged=fees - posted_own_fee, this_fee=reminder.fee
     )
     instalment = missed_instalment(reminder)
+    lines = list(invoice.lines.all())
+    title = bill_title(lines, invoice.service_date)
+    shares = invoice_shares(
+        invoice, lines=lines, entries=list(invoice.entries.all()), tiers_payant=getattr(reminder, "tiers_payant", None)
+    )
     return {
         **(instalment_context(instalment) if instalment is not None else {}),
+        **claim_explained(shares, breakdown),
         "breakdown": breakdown,
         "clinic": settings.CLINIC,
         "patient": invoice.patient,
         "invoice": invoice,
-        "lines": list(invoice.lines.all()),
+        "lines": lines,
         "reminder": reminder,
-        "document_title": notice_subject(reminder, invoice),
+        "document_title": notice_subject(reminder, invoice, title),
+        "bill_title": title,
         "notice_label": NoticeType(reminder.notice_type).label,
         "is_final": reminder.notice_type == NoticeType.FINAL_NOTICE,
         "is_statement": reminder.notice_type == NoticeType.STATEMENT,
@@ -177,7 +195,8 @@ def print_batch_pdf(day: date) -> bytes | None:
     letters as printed first (services.reminders_record_printed, a POST), then download today's batch.
 
     Each letter is laid out on its own (so its page numbers count its own pages) and the pages are joined.
-    Queries: the reminders with invoice and patient, and their lines — two, whatever the number of letters.
+    Queries: the reminders with invoice and patient, their lines and their ledger entries — three, whatever the
+    number of letters.
     """
     documents = _rendered(letter_reminders_sent_on(day))
     if not documents:

@@ -14,7 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from invoices.line_kinds import bill_title
 from invoices.models import Invoice, LedgerEntry
+from invoices.selectors import invoice_shares
+from invoices.shares import BillShares
 
 from .models import Instalment, NoticeType, Reminder
 
@@ -60,6 +63,19 @@ def claim_breakdown(*, owed_before_fee: Decimal, earlier_fees_charged: Decimal, 
     return ClaimBreakdown(principal=owed - earlier, earlier_fees=earlier, this_fee=this_fee)
 
 
+def claim_explained(shares: BillShares, breakdown: ClaimBreakdown) -> dict[str, object]:
+    """How the principal is made up, for a notice to print above it: the bill's rows before the fees
+    (invoices.shares: the total, the third parties' shares, what they did not pay, the patient's payments).
+
+    Empty when the principal is the bill's total (nothing to explain) or when a payment met the fees before the
+    claim, so that the rows would not end at the principal printed below them.
+    """
+    rows = shares.claim_rows()
+    if len(rows) < 2 or shares.claim != breakdown.principal:
+        return {"claim_rows": ()}
+    return {"claim_rows": rows}
+
+
 def fees_charged(invoice_id: int) -> Decimal:
     """Reminder fees posted on an invoice, less their reversals (one query)."""
     total = LedgerEntry.objects.filter(FEE_ENTRIES, invoice_id=invoice_id).aggregate(total=Sum("amount"))["total"]
@@ -89,8 +105,9 @@ def instalment_context(instalment: Instalment) -> dict[str, object]:
     }
 
 
-def notice_subject(reminder: Reminder, invoice: Invoice) -> str:
-    """The notice's subject (a letter's title) in the active language; no query."""
+def notice_subject(reminder: Reminder, invoice: Invoice, bill: str = "") -> str:
+    """The notice's subject (a letter's title) in the active language, ending with the bill's title (`bill`,
+    invoices.line_kinds.bill_title) so that the subject says what the claim is for; no query."""
     if reminder.step >= INSTALMENT_STEPS:
         return _("Missed instalment: invoice %(number)s") % {"number": invoice.number}
     subjects = {
@@ -101,15 +118,17 @@ def notice_subject(reminder: Reminder, invoice: Invoice) -> str:
     subject = subjects[NoticeType(reminder.notice_type)] % {"number": invoice.number}
     if reminder.notice_type == NoticeType.FINAL_NOTICE and settings.BILLING_JURISDICTION == "NO":
         subject = f"Varsel om inkasso — {subject}"
-    return subject
+    return f"{subject} — {bill}" if bill else subject
 
 
 def notice_text(reminder: Reminder, invoice: Invoice, amount_due: Decimal) -> NoticeText:
     """`amount_due` is what the patient owed before this notice's fee."""
     patient = invoice.patient
     instalment = missed_instalment(reminder)
+    lines = list(invoice.lines.all())
     with translation.override(patient.language):
-        subject = notice_subject(reminder, invoice)
+        title = bill_title(lines, invoice.service_date)
+        subject = notice_subject(reminder, invoice, title)
         if instalment is not None:
             body = render_to_string(
                 "notices/instalment.txt",
@@ -132,9 +151,11 @@ def notice_text(reminder: Reminder, invoice: Invoice, amount_due: Decimal) -> No
         body = render_to_string(
             "notices/reminder.txt",
             {
+                **claim_explained(invoice_shares(invoice, lines=lines), breakdown),
                 "patient": patient,
                 "invoice": invoice,
-                "lines": invoice.lines.all(),
+                "bill_title": title,
+                "lines": lines,
                 "reminder": reminder,
                 "amount_due": amount_due,
                 "breakdown": breakdown,

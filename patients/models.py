@@ -101,6 +101,9 @@ class Coverage(models.Model):
     class Kind(models.TextChoices):
         INSURER = "insurer", _("Insurer")
         EXEMPTION_CARD = "exemption_card", _("Exemption card")
+        # France: the health insurance (and the mutuelle) pays the clinic directly; the patient pays only the
+        # ticket modérateur. The insurer-covered lines of such a patient's bill read "paid directly to us".
+        TIERS_PAYANT = "tiers_payant", _("Tiers payant (health insurance pays the clinic)")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="coverages")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import AuthorisedProxy, CallerCheck, ContactChange, Coverage, Patient, PatientNote
 
@@ -40,6 +40,25 @@ def exemption_card_held(*, patient_id: int, on: date) -> bool:
         Coverage.objects.filter(patient_id=patient_id, kind=Coverage.Kind.EXEMPTION_CARD, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .exists()
+    )
+
+
+def tiers_payant_held(*, patient_id: int, on: date) -> bool:
+    """Whether the patient's health insurance paid the clinic directly (tiers payant) on that day."""
+    return (
+        Coverage.objects.filter(patient_id=patient_id, kind=Coverage.Kind.TIERS_PAYANT, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )
+
+
+def tiers_payant_held_expression(*, patient: str, on: str) -> Exists:
+    """`tiers_payant_held` as an expression over the outer query's `patient` and `on` fields, so that a list
+    reads it in the same query."""
+    return Exists(
+        Coverage.objects.filter(
+            patient_id=OuterRef(patient), kind=Coverage.Kind.TIERS_PAYANT, valid_from__lte=OuterRef(on)
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef(on)))
     )
 
 

@@ -20,7 +20,10 @@ from disputes import selectors as dispute_selectors
 from disputes.selectors import account_summary
 from invoices import selectors, services
 from invoices.forms import PaymentForm
+from invoices.line_kinds import bill_title
 from invoices.models import Invoice, payment_method_label
+from invoices.selectors import invoice_shares
+from invoices.shares import Audience
 from invoices.templatetags.money import money
 from invoices.views import get_invoice_for_user
 from patient_collections import selectors as collection_selectors
@@ -82,6 +85,8 @@ def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
     invoice = get_invoice_for_user(request, invoice_id)
     accessed.send(sender=Invoice, instance=invoice)
     patient_due = invoice.patient_due
+    lines = list(invoice.lines.all())
+    entries = list(invoice.entries.all())
     collections = invoice_collection_status(invoice=invoice, today=timezone.localdate())
     # A new plan or deferral replaces the one that holds the invoice: the forms offer it only to whoever may.
     current = collections.current_arrangement
@@ -90,7 +95,11 @@ def detail(request: StaffRequest, invoice_id: int) -> HttpResponse:
         "invoice": invoice,
         "patient_due": patient_due,
         "invoice_credit": -patient_due if patient_due < 0 else None,
-        "entries": [(entry, payment_method_label(entry.method)) for entry in invoice.entries.all()],
+        "lines": lines,
+        "bill_title": bill_title(lines, invoice.service_date),
+        # The same rows the patient reads on the bill and the PDF, in staff words.
+        "shares": invoice_shares(invoice, lines=lines, entries=entries, audience=Audience.STAFF),
+        "entries": [(entry, payment_method_label(entry.method)) for entry in entries],
         "credit_notes": invoice.credit_notes.all(),
         "collections": collections,
         "arrangement_refusal": arrangement_replace_refusal(request.user, current),

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from auditlog.signals import accessed
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -23,9 +23,10 @@ from django.views.decorators.http import require_GET
 
 from catalogue.models import Service
 from invoices.jurisdiction import current_profile
+from invoices.line_kinds import bill_title
 from invoices.models import Coverage, InsuranceStatus, Invoice, InvoiceLine, LedgerEntry, payment_method_label
 from invoices.pdf import credit_note_pdf_bytes, invoice_pdf_bytes
-from invoices.selectors import credit_notes_for_invoice
+from invoices.selectors import credit_notes_for_invoice, invoice_shares
 from online_payments.pages import allow_checkout_redirect
 from online_payments.quick_pay import pay_link_token
 from online_payments.services import online_payment_enabled
@@ -39,6 +40,7 @@ from patients.models import Patient
 from patients.selectors import exemption_card_held
 
 from ..access import acting_as_proxy, invoice_for_portal, patient_for_portal
+from ..help_links import line_help_slug, published_help_slugs
 from ..quick_pay import invoice_for_quick_pay
 from .home import LANGUAGE_COOKIE
 
@@ -101,7 +103,12 @@ def bills_for_patient(*, patient_id: int, today: date) -> list[BillSummary]:
     invoices = with_collection_state(
         Invoice.objects.issued()
         .filter(patient_id=patient_id)
-        .annotate(first_line=Subquery(first_line.values("description")[:1]), line_count=Count("lines"))
+        .annotate(
+            first_line=Subquery(first_line.values("description")[:1]),
+            line_count=Count("lines"),
+            # Names the third party a bill waits for: an insurer, or else the exemption card.
+            insurer_lines=Exists(InvoiceLine.objects.filter(invoice_id=OuterRef("pk"), coverage=Coverage.INSURER)),
+        )
         .order_by("-service_date", "-id"),
         today=today,
     )
@@ -136,6 +143,7 @@ class LineCover(StrEnum):
 class BillLine:
     line: InvoiceLine
     cover: LineCover
+    help_slug: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,24 +152,6 @@ class HistoryRow:
     kind: str
     amount: Decimal
     method: str
-
-
-@dataclass(frozen=True)
-class BillFigures:
-    total: Decimal
-    third_party_share: Decimal
-    insurer_paid: Decimal
-    insurer_shortfall: Decimal
-    patient_share: Decimal
-    fees: Decimal
-    reductions: Decimal
-    paid_by_you: Decimal
-    refunded: Decimal
-    due: Decimal
-
-    @property
-    def credit(self) -> Decimal | None:
-        return -self.due if self.due < 0 else None
 
 
 def _has_exemption_card(invoice: Invoice) -> bool:
@@ -191,19 +181,7 @@ def _bill_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[BillLine]:
             return LineCover.YOURS
         return LineCover.YOURS_CARD_NEVER_COVERS if line.code in never_covered else LineCover.YOURS_DESPITE_CARD
 
-    return [BillLine(line, cover(line)) for line in lines]
-
-
-def _net(entries: list[LedgerEntry], *kinds: str) -> Decimal:
-    """The sum of entries of these kinds, net of their reversals."""
-    return sum(
-        (
-            entry.amount
-            for entry in entries
-            if entry.kind in kinds or (entry.reverses is not None and entry.reverses.kind in kinds)
-        ),
-        ZERO,
-    )
+    return [BillLine(line, cover(line), line_help_slug(line)) for line in lines]
 
 
 def _history(entries: list[LedgerEntry]) -> list[HistoryRow]:
@@ -224,40 +202,35 @@ def _history(entries: list[LedgerEntry]) -> list[HistoryRow]:
 
 
 def bill_context(invoice: Invoice) -> dict[str, object]:
-    """Lines, figures, payments and the collection state of one bill: 3 queries, plus 2 when an exemption card
-    may matter."""
+    """Lines, who pays what, payments and the collection state of one bill: 3 queries, plus 2 when an exemption
+    card may matter and 1 when some line is the insurer's (tiers payant or not)."""
     today = timezone.localdate()
     lines = list(invoice.lines.order_by("position", "id"))
     entries = list(invoice.entries.select_related("reverses").order_by("posted_at", "id"))
     collection = collection_state(invoice_id=invoice.pk, today=today)
     assert collection is not None  # the invoice was just read
-    settled = invoice.insurance_status == InsuranceStatus.SETTLED
-    figures = BillFigures(
-        total=invoice.total,
-        third_party_share=invoice.third_party_share,
-        insurer_paid=invoice.insurer_paid,
-        insurer_shortfall=max(ZERO, invoice.third_party_share - invoice.insurer_paid) if settled else ZERO,
-        patient_share=invoice.patient_share,
-        fees=_net(entries, Kind.REMINDER_FEE),
-        reductions=-_net(entries, Kind.REDUCTION, Kind.WRITE_OFF, Kind.SMALL_CLAIM_CREDIT, Kind.CREDIT_NOTE),
-        paid_by_you=-_net(entries, Kind.PATIENT_PAYMENT, Kind.CREDIT_TRANSFER_IN, Kind.CREDIT_TRANSFER_OUT),
-        refunded=_net(entries, Kind.REFUND),
-        due=invoice.patient_due,
-    )
+    shares = invoice_shares(invoice, lines=lines, entries=entries)
+    # As the bill list annotates it (bills_for_patient): the status names the insurer only when there is one.
+    invoice.insurer_lines = any(line.coverage == Coverage.INSURER for line in lines)  # type: ignore[attr-defined]
     bill_lines = _bill_lines(invoice, lines)
     covers = {bill_line.cover for bill_line in bill_lines}
-    pending = invoice.insurance_status == InsuranceStatus.PENDING
+    help_slugs = published_help_slugs(bill_line.help_slug for bill_line in bill_lines)
+    bill_lines = [
+        bill_line if bill_line.help_slug in help_slugs else BillLine(bill_line.line, bill_line.cover)
+        for bill_line in bill_lines
+    ]
     return {
         "invoice": invoice,
+        "bill_title": bill_title(lines, invoice.service_date),
         "state": bill_state(invoice, today, collection),
         "collection": collection,
         "bill_lines": bill_lines,
-        "covers": covers,
         "card_explanation": bool(covers & {LineCover.YOURS_DESPITE_CARD, LineCover.YOURS_CARD_NEVER_COVERS}),
-        "figures": figures,
+        "shares": shares,
+        "due": shares.owed,
+        "credit": -shares.owed if shares.owed < 0 else None,
         "history": _history(entries),
-        "can_pay": invoice.status == Invoice.Status.ISSUED and figures.due > 0,
-        "insurance_pending": pending and invoice.third_party_outstanding > 0,
+        "can_pay": invoice.status == Invoice.Status.ISSUED and shares.owed > 0,
         "reference_is_kid": current_profile().payment_reference_scheme == "KID",
     }
 

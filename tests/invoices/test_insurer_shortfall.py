@@ -40,13 +40,9 @@ def test_the_staff_page_says_what_moved_to_the_patients_share(patient, billing, 
     page = client_for(billing).get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
     totals = page.split('id="totals-title"', 1)[1].split("</section>", 1)[0]
 
-    assert f'id="insurer-shortfall">+{en_money("250.00")}' in totals
-    assert "Patient's share after the insurer settled" in totals
-    assert totals.count(en_money("312.00")) == 2  # the share after settling and what the patient owes
-    assert (
-        f"The insurer settled for {en_money('1000.00')} of the {en_money('1250.00')} expected: "
-        f"the remaining {en_money('250.00')} moved to the patient's share."
-    ) in totals
+    assert f'id="share-third_party_shortfall">+{en_money("250.00")}' in totals
+    assert f'id="share-not_covered">{en_money("62.00")}' in totals
+    assert f'id="invoice-patient-due">{en_money("312.00")}' in totals
 
 
 def test_the_pdf_says_what_moved_to_the_patients_share(patient):
@@ -56,10 +52,17 @@ def test_the_pdf_says_what_moved_to_the_patients_share(patient):
 
     text = squeezed(pdf_text(invoice_pdf_bytes(invoice)))
 
-    assert squeezed(f"Not paid by your insurer, moved to your share +{en_money('250.00')}") in text
-    assert squeezed(f"Your share after your insurer settled {en_money('312.00')}") in text
-    assert squeezed(f"Amount due now {en_money('312.00')}") in text
-    assert squeezed(f"The remaining {en_money('250.00')} has moved to your share.") in text
+    # 1,312 − 1,250 = 62, + 250 = 312: every figure between the total and what is owed is on the paper.
+    assert (
+        squeezed(
+            f"Total for all lines {en_money('1312.00')}"
+            f" Your insurer's share −{en_money('1250.00')}"
+            f" Not covered by your insurer {en_money('62.00')}"
+            f" Not paid by your insurer: now yours to pay +{en_money('250.00')}"
+            f" To pay now {en_money('312.00')}"
+        )
+        in text
+    )
 
 
 def test_a_full_payment_or_a_pending_insurer_moves_nothing(patient, billing, client_for):
@@ -75,7 +78,7 @@ def test_a_full_payment_or_a_pending_insurer_moves_nothing(patient, billing, cli
         invoice.refresh_from_db()
         page = client_for(billing).get(reverse("frontdesk:invoice-detail", args=[invoice.pk])).content.decode()
         assert invoice.insurer_shortfall == Decimal("0.00")
-        assert 'id="insurer-shortfall"' not in page
+        assert 'id="share-third_party_shortfall"' not in page
 
 
 cents = st.integers(min_value=0, max_value=10**8).map(lambda n: Decimal(n) / 100)

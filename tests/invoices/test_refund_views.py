@@ -311,7 +311,8 @@ def test_the_bill_and_its_pdf_count_credit_moved_in_as_paid(patient, billing, cl
     bill = client_for(patient.user).get(reverse("portal:portal-bill", args=[patient.pk, target.pk])).context
     text = squeezed(pdf_text(pdf.invoice_pdf_bytes(Invoice.objects.get(pk=source.pk))))
 
-    assert (bill["figures"].paid_by_you, bill["figures"].due) == (Decimal("80.00"), Decimal("420.00"))
+    paid = next(row for row in bill["shares"].rows if row.kind == "paid_by_patient")
+    assert (paid.amount, bill["due"]) == (Decimal("-80.00"), Decimal("420.00"))
     with translation.override("en"):
-        assert squeezed(f"Already paid by you{money(Decimal('520.00'))}") in text
+        assert squeezed(f"Already paid by you−{money(Decimal('520.00'))}") in text
         assert squeezed(f"Credit in your favour{money(Decimal('20.00'))}") in text

@@ -176,13 +176,14 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
     payment_plan_create(invoice_id=invoice.pk, instalments=2, by=billing)
     warm_content_types()
     # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 invoice with patient, 7 lines, 8 ledger entries with poster, 8b credit notes (none: no lines read),
+    # 6 invoice with patient, 7 lines, 8 ledger entries with poster and what they reverse, 8b credit notes (none:
+    # no lines read), 8c tiers payant on file (for the wording of the insurer's line),
     # 9 insert the audit ACCESS entry,
     # 10 the patient's balance and 11 their open complaint for the account header; collections: 12 reminders,
     # 13 payment plans with their creator, 14 their instalments, 15 deferrals with their creator, 16 the open
     # complaint on this invoice, 17 the case
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk]))
     assert len(response.context["entries"]) == entries + 1
     assert len(response.context["collections"].reminders) == entries

@@ -146,7 +146,7 @@ def test_the_print_batch_is_none_for_a_day_without_letters():
     assert letters.print_batch_pdf(DAY) is None
 
 
-def test_the_print_batch_runs_two_queries_whatever_the_number_of_letters(django_assert_num_queries):
+def test_the_print_batch_runs_three_queries_whatever_the_number_of_letters(django_assert_num_queries):
     def batch_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
             letters.print_batch_pdf(DAY)
@@ -154,23 +154,24 @@ def test_the_print_batch_runs_two_queries_whatever_the_number_of_letters(django_
 
     for number in range(2):
         sent_notice(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
-    # 1. the day's letter reminders with invoice and patient  2. their invoice lines
-    with django_assert_num_queries(2):
+    # 1. the day's letter reminders with invoice, patient and tiers payant  2. their invoice lines  3. their
+    # ledger entries (the rows of who pays what)
+    with django_assert_num_queries(3):
         letters.print_batch_pdf(DAY)
     for number in range(2, 8):
         sent_notice(issue(patient_with_address(f"Patient {number}", f"0{number}00")), sent_at=at(DAY))
     assert Reminder.objects.filter(channel="letter").count() == 8
-    assert batch_queries() == 2
+    assert batch_queries() == 3
 
 
-def test_a_notice_letter_runs_two_queries(final_notice, django_assert_num_queries):
-    # 1. the reminder with invoice and patient  2. the invoice lines
-    with django_assert_num_queries(2):
+def test_a_notice_letter_runs_three_queries(final_notice, django_assert_num_queries):
+    # 1. the reminder with invoice, patient and tiers payant  2. the invoice lines  3. the ledger entries
+    with django_assert_num_queries(3):
         letters.notice_letter_pdf(final_notice)
 
 
 def test_markup_in_a_description_is_escaped_and_never_fetched(fetched_urls):
-    invoice = issue(patient_with_address(), lines=[("MAT", f"Bandage {FILE_IMAGE}", "1", "50.00", "patient")])
+    invoice = issue(patient_with_address(), lines=[("BANDAGE", f"Bandage {FILE_IMAGE}", "1", "50.00", "patient")])
     reminder = sent_notice(invoice, sent_at=at(DAY))
     case = CollectionCase.objects.create(invoice=invoice, amount=Decimal("50.00"))
 
