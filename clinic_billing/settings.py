@@ -379,6 +379,7 @@ SPECTACULAR_SETTINGS = {
         "InstalmentStatusEnum": "patient_collections.models.Instalment.Status",
         "ReminderStatusEnum": "patient_collections.models.Reminder.Status",
         "CollectionCaseStatusEnum": "patient_collections.models.CollectionCase.Status",
+        "EventTypeEnum": "integration_events.models.EventType",
     },
 }
 

@@ -3,6 +3,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import URLValidator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"), max_length=500, assume_scheme="https", validators=[URLValidator(schemes=["http", "https"])]
+    )
     event_types = forms.MultipleChoiceField(
         label=_("Event types"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -33,12 +37,6 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ("url", "description", "event_types", "active")
-
-    def clean_url(self) -> str:
-        url: str = self.cleaned_data["url"]
-        if not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError(_("Enter an http or https address."))
-        return url
 
 
 @admin.register(WebhookEndpoint)
