@@ -1,6 +1,9 @@
 """The Clinic-Signature header: what a receiver checks, through the same pure helper docs/api.md describes."""
 
+from pathlib import Path
+
 import pytest
+import time_machine
 
 from integration_events.signatures import signature_header, signature_verify
 
@@ -51,3 +54,23 @@ def test_it_accepts_any_of_several_signatures_while_a_secret_is_rotated():
     old = signature_header(payload=BODY, secret="whsec_old", timestamp=SENT).split(",")[1]
 
     assert signature_verify(payload=BODY, header=f"{new},{old}", secret=SECRET, now=SENT)
+
+
+def _documented_verify():
+    """The receiver's check as docs/api.md prints it, run as written."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    snippet = doc.split("refuses an old timestamp", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)  # noqa: S102 - our own documentation, checked to stay true
+    return namespace["verify"]
+
+
+def test_the_receivers_check_in_the_docs_agrees_with_the_helper():
+    verify = _documented_verify()
+    with time_machine.travel(SENT, tick=False):
+        header = signature_header(payload=BODY, secret=SECRET, timestamp=SENT)
+        assert verify(BODY, header, SECRET)
+        assert not verify(BODY + b" ", header, SECRET)
+        assert not verify(BODY, header, "whsec_other")
+    with time_machine.travel(SENT + 301, tick=False):
+        assert not verify(BODY, header, SECRET)
