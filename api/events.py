@@ -49,7 +49,8 @@ class EventOutputSerializer(serializers.Serializer):
     object_type = serializers.CharField(help_text="The kind of record: the part of `type` before the dot.")
     object_id = serializers.IntegerField(help_text="The record's id (a payment's is its ledger entry).")
     patient_id = serializers.IntegerField(allow_null=True)
-    data = serializers.DictField(
+    # DRF's metaclass takes declared fields off the class, so `data` does not shadow Serializer.data at run time.
+    data = serializers.DictField(  # type: ignore[assignment]
         help_text="Ids, amounts (decimal strings), dates and statuses of the change; never names or free text."
     )
 

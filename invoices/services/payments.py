@@ -166,8 +166,8 @@ def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEnt
         LedgerEntry.objects.bulk_create(new_entries)
         events_record(
             events=[
-                NewEvent(EventType.PAYMENT_RECEIVED, e, invoices[e.invoice_id].patient_id, payment_data(e))
-                for e in new_entries
+                NewEvent(EventType.PAYMENT_RECEIVED, entry, invoices[entry.invoice_id].patient_id, payment_data(entry))
+                for entry in new_entries
             ]
         )
         for invoice in changed.values():
