@@ -180,6 +180,8 @@ def test_the_admin_sends_a_failed_delivery_again(patient, client_for, settings, 
             )
 
     assert response.status_code == 302
+    log = client_for(admin_user).get(reverse("admin:integration_events_webhookdelivery_changelist")).content.decode()
+    assert receiver.url in log
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_response_code) == (Status.SUCCEEDED, 1, 200)
     assert len(receiver.received) == 2
