@@ -148,7 +148,8 @@ def event_body(event: Event) -> dict[str, Any]:
 def webhook_backoff(*, attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed attempt: the base, doubled each time, at most six hours."""
     base = timedelta(seconds=settings.WEBHOOK_RETRY_BASE_SECONDS)
-    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    # The exponent is bounded so that a large WEBHOOK_MAX_ATTEMPTS cannot overflow timedelta before the cap.
+    return min(base * 2 ** min(max(attempts - 1, 0), 30), MAX_BACKOFF)
 
 
 def _stale_after() -> timedelta:

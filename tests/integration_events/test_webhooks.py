@@ -78,7 +78,7 @@ def test_the_back_off_doubles_from_the_base_and_stops_at_six_hours(settings):
         timedelta(minutes=2),
         timedelta(minutes=4),
     ]
-    assert webhook_backoff(attempts=20) == timedelta(hours=6)
+    assert webhook_backoff(attempts=20) == webhook_backoff(attempts=1000) == timedelta(hours=6)
 
 
 def test_a_failing_receiver_is_retried_after_its_back_off_and_when_it_recovers_gets_the_event_once(
