@@ -10,3 +10,9 @@ class IntegrationEventsConfig(AppConfig):
 
     name = "integration_events"
     verbose_name = "Integration events"
+
+    def ready(self) -> None:
+        # Services publish the send task by name. Registering it in every process (not only in the worker, whose
+        # autodiscovery finds it) lets an eager run (CELERY_TASK_ALWAYS_EAGER) execute it rather than hand the
+        # message to a broker nobody reads.
+        from . import tasks  # noqa: F401

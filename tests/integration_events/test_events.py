@@ -201,7 +201,7 @@ def test_an_event_is_never_edited_or_deleted(patient):
     assert Event.objects.get().data["total"] == "500.00"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_event_outside_a_transaction_is_refused(patient):
     with pytest.raises(EventOutsideTransaction):
         event_record(type=EventType.PATIENT_CREATED, obj=patient, patient_id=patient.pk, data={})
