@@ -1,4 +1,15 @@
-from api import adjustments, bank_files, cases, collections, complaints, corrections, invoices, lists, patients
+from api import (
+    adjustments,
+    bank_files,
+    cases,
+    collections,
+    complaints,
+    corrections,
+    events,
+    invoices,
+    lists,
+    patients,
+)
 
 urlpatterns = (
     lists.urlpatterns
@@ -10,4 +21,5 @@ urlpatterns = (
     + collections.urlpatterns
     + cases.urlpatterns
     + bank_files.urlpatterns
+    + events.urlpatterns
 )

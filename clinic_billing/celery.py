@@ -59,6 +59,10 @@ app.conf.beat_schedule = {
         "task": "invoices.tasks.ledger_verify_all",
         "schedule": crontab(hour=2, minute=15),
     },
+    "send-webhook-deliveries": {
+        "task": "integration_events.tasks.sweep_webhook_deliveries",
+        "schedule": 60.0,
+    },
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

@@ -80,6 +80,7 @@ SHOWS_PATIENT_RECORDS = frozenset(
         "api-complaint-list",
         "api-payment-list",
         "api-reminder-sync",
+        "api-event-list",
         "api-invoice-detail",
         "api-invoice-pdf",
         "api-credit-note-detail",

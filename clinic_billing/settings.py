@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal",
     "mfa",
     "session_policy",
+    "integration_events",
     "compliance",
     "frontdesk",
     "api",
@@ -334,6 +335,11 @@ if not REMINDER_SEND_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT < REMINDER_SWEEP_INT
     )
 if not REMINDER_SEND_TIME_LIMIT < REMINDER_UNCERTAIN_AFTER:
     raise ImproperlyConfigured("REMINDER_UNCERTAIN_AFTER must be longer than REMINDER_SEND_TIME_LIMIT.")
+# Webhooks (integration_events): seconds a receiver has to answer, how many attempts before a delivery fails,
+# and the first wait of the exponential back-off between attempts (doubled after each failure, at most 6 hours).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # --- API -------------------------------------------------------------------------------------------
@@ -389,6 +395,7 @@ SPECTACULAR_SETTINGS = {
         "FollowUpCallOutcomeEnum": "patient_collections.models.FollowUpCall.Outcome",
         "RefundStatusEnum": "invoices.models.RefundRequest.Status",
         "RefundMethodEnum": "invoices.models.RefundMethod",
+        "EventTypeEnum": "integration_events.models.EventType",
     },
 }
 

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from clinic_billing.external_references import DUPLICATE_REFERENCE, external_reference_clean, metadata_clean
+from integration_events.models import EventType
+from integration_events.services import event_record
 
 from . import selectors
 from .models import AuthorisedProxy, CallerCheck, Channel, ContactChange, Coverage, Language, Patient, PatientNote
@@ -95,7 +97,7 @@ def patient_create(
         _refuse_duplicate_reference(external_source, external_reference)
     try:
         with transaction.atomic():
-            return Patient.objects.create(
+            patient = Patient.objects.create(
                 name=name.strip(),
                 date_of_birth=date_of_birth,
                 external_source=external_source,
@@ -103,6 +105,8 @@ def patient_create(
                 metadata=metadata_clean(metadata),
                 **values,
             )
+            event_record(type=EventType.PATIENT_CREATED, obj=patient, patient_id=patient.pk, data={})
+            return patient
     except IntegrityError:
         # Another request registered the same reference since the check above.
         _refuse_duplicate_reference(external_source, external_reference)

@@ -679,6 +679,7 @@ ROUTES: dict[str, Route] = {
     "api-patient-statement": Route({"GET": staff_api(*STAFF)}, kwargs=_patient),
     "api-invoice-list": Route({"GET": staff_api(*STAFF), "POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-payment-list": Route({"GET": staff_api(*STAFF)}),
+    "api-event-list": Route({"GET": staff_api(*STAFF)}),
     "api-reminder-sync": Route({"GET": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-invoice-detail": Route({"GET": staff_api(*STAFF)}, kwargs=_invoice),
     "api-invoice-issue": Route({"POST": staff_api(FRONT_DESK, BILLING, MANAGER)}, kwargs=_draft),

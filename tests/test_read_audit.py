@@ -165,6 +165,7 @@ LIST_READS = [
     ListRead("api-complaint-list", "billing", "complaint"),
     ListRead("api-payment-list", "billing", "invoice"),
     ListRead("api-reminder-sync", "billing", "notice invoice"),
+    ListRead("api-event-list", "billing", "patient"),
     ListRead(
         "disputes:complaint-invoice-lines", "billing", "invoice", (("patient", "patient"), ("invoice", "invoice"))
     ),

@@ -13,6 +13,8 @@ from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFo
 from clinic_billing.lifecycle import transition
 from clinic_billing.roles import OFFICE_MANAGER
 from clinic_billing.vocabulary import InsuranceStatus
+from integration_events.models import EventType
+from integration_events.services import event_record
 from invoices import services as invoice_services
 from invoices.models import LedgerEntry
 from patient_collections import interface as collections
@@ -146,6 +148,19 @@ def adjustment_approve(*, adjustment_id: int, by: User, note: str = "") -> Adjus
     _decide(adjustment, AdjustmentRequest.Status.APPROVED, by=by, note=note, extra_fields=("ledger_entry",))
     if case_id is not None:
         collections.collection_case_credit_approved(case_id=case_id, entry=entry, by=by)
+    event_record(
+        type=EventType.ADJUSTMENT_APPROVED,
+        obj=adjustment,
+        patient_id=invoice.patient_id,
+        data={
+            "invoice": invoice.pk,
+            "complaint": adjustment.complaint_id,
+            "case": case_id,
+            "kind": adjustment.kind,
+            "amount": adjustment.amount,
+            "ledger_entry": entry.pk,
+        },
+    )
     return adjustment
 
 

@@ -15,6 +15,8 @@ from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFo
 from clinic_billing.lifecycle import transition
 from clinic_billing.roles import OFFICE_MANAGER
 from clinic_calendar import clinic_calendar
+from integration_events.models import EventType
+from integration_events.services import event_record
 from invoices import services as invoice_services
 from invoices.models import Invoice
 from patient_collections import interface as collections
@@ -135,6 +137,30 @@ def complaint_file(
         scripts=dict(decision.scripts),
         notes=list(decision.notes),
     )
+    event_record(
+        type=EventType.COMPLAINT_FILED,
+        obj=complaint,
+        patient_id=patient_id,
+        data={
+            "invoice": invoice.pk,
+            "category": category,
+            "channel": channel,
+            "disputed_amount": complaint.disputed_amount,
+        },
+    )
+    event_record(
+        type=EventType.COMPLAINT_DECIDED,
+        obj=complaint,
+        patient_id=patient_id,
+        data={
+            "invoice": invoice.pk,
+            "route_to": decision.route_to,
+            "proposal_kind": decision.proposal.kind,
+            "proposal_amount": decision.proposal.amount,
+            "meeting_due_at": complaint.meeting_due_at,
+            "policy_version": decision.policy_version,
+        },
+    )
     return complaint
 
 
@@ -231,6 +257,12 @@ def complaint_close(
         invoice_id=complaint.invoice_id,
         role=complaint.route_to,
         due_at=now + timedelta(days=follow_up_days),
+    )
+    event_record(
+        type=EventType.COMPLAINT_CLOSED,
+        obj=complaint,
+        patient_id=complaint.patient_id,
+        data={"invoice": complaint.invoice_id, "outcome": outcome, "status": complaint.status},
     )
     return complaint
 

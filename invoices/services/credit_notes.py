@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound
+from integration_events.models import EventType
+from integration_events.services import event_record
 
 from ..models import CreditNote, Invoice, InvoiceLine, LedgerEntry
 from ..money import CENT, ZERO
@@ -74,6 +76,17 @@ def _credit_note_issue(
     )
     if line_ids:
         credit_note.lines.set(line_ids)
+    event_record(
+        type=EventType.CREDIT_NOTE_ISSUED,
+        obj=credit_note,
+        patient_id=invoice.patient_id,
+        data={
+            "invoice": invoice.pk,
+            "number": credit_note.number,
+            "kind": credit_note.kind,
+            "amount": credit_note.amount,
+        },
+    )
     return credit_note
 
 

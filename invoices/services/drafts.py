@@ -18,6 +18,8 @@ from catalogue.snapshot import texts_snapshot
 from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
 from clinic_billing.external_references import DUPLICATE_REFERENCE, external_reference_clean, metadata_clean
 from clinic_billing.languages import clinic_language
+from integration_events.models import EventType
+from integration_events.services import event_record
 from patients.models import Patient
 
 from ..jurisdiction import current_profile
@@ -298,6 +300,12 @@ def invoice_issue(*, invoice_id: int, by: User | None, today: date | None = None
         ],
     )
     _post(invoice=invoice, kind=Kind.CHARGE, amount=total, by=by, reference=invoice.number)
+    event_record(
+        type=EventType.INVOICE_ISSUED,
+        obj=invoice,
+        patient_id=invoice.patient_id,
+        data={"number": invoice.number, "total": invoice.total, "due_date": invoice.due_date},
+    )
     return invoice
 
 

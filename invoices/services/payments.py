@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, Conflict, InvalidTransition, NotFound
+from integration_events.models import EventType
+from integration_events.services import NewEvent, event_record, events_record
 
 from ..models import InsuranceStatus, Invoice, InvoiceStatusChange, LedgerEntry
 from .ledger import _lock_invoice, _positive_money, _post, _require_booked, _within_limit
@@ -81,6 +83,9 @@ def payment_record(
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=fingerprint,
             )
+            event_record(
+                type=EventType.PAYMENT_RECEIVED, obj=entry, patient_id=invoice.patient_id, data=payment_data(entry)
+            )
             return PaymentResult(entry=entry, created=True)
     except IntegrityError:
         # The same user's key committed by another invoice's transaction in the meantime.
@@ -88,6 +93,12 @@ def payment_record(
         if existing is None:
             raise
         return _replayed(existing, fingerprint)
+
+
+def payment_data(entry: LedgerEntry) -> dict[str, object]:
+    """A payment.received event's payload: the invoice, the amount paid (positive) and who paid."""
+    payer = "insurer" if entry.kind == Kind.INSURANCE_PAYMENT else "patient"
+    return {"invoice": entry.invoice_id, "amount": -entry.amount, "payer": payer, "balance_after": entry.balance_after}
 
 
 def _entry_for_key(idempotency_key: str, by: User | None) -> LedgerEntry | None:
@@ -153,6 +164,12 @@ def payments_record_batch(*, payments: Sequence[BatchPayment]) -> list[LedgerEnt
                 new_entries.append(entry)
                 changed[entry.invoice_id] = invoices[entry.invoice_id]
         LedgerEntry.objects.bulk_create(new_entries)
+        events_record(
+            events=[
+                NewEvent(EventType.PAYMENT_RECEIVED, entry, invoices[entry.invoice_id].patient_id, payment_data(entry))
+                for entry in new_entries
+            ]
+        )
         for invoice in changed.values():
             invoice.updated_at = now
         Invoice.objects.update_locked_rows(

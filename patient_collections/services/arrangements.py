@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from clinic_billing.lifecycle import transition
+from integration_events.models import EventType
+from integration_events.services import event_record
 from invoices import services as invoice_services
 from invoices.models import Invoice
 from invoices.money import MoneyError, to_money
@@ -115,6 +117,12 @@ def payment_plan_create(
     Instalment.objects.bulk_create(
         Instalment(plan=plan, number=planned.number, due_date=planned.due_date, amount=planned.amount)
         for planned in plans.instalment_schedule(amounts=amounts, first_due=start)
+    )
+    event_record(
+        type=EventType.PLAN_CREATED,
+        obj=plan,
+        patient_id=invoice.patient_id,
+        data={"invoice": invoice.pk, "total": plan.total, "instalments": len(amounts), "first_due": start},
     )
     return plan
 

@@ -12,6 +12,8 @@ from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFo
 from clinic_billing.lifecycle import transition
 from clinic_billing.roles import OFFICE_MANAGER, PROVIDER, user_roles
 from disputes import interface as disputes
+from integration_events.models import EventType
+from integration_events.services import event_record
 from invoices import services as invoice_services
 from invoices.models import LedgerEntry
 
@@ -116,7 +118,14 @@ def collection_case_decide(*, case_id: int, decision: str, note: str = "", by: U
     case.decided_at = timezone.now()
     case.decided_by = by
     case.note = note.strip()[:300]
-    return transition(case, to_status, by=by, reason=note, extra_fields=fields)
+    transition(case, to_status, by=by, reason=note, extra_fields=fields)
+    event_record(
+        type=EventType.CASE_DECIDED,
+        obj=case,
+        patient_id=invoice.patient_id,
+        data={"invoice": invoice.pk, "decision": decision, "status": case.status},
+    )
+    return case
 
 
 def collection_case_credit_approved(*, case_id: int, entry: LedgerEntry, by: User) -> CollectionCase:

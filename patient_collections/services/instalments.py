@@ -10,6 +10,8 @@ from django.utils import timezone
 from clinic_billing.lifecycle import transition_rows
 from clinic_billing.roles import BILLING
 from disputes import interface as disputes
+from integration_events.models import EventType
+from integration_events.services import event_record
 
 from ..models import FollowUpCall, Instalment, NoticeType, PaymentPlan, Reminder
 from ..notices import INSTALMENT_STEPS
@@ -93,6 +95,17 @@ def instalments_sweep_batch(
                     judged[Instalment.Status.MISSED].append(instalment.pk)
                     missed += 1
                     _missed_instalment_call(plan=plan, instalment=instalment, now=now)
+                    event_record(
+                        type=EventType.PLAN_MISSED,
+                        obj=plan,
+                        patient_id=plan.invoice.patient_id,
+                        data={
+                            "invoice": plan.invoice_id,
+                            "instalment": instalment.number,
+                            "due_date": instalment.due_date,
+                            "amount": instalment.amount,
+                        },
+                    )
                     reminder, created = Reminder.objects.get_or_create(
                         invoice_id=plan.invoice_id,
                         step=INSTALMENT_STEPS + instalment.number,

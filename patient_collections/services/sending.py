@@ -21,6 +21,8 @@ from django.utils.translation import gettext_noop
 from clinic_billing.exceptions import InvalidTransition, NotFound, PermissionDenied
 from clinic_billing.lifecycle import transition, transition_rows
 from clinic_billing.roles import BILLING
+from integration_events.models import EventType
+from integration_events.services import event_record
 from invoices import services as invoice_services
 from invoices.models import Invoice
 from patients.models import Channel
@@ -90,6 +92,19 @@ def _record_sent(
     reminder.channel = channel
     reminder.sent_at = sent_at
     reminder.not_before = None
+    event_record(
+        type=EventType.REMINDER_SENT,
+        obj=reminder,
+        patient_id=invoice.patient_id,
+        data={
+            "invoice": invoice.pk,
+            "step": reminder.step,
+            "notice_type": reminder.notice_type,
+            "channel": channel,
+            "fee": reminder.fee,
+            "deadline": reminder.deadline,
+        },
+    )
     return _move(reminder, Reminder.Status.SENT, fields, by=by)
 
 

@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from api.idempotency import idempotency_records_purge
 from disputes.services import complaints_escalate_overdue
+from integration_events.models import WebhookDelivery
+from integration_events.services import webhook_deliveries_due, webhook_delivery_send
 from invoices.models import Invoice
 from invoices.services import ledger_verify
 from patient_collections.models import Reminder
@@ -136,6 +138,21 @@ def _purge_idempotency_records(as_of: date) -> JobOutcome:
     return JobOutcome(summary=f"{idempotency_records_purge(now=timezone.now())} stored API answer(s) forgotten")
 
 
+def _send_webhook_deliveries(as_of: date) -> JobOutcome:
+    # Deliveries are due by the clock, not by the day being caught up: send whatever waits now, in-process.
+    sent = [
+        webhook_delivery_send(delivery_id=delivery_id) for delivery_id in webhook_deliveries_due(now=timezone.now())
+    ]
+    statuses = Counter(delivery.status for delivery in sent if delivery is not None)
+    return JobOutcome(
+        summary=(
+            f"{statuses[WebhookDelivery.Status.SUCCEEDED]} webhook delivery(ies) sent, "
+            f"{statuses[WebhookDelivery.Status.PENDING]} to try again later, "
+            f"{statuses[WebhookDelivery.Status.FAILED]} failed for good"
+        )
+    )
+
+
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
     BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
@@ -147,6 +164,11 @@ JOBS: list[BillingJob] = [
     ),
     BillingJob(name="sweep-bank-inbox", task="payments_in.tasks.sweep_bank_inbox", run=_sweep_bank_inbox),
     BillingJob(name="verify-ledger", task="invoices.tasks.ledger_verify_all", run=_verify_ledger),
+    BillingJob(
+        name="send-webhook-deliveries",
+        task="integration_events.tasks.sweep_webhook_deliveries",
+        run=_send_webhook_deliveries,
+    ),
     BillingJob(
         name="purge-idempotency-records", task="api.tasks.purge_idempotency_records", run=_purge_idempotency_records
     ),
