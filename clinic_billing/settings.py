@@ -170,6 +170,21 @@ if _database_password:
     if DATABASES["default"].get("PASSWORD"):
         raise ImproperlyConfigured("DATABASE_URL carries a password: set it there or in DATABASE_PASSWORD, not both.")
     DATABASES["default"]["PASSWORD"] = _database_password
+# A streaming replica for the reports (aging, complaint report, their CSVs, the audit-log export): they read many
+# rows and tolerate the replica's lag; clinic_billing/database_routing.py sends their reads there and every write,
+# the read-audit rows the report pages leave included, to the primary. Unset: no `reports` alias, all on default.
+REPORTS_DATABASE_URL = env_url(
+    "REPORTS_DATABASE_URL", "", schemes=frozenset({"postgres", "postgresql", "pgsql"}), secret=True
+)
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = dj_database_url.parse(REPORTS_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # A physical replica has the primary's roles and passwords: the password given apart from the URL holds for both.
+    if not DATABASES["reports"].get("PASSWORD") and DATABASES["default"].get("PASSWORD"):
+        DATABASES["reports"]["PASSWORD"] = DATABASES["default"]["PASSWORD"]
+    DATABASES["reports"]["OPTIONS"] = {"options": "-c jit=off"}
+    # A test run has no replica: the alias reads the test database through the primary's connection.
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["clinic_billing.database_routing.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
