@@ -59,6 +59,11 @@ app.conf.beat_schedule = {
         "task": "invoices.tasks.ledger_verify_all",
         "schedule": crontab(hour=2, minute=15),
     },
+    "sweep-read-audit": {
+        "task": "compliance.tasks.sweep_read_audit",
+        # At night, when the audit log takes fewest inserts.
+        "schedule": crontab(hour=3, minute=30),
+    },
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

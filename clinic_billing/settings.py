@@ -394,6 +394,13 @@ SPECTACULAR_SETTINGS = {
 # --- Audit -----------------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# How long the audit log keeps its ACCESS rows (who read a patient's records): a nightly sweep deletes older ones
+# in batches (compliance/read_audit_retention.py). Rows recording changes are never swept. The default is the
+# ten years patient records are kept (docs/data-protection.md), so a patient can be told who read their account
+# for as long as it exists; HIPAA keeps its security documentation six years (45 CFR 164.316(b)(2)). Under a year
+# is refused: the log must cover at least the period in which misuse is looked for and reported.
+READ_AUDIT_RETENTION_DAYS = env_int("READ_AUDIT_RETENTION_DAYS", 3650, minimum=365)
+READ_AUDIT_SWEEP_BATCH = env_int("READ_AUDIT_SWEEP_BATCH", 5000, minimum=1)
 
 # --- Portal ----------------------------------------------------------------------------------------
 # Absolute address of the site, for links in emails, PDFs and letters (quick-pay links, invitations).

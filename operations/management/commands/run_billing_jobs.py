@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from api.idempotency import idempotency_records_purge
+from compliance.read_audit_retention import read_audit_sweep
 from disputes.services import complaints_escalate_overdue
 from invoices.models import Invoice
 from invoices.services import ledger_verify
@@ -136,6 +137,13 @@ def _purge_idempotency_records(as_of: date) -> JobOutcome:
     return JobOutcome(summary=f"{idempotency_records_purge(now=timezone.now())} stored API answer(s) forgotten")
 
 
+def _sweep_read_audit(as_of: date) -> JobOutcome:
+    # Like the stored answers: the rows' age counts from now, whatever day is being caught up.
+    sweep = read_audit_sweep(now=timezone.now())
+    remaining = "" if sweep.finished else "; older rows remain for the next run"
+    return JobOutcome(summary=f"{sweep.deleted} read-audit row(s) past the retention deleted{remaining}")
+
+
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
     BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
@@ -150,6 +158,7 @@ JOBS: list[BillingJob] = [
     BillingJob(
         name="purge-idempotency-records", task="api.tasks.purge_idempotency_records", run=_purge_idempotency_records
     ),
+    BillingJob(name="sweep-read-audit", task="compliance.tasks.sweep_read_audit", run=_sweep_read_audit),
 ]
 
 
