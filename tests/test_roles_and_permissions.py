@@ -60,7 +60,7 @@ def test_it_gives_an_inactive_user_no_permission(billing):
 
 
 def test_it_leaves_a_superusers_permissions_to_django(db):
-    user = fresh(User.objects.create_superuser("root_admin", password="x"))  # noqa: S106
+    user = fresh(User.objects.create_superuser("root_admin", password="x"))
     assert user_roles(user) == set()
     assert user.get_all_permissions() == ModelBackend().get_all_permissions(fresh(user))
     assert len(user.get_all_permissions()) == Permission.objects.count()
