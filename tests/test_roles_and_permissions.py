@@ -35,7 +35,7 @@ def test_it_reads_the_roles_and_permissions_in_one_query(billing_with_own_permis
 
 @pytest.mark.parametrize("role", STAFF_ROLES)
 def test_it_gives_each_role_exactly_the_permissions_django_reads(role):
-    user = fresh(UserFactory(roles=[role]))
+    user = fresh(UserFactory.create(roles=[role]))
     user_roles(user)
     expected = ModelBackend().get_all_permissions(fresh(user))
     assert expected  # every role holds some permission, or this would compare two empty sets
