@@ -114,6 +114,13 @@ bench: $(STAMP) ## Benchmark on PostgreSQL (BENCH_SIZES=2000,10000 for a quick r
 	$(PY) -m pip install --quiet -e ".[bench]"
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SIZES=$(BENCH_SIZES) $(PY) -m bench.run
 
+# The reports on a real streaming replica: a primary and a pg_basebackup copy of it on two free ports of this machine,
+# torn down afterwards (bench/replica.py; docs/scaling.md has a run's figures).
+REPLICA_INVOICES ?= 2000
+.PHONY: bench-replica
+bench-replica: $(STAMP) ## Start a PostgreSQL primary and streaming replica, read the reports from it, print the lag (JSON)
+	$(PY) -m bench.replica run --invoices $(REPLICA_INVOICES)
+
 # The schemathesis CLI against a short-lived server on a throwaway SQLite database with the demo data (so small
 # ids exist), a staff token holding every role, and tasks run in-process (no broker). docs/api-fuzzing.md says
 # what is checked.

@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "task": "integration_events.tasks.sweep_webhook_deliveries",
         "schedule": 60.0,
     },
+    "sweep-read-audit": {
+        "task": "compliance.tasks.sweep_read_audit",
+        # At night, when the audit log takes fewest inserts.
+        "schedule": crontab(hour=3, minute=30),
+    },
     "purge-idempotency-records": {
         "task": "api.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

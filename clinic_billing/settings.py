@@ -172,6 +172,21 @@ if _database_password:
     if DATABASES["default"].get("PASSWORD"):
         raise ImproperlyConfigured("DATABASE_URL carries a password: set it there or in DATABASE_PASSWORD, not both.")
     DATABASES["default"]["PASSWORD"] = _database_password
+# A streaming replica for the reports (aging, complaint report, their CSVs, the audit-log export): they read many
+# rows and tolerate the replica's lag; clinic_billing/database_routing.py sends their reads there and every write,
+# the read-audit rows the report pages leave included, to the primary. Unset: no `reports` alias, all on default.
+REPORTS_DATABASE_URL = env_url(
+    "REPORTS_DATABASE_URL", "", schemes=frozenset({"postgres", "postgresql", "pgsql"}), secret=True
+)
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = dj_database_url.parse(REPORTS_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # A physical replica has the primary's roles and passwords: the password given apart from the URL holds for both.
+    if not DATABASES["reports"].get("PASSWORD") and DATABASES["default"].get("PASSWORD"):
+        DATABASES["reports"]["PASSWORD"] = DATABASES["default"]["PASSWORD"]
+    DATABASES["reports"]["OPTIONS"] = {"options": "-c jit=off"}
+    # A test run has no replica: the alias reads the test database through the primary's connection.
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["clinic_billing.database_routing.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -402,6 +417,13 @@ SPECTACULAR_SETTINGS = {
 # --- Audit -----------------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# How long the audit log keeps its ACCESS rows (who read a patient's records): a nightly sweep deletes older ones
+# in batches (compliance/read_audit_retention.py). Rows recording changes are never swept. The default is the
+# ten years patient records are kept (docs/data-protection.md), so a patient can be told who read their account
+# for as long as it exists; HIPAA keeps its security documentation six years (45 CFR 164.316(b)(2)). Under a year
+# is refused: the log must cover at least the period in which misuse is looked for and reported.
+READ_AUDIT_RETENTION_DAYS = env_int("READ_AUDIT_RETENTION_DAYS", 3650, minimum=365)
+READ_AUDIT_SWEEP_BATCH = env_int("READ_AUDIT_SWEEP_BATCH", 5000, minimum=1)
 
 # --- Portal ----------------------------------------------------------------------------------------
 # Absolute address of the site, for links in emails, PDFs and letters (quick-pay links, invitations).

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
+from clinic_billing.database_routing import reads_reports
 from clinic_billing.dates import BoundedDateField, period_check
 from clinic_billing.forms import StaffForm
 from clinic_billing.roles import StaffRequest, require_perm, staff_only
@@ -217,6 +218,7 @@ def csv_rows(entries: Any) -> Iterator[list[object]]:
 
 @staff_only
 @require_GET
+@reads_reports
 def audit_log_csv(request: StaffRequest) -> HttpResponse:
     form, search = _audit_search(request)
     if search is None:

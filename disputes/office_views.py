@@ -15,6 +15,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from clinic_billing.csv_safety import spreadsheet_writer
+from clinic_billing.database_routing import reads_reports
 from clinic_billing.exceptions import ApplicationError
 from clinic_billing.roles import OFFICE_MANAGER, StaffRequest, require_perm, staff_only, user_roles
 from invoices.models import InsuranceStatus
@@ -317,6 +318,7 @@ def report_tables(report: selectors.ComplaintReport) -> ReportTables:
 
 @staff_only
 @require_GET
+@reads_reports
 def complaint_report(request: StaffRequest) -> HttpResponse:
     _require_report_access(request)
     form = ReportPeriodForm.from_query(request.GET)
@@ -336,6 +338,7 @@ def complaint_report(request: StaffRequest) -> HttpResponse:
 
 @staff_only
 @require_GET
+@reads_reports
 def complaint_report_csv(request: StaffRequest) -> HttpResponse:
     _require_report_access(request)
     form = ReportPeriodForm.from_query(request.GET)

@@ -7,6 +7,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from clinic_billing.audited import log_bulk_reads
+from clinic_billing.database_routing import reads_reports
 from clinic_billing.roles import StaffRequest, require_perm, staff_only
 from patients.models import Patient
 
@@ -16,6 +17,7 @@ from . import VIEW_CASE
 
 @staff_only
 @require_GET
+@reads_reports
 def aging_report(request: StaffRequest) -> HttpResponse:
     """What patients owe by how long it is overdue: totals, a chart of the same figures, the patients."""
     require_perm(request, VIEW_CASE)
@@ -31,6 +33,7 @@ def aging_report(request: StaffRequest) -> HttpResponse:
 
 @staff_only
 @require_GET
+@reads_reports
 def aging_report_csv(request: StaffRequest) -> HttpResponse:
     require_perm(request, VIEW_CASE)
     today = timezone.localdate()

@@ -197,7 +197,7 @@ def _world_of(size: int, billing) -> None:
         Reminder.objects.create(invoice=invoice, step=1, notice_type="reminder", fee="35.00")
 
 
-# Each: the session, the user, the second factor's device, the user's groups and permissions (6), the rows (1),
+# Each: the session, the user, the second factor's device, the user's groups with all permissions (4), the rows (1),
 # then per list:
 # patients: the balances (1), the audit rows (1);
 # invoices: lines, entries, credit notes (3; their lines only when there are any), open complaints (1), the
@@ -205,11 +205,11 @@ def _world_of(size: int, billing) -> None:
 # complaints: lines, adjustments, status changes, calls (4), the approval settings (2), the audit rows (1);
 # payments and reminders: the audit rows (1).
 QUERIES = {
-    "/api/v1/patients/": 9,
-    "/api/v1/invoices/": 13,
-    "/api/v1/complaints/": 14,
-    "/api/v1/payments/": 8,
-    "/api/v1/reminders/sync/": 8,
+    "/api/v1/patients/": 7,
+    "/api/v1/invoices/": 11,
+    "/api/v1/complaints/": 12,
+    "/api/v1/payments/": 6,
+    "/api/v1/reminders/sync/": 6,
 }
 
 

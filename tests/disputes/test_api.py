@@ -548,11 +548,11 @@ def test_it_reads_a_complaint_in_a_fixed_number_of_queries(patient, manager, cli
     client = client_for(manager)
 
     for complaint in (small, large):
-        # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. complaint with patient, invoice, decision, proxy and users  7. its lines
-        # 8. its adjustment requests  9. its status changes  10. its follow-up calls  11. the audit log entry
+        # 1. session  2. user  3. the user's staff roles with their own and their groups'
+        # permissions  4. complaint with patient, invoice, decision, proxy and users  5. its lines
+        # 6. its adjustment requests  7. its status changes  8. its follow-up calls  9. the audit log entry
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             response = client.get(f"/api/v1/complaints/{complaint.pk}/")
         assert response.status_code == 200
         assert len(response.json()["adjustments"]) == complaint.adjustments.count()
@@ -565,12 +565,12 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
     for count in (1, 10):
         while AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.PENDING).count() < count:
             write_off_pending(patient, requested_by=billing)
-        # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. count of the pending requests  7. the page, with complaint, invoice and requester
-        # 8. the active policy's approval settings  9. the active staff by role (each row's can_approve)
+        # 1. session  2. user  3. the user's staff roles with their own and their groups'
+        # permissions  4. count of the pending requests  5. the page, with complaint, invoice and requester
+        # 6. the active policy's approval settings  7. the active staff by role (each row's can_approve)
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(9):
             response = client.get("/api/v1/adjustments/?status=pending")
         assert len(response.json()["results"]) == count
 
@@ -583,11 +583,11 @@ def test_it_lists_follow_up_calls_in_a_fixed_number_of_queries(
         while FollowUpCall.objects.count() < count:
             complaint = complaint_about(issued_invoice(patient), by=None, category="invoice_question")
             services.complaint_close(complaint_id=complaint.pk, outcome="explained", prevention_note="x", by=manager)
-        # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. count of the open calls  7. the page, with patients
+        # 1. session  2. user  3. the user's staff roles with their own and their groups'
+        # permissions  4. count of the open calls  5. the page, with patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(f"/api/v1/follow-up-calls/?patient={patient.pk}")
         assert len(response.json()["results"]) == count
 

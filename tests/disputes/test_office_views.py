@@ -196,10 +196,10 @@ def test_it_runs_a_fixed_number_of_queries_on_the_policy_page(
         publish_again(manager)
     for _ in range(versions):
         file(patient, "coverage_misunderstanding")
-    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 active policy, 7 its rules, 8 the version history with who published each
+    # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+    # 4 active policy, 5 its rules, 6 the version history with who published each
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = manager_client.get(reverse("office:policy-detail"))
     assert len(response.context["history"]) == versions
 
@@ -435,11 +435,11 @@ def test_it_runs_a_fixed_number_of_queries_on_the_report(
 ):
     for _ in range(complaints):
         resolved_clinical_complaint(patient, staff=front_desk, manager=manager)
-    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 complaints by category and outcome, 7 meeting deadlines, 8 approved adjustments,
-    # 9 follow-up call outcomes, 10 prevention actions
+    # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+    # 4 complaints by category and outcome, 5 meeting deadlines, 6 approved adjustments,
+    # 7 follow-up call outcomes, 8 prevention actions
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = manager_client.get(reverse("office:complaint-report"))
     assert response.context["tables"].complaints_total == complaints
 

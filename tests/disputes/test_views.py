@@ -507,12 +507,12 @@ def test_it_shows_a_complaint_in_a_fixed_number_of_queries(patient, manager, cli
     client = client_for(manager)
     warm_content_types()
     for complaint in (small, large):
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 complaint with patient, invoice, decision, proxy and users, 7 lines, 8 adjustments with users,
-        # 9 status changes with users, 10 follow-up calls, 11 insert the audit ACCESS entry,
-        # 12 the patient's balance and 13 their open complaint for the account header
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 complaint with patient, invoice, decision, proxy and users, 5 lines, 6 adjustments with users,
+        # 7 status changes with users, 8 follow-up calls, 9 insert the audit ACCESS entry,
+        # 10 the patient's balance and 11 their open complaint for the account header
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(12):
             response = client.get(reverse("disputes:complaint-detail", args=[complaint.pk]))
         assert len(response.context["adjustments"]) == complaint.adjustments.count()
 
@@ -523,11 +523,11 @@ def test_it_lists_complaints_in_a_fixed_number_of_queries(patient, manager, clie
         while Complaint.objects.count() < count:
             other = PatientFactory()
             complaint_about(issued_invoice(other), by=None, category="service_incident")
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 count of open complaints routed to the user's roles (paginator), 7 the page with patients and invoices
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 count of open complaints routed to the user's roles (paginator), 5 the page with patients and invoices
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(reverse("disputes:complaint-list"))
         assert len(response.context["rows"]) == count
 
@@ -539,11 +539,11 @@ def test_it_lists_the_approval_queue_in_a_fixed_number_of_queries(
     for count in (1, 10):
         while AdjustmentRequest.objects.count() < count:
             write_off_pending(patient, requested_by=billing)
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 the active policy's approval settings, 7 the active staff by role (who may approve what),
-        # 8 count of pending requests (paginator), 9 the page with complaint, decision, invoice, patient, requester
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 the active policy's approval settings, 5 the active staff by role (who may approve what),
+        # 6 count of pending requests (paginator), 7 the page with complaint, decision, invoice, patient, requester
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(9):
             response = client.get(reverse("disputes:adjustment-queue"))
         assert len(response.context["adjustments"]) == count

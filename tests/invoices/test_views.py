@@ -105,13 +105,13 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
         )
     FollowUpCall.objects.update(due_at=timezone.now())
     Complaint.objects.update(meeting_due_at=timezone.now() - timedelta(hours=1))
-    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 count of calls due today, 7 the first calls with patients, 8 the first complaints routed to the user's
-    # roles, 9 the first meetings past their deadline, 10 count of overdue invoices (paginator),
-    # 11 the page of invoices with their patients
+    # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+    # 4 count of calls due today, 5 the first calls with patients, 6 the first complaints routed to the user's
+    # roles, 7 the first meetings past their deadline, 8 count of overdue invoices (paginator),
+    # 9 the page of invoices with their patients
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     # +1: the audit rows of the patients and invoices shown, in one insert
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = staff_client.get(reverse("frontdesk:home"))
     assert len(response.context["rows"]) == rows
     assert (response.context["calls_due_count"], len(response.context["complaints_mine"])) == (rows, min(rows, 5))
@@ -175,15 +175,15 @@ def test_it_runs_a_fixed_number_of_queries_on_the_invoice(
         Deferral.objects.create(invoice=invoice, until=timezone.localdate() - timedelta(days=number))
     payment_plan_create(invoice_id=invoice.pk, instalments=2, by=billing)
     warm_content_types()
-    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 invoice with patient, 7 lines, 8 ledger entries with poster and what they reverse, 8b credit notes (none:
-    # no lines read), 8c tiers payant on file (for the wording of the insurer's line),
-    # 9 insert the audit ACCESS entry,
-    # 10 the patient's balance and 11 their open complaint for the account header; collections: 12 reminders,
-    # 13 payment plans with their creator, 14 their instalments, 15 deferrals with their creator, 16 the open
-    # complaint on this invoice, 17 the case
+    # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+    # 4 invoice with patient, 5 lines, 6 ledger entries with poster and what they reverse, 6b credit notes (none:
+    # no lines read), 6c tiers payant on file (for the wording of the insurer's line),
+    # 7 insert the audit ACCESS entry,
+    # 8 the patient's balance and 9 their open complaint for the account header; collections: 10 reminders,
+    # 11 payment plans with their creator, 12 their instalments, 13 deferrals with their creator, 14 the open
+    # complaint on this invoice, 15 the case
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(18):
         response = staff_client.get(reverse("frontdesk:invoice-detail", args=[invoice.pk]))
     assert len(response.context["entries"]) == entries + 1
     assert len(response.context["collections"].reminders) == entries

@@ -191,11 +191,11 @@ def test_it_lists_plans_in_a_fixed_number_of_queries(invoice, billing, client_fo
         while PaymentPlan.objects.filter(invoice=invoice).count() < count:
             PaymentPlan.objects.filter(invoice=invoice).update(status=PaymentPlan.Status.CANCELLED)
             services.payment_plan_create(invoice_id=invoice.pk, instalments=12, by=billing)
-        # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. the invoice exists  7. its plans with their creators  8. the plans' instalments
+        # 1. session  2. user  3. the user's staff roles with their own and their groups'
+        # permissions  4. the invoice exists  5. its plans with their creators  6. the plans' instalments
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(8):
             response = client.get(f"/api/v1/payment-plans/?invoice={invoice.pk}")
         assert len(response.json()) == count
         assert {len(plan["instalments"]) for plan in response.json()} == {12}
@@ -304,11 +304,11 @@ def test_it_lists_reminders_in_a_fixed_number_of_queries(invoice, front_desk, cl
         while Reminder.objects.filter(invoice=invoice).count() < count:
             step = Reminder.objects.filter(invoice=invoice).count() + 1
             Reminder.objects.create(invoice=invoice, step=step, notice_type="reminder", fee=Decimal("35.00"))
-        # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. the invoice exists  7. its reminders
+        # 1. session  2. user  3. the user's staff roles with their own and their groups'
+        # permissions  4. the invoice exists  5. its reminders
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(f"/api/v1/reminders/?invoice={invoice.pk}")
         assert [reminder["step"] for reminder in response.json()] == list(range(1, count + 1))
 
@@ -481,14 +481,14 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(letter_patient, manager, cl
     for count in (1, 10):
         while CollectionCase.objects.count() < count:
             proposed_case(letter_patient)
-        # 1. session  2. user  3. the user's staff roles  4. the user's own permissions  5. their groups'
-        # permissions  6. count of the cases  7. the page, with invoices, patients, deciders and disputes
+        # 1. session  2. user  3. the user's staff roles with their own and their groups'
+        # permissions  4. count of the cases  5. the page, with invoices, patients, deciders and disputes
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
         # +1: the collection state and holds of the page's invoices, in one query (collection_state)
         # +1: the page's credit requests waiting for approval, in one prefetch (none here, so the approval
         #     settings are not read)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(9):
             response = client.get("/api/v1/collection-cases/?status=proposed")
         assert len(response.json()["results"]) == count
 

@@ -143,12 +143,12 @@ def test_it_lists_calls_in_a_fixed_number_of_queries(manager, front_desk, client
     for count in (1, 10):
         while FollowUpCall.objects.count() < count:
             closed_complaint_call(PatientFactory(), by=manager)
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 count of open calls (paginator), 7 the page with patients, invoices and complaints
-        # 8 the notices with an unknown outcome, with their invoices and patients
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 count of open calls (paginator), 5 the page with patients, invoices and complaints
+        # 6 the notices with an unknown outcome, with their invoices and patients
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(8):
             response = client.get(reverse("collections:call-list"))
         assert len(response.context["calls"]) == count
 
@@ -777,11 +777,11 @@ def test_it_lists_cases_in_a_fixed_number_of_queries(manager, client_for, django
     for count in (1, 10):
         while CollectionCase.objects.count() < count:
             proposed_case(notices=1)
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 count of cases (paginator), 7 the page with invoices, patients, deciders, disputes and notices
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 count of cases (paginator), 5 the page with invoices, patients, deciders, disputes and notices
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(reverse("collections:case-list"))
         assert len(response.context["cases"]) == count
 
@@ -794,11 +794,11 @@ def test_it_lists_the_print_batch_in_a_fixed_number_of_queries(front_desk, clien
             sent_notice(overdue(patient_with_address()), sent_at=at(day))
             waiting = sent_notice(overdue(patient_with_address()), sent_at=at(day))
             Reminder.objects.filter(pk=waiting.pk).update(status=Reminder.Status.TO_PRINT, sent_at=None)
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 the day's letters with invoices and patients, 7 the letters waiting for print with theirs
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 the day's letters with invoices and patients, 5 the letters waiting for print with theirs
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +1: the audit rows of the records shown, in one insert
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(reverse("collections:print-batch"), {"day": day.isoformat()})
         assert len(response.context["reminders"]) == len(response.context["waiting"]) == count
 
@@ -808,11 +808,11 @@ def test_it_builds_the_aging_report_in_a_fixed_number_of_queries(manager, client
     for count in (1, 10):
         while Invoice.objects.count() < count:
             overdue(PatientFactory(), days=10 * Invoice.objects.count())
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 totals and counts per bucket, 7 the per-patient rows
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 totals and counts per bucket, 5 the per-patient rows
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
         # +2: the listed patients, read for their audit rows, and the rows' insert
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(8):
             response = client.get(reverse("collections:aging-report"))
         assert len(response.context["report"].rows) == count
 
@@ -832,13 +832,13 @@ def test_it_shows_a_case_in_a_fixed_number_of_queries(manager, client_for, djang
                 status="sent",
                 sent_at=at(date(2026, 3, step)),
             )
-        # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-        # 6 the case with invoice, patient, decider, dispute and notice count, 7 insert the audit ACCESS entry,
-        # 8 the patient's balance and 9 their open complaint for the account header, 10 the notices sent,
-        # 11 the latest pre-litigation notice (tvistevarsel), 12 the case's credit requests (none waits for
+        # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+        # 4 the case with invoice, patient, decider, dispute and notice count, 5 insert the audit ACCESS entry,
+        # 6 the patient's balance and 7 their open complaint for the account header, 8 the notices sent,
+        # 9 the latest pre-litigation notice (tvistevarsel), 10 the case's credit requests (none waits for
         # approval, so the approval settings are not read)
         # +1: the two-factor device that verified this staff session (django-otp, mfa)
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(11):
             response = client.get(reverse("collections:case-detail", args=[case.pk]))
         assert len(response.context["notices"]) == notices
 

@@ -153,14 +153,14 @@ def test_it_runs_a_fixed_number_of_queries_on_the_account(
         services.payment_record(invoice_id=invoice.pk, amount="10.00", payer="patient", method="card", by=billing)
     ContentType.objects.get_for_models(Patient, Invoice)  # warm the cache the audit log uses
     caller_identified(staff_client, patient)
-    # 1 session, 2 user, 3 the user's staff roles, 4-5 the user's and the groups' permissions,
-    # 6 patient, 7 coverages, 8 proxies, 9 insert the audit ACCESS entry, 10 balance, 11 the open complaint,
-    # 12 invoices, 13 the promise to pay that holds reminders now,
+    # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
+    # 4 patient, 5 coverages, 6 proxies, 7 insert the audit ACCESS entry, 8 balance, 9 the open complaint,
+    # 10 invoices, 11 the promise to pay that holds reminders now,
     # 14-23 the timeline: ledger entries, notices, complaints, calls, portal messages, contact changes (the audit
     # log), proxies, third-party contacts, notes, promises to pay (frontdesk/timeline.py, one query each)
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     # +1: the latest email change with who made it (an unconfirmed one blocks portal invitations)
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(23):
         response = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     assert response.status_code == 200
 

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from api.idempotency import idempotency_records_purge
+from compliance.read_audit_retention import read_audit_sweep
 from disputes.services import complaints_escalate_overdue
 from integration_events.models import WebhookDelivery
 from integration_events.services import webhook_deliveries_due, webhook_delivery_send
@@ -153,6 +154,13 @@ def _send_webhook_deliveries(as_of: date) -> JobOutcome:
     )
 
 
+def _sweep_read_audit(as_of: date) -> JobOutcome:
+    # Like the stored answers: the rows' age counts from now, whatever day is being caught up.
+    sweep = read_audit_sweep(now=timezone.now())
+    remaining = "" if sweep.finished else "; older rows remain for the next run"
+    return JobOutcome(summary=f"{sweep.deleted} read-audit row(s) past the retention deleted{remaining}")
+
+
 JOBS: list[BillingJob] = [
     BillingJob(name="sweep-reminders", task="patient_collections.tasks.sweep_reminders", run=_sweep_reminders),
     BillingJob(name="dispatch-reminders", task="patient_collections.tasks.dispatch_reminders", run=_dispatch_reminders),
@@ -172,6 +180,7 @@ JOBS: list[BillingJob] = [
     BillingJob(
         name="purge-idempotency-records", task="api.tasks.purge_idempotency_records", run=_purge_idempotency_records
     ),
+    BillingJob(name="sweep-read-audit", task="compliance.tasks.sweep_read_audit", run=_sweep_read_audit),
 ]
 
 
