@@ -22,6 +22,7 @@ NAV_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reports": ("office", ("complaint-report",)),
     "audit": ("compliance", ("audit-log",)),
     "help": ("portal", ("help-article-",)),
+    "catalogue": ("catalogue", ("service-",)),
     "refunds": ("invoices", ("refund-", "credit-apply")),
 }
 
