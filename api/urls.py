@@ -1,4 +1,4 @@
-from api import adjustments, bank_files, cases, collections, complaints, invoices, lists, patients
+from api import adjustments, bank_files, cases, catalogue, collections, complaints, invoices, lists, patients
 
 urlpatterns = (
     lists.urlpatterns
@@ -9,4 +9,5 @@ urlpatterns = (
     + collections.urlpatterns
     + cases.urlpatterns
     + bank_files.urlpatterns
+    + catalogue.urlpatterns
 )

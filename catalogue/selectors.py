@@ -101,3 +101,15 @@ def catalogue_entries_of_kind(kinds: Iterable[str], *, on: date, language: str) 
     """The available services of these kinds, priced on `on` (a service with no price that day is left out)."""
     entries = catalogue_entries(on=on, language=language, available_only=True)
     return [entry for entry in entries if entry.kind in set(kinds) and entry.price is not None]
+
+
+def service_with_texts(service_id: int) -> Service | None:
+    """One service with its texts, as the edit page fills its form (two queries)."""
+    return Service.objects.prefetch_related("texts").filter(pk=service_id).first()
+
+
+def service_price_history(service_id: int) -> list[ServicePrice]:
+    """A service's prices, the latest first, with who set each (one query)."""
+    return list(
+        ServicePrice.objects.filter(service_id=service_id).select_related("created_by").order_by("-valid_from")
+    )
