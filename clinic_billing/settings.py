@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "InstalmentStatusEnum": "patient_collections.models.Instalment.Status",
         "ReminderStatusEnum": "patient_collections.models.Reminder.Status",
         "CollectionCaseStatusEnum": "patient_collections.models.CollectionCase.Status",
+        "CoverageEnum": "catalogue.vocabulary.Coverage",
     },
 }
 
