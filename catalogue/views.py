@@ -67,7 +67,8 @@ def service_new(request: StaffRequest) -> HttpResponse:
                 request, _("Service %(code)s was added. Set its price below to bill it.") % {"code": service.code}
             )
             return redirect("catalogue:service-detail", service_id=service.pk)
-    return render(request, "staff/catalogue/service_new.html", {"form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "staff/catalogue/service_new.html", {"form": form}, status=status)
 
 
 def _detail_page(
