@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from clinic_billing.languages import Localised, missing_languages, pick_localised
 
@@ -68,9 +68,9 @@ def _entry(service: Service, *, on: date, language: str) -> CatalogueEntry:
     )
 
 
-def _services(on: date) -> "Iterable[Service]":
+def _services(on: date) -> "QuerySet[Service]":
     prices = ServicePrice.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on)
-    return Service.objects.prefetch_related("texts", Prefetch("prices", queryset=prices))
+    return Service.objects.prefetch_related("texts").prefetch_related(Prefetch("prices", queryset=prices))
 
 
 def catalogue_entries(
@@ -110,6 +110,4 @@ def service_with_texts(service_id: int) -> Service | None:
 
 def service_price_history(service_id: int) -> list[ServicePrice]:
     """A service's prices, the latest first, with who set each (one query)."""
-    return list(
-        ServicePrice.objects.filter(service_id=service_id).select_related("created_by").order_by("-valid_from")
-    )
+    return list(ServicePrice.objects.filter(service_id=service_id).select_related("created_by").order_by("-valid_from"))
