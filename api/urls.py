@@ -2,6 +2,7 @@ from api import (
     adjustments,
     bank_files,
     cases,
+    catalogue,
     collections,
     complaints,
     corrections,
@@ -22,4 +23,5 @@ urlpatterns = (
     + cases.urlpatterns
     + bank_files.urlpatterns
     + events.urlpatterns
+    + catalogue.urlpatterns
 )

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from clinic_billing.languages import Localised, missing_languages, pick_localised
 
@@ -68,9 +68,9 @@ def _entry(service: Service, *, on: date, language: str) -> CatalogueEntry:
     )
 
 
-def _services(on: date) -> "Iterable[Service]":
+def _services(on: date) -> "QuerySet[Service]":
     prices = ServicePrice.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on)
-    return Service.objects.prefetch_related("texts", Prefetch("prices", queryset=prices))
+    return Service.objects.prefetch_related("texts").prefetch_related(Prefetch("prices", queryset=prices))
 
 
 def catalogue_entries(
@@ -101,3 +101,13 @@ def catalogue_entries_of_kind(kinds: Iterable[str], *, on: date, language: str) 
     """The available services of these kinds, priced on `on` (a service with no price that day is left out)."""
     entries = catalogue_entries(on=on, language=language, available_only=True)
     return [entry for entry in entries if entry.kind in set(kinds) and entry.price is not None]
+
+
+def service_with_texts(service_id: int) -> Service | None:
+    """One service with its texts, as the edit page fills its form (two queries)."""
+    return Service.objects.prefetch_related("texts").filter(pk=service_id).first()
+
+
+def service_price_history(service_id: int) -> list[ServicePrice]:
+    """A service's prices, the latest first, with who set each (one query)."""
+    return list(ServicePrice.objects.filter(service_id=service_id).select_related("created_by").order_by("-valid_from"))

@@ -82,9 +82,10 @@ def service_save(
             if service_id is None:
                 service = Service.objects.create(**fields)
             else:
-                service = Service.objects.select_for_update().filter(pk=service_id).first()
-                if service is None:
+                found = Service.objects.select_for_update().filter(pk=service_id).first()
+                if found is None:
                     raise NotFound(_("No such service."))
+                service = found
                 for name, value in fields.items():
                     setattr(service, name, value)
                 service.save()

@@ -23,6 +23,7 @@ NAV_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "audit": ("compliance", ("audit-log",)),
     "help": ("portal", ("help-article-",)),
     "estimates": ("portal", ("estimate-",)),
+    "catalogue": ("catalogue", ("service-",)),
     "refunds": ("invoices", ("refund-", "credit-apply")),
 }
 

@@ -1,9 +1,11 @@
 """The staff forms' base: Bootstrap classes on every widget, a service's refusal shown on its field, and the
 staff field group (`{{ form.field.as_field_group }}`)."""
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.template import loader
 
@@ -66,3 +68,18 @@ class StaffForm(BootstrapForm):
     """A staff page's form: the staff field group."""
 
     renderer = STAFF_FORM_RENDERER
+
+
+# What a person types for an amount in the clinic's languages: ASCII digits, a sign, and the decimal and
+# grouping separators those locales use. Decimal() alone would also take "1_000", "1e3" and other
+# scripts' digits ("١٢٣").
+TYPED_AMOUNT = re.compile(r"-?[0-9.,'\s]+")
+
+
+class TypedDecimalField(forms.DecimalField):
+    """A localized number as a person types it, refusing input that only Python's Decimal would read as one."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not TYPED_AMOUNT.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

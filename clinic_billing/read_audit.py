@@ -178,6 +178,12 @@ SHOWS_NO_PATIENT_RECORDS = frozenset(
         # A bank file's import report: counts and sums, no patient
         "api-bank-file-import",
         "api-bank-file-detail",
+        # The service catalogue: codes, names and prices, no patient
+        "catalogue:service-list",
+        "catalogue:service-new",
+        "catalogue:service-detail",
+        "catalogue:service-price-new",
+        "api-service-list",
         # The bank files imported: file names and counts, no patient
         "bankfiles:bank-file-list",
         # Online payment: the provider's webhook (it answers the provider, not a person) and "Pay online" (a write

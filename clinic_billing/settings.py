@@ -411,6 +411,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "invoices.models.RefundRequest.Status",
         "RefundMethodEnum": "invoices.models.RefundMethod",
         "EventTypeEnum": "integration_events.models.EventType",
+        "CoverageEnum": "catalogue.vocabulary.Coverage",
     },
 }
 

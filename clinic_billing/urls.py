@@ -26,6 +26,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("payments/", include("online_payments.urls")),  # webhooks and pay-online links (no sign-in)
     path("audit/", include("compliance.urls")),
+    path("staff/catalogue/", include("catalogue.urls")),
     path("", include("session_policy.urls")),  # /account/… (staff) and /portal/account/sign-out-elsewhere/
     path("", include("frontdesk.urls")),
 ]

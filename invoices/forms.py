@@ -1,6 +1,5 @@
 """Staff forms for invoices. Forms parse input; invoices.services decides what is allowed."""
 
-import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -10,24 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinic_billing.exceptions import ApplicationError
-from clinic_billing.forms import StaffForm
+from clinic_billing.forms import StaffForm, TypedDecimalField
 
 from .models import Coverage, InsuranceStatus, Invoice, PaymentMethod, RefundMethod
 from .money import DECIMAL_PLACES, MAX_DIGITS, MoneyError, refuse_past_invoice_limit
-
-# What a person types for an amount in the clinic's languages: ASCII digits, a sign, and the decimal and
-# grouping separators those locales use. Decimal() alone would also take "1_000", "1e3" and other
-# scripts' digits ("١٢٣").
-TYPED_AMOUNT = re.compile(r"-?[0-9.,'\s]+")
-
-
-class TypedDecimalField(forms.DecimalField):
-    """A localized number as a person types it, refusing input that only Python's Decimal would read as one."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and value.strip() and not TYPED_AMOUNT.fullmatch(value.strip()):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 class TypedMoneyField(TypedDecimalField):

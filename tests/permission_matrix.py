@@ -52,6 +52,7 @@ from tests.factories import (
     ProxyFactory,
     UserFactory,
     at,
+    catalogue_service,
     complaint_about,
     draft_invoice,
     invoice_with_credit,
@@ -141,6 +142,7 @@ class World:
     invitation_token: str
     refund_batch_id: int  # a credit transfer file of the clinic's, with the own patient's refund in it
     estimate_id: int  # a good-faith estimate the own patient asked for in the portal
+    service_id: int  # a service of the catalogue
     policy_version: int = 1
     contact_change_token: str = CONTACT_CHANGE_TOKEN
 
@@ -317,6 +319,7 @@ def build_world() -> World:
         invitation_token=token,
         refund_batch_id=_refund_batch(sides[OWN], staff),
         estimate_id=kept_estimate(own_patient).pk,
+        service_id=catalogue_service("MTX", "Matrix service").pk,
     )
 
 
@@ -671,6 +674,17 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w, s: {"slug": w.help_article.slug, "language": w.help_article.language},
         per_patient=False,
     ),
+    # --- Staff: the service catalogue (everyone who bills reads it; the office manager edits it) ---
+    "catalogue:service-list": Route({"GET": staff_page(FRONT_DESK, BILLING, MANAGER)}),
+    "catalogue:service-new": Route({"GET": staff_page(MANAGER), "POST": staff_page(MANAGER)}),
+    "catalogue:service-detail": Route(
+        {"GET": staff_page(FRONT_DESK, BILLING, MANAGER), "POST": staff_page(MANAGER)},
+        kwargs=lambda w, s: {"service_id": w.service_id},
+        per_patient=False,
+    ),
+    "catalogue:service-price-new": Route(
+        {"POST": staff_page(MANAGER)}, kwargs=lambda w, s: {"service_id": w.service_id}, per_patient=False
+    ),
     # --- API v1: staff only, one permission per operation ---
     "api-patient-list": Route({"GET": staff_api(*STAFF), "POST": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "api-patient-detail": Route(
@@ -804,6 +818,7 @@ ROUTES: dict[str, Route] = {
     "bankfiles:transaction-undo": Route({"POST": BANK}, kwargs=_bank_transaction),
     "api-bank-file-import": Route({"POST": staff_api(BILLING, MANAGER)}),
     "api-bank-file-detail": Route({"GET": staff_api(BILLING, MANAGER)}, kwargs=_bank_file),
+    "api-service-list": Route({"GET": staff_api(FRONT_DESK, BILLING, MANAGER)}),
     "mfa:mfa-setup": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
     "mfa:mfa-verify": Route({"GET": ALL_STAFF, "POST": ALL_STAFF}),
     "mfa:mfa-staff-list": Route({"GET": staff_page(MANAGER)}),

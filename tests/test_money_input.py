@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from catalogue.forms import PriceForm
 from disputes.office_forms import PolicySettingsForm, RuleForm
 from invoices.forms import PaymentForm
 from patient_collections.forms import PaymentPlanForm
@@ -25,6 +26,7 @@ MONEY_FIELDS = [
     (RuleForm, "min_amount"),
     (RuleForm, "max_amount"),
     (RuleForm, "proposal_amount"),
+    (PriceForm, "amount"),
 ]
 
 

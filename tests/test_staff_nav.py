@@ -26,6 +26,8 @@ from clinic_billing.read_audit import routes
         ("collections:aging-report", "aging"),
         ("compliance:audit-log", "audit"),
         ("portal:help-article-list", "help"),
+        ("catalogue:service-list", "catalogue"),
+        ("catalogue:service-price-new", "catalogue"),
         ("portal:portal-home", ""),
     ],
 )

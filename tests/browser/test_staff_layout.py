@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from catalogue.models import Service
 from demo.seeding import demo_seed
 from disputes.models import Complaint
 from invoices.models import Invoice
@@ -121,6 +122,7 @@ def clinic(db):
         "complaint": reverse("disputes:complaint-detail", args=[Complaint.objects.order_by("pk").first().pk]),
         "case": reverse("collections:case-detail", args=[CollectionCase.objects.get().pk]),
         "my_account": reverse("sessions:my-account"),
+        "service": reverse("catalogue:service-detail", args=[Service.objects.get(code="2ad").pk]),
     }
 
 
@@ -131,6 +133,8 @@ def role_pages(role: str, menu: list[str], clinic: dict[str, str]) -> list[str]:
         pages.append(clinic["complaint"])
     if user.has_perm("patient_collections.view_collectioncase"):
         pages.append(clinic["case"])
+    if user.has_perm("catalogue.view_service"):
+        pages.append(clinic["service"])
     return list(dict.fromkeys(pages))
 
 
