@@ -102,7 +102,14 @@ class CoProviderForm(forms.Form):
         return cleaned
 
 
+# Dollars as typed: "1,250.00" or "1250" or "$60"; a comma only between groups of three digits, so "125,00" (a
+# decimal comma, as a reader of another language types it) is refused rather than read as 12,500.
+DOLLARS = re.compile(r"\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
+
+
 def _amount(text: str) -> Decimal | None:
+    if not DOLLARS.fullmatch(text.strip()):
+        return None
     try:
         amount = Decimal(text.replace("$", "").replace(",", "").strip())
     except InvalidOperation:

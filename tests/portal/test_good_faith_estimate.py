@@ -139,6 +139,8 @@ def test_it_never_offers_the_missed_appointment_fee(client):
         ({"diagnosis_codes": "diabetes"}, "is not an ICD-10 code"),
         ({"co-0-npi": "1234567890"}, "Enter the provider&#x27;s 10-digit NPI."),
         ({"co-0-charge": ""}, "Fill in every box of this provider"),
+        # A decimal comma is refused, never read as thousands (125,00 would be $12,500.00).
+        ({"co-0-charge": "125,00"}, "Enter an amount in dollars, for example 125.00."),
         ({"primary": "11ad"}, "Tick the main service in the list of services too."),
     ],
 )
