@@ -19,7 +19,7 @@ RECORDS_COPY = "records-copy"  # a copy of the records is charged, and no card o
 TERMINAL_SHOWED_ZERO = "terminal-showed-zero"  # paid at the terminal before the visit was registered
 LAB_CHARGE_SEPARATELY = "lab-charge-separately"  # the laboratory's charge came on its own, paid in part
 
-_ARTICLE_OF_KIND = {
+_ARTICLE_OF_KIND: dict[str, str] = {
     ServiceKind.MATERIAL: EXEMPTION_CARD,
     ServiceKind.RECORDS_COPY: RECORDS_COPY,
     ServiceKind.LAB: LAB_CHARGE_SEPARATELY,

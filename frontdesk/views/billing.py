@@ -45,8 +45,9 @@ def _service_choices(catalogue: dict[str, CatalogueEntry]) -> list[tuple[str, st
     return [(code, f"{code} · {entry.name} · {money(entry.price)}") for code, entry in catalogue.items()]
 
 
-def _line_inputs(  # type: ignore[valid-type]
-    formset: InvoiceLineFormSet, catalogue: dict[str, CatalogueEntry]
+def _line_inputs(
+    formset: InvoiceLineFormSet,  # type: ignore[valid-type]
+    catalogue: dict[str, CatalogueEntry],
 ) -> list[invoice_services.LineInput]:
     """The rows staff filled in. A catalogue service gives the code, the name (at issue, in every language), the
     price on the service date and who pays, unless staff typed another price or payer; the service refuses a
