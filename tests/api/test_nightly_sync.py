@@ -136,7 +136,9 @@ def ehr_day() -> EhrDay:
             payments.append(EhrPayment(ref="", invoice=invoice, amount=Decimal("100.00")))
             payments.append(EhrPayment(ref="", invoice=invoice, amount=invoice.total - Decimal("100.00")))
         else:
-            payments.append(EhrPayment(ref="", invoice=invoice, amount=invoice.total if n % 3 == 0 else Decimal("100.00")))
+            payments.append(
+                EhrPayment(ref="", invoice=invoice, amount=invoice.total if n % 3 == 0 else Decimal("100.00"))
+            )
     payments = [EhrPayment(f"B-{n:04}", p.invoice, p.amount) for n, p in enumerate(payments)]
     return EhrDay(patients=patients, invoices=invoices, payments=payments)
 
@@ -153,6 +155,7 @@ class FaultyNetwork(httpx.BaseTransport):
         self.lose_answers, self.refuse = set(lose_answers), set(refuse)
         self.lock = threading.Lock()  # duplicate deliveries send from two threads at once
         self.sent = 0
+        self.methods: Counter[str] = Counter()
         self.lost: list[str] = []
         self.refused: list[str] = []
 
@@ -160,6 +163,7 @@ class FaultyNetwork(httpx.BaseTransport):
         key = request.headers.get(IDEMPOTENCY_HEADER)
         with self.lock:
             self.sent += 1
+            self.methods[request.method] += 1
             refuse, lose = key in self.refuse, key in self.lose_answers
             self.refuse.discard(key)
             self.lose_answers.discard(key)
@@ -252,6 +256,18 @@ class Ehr:
             after = page.next_after
             if not page.has_more:
                 return events, after
+
+
+def night_report(network: FaultyNetwork, ehr: Ehr, *, seconds: float) -> str:
+    """What the night cost: requests by method and by fault, and the wall time (printed, never asserted)."""
+    replayed = sum(sum(flags) for flags in ehr.answers.values())
+    return (
+        f"{PATIENTS} patients, {INVOICES} invoices (created + issued), {PAYMENTS} payments on {connection.vendor}: "
+        f"{network.sent} requests ({network.methods['POST']} POST, {network.methods['GET']} GET; "
+        f"{len(network.refused)} refused before the server, {len(network.lost)} answers lost, {replayed} replayed) "
+        f"in {seconds:.1f} s, {1000 * seconds / network.sent:.0f} ms a request; "
+        f"{ehr.throttled_seconds} s of Retry-After waited on the pinned clock"
+    )
 
 
 def ok(response: Any, status: int) -> Any:
@@ -400,7 +416,10 @@ def test_it_runs_a_nightly_sync_through_faults_without_duplicates_and_resyncs_ev
         base_url=live_server.url, token=ehr_token, prefix="Token", httpx_args={"transport": network}, timeout=30.0
     )
 
+    # The client is closed at the end: the live server's thread serving a kept-alive connection holds a database
+    # connection until then, and PostgreSQL will not drop the test database under it.
     with (
+        client,
         local_receiver(*([503] * WEBHOOK_RECEIVER_DOWN_FOR), 200) as receiver,
         time_machine.travel(NIGHT, tick=True) as clock,
     ):
@@ -416,14 +435,7 @@ def test_it_runs_a_nightly_sync_through_faults_without_duplicates_and_resyncs_ev
         # Night one.
         started = time.perf_counter()
         night = nightly_sync(ehr, day)
-        seconds = time.perf_counter() - started
-        requests = network.sent
-        print(
-            f"\nNIGHTLY SYNC: {PATIENTS} patients, {INVOICES} invoices (created + issued), {PAYMENTS} payments on "
-            f"{connection.vendor}: {requests} requests ({len(network.refused)} refused before the server, "
-            f"{len(network.lost)} answers lost, {sum(sum(a) for a in ehr.answers.values())} replayed) in {seconds:.1f} s; "
-            f"{ehr.throttled_seconds} s of Retry-After skipped on the pinned clock"
-        )
+        print(f"\nNIGHTLY SYNC: {night_report(network, ehr, seconds=time.perf_counter() - started)}")
 
         # A key reused for another payment, and a patient sent again under a new key (the first one expired).
         reused = ehr.send(
