@@ -130,16 +130,13 @@ def ehr_day() -> EhrDay:
         if n % 2 == 0:
             lines.append(("701a", "Blood test", "2", Decimal("61.50")))
         invoices.append(EhrInvoice(ref=f"V-{n:04}", patient=patients[n % PATIENTS], lines=tuple(lines)))
-    payments = []
+    paid: list[tuple[EhrInvoice, Decimal]] = []
     for n, invoice in enumerate(invoices):
         if n < PAYMENTS - INVOICES:
-            payments.append(EhrPayment(ref="", invoice=invoice, amount=Decimal("100.00")))
-            payments.append(EhrPayment(ref="", invoice=invoice, amount=invoice.total - Decimal("100.00")))
+            paid += [(invoice, Decimal("100.00")), (invoice, invoice.total - Decimal("100.00"))]
         else:
-            payments.append(
-                EhrPayment(ref="", invoice=invoice, amount=invoice.total if n % 3 == 0 else Decimal("100.00"))
-            )
-    payments = [EhrPayment(f"B-{n:04}", p.invoice, p.amount) for n, p in enumerate(payments)]
+            paid.append((invoice, invoice.total if n % 3 == 0 else Decimal("100.00")))
+    payments = [EhrPayment(f"B-{n:04}", invoice, amount) for n, (invoice, amount) in enumerate(paid)]
     return EhrDay(patients=patients, invoices=invoices, payments=payments)
 
 
