@@ -2,6 +2,7 @@
 told, one per request (the last one again once the list runs out)."""
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Received:
     headers: dict[str, str]
     body: bytes
+    # What the receiver answered, and when (Unix seconds by the clock a test may pin): a signature is checked
+    # against the moment it arrived, as a real receiver checks it.
+    status: int = 200
+    received_at: int = 0
 
 
 @dataclass
@@ -19,9 +24,17 @@ class Receiver:
     url: str
     answers: list[int]
     received: list[Received] = field(default_factory=list)
+    # Requests arrive on the server's threads at once when several workers send.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def answer(self) -> int:
-        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        with self.lock:
+            return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+    @property
+    def accepted(self) -> list[Received]:
+        """The requests answered with a 2xx: the deliveries that count as delivered."""
+        return [request for request in self.received if 200 <= request.status < 300]
 
 
 @contextmanager
@@ -31,8 +44,11 @@ def local_receiver(*answers: int) -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            receiver.received.append(Received(headers=dict(self.headers.items()), body=body))
-            self.send_response(receiver.answer())
+            status = receiver.answer()
+            receiver.received.append(
+                Received(headers=dict(self.headers.items()), body=body, status=status, received_at=int(time.time()))
+            )
+            self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
