@@ -89,8 +89,8 @@ def test_it_costs_the_same_queries_whatever_the_catalogues_length(extra, practic
     for number in range(extra):
         catalogue_service(f"Q{number}", f"Service {number}")
 
-    # The token and its user (1), the user's groups and permissions (3), the services, texts and prices (3).
-    with django_assert_num_queries(7):
+    # The token and its user (1), the user's roles with every permission (1), the services, texts and prices (3).
+    with django_assert_num_queries(5):
         body = practice_system.get(URL, {"on": "2026-11-02"}).json()
 
     assert {f"Q{number}" for number in range(extra)} <= {service["code"] for service in body["results"]}

@@ -88,8 +88,9 @@ def test_the_list_costs_the_same_queries_however_long_the_catalogue(manager, cli
     for number in range(15):
         catalogue_service(f"N{number}", f"Service {number}")
 
-    # The session, the user, the second factor's device, the user's groups, permissions (2), the catalogue (3).
-    with django_assert_num_queries(9):
+    # The session, the user, the second factor's device, the user's roles with every permission (one query), the
+    # catalogue (3).
+    with django_assert_num_queries(7):
         response = client.get(LIST)
 
     assert response.status_code == 200

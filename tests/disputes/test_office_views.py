@@ -15,13 +15,11 @@ from disputes.models import Complaint, Policy
 from disputes.policy import Rule
 from invoices.templatetags.money import money
 from patient_collections import services as collection_services
-from tests.factories import complaint_about, issued_invoice
+from tests.factories import complaint_about, edit_form, issued_invoice
 
 pytestmark = pytest.mark.django_db
 
 PATIENT_LINES = [("GP1", "Visit", "1", "500.00", "patient")]
-EMPTY = Rule(position=0, names={}, route_to="", meeting_within_hours=0, proposal_kind="")
-LANGUAGES = ["en", "fr", "pt", "nb", "ru"]
 
 
 @pytest.fixture
@@ -48,71 +46,6 @@ def resolved_clinical_complaint(patient, *, staff, manager) -> Complaint:
 
 def current_draft() -> services.PolicyDraft:
     return services.policy_draft_from(services.policy_active())
-
-
-def blank(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def rule_fields(index: int, rule: Rule) -> dict[str, object]:
-    prefix = f"rules-{index}-"
-    fields: dict[str, object] = {
-        "position": rule.position,
-        **{f"name_{code}": rule.names.get(code, "") for code in LANGUAGES},
-        **{f"script_{code}": rule.scripts.get(code, "") for code in LANGUAGES},
-        "categories": sorted(rule.categories),
-        "min_amount": blank(rule.min_amount),
-        "max_amount": blank(rule.max_amount),
-        "insurance_statuses": sorted(rule.insurance_statuses),
-        "min_invoice_age_days": blank(rule.min_invoice_age_days),
-        "max_invoice_age_days": blank(rule.max_invoice_age_days),
-        "min_earlier_complaints": blank(rule.min_earlier_complaints),
-        "route_to": rule.route_to,
-        "meeting_within_hours": rule.meeting_within_hours,
-        "proposal_kind": rule.proposal_kind,
-        "proposal_percent": blank(rule.proposal_percent),
-        "proposal_amount": blank(rule.proposal_amount),
-        "approval_role": rule.approval_role or "",
-    }
-    return {prefix + name: value for name, value in fields.items()}
-
-
-def edit_form(
-    draft: services.PolicyDraft,
-    *,
-    action: str,
-    note: str = "",
-    last: str = "200",
-    delete_positions: tuple[int, ...] = (),
-    new_rule: Rule | None = None,
-) -> dict[str, object]:
-    """What the edit page posts: the settings, every rule of the draft, the empty extra rule and the button."""
-    rules = sorted(draft.rules, key=lambda r: r.position)
-    data: dict[str, object] = {
-        "approval_threshold": str(draft.approval_threshold),
-        "small_claim_threshold": str(draft.small_claim_threshold),
-        "follow_up_days": str(draft.follow_up_days),
-        "deputy_approver_role": draft.deputy_approver_role,
-        "deputy_approver_id": "" if draft.deputy_approver_id is None else str(draft.deputy_approver_id),
-        "rules-TOTAL_FORMS": str(len(rules) + 1),
-        "rules-INITIAL_FORMS": str(len(rules)),
-        "rules-MIN_NUM_FORMS": "0",
-        "rules-MAX_NUM_FORMS": "1000",
-        "last": last,
-        "note": note,
-        "action": action,
-    }
-    for index, rule in enumerate(rules):
-        data.update(rule_fields(index, rule))
-        if rule.position in delete_positions:
-            data[f"rules-{index}-DELETE"] = "on"
-    if new_rule is not None:
-        data.update(rule_fields(len(rules), new_rule))
-    else:  # the browser posts the untouched empty rule as empty fields
-        data.update(
-            {key: [] if isinstance(value, list) else "" for key, value in rule_fields(len(rules), EMPTY).items()}
-        )
-    return data
 
 
 def with_rule(draft: services.PolicyDraft, at: int, **changes: object) -> services.PolicyDraft:

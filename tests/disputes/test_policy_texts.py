@@ -17,8 +17,7 @@ from disputes import services
 from disputes.default_policy import default_rules
 from disputes.models import Decision, Policy
 from disputes.policy import text_in, texts_missing
-from tests.disputes.test_office_views import edit_form
-from tests.factories import complaint_about, issued_invoice
+from tests.factories import complaint_about, edit_form, issued_invoice
 
 LANGUAGES = ("en", "fr", "pt", "nb", "ru")
 NB_COVERAGE_NAME = "Misforståelse om dekningen: forklar hva frikortet eller forsikringen dekker"

@@ -107,12 +107,11 @@ def test_a_token_client_gets_the_feed_and_each_patient_named_is_audited_as_read(
 
 # The queries of one page, whatever its size:
 #  1. the token's user (token authentication)
-#  2. the user's staff roles (StaffPermission)
-#  3-4. the user's own and group permissions (has_perm, then cached for the request)
-#  5. the page of events
-#  6. the patients the page names (for the audit rows)
-#  7. the audit rows, in one insert
-FEED_QUERIES = 7
+#  2. the user's staff roles with their own and their groups' permissions, in one query (clinic_billing.roles)
+#  3. the page of events
+#  4. the patients the page names (for the audit rows)
+#  5. the audit rows, in one insert
+FEED_QUERIES = 5
 
 
 @pytest.mark.parametrize("size", [2, 20])

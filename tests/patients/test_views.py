@@ -160,7 +160,8 @@ def test_it_runs_a_fixed_number_of_queries_on_the_account(
     # log), proxies, third-party contacts, notes, promises to pay (frontdesk/timeline.py, one query each)
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     # +1: the latest email change with who made it (an unconfirmed one blocks portal invitations)
-    with django_assert_num_queries(23):
+    # +3: the quick invoices' services, their names and today's prices (the service catalogue)
+    with django_assert_num_queries(26):
         response = staff_client.get(reverse("frontdesk:patient-detail", args=[patient.pk]))
     assert response.status_code == 200
 
