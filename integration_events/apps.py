@@ -15,4 +15,10 @@ class IntegrationEventsConfig(AppConfig):
         # Services publish the send task by name. Registering it in every process (not only in the worker, whose
         # autodiscovery finds it) lets an eager run (CELERY_TASK_ALWAYS_EAGER) execute it rather than hand the
         # message to a broker nobody reads.
-        from . import tasks  # noqa: F401
+        from auditlog.registry import auditlog
+
+        from . import models, tasks  # noqa: F401
+
+        # An endpoint receives patients' billing events: adding, redirecting or switching one off is audited. The
+        # signing secret never enters the log.
+        auditlog.register(models.WebhookEndpoint, exclude_fields=["secret"])

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic_billing.audited import AuditedQuerySet
 from clinic_billing.lifecycle import Lifecycle, StatusChange
 
 
@@ -100,6 +101,9 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(_("event types"), default=list)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    # Who pointed the clinic's events at which address is audited (the secret is left out of the log).
+    objects = AuditedQuerySet["WebhookEndpoint"].as_manager()
 
     class Meta:
         verbose_name = _("webhook endpoint")

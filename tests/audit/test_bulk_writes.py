@@ -18,6 +18,7 @@ from catalogue.models import Service, ServicePrice, ServiceText
 from clinic_billing.audited import AuditedQuerySet, UnauditedBulkWrite
 from disputes import services as dispute_services
 from disputes.models import AdjustmentRequest, Complaint, Policy, PolicyRule
+from integration_events.models import WebhookEndpoint
 from invoices import services as invoice_services
 from invoices.models import (
     CreditApplication,
@@ -181,6 +182,9 @@ def world(manager) -> dict[type[models.Model], models.Model]:
         checked_at=timezone.now(),
     )
     rows[GoodFaithEstimate] = kept_estimate(patient)
+    rows[WebhookEndpoint] = WebhookEndpoint.objects.create(
+        url="https://ehr.example/hooks", event_types=["invoice.issued"]
+    )
     for model in (Policy, PolicyRule, ReminderStep, FeeRate, HelpArticle, Service, ServiceText, ServicePrice):
         rows[model] = model._default_manager.first()
     overpaid = invoice_with_credit(patient, "100.00")
