@@ -11,6 +11,7 @@ from typing import Protocol
 
 from django.utils.translation import gettext as _
 
+from catalogue.default_catalogue import SERVICES
 from catalogue.vocabulary import ServiceKind
 
 from .templatetags.money import local_date
@@ -20,26 +21,20 @@ class HasCode(Protocol):
     code: str
 
 
-# Codes of lines written before the catalogue: the old public price list's and quick services', the demo's.
-KINDS_BY_CODE = {
+# Lines written before the catalogue carry no kind: their code says it. The default catalogues' codes of every
+# jurisdiction (catalogue.default_catalogue), and the codes used before it (the old price list, quick services).
+_CODES_BEFORE_THE_CATALOGUE = {
     "RECORDS": ServiceKind.RECORDS_COPY,
-    "KOPI": ServiceKind.RECORDS_COPY,
     "JOURNAL": ServiceKind.RECORDS_COPY,
-    "RECCOPY": ServiceKind.RECORDS_COPY,
-    "COPIE": ServiceKind.RECORDS_COPY,
     "NO-SHOW": ServiceKind.NO_SHOW,
-    "IM": ServiceKind.NO_SHOW,
     "IKKEMOTT": ServiceKind.NO_SHOW,
-    "NOSHOW": ServiceKind.NO_SHOW,
-    "RDVNH": ServiceKind.NO_SHOW,
-    "L1": ServiceKind.CERTIFICATE,
     "ATTEST": ServiceKind.CERTIFICATE,
-    "CERT": ServiceKind.CERTIFICATE,
-    "CERTIF": ServiceKind.CERTIFICATE,
-    "MAT": ServiceKind.MATERIAL,
     "MAT-DRESS": ServiceKind.MATERIAL,
     "LAB-BLOOD": ServiceKind.LAB,
-    "701A": ServiceKind.LAB,
+}
+KINDS_BY_CODE: dict[str, str] = {
+    **{service.code.upper(): service.kind for services in SERVICES.values() for service in services},
+    **_CODES_BEFORE_THE_CATALOGUE,
 }
 
 
