@@ -221,6 +221,39 @@ class Invoice(TracksUpdates, models.Model):
         return self.balance - self.third_party_outstanding
 
 
+class OwedByDueDate(models.Model):
+    """What patients owe on booked invoices falling due on one day: the aging report's totals per bucket.
+
+    Written only by database triggers on the invoice table (migration 0012), in the statement that changes an
+    invoice's balance, insurer payment, expected share, insurance status, status, due date or patient — so
+    every write path (services, bulk updates, COPY) keeps it exact. A row exists while its count is positive.
+    Cents, not a decimal: SQLite sums decimals as floats, and added and taken away forever they would drift.
+    `manage.py verify_ledger` recomputes it from the invoices.
+    """
+
+    due_date = models.DateField(primary_key=True)
+    owed_cents = models.BigIntegerField()
+    invoice_count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.due_date}: {self.invoice_count} invoice(s), {self.owed_cents} cents"
+
+
+class OwedByPatient(models.Model):
+    """What one patient owes on booked invoices (the patient's part, where positive), kept like OwedByDueDate:
+    the aging report's patients who owe most are read from its index, not aggregated from every invoice."""
+
+    patient = models.OneToOneField(Patient, primary_key=True, on_delete=models.DO_NOTHING, related_name="+")
+    owed_cents = models.BigIntegerField()
+    invoice_count = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(F("owed_cents").desc(), "patient", name="owed_by_patient_owed_idx")]
+
+    def __str__(self) -> str:
+        return f"patient {self.patient_id}: {self.invoice_count} invoice(s), {self.owed_cents} cents"
+
+
 class InvoiceLineQuerySet(AuditedQuerySet["InvoiceLine"]):
     def _refuse_if_frozen(self) -> None:
         if self.exclude(invoice__status=Invoice.Status.DRAFT).exists():

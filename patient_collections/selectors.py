@@ -2,8 +2,9 @@
 worklist and the notices whose outcome is unknown; the arrangement that holds an invoice, the invoices
 collections leave alone today, and what the patient paid towards an invoice.
 
-The database does the aging report's bucketing and sums (conditional aggregation on the due date), so the
-report costs two queries whatever the number of invoices.
+The aging report reads what is owed per due date and per patient, which the database keeps in the transaction
+of every change to an invoice (invoices.models.OwedByDueDate, OwedByPatient), and splits only the invoices of
+the patients it shows into buckets: two queries, and a cost that does not grow with the number of invoices.
 """
 
 import io
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Func, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinic_billing.csv_safety import spreadsheet_writer
-from invoices.models import Invoice, LedgerEntry
+from invoices.models import Invoice, LedgerEntry, OwedByDueDate, OwedByPatient
 from invoices.money import CENT, ZERO
 
 from . import collection_state
@@ -91,36 +92,51 @@ def _money(value: Decimal | float | int | None) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
+def _cents(value: int | None) -> Decimal:
+    return ZERO if value is None else (Decimal(value) / 100).quantize(CENT)
+
+
 def aging_report(*, today: date, limit: int = AGING_ROW_LIMIT) -> AgingReport:
     """What patients owe on issued invoices, bucketed by days past due on `today`.
 
-    Queries: the totals and counts per bucket over all invoices, and the per-patient rows ordered by
-    what they owe (largest first, then name) — two, whatever the number of invoices or patients.
+    Queries: the totals and counts per bucket, from what is owed per due date (OwedByDueDate, a row a day,
+    kept by the database in the transaction of every change to an invoice) with the number of patients who
+    owe (OwedByPatient's rows); and the rows of the patients who owe most — chosen on OwedByPatient's index,
+    their invoices then split into buckets — ordered by what they owe (largest first, then name). Two queries,
+    and neither reads every owed invoice: the cost follows the days and the rows shown, not the invoices.
     """
-    owed = Invoice.objects.issued().with_patient_due().filter(patient_due_amount__gt=0)  # type: ignore[misc]
     conditions = {bucket.key: bucket.due_dates(today) for bucket in AGING_BUCKETS}
-
-    totals = owed.aggregate(
-        total=Sum("patient_due_amount"),
-        invoice_count=Count("id"),
-        patient_count=Count("patient_id", distinct=True),
-        **{f"sum_{key}": Sum("patient_due_amount", filter=condition) for key, condition in conditions.items()},
-        **{f"count_{key}": Count("id", filter=condition) for key, condition in conditions.items()},
-    )
+    owing_patients = OwedByPatient.objects.values(count=Func(Value(1), function="COUNT"))
+    totals = (
+        OwedByDueDate.objects.annotate(patient_count=Subquery(owing_patients))
+        .values("patient_count")
+        .annotate(
+            total=Sum("owed_cents"),
+            invoices=Sum("invoice_count"),
+            **{f"sum_{key}": Sum("owed_cents", filter=condition) for key, condition in conditions.items()},
+            **{f"count_{key}": Sum("invoice_count", filter=condition) for key, condition in conditions.items()},
+        )
+        .order_by("patient_count")
+        .first()
+    ) or {"patient_count": 0}
+    most_owing = OwedByPatient.objects.order_by("-owed_cents", "patient__name", "patient_id").values("patient_id")
     rows = (
-        owed.values("patient_id", "patient__name")
+        Invoice.objects.issued()
+        .with_patient_due()  # type: ignore[misc]
+        .filter(patient_due_amount__gt=0, patient_id__in=most_owing[:limit])
+        .values("patient_id", "patient__name")
         .annotate(
             row_total=Sum("patient_due_amount"),
             **{f"sum_{key}": Sum("patient_due_amount", filter=condition) for key, condition in conditions.items()},
         )
-        .order_by("-row_total", "patient__name", "patient_id")[:limit]
+        .order_by("-row_total", "patient__name", "patient_id")
     )
     return AgingReport(
         today=today,
-        totals=tuple(_money(totals[f"sum_{bucket.key}"]) for bucket in AGING_BUCKETS),
-        counts=tuple(totals[f"count_{bucket.key}"] for bucket in AGING_BUCKETS),
-        total=_money(totals["total"]),
-        invoice_count=totals["invoice_count"],
+        totals=tuple(_cents(totals.get(f"sum_{bucket.key}")) for bucket in AGING_BUCKETS),
+        counts=tuple(totals.get(f"count_{bucket.key}") or 0 for bucket in AGING_BUCKETS),
+        total=_cents(totals.get("total")),
+        invoice_count=totals.get("invoices") or 0,
         patient_count=totals["patient_count"],
         rows=tuple(
             AgingRow(
