@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from patients.selectors import tiers_payant_held
@@ -16,6 +16,8 @@ from .models import (
     Invoice,
     InvoiceLine,
     LedgerEntry,
+    OwedByDueDate,
+    OwedByPatient,
     RefundExportBatch,
     RefundMethod,
     RefundRequest,
@@ -26,6 +28,34 @@ from .shares import Audience, BillFacts, BillShares, Entry, InsurerKind, bill_sh
 
 Kind = LedgerEntry.Kind
 INSURER_ENTRIES = Q(kind=Kind.INSURANCE_PAYMENT) | Q(kind=Kind.REVERSAL, reverses__kind=Kind.INSURANCE_PAYMENT)
+
+
+# What is owed per due date or per patient, as (cents, invoice count): OwedByDueDate's and OwedByPatient's rows.
+OwedSums = dict[tuple[str, object], tuple[int, int]]
+
+
+def owed_sums_kept() -> OwedSums:
+    """The owed-per-due-date and owed-per-patient rows the database keeps, keyed ("due_date", day) and
+    ("patient", id)."""
+    kept: OwedSums = {}
+    for day, cents, count in OwedByDueDate.objects.values_list("due_date", "owed_cents", "invoice_count"):
+        kept["due_date", day] = (cents, count)
+    for patient_id, cents, count in OwedByPatient.objects.values_list("patient_id", "owed_cents", "invoice_count"):
+        kept["patient", patient_id] = (cents, count)
+    return kept
+
+
+def owed_sums_from_invoices() -> OwedSums:
+    """The same figures computed afresh from the invoices' cached sums (which `ledger_verify` checks against
+    the entries), by `with_patient_due`: the definition the aging report has always used."""
+    owed = Invoice.objects.issued().with_patient_due().filter(patient_due_amount__gt=0).order_by()  # type: ignore[misc]
+    fresh: OwedSums = {}
+    for key in ("due_date", "patient"):
+        for row in owed.values(key).annotate(amount=Sum("patient_due_amount"), count=Count("id")):
+            # SQLite sums decimals as floats: quantising to cents restores the exact value.
+            cents = int(Decimal(str(row["amount"])).quantize(CENT) * 100)
+            fresh[key, row[key]] = (cents, row["count"])
+    return fresh
 
 
 def ledger_sums_by_invoice(

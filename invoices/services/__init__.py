@@ -28,7 +28,14 @@ from .drafts import (
     invoice_void_draft,
     issued_documents_anonymise,
 )
-from .ledger import LedgerProblem, invoice_charge_fee, invoice_lock, invoice_transition, ledger_verify
+from .ledger import (
+    LedgerProblem,
+    invoice_charge_fee,
+    invoice_lock,
+    invoice_transition,
+    ledger_verify,
+    owed_sums_verify,
+)
 from .payments import (
     BatchPayment,
     PaymentResult,
@@ -80,6 +87,7 @@ __all__ = [
     "invoice_void_draft",
     "issued_documents_anonymise",
     "ledger_verify",
+    "owed_sums_verify",
     "payment_record",
     "payments_record_batch",
     "refund_approve",

@@ -1,5 +1,6 @@
 """The ledger: every posting goes through `_post` on a locked invoice, which keeps the invoice's cached sums in
-the same transaction; `ledger_verify` recomputes them from the entries.
+the same transaction; `ledger_verify` recomputes them from the entries, and `owed_sums_verify` what the database
+keeps owed per due date and per patient from the invoices.
 
 Rows are locked in a stable order (counter, then invoice) with SELECT … FOR UPDATE, so concurrent
 requests serialise on the invoice they change.
@@ -155,6 +156,30 @@ def ledger_verify(*, invoice_ids: Sequence[int] | None = None) -> list[LedgerPro
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             return _ledger_problems(invoice_ids)
     return _ledger_problems(invoice_ids)
+
+
+def owed_sums_verify() -> list[str]:
+    """Compare what the database keeps owed per due date and per patient (the aging report's source) with a
+    fresh computation from the invoices; one line per disagreement (reads only, one snapshot like
+    `ledger_verify`)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return _owed_sums_differences()
+    return _owed_sums_differences()
+
+
+def _owed_sums_differences() -> list[str]:
+    from ..selectors import owed_sums_from_invoices, owed_sums_kept
+
+    kept, fresh = owed_sums_kept(), owed_sums_from_invoices()
+    return [
+        f"owed by {kind} {key}: kept {kept.get((kind, key))} but the invoices give {fresh.get((kind, key))}"
+        f" (cents, invoices)"
+        for kind, key in sorted(kept.keys() | fresh.keys(), key=str)
+        if kept.get((kind, key)) != fresh.get((kind, key))
+    ]
 
 
 def _ledger_problems(invoice_ids: Sequence[int] | None) -> list[LedgerProblem]:
