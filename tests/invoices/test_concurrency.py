@@ -1,6 +1,6 @@
 """Concurrency on PostgreSQL: row locks keep numbers gapless and idempotency keys single-use."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 
 from invoices import services
-from invoices.models import CreditNote, Invoice, LedgerEntry
+from invoices.models import CreditNote, Invoice, LedgerEntry, OwedByDueDate
 from invoices.selectors import credit_entries_without_credit_note
 from invoices.services import ledger
 from tests.concurrency import POSTGRESQL_ONLY, run_together
@@ -114,3 +114,23 @@ def test_the_ledger_is_verified_on_one_snapshot(monkeypatch):
 
     assert services.ledger_verify() == []
     assert seen == ["repeatable read"]
+
+
+def test_it_keeps_the_owed_sums_exact_under_concurrent_payments_and_issues(patient, other_patient):
+    # Invoices of two patients falling due the same day share that day's OwedByDueDate row: the writers wait
+    # for each other on it and none of their parts is lost.
+    invoices = [issued_invoice(owner) for owner in (patient, other_patient) for _ in range(3)]
+    drafts = [draft_invoice(owner) for owner in (patient, other_patient)]
+
+    def pay(invoice_id: int):
+        return lambda: services.payment_record(
+            invoice_id=invoice_id, amount="25.00", payer="patient", method="card", by=None
+        )
+
+    results = run_together(
+        [pay(invoice.pk) for invoice in invoices]
+        + [lambda d=d: services.invoice_issue(invoice_id=d.pk, by=None, today=date(2026, 11, 2)) for d in drafts]
+    )
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert services.owed_sums_verify() == []
+    assert OwedByDueDate.objects.get().invoice_count == 8
