@@ -3,6 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+
 # What a row owes, in cents, when positive on a booked invoice: InvoiceQuerySet.with_patient_due, in SQL that
 # PostgreSQL and SQLite read alike. `verify_ledger` compares the tables with that queryset, so the two cannot
 # disagree unnoticed.
