@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic_billing.exceptions import ApplicationError, InvalidTransition, NotFound, PermissionDenied
@@ -204,3 +206,12 @@ def test_no_answer_reschedules_the_call(patient):
     collection_services.follow_up_call_record_outcome(call_id=call.pk, outcome="no_answer", by=None)
     call.refresh_from_db()
     assert call.attempts == 1 and call.completed_at is None
+
+
+@time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=OSLO), tick=False)
+def test_it_does_not_read_the_decision_to_audit_a_new_complaint(patient, front_desk):
+    invoice = issued_invoice(patient, lines=PATIENT_LINES)
+    with CaptureQueriesContext(connection) as captured:
+        complaint_about(invoice, by=front_desk)
+    # The service writes the decision; nothing reads it back (auditlog's diff of a new complaint once did).
+    assert not [query for query in captured.captured_queries if query["sql"].startswith('SELECT "disputes_decision"')]

@@ -28,7 +28,14 @@ from patient_collections.collection_state import (
     collection_state,
     collection_states,
 )
-from patient_collections.models import CollectionCase, Deferral, NoticeType, PaymentPlan, Reminder
+from patient_collections.models import (
+    CollectionCase,
+    Deferral,
+    NoticeType,
+    PaymentPlan,
+    PaymentPromise,
+    Reminder,
+)
 from tests.factories import PatientFactory, draft_invoice
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +226,36 @@ def test_it_reads_the_states_in_one_query_whatever_their_number(manager, django_
     with django_assert_num_queries(1):
         states = collection_states(invoice_ids=invoice_ids, today=TODAY)
     assert len(states) == count
+
+
+def test_the_annotations_compiled_once_read_what_compiling_them_anew_reads(manager):
+    kinds = [
+        Account(True, False, "open", "plan", "none", "first", False),
+        Account(True, True, "none", "deferral", "proposed", "final", False),
+        Account(False, False, "still_disagrees", "none", "recalled", "none", True),
+        Account(True, False, "none", "deferral_ran_out", "agency", "first_queued", False),
+        Account(True, False, "explained", "none", "none", "none", False),
+    ]
+    invoice_ids = [build(kind, manager).pk for kind in kinds]
+    PaymentPromise.objects.create(patient=Invoice.objects.get(pk=invoice_ids[-1]).patient, until=TODAY)
+    names = list(collection_state_module._annotations(today=TODAY))
+    invoices = Invoice.objects.filter(pk__in=invoice_ids).order_by("pk")
+
+    fresh = invoices.annotate(**collection_state_module._annotations(today=TODAY)).values_list("pk", *names)
+    compiled = collection_state_module.with_collection_state(invoices, today=TODAY).values_list("pk", *names)
+
+    assert list(compiled) == list(fresh)
+    # A day's SQL is not another day's: the deferral that holds today has run out in a month.
+    later = TODAY + timedelta(days=30)
+    assert collection_states(invoice_ids=invoice_ids, today=later)[invoice_ids[1]].holds == (
+        HoldReason.INSURANCE_PENDING,
+    )
+
+
+def test_it_refuses_to_nest_the_compiled_annotations_in_another_query():
+    states = collection_state_module.with_collection_state(Invoice.objects.all(), today=TODAY)
+    with pytest.raises(NotImplementedError):
+        list(Invoice.objects.filter(pk__in=states.values("pk")))
 
 
 def test_it_reads_no_state_for_no_invoice(django_assert_num_queries):
