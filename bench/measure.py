@@ -55,6 +55,7 @@ WARMUP = 3
 PORTAL_USERS = 20
 COMPLAINT_POOL = 1500
 PAGES_COMPLAINTS = 100  # the first complaints of the pool are for the pages; the load takes the rest
+FLOOR = "floor (empty view)"  # the name bench/report.py reads the floor's figures by
 CATEGORIES = ("billing_error", "coverage_misunderstanding", "invoice_question", "cannot_pay", "partial_payment")
 rng = random.Random(42)  # noqa: S311 - choosing sample rows, not secrets
 
@@ -201,6 +202,9 @@ def pages(setup_file: str) -> dict[str, Any]:
     }
     if data["portal_bills"]:
         plan["portal bill list"] = (lambda i: portal.get(data["portal_bills"]), 200)
+    # What any request costs here before the page does anything: the CPU figure the pages' is read against.
+    anonymous = Client()
+    plan[FLOOR] = (lambda i: anonymous.get(reverse("bench-floor")), 200)
     results: dict[str, Any] = {name: measure(call, expect) for name, (call, expect) in plan.items()}
     if not data["portal_bills"]:
         results["portal bill list"] = {"missing": "the URL name portal-bills does not exist yet"}

@@ -5,6 +5,16 @@ from typing import Any
 
 PAGE_P95_MS = 50.0
 AGING_P95_MS = 500.0
+PAGE_CPU_MS = 12.0
+SWEEP_SECONDS = 20.0
+SWEEP_SPEEDUP = 1.8
+BANK_SECONDS = 60.0
+BANK_RSS_MB = 300.0
+SEED_MINUTES = 10.0
+SEED_RSS_MB = 2048.0
+FLOOR = "floor (empty view)"  # bench.measure.FLOOR, not imported: that module sets Django up
+AGING = "aging report"
+TABLES_SHOWN = 20
 
 
 def _pages(results: dict[str, Any]) -> list[str]:
@@ -27,7 +37,8 @@ def _per_request(load: dict[str, Any], key: str) -> str:
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of issue 6 with the measured figure at the largest size, and whether it is met."""
+    """Each target of issue 17 (and the earlier ones still held) with the figure at the largest size, and whether
+    it is met. Throughput against the floor is no longer a target: the markdown shows it, and CPU per request."""
     sizes = results["sizes"]
     largest = sizes[max(sizes, key=int)]
     rows: list[dict[str, Any]] = []
@@ -35,33 +46,48 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(name: str, target: str, value: Any, met: bool) -> None:
         rows.append({"name": name, "target": target, "value": value, "met": bool(met)})
 
+    floor_cpu = largest["pages"].get(FLOOR, {}).get("cpu_median_ms")
     for page in _pages(results):
+        if page == FLOOR:
+            continue
         counts = [size["pages"][page]["queries"] for size in sizes.values() if page in size["pages"]]
         add(f"{page}: queries", "constant in data size", " → ".join(map(str, counts)), len(set(counts)) == 1)
-        limit = AGING_P95_MS if page == "aging report" else PAGE_P95_MS
-        p95 = largest["pages"].get(page, {}).get("p95_ms")
+        figures = largest["pages"].get(page, {})
+        limit = AGING_P95_MS if page == AGING else PAGE_P95_MS
+        p95 = figures.get("p95_ms")
         add(f"{page}: server p95", f"≤ {limit:g} ms", f"{p95} ms", p95 is not None and p95 <= limit)
+        cpu = figures.get("cpu_median_ms")
+        if page != AGING:
+            add(
+                f"{page}: Python CPU, median",
+                f"≤ {PAGE_CPU_MS:g} ms",
+                f"{cpu} ms (floor {floor_cpu if floor_cpu is not None else '–'} ms)",
+                cpu is not None and cpu <= PAGE_CPU_MS,
+            )
     load = largest["load"]
-    add("mixed load p95", "≤ 200 ms", f"{load['mixed']['p95_ms']} ms", load["mixed"]["p95_ms"] <= 200)
     add("mixed load errors", "0", load["mixed"]["errors"], load["mixed"]["errors"] == 0)
-    add(
-        "mixed load throughput / floor",
-        "≥ 35 %",
-        f"{load['ratio_of_floor']:.0%} ({load['mixed']['throughput_rps']} of {load['floor']['throughput_rps']} req/s)",
-        load["ratio_of_floor"] >= 0.35,
-    )
     sweep = largest["sweep"]
-    add("reminder sweep, one worker", "≤ 20 s", f"{sweep['one']['seconds']} s", sweep["one"]["seconds"] <= 20)
-    add("reminder sweep, two workers", "≥ 1.7× faster", f"{sweep['speedup']}×", sweep["speedup"] >= 1.7)
+    add(
+        "reminder sweep, one worker",
+        f"≤ {SWEEP_SECONDS:g} s",
+        f"{sweep['one']['seconds']} s",
+        sweep["one"]["seconds"] <= SWEEP_SECONDS,
+    )
+    add(
+        "reminder sweep, two workers",
+        f"≥ {SWEEP_SPEEDUP}× faster",
+        f"{sweep['speedup']}× (CPU split {sweep.get('cpu_speedup', '–')}×)",
+        sweep["speedup"] >= SWEEP_SPEEDUP,
+    )
     bank = largest.get("bank_import")
     if bank:
         for name in ("ocr_giro", "camt.054"):
             first, again = bank[f"{name} import"], bank[f"{name} reimport"]
             add(
                 f"bank file {name}, {bank['payments']:,} payments",
-                "≤ 60 s",
+                f"≤ {BANK_SECONDS:g} s",
                 f"{first['seconds']} s ({first['per_s']:,}/s)",
-                first["seconds"] <= 60,
+                first["seconds"] <= BANK_SECONDS,
             )
             add(
                 f"bank file {name} again",
@@ -69,7 +95,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{again['seconds']} s, {again['posted']} posted",
                 again["seconds"] <= 10 and again["posted"] == 0,
             )
-        add("bank import peak memory", "≤ 300 MB", f"{bank['peak_rss_mb']} MB", bank["peak_rss_mb"] <= 300)
+        add(
+            "bank import peak memory",
+            f"≤ {BANK_RSS_MB:g} MB",
+            f"{bank['peak_rss_mb']} MB",
+            bank["peak_rss_mb"] <= BANK_RSS_MB,
+        )
+    seed_seconds, seed_rss = largest["seed_seconds"], largest.get("seed_peak_rss_mb")
+    invoices = f"{int(largest['invoices']):,}"
+    add(
+        f"seed_scale {invoices} invoices",
+        f"≤ {SEED_MINUTES:g} min",
+        f"{seed_seconds / 60:.1f} min",
+        seed_seconds <= SEED_MINUTES * 60,
+    )
+    add(
+        f"seed_scale {invoices} invoices, peak memory",
+        f"≤ {SEED_RSS_MB / 1024:g} GB",
+        f"{seed_rss} MB" if seed_rss is not None else "–",
+        seed_rss is not None and seed_rss <= SEED_RSS_MB,
+    )
     pdf = largest["pdf_engine"]
     add("invoice PDF, median of 20", "≤ 250 ms", f"{pdf['pdf_median_ms']} ms", pdf["pdf_median_ms"] <= 250)
     add(
@@ -79,6 +124,64 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         pdf["engine_decisions_per_s"] >= 50_000,
     )
     return rows
+
+
+def _database_size(sizes: dict[str, Any], keys: list[str]) -> list[str]:
+    """Each table's size at every size, biggest first at the largest; the smallest tables summed in one row."""
+    measured = [key for key in keys if "database_size" in sizes[key]]
+    if not measured:
+        return []
+    largest = measured[-1]
+    by_size = {key: {t["table"]: t for t in sizes[key]["database_size"]["tables"]} for key in measured}
+    order = [t["table"] for t in sizes[largest]["database_size"]["tables"]]
+    lines = [
+        "",
+        "## Database size (table with its indexes and TOAST, MB; rows as the planner estimates them)",
+        "",
+        "| table | " + " | ".join(f"{int(k):,}" for k in measured) + " |",
+        "|---" * (len(measured) + 1) + "|",
+    ]
+    lines += [
+        "| whole database | " + " | ".join(f"{sizes[k]['database_size']['database_mb']:,}" for k in measured) + " |"
+    ]
+    for name in order[:TABLES_SHOWN]:
+        cells = []
+        for key in measured:
+            table = by_size[key].get(name)
+            cells.append(f"{table['total_mb']:,} ({table['rows']:,})" if table else "—")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    rest = order[TABLES_SHOWN:]
+    if rest:
+        cells = [f"{sum(by_size[k][n]['total_mb'] for n in rest if n in by_size[k]):,.1f}" for k in measured]
+        lines.append(f"| the other {len(rest)} tables | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _read_audit(sizes: dict[str, Any], keys: list[str]) -> list[str]:
+    measured = [key for key in keys if "read_audit" in sizes[key]["load"]]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "## Read-audit log (`auditlog_logentry`) per 1,000 requests of the mixed load",
+        "",
+        "| figure | " + " | ".join(f"{int(k):,}" for k in measured) + " |",
+        "|---" * (len(measured) + 1) + "|",
+    ]
+    for label, key in (
+        ("requests measured", "page_views"),
+        ("rows written per 1,000", "rows_per_1000_views"),
+        ("kB (table, indexes, TOAST) per 1,000", "kb_per_1000_views"),
+        ("rows in the table after the run", "rows_after"),
+        ("MB after the run", "mb_after"),
+    ):
+        lines.append(f"| {label} | " + " | ".join(f"{sizes[k]['load']['read_audit'][key]:,}" for k in measured) + " |")
+    lines += [
+        "",
+        "The rows are kept `READ_AUDIT_RETENTION_DAYS` (default ten years) and swept nightly by the `sweep-read-audit` "
+        'beat entry (`compliance/read_audit_retention.py`; docs/scaling.md, "The read-audit log").',
+    ]
+    return lines
 
 
 def markdown(results: dict[str, Any], plot_name: str) -> str:
@@ -131,7 +234,7 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
 
     row("floor req/s (p95 ms)", lambda s: f"{s['load']['floor']['throughput_rps']} ({s['load']['floor']['p95_ms']})")
     row("mixed req/s (p95 ms)", lambda s: f"{s['load']['mixed']['throughput_rps']} ({s['load']['mixed']['p95_ms']})")
-    row("mixed / floor", lambda s: f"{s['load']['ratio_of_floor']:.0%}")
+    row("mixed / floor (information: cores ÷ CPU per request)", lambda s: f"{s['load']['ratio_of_floor']:.0%}")
     row("mixed errors", lambda s: s["load"]["mixed"]["errors"])
     row("server CPU ms per request (floor / mixed)", lambda s: _per_request(s["load"], "server_cpu_ms_per_request"))
     row("client CPU ms per request (floor / mixed)", lambda s: _per_request(s["load"], "client_cpu_ms_per_request"))
@@ -148,8 +251,19 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
     row("write path DB ms / queries per invoice", lambda s: _lifecycle(s["lifecycle"]))
     row("PDF CPU ms", lambda s: s["pdf_engine"]["pdf_cpu_median_ms"])
     row("engine decisions per CPU-s", lambda s: f"{s['pdf_engine']['engine_decisions_per_cpu_s']:,}")
-    row("seed_scale s", lambda s: s["seed_seconds"])
+    row("seed_scale s (peak MB)", lambda s: f"{s['seed_seconds']} ({s.get('seed_peak_rss_mb', '–')})")
+    row("bank files: payments each", lambda s: f"{s['bank_import']['payments']:,}" if "bank_import" in s else "–")
+    row("size, minutes in all", lambda s: s.get("minutes", "–"))
     row("load average (median)", lambda s: s["load_average"]["median"])
+    lines += _read_audit(sizes, keys)
+    lines += _database_size(sizes, keys)
+    timed = [key for key in keys if "step_seconds" in sizes[key]]
+    if timed:
+        lines += ["", "## Seconds per step", "", "| step | " + " | ".join(f"{int(k):,}" for k in timed) + " |"]
+        lines.append("|---" * (len(timed) + 1) + "|")
+        for name in sizes[timed[-1]]["step_seconds"]:
+            cells = [str(sizes[k]["step_seconds"].get(name, "–")) for k in timed]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", f"![How each figure grows with the number of invoices]({plot_name})", ""]
     return "\n".join(lines)
 
@@ -166,6 +280,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
     figure, axes = plt.subplots(2, 2, figsize=(12, 8.5))
     pages_p95, pages_queries, load_axis, sweep_axis = axes.flat
     for page in _pages(results):
+        if page == FLOOR:
+            continue
         points = [(int(k), sizes[k]["pages"][page]) for k in keys if page in sizes[k]["pages"]]
         pages_p95.plot([p[0] for p in points], [p[1]["p95_ms"] for p in points], marker="o", label=page)
         pages_queries.plot([p[0] for p in points], [p[1]["queries"] for p in points], marker="o", label=page)
@@ -175,16 +291,18 @@ def plot(results: dict[str, Any], path: Path) -> None:
     pages_queries.legend(fontsize=7, loc="lower left")
     load_axis.plot(x, [sizes[k]["load"]["mixed"]["p95_ms"] for k in keys], marker="o", label="mixed p95 ms")
     load_axis.plot(x, [sizes[k]["load"]["mixed"]["throughput_rps"] for k in keys], marker="s", label="mixed req/s")
-    load_axis.axhline(200, color="grey", linestyle="--", linewidth=1, label="p95 target 200 ms")
     load_axis.set(title="Mixed load against gunicorn", xscale="log")
     load_axis.legend(fontsize=7, loc="upper left")
-    ratio_axis = load_axis.twinx()
-    ratio_axis.plot(
-        x, [100 * sizes[k]["load"]["ratio_of_floor"] for k in keys], marker="^", color="green", label="% of floor"
+    cpu_axis = load_axis.twinx()
+    cpu_axis.plot(
+        x,
+        [sizes[k]["load"]["mixed"].get("server_cpu_ms_per_request", 0) for k in keys],
+        marker="^",
+        color="green",
+        label="server CPU ms per request",
     )
-    ratio_axis.axhline(35, color="green", linestyle=":", linewidth=1, label="target 35 % of floor")
-    ratio_axis.set(ylabel="% of floor throughput", ylim=(0, 100))
-    ratio_axis.legend(fontsize=7, loc="upper right")
+    cpu_axis.set(ylabel="server CPU ms per mixed request", ylim=(0, None))
+    cpu_axis.legend(fontsize=7, loc="upper right")
     sweep_axis.plot(x, [sizes[k]["sweep"]["one"]["seconds"] for k in keys], marker="o", label="1 worker")
     sweep_axis.plot(x, [sizes[k]["sweep"]["two"]["seconds"] for k in keys], marker="s", label="2 workers")
     sweep_axis.axhline(20, color="grey", linestyle="--", linewidth=1, label="target 20 s")

@@ -1,15 +1,19 @@
 """`make bench`: build PostgreSQL databases of several sizes, measure, and write bench/results/<date>.{json,md,png}.
 
 For each size (BENCH_SIZES, default 10000,50000,200000 invoices):
-1. a fresh database cloned from a migrated template is filled by `manage.py seed_scale`, then vacuumed and analysed;
-   two more clones are taken before anything is measured, for the one- and two-worker sweeps;
-2. pages: server time and queries of each page, in-process (bench.measure pages);
-3. PDF rendering and policy-engine decisions per second (bench.measure pdf-engine);
-4. the write path: invoices drafted, issued and paid per second through the services (bench.measure lifecycle),
+1. a fresh database cloned from a migrated template is filled by `manage.py seed_scale` (which vacuums and
+   analyses it; its wall time and peak memory are recorded), its tables' sizes are read, and one clone of it is
+   taken for the two-worker sweep;
+2. the reminder sweep with one worker on the seeded database, then (step 7) with two workers started at the same
+   instant on the clone: both see the same work, and only one copy of the data is made (at 2,000,000 invoices a
+   copy is about 5 GB);
+3. pages: server time, Python CPU and queries of each page and of the floor, in-process (bench.measure pages);
+4. PDF rendering and policy-engine decisions per second (bench.measure pdf-engine);
+5. the write path: invoices drafted, issued and paid per second through the services (bench.measure lifecycle),
    and bank files of up to 50,000 payments imported and imported again (bench.measure bank-import);
-5. gunicorn on loopback: first the floor (a trivial view through the same middleware), then the mixed load
-   of staff, patients and the API, for BENCH_LOAD_SECONDS each;
-6. the reminder sweep with one worker, then with two workers started at the same instant.
+6. gunicorn on loopback: first the floor (a trivial view through the same middleware), then the mixed load
+   of staff, patients and the API, for BENCH_LOAD_SECONDS each, with the read-audit table's growth;
+7. the measured database is dropped, then the two-worker sweep runs on the clone.
 Every database the benchmark creates it drops at the end. Load average is sampled all along.
 """
 
@@ -20,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -65,7 +70,7 @@ def database_url(name: str) -> str:
 
 BENCH_DB = urlsplit(DATABASE_URL).path.lstrip("/")
 TEMPLATE_DB = f"{BENCH_DB}_template"
-SWEEP_DBS = (f"{BENCH_DB}_sweep1", f"{BENCH_DB}_sweep2")
+SWEEP_DB = f"{BENCH_DB}_sweep"
 
 
 def admin(*statements: str) -> None:
@@ -79,8 +84,12 @@ def drop(name: str) -> None:
 
 
 def clone(source: str, target: str) -> None:
+    """Copy a database. From PostgreSQL 15 on, by copying its files (FILE_COPY, a checkpoint before and after) rather
+    than the default WAL_LOG, which writes every block of a multi-gigabyte database through the WAL."""
     drop(target)
-    admin(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
+        conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"{strategy}')  # type: ignore[arg-type]
 
 
 def child_env(database: str) -> dict[str, str]:
@@ -103,6 +112,60 @@ def django(database: str, *args: str) -> str:
 
 def measure(database: str, *args: str) -> Any:
     return json.loads(django(database, "-m", "bench.measure", *args).strip().splitlines()[-1])
+
+
+def seed(database: str, size: int) -> dict[str, Any]:
+    """`manage.py seed_scale` with its wall time and its peak resident memory (the kernel's high-water mark of that
+    process alone, from wait4)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.time()
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [PYTHON, "manage.py", "seed_scale", "--invoices", str(size), "--force"],
+            cwd=ROOT,
+            env=child_env(database),
+            stdout=out,
+            stderr=err,
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.time() - started
+        out.seek(0)
+        err.seek(0)
+        if process.returncode:
+            raise SystemExit(f"seed_scale failed:\n{out.read()}\n{err.read()}")
+        summary = out.read().strip().splitlines()[-1]
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "summary": summary}
+
+
+def table_sizes(database: str) -> dict[str, Any]:
+    """The database's size and each table's (with its indexes and TOAST), biggest first, with the planner's row
+    estimate (exact enough after the seed's VACUUM ANALYZE)."""
+    with psycopg.connect(database_url(database)) as conn:
+        total = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        rows = conn.execute(
+            """
+            SELECT c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid), greatest(c.reltuples, 0)::bigint
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'
+            ORDER BY 2 DESC, 1
+            """
+        ).fetchall()
+    return {
+        "database_mb": round((total[0] if total else 0) / 2**20, 1),
+        "tables": [
+            {"table": name, "total_mb": round(whole / 2**20, 2), "heap_mb": round(heap / 2**20, 2), "rows": estimate}
+            for name, whole, heap, estimate in rows
+        ],
+    }
+
+
+def audit_log_size(database: str) -> tuple[int, int]:
+    """Rows and bytes (table, indexes and TOAST) of the audit log, which every page showing a patient writes to."""
+    with psycopg.connect(database_url(database)) as conn:
+        row = conn.execute(
+            "SELECT count(*), pg_total_relation_size('auditlog_logentry') FROM auditlog_logentry"
+        ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 class LoadSampler(threading.Thread):
@@ -237,12 +300,24 @@ def mixed_load(database: str, setup: dict[str, Any]) -> dict[str, Any]:
         load.run(port=port, builders=floor_builder, seconds=3, concurrency=CONCURRENCY)  # warm every worker
         floor = measured_load(port, server, floor_builder)
         load.run(port=port, builders=mix[:-1], seconds=3, concurrency=CONCURRENCY)
+        rows_before, bytes_before = audit_log_size(database)
         mixed = measured_load(port, server, mix)
+        rows_after, bytes_after = audit_log_size(database)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     ratio = float(mixed["throughput_rps"]) / float(floor["throughput_rps"])  # type: ignore[arg-type]
-    return {"floor": floor, "mixed": mixed, "ratio_of_floor": round(ratio, 3)}
+    views = max(int(mixed["requests"]), 1)  # type: ignore[call-overload]
+    audit = {
+        "page_views": views,
+        "rows": rows_after - rows_before,
+        "bytes": bytes_after - bytes_before,
+        "rows_per_1000_views": round((rows_after - rows_before) * 1000 / views),
+        "kb_per_1000_views": round((bytes_after - bytes_before) * 1000 / views / 1024),
+        "rows_after": rows_after,
+        "mb_after": round(bytes_after / 2**20, 1),
+    }
+    return {"floor": floor, "mixed": mixed, "ratio_of_floor": round(ratio, 3), "read_audit": audit}
 
 
 def sweep(database: str, workers: int) -> dict[str, Any]:
@@ -278,36 +353,54 @@ def sweep(database: str, workers: int) -> dict[str, Any]:
 
 def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
     started = time.time()
+    steps: dict[str, float] = {}
+
+    def step(name: str, since: float) -> float:
+        now = time.time()
+        steps[name] = round(now - since, 1)
+        return now
+
     print(f"[{size}] seeding", flush=True)
     clone(TEMPLATE_DB, BENCH_DB)
-    seeded_at = time.time()
-    seeded = django(BENCH_DB, "manage.py", "seed_scale", "--invoices", str(size), "--force").strip()
-    seed_seconds = time.time() - seeded_at
-    for name in SWEEP_DBS:
-        clone(BENCH_DB, name)
+    seeded = seed(BENCH_DB, size)
+    mark = step("seed", started)
+    sizes = table_sizes(BENCH_DB)
+    # One copy for the two-worker sweep; the one-worker sweep runs on the seeded database itself, before anything
+    # else writes to it, so both sweeps see the same work.
+    clone(BENCH_DB, SWEEP_DB)
+    mark = step("clone for the sweep", mark)
+    print(f"[{size}] sweep, one worker", flush=True)
+    one = sweep(BENCH_DB, 1)
+    mark = step("sweep, one worker", mark)
     print(f"[{size}] pages", flush=True)
     setup = measure(BENCH_DB, "setup")
     setup_file = RESULTS / f".setup-{size}.json"
     setup_file.write_text(json.dumps(setup))
     try:
         pages = measure(BENCH_DB, "pages", str(setup_file))
+        mark = step("pages", mark)
         pdf_engine = measure(BENCH_DB, "pdf-engine")
         lifecycle = measure(BENCH_DB, "lifecycle", str(LIFECYCLE_SECONDS))
+        mark = step("PDF, engine, write path", mark)
         print(f"[{size}] bank files", flush=True)
         bank_import = measure(BENCH_DB, "bank-import", str(BANK_PAYMENTS))
+        mark = step("bank files", mark)
         print(f"[{size}] load", flush=True)
         load_result = mixed_load(BENCH_DB, setup)
+        mark = step("mixed load", mark)
     finally:
         setup_file.unlink()
-    print(f"[{size}] sweeps", flush=True)
-    one = sweep(SWEEP_DBS[0], 1)
-    two = sweep(SWEEP_DBS[1], 2)
-    for name in SWEEP_DBS:
-        drop(name)
+    drop(BENCH_DB)  # before the second sweep: never two copies of the largest size on disk longer than needed
+    print(f"[{size}] sweep, two workers", flush=True)
+    two = sweep(SWEEP_DB, 2)
+    drop(SWEEP_DB)
+    step("sweep, two workers", mark)
     return {
         "invoices": size,
-        "seed_seconds": round(seed_seconds, 1),
-        "seed_summary": seeded.splitlines()[-1],
+        "seed_seconds": seeded["seconds"],
+        "seed_peak_rss_mb": seeded["peak_rss_mb"],
+        "seed_summary": seeded["summary"],
+        "database_size": sizes,
         "heavy_patient_invoices": setup["heavy_patient_invoices"],
         "portal_bills": setup["portal_bills"],
         "pages": pages,
@@ -321,6 +414,8 @@ def bench_size(size: int, sampler: LoadSampler) -> dict[str, Any]:
         "pdf_engine": pdf_engine,
         "lifecycle": lifecycle,
         "bank_import": bank_import,
+        "step_seconds": steps,
+        "minutes": round((time.time() - started) / 60, 1),
         "load_average": sampler.between(started, time.time()),
     }
 
@@ -351,7 +446,7 @@ def main() -> None:
         for size in SIZES:
             results["sizes"][str(size)] = bench_size(size, sampler)
     finally:
-        for name in (BENCH_DB, TEMPLATE_DB, *SWEEP_DBS):
+        for name in (BENCH_DB, TEMPLATE_DB, SWEEP_DB):
             drop(name)
         sampler.stop.set()
     results["machine"]["load_average_during_run"] = sampler.between(began, time.time())
@@ -359,8 +454,11 @@ def main() -> None:
     results["targets"] = report.targets(results)
     stem = RESULTS / results["date"]
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    report.plot(results, stem.with_suffix(".png"))
     stem.with_suffix(".md").write_text(report.markdown(results, stem.with_suffix(".png").name))
+    try:
+        report.plot(results, stem.with_suffix(".png"))
+    except ImportError:  # matplotlib is an optional dependency (`make bench` installs it): the figures are written
+        print("matplotlib is not installed: no plot", flush=True)
     print(f"wrote {stem}.json, .md and .png", flush=True)
 
 

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
+from bench.seed_scale.foreign_keys import foreign_keys_checked_after
+from bench.seed_scale.rows import RowWriter
 from disputes.models import Complaint, Decision
-from invoices.models import CreditNote, Invoice, InvoiceNumberCounter
+from invoices.models import CreditNote, Invoice, InvoiceLine, InvoiceNumberCounter
 from invoices.payment_reference import kid_is_valid
 from invoices.selectors import credit_entries_without_credit_note, invoices_overdue
 from invoices.services import ledger_verify
@@ -31,6 +34,31 @@ def seeded(db):
 def test_it_creates_the_invoices_asked_for_with_a_clean_ledger(seeded):
     assert Invoice.objects.count() == INVOICES
     assert ledger_verify() == []
+
+
+def _insert_checks_enabled() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'invoices_invoiceline'::regclass "
+            "AND tgfoid = 'pg_catalog.\"RI_FKey_check_ins\"'::regproc"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_it_refuses_a_row_whose_parent_does_not_exist_with_the_row_checks_off(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("the checks are switched off on PostgreSQL only")
+    line = RowWriter(InvoiceLine)
+    line.add(
+        id=1, invoice_id=987654, position=1, code="2ad", description="Consultation", quantity=1, unit_price=1, amount=1
+    )
+    with (
+        pytest.raises(CommandError, match=r"invoices_invoiceline\.invoice_id"),
+        foreign_keys_checked_after(["invoices_invoiceline"]),
+    ):
+        assert _insert_checks_enabled() == {"D"}  # the row checks are off while the seed writes
+        line.flush()
+    assert _insert_checks_enabled() == {"O"}
 
 
 def test_it_numbers_each_year_gaplessly_and_leaves_the_counter_at_the_last_number(seeded):

@@ -21,6 +21,8 @@ Random but reproducible: the same --seed gives the same data on the same day.
 
 from django.db import connection, transaction
 
+from .base import TABLES
+from .foreign_keys import foreign_keys_checked_after
 from .seeder import Seeder
 
 
@@ -29,7 +31,7 @@ def scale_seed(*, invoices: int, seed: int) -> dict[str, int]:
 
     On PostgreSQL the tables are then analysed (and vacuumed outside a transaction) as autovacuum would.
     """
-    with transaction.atomic():
+    with transaction.atomic(), foreign_keys_checked_after(model._meta.db_table for _name, model in TABLES):
         written = Seeder(count=invoices, seed=seed).run()
     if connection.vendor == "postgresql":
         # What autovacuum does to any live database: statistics for the planner, and the visibility map

@@ -94,15 +94,23 @@ class RowWriter:
         if not left_out:
             return self.names, self.rows
         created = self.names.index("created_at") if "created_at" in self.names else None
-        rows = []
-        for row in self.rows:
-            extra = []
-            for column in left_out:
-                if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
-                    extra.append(row[created] if created is not None else timezone.now())
-                else:
-                    extra.append(column.get_default())
-            rows.append((*row, *extra))
+        # The defaults are the same for every row (computed once); only an auto_now time follows the row.
+        automatic = [bool(getattr(c, "auto_now", False) or getattr(c, "auto_now_add", False)) for c in left_out]
+        defaults = tuple(None if auto else c.get_default() for c, auto in zip(left_out, automatic, strict=True))
+        if any(automatic):
+            now = timezone.now()
+            rows = [
+                (
+                    *row,
+                    *(
+                        (row[created] if created is not None else now) if auto else default
+                        for auto, default in zip(automatic, defaults, strict=True)
+                    ),
+                )
+                for row in self.rows
+            ]
+        else:
+            rows = [row + defaults for row in self.rows]
         return (*self.names, *(column.attname for column in left_out)), rows
 
     def flush(self) -> int:
@@ -117,10 +125,20 @@ class RowWriter:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+                # Rows share their JSON values (the seller, a patient's buyer details, the {} default): each is
+                # encoded once per flush, by identity (the rows keep every value alive until the flush ends).
+                encoded: dict[int, str] = {}
                 with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in self.rows:
                         if json_columns:
-                            row = tuple(json.dumps(v) if i in json_columns else v for i, v in enumerate(row))
+                            values = list(row)
+                            for i in json_columns:
+                                value = values[i]
+                                text = encoded.get(id(value))
+                                if text is None:
+                                    text = encoded[id(value)] = json.dumps(value)
+                                values[i] = text
+                            row = tuple(values)
                         copy.write_row(row)
             else:
                 placeholders = ", ".join(["%s"] * len(fields))
@@ -148,3 +166,15 @@ class Ids:
         value = self.next[model]
         self.next[model] = value + 1
         return value
+
+
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits summed
+
+
+def luhn_check_digit(base: str) -> str:
+    """The Luhn (MOD10) check digit appended to the digits `base`: what stdnum's luhn.calc_check_digit gives."""
+    total = 0
+    for position, digit in enumerate(reversed(base)):
+        value = ord(digit) - 48
+        total += _LUHN_DOUBLED[value] if position % 2 == 0 else value
+    return str(-total % 10)

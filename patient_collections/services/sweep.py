@@ -28,7 +28,11 @@ from . import sending
 from .fees import schedule_steps
 from .sending import SKIPPED_PAID, SKIPPED_PAUSED
 
-SWEEP_BATCH = 500
+# Invoices read, locked and decided per batch (one transaction). Each batch's candidate query hashes the collection
+# cases and the held invoices once, whatever its size: at 2,000,000 invoices (260,000 cases) that is about half a
+# second of PostgreSQL CPU, so 500 a batch spent 34 s of CPU on a 32,000-invoice sweep and 5,000 spend 14 s.
+SWEEP_BATCH = 5000
+DISPUTED_CASES_PER_SWEEP = 500  # cases proposed for still-disputed claims per sweep; the next sweep carries on
 
 
 def overdue_candidates(*, today: date, shard: int = 0, shards: int = 1, with_cases: bool = False) -> QuerySet[Invoice]:
@@ -321,7 +325,7 @@ def disputed_cases_propose(*, today: date) -> int:
     )
     cases = [
         CollectionCase(invoice_id=invoice.pk, amount=invoice.patient_due_amount)  # type: ignore[attr-defined]
-        for invoice in still_disputed.only("id")[:SWEEP_BATCH]
+        for invoice in still_disputed.only("id")[:DISPUTED_CASES_PER_SWEEP]
     ]
     if not cases:
         return 0
