@@ -22,19 +22,24 @@ model that has receivers, and auditlog's receiver logs each one (tests/audit/tes
 for every audited model). `disable_auditlog()` is honoured as auditlog honours it for saves.
 """
 
+import contextlib
 import copy
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC
 from typing import Any, TypeVar, cast
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_disabled
-from auditlog.diff import model_instance_diff
+from auditlog.diff import get_field_value, get_fields_in_model, get_mask_function, is_primitive
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.signals import pre_save
+from django.utils import timezone
 from django.utils.encoding import smart_str
 
 _M = TypeVar("_M", bound=models.Model)
@@ -69,24 +74,253 @@ def log_bulk_changes(
     action: int,
     fields: Sequence[str] | None = None,
 ) -> int:
-    """Write one audit entry per (old, new) pair that differs, in one insert. Returns how many were written."""
-    entries = []
+    """Write one audit entry per (old, new) pair that differs, in one insert. Returns how many were written.
+
+    The changes are auditlog's `model_instance_diff` of each pair; the fields it compares, their kinds and masks
+    are worked out once per model and call (`_Differ`), not once per row.
+    """
+    differs: dict[type[models.Model], _Differ] = {}
+    subjects: list[tuple[models.Model, dict[str, Any]]] = []
     for old, new in pairs:
-        changes = model_instance_diff(
-            old,
-            new,
-            fields_to_check=fields,
-            use_json_for_changes=getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False),
-        )
         subject = new if new is not None else old
-        if changes and subject is not None:
-            entries.append(_entry(subject, action, changes))
-    for entry in entries:
-        # auditlog fills actor and address in a pre_save receiver connected while its context (request,
-        # set_actor) is active; a bulk insert sends no pre_save, so send it as save() would.
-        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=LogEntry.objects.db, update_fields=None)
-    LogEntry.objects.bulk_create(entries)
-    return len(entries)
+        if subject is None:
+            continue
+        differ = differs.get(type(subject))
+        if differ is None:
+            differ = differs[type(subject)] = _Differ(old, new, fields)
+        changes = differ.changes(old, new)
+        if changes:
+            subjects.append((subject, changes))
+    return _insert_entries(subjects, action)
+
+
+class _Differ:
+    """auditlog's `model_instance_diff` for many pairs of one model: the same fields, in the same order, compared
+    and masked the same way, with what depends only on the model (and `fields_to_check`) decided once.
+
+    Built from a first pair as `model_instance_diff` would pick its fields for it; every later pair must be of
+    the same model with None on the same side (a call logs one kind of change of one model).
+    """
+
+    def __init__(self, old: models.Model | None, new: models.Model | None, fields_to_check: Sequence[str] | None):
+        from auditlog.registry import auditlog
+
+        self.use_json = bool(getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False))
+        sample = new if new is not None else old
+        assert sample is not None
+        if old is not None and new is not None:
+            fields = set(old._meta.fields + new._meta.fields)
+        else:
+            fields = set(get_fields_in_model(sample))
+        model_fields = auditlog.get_model_fields(sample._meta.model)
+        # The rest is model_instance_diff's own choice of fields, step by step, so the order is its order too.
+        if fields_to_check:
+            fields = {
+                field
+                for field in fields
+                if (isinstance(field, models.ForeignKey) and field.attname in fields_to_check)
+                or (field.name in fields_to_check)
+            }
+        chosen: Iterable[Any] = fields
+        if model_fields and (model_fields["include_fields"] or model_fields["exclude_fields"]) and fields:
+            if model_fields["include_fields"]:
+                chosen = [field for field in fields if field.name in model_fields["include_fields"]]
+            if model_fields["exclude_fields"]:
+                chosen = [field for field in chosen if field.name not in model_fields["exclude_fields"]]
+        masked = set(model_fields["mask_fields"]) if model_fields else set()
+        mask = get_mask_function(model_fields.get("mask_callable")) if masked else None
+        self.fields = [(field, _kind(field), mask if field.name in masked else None) for field in chosen]
+        # What get_field_value gives for a missing side (a created or deleted row): the same for every row.
+        self.absent = {field.name: get_field_value(None, field, self.use_json) for field, _, _ in self.fields}
+
+    def changes(self, old: models.Model | None, new: models.Model | None) -> dict[str, Any] | None:
+        return self.changes_from_values(old, None if old is None else {}, new)
+
+    def changes_from_values(
+        self, old: models.Model | None, old_values: Mapping[str, Any] | None, new: models.Model | None
+    ) -> dict[str, Any] | None:
+        """The diff of `old` (or, for the names `old_values` gives, those values) and `new`."""
+        use_json = self.use_json
+        diff: dict[str, Any] = {}
+        for field, kind, mask in self.fields:
+            name = field.name
+            if old_values is None:
+                old_value = self.absent[name]
+            elif name in old_values or field.attname in old_values:
+                value = old_values[name] if name in old_values else old_values[field.attname]
+                if kind == _KEY and isinstance(value, models.Model):
+                    value = value.pk  # set by name, a related object stands for its key
+                try:
+                    old_value = _converted(field, kind, value, use_json)
+                except _Unreadable:
+                    old_copy = copy.copy(old)
+                    setattr(old_copy, name if name in old_values else field.attname, value)
+                    old_value = get_field_value(old_copy, field, use_json)
+            else:
+                old_value = _value(old, field, kind, use_json)
+            new_value = self.absent[name] if new is None else _value(new, field, kind, use_json)
+            if old_value != new_value:
+                if mask is not None:
+                    diff[name] = (mask(smart_str(old_value)), mask(smart_str(new_value)))
+                elif not use_json:
+                    diff[name] = (smart_str(old_value), smart_str(new_value))
+                else:
+                    diff[name] = (
+                        old_value if is_primitive(old_value) else smart_str(old_value),
+                        new_value if is_primitive(new_value) else smart_str(new_value),
+                    )
+        return diff or None
+
+
+_DATETIME, _JSON, _KEY, _PLAIN = range(4)
+
+
+def _kind(field: Any) -> int:
+    """Which branch of auditlog's get_field_value reads the field."""
+    if isinstance(field, models.DateTimeField):
+        return _DATETIME
+    if isinstance(field, models.JSONField):
+        return _JSON
+    if (
+        not settings.AUDITLOG_USE_FK_STRING_REPRESENTATION
+        and (field.one_to_one or field.many_to_one)
+        and hasattr(field, "rel_class")
+    ):
+        return _KEY
+    return _PLAIN
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _value(obj: models.Model | None, field: Any, kind: int, use_json: bool) -> Any:
+    """auditlog's get_field_value(obj, field)."""
+    try:
+        raw = getattr(obj, field.get_attname() if kind == _KEY else field.name)
+        return _converted(field, kind, raw, use_json)
+    except (ObjectDoesNotExist, AttributeError, _Unreadable):
+        return get_field_value(obj, field, use_json)
+
+
+def _converted(field: Any, kind: int, value: Any, use_json: bool) -> Any:
+    """get_field_value's value of a field whose attribute holds `value` (raises _Unreadable where it would read
+    the field's default instead)."""
+    try:
+        if kind == _DATETIME:
+            try:
+                value = field.to_python(value)
+            except TypeError:
+                return value
+            if value is not None and settings.USE_TZ and not timezone.is_naive(value):
+                value = timezone.make_naive(value, timezone=UTC)
+            return value
+        if kind == _JSON:
+            value = field.to_python(value)
+            if not use_json:
+                with contextlib.suppress(TypeError):
+                    value = json.dumps(value, sort_keys=True, cls=field.encoder)
+            return value
+        if kind == _KEY:
+            return smart_str(value, strings_only=True)
+        if not use_json:
+            value = smart_str(value)
+            if type(value).__name__ == "__proxy__":
+                value = str(value)
+        return value
+    except (ObjectDoesNotExist, AttributeError) as unreadable:
+        raise _Unreadable from unreadable
+
+
+def _insert_entries(subjects: Sequence[tuple[models.Model, dict[str, Any] | None]], action: int) -> int:
+    """One entry of `action` per (object, changes), in one insert; the entries differ only in the object they
+    name and its changes (see log_bulk_reads)."""
+    if not subjects:
+        return 0
+    # auditlog fills actor and address in a pre_save receiver connected while its context (request, set_actor) is
+    # active; a bulk insert sends no pre_save, so it is sent once, to a template entry every row copies.
+    template = _entry(subjects[0][0], action, None)
+    using = router.db_for_write(LogEntry)
+    pre_save.send(sender=LogEntry, instance=template, raw=False, using=using, update_fields=None)
+    connection = connections[using]
+    fields = [field for field in LogEntry._meta.concrete_fields if not field.primary_key]
+    content_types: dict[type[models.Model], int] = {}
+    rows = []
+    for obj, changes in subjects:
+        model = type(obj)
+        content_type_id = content_types.get(model)
+        if content_type_id is None:
+            content_type_id = content_types[model] = ContentType.objects.get_for_model(obj).pk
+        pk = obj.pk
+        get_additional_data = getattr(obj, "get_additional_data", None)
+        rows.append(
+            {
+                "content_type_id": content_type_id,
+                "object_pk": smart_str(pk),
+                "object_id": pk if isinstance(pk, int) else None,
+                "object_repr": smart_str(obj),
+                "additional_data": get_additional_data() if callable(get_additional_data) else None,
+                "changes": changes,
+            }
+        )
+    varying = (*_PER_OBJECT_COLUMNS, "changes")
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    if connection.vendor == "postgresql":
+        constant = {
+            field.attname: field.get_db_prep_save(getattr(template, field.attname), connection)
+            for field in fields
+            if field.attname not in varying
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(*_recordset_insert(table, fields, varying, constant, rows, connection))
+    else:
+        by_attname = {field.attname: field for field in fields}
+        for row in rows:
+            for attname in ("additional_data", "changes"):
+                row[attname] = by_attname[attname].get_db_prep_save(row[attname], connection)
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        values = [
+            [
+                row[field.attname]
+                if field.attname in varying
+                else field.get_db_prep_save(getattr(template, field.attname), connection)
+                for field in fields
+            ]
+            for row in rows
+        ]
+        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",  # noqa: S608 - names from model meta
+                values,
+            )
+    return len(rows)
+
+
+def _recordset_insert(
+    table: str,
+    fields: list[Any],
+    varying: Sequence[str],
+    constant: dict[str, Any],
+    rows: list[dict[str, Any]],
+    connection: Any,
+) -> tuple[str, list[Any]]:
+    """One INSERT … SELECT of the constant values beside the per-object columns read from one JSON array of rows:
+    the text is the same whatever the number of rows, and the rows go over as one string that the JSON encoder
+    writes in C (an array parameter per column is quoted element by element in Python)."""
+    by_attname = {field.attname: field for field in fields}
+    per_row = [by_attname[attname] for attname in varying]
+    fixed = [field for field in fields if field.attname not in varying]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in [*fixed, *per_row])
+    selected = ", ".join(
+        [f"%s::{field.db_type(connection)}" for field in fixed] + [f"r.{quote(field.attname)}" for field in per_row]
+    )
+    record = ", ".join(f"{quote(field.attname)} {field.db_type(connection)}" for field in per_row)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {selected} FROM jsonb_to_recordset(%s::jsonb) AS r({record})"  # noqa: S608 - names from model meta
+    params = [constant[field.attname] for field in fixed] + [
+        json.dumps(rows, cls=LogEntry._meta.get_field("changes").encoder)
+    ]
+    return sql, params
 
 
 def log_bulk_reads(objects: Iterable[models.Model]) -> int:
@@ -247,13 +481,15 @@ class AuditedQuerySet(models.QuerySet[_M]):
         with transaction.atomic(using=self.db, savepoint=False):
             count = models.QuerySet.update(self.filter(pk__in=[row.pk for row in rows]), **values)
             if not _logging_disabled():
-                pairs = []
+                # The old side of each diff is the row with `before`'s values in place of its own: read from the
+                # mapping, without a copy of the row.
+                differ = _Differ(rows[0], rows[0], list(fields))
+                subjects = []
                 for row in rows:
-                    old = copy.copy(row)
-                    for name, value in before[row.pk].items():
-                        setattr(old, name, value)
-                    pairs.append((old, row))
-                log_bulk_changes(pairs, action=LogEntry.Action.UPDATE, fields=list(fields))
+                    changes = differ.changes_from_values(row, before[row.pk], row)
+                    if changes:
+                        subjects.append((row, changes))
+                _insert_entries(subjects, LogEntry.Action.UPDATE)
         return count
 
     def bulk_create(  # type: ignore[override]
