@@ -1,7 +1,9 @@
 """The staff menu marks the entry of the page shown, by the page's URL namespace and name."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import translation
 
 from clinic_billing.context_processors import NAV_SECTIONS, nav_section
 from clinic_billing.read_audit import routes
@@ -65,3 +67,21 @@ def test_the_menu_marks_reports_and_complaints_apart(client_for, manager, view_n
     response = client_for(manager).get(reverse(view_name))
     assert response.status_code == 200
     assert f'href="{reverse(marked)}"' in current_link(response.content.decode())
+
+
+@pytest.mark.django_db
+def test_the_kept_menu_follows_the_users_permissions_and_language(client_for, front_desk) -> None:
+    client = client_for(front_desk)
+    aging = f'href="{reverse("collections:aging-report")}"'
+    assert aging not in client.get(reverse("frontdesk:home")).content.decode()
+
+    front_desk.user_permissions.add(Permission.objects.get(codename="view_collectioncase"))
+    html = client.get(reverse("frontdesk:home")).content.decode()
+    assert aging in html
+    assert ">Aging</a>" in html
+
+    html = client.get(reverse("frontdesk:home"), HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert aging in html
+    with translation.override("nb"):
+        assert f">{translation.gettext('Aging')}</a>" in html
+    assert ">Aging</a>" not in html

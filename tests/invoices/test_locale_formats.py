@@ -107,6 +107,23 @@ def test_it_uses_one_date_style_per_language_in_templates(language, short_date, 
         assert rendered[4] == date_text
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "pt", "nb", "ru"])
+def test_short_datetime_shows_what_the_date_filter_shows(language) -> None:
+    moments = [
+        datetime(2026, 3, 29, 1, 59, 59, tzinfo=ZoneInfo("UTC")),  # the hour before Oslo's clocks go forward
+        datetime(2026, 10, 25, 0, 30, tzinfo=ZoneInfo("UTC")),  # Oslo's ambiguous hour (02:30 twice)
+        datetime(2026, 10, 25, 1, 30, tzinfo=ZoneInfo("UTC")),
+        datetime(2026, 1, 1, 0, 0, tzinfo=ZoneInfo("America/New_York")),
+        datetime(999, 1, 2, 3, 4, tzinfo=ZoneInfo("UTC")),
+    ] + [datetime(2026, month, month * 2, month, month * 4, tzinfo=ZoneInfo("Europe/Oslo")) for month in range(1, 13)]
+    template = Template('{% load money %}{{ moment|date:"SHORT_DATETIME_FORMAT" }}|{{ moment|short_datetime }}')
+    with translation.override(language):
+        for moment in moments:
+            expected, shown = template.render(Context({"moment": moment})).split("|")
+            assert shown == expected
+        assert Template("{% load money %}{{ nothing|short_datetime }}").render(Context({"nothing": None})) == ""
+
+
 def test_it_never_ends_a_russian_sentence_on_a_doubled_full_stop() -> None:
     with translation.override("ru"):
         text = Template("{% load money %}До {{ day|local_date }}.").render(Context({"day": date(2026, 12, 6)}))

@@ -42,6 +42,7 @@ def test_it_formats_money_as_babel_does(language, currency) -> None:
 
 def test_it_walks_babel_pattern_only_to_prepare_a_locale() -> None:
     filters._money_formatter.cache_clear()
+    filters._money_formatter_for.cache_clear()
     patched = mock.patch.object(NumberPattern, "apply", autospec=True, side_effect=NumberPattern.apply)
     with patched as apply, translation.override("nb"):
         for amount in AMOUNTS:

@@ -37,3 +37,11 @@ def test_it_reverses_once_per_url_name() -> None:
         for object_id in range(1, 101):
             row_urls.id_url(object_id, "frontdesk:invoice-detail")
     assert reversing.call_count == 1
+
+
+@pytest.mark.parametrize("name", ["portal:portal-bill", "portal:portal-bill-pdf"])
+def test_ids_url_gives_the_url_that_reverse_gives_for_several_ids(name) -> None:
+    for patient_id, invoice_id in ((1, 2), (7, 7), (918273, 40), (2_000_000_001, 3)):
+        ids = {"patient_id": patient_id, "invoice_id": invoice_id}
+        assert row_urls.ids_url(name, **ids) == reverse(name, kwargs=ids)
+        assert row_urls.ids_url(name, invoice_id=invoice_id, patient_id=patient_id) == reverse(name, kwargs=ids)
