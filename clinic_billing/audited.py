@@ -26,8 +26,10 @@ import contextlib
 import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any, TypeVar, cast
+from uuid import UUID
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_disabled
@@ -182,7 +184,7 @@ def _kind(field: Any) -> int:
     if isinstance(field, models.JSONField):
         return _JSON
     if (
-        not settings.AUDITLOG_USE_FK_STRING_REPRESENTATION
+        not getattr(settings, "AUDITLOG_USE_FK_STRING_REPRESENTATION", False)
         and (field.one_to_one or field.many_to_one)
         and hasattr(field, "rel_class")
     ):
@@ -232,6 +234,13 @@ def _converted(field: Any, kind: int, value: Any, use_json: bool) -> Any:
         raise _Unreadable from unreadable
 
 
+def _exact_json(value: Any) -> str:
+    """A value JSON has no type for, as the text PostgreSQL reads back to the same value (TypeError for others)."""
+    if isinstance(value, Decimal | datetime | date | time | UUID):
+        return value.isoformat() if isinstance(value, datetime | date | time) else str(value)
+    raise TypeError(type(value).__name__)
+
+
 def _insert_entries(subjects: Sequence[tuple[models.Model, dict[str, Any] | None]], action: int) -> int:
     """One entry of `action` per (object, changes), in one insert; the entries differ only in the object they
     name and its changes (see log_bulk_reads)."""
@@ -274,25 +283,13 @@ def _insert_entries(subjects: Sequence[tuple[models.Model, dict[str, Any] | None
         with connection.cursor() as cursor:
             cursor.execute(*_recordset_insert(table, fields, varying, constant, rows, connection))
     else:
-        by_attname = {field.attname: field for field in fields}
+        entries = []
         for row in rows:
-            for attname in ("additional_data", "changes"):
-                row[attname] = by_attname[attname].get_db_prep_save(row[attname], connection)
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        values = [
-            [
-                row[field.attname]
-                if field.attname in varying
-                else field.get_db_prep_save(getattr(template, field.attname), connection)
-                for field in fields
-            ]
-            for row in rows
-        ]
-        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",  # noqa: S608 - names from model meta
-                values,
-            )
+            entry = copy.copy(template)
+            for attname, value in row.items():
+                setattr(entry, attname, value)
+            entries.append(entry)
+        LogEntry.objects.using(using).bulk_create(entries)
     return len(rows)
 
 
@@ -466,6 +463,23 @@ class AuditedQuerySet(models.QuerySet[_M]):
         rows = [row for row in rows if row.pk is not None]
         if not rows:
             return 0
+        with transaction.atomic(using=self.db, savepoint=False):
+            count = self._update_from_recordset(rows, fields)
+            if count is None:
+                count = self._update_with_case(rows, fields)
+            if not _logging_disabled():
+                # The old side of each diff is the row with `before`'s values in place of its own: read from the
+                # mapping, without a copy of the row.
+                differ = _Differ(rows[0], rows[0], list(fields))
+                subjects = []
+                for row in rows:
+                    changes = differ.changes_from_values(row, before[row.pk], row)
+                    if changes:
+                        subjects.append((row, changes))
+                _insert_entries(subjects, LogEntry.Action.UPDATE)
+        return count
+
+    def _update_with_case(self, rows: Sequence[_M], fields: Sequence[str]) -> int:
         values: dict[str, Any] = {}
         for name in fields:
             distinct = {getattr(row, name) for row in rows}
@@ -478,19 +492,51 @@ class AuditedQuerySet(models.QuerySet[_M]):
                     output_field=cast(models.Field, self.model._meta.get_field(name)),
                 )
             )
-        with transaction.atomic(using=self.db, savepoint=False):
-            count = models.QuerySet.update(self.filter(pk__in=[row.pk for row in rows]), **values)
-            if not _logging_disabled():
-                # The old side of each diff is the row with `before`'s values in place of its own: read from the
-                # mapping, without a copy of the row.
-                differ = _Differ(rows[0], rows[0], list(fields))
-                subjects = []
-                for row in rows:
-                    changes = differ.changes_from_values(row, before[row.pk], row)
-                    if changes:
-                        subjects.append((row, changes))
-                _insert_entries(subjects, LogEntry.Action.UPDATE)
-        return count
+        return models.QuerySet.update(self.filter(pk__in=[row.pk for row in rows]), **values)
+
+    def _update_from_recordset(self, rows: Sequence[_M], fields: Sequence[str]) -> int | None:
+        """On PostgreSQL, `UPDATE … FROM jsonb_to_recordset(%s)`: each row's values go over as one JSON string (the
+        encoder writes it in C) and the statement's text is the same whatever the number of rows, where a CASE of
+        a WHEN per row is built, compiled and quoted in Python. None where it does not apply (another database, a
+        filtered queryset, a value JSON cannot carry exactly): the caller updates through the CASE."""
+        connection = connections[self.db]
+        if connection.vendor != "postgresql" or self.query.where:
+            return None
+        meta = self.model._meta
+        targets: list[Any] = [meta.get_field(name) for name in fields]
+        if any(not getattr(field, "concrete", False) or field.many_to_many for field in targets):
+            return None
+        names = [f"v{index}" for index in range(len(targets))]
+        try:
+            data = json.dumps(
+                [
+                    {
+                        "pk": row.pk,
+                        **{
+                            name: field.get_db_prep_save(getattr(row, field.attname), connection)
+                            for name, field in zip(names, targets, strict=True)
+                        },
+                    }
+                    for row in rows
+                ],
+                default=_exact_json,
+            )
+        except TypeError:
+            return None
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        record = ", ".join(
+            [f"pk {cast(Any, meta.pk).rel_db_type(connection)}"]
+            + [f"{name} {field.db_type(connection)}" for name, field in zip(names, targets, strict=True)]
+        )
+        assignments = ", ".join(f"{quote(field.column)} = r.{name}" for name, field in zip(names, targets, strict=True))
+        sql = (
+            f"UPDATE {table} SET {assignments} "  # noqa: S608 - names from model meta
+            f"FROM jsonb_to_recordset(%s::jsonb) AS r({record}) WHERE {table}.{quote(cast(Any, meta.pk).column)} = r.pk"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [data])
+            return cursor.rowcount
 
     def bulk_create(  # type: ignore[override]
         self,
