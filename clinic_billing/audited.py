@@ -43,7 +43,6 @@ from django.db.models import Q
 from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.encoding import smart_str
-from psycopg.types.json import Jsonb
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -550,8 +549,6 @@ class AuditedQuerySet(models.QuerySet[_M]):
     ) -> list[_M]:
         objs = list(objs)
         if _logging_disabled() or not objs:
-            if not (ignore_conflicts or update_conflicts or batch_size) and self._insert_from_recordset(objs):
-                return objs
             return super().bulk_create(
                 objs, batch_size, ignore_conflicts, update_conflicts, update_fields, unique_fields
             )
@@ -563,82 +560,9 @@ class AuditedQuerySet(models.QuerySet[_M]):
             if ignore_conflicts:
                 created = self._bulk_create_ignoring_conflicts(objs, batch_size)
             else:
-                created = (
-                    objs
-                    if not batch_size and self._insert_from_recordset(objs)
-                    else super().bulk_create(objs, batch_size)
-                )
+                created = super().bulk_create(objs, batch_size)
             log_bulk_changes(((None, obj) for obj in created), action=LogEntry.Action.CREATE)
         return objs
-
-    def _insert_from_recordset(self, objs: list[_M]) -> bool:
-        """On PostgreSQL, insert new rows as Django's bulk_create would, through one `INSERT … SELECT … FROM
-        jsonb_to_recordset(%s) RETURNING pk`: the rows go over as one JSON string the encoder writes in C and the
-        statement's text does not vary with their number (Django's insert compiles, and psycopg quotes, each value
-        in Python). False, having written nothing, where it does not apply (another database, inheritance, rows
-        with keys, a database default or expression, a value JSON cannot carry exactly): the caller uses Django's.
-        """
-        connection = connections[self.db]
-        meta = self.model._meta
-        pk = cast(Any, meta.pk)
-        if (
-            not objs
-            or connection.vendor != "postgresql"
-            or meta.parents
-            or meta.proxy
-            or list(meta.db_returning_fields) != [pk]
-            or any(obj.pk is not None for obj in objs)
-        ):
-            return False
-        self._for_write = True
-        self._prepare_for_bulk_create(objs)  # type: ignore[attr-defined]
-        if any(obj.pk is not None for obj in objs):
-            return False
-        fields: list[Any] = [field for field in meta.concrete_fields if field is not pk and not field.generated]
-        types = [field.db_type(connection) for field in fields]
-        if any(db_type is None for db_type in types):
-            return False
-        json_fields = [isinstance(field, models.JSONField) for field in fields]
-        names = [f"v{index}" for index in range(len(fields))]
-        rows = []
-        for obj in objs:
-            row = {}
-            for name, field, is_json in zip(names, fields, json_fields, strict=True):
-                value = field.pre_save(obj, True)
-                if hasattr(value, "resolve_expression"):
-                    return False
-                value = field.get_db_prep_save(value, connection)
-                if is_json and value is not None:
-                    if not isinstance(value, Jsonb):
-                        return False
-                    # What Django sends for a JSON value: its text, by the field's encoder.
-                    value = json.dumps(value.obj, cls=field.encoder)
-                row[name] = value
-            rows.append(row)
-        try:
-            data = json.dumps(rows, default=_exact_json, allow_nan=False)
-        except (TypeError, ValueError):
-            return False
-        quote = connection.ops.quote_name
-        record = ", ".join(
-            f"{name} {'text' if is_json else db_type}"
-            for name, db_type, is_json in zip(names, types, json_fields, strict=True)
-        )
-        selected = ", ".join(
-            f"r.{name}::jsonb" if is_json else f"r.{name}" for name, is_json in zip(names, json_fields, strict=True)
-        )
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608 - names from model meta
-            f"SELECT {selected} FROM jsonb_to_recordset(%s::jsonb) AS r({record}) RETURNING {quote(pk.column)}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [data])
-            keys = [key for (key,) in cursor.fetchall()]
-        for obj, key in zip(objs, keys, strict=True):
-            obj.pk = key
-            obj._state.adding = False
-            obj._state.db = self.db
-        return True
 
     def _bulk_create_ignoring_conflicts(self, objs: list[_M], batch_size: int | None) -> list[_M]:
         """Insert, skipping rows whose unique key is taken; return the objects that were inserted, with pks."""
