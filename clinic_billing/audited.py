@@ -81,15 +81,17 @@ def log_bulk_changes(
     The changes are auditlog's `model_instance_diff` of each pair; the fields it compares, their kinds and masks
     are worked out once per model and call (`_Differ`), not once per row.
     """
-    differs: dict[type[models.Model], _Differ] = {}
+    differs: dict[tuple[type[models.Model], bool, bool], _Differ] = {}
     subjects: list[tuple[models.Model, dict[str, Any]]] = []
     for old, new in pairs:
         subject = new if new is not None else old
         if subject is None:
             continue
-        differ = differs.get(type(subject))
+        # model_instance_diff picks other fields when a side is missing: one differ per model and shape.
+        shape = (type(subject), old is None, new is None)
+        differ = differs.get(shape)
         if differ is None:
-            differ = differs[type(subject)] = _Differ(old, new, fields)
+            differ = differs[shape] = _Differ(old, new, fields)
         changes = differ.changes(old, new)
         if changes:
             subjects.append((subject, changes))
@@ -101,7 +103,7 @@ class _Differ:
     and masked the same way, with what depends only on the model (and `fields_to_check`) decided once.
 
     Built from a first pair as `model_instance_diff` would pick its fields for it; every later pair must be of
-    the same model with None on the same side (a call logs one kind of change of one model).
+    the same model with None on the same side.
     """
 
     def __init__(self, old: models.Model | None, new: models.Model | None, fields_to_check: Sequence[str] | None):
