@@ -103,33 +103,40 @@ SCHEDULE_STATES = frozenset({CollectionState.OVERDUE, CollectionState.REMINDED, 
 CLOSING_CASE_STATUSES = (CollectionCase.Status.CREDITED, CollectionCase.Status.WITHDRAWN)
 
 
-def hold_conditions(*, today: date) -> dict[HoldReason, Q]:
-    """Each hold as a condition on Invoice, in HoldReason order: the one definition every reader uses."""
-    open_complaint = Q(pk__in=invoice_ids_with_open_complaint())
+def hold_conditions(*, today: date, correlated: bool = False) -> dict[HoldReason, Q]:
+    """Each hold as a condition on Invoice, in HoldReason order: the one definition every reader uses.
+
+    As `pk IN (subquery)` by default, which PostgreSQL hashes once for a filter over many invoices. With
+    `correlated`, as `EXISTS` on the invoice's own rows (an index lookup per invoice), for the annotations of a
+    page's few invoices: hashing every open complaint, case, plan and deferral for one invoice costs tens of
+    milliseconds at 2,000,000 invoices (docs/scaling.md)."""
+
+    def holding(rows: QuerySet[Any], column: str = "invoice_id", key: str = "pk") -> Q:
+        if correlated:
+            return Q(Exists(rows.filter(**{column: OuterRef(key)})))
+        return Q(**{f"{key}__in": rows.values(column)})
+
+    open_complaint = holding(invoice_ids_with_open_complaint())
+    promises = PaymentPromise.objects.active(today)
     return {
         HoldReason.DISPUTED: open_complaint,
         # Disputed, but by a closed complaint (disputes.selectors.invoice_ids_disputed: open or still disagrees).
-        HoldReason.STILL_DISPUTED: Q(pk__in=invoice_ids_disputed()) & ~open_complaint,
-        HoldReason.RECALLED: Q(
-            pk__in=CollectionCase.objects.filter(status=CollectionCase.Status.AGENCY, recalled_at__isnull=False).values(
-                "invoice_id"
-            )
+        HoldReason.STILL_DISPUTED: holding(invoice_ids_disputed()) & ~open_complaint,
+        HoldReason.RECALLED: holding(
+            CollectionCase.objects.filter(status=CollectionCase.Status.AGENCY, recalled_at__isnull=False)
         ),
         HoldReason.INSURANCE_PENDING: Q(insurance_status=InsuranceStatus.PENDING),
-        HoldReason.PAYMENT_PLAN: Q(
-            pk__in=PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE).values("invoice_id")
-        ),
-        HoldReason.DEFERRAL: Q(pk__in=Deferral.objects.active(today).values("invoice_id")),
-        HoldReason.PROMISE_TO_PAY: promised(today=today),
+        HoldReason.PAYMENT_PLAN: holding(PaymentPlan.objects.filter(status=PaymentPlan.Status.ACTIVE)),
+        HoldReason.DEFERRAL: holding(Deferral.objects.active(today)),
+        # Named by the promise, or any of the patient's invoices when it names none.
+        HoldReason.PROMISE_TO_PAY: holding(promises.filter(invoice__isnull=False))
+        | holding(promises.filter(invoice__isnull=True), column="patient_id", key="patient_id"),
     }
 
 
 def promised(*, today: date) -> Q:
     """Invoices a promise to pay holds today: named by the promise, or any of the patient's when it names none."""
-    promises = PaymentPromise.objects.active(today)
-    return Q(pk__in=promises.filter(invoice__isnull=False).values("invoice_id")) | Q(
-        patient_id__in=promises.filter(invoice__isnull=True).values("patient_id")
-    )
+    return hold_conditions(today=today)[HoldReason.PROMISE_TO_PAY]
 
 
 def held(*, today: date, by_plans: bool = True) -> Q:
@@ -180,7 +187,7 @@ def _annotations(*, today: date) -> dict[str, Any]:
     )
     holds = {
         f"hold_{reason.value}": ExpressionWrapper(condition, output_field=BooleanField())
-        for reason, condition in hold_conditions(today=today).items()
+        for reason, condition in hold_conditions(today=today, correlated=True).items()
     }
     return {
         **holds,
