@@ -58,9 +58,13 @@ def worklist(request: StaffRequest) -> HttpResponse:
         context["complaints_mine"] = [(c, dispute_selectors.deadline_of(c, now)) for c in mine]
         late = dispute_selectors.complaints_past_deadline(now=now)[:WORKLIST_SECTION_SIZE]
         context["complaints_late"] = [(c, dispute_selectors.deadline_of(c, now)) for c in late]
-    overdue = with_collection_state(selectors.invoices_overdue(today=today), today=today)
-    page = Paginator(overdue, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(invoice, _days_overdue(invoice, today)) for invoice in page]
+    # The page's ids first, then only those invoices with their collection state: annotated over the whole
+    # overdue list, PostgreSQL hashes every hold's table for the page's 25 rows (70 ms at 2,000,000 invoices).
+    overdue = selectors.invoices_overdue(today=today)
+    page = Paginator(overdue.values_list("pk", flat=True), WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = {invoice.pk: invoice for invoice in with_collection_state(overdue.filter(pk__in=list(page)), today=today)}
+    invoices = [shown[pk] for pk in page if pk in shown]
+    rows = [(invoice, _days_overdue(invoice, today)) for invoice in invoices]
     for invoice, _days in rows:
         invoice.collection = state_of(invoice, today=today)  # type: ignore[attr-defined]
     # The worklist names patients: one audit row per patient of a call and per invoice of a complaint or row,
@@ -73,7 +77,7 @@ def worklist(request: StaffRequest) -> HttpResponse:
         [
             *(call.patient for call in calls_due),
             *(complaint.invoice for complaint, _deadline in complaints),
-            *page,
+            *invoices,
         ]
     )
     return render(request, "staff/invoices/worklist.html", {**context, "page": page, "rows": rows})

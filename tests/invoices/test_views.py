@@ -108,10 +108,10 @@ def test_it_runs_a_fixed_number_of_queries_on_the_worklist(staff_client, manager
     # 1 session, 2 user, 3 the user's staff roles with the user's and the groups' permissions (one query),
     # 4 count of calls due today, 5 the first calls with patients, 6 the first complaints routed to the user's
     # roles, 7 the first meetings past their deadline, 8 count of overdue invoices (paginator),
-    # 9 the page of invoices with their patients
+    # 9 the ids of the page's invoices, 10 those invoices with their patients and collection state
     # +1: the two-factor device that verified this staff session (django-otp, mfa)
     # +1: the audit rows of the patients and invoices shown, in one insert
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = staff_client.get(reverse("frontdesk:home"))
     assert len(response.context["rows"]) == rows
     assert (response.context["calls_due_count"], len(response.context["complaints_mine"])) == (rows, min(rows, 5))
