@@ -134,11 +134,6 @@ def hold_conditions(*, today: date, correlated: bool = False) -> dict[HoldReason
     }
 
 
-def promised(*, today: date) -> Q:
-    """Invoices a promise to pay holds today: named by the promise, or any of the patient's when it names none."""
-    return hold_conditions(today=today)[HoldReason.PROMISE_TO_PAY]
-
-
 def held(*, today: date, by_plans: bool = True) -> Q:
     """Invoices some hold stops today. Without `by_plans`, a kept plan does not count: the plan's own
     instalment notices go out while it is kept."""

@@ -153,6 +153,10 @@ def test_it_reads_the_same_state_for_many_invoices_at_once_as_for_each_alone(dra
         # for a decision too).
         held = {invoice_id for invoice_id, state in together.items() if state.holds}
         assert held == ids_matching(collection_state_module.held(today=TODAY)) & set(invoice_ids)
+        # Each hold alike in both of its forms: EXISTS per invoice (the states) and IN over all (the filters).
+        for reason, condition in collection_state_module.hold_conditions(today=TODAY).items():
+            by_state = {invoice_id for invoice_id, state in together.items() if reason in state.holds}
+            assert by_state == ids_matching(condition) & set(invoice_ids), reason
         assert held <= ids_matching(services.paused_invoices(today=TODAY))
         scheduled = {invoice_id for invoice_id, state in together.items() if state.state in SCHEDULE_STATES}
         assert set(services.overdue_candidates(today=TODAY).values_list("id", flat=True)) == scheduled
