@@ -243,9 +243,16 @@ def _exact_json(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
+# The columns an entry of a bulk write or read fills from its object; the rest are the request's.
+_PER_OBJECT_COLUMNS = ("content_type_id", "object_pk", "object_id", "object_repr", "additional_data")
+
+
 def _insert_entries(subjects: Sequence[tuple[models.Model, dict[str, Any] | None]], action: int) -> int:
-    """One entry of `action` per (object, changes), in one insert; the entries differ only in the object they
-    name and its changes (see log_bulk_reads)."""
+    """One entry of `action` per (object, changes), in one insert.
+
+    The entries of one call differ only in the object they name and its changes: actor, address, port,
+    correlation id and time are the request's. The rows go in as values, without a model instance or Django's
+    insert compiler per row (a page of 25 rows spent more in those than in the rest of its queries)."""
     if not subjects:
         return 0
     # auditlog fills actor and address in a pre_save receiver connected while its context (request, set_actor) is
@@ -327,71 +334,7 @@ def log_bulk_reads(objects: Iterable[models.Model]) -> int:
     export that shows many records at once. An object listed twice is logged once. Returns how many were
     written."""
     unique = {(type(obj), obj.pk): obj for obj in objects}
-    if not unique:
-        return 0
-    # The entries of one call differ only in the object they name: actor, address, port, correlation id and
-    # time are the request's. auditlog fills actor and address in a pre_save receiver connected while its
-    # context is active; sent once, to a template entry, it gives the values every row copies. The rows go
-    # in as values, without a model instance or Django's insert compiler per row (a page of 25 rows spent
-    # more in those than in the rest of its queries).
-    template = _entry(next(iter(unique.values())), LogEntry.Action.ACCESS, None)
-    using = router.db_for_write(LogEntry)
-    pre_save.send(sender=LogEntry, instance=template, raw=False, using=using, update_fields=None)
-    connection = connections[using]
-    fields = [field for field in LogEntry._meta.concrete_fields if not field.primary_key]
-    additional_data = LogEntry._meta.get_field("additional_data")
-    constant = {
-        field.attname: field.get_db_prep_save(getattr(template, field.attname), connection)
-        for field in fields
-        if field.attname not in _PER_OBJECT_COLUMNS
-    }
-    rows = []
-    for obj in unique.values():
-        pk = obj.pk
-        get_additional_data = getattr(obj, "get_additional_data", None)
-        row = {
-            "content_type_id": ContentType.objects.get_for_model(obj).pk,
-            "object_pk": smart_str(pk),
-            "object_id": pk if isinstance(pk, int) else None,
-            "object_repr": smart_str(obj),
-            "additional_data": additional_data.get_db_prep_save(
-                get_additional_data() if callable(get_additional_data) else None, connection
-            ),
-        }
-        rows.append(row)
-    table = connection.ops.quote_name(LogEntry._meta.db_table)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(*_read_entries_insert(table, fields, constant, rows, connection))
-    else:
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",  # noqa: S608 - names from model meta
-                [[{**constant, **row}[field.attname] for field in fields] for row in rows],
-            )
-    return len(rows)
-
-
-_PER_OBJECT_COLUMNS = ("content_type_id", "object_pk", "object_id", "object_repr", "additional_data")
-
-
-def _read_entries_insert(
-    table: str, fields: list[Any], constant: dict[str, Any], rows: list[dict[str, Any]], connection: Any
-) -> tuple[str, list[Any]]:
-    """One INSERT … SELECT of the constant values beside the per-object columns unnested from arrays: its text
-    and placeholders are the same whatever the number of rows, so psycopg parses it once per process (a
-    VALUES list of a placeholder per value is parsed anew on every call: more CPU than the rest of the insert).
-    """
-    by_attname = {field.attname: field for field in fields}
-    varying = [by_attname[attname] for attname in _PER_OBJECT_COLUMNS]
-    fixed = [field for field in fields if field.attname not in _PER_OBJECT_COLUMNS]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in [*fixed, *varying])
-    selected = ", ".join(f"%s::{field.db_type(connection)}" for field in fixed)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in varying)
-    sql = f"INSERT INTO {table} ({columns}) SELECT {selected}, unnested.* FROM unnest({arrays}) AS unnested"  # noqa: S608 - names from model meta
-    params = [constant[field.attname] for field in fixed] + [[row[field.attname] for row in rows] for field in varying]
-    return sql, params
+    return _insert_entries([(obj, None) for obj in unique.values()], LogEntry.Action.ACCESS)
 
 
 def _unique_key(model: type[models.Model]) -> list[str]:
