@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Func, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Func, Max, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -106,19 +106,15 @@ def aging_report(*, today: date, limit: int = AGING_ROW_LIMIT) -> AgingReport:
     and neither reads every owed invoice: the cost follows the days and the rows shown, not the invoices.
     """
     conditions = {bucket.key: bucket.due_dates(today) for bucket in AGING_BUCKETS}
-    owing_patients = OwedByPatient.objects.values(count=Func(Value(1), function="COUNT"))
-    totals = (
-        OwedByDueDate.objects.annotate(patient_count=Subquery(owing_patients))
-        .values("patient_count")
-        .annotate(
-            total=Sum("owed_cents"),
-            invoices=Sum("invoice_count"),
-            **{f"sum_{key}": Sum("owed_cents", filter=condition) for key, condition in conditions.items()},
-            **{f"count_{key}": Sum("invoice_count", filter=condition) for key, condition in conditions.items()},
-        )
-        .order_by("patient_count")
-        .first()
-    ) or {"patient_count": 0}
+    # The number of patients who owe rides along as an aggregate of its (uncorrelated, once-run) subquery.
+    owing_patients = OwedByPatient.objects.order_by().values(count=Func(Value(1), function="COUNT"))
+    totals = OwedByDueDate.objects.aggregate(
+        patient_count=Max(Subquery(owing_patients)),
+        total=Sum("owed_cents"),
+        invoices=Sum("invoice_count"),
+        **{f"sum_{key}": Sum("owed_cents", filter=condition) for key, condition in conditions.items()},
+        **{f"count_{key}": Sum("invoice_count", filter=condition) for key, condition in conditions.items()},
+    )
     most_owing = OwedByPatient.objects.order_by("-owed_cents", "patient__name", "patient_id").values("patient_id")
     rows = (
         Invoice.objects.issued()
@@ -133,11 +129,11 @@ def aging_report(*, today: date, limit: int = AGING_ROW_LIMIT) -> AgingReport:
     )
     return AgingReport(
         today=today,
-        totals=tuple(_cents(totals.get(f"sum_{bucket.key}")) for bucket in AGING_BUCKETS),
-        counts=tuple(totals.get(f"count_{bucket.key}") or 0 for bucket in AGING_BUCKETS),
-        total=_cents(totals.get("total")),
-        invoice_count=totals.get("invoices") or 0,
-        patient_count=totals["patient_count"],
+        totals=tuple(_cents(totals[f"sum_{bucket.key}"]) for bucket in AGING_BUCKETS),
+        counts=tuple(totals[f"count_{bucket.key}"] or 0 for bucket in AGING_BUCKETS),
+        total=_cents(totals["total"]),
+        invoice_count=totals["invoices"] or 0,
+        patient_count=totals["patient_count"] or 0,
         rows=tuple(
             AgingRow(
                 patient_id=row["patient_id"],
