@@ -126,6 +126,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _header(first: str, keys: list[str]) -> list[str]:
+    """A table's heading row with one column per data size, and its rule."""
+    return ["| " + first + " | " + " | ".join(f"{int(k):,}" for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+
+
 def _database_size(sizes: dict[str, Any], keys: list[str]) -> list[str]:
     """Each table's size at every size, biggest first at the largest; the smallest tables summed in one row."""
     measured = [key for key in keys if "database_size" in sizes[key]]
@@ -138,8 +143,7 @@ def _database_size(sizes: dict[str, Any], keys: list[str]) -> list[str]:
         "",
         "## Database size (table with its indexes and TOAST, MB; rows as the planner estimates them)",
         "",
-        "| table | " + " | ".join(f"{int(k):,}" for k in measured) + " |",
-        "|---" * (len(measured) + 1) + "|",
+        *_header("table", measured),
     ]
     lines += [
         "| whole database | " + " | ".join(f"{sizes[k]['database_size']['database_mb']:,}" for k in measured) + " |"
@@ -165,8 +169,7 @@ def _read_audit(sizes: dict[str, Any], keys: list[str]) -> list[str]:
         "",
         "## Read-audit log (`auditlog_logentry`) per 1,000 requests of the mixed load",
         "",
-        "| figure | " + " | ".join(f"{int(k):,}" for k in measured) + " |",
-        "|---" * (len(measured) + 1) + "|",
+        *_header("figure", measured),
     ]
     for label, key in (
         ("requests measured", "page_views"),
@@ -184,7 +187,8 @@ def _read_audit(sizes: dict[str, Any], keys: list[str]) -> list[str]:
     return lines
 
 
-def markdown(results: dict[str, Any], plot_name: str) -> str:
+def markdown(results: dict[str, Any], plot_name: str | None) -> str:
+    """The report; `plot_name` is the plot's file beside it, None when no plot was drawn."""
     sizes = results["sizes"]
     keys = sorted(sizes, key=int)
     largest = max(keys, key=int)
@@ -210,7 +214,7 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
         for row in results["targets"]
     ]
     lines += ["", "## Pages (server time in-process, ms: median / p95, Python CPU median; queries)", ""]
-    lines += ["| page | " + " | ".join(f"{int(k):,}" for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines += _header("page", keys)
     for page in _pages(results):
         cells = []
         for key in keys:
@@ -227,7 +231,7 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
     if missing:
         lines += ["", f"Portal bill list not measured at {', '.join(missing)}: {next(iter(missing.values()))}."]
     lines += ["", "## Mixed load, sweep, PDF, engine", ""]
-    lines += ["| figure | " + " | ".join(f"{int(k):,}" for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines += _header("figure", keys)
 
     def row(label: str, pick: Any) -> None:
         lines.append(f"| {label} | " + " | ".join(str(pick(sizes[key])) for key in keys) + " |")
@@ -259,12 +263,13 @@ def markdown(results: dict[str, Any], plot_name: str) -> str:
     lines += _database_size(sizes, keys)
     timed = [key for key in keys if "step_seconds" in sizes[key]]
     if timed:
-        lines += ["", "## Seconds per step", "", "| step | " + " | ".join(f"{int(k):,}" for k in timed) + " |"]
-        lines.append("|---" * (len(timed) + 1) + "|")
+        lines += ["", "## Seconds per step", "", *_header("step", timed)]
         for name in sizes[timed[-1]]["step_seconds"]:
             cells = [str(sizes[k]["step_seconds"].get(name, "–")) for k in timed]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", f"![How each figure grows with the number of invoices]({plot_name})", ""]
+    if plot_name:
+        lines += ["", f"![How each figure grows with the number of invoices]({plot_name})"]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -454,12 +454,14 @@ def main() -> None:
     results["targets"] = report.targets(results)
     stem = RESULTS / results["date"]
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(report.markdown(results, stem.with_suffix(".png").name))
+    plot_name: str | None = stem.with_suffix(".png").name
     try:
         report.plot(results, stem.with_suffix(".png"))
     except ImportError:  # matplotlib is an optional dependency (`make bench` installs it): the figures are written
         print("matplotlib is not installed: no plot", flush=True)
-    print(f"wrote {stem}.json, .md and .png", flush=True)
+        plot_name = None
+    stem.with_suffix(".md").write_text(report.markdown(results, plot_name))
+    print(f"wrote {stem}.json, .md{' and .png' if plot_name else ''}", flush=True)
 
 
 if __name__ == "__main__":
